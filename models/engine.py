@@ -1,0 +1,67 @@
+"""Engine construction for SQLite (the embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+class DatabaseUrlError(ValueError):
+    """The configured database URL cannot be used."""
+
+
+def _check_url(url: str):
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(
+            f"DATABASE_URL {url!r} is not a database URL; use sqlite:///path/to/motivo.db "
+            "or postgresql+psycopg://user@host:5432/dbname"
+        ) from exc
+    if parsed.drivername not in SUPPORTED_SCHEMES:
+        raise DatabaseUrlError(
+            f"DATABASE_URL scheme {parsed.drivername!r} is not supported; use sqlite:/// "
+            "or postgresql+psycopg://"
+        )
+    return parsed
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    parsed = _check_url(url)
+    if parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("sqlite"):
+        in_memory = parsed.database in (None, "", ":memory:")
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 15}}
+        if in_memory:
+            # One connection shared by every session, or each would see its own empty database.
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(parsed, echo=echo, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that is closed afterwards; services decide when to commit."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

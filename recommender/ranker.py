@@ -1,0 +1,893 @@
+"""Hybrid reward ranking: survey cold start, learned from ratings, constrained and diversified.
+
+The predicted rating of reward ``i`` for person ``p`` is a sum of named parts::
+
+    score = mu + item_bias[i] + x_p @ W @ a_i + profile_effect[c_p, i] + u_p @ a_i
+
+``x_p`` are survey features (standardised scale scores, rank scores and a constant),
+``a_i`` reward attributes (category, visibility, scope, horizon, cost band) and ``W`` their
+interaction weights, which start from a sensible prior (``prior_weights``) and are
+re-estimated from ratings by ridge regression towards that prior. ``item_bias`` (liked
+beyond what the survey predicts), ``profile_effect`` (what reps of the same profile liked)
+and ``u_p`` (the person's own attribute tastes, shrunk by ``n / (n + lambda)``) come from
+rating residuals. Because the score is additive, every suggestion is explained by its
+largest real contributions (see ``recommender.explain``).
+
+Reward ids stay outside the estimator: ``RewardIndex`` maps ids to columns and builds the
+attribute matrix, and ``SurveyFeatures`` turns scale scores into person features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from recommender.catalogue import ALL_ROLES, CATEGORIES, Reward
+from recommender.explain import BASELINE, RANK_PREFIX, Explanation, explain_item
+from recommender.scoring import ScaleScores, standardise
+
+NEUTRAL_RATING = 3.0
+"""Predicted rating before any feedback exists: the middle of the 1-5 scale."""
+
+SIGNED_ATTRIBUTES = ("visibility", "scope", "horizon")
+"""Two-valued attributes coded +1/-1: public, team and long-term are +1."""
+
+ATTRIBUTE_NAMES: tuple[str, ...] = (
+    *(f"category:{c}" for c in CATEGORIES),
+    *SIGNED_ATTRIBUTES,
+    "cost_band",
+)
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class RewardIndex:
+    """Maps reward ids to matrix columns and holds what constraints and features need.
+
+    Build it with ``RewardIndex.from_rewards(rewards)``; column ``j`` is ``ids[j]``.
+    """
+
+    ids: tuple[str, ...]
+    category: tuple[str, ...]
+    visibility: tuple[str, ...]
+    scope: tuple[str, ...]
+    horizon: tuple[str, ...]
+    cost_band: tuple[int, ...]
+    roles: tuple[tuple[str, ...], ...]
+    cooldown_days: tuple[int, ...]
+    active: tuple[bool, ...]
+
+    @classmethod
+    def from_rewards(cls, rewards: Sequence[Reward]) -> RewardIndex:
+        """Index a catalogue, keeping its order."""
+        ids = tuple(r.id for r in rewards)
+        if len(set(ids)) != len(ids):
+            raise ValueError("reward ids must be unique")
+        return cls(
+            ids=ids,
+            category=tuple(r.category for r in rewards),
+            visibility=tuple(r.visibility for r in rewards),
+            scope=tuple(r.scope for r in rewards),
+            horizon=tuple(r.horizon for r in rewards),
+            cost_band=tuple(int(r.cost_band) for r in rewards),
+            roles=tuple(tuple(r.roles) for r in rewards),
+            cooldown_days=tuple(int(r.cooldown_days) for r in rewards),
+            active=tuple(bool(r.active) for r in rewards),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def _columns(self) -> dict[str, int]:
+        return {rid: j for j, rid in enumerate(self.ids)}
+
+    def column(self, reward_id: str) -> int:
+        """Column of one reward id (``KeyError`` if unknown)."""
+        return self._columns[reward_id]
+
+    def columns(self, reward_ids: Iterable[str], *, skip_unknown: bool = False) -> np.ndarray:
+        """Columns of several reward ids, as an int array."""
+        ids = list(reward_ids)
+        if skip_unknown:
+            ids = [rid for rid in ids if rid in self._columns]
+        return np.asarray([self._columns[rid] for rid in ids], dtype=int)
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """Names of the columns of ``attributes()``."""
+        return ATTRIBUTE_NAMES
+
+    def attributes(self) -> np.ndarray:
+        """Reward attribute matrix, shape (n_rewards, n_attributes).
+
+        One-hot category; visibility, scope and horizon as +1 (public, team, long) or -1;
+        cost band centred on the middle of 1-4 and scaled to [-1, 1].
+        """
+        n = len(self)
+        out = np.zeros((n, len(ATTRIBUTE_NAMES)))
+        cat = {c: j for j, c in enumerate(CATEGORIES)}
+        for row, c in enumerate(self.category):
+            out[row, cat[c]] = 1.0
+        base = len(CATEGORIES)
+        out[:, base] = np.where(np.asarray(self.visibility) == "public", 1.0, -1.0)
+        out[:, base + 1] = np.where(np.asarray(self.scope) == "team", 1.0, -1.0)
+        out[:, base + 2] = np.where(np.asarray(self.horizon) == "long", 1.0, -1.0)
+        out[:, base + 3] = (np.asarray(self.cost_band, dtype=float) - 2.5) / 1.5
+        return out
+
+    def candidate_mask(
+        self,
+        *,
+        role: str | None = None,
+        max_cost_band: int | None = None,
+        include_inactive: bool = False,
+    ) -> np.ndarray:
+        """Columns a person may be offered, as a bool array of shape (n_rewards,).
+
+        Parameters
+        ----------
+        role : str, optional
+            The person's sales role; rewards restricted to other roles are left out.
+            ``None`` applies no role filter.
+        max_cost_band : int, optional
+            Leave out rewards above this cost band.
+        include_inactive : bool, default=False
+            Keep rewards the catalogue marks inactive.
+        """
+        mask = np.ones(len(self), dtype=bool) if include_inactive else np.asarray(self.active)
+        mask = mask.copy()
+        if role is not None:
+            mask &= np.asarray([ALL_ROLES in rs or role in rs for rs in self.roles], dtype=bool)
+        if max_cost_band is not None:
+            mask &= np.asarray(self.cost_band) <= max_cost_band
+        return mask
+
+    def role_masks(self, roles: Sequence[str | None]) -> np.ndarray:
+        """Candidate masks for many people at once, shape (n_people, n_rewards)."""
+        distinct = {role: self.candidate_mask(role=role) for role in set(roles)}
+        if not roles:
+            return np.zeros((0, len(self)), dtype=bool)
+        return np.stack([distinct[role] for role in roles])
+
+    def cooldown_columns(self, grants: Iterable[tuple[str, date]], today: date) -> np.ndarray:
+        """Columns still in cooldown: granted to the person fewer than cooldown_days ago.
+
+        Parameters
+        ----------
+        grants : iterable of (reward id, date granted)
+            The person's grants; unknown ids are ignored.
+        today : date
+        """
+        out = set()
+        for reward_id, granted in grants:
+            j = self._columns.get(reward_id)
+            if j is not None and (today - granted).days < self.cooldown_days[j]:
+                out.add(j)
+        return np.asarray(sorted(out), dtype=int)
+
+    def to_dict(self) -> dict[str, list]:
+        """JSON-able form, for model artefacts."""
+        return {
+            "ids": list(self.ids),
+            "category": list(self.category),
+            "visibility": list(self.visibility),
+            "scope": list(self.scope),
+            "horizon": list(self.horizon),
+            "cost_band": list(self.cost_band),
+            "roles": [list(r) for r in self.roles],
+            "cooldown_days": list(self.cooldown_days),
+            "active": list(self.active),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list]) -> RewardIndex:
+        """Inverse of ``to_dict``."""
+        return cls(
+            ids=tuple(data["ids"]),
+            category=tuple(data["category"]),
+            visibility=tuple(data["visibility"]),
+            scope=tuple(data["scope"]),
+            horizon=tuple(data["horizon"]),
+            cost_band=tuple(int(v) for v in data["cost_band"]),
+            roles=tuple(tuple(r) for r in data["roles"]),
+            cooldown_days=tuple(int(v) for v in data["cooldown_days"]),
+            active=tuple(bool(v) for v in data["active"]),
+        )
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class SurveyFeatures:
+    """Turns scale scores into the ranker's person features.
+
+    Features are a constant (``"baseline"``), the standardised scale score of each
+    construct, and each ranking option's rank score rescaled to [-1, 1]
+    (``"rank:<construct>"``; 1 = ranked first). Missing values count as average (0).
+    Constructs are matched by key, so a later instrument version with the same constructs
+    can be scored against the same reference.
+    """
+
+    constructs: tuple[str, ...]
+    ranking: tuple[str, ...]
+    mean: np.ndarray
+    sd: np.ndarray
+
+    @classmethod
+    def fit(cls, scores: ScaleScores, rows: np.ndarray | None = None) -> SurveyFeatures:
+        """Take the standardisation reference from ``scores`` (optionally some rows only)."""
+        values = scores.values if rows is None else scores.values[rows]
+        _, mean, sd = standardise(values)
+        return cls(tuple(scores.constructs), tuple(scores.ranking), mean, sd)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Feature names, in column order."""
+        return (BASELINE, *self.constructs, *(RANK_PREFIX + c for c in self.ranking))
+
+    def transform(self, scores: ScaleScores, flagged: np.ndarray | None = None) -> np.ndarray:
+        """Feature matrix of shape (n_responses, n_features).
+
+        Parameters
+        ----------
+        scores : ScaleScores
+        flagged : array of bool, optional
+            Responses flagged as careless carry no survey signal: only the constant.
+        """
+        n = scores.values.shape[0]
+        values = _align(scores.values, scores.constructs, self.constructs)
+        ranks = _align(scores.rank_values, scores.ranking, self.ranking)
+        z, _, _ = standardise(values, self.mean, self.sd)
+        out = np.concatenate([np.ones((n, 1)), z, 2.0 * ranks - 1.0], axis=1)
+        out = np.where(np.isfinite(out), out, 0.0)
+        if flagged is not None:
+            out[np.asarray(flagged, dtype=bool), 1:] = 0.0
+        return out
+
+
+def _align(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.ndarray:
+    position = {key: j for j, key in enumerate(have)}
+    out = np.full((values.shape[0], len(want)), np.nan)
+    for j, key in enumerate(want):
+        if key in position:
+            out[:, j] = values[:, position[key]]
+    return out
+
+
+# (person feature, reward attribute, weight in rating points per unit): the survey's
+# expected pull before any rating exists. Feature/attribute pairs missing from the data
+# are skipped, so custom instruments simply get a thinner prior.
+_CATEGORY_LINKS = [
+    link
+    for c in CATEGORIES
+    for link in ((f"pref_{c}", f"category:{c}", 0.30), (f"{RANK_PREFIX}pref_{c}", f"category:{c}", 0.30))
+]
+PRIOR_LINKS: tuple[tuple[str, str, float], ...] = (
+    *_CATEGORY_LINKS,
+    ("pref_public", "visibility", 0.25),
+    ("pref_team", "scope", 0.25),
+    ("mastery", "category:development", 0.15),
+    ("mastery", "horizon", 0.10),
+    ("autonomy", "category:time", 0.10),
+    ("autonomy", "category:experience", 0.05),
+    ("purpose", "scope", 0.10),
+    ("purpose", "category:personal", 0.05),
+)
+
+
+def prior_weights(
+    feature_names: Sequence[str], attribute_names: Sequence[str], scale: float = 1.0
+) -> np.ndarray:
+    """Default interaction weights, shape (n_features, n_attributes).
+
+    ``pref_<category>`` and its rank score pull towards that category, ``pref_public``
+    towards public (and away from private) rewards, ``pref_team`` towards team rewards,
+    mastery towards development and long-term rewards, autonomy towards time off and
+    experiences, purpose towards team and personal rewards.
+    """
+    f_pos = {f: j for j, f in enumerate(feature_names)}
+    a_pos = {a: j for j, a in enumerate(attribute_names)}
+    W = np.zeros((len(feature_names), len(attribute_names)))
+    for feature, attribute, weight in PRIOR_LINKS:
+        if feature in f_pos and attribute in a_pos:
+            W[f_pos[feature], a_pos[attribute]] = weight * scale
+    return W
+
+
+def similarity_matrix(attributes: np.ndarray, attribute_names: Sequence[str]) -> np.ndarray:
+    """Reward-reward similarity used for diversification, in [0, 1].
+
+    0.6 for sharing a category plus 0.4 times the share of matching two-valued attributes
+    (visibility, scope, horizon).
+    """
+    names = list(attribute_names)
+    cat = [j for j, a in enumerate(names) if a.startswith("category:")]
+    signed = [names.index(a) for a in SIGNED_ATTRIBUTES if a in names]
+    sim = np.zeros((attributes.shape[0], attributes.shape[0]))
+    if cat:
+        C = attributes[:, cat]
+        sim += 0.6 * (C @ C.T)
+    if signed:
+        S = np.sign(attributes[:, signed])
+        sim += 0.4 * ((S @ S.T) / len(signed) + 1.0) / 2.0
+    return sim
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Feedback as parallel arrays: person row, reward column, rating.
+
+    ``rating`` is 1-5, or NaN for a dismissal ("not for me").
+    """
+
+    person: np.ndarray
+    item: np.ndarray
+    rating: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        person = np.asarray(self.person, dtype=np.int64).ravel()
+        item = np.asarray(self.item, dtype=np.int64).ravel()
+        rating = np.asarray(self.rating, dtype=float).ravel()
+        if not person.shape == item.shape == rating.shape:
+            raise ValueError("person, item and rating must have the same length")
+        present = rating[~np.isnan(rating)]
+        if present.size and (present.min() < 1 or present.max() > 5):
+            raise ValueError("ratings must lie in 1..5 (NaN marks a dismissal)")
+        object.__setattr__(self, "person", person)
+        object.__setattr__(self, "item", item)
+        object.__setattr__(self, "rating", rating)
+
+    @classmethod
+    def empty(cls) -> Ratings:
+        """No feedback at all."""
+        return cls(np.empty(0), np.empty(0), np.empty(0))
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[int, int, float | None]]) -> Ratings:
+        """Build from (person row, reward column, rating or None for a dismissal)."""
+        rows = [(p, i, np.nan if r is None else float(r)) for p, i, r in records]
+        if not rows:
+            return cls.empty()
+        p, i, r = zip(*rows, strict=True)
+        return cls(np.asarray(p), np.asarray(i), np.asarray(r, dtype=float))
+
+    def __len__(self) -> int:
+        return int(self.person.size)
+
+    @property
+    def dismissed(self) -> np.ndarray:
+        """True where the feedback is a dismissal."""
+        return np.isnan(self.rating)
+
+    def subset(self, mask: np.ndarray) -> Ratings:
+        """The ratings where ``mask`` is true."""
+        return Ratings(self.person[mask], self.item[mask], self.rating[mask])
+
+
+def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> float:
+    """Empirical-Bayes shrinkage constant sigma^2 / tau^2 of a random group intercept.
+
+    Method of moments: within-group variance against the spread of group means beyond
+    what that noise explains. Clipped to [0.5, 100] so tiny data cannot switch it off.
+    """
+    counts = np.bincount(groups, minlength=n_groups).astype(float)
+    sums = np.bincount(groups, values, minlength=n_groups)
+    several = counts >= 2
+    if several.sum() < 3 or values.size <= several.sum():
+        return 10.0
+    means = np.divide(sums, counts, out=np.zeros(n_groups), where=counts > 0)
+    within = ((values - means[groups]) ** 2)[several[groups]].sum()
+    sigma2 = within / max(counts[several].sum() - several.sum(), 1.0)
+    tau2 = means[several].var() - np.mean(sigma2 / counts[several])
+    if tau2 <= 0:
+        return 100.0
+    return float(np.clip(sigma2 / tau2, 0.5, 100.0))
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+class Suggestions(NamedTuple):
+    """What ``HybridRanker.recommend`` returns: columns, predicted ratings, reasons."""
+
+    item_indices: np.ndarray
+    scores: np.ndarray
+    explanations: list[Explanation]
+
+
+class HybridRanker(BaseEstimator):
+    """Survey-driven, feedback-tuned reward ranker.
+
+    Parameters
+    ----------
+    prior_scale : float, default=1.0
+        Multiplier on ``prior_weights``; 0 switches the survey prior off.
+    weight_alpha : float, default=30.0
+        Ridge penalty pulling learned interaction weights towards the prior.
+    item_shrinkage : float or "auto", default=5.0
+        ``lambda`` in ``n / (n + lambda)`` for item biases.
+    profile_shrinkage : float or "auto", default=10.0
+        The same for profile-by-reward effects.
+    person_shrinkage : float or "auto", default="auto"
+        The same for person-level attribute tastes; "auto" estimates it from the ratings
+        (empirical Bayes, ``sigma^2 / tau^2``).
+    person_alpha : float, default=1.0
+        Ridge penalty of each person's attribute-taste regression.
+    dismissal_rating : float, default=0.0
+        Rating a dismissal ("not for me") counts as: below the scale, a strong negative.
+    n_iter : int, default=3
+        Backfitting rounds between interaction weights and item biases.
+    mmr_lambda : float, default=0.75
+        Maximal marginal relevance trade-off: 1 ranks by predicted rating alone; lower
+        values give more weight to variety of category and attributes.
+    reason_threshold : float, default=0.05
+        Smallest contribution (rating points) an explanation may cite.
+    max_reasons : int, default=3
+        Most reasons per suggestion.
+    min_group_size : int, default=5
+        Rating summaries of fewer people are never cited.
+
+    Attributes
+    ----------
+    feature_names_, attribute_names_ : tuple of str
+    item_attributes_ : ndarray of shape (n_items, n_attributes)
+    prior_weights_, weights_ : ndarray of shape (n_features, n_attributes)
+    mu_ : float
+        Mean rating (``NEUTRAL_RATING`` without feedback).
+    item_bias_ : ndarray of shape (n_items,)
+    profile_effects_ : ndarray of shape (n_profiles, n_items)
+    person_features_ : ndarray of shape (n_persons, n_features)
+    person_profiles_ : ndarray of shape (n_persons,)
+        Profile of each fitted person, -1 when profiles are not used.
+    person_effects_ : ndarray of shape (n_persons, n_attributes)
+    person_n_ratings_ : ndarray of shape (n_persons,)
+    rated_indptr_, rated_items_ : ndarray
+        Rewards each fitted person rated or dismissed, in CSR form.
+    item_mean_rating_, item_n_ratings_ : ndarray of shape (n_items,)
+        Mean 1-5 rating and number of ratings (dismissals excluded).
+    profile_mean_rating_, profile_n_ratings_ : ndarray of shape (n_profiles, n_items)
+    item_shrinkage_, profile_shrinkage_, person_shrinkage_ : float
+        Shrinkage constants used.
+    similarity_ : ndarray of shape (n_items, n_items)
+    """
+
+    def __init__(
+        self,
+        prior_scale: float = 1.0,
+        weight_alpha: float = 30.0,
+        item_shrinkage: float | str = 5.0,
+        profile_shrinkage: float | str = 10.0,
+        person_shrinkage: float | str = "auto",
+        person_alpha: float = 1.0,
+        dismissal_rating: float = 0.0,
+        n_iter: int = 3,
+        mmr_lambda: float = 0.75,
+        reason_threshold: float = 0.05,
+        max_reasons: int = 3,
+        min_group_size: int = 5,
+    ) -> None:
+        self.prior_scale = prior_scale
+        self.weight_alpha = weight_alpha
+        self.item_shrinkage = item_shrinkage
+        self.profile_shrinkage = profile_shrinkage
+        self.person_shrinkage = person_shrinkage
+        self.person_alpha = person_alpha
+        self.dismissal_rating = dismissal_rating
+        self.n_iter = n_iter
+        self.mmr_lambda = mmr_lambda
+        self.reason_threshold = reason_threshold
+        self.max_reasons = max_reasons
+        self.min_group_size = min_group_size
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(
+        self,
+        person_features: np.ndarray,
+        ratings: Ratings | None = None,
+        *,
+        item_attributes: np.ndarray,
+        feature_names: Sequence[str] | None = None,
+        attribute_names: Sequence[str] | None = None,
+        person_profiles: np.ndarray | None = None,
+    ) -> HybridRanker:
+        """Learn item biases, interaction weights, profile and person effects.
+
+        Parameters
+        ----------
+        person_features : ndarray of shape (n_persons, n_features)
+            Survey features (``SurveyFeatures.transform``).
+        ratings : Ratings, optional
+            Feedback; rows index ``person_features``, columns ``item_attributes``.
+        item_attributes : ndarray of shape (n_items, n_attributes)
+            ``RewardIndex.attributes()``.
+        feature_names, attribute_names : sequence of str, optional
+            Needed for the survey prior and for explanations.
+        person_profiles : ndarray of int, shape (n_persons,), optional
+            Profile of each person, -1 for none. Omit when the profile structure is weak.
+
+        Returns
+        -------
+        self
+        """
+        X = check_array(person_features, dtype=np.float64)
+        A = check_array(item_attributes, dtype=np.float64)
+        n_p, d = X.shape
+        n_i, m = A.shape
+        self.feature_names_ = tuple(feature_names or (f"x{j}" for j in range(d)))
+        self.attribute_names_ = tuple(attribute_names or (f"a{j}" for j in range(m)))
+        if len(self.feature_names_) != d or len(self.attribute_names_) != m:
+            raise ValueError("feature_names / attribute_names do not match the matrices")
+        labels = (
+            np.full(n_p, -1)
+            if person_profiles is None
+            else np.asarray(person_profiles, dtype=np.int64).ravel()
+        )
+        if labels.shape != (n_p,):
+            raise ValueError("person_profiles must have one entry per person")
+        n_profiles = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+        ratings = ratings if ratings is not None else Ratings.empty()
+        p, i = ratings.person, ratings.item
+        if p.size and (p.min() < 0 or p.max() >= n_p or i.min() < 0 or i.max() >= n_i):
+            raise ValueError("ratings refer to persons or items outside the matrices")
+        r = np.where(ratings.dismissed, self.dismissal_rating, ratings.rating)
+
+        self.item_attributes_ = A
+        self.person_features_ = X
+        self.person_profiles_ = labels
+        self.prior_weights_ = prior_weights(self.feature_names_, self.attribute_names_, self.prior_scale)
+        self.similarity_ = similarity_matrix(A, self.attribute_names_)
+        self.mu_ = float(r.mean()) if r.size else NEUTRAL_RATING
+
+        self._fit_weights_and_bias(X, A, p, i, r - self.mu_)
+        residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
+        residual = self._fit_profile_effects(labels, n_profiles, p, i, residual)
+        self._fit_person_effects(A, n_p, p, i, residual)
+        self._store_summaries(ratings, labels, n_profiles, n_p, n_i)
+        return self
+
+    def _shrinkage(self, value: float | str, groups: np.ndarray, res: np.ndarray, n: int) -> float:
+        if value == "auto":
+            return _variance_ratio(groups, res, n)
+        return float(value)
+
+    def _fit_weights_and_bias(self, X, A, p, i, centred) -> None:
+        n_i = A.shape[0]
+        d, m = X.shape[1], A.shape[1]
+        W0 = self.prior_weights_
+        self.weights_ = W0.copy()
+        self.item_bias_ = np.zeros(n_i)
+        self.item_shrinkage_ = float("nan")
+        if centred.size == 0:
+            self.item_shrinkage_ = self._shrinkage(self.item_shrinkage, i, centred, n_i)
+            return
+        # Normal equations of the interaction regression, accumulated in chunks so the
+        # (n_ratings, d * m) design matrix never exists in full.
+        gram = np.zeros((d * m, d * m))
+        for start in range(0, p.size, 8192):
+            sl = slice(start, start + 8192)
+            Z = (X[p[sl], :, None] * A[i[sl], None, :]).reshape(-1, d * m)
+            gram += Z.T @ Z
+        gram[np.diag_indices_from(gram)] += self.weight_alpha
+        Xp, Ai = X[p], A[i]
+        prior_pred = ((Xp @ W0) * Ai).sum(axis=1)
+        counts = np.bincount(i, minlength=n_i)
+        bias = np.zeros(n_i)
+        pred = prior_pred
+        for _ in range(max(int(self.n_iter), 1)):
+            resid = centred - pred
+            lam = self._shrinkage(self.item_shrinkage, i, resid, n_i)
+            bias = np.bincount(i, resid, minlength=n_i) / (counts + lam)
+            target = centred - bias[i] - prior_pred
+            delta = np.linalg.solve(gram, (Xp.T @ (Ai * target[:, None])).ravel())
+            self.weights_ = W0 + delta.reshape(d, m)
+            pred = ((Xp @ self.weights_) * Ai).sum(axis=1)
+        resid = centred - pred
+        self.item_shrinkage_ = self._shrinkage(self.item_shrinkage, i, resid, n_i)
+        self.item_bias_ = np.bincount(i, resid, minlength=n_i) / (counts + self.item_shrinkage_)
+
+    def _fit_profile_effects(self, labels, n_profiles, p, i, residual) -> np.ndarray:
+        n_i = self.item_attributes_.shape[0]
+        self.profile_effects_ = np.zeros((n_profiles, n_i))
+        self.profile_shrinkage_ = float("nan")
+        if n_profiles == 0 or residual.size == 0:
+            return residual
+        lab = labels[p]
+        ok = lab >= 0
+        key = lab[ok] * n_i + i[ok]
+        self.profile_shrinkage_ = self._shrinkage(
+            self.profile_shrinkage, key, residual[ok], n_profiles * n_i
+        )
+        sums = np.bincount(key, residual[ok], minlength=n_profiles * n_i)
+        counts = np.bincount(key, minlength=n_profiles * n_i)
+        self.profile_effects_ = (sums / (counts + self.profile_shrinkage_)).reshape(n_profiles, n_i)
+        out = residual.copy()
+        out[ok] -= self.profile_effects_[lab[ok], i[ok]]
+        return out
+
+    def _fit_person_effects(self, A, n_p, p, i, residual) -> None:
+        m = A.shape[1]
+        self.person_effects_ = np.zeros((n_p, m))
+        self.person_n_ratings_ = np.bincount(p, minlength=n_p)
+        self.person_shrinkage_ = float("nan")
+        if residual.size == 0:
+            return
+        self.person_shrinkage_ = self._shrinkage(self.person_shrinkage, p, residual, n_p)
+        # One small ridge regression per person on the attributes of what they rated,
+        # solved as a batch: sums of outer products via a sparse person-by-rating matrix.
+        onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
+        Ai = A[i]
+        gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, m * m))
+        rhs = np.asarray(onehot @ (Ai * residual[:, None]))
+        rated = self.person_n_ratings_ > 0
+        G = gram[rated].reshape(-1, m, m) + self.person_alpha * np.eye(m)
+        effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
+        n = self.person_n_ratings_[rated].astype(float)
+        self.person_effects_[rated] = effects * (n / (n + self.person_shrinkage_))[:, None]
+
+    def _store_summaries(self, ratings: Ratings, labels, n_profiles, n_p, n_i) -> None:
+        p, i = ratings.person, ratings.item
+        order = np.argsort(p, kind="stable")
+        self.rated_items_ = i[order]
+        self.rated_indptr_ = np.concatenate([[0], np.cumsum(np.bincount(p, minlength=n_p))])
+        real = ~ratings.dismissed
+        ri, rv = i[real], ratings.rating[real]
+        self.item_n_ratings_ = np.bincount(ri, minlength=n_i)
+        self.item_mean_rating_ = np.divide(
+            np.bincount(ri, rv, minlength=n_i),
+            self.item_n_ratings_,
+            out=np.full(n_i, np.nan),
+            where=self.item_n_ratings_ > 0,
+        )
+        lab = labels[p[real]]
+        ok = lab >= 0
+        key = lab[ok] * n_i + ri[ok]
+        size = n_profiles * n_i
+        self.profile_n_ratings_ = np.bincount(key, minlength=size).reshape(n_profiles, n_i)
+        self.profile_mean_rating_ = np.divide(
+            np.bincount(key, rv[ok], minlength=size).reshape(n_profiles, n_i),
+            self.profile_n_ratings_,
+            out=np.full((n_profiles, n_i), np.nan),
+            where=self.profile_n_ratings_ > 0,
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def _person_terms(self, persons, features, profiles):
+        """Features, attribute tastes and profile of the people being scored."""
+        if features is None:
+            rows = (
+                np.arange(self.person_features_.shape[0])
+                if persons is None
+                else np.atleast_1d(np.asarray(persons, dtype=np.int64))
+            )
+            return (
+                self.person_features_[rows],
+                self.person_effects_[rows],
+                self.person_profiles_[rows],
+                rows,
+            )
+        X = np.atleast_2d(np.asarray(features, dtype=float))
+        if X.shape[1] != self.person_features_.shape[1]:
+            raise ValueError(f"expected {self.person_features_.shape[1]} features, got {X.shape[1]}")
+        n = X.shape[0]
+        lab = (
+            np.full(n, -1)
+            if profiles is None
+            else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
+        )
+        lab[lab >= self.profile_effects_.shape[0]] = -1
+        return np.where(np.isfinite(X), X, 0.0), np.zeros((n, len(self.attribute_names_))), lab, None
+
+    def predict_scores(
+        self,
+        persons: Sequence[int] | np.ndarray | None = None,
+        *,
+        features: np.ndarray | None = None,
+        profiles: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Predicted rating of every reward, shape (n_persons, n_items).
+
+        Parameters
+        ----------
+        persons : array of int, optional
+            Rows of the fitted persons (all when omitted and ``features`` is None).
+        features : ndarray of shape (n, n_features), optional
+            Feature rows of people not in the fitted data (scored without person effects).
+        profiles : array of int, optional
+            Their profiles (-1 for none), with ``features``.
+        """
+        check_is_fitted(self)
+        X, U, lab, _ = self._person_terms(persons, features, profiles)
+        return self._scores(X, U, lab)
+
+    def _scores(self, X, U, lab) -> np.ndarray:
+        S = (X @ self.weights_ + U) @ self.item_attributes_.T
+        S += self.mu_ + self.item_bias_
+        if self.profile_effects_.shape[0]:
+            has = lab >= 0
+            S[has] += self.profile_effects_[lab[has]]
+        return S
+
+    def _allowed(self, n, rows, candidates, exclude, exclude_rated) -> np.ndarray:
+        n_i = self.item_attributes_.shape[0]
+        allowed = np.ones((n, n_i), dtype=bool)
+        if candidates is not None:
+            cand = np.asarray(candidates)
+            if cand.dtype != bool:
+                mask = np.zeros(n_i, dtype=bool)
+                mask[cand.astype(np.int64)] = True
+                cand = mask
+            allowed &= np.broadcast_to(cand, (n, n_i))
+        if exclude is not None:
+            ex = exclude if isinstance(exclude, np.ndarray) and exclude.dtype == bool else None
+            if ex is not None:
+                allowed &= ~np.broadcast_to(ex, (n, n_i))
+            else:
+                for row, cols in enumerate(exclude):
+                    cols = np.fromiter(cols, dtype=np.int64)
+                    allowed[row, cols] = False
+        if exclude_rated and rows is not None:
+            starts, ends = self.rated_indptr_[rows], self.rated_indptr_[rows + 1]
+            counts = ends - starts
+            if counts.sum():
+                who = np.repeat(np.arange(n), counts)
+                flat = np.concatenate([self.rated_items_[s:e] for s, e in zip(starts, ends, strict=True)])
+                allowed[who, flat] = False
+        return allowed
+
+    def recommend_batch(
+        self,
+        persons: Sequence[int] | np.ndarray | None = None,
+        k: int = 5,
+        *,
+        features: np.ndarray | None = None,
+        profiles: np.ndarray | None = None,
+        candidates: np.ndarray | None = None,
+        exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
+        exclude_rated: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` diversified suggestions for many people at once.
+
+        Parameters
+        ----------
+        persons : array of int, optional
+            Fitted person rows; all of them when omitted and ``features`` is None.
+        k : int, default=5
+        features, profiles : ndarray, optional
+            Feature rows and profiles of people not in the fitted data.
+        candidates : ndarray of bool, shape (n_items,) or (n, n_items), optional
+            Rewards each person may get (role, active, cost cap); index arrays work too.
+        exclude : bool ndarray of shape (n, n_items) or one iterable of columns per person
+            Further rewards to leave out (cooldown, received, dismissed).
+        exclude_rated : bool, default=True
+            Leave out what each fitted person already rated or dismissed.
+
+        Returns
+        -------
+        item_indices : ndarray of int, shape (n, k)
+            Columns in suggestion order; -1 where fewer than ``k`` rewards are allowed.
+        scores : ndarray of shape (n, k)
+            Predicted ratings; NaN where the index is -1.
+        """
+        check_is_fitted(self)
+        X, U, lab, rows = self._person_terms(persons, features, profiles)
+        S = self._scores(X, U, lab)
+        allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
+        idx, _ = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
+        valid = idx >= 0
+        scores = np.full(idx.shape, np.nan)
+        r = np.nonzero(valid)
+        scores[r] = S[r[0], idx[r]]
+        return idx, scores
+
+    def recommend(
+        self,
+        person: int | np.ndarray,
+        k: int = 5,
+        *,
+        profile: int | None = None,
+        candidates: np.ndarray | None = None,
+        exclude: Iterable[int] = (),
+        exclude_rated: bool = True,
+        explain: bool = True,
+    ) -> Suggestions:
+        """Top-``k`` diversified suggestions for one person, with reasons.
+
+        Parameters
+        ----------
+        person : int or ndarray of shape (n_features,)
+            A fitted person row, or the feature row of someone not in the fitted data.
+        k : int, default=5
+        profile : int, optional
+            Profile of a new person (ignored for fitted rows).
+        candidates : ndarray of bool (n_items,) or of int, optional
+            Rewards the person may get.
+        exclude : iterable of int
+            Columns to leave out.
+        exclude_rated : bool, default=True
+            Leave out what a fitted person already rated or dismissed.
+        explain : bool, default=True
+            Build explanations (skip for speed when only indices are needed).
+
+        Returns
+        -------
+        Suggestions
+            ``(item_indices, scores, explanations)``; arrays hold only real suggestions.
+        """
+        check_is_fitted(self)
+        if np.ndim(person) == 0:
+            X, U, lab, rows = self._person_terms([int(person)], None, None)
+        else:
+            X, U, lab, rows = self._person_terms(None, person, profile)
+        S = self._scores(X, U, lab)
+        allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated)
+        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
+        keep = idx[0] >= 0
+        items = idx[0][keep]
+        scores = S[0, items]
+        reasons: list[Explanation] = []
+        if explain:
+            reasons = [
+                explain_item(self, X[0], U[0], int(lab[0]), int(j), promoted=bool(pr))
+                for j, pr in zip(items, promoted[0][keep], strict=True)
+            ]
+        return Suggestions(items, scores, reasons)
+
+    def explain(
+        self, person: int | np.ndarray, item: int, *, profile: int | None = None
+    ) -> Explanation:
+        """Reasons for one reward's score for one person (see ``recommend``)."""
+        check_is_fitted(self)
+        if np.ndim(person) == 0:
+            X, U, lab, _ = self._person_terms([int(person)], None, None)
+        else:
+            X, U, lab, _ = self._person_terms(None, person, profile)
+        return explain_item(self, X[0], U[0], int(lab[0]), int(item))
+
+
+def _mmr(
+    relevance: np.ndarray, allowed: np.ndarray, k: int, similarity: np.ndarray, lam: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy maximal marginal relevance for every row at once.
+
+    Returns the chosen columns (-1 when none is left) and whether each pick was promoted
+    over a more relevant allowed reward for the sake of variety.
+    """
+    n, n_i = relevance.shape
+    k = int(k)
+    idx = np.full((n, k), -1, dtype=np.int64)
+    promoted = np.zeros((n, k), dtype=bool)
+    if n == 0 or k <= 0:
+        return idx, promoted
+    open_ = allowed.copy()
+    penalty = np.zeros((n, n_i))
+    rows = np.arange(n)
+    for step in range(min(k, n_i)):
+        value = lam * relevance - (1.0 - lam) * penalty if step else relevance
+        value = np.where(open_, value, -np.inf)
+        pick = value.argmax(axis=1)
+        ok = np.isfinite(value[rows, pick])
+        if not ok.any():
+            break
+        best = np.where(open_, relevance, -np.inf).max(axis=1)
+        idx[ok, step] = pick[ok]
+        promoted[ok, step] = relevance[rows, pick][ok] < best[ok]
+        open_[rows[ok], pick[ok]] = False
+        np.maximum(penalty, similarity[pick], out=penalty)
+    return idx, promoted

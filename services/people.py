@@ -1,0 +1,293 @@
+"""People: the roster import (all-or-nothing), listings and look-ups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models.tables import ACCESS_ROLES, Person, Team, utcnow
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput
+
+PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
+REQUIRED_COLUMNS = ("external_id", "name", "email")
+MANAGING_ROLES = ("manager", "hr", "admin")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+@dataclass
+class ImportSummary:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.__dict__.items()}
+
+    def describe(self) -> str:
+        counts = self.as_dict()
+        return ", ".join(f"{n} {k}" for k, n in counts.items())
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    external_id: str
+    name: str
+    email: str
+    team: str
+    manager_email: str
+    access: str
+    sales_role: str
+
+
+def _clean(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _validate(
+    session: Session, header: Sequence[str], records: Sequence[Mapping[str, object]]
+) -> tuple[list[_Row], list[str]]:
+    problems: list[str] = []
+    columns = {c.strip().lower() for c in header}
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            problems.append(f"row 1, column {column}: missing column")
+    unknown = sorted(columns - set(PEOPLE_COLUMNS))
+    for column in unknown:
+        problems.append(
+            f"row 1, column {column}: unknown column (expected {', '.join(PEOPLE_COLUMNS)})"
+        )
+    if problems:
+        return [], problems
+    if not records:
+        return [], ["row 2: the file has a header but no people"]
+
+    rows: list[_Row] = []
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    for offset, record in enumerate(records):
+        number = offset + 2  # the header is row 1, as in a spreadsheet
+        values = {c: _clean(record.get(c)) for c in PEOPLE_COLUMNS}
+        row = _Row(
+            number=number,
+            external_id=values["external_id"],
+            name=values["name"],
+            email=values["email"].lower(),
+            team=values["team"],
+            manager_email=values["manager_email"].lower(),
+            access=(values["access"] or "rep").lower(),
+            sales_role=values["sales_role"],
+        )
+        if not row.external_id:
+            problems.append(f"row {number}, column external_id: empty")
+        elif row.external_id in seen_ids:
+            problems.append(
+                f"row {number}, column external_id: duplicate of row {seen_ids[row.external_id]}"
+                f" ({row.external_id})"
+            )
+        else:
+            seen_ids[row.external_id] = number
+        if not row.name:
+            problems.append(f"row {number}, column name: empty")
+        if not row.email:
+            problems.append(f"row {number}, column email: empty")
+        elif not _EMAIL.match(row.email):
+            problems.append(f"row {number}, column email: {row.email!r} is not an email address")
+        elif row.email in seen_emails:
+            problems.append(
+                f"row {number}, column email: duplicate of row {seen_emails[row.email]}"
+                f" ({row.email})"
+            )
+        else:
+            seen_emails[row.email] = number
+        if row.access not in ACCESS_ROLES:
+            problems.append(
+                f"row {number}, column access: unknown access role {row.access!r}"
+                f" (use one of {', '.join(ACCESS_ROLES)})"
+            )
+        rows.append(row)
+
+    by_email = {r.email: r for r in rows if r.email}
+    existing = {p.email: p for p in session.exec(select(Person)) if p.email}
+    for row in rows:
+        owner = existing.get(row.email)
+        if (
+            owner is not None
+            and owner.external_id != row.external_id
+            and owner.external_id not in seen_ids
+        ):
+            problems.append(
+                f"row {row.number}, column email: {row.email} already belongs to"
+                f" {owner.external_id}"
+            )
+        if not row.manager_email:
+            continue
+        if row.manager_email == row.email:
+            problems.append(
+                f"row {row.number}, column manager_email: a person cannot manage themself"
+            )
+            continue
+        in_file = by_email.get(row.manager_email)
+        in_db = existing.get(row.manager_email)
+        if in_file is None and in_db is None:
+            problems.append(
+                f"row {row.number}, column manager_email: unknown manager {row.manager_email}"
+                " (not in this file nor in Motivo)"
+            )
+            continue
+        manager_access = in_file.access if in_file is not None else in_db.access
+        if manager_access not in MANAGING_ROLES:
+            problems.append(
+                f"row {row.number}, column manager_email: {row.manager_email} has access"
+                f" {manager_access!r}; give them access 'manager'"
+            )
+    return rows, problems
+
+
+def import_people(
+    *,
+    session: Session,
+    header: Sequence[str],
+    records: Sequence[Mapping[str, object]],
+    actor: Person | None = None,
+    deactivate_missing: bool = True,
+    source: str = "",
+) -> ImportSummary:
+    """Create or update people from roster rows; any problem means nothing is written.
+
+    Re-importing the same file changes nothing. People missing from the file are deactivated
+    (never deleted) unless ``deactivate_missing`` is off; admins and the importing person are
+    never deactivated, so nobody locks themself out.
+    """
+    if actor is not None:
+        require(actor, "import_people")
+    rows, problems = _validate(session, header, records)
+    if problems:
+        raise InvalidInput(
+            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.",
+            problems,
+        )
+    summary = ImportSummary()
+    try:
+        teams = {t.name: t for t in session.exec(select(Team))}
+        for name in sorted({r.team for r in rows if r.team} - set(teams)):
+            team = Team(name=name)
+            session.add(team)
+            teams[name] = team
+        session.flush()
+
+        people = {p.external_id: p for p in session.exec(select(Person))}
+        # First pass without managers, so a manager defined later in the file gets an id.
+        touched: dict[str, Person] = {}
+        for row in rows:
+            person = people.get(row.external_id)
+            wanted = {
+                "name": row.name,
+                "email": row.email,
+                "team_id": teams[row.team].id if row.team else None,
+                "access": row.access,
+                "sales_role": row.sales_role,
+            }
+            if person is None:
+                person = Person(external_id=row.external_id, **wanted)
+                session.add(person)
+                summary.created.append(row.external_id)
+            else:
+                changed = any(getattr(person, k) != v for k, v in wanted.items())
+                if not person.active:
+                    person.active = True
+                    summary.reactivated.append(row.external_id)
+                    changed = False
+                if changed:
+                    for key, value in wanted.items():
+                        setattr(person, key, value)
+                    person.updated_at = utcnow()
+                    summary.updated.append(row.external_id)
+            touched[row.external_id] = person
+        session.flush()
+
+        by_email = {p.email: p for p in session.exec(select(Person)) if p.email}
+        for row in rows:
+            person = touched[row.external_id]
+            manager_id = by_email[row.manager_email].id if row.manager_email else None
+            if person.manager_id != manager_id:
+                person.manager_id = manager_id
+                person.updated_at = utcnow()
+                if row.external_id not in summary.created + summary.updated:
+                    summary.updated.append(row.external_id)
+        for row in rows:
+            eid = row.external_id
+            if eid not in summary.created + summary.updated + summary.reactivated:
+                summary.unchanged.append(eid)
+
+        if deactivate_missing:
+            for external_id, person in people.items():
+                if external_id in touched or not person.active:
+                    continue
+                if person.access == "admin" or (actor is not None and person.id == actor.id):
+                    continue
+                person.active = False
+                person.updated_at = utcnow()
+                summary.deactivated.append(external_id)
+
+        record_event(
+            session,
+            actor=actor,
+            action="people.import",
+            target=source,
+            details=summary.as_dict(),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return summary
+
+
+def list_people(
+    *, session: Session, viewer: Person | None = None, include_inactive: bool = False
+) -> list[dict]:
+    """The roster as plain dicts (the ``users list`` and admin page shape)."""
+    if viewer is not None:
+        require(viewer, "import_people")
+    teams = {t.id: t.name for t in session.exec(select(Team))}
+    people = list(session.exec(select(Person).order_by(Person.external_id)))
+    emails = {p.id: p.email for p in people}
+    return [
+        {
+            "external_id": p.external_id,
+            "name": p.name,
+            "email": p.email,
+            "access": p.access,
+            "team": teams.get(p.team_id),
+            "manager_email": emails.get(p.manager_id),
+            "sales_role": p.sales_role,
+            "active": p.active,
+        }
+        for p in people
+        if include_inactive or p.active
+    ]
+
+
+def direct_reports(*, session: Session, manager: Person) -> list[Person]:
+    require(manager, "view_team")
+    stmt = (
+        select(Person)
+        .where(Person.manager_id == manager.id, Person.active.is_(True))
+        .order_by(Person.name)
+    )
+    return list(session.exec(stmt))
+
+
+def team_name(session: Session, person: Person) -> str | None:
+    if person.team_id is None:
+        return None
+    team = session.get(Team, person.team_id)
+    return team.name if team else None

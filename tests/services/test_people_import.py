@@ -1,0 +1,172 @@
+"""The roster import: all or nothing, idempotent, deactivates leavers."""
+
+import pytest
+from sqlmodel import func, select
+
+from models.tables import AuditLog, Person, Team
+from services.errors import InvalidInput
+from services.people import import_people
+from services.tabular import TableError, read_table_bytes
+
+ROSTER = (
+    "external_id,name,email,team,manager_email,access,sales_role\n"
+    "M1,Kari Nordmann,kari@example.test,Oslo Enterprise,,manager,sales_manager\n"
+    "R1,Ola Hansen,ola@example.test,Oslo Enterprise,kari@example.test,,closer\n"
+    "R2,Aisha Khan,aisha@example.test,Oslo Enterprise,kari@example.test,rep,presales\n"
+)
+
+
+def run(session, text: str, **kwargs):
+    table = read_table_bytes(text.encode("utf-8"), name="roster.csv")
+    return import_people(session=session, header=table.header, records=table.rows, **kwargs)
+
+
+def count(session, model) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_happy_path_creates_people_teams_and_managers(session):
+    summary = run(session, ROSTER)
+    assert len(summary.created) == 3
+    ola = session.exec(select(Person).where(Person.external_id == "R1")).one()
+    kari = session.exec(select(Person).where(Person.external_id == "M1")).one()
+    assert ola.manager_id == kari.id
+    assert ola.access == "rep"  # blank access defaults to rep
+    assert session.get(Team, ola.team_id).name == "Oslo Enterprise"
+    assert session.exec(select(AuditLog).where(AuditLog.action == "people.import")).one()
+
+
+def test_manager_may_come_after_their_reports_in_the_file(session):
+    lines = ROSTER.splitlines()
+    reordered = "\n".join([lines[0], lines[2], lines[3], lines[1]]) + "\n"
+    run(session, reordered)
+    ola = session.exec(select(Person).where(Person.external_id == "R1")).one()
+    assert ola.manager_id is not None
+
+
+def test_reimporting_the_same_file_changes_nothing(session):
+    run(session, ROSTER)
+    before = [(p.id, p.name, p.updated_at) for p in session.exec(select(Person))]
+    summary = run(session, ROSTER)
+    assert summary.created == [] and summary.updated == [] and summary.deactivated == []
+    assert sorted(summary.unchanged) == ["M1", "R1", "R2"]
+    assert [(p.id, p.name, p.updated_at) for p in session.exec(select(Person))] == before
+
+
+def test_reimport_updates_by_external_id_and_deactivates_leavers(session):
+    run(session, ROSTER)
+    changed = ROSTER.replace("Ola Hansen", "Ola Hansen-Berg").replace(
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise,kari@example.test,rep,presales\n", ""
+    )
+    summary = run(session, changed)
+    assert summary.updated == ["R1"]
+    assert summary.deactivated == ["R2"]
+    aisha = session.exec(select(Person).where(Person.external_id == "R2")).one()
+    assert aisha.active is False  # deactivated, not deleted
+    back = run(session, ROSTER)
+    assert back.reactivated == ["R2"]
+
+
+def test_partial_file_keeps_missing_people_active(session):
+    run(session, ROSTER)
+    partial = "\n".join(ROSTER.splitlines()[:2]) + "\n"
+    summary = run(session, partial, deactivate_missing=False)
+    assert summary.deactivated == []
+    assert count(session, Person) == 3
+
+
+def test_semicolons_and_byte_order_mark_are_accepted(session):
+    text = "\ufeff" + ROSTER.replace(",", ";")
+    table = read_table_bytes(text.encode("utf-8"))
+    summary = import_people(session=session, header=table.header, records=table.rows)
+    assert len(summary.created) == 3
+
+
+BAD_INPUTS = [
+    (
+        "missing column",
+        "external_id,name,team\nR1,Ola,Oslo\n",
+        "row 1, column email: missing column",
+    ),
+    (
+        "duplicate external_id",
+        ROSTER + "R1,Other Person,other@example.test,Oslo Enterprise,,rep,closer\n",
+        "row 5, column external_id: duplicate of row 3 (R1)",
+    ),
+    (
+        "duplicate email",
+        ROSTER + "R9,Other Person,ola@example.test,Oslo Enterprise,,rep,closer\n",
+        "row 5, column email: duplicate of row 3 (ola@example.test)",
+    ),
+    (
+        "unknown manager",
+        ROSTER + "R9,Other Person,o@example.test,Oslo Enterprise,nobody@example.test,rep,closer\n",
+        "row 5, column manager_email: unknown manager nobody@example.test",
+    ),
+    (
+        "bad email",
+        ROSTER + "R9,Other Person,not-an-email,Oslo Enterprise,,rep,closer\n",
+        "row 5, column email: 'not-an-email' is not an email address",
+    ),
+    (
+        "unknown access role",
+        ROSTER + "R9,Other Person,o@example.test,Oslo Enterprise,,boss,closer\n",
+        "row 5, column access: unknown access role 'boss'",
+    ),
+    (
+        "empty name",
+        ROSTER + "R9,,o@example.test,Oslo Enterprise,,rep,closer\n",
+        "row 5, column name: empty",
+    ),
+    (
+        "manager who is a rep",
+        ROSTER + "R9,Other Person,o@example.test,Oslo Enterprise,ola@example.test,rep,closer\n",
+        "row 5, column manager_email: ola@example.test has access 'rep'",
+    ),
+    ("header only", "external_id,name,email\n", "row 2: the file has a header but no people"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_writes_nothing_and_names_row_and_column(session, kind, text, message):
+    with pytest.raises(InvalidInput) as caught:
+        run(session, text)
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+    assert count(session, Person) == 0
+    assert count(session, Team) == 0
+    assert count(session, AuditLog) == 0
+
+
+def test_every_problem_is_reported_at_once(session):
+    text = ROSTER + "R1,,bad,Oslo,nobody@example.test,boss,closer\n"
+    with pytest.raises(InvalidInput) as caught:
+        run(session, text)
+    columns = {p.split(":")[0].split(",")[1].strip() for p in caught.value.problems}
+    assert {"column external_id", "column name", "column email", "column access"} <= columns
+
+
+def test_bad_input_after_a_good_import_leaves_the_first_import_intact(session):
+    run(session, ROSTER)
+    with pytest.raises(InvalidInput):
+        run(session, ROSTER.replace("Ola Hansen", "Ola Renamed") + "R9,X,bad,,,rep,\n")
+    ola = session.exec(select(Person).where(Person.external_id == "R1")).one()
+    assert ola.name == "Ola Hansen"
+
+
+def test_email_owned_by_someone_else_is_refused(session):
+    run(session, ROSTER)
+    other = "external_id,name,email\nR7,New Person,ola@example.test\n"
+    with pytest.raises(InvalidInput) as caught:
+        run(session, other, deactivate_missing=False)
+    assert "already belongs to R1" in str(caught.value)
+
+
+def test_non_utf8_file_is_refused_with_a_row_number():
+    data = b"external_id,name,email\nR1,Ola,ola@example.test\nR2," + b"\xff\xfe" + b"\n"
+    with pytest.raises(TableError, match="row 3: not valid UTF-8"):
+        read_table_bytes(data)
+
+
+def test_too_many_cells_is_refused():
+    with pytest.raises(TableError, match="row 2: 4 cells but the header has 3 columns"):
+        read_table_bytes(b"external_id,name,email\nR1,Ola,o@example.test,extra\n")

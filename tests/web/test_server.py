@@ -1,0 +1,69 @@
+"""The real server: the container entrypoint and `motivo serve`, both through gunicorn."""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.servers import free_port, running
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    env["MOTIVO_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env.update(extra)
+    return env
+
+
+def test_entrypoint_migrates_then_serves_with_gunicorn(tmp_path):
+    port = free_port()
+    env = _env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'container.db'}",
+        SECRET_KEY="x" * 64,
+        MOTIVO_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+    )
+    health = f"http://127.0.0.1:{port}/healthz"
+    with running(
+        ["sh", str(ROOT / "docker" / "entrypoint.sh")], env=env, health_url=health
+    ) as proc:
+        body = json.loads(urllib.request.urlopen(health).read())
+        assert body["database"] == "ok"
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login").read().decode()
+        assert "Sign in to Motivo" in page
+        ps = subprocess.run(
+            ["ps", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True
+        )
+    assert (tmp_path / "container.db").exists()
+    assert "gunicorn" in ps.stdout  # the entrypoint exec'd gunicorn, whose workers serve
+
+
+def test_serve_refuses_without_a_secret_key(tmp_path):
+    result = subprocess.run(
+        [str(BIN / "motivo"), "serve", "--port", str(free_port())],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_motivo_serve_runs_gunicorn(tmp_path):
+    port = free_port()
+    env = _env(tmp_path, SECRET_KEY="y" * 64)
+    subprocess.run([str(BIN / "motivo"), "init"], env=env, check=True, capture_output=True)
+    health = f"http://127.0.0.1:{port}/healthz"
+    args = [str(BIN / "motivo"), "serve", "--port", str(port), "--workers", "1"]
+    with running(args, env=env, health_url=health):
+        response = urllib.request.urlopen(f"http://127.0.0.1:{port}/")
+        assert response.url.endswith("/auth/login")

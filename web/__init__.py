@@ -1,0 +1,53 @@
+"""The Flask front end: the app factory, blueprints, templates and the ``motivo`` CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import click
+from flask import Flask
+
+from web import config as config_module
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app: defaults, then environment, then ``config`` (tests pass a mapping)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MOTIVO_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    resolved = config_module.resolve(app.instance_path, config)
+    app.config.update(resolved)
+    if click.get_current_context(silent=True) is None:
+        # Serving (gunicorn, tests): refuse a known key. CLI commands never sign cookies.
+        config_module.check_secret_key(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from models.engine import make_engine
+
+    app.extensions["motivo.engine"] = make_engine(str(app.config["DATABASE_URL"]))
+
+    from web import auth_setup, db, errors, i18n
+
+    auth_setup.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    app.teardown_appcontext(db.close_session)
+
+    from web.admin.routes import bp as admin_bp
+    from web.api.routes import bp as api_bp
+    from web.auth.routes import bp as auth_bp
+    from web.hr.routes import bp as hr_bp
+    from web.main.routes import bp as main_bp
+    from web.me.routes import bp as me_bp
+    from web.team.routes import bp as team_bp
+
+    for blueprint in (main_bp, auth_bp, me_bp, team_bp, hr_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    from web.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,58 @@
+"""Flask-Login and CSRF wiring, and the signed-in user wrapper."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask_login import UserMixin, current_user
+
+from models.tables import Person
+from web.db import get_session
+from web.extensions import csrf, login_manager
+
+
+class Account(UserMixin):
+    """What Flask-Login keeps for a signed-in person."""
+
+    def __init__(self, person: Person):
+        self.person = person
+
+    def get_id(self) -> str:
+        return str(self.person.id)
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.person.active)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            body = {"error": {"status": 401, "message": "Sign in or send a valid token."}}
+            return jsonify(body), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Account | None:
+        try:
+            person = get_session().get(Person, int(user_id))
+        except ValueError:
+            return None
+        if person is None or not person.active:
+            return None
+        return Account(person)
+
+
+def viewer() -> Person | None:
+    """The signed-in person, or None."""
+    if current_user.is_authenticated:
+        return current_user.person
+    return None

@@ -1,0 +1,48 @@
+"""The ``motivo`` console script: a FlaskGroup over ``create_app``.
+
+Every command is also ``flask --app web <command>``. Commands are thin: parse, call a
+service, print. Machine-readable output goes to stdout alone; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from web.commands import COMMANDS
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app_for_cli() -> Flask:
+    from models.engine import DatabaseUrlError
+    from web import create_app
+    from web.config import ConfigError
+
+    try:
+        return create_app()
+    except (ConfigError, DatabaseUrlError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app_for_cli,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help=(
+        "Motivo: motivation surveys turned into personalised non-monetary rewards.\n\n"
+        "Reads DATABASE_URL (default: SQLite in ./instance) and MOTIVO_* settings from the "
+        "environment. Start with `motivo init --demo`, then `motivo serve`."
+    ),
+)
+def main() -> None:
+    """The motivo command group."""

@@ -1,0 +1,7 @@
+"""CLI commands, one module per area; ``COMMANDS`` is what the group registers."""
+
+from web.commands.people import people
+from web.commands.setup import db, init, serve
+from web.commands.users import users
+
+COMMANDS = [init, db, serve, people, users]

@@ -1,0 +1,83 @@
+"""What every command shares: the session, clean one-line failures, output helpers."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import click
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from models.engine import DatabaseUrlError
+from services.errors import InvalidInput, ServiceError
+from services.tabular import TableError
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    engine = current_app.extensions["motivo.engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def safe_url() -> str:
+    engine = current_app.extensions["motivo.engine"]
+    return engine.url.render_as_string(hide_password=True)
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn known failures into a message on stderr and exit code 1 (nothing half-written)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            echo_err(f"Error: {exc.args[0]}")
+            for problem in exc.problems:
+                echo_err(f"  {problem}")
+            sys.exit(1)
+        except (ServiceError, TableError, DatabaseUrlError) as exc:
+            echo_err(f"Error: {exc}")
+            sys.exit(1)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            echo_err(
+                f"Error: cannot use the database at {safe_url()} ({reason}). "
+                "Check DATABASE_URL and that the database server is running."
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+def write_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def write_csv(rows: Sequence[dict], columns: Sequence[str]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+
+
+def format_option(*choices: str, default: str) -> Callable:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format; machine-readable formats go to stdout with nothing else on it.",
+    )

@@ -1,0 +1,98 @@
+"""Setting Motivo up: schema, seed data, the demo organisation, and the server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import migrate
+from web.commands.common import db_session, echo_err, handle_errors
+from web.config import ConfigError, check_secret_key
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Also load the demo organisation (about 60 reps).")
+@click.option(
+    "--demo-password",
+    default="demo",
+    show_default=True,
+    help="Password for every demo login (only used with --demo).",
+)
+@with_appcontext
+@handle_errors
+def init(demo: bool, demo_password: str) -> None:
+    """Create or upgrade the schema and load the seed data; with --demo, the demo organisation.
+
+    Safe to run again: existing data is kept and nothing is loaded twice.
+    """
+    engine = current_app.extensions["motivo.engine"]
+    migrate.upgrade(engine)
+    echo_err(f"Schema is at revision {migrate.current_revision(engine)}.")
+    if not demo:
+        return
+    from seed.demo_org import demo_people
+    from services.demo import load_demo_people
+
+    with db_session() as session:
+        logins = load_demo_people(session=session, people=demo_people(), password=demo_password)
+    click.echo(
+        f"Demo organisation loaded. Sign in with any of these (password: {demo_password!r}):"
+    )
+    for login in logins:
+        click.echo(f"  {login.access:<8} {login.email:<40} {login.name}")
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@with_appcontext
+@handle_errors
+def db_upgrade(revision: str) -> None:
+    """Apply schema migrations (creates the schema on an empty database)."""
+    engine = current_app.extensions["motivo.engine"]
+    migrate.upgrade(engine, revision)
+    echo_err(f"Schema is at revision {migrate.current_revision(engine)}.")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes."
+)
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve Motivo with gunicorn (``web:create_app()``); needs SECRET_KEY set."""
+    try:
+        check_secret_key(current_app.config)
+    except ConfigError as exc:
+        echo_err(f"Error: {exc}")
+        sys.exit(1)
+    if shutil.which("gunicorn") is None and not os.path.exists(
+        os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    ):
+        echo_err("Error: gunicorn is not installed; run `pip install motivo`.")
+        sys.exit(1)
+    echo_err(f"Serving Motivo on http://{host}:{port} with {workers} worker(s). Ctrl+C stops it.")
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "web:create_app()",
+    ]
+    os.execv(sys.executable, args)

@@ -1,0 +1,90 @@
+"""Configuration: defaults, then the environment, then the mapping passed to ``create_app``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+DEFAULTS: dict[str, object] = {
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "MOTIVO_MIN_GROUP_SIZE": 5,
+    "MOTIVO_LOGIN_MAX_FAILURES": 5,
+    "MOTIVO_LOGIN_WINDOW_SECONDS": 300,
+    "MOTIVO_RECOGNITION_DUE_DAYS": 45,
+    "MOTIVO_DEFAULT_LOCALE": "en",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+}
+
+INT_KEYS = {
+    "MOTIVO_MIN_GROUP_SIZE",
+    "MOTIVO_LOGIN_MAX_FAILURES",
+    "MOTIVO_LOGIN_WINDOW_SECONDS",
+    "MOTIVO_RECOGNITION_DUE_DAYS",
+}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+def _coerce(key: str, value: str) -> object:
+    if key in INT_KEYS:
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise ConfigError(f"{key} must be a whole number, not {value!r}") from exc
+    if key in BOOL_KEYS:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in environ.items():
+        if key in {"SECRET_KEY", "DATABASE_URL"} or key.startswith("MOTIVO_"):
+            found[key] = _coerce(key, value)
+    if "MOTIVO_SECURE_COOKIES" in environ:
+        secure = _coerce("SESSION_COOKIE_SECURE", environ["MOTIVO_SECURE_COOKIES"])
+        found["SESSION_COOKIE_SECURE"] = secure
+        found["REMEMBER_COOKIE_SECURE"] = secure
+    return found
+
+
+def resolve(
+    instance_path: str,
+    overrides: Mapping[str, object] | None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """Merge the three layers and fill in derived values."""
+    config = dict(DEFAULTS)
+    config.update(from_environment(os.environ if environ is None else environ))
+    config.update(overrides or {})
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "motivo.db")
+    size = int(config["MOTIVO_MIN_GROUP_SIZE"])
+    if not 3 <= size <= 10:
+        raise ConfigError("MOTIVO_MIN_GROUP_SIZE must be between 3 and 10.")
+    return config
+
+
+def check_secret_key(config: Mapping[str, object]) -> None:
+    """Refuse to serve real users with a key everybody knows."""
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    if not key or key == DEFAULT_SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set it to a long random value, for example:\n"
+            "  export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\""
+        )

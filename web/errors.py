@@ -1,0 +1,76 @@
+"""Friendly error pages, JSON errors under /api/, and service errors mapped to HTTP."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from services.errors import InvalidInput, NotAllowed, NotFound, Throttled
+
+TITLES = {
+    400: "That request could not be used",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "That file is too large",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, problems: list[str] | None = None):
+    if wants_json():
+        body = {"error": {"status": status, "message": message}}
+        if problems:
+            body["error"]["problems"] = problems
+        return jsonify(body), status
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, "Error"),
+            message=message,
+            problems=problems or [],
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or TITLES.get(exc.code, ""))
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        return error_response(
+            400, "The form had expired or was not sent from Motivo. Reload the page and try again."
+        )
+
+    @app.errorhandler(NotAllowed)
+    def handle_not_allowed(exc: NotAllowed):
+        return error_response(403, str(exc))
+
+    @app.errorhandler(NotFound)
+    def handle_not_found(exc: NotFound):
+        return error_response(404, str(exc))
+
+    @app.errorhandler(Throttled)
+    def handle_throttled(exc: Throttled):
+        return error_response(429, str(exc))
+
+    @app.errorhandler(InvalidInput)
+    def handle_invalid(exc: InvalidInput):
+        return error_response(400, exc.args[0], exc.problems)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return handle_http(exc)
+        app.logger.exception("Unhandled error on %s", request.path)
+        return error_response(500, "The error has been logged. Please try again in a moment.")
