@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ACCESS_ROLES = ("rep", "manager", "hr", "admin")
@@ -31,7 +31,7 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     access: str = Field(default="rep", max_length=16)
     sales_role: str = Field(default="", max_length=64)
-    locale: str = Field(default="en", max_length=8)
+    locale: str = Field(default="", max_length=8)  # "" follows the browser
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -83,14 +83,90 @@ class AuditLog(SQLModel, table=True):
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class Instrument(SQLModel, table=True):
+    """One version of a questionnaire; never changed once stored (a change is a new version)."""
+
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_instrument_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, index=True)
+    version: int
+    title: str = Field(default="", max_length=200)
+    definition: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+WAVE_STATUSES = ("open", "closed")
+
+
+class Wave(SQLModel, table=True):
+    """One round of a survey that HR opens and closes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    instrument_id: int = Field(foreign_key="instrument.id", index=True)
+    opens_on: date
+    closes_on: date
+    status: str = Field(default="open", max_length=16)
+    audience: str = Field(default="all", max_length=16)  # all | teams
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class WaveTeam(SQLModel, table=True):
+    """The teams a wave is meant for, when its audience is not everyone."""
+
+    wave_id: int = Field(foreign_key="wave.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One person's submission in a wave; partial until submitted."""
+
+    __table_args__ = (UniqueConstraint("wave_id", "person_id", name="uq_response_wave_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    instrument_id: int = Field(foreign_key="instrument.id")
+    status: str = Field(default="in_progress", max_length=16)  # in_progress | submitted
+    source: str = Field(default="web", max_length=16)  # web | import | demo
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    page_seconds: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Answer(SQLModel, table=True):
+    """One item's value in a response: a number, or text (a ranking is codes joined by '>')."""
+
+    __table_args__ = (UniqueConstraint("response_id", "item_code", name="uq_answer_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="surveyresponse.id", index=True)
+    item_code: str = Field(max_length=64)
+    value: float | None = None
+    text: str | None = None
+
+
 __all__ = [
     "ACCESS_ROLES",
     "LOCALES",
+    "Answer",
     "AuditLog",
     "Credential",
+    "Instrument",
     "LoginAttempt",
     "PasswordToken",
     "Person",
+    "SurveyResponse",
     "Team",
+    "WAVE_STATUSES",
+    "Wave",
+    "WaveTeam",
     "utcnow",
 ]

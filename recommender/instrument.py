@@ -51,8 +51,18 @@ _TOP_FIELDS = frozenset({"name", "version", "title", "scale", "constructs", "ite
 _SCALE_FIELDS = frozenset({"min", "max", "labels"})
 _CONSTRUCT_FIELDS = frozenset({"key", "group", "label", "description"})
 _ITEM_FIELDS = frozenset(
-    {"code", "construct", "type", "reverse", "text", "options", "expected", "min", "max"}
-    | {"required"}
+    {
+        "code",
+        "construct",
+        "type",
+        "reverse",
+        "text",
+        "options",
+        "expected",
+        "min",
+        "max",
+        "required",
+    }
 )
 _OPTION_FIELDS = frozenset({"code", "construct", "text"})
 

@@ -87,8 +87,10 @@ def read_table_file(path: str | Path) -> list[dict[str, str]]:
     return read_table_bytes(path.read_bytes(), source=path.name)
 
 
-def read_table_bytes(data: bytes, *, source: str = "the file") -> list[dict[str, str]]:
-    """Parse CSV bytes, as uploaded or read from disk, into one dict per row.
+def parse_table(
+    data: bytes, *, source: str = "the file"
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Parse CSV bytes, as uploaded or read from disk, into the header and one dict per row.
 
     Accepts UTF-8 with or without a byte-order mark, separated by commas, semicolons or tabs
     (whichever the header line uses most; Excel in a Norwegian locale writes semicolons).
@@ -134,7 +136,12 @@ def read_table_bytes(data: bytes, *, source: str = "the file") -> list[dict[str,
             )
         cells = cells[:width] + [""] * (width - len(cells))
         records.append({name: cells[index] for index, name in zip(keep, header, strict=True)})
-    return records
+    return header, records
+
+
+def read_table_bytes(data: bytes, *, source: str = "the file") -> list[dict[str, str]]:
+    """Parse CSV bytes into one dict per row (see :func:`parse_table`)."""
+    return parse_table(data, source=source)[1]
 
 
 def is_blank_row(record: Mapping[str, Any]) -> bool:

@@ -66,7 +66,7 @@ def _validate(
         )
     if problems:
         return [], problems
-    if not records:
+    if not any(records):
         return [], ["row 2: the file has a header but no people"]
 
     rows: list[_Row] = []
@@ -74,6 +74,8 @@ def _validate(
     seen_emails: dict[str, int] = {}
     for offset, record in enumerate(records):
         number = offset + 2  # the header is row 1, as in a spreadsheet
+        if not record:
+            continue  # a blank spreadsheet row
         values = {c: _clean(record.get(c)) for c in PEOPLE_COLUMNS}
         row = _Row(
             number=number,

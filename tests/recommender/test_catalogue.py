@@ -292,9 +292,7 @@ def rewards(draw) -> Reward:
     roles = draw(
         st.one_of(
             st.just(("all",)),
-            st.lists(st.sampled_from(SALES_ROLES), min_size=1, max_size=5, unique=True).map(
-                tuple
-            ),
+            st.lists(st.sampled_from(SALES_ROLES), min_size=1, max_size=5, unique=True).map(tuple),
         )
     )
     return Reward(

@@ -340,6 +340,6 @@ def instrument_data(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(instrument_data())
-def test_round_trip_holds_for_generated_instruments(data):
+def test_round_trip_holds_for_random_instruments(data):
     parsed = parse_instrument(data)
     assert parse_instrument(json.loads(json.dumps(instrument_to_dict(parsed)))) == parsed

@@ -213,3 +213,9 @@ def test_standardised_columns_have_mean_zero(values):
     np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-9)
     varying = sd > 1e-6
     np.testing.assert_allclose(z[:, varying].std(axis=0), 1.0, atol=1e-6)
+
+
+def test_score_responses_with_no_responses(instrument):
+    result = score_responses(instrument, [])
+    assert result.values.shape == (0, 3)
+    assert result.rank_values.shape == (0, 3)

@@ -28,7 +28,7 @@ def test_reads_utf8_with_a_bom_and_semicolons(tmp_path):
 
 
 def test_reads_utf8_without_a_bom_and_commas():
-    data = "email,name\nkari@x.no,Kari Nordmann\n".encode()
+    data = b"email,name\nkari@x.no,Kari Nordmann\n"
     assert read_table_bytes(data) == [{"email": "kari@x.no", "name": "Kari Nordmann"}]
 
 
@@ -87,7 +87,7 @@ def test_header_only_gives_no_records():
 
 
 def test_rejects_non_utf8_with_the_row_number():
-    data = "id;name\n1;Kari\n2;".encode() + "Åse".encode("cp1252") + b"\n"
+    data = b"id;name\n1;Kari\n2;" + "Åse".encode("cp1252") + b"\n"
     with pytest.raises(ValueError, match=r"^row 3: not valid UTF-8") as info:
         read_table_bytes(data)
     assert info.value.row == 3

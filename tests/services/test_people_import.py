@@ -168,5 +168,5 @@ def test_non_utf8_file_is_refused_with_a_row_number():
 
 
 def test_too_many_cells_is_refused():
-    with pytest.raises(TableError, match="row 2: 4 cells but the header has 3 columns"):
+    with pytest.raises(TableError, match="row 2: 4 values but the header has 3 columns"):
         read_table_bytes(b"external_id,name,email\nR1,Ola,o@example.test,extra\n")
