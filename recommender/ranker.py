@@ -266,31 +266,30 @@ def _align(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.n
     return out
 
 
-# (person feature, reward attribute, weight in rating points per unit): the survey's
-# expected pull before any rating exists. Feature/attribute pairs missing from the data
-# are skipped, so custom instruments simply get a thinner prior.
-_CATEGORY_LINKS = [
-    link
-    for c in CATEGORIES
-    for link in ((f"pref_{c}", f"category:{c}", 0.30), (f"{RANK_PREFIX}pref_{c}", f"category:{c}", 0.30))
-]
-PRIOR_LINKS: tuple[tuple[str, str, float], ...] = (
-    *_CATEGORY_LINKS,
-    ("pref_public", "visibility", 0.25),
-    ("pref_team", "scope", 0.25),
-    ("mastery", "category:development", 0.15),
-    ("mastery", "horizon", 0.10),
-    ("autonomy", "category:time", 0.10),
-    ("autonomy", "category:experience", 0.05),
-    ("purpose", "scope", 0.10),
-    ("purpose", "category:personal", 0.05),
+# (person feature, reward attribute, weight in rating points per unit, link group): the
+# survey's expected pull before any rating exists. Feature/attribute pairs missing from
+# the data are skipped, so custom instruments simply get a thinner prior. Ratings
+# re-estimate one scale per link group (how much that kind of answer really matters)
+# and, more cautiously, every feature-by-attribute weight.
+LINK_GROUPS = ("preference", "ranking", "visibility", "scope", "motivation")
+PRIOR_LINKS: tuple[tuple[str, str, float, str], ...] = (
+    *((f"pref_{c}", f"category:{c}", 0.30, "preference") for c in CATEGORIES),
+    *((f"{RANK_PREFIX}pref_{c}", f"category:{c}", 0.30, "ranking") for c in CATEGORIES),
+    ("pref_public", "visibility", 0.25, "visibility"),
+    ("pref_team", "scope", 0.25, "scope"),
+    ("mastery", "category:development", 0.15, "motivation"),
+    ("mastery", "horizon", 0.10, "motivation"),
+    ("autonomy", "category:time", 0.10, "motivation"),
+    ("autonomy", "category:experience", 0.05, "motivation"),
+    ("purpose", "scope", 0.10, "motivation"),
+    ("purpose", "category:personal", 0.05, "motivation"),
 )
 
 
-def prior_weights(
+def prior_links(
     feature_names: Sequence[str], attribute_names: Sequence[str], scale: float = 1.0
 ) -> np.ndarray:
-    """Default interaction weights, shape (n_features, n_attributes).
+    """Prior weights split by link group, shape (n_groups, n_features, n_attributes).
 
     ``pref_<category>`` and its rank score pull towards that category, ``pref_public``
     towards public (and away from private) rewards, ``pref_team`` towards team rewards,
@@ -299,11 +298,18 @@ def prior_weights(
     """
     f_pos = {f: j for j, f in enumerate(feature_names)}
     a_pos = {a: j for j, a in enumerate(attribute_names)}
-    W = np.zeros((len(feature_names), len(attribute_names)))
-    for feature, attribute, weight in PRIOR_LINKS:
+    out = np.zeros((len(LINK_GROUPS), len(feature_names), len(attribute_names)))
+    for feature, attribute, weight, group in PRIOR_LINKS:
         if feature in f_pos and attribute in a_pos:
-            W[f_pos[feature], a_pos[attribute]] = weight * scale
-    return W
+            out[LINK_GROUPS.index(group), f_pos[feature], a_pos[attribute]] = weight * scale
+    return out
+
+
+def prior_weights(
+    feature_names: Sequence[str], attribute_names: Sequence[str], scale: float = 1.0
+) -> np.ndarray:
+    """Default interaction weights, shape (n_features, n_attributes) (see ``prior_links``)."""
+    return prior_links(feature_names, attribute_names, scale).sum(axis=0)
 
 
 def similarity_matrix(attributes: np.ndarray, attribute_names: Sequence[str]) -> np.ndarray:
@@ -417,8 +423,12 @@ class HybridRanker(BaseEstimator):
     ----------
     prior_scale : float, default=1.0
         Multiplier on ``prior_weights``; 0 switches the survey prior off.
-    weight_alpha : float, default=30.0
-        Ridge penalty pulling learned interaction weights towards the prior.
+    link_alpha : float, default=10.0
+        Ridge penalty pulling each link group's learned scale (how much preference
+        scores, rank scores, visibility, scope and motivation answers matter) towards 1.
+    weight_alpha : float, default=1000.0
+        Ridge penalty pulling each individual feature-by-attribute weight towards what
+        the group scales give.
     item_shrinkage : float or "auto", default=5.0
         ``lambda`` in ``n / (n + lambda)`` for item biases.
     profile_shrinkage : float or "auto", default=10.0
@@ -447,6 +457,8 @@ class HybridRanker(BaseEstimator):
     feature_names_, attribute_names_ : tuple of str
     item_attributes_ : ndarray of shape (n_items, n_attributes)
     prior_weights_, weights_ : ndarray of shape (n_features, n_attributes)
+    link_scale_ : ndarray of shape (n_link_groups,)
+        Learned multiplier of the prior for each of ``LINK_GROUPS``.
     mu_ : float
         Mean rating (``NEUTRAL_RATING`` without feedback).
     item_bias_ : ndarray of shape (n_items,)
@@ -469,7 +481,8 @@ class HybridRanker(BaseEstimator):
     def __init__(
         self,
         prior_scale: float = 1.0,
-        weight_alpha: float = 30.0,
+        link_alpha: float = 10.0,
+        weight_alpha: float = 1000.0,
         item_shrinkage: float | str = 5.0,
         profile_shrinkage: float | str = 10.0,
         person_shrinkage: float | str = "auto",
@@ -482,6 +495,7 @@ class HybridRanker(BaseEstimator):
         min_group_size: int = 5,
     ) -> None:
         self.prior_scale = prior_scale
+        self.link_alpha = link_alpha
         self.weight_alpha = weight_alpha
         self.item_shrinkage = item_shrinkage
         self.profile_shrinkage = profile_shrinkage
@@ -569,33 +583,42 @@ class HybridRanker(BaseEstimator):
     def _fit_weights_and_bias(self, X, A, p, i, centred) -> None:
         n_i = A.shape[0]
         d, m = X.shape[1], A.shape[1]
-        W0 = self.prior_weights_
-        self.weights_ = W0.copy()
+        links = prior_links(self.feature_names_, self.attribute_names_, self.prior_scale)
+        self.link_scale_ = np.ones(len(LINK_GROUPS))
+        self.weights_ = self.prior_weights_.copy()
         self.item_bias_ = np.zeros(n_i)
-        self.item_shrinkage_ = float("nan")
         if centred.size == 0:
             self.item_shrinkage_ = self._shrinkage(self.item_shrinkage, i, centred, n_i)
             return
-        # Normal equations of the interaction regression, accumulated in chunks so the
+        # One ridge regression over two blocks of coefficients: a scale per link group
+        # (lightly penalised towards 1) and every feature-by-attribute weight (heavily
+        # penalised towards 0). The normal equations are accumulated in chunks so the
         # (n_ratings, d * m) design matrix never exists in full.
-        gram = np.zeros((d * m, d * m))
+        g = len(LINK_GROUPS)
+        flat_links = links.reshape(g, d * m).T
+        gram = np.zeros((g + d * m, g + d * m))
         for start in range(0, p.size, 8192):
             sl = slice(start, start + 8192)
             Z = (X[p[sl], :, None] * A[i[sl], None, :]).reshape(-1, d * m)
-            gram += Z.T @ Z
-        gram[np.diag_indices_from(gram)] += self.weight_alpha
+            design = np.concatenate([Z @ flat_links, Z], axis=1)
+            gram += design.T @ design
+        penalty = np.concatenate([np.full(g, self.link_alpha), np.full(d * m, self.weight_alpha)])
+        gram[np.diag_indices_from(gram)] += penalty
         Xp, Ai = X[p], A[i]
-        prior_pred = ((Xp @ W0) * Ai).sum(axis=1)
+        prior_pred = ((Xp @ self.prior_weights_) * Ai).sum(axis=1)
         counts = np.bincount(i, minlength=n_i)
-        bias = np.zeros(n_i)
         pred = prior_pred
         for _ in range(max(int(self.n_iter), 1)):
             resid = centred - pred
             lam = self._shrinkage(self.item_shrinkage, i, resid, n_i)
             bias = np.bincount(i, resid, minlength=n_i) / (counts + lam)
+            # Solve for the departure from the prior (scales 1, free weights 0).
             target = centred - bias[i] - prior_pred
-            delta = np.linalg.solve(gram, (Xp.T @ (Ai * target[:, None])).ravel())
-            self.weights_ = W0 + delta.reshape(d, m)
+            rhs_full = (Xp.T @ (Ai * target[:, None])).ravel()
+            rhs = np.concatenate([flat_links.T @ rhs_full, rhs_full])
+            delta = np.linalg.solve(gram, rhs)
+            self.link_scale_ = 1.0 + delta[:g]
+            self.weights_ = np.tensordot(self.link_scale_, links, axes=1) + delta[g:].reshape(d, m)
             pred = ((Xp @ self.weights_) * Ai).sum(axis=1)
         resid = centred - pred
         self.item_shrinkage_ = self._shrinkage(self.item_shrinkage, i, resid, n_i)

@@ -87,9 +87,7 @@ def read_table_file(path: str | Path) -> list[dict[str, str]]:
     return read_table_bytes(path.read_bytes(), source=path.name)
 
 
-def parse_table(
-    data: bytes, *, source: str = "the file"
-) -> tuple[list[str], list[dict[str, str]]]:
+def parse_table(data: bytes, *, source: str = "the file") -> tuple[list[str], list[dict[str, str]]]:
     """Parse CSV bytes, as uploaded or read from disk, into the header and one dict per row.
 
     Accepts UTF-8 with or without a byte-order mark, separated by commas, semicolons or tabs

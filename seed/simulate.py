@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from recommender.catalogue import ALL_ROLES, CATEGORIES, SALES_ROLES, Reward
+from recommender.catalogue import ALL_ROLES, CATEGORIES, Reward
 from recommender.instrument import Instrument
 
 ROLE_SHARES = {
@@ -34,9 +34,9 @@ ROLE_SHARES = {
 LANGUAGE_SHARES = {"nb": 0.65, "en": 0.35}
 
 # How strongly each latent trait pulls each kind of reward, in utility units per SD.
-CATEGORY_PULL = 0.8
-PUBLIC_PULL = 0.4
-TEAM_PULL = 0.4
+CATEGORY_PULL = 1.2
+PUBLIC_PULL = 0.6
+TEAM_PULL = 0.6
 MASTERY_DEVELOPMENT = 0.3
 MASTERY_LONG = 0.15
 AUTONOMY_TIME = 0.25
@@ -44,15 +44,15 @@ PURPOSE_TEAM = 0.15
 # Everyone's slight taste for some kinds of reward, and for costlier ones.
 CATEGORY_APPEAL = {
     "recognition": 0.0,
-    "development": 0.05,
-    "experience": 0.2,
+    "development": 0.03,
+    "experience": 0.1,
     "wellness": 0.0,
-    "exclusive": -0.1,
-    "personal": -0.05,
-    "time": 0.25,
+    "exclusive": -0.05,
+    "personal": -0.03,
+    "time": 0.12,
 }
-COST_PULL = 0.12
-QUALITY_SD = 0.45
+COST_PULL = 0.08
+QUALITY_SD = 0.2
 # Tastes the survey does not measure: per-person category and attribute slopes, and
 # pure person-by-reward noise.
 TASTE_SD = 0.35
@@ -280,6 +280,8 @@ def simulate_organisation(
 
     means = _profile_means(rng, constructs, n_profiles)
     shares = rng.dirichlet(np.full(n_profiles, 6.0))
+    # Traits are centred on the population; shared tastes come from CATEGORY_APPEAL.
+    means -= shares @ means
     profile = rng.choice(n_profiles, size=n_people, p=shares)
     traits = means[profile] + rng.normal(0.0, 0.55, size=(n_people, d))
     careless = rng.random(n_people) < careless_rate

@@ -35,13 +35,148 @@ def load_demo_people(*, session: Session, people: Sequence[dict], password: str)
         if person.id not in with_credentials:
             store_password(session, person, password)
     session.commit()
-    return demo_logins(persons)
+    return demo_logins(session, persons)
 
 
-def demo_logins(persons: Sequence[Person]) -> list[DemoLogin]:
-    """One example login per access role, in the order a visitor would try them."""
+def demo_logins(session: Session, persons: Sequence[Person]) -> list[DemoLogin]:
+    """One login per access role: a rep who can still take the open survey, and their manager."""
     order = ("rep", "manager", "hr", "admin")
     first: dict[str, Person] = {}
+    rep = demo_rep_to_try(session=session)
+    if rep is not None:
+        first["rep"] = rep
+        manager = session.get(Person, rep.manager_id)
+        if manager is not None:
+            first["manager"] = manager
     for person in sorted(persons, key=lambda p: p.external_id):
         first.setdefault(person.access, person)
     return [DemoLogin(a, first[a].name, first[a].email) for a in order if a in first]
+
+
+FIRST_WAVE = "Autumn pulse"
+CURRENT_WAVE = "Winter check-in"
+
+
+def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, int]:
+    """Give the demo organisation survey history: a closed first wave that every rep
+    answered, and an open wave that some have answered, so every page has something real.
+
+    Answers come from the latent-profile simulator in ``seed.simulate``. Idempotent: an
+    existing first wave means the survey part of the demo is loaded already.
+    """
+    from datetime import timedelta
+
+    import numpy as np
+
+    from models.tables import SurveyResponse, Wave
+    from recommender.quality import quality_flags
+    from seed.loaders import load_catalogue
+    from seed.simulate import simulate_organisation
+    from services.instruments import definition, ensure_default_instrument
+    from services.responses import to_answer_row
+    from services.waves import open_wave, today
+
+    if session.exec(select(Wave).where(Wave.name == FIRST_WAVE)).first() is not None:
+        return {"responses": 0}
+    imported = ensure_default_instrument(session=session)
+    instrument = definition(imported.row)
+    reps = list(
+        session.exec(
+            select(Person)
+            .where(Person.access == "rep", Person.active.is_(True))
+            .order_by(Person.external_id)
+        )
+    )
+    if not reps:
+        return {"responses": 0}
+    org = simulate_organisation(
+        instrument,
+        load_catalogue(),
+        len(reps),
+        random_state=random_state,
+        roles=[p.sales_role or "closer" for p in reps],
+    )
+    now = today()
+    first = open_wave(
+        session=session,
+        actor=None,
+        name=FIRST_WAVE,
+        opens_on=now - timedelta(days=75),
+        closes_on=now - timedelta(days=54),
+    )
+    current = open_wave(
+        session=session,
+        actor=None,
+        name=CURRENT_WAVE,
+        opens_on=now - timedelta(days=5),
+        closes_on=now + timedelta(days=16),
+    )
+    rng = np.random.default_rng(random_state)
+    created = 0
+
+    def store(wave, person, answers, seconds, submitted_days_ago, status="submitted"):
+        nonlocal created
+        from datetime import UTC, datetime, time
+
+        when = datetime.combine(now - timedelta(days=submitted_days_ago), time(10), tzinfo=UTC)
+        flags = quality_flags(instrument, [answers], [seconds])[0] if status == "submitted" else ()
+        response = SurveyResponse(
+            wave_id=wave.id,
+            person_id=person.id,
+            instrument_id=wave.instrument_id,
+            status=status,
+            source="demo",
+            started_at=when,
+            updated_at=when,
+            submitted_at=when if status == "submitted" else None,
+            page_seconds=seconds,
+            flags=sorted(flags),
+        )
+        session.add(response)
+        session.flush()
+        rows = [
+            to_answer_row(response.id, instrument.item(code), value)
+            for code, value in answers.items()
+        ]
+        session.add_all([r for r in rows if r is not None])
+        created += 1
+
+    for index, person in enumerate(reps):
+        store(first, person, org.answers[index], org.page_seconds[index], int(rng.integers(54, 75)))
+    # In the open wave a third have submitted and a few are half-way; motivation drifts a little.
+    order = rng.permutation(len(reps))
+    for rank, index in enumerate(order[: int(len(reps) * 0.45)]):
+        person = reps[index]
+        answers = dict(org.answers[index])
+        for item in instrument.likert_items():
+            value = answers.get(item.code)
+            if isinstance(value, int) and rng.random() < 0.15:
+                answers[item.code] = int(np.clip(value + rng.choice([-1, 1]), item.min, item.max))
+        if rank % 6 == 5:
+            first_page = {i.code for i in instrument.pages()[0][1]}
+            partial = {k: v for k, v in answers.items() if k in first_page}
+            store(current, person, partial, {}, 1, status="in_progress")
+        else:
+            store(current, person, answers, org.page_seconds[index], int(rng.integers(0, 5)))
+    session.commit()
+    return {"responses": created}
+
+
+def demo_rep_to_try(*, session: Session) -> Person | None:
+    """A rep who has not started the open wave, to take the survey in the demo."""
+    from models.tables import SurveyResponse, Wave
+
+    current = session.exec(select(Wave).where(Wave.name == CURRENT_WAVE)).first()
+    answered = set()
+    if current is not None:
+        answered = set(
+            session.exec(
+                select(SurveyResponse.person_id).where(SurveyResponse.wave_id == current.id)
+            )
+        )
+    reps = session.exec(
+        select(Person)
+        .where(Person.access == "rep", Person.active.is_(True))
+        .order_by(Person.external_id)
+    )
+    return next((p for p in reps if p.id not in answered and p.manager_id is not None), None)

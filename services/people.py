@@ -293,3 +293,23 @@ def team_name(session: Session, person: Person) -> str | None:
         return None
     team = session.get(Team, person.team_id)
     return team.name if team else None
+
+
+def update_preferences(*, session: Session, person: Person, locale: str) -> Person:
+    """A person's own settings; ``locale`` "" means "follow my browser"."""
+    from models.tables import LOCALES
+
+    if locale not in ("", *LOCALES):
+        raise InvalidInput(f"Unknown language {locale!r}.")
+    person.locale = locale
+    person.updated_at = utcnow()
+    session.add(person)
+    record_event(
+        session,
+        actor=person,
+        action="person.preferences",
+        target=person.external_id,
+        details={"locale": locale},
+    )
+    session.commit()
+    return person

@@ -25,9 +25,7 @@ class Table:
 def read_table_bytes(data: bytes, *, name: str = "the file") -> Table:
     """Parse uploaded CSV bytes; raises ``TableError`` naming the row where it can."""
     header, records = parse_table(data, source=name)
-    rows = [
-        {} if is_blank_row(r) else {k.lower(): v for k, v in r.items()} for r in records
-    ]
+    rows = [{} if is_blank_row(r) else {k.lower(): v for k, v in r.items()} for r in records]
     return Table(header=[h.lower() for h in header], rows=rows, name=name)
 
 

@@ -42,9 +42,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from web.hr.routes import bp as hr_bp
     from web.main.routes import bp as main_bp
     from web.me.routes import bp as me_bp
+    from web.survey.routes import bp as survey_bp
     from web.team.routes import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, me_bp, team_bp, hr_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, me_bp, survey_bp, team_bp, hr_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
     from web.cli import register_commands

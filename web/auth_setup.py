@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext
 from flask_login import UserMixin, current_user
 
 from models.tables import Person
@@ -27,7 +28,7 @@ class Account(UserMixin):
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)

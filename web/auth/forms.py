@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -6,30 +7,30 @@ from services.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired()])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Sign in"))
 
 
 class LogoutForm(FlaskForm):
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
             DataRequired(),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 200).",
+                message=_l("Use at least %(n)s characters (at most 200).", n=MIN_PASSWORD_LENGTH),
             ),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
-    submit = SubmitField("Save password")
+    submit = SubmitField(_l("Save password"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from services import accounts
@@ -46,11 +47,14 @@ def login():
                 ip=request.remote_addr or "unknown",
                 policy=policy,
             )
-        except Throttled as exc:
-            form.form_errors.append(str(exc))
+        except Throttled:
+            minutes = max(1, current_app.config["MOTIVO_LOGIN_WINDOW_SECONDS"] // 60)
+            form.form_errors.append(
+                _("Too many failed sign-in attempts. Wait %(n)s minutes and try again.", n=minutes)
+            )
             status = 429
-        except accounts.BadCredentials as exc:
-            form.form_errors.append(str(exc))
+        except accounts.BadCredentials:
+            form.form_errors.append(_("Email or password is not right."))
             status = 401
         else:
             login_user(Account(person))
@@ -66,7 +70,7 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -77,6 +81,6 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         accounts.use_password_link(session=session, token=token, password=form.password.data)
-        flash("Your password is saved. Sign in with it now.", "success")
+        flash(_("Your password is saved. Sign in with it now."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, person=person)

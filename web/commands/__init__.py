@@ -2,6 +2,7 @@
 
 from web.commands.people import people
 from web.commands.setup import db, init, serve
+from web.commands.survey import SURVEY_COMMANDS
 from web.commands.users import users
 
-COMMANDS = [init, db, serve, people, users]
+COMMANDS = [init, db, serve, people, users, *SURVEY_COMMANDS]

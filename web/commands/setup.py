@@ -30,19 +30,27 @@ def init(demo: bool, demo_password: str) -> None:
 
     Safe to run again: existing data is kept and nothing is loaded twice.
     """
+    from services.instruments import ensure_default_instrument
+
     engine = current_app.extensions["motivo.engine"]
     migrate.upgrade(engine)
     echo_err(f"Schema is at revision {migrate.current_revision(engine)}.")
+    with db_session() as session:
+        loaded = ensure_default_instrument(session=session)
+        if loaded.created:
+            echo_err(f"Loaded the default instrument ({len(loaded.instrument.items)} items).")
     if not demo:
         return
     from seed.demo_org import demo_people
-    from services.demo import load_demo_people
+    from services.demo import load_demo_people, load_demo_survey
 
     with db_session() as session:
+        load_demo_people(session=session, people=demo_people(), password=demo_password)
+        survey = load_demo_survey(session=session)
+        if survey["responses"]:
+            echo_err(f"Simulated {survey['responses']} survey responses in two waves.")
         logins = load_demo_people(session=session, people=demo_people(), password=demo_password)
-    click.echo(
-        f"Demo organisation loaded. Sign in with any of these (password: {demo_password!r}):"
-    )
+    click.echo(f"Demo organisation ready. Sign in with any of these (password: {demo_password!r}):")
     for login in logins:
         click.echo(f"  {login.access:<8} {login.email:<40} {login.name}")
 

@@ -1,0 +1,158 @@
+"""Instruments: stored versions, import (a changed definition becomes the next version), export."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import Instrument as InstrumentRow
+from models.tables import Person
+from recommender.instrument import (
+    Instrument,
+    InstrumentError,
+    instrument_to_dict,
+    parse_instrument,
+)
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound
+
+DEFAULT_INSTRUMENT = "motivation"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportedInstrument:
+    row: InstrumentRow
+    instrument: Instrument
+    created: bool
+
+
+# Parsed definitions per process; a stored version never changes, so this never goes stale.
+_PARSED: dict[tuple[int, int, str], Instrument] = {}
+
+
+def definition(row: InstrumentRow) -> Instrument:
+    """The parsed instrument of a stored version (parsed once per process)."""
+    key = (row.id, row.version, row.fingerprint)
+    if key not in _PARSED:
+        _PARSED[key] = parse_instrument(row.definition)
+    return _PARSED[key]
+
+
+def latest_row(session: Session, name: str) -> InstrumentRow | None:
+    stmt = (
+        select(InstrumentRow)
+        .where(InstrumentRow.name == name)
+        .order_by(InstrumentRow.version.desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def get_instrument_row(
+    *, session: Session, name: str | None = None, version: int | None = None
+) -> InstrumentRow:
+    """A stored version: the newest of ``name`` (default instrument) unless ``version`` is given."""
+    name = name or DEFAULT_INSTRUMENT
+    if version is None:
+        row = latest_row(session, name)
+    else:
+        row = session.exec(
+            select(InstrumentRow).where(
+                InstrumentRow.name == name, InstrumentRow.version == version
+            )
+        ).first()
+    if row is None:
+        which = f"{name} version {version}" if version is not None else name
+        raise NotFound(f"No instrument {which!r}. Import it with `motivo instrument import FILE`.")
+    return row
+
+
+def import_instrument(
+    *, session: Session, data: Mapping, actor: Person | None = None, source: str = ""
+) -> ImportedInstrument:
+    """Store an instrument; an unchanged definition is not stored twice.
+
+    A stored version is never altered: a changed definition under an existing name becomes
+    the next version, whatever version number the file states.
+    """
+    if actor is not None:
+        require(actor, "run_hr")
+    try:
+        parsed = parse_instrument(data)
+    except InstrumentError as exc:
+        raise InvalidInput(
+            f"Nothing was imported: {len(exc.problems)} problem(s) in {source or 'the instrument'}.",
+            exc.problems,
+        ) from exc
+    latest = latest_row(session, parsed.name)
+    if latest is not None and latest.fingerprint == parsed.fingerprint():
+        return ImportedInstrument(latest, definition(latest), created=False)
+    version = 1 if latest is None else latest.version + 1
+    stored = dataclasses.replace(parsed, version=version)
+    row = InstrumentRow(
+        name=stored.name,
+        version=version,
+        title=stored.title.get("en", stored.name),
+        definition=instrument_to_dict(stored),
+        fingerprint=stored.fingerprint(),
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="instrument.import",
+        target=f"{stored.name} v{version}",
+        details={"source": source, "items": len(stored.items)},
+    )
+    session.commit()
+    return ImportedInstrument(row, stored, created=True)
+
+
+def ensure_default_instrument(*, session: Session) -> ImportedInstrument:
+    """Load the default instrument from ``seed/`` when it is not stored yet."""
+    from seed.loaders import load_default_instrument
+
+    default = load_default_instrument()
+    return import_instrument(
+        session=session, data=instrument_to_dict(default), source="seed/instruments"
+    )
+
+
+def export_instrument(
+    *, session: Session, name: str | None = None, version: int | None = None
+) -> dict:
+    """The stored definition in the import format (export then import round-trips)."""
+    row = get_instrument_row(session=session, name=name, version=version)
+    return instrument_to_dict(definition(row))
+
+
+def list_instruments(*, session: Session) -> list[dict]:
+    from models.tables import SurveyResponse
+
+    counts = dict(
+        session.exec(
+            select(SurveyResponse.instrument_id, func.count()).group_by(
+                SurveyResponse.instrument_id
+            )
+        ).all()
+    )
+    rows = session.exec(
+        select(InstrumentRow).order_by(InstrumentRow.name, InstrumentRow.version)
+    ).all()
+    return [
+        {
+            "name": r.name,
+            "version": r.version,
+            "title": r.title,
+            "items": len(r.definition.get("items", [])),
+            "responses": counts.get(r.id, 0),
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,90 @@
+"""Scale reliability over the stored, submitted responses of one instrument version."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from models.tables import Instrument as InstrumentRow
+from models.tables import Person
+from recommender.reliability import (
+    MISSING_POLICIES,
+    MISSING_POLICY,
+    reliability_report,
+    report_to_dict,
+)
+from services.access import require
+from services.errors import InvalidInput, NotFound
+from services.instruments import definition, get_instrument_row
+from services.responses import answers_by_response, submitted_responses
+from services.waves import find_wave
+
+# Omega comes from a factor fit; a fixed seed keeps the report the same on every run.
+RANDOM_STATE = 0
+
+
+def reliability(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    instrument_name: str | None = None,
+    wave: str | int | None = None,
+    missing: str = MISSING_POLICY,
+    include_flagged: bool = False,
+) -> dict:
+    """Alpha, its interval, omega and item analysis per scale, as a JSON-ready dict.
+
+    Uses the submitted responses to the newest version of ``instrument_name`` (default
+    instrument) or, when ``wave`` is given, to that wave's instrument in that wave only.
+    Responses with quality flags are left out unless ``include_flagged``. The dict is
+    ``recommender.reliability.report_to_dict``'s, plus ``wave``, ``n_flagged_excluded``
+    and ``missing_data_policy``.
+    """
+    if viewer is not None:
+        require(viewer, "run_hr")
+    if missing not in MISSING_POLICIES:
+        raise InvalidInput(
+            "Reliability was not computed.",
+            [f"missing: must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"],
+        )
+    wave_row = find_wave(session, wave) if wave is not None else None
+    if wave_row is not None:
+        row = session.get(InstrumentRow, wave_row.instrument_id)
+        if instrument_name is not None and instrument_name != row.name:
+            raise InvalidInput(
+                "Reliability was not computed.",
+                [f"wave: {wave_row.name!r} uses instrument {row.name}, not {instrument_name}"],
+            )
+    else:
+        row = get_instrument_row(session=session, name=instrument_name)
+    instrument = definition(row)
+    where = f"{row.name} version {row.version}"
+    if wave_row is not None:
+        where += f" in wave {wave_row.name!r}"
+
+    responses = submitted_responses(
+        session,
+        instrument_id=row.id,
+        wave_id=wave_row.id if wave_row is not None else None,
+    )
+    if not responses:
+        raise NotFound(f"No submitted responses to {where} yet.")
+    flagged = [bool(r.flags) for r in responses]
+    excluded = 0 if include_flagged else sum(flagged)
+    if excluded == len(responses):
+        raise InvalidInput(
+            f"All {excluded} submitted responses to {where} have quality flags, so none are "
+            "left to analyse; include flagged responses to see their figures."
+        )
+    answers = answers_by_response(session, instrument, [r.id for r in responses])
+    reports = reliability_report(
+        instrument,
+        [answers[r.id] for r in responses],
+        exclude=None if include_flagged else flagged,
+        missing=missing,
+        random_state=RANDOM_STATE,
+    )
+    result = report_to_dict(instrument, reports, n_responses=len(responses) - excluded)
+    result["wave"] = wave_row.name if wave_row is not None else None
+    result["n_flagged_excluded"] = excluded
+    result["missing_data_policy"] = missing
+    return result

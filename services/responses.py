@@ -1,0 +1,99 @@
+"""Reading and writing answers: the one conversion between Answer rows and answer dicts.
+
+An answer dict maps item code to value, as ``recommender`` expects: likert and attention
+items an ``int``, a ranking a list of option codes (most preferred first), text a ``str``.
+In the database a ranking is stored as its codes joined by ``>``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlmodel import Session, select
+
+from models.tables import Answer, SurveyResponse
+from recommender.instrument import Instrument, Item
+
+RANKING_SEPARATOR = ">"
+
+
+def to_answer_row(response_id: int, item: Item, value: object) -> Answer | None:
+    """The Answer row for one item's value, or None when the value is empty."""
+    if value is None or value == "" or value == [] or value == ():
+        return None
+    if item.type == "ranking":
+        codes = value if isinstance(value, list | tuple) else str(value).split(RANKING_SEPARATOR)
+        return Answer(
+            response_id=response_id,
+            item_code=item.code,
+            text=RANKING_SEPARATOR.join(str(c).strip() for c in codes),
+        )
+    if item.type == "text":
+        return Answer(response_id=response_id, item_code=item.code, text=str(value).strip())
+    return Answer(response_id=response_id, item_code=item.code, value=float(value))
+
+
+def from_answer_row(item: Item, row: Answer) -> object:
+    if item.type == "ranking":
+        return [c for c in (row.text or "").split(RANKING_SEPARATOR) if c]
+    if item.type == "text":
+        return row.text or ""
+    return int(row.value) if row.value is not None else None
+
+
+def answers_by_response(
+    session: Session, instrument: Instrument, response_ids: Sequence[int]
+) -> dict[int, dict[str, object]]:
+    """Answer dicts for many responses in one query per chunk (not one per response)."""
+    items = {item.code: item for item in instrument.items}
+    out: dict[int, dict[str, object]] = defaultdict(dict)
+    ids = list(response_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for row in session.exec(select(Answer).where(Answer.response_id.in_(chunk))):
+            item = items.get(row.item_code)
+            if item is not None:
+                out[row.response_id][row.item_code] = from_answer_row(item, row)
+    return {rid: out.get(rid, {}) for rid in ids}
+
+
+def replace_answers(
+    session: Session,
+    response_id: int,
+    instrument: Instrument,
+    answers: Mapping[str, object],
+    *,
+    codes: Iterable[str] | None = None,
+) -> None:
+    """Set the answers of ``codes`` (default: all in ``answers``) on one response."""
+    codes = list(answers) if codes is None else list(codes)
+    existing = {
+        a.item_code: a
+        for a in session.exec(
+            select(Answer).where(Answer.response_id == response_id, Answer.item_code.in_(codes))
+        )
+    }
+    for code in codes:
+        item = instrument.item(code)
+        new = to_answer_row(response_id, item, answers.get(code))
+        old = existing.get(code)
+        if new is None:
+            if old is not None:
+                session.delete(old)
+        elif old is None:
+            session.add(new)
+        else:
+            old.value, old.text = new.value, new.text
+            session.add(old)
+
+
+def submitted_responses(
+    session: Session, *, instrument_id: int | None = None, wave_id: int | None = None
+) -> list[SurveyResponse]:
+    stmt = select(SurveyResponse).where(SurveyResponse.status == "submitted")
+    if instrument_id is not None:
+        stmt = stmt.where(SurveyResponse.instrument_id == instrument_id)
+    if wave_id is not None:
+        stmt = stmt.where(SurveyResponse.wave_id == wave_id)
+    return list(session.exec(stmt.order_by(SurveyResponse.id)))

@@ -1,0 +1,517 @@
+"""Importing answers collected with other survey tools: all or nothing, and idempotent.
+
+The file has a ``person`` column (the person's external_id) and one column per item code.
+A blank cell is a missing answer; a ranking cell holds option codes joined by ``>``, most
+preferred first; text items hold text. Every row is checked before anything is written, and
+every problem is reported as ``row N, column X: problem``.
+
+Thousands of rows must import in seconds, so the database is read a fixed number of times
+(people, existing responses and their answers, each in chunks) and written in bulk with one
+commit at the end, never row by row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from models.tables import Answer, Person, SurveyResponse, Wave, utcnow
+from models.tables import Instrument as InstrumentRow
+from recommender.instrument import Instrument, Item
+from recommender.quality import quality_flags
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput
+from services.instruments import definition, get_instrument_row
+from services.responses import RANKING_SEPARATOR, from_answer_row, to_answer_row
+from services.tabular import Table
+from services.waves import find_wave
+
+PERSON_COLUMN = "person"
+IMPORT_SOURCE = "import"
+IMPORTED_WAVE_PREFIX = "Imported from "
+# Stays below SQLite's smallest limit on bound parameters and keeps statements small.
+CHUNK = 900
+ANSWER_CHUNK = 10_000
+_WAVE_NAME_MAX = 120
+_EXTERNAL_ID_MAX = 64
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, counted in responses (and the people it had to create)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    people_created: int = 0
+    wave: str = ""
+    instrument: str = ""
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "people_created": self.people_created,
+        }
+
+    def describe(self) -> str:
+        text = (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged "
+            f"response(s)"
+        )
+        if self.people_created:
+            text += f", {self.people_created} new respondent(s)"
+        return f"{text} in wave {self.wave!r} ({self.instrument})"
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    external_id: str
+    answers: dict[str, object]
+
+
+def _chunks(values: Sequence, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _whole_number(text: str) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or not number.is_integer():
+        return None
+    return int(number)
+
+
+def _parse_cell(item: Item, text: str) -> tuple[object, str | None]:
+    """The answer a non-blank cell holds, or ``(None, problem)``."""
+    if item.type == "text":
+        return text, None
+    if item.type == "ranking":
+        return _parse_ranking(item, text)
+    number = _whole_number(text)
+    if number is None:
+        return None, f"{text!r} is not a whole number"
+    if not item.min <= number <= item.max:
+        what = "the attention item" if item.type == "attention" else "this item"
+        return None, f"{number} is out of range for {what} ({item.min} to {item.max})"
+    return number, None
+
+
+def _parse_ranking(item: Item, text: str) -> tuple[object, str | None]:
+    # Other tools differ in letter case, so option codes are matched without it.
+    options = {option.code.lower(): option.code for option in item.options}
+    ranked: list[str] = []
+    for part in text.split(RANKING_SEPARATOR):
+        part = part.strip()
+        if not part:
+            return None, f"{text!r} has an empty place between '{RANKING_SEPARATOR}' signs"
+        code = options.get(part.lower())
+        if code is None:
+            known = ", ".join(option.code for option in item.options)
+            return None, f"unknown option {part!r} (options: {known})"
+        if code in ranked:
+            return None, f"option {code!r} is ranked twice"
+        ranked.append(code)
+    return ranked, None
+
+
+def _item_columns(
+    header: Sequence[str], instrument: Instrument, label: str
+) -> tuple[dict[str, Item], bool, list[str]]:
+    """Map each header column to its item; ``tabular`` lower-cases headers, so match so."""
+    by_lower: dict[str, list[Item]] = {}
+    for item in instrument.items:
+        by_lower.setdefault(item.code.lower(), []).append(item)
+    columns: dict[str, Item] = {}
+    problems: list[str] = []
+    has_person = False
+    for column in header:
+        if column == PERSON_COLUMN:
+            has_person = True
+            continue
+        matches = by_lower.get(column.lower(), [])
+        exact = [item for item in matches if item.code == column]
+        if len(matches) == 1 or len(exact) == 1:
+            columns[column] = exact[0] if exact else matches[0]
+        elif matches:
+            codes = ", ".join(item.code for item in matches)
+            problems.append(f"row 1, column {column}: matches more than one item code ({codes})")
+        else:
+            problems.append(f"row 1, column {column}: unknown item code (not in {label})")
+    if not columns and not problems:
+        problems.append(f"row 1: no item columns (expected item codes of {label})")
+    if not has_person:
+        problems.insert(
+            0, f"row 1, column {PERSON_COLUMN}: missing column (it holds each person's external_id)"
+        )
+    return columns, has_person, problems
+
+
+def _parse_rows(
+    records: Sequence[Mapping[str, object]],
+    columns: Mapping[str, Item],
+    has_person: bool,
+) -> tuple[list[_Row], list[str]]:
+    rows: list[_Row] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for offset, record in enumerate(records):
+        number = offset + 2  # the header is row 1, as in a spreadsheet
+        if not record:
+            continue
+        external_id = str(record.get(PERSON_COLUMN) or "").strip()
+        if has_person:
+            if not external_id:
+                problems.append(f"row {number}, column {PERSON_COLUMN}: empty")
+            elif len(external_id) > _EXTERNAL_ID_MAX:
+                problems.append(
+                    f"row {number}, column {PERSON_COLUMN}: longer than {_EXTERNAL_ID_MAX} "
+                    "characters"
+                )
+            elif external_id in seen:
+                problems.append(
+                    f"row {number}, column {PERSON_COLUMN}: duplicate of row "
+                    f"{seen[external_id]} ({external_id})"
+                )
+            else:
+                seen[external_id] = number
+        answers: dict[str, object] = {}
+        for column, item in columns.items():
+            text = str(record.get(column) or "").strip()
+            if not text:
+                continue
+            value, problem = _parse_cell(item, text)
+            if problem is not None:
+                problems.append(f"row {number}, column {column}: {problem}")
+            else:
+                answers[item.code] = value
+        if not answers and columns:
+            problems.append(f"row {number}: no answers in this row")
+        rows.append(_Row(number, external_id, answers))
+    if not rows:
+        problems.append("row 2: the file has a header but no responses")
+    return rows, problems
+
+
+def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(external_ids)):
+        stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
+        found.update(session.exec(stmt).all())
+    return found
+
+
+def _stored_answers(
+    session: Session, instrument: Instrument, response_ids: Sequence[int]
+) -> dict[int, dict[str, object]]:
+    """Answer dicts per response, read as plain columns.
+
+    ``answers_by_response`` builds an ORM object per answer, which costs seconds for a
+    re-import of thousands of responses; ``from_answer_row`` only reads ``value`` and
+    ``text``, so it converts the plain rows just the same.
+    """
+    items = {item.code: item for item in instrument.items}
+    out: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
+    for chunk in _chunks(list(response_ids)):
+        stmt = select(Answer.response_id, Answer.item_code, Answer.value, Answer.text).where(
+            Answer.response_id.in_(chunk)
+        )
+        for row in session.exec(stmt):
+            item = items.get(row.item_code)
+            if item is not None:
+                out[row.response_id][row.item_code] = from_answer_row(item, row)
+    return out
+
+
+def _imported_wave_name(source: str) -> str:
+    name = Path(source).name if source else "a file"
+    return (IMPORTED_WAVE_PREFIX + name)[:_WAVE_NAME_MAX]
+
+
+def _resolve_wave(
+    session: Session,
+    *,
+    wave: str | int | None,
+    instrument_name: str | None,
+    instrument_version: int | None,
+    source: str,
+) -> tuple[Wave | None, str, InstrumentRow, list[str]]:
+    """The wave to import into (None: create it), its name, its instrument, and problems."""
+    if wave is not None:
+        existing = find_wave(session, wave)
+    else:
+        name = _imported_wave_name(source)
+        existing = session.exec(select(Wave).where(Wave.name == name)).first()
+    if existing is None:
+        row = get_instrument_row(session=session, name=instrument_name, version=instrument_version)
+        return None, _imported_wave_name(source), row, []
+    row = session.get(InstrumentRow, existing.instrument_id)
+    problems = []
+    named = instrument_name is not None and instrument_name != row.name
+    if named or (instrument_version is not None and instrument_version != row.version):
+        wanted = instrument_name or row.name
+        if instrument_version is not None:
+            wanted += f" version {instrument_version}"
+        problems.append(
+            f"wave: {existing.name!r} uses instrument {row.name} version {row.version}, "
+            f"not {wanted}"
+        )
+    return existing, existing.name, row, problems
+
+
+def import_responses(
+    *,
+    session: Session,
+    table: Table | None = None,
+    header: Sequence[str] | None = None,
+    records: Sequence[Mapping[str, object]] | None = None,
+    instrument_name: str | None = None,
+    instrument_version: int | None = None,
+    wave: str | int | None = None,
+    create_people: bool = False,
+    actor: Person | None = None,
+    source: str = "",
+) -> ImportSummary:
+    """Store submitted responses from a table; any problem means nothing is written.
+
+    Give either ``table`` (from ``services.tabular``) or ``header`` and ``records``.
+    ``wave`` picks an existing wave by name or id; without it the responses go into a
+    closed wave named "Imported from <file name>", created on the first import and reused
+    on the next. Re-importing the same file changes nothing; a changed row replaces that
+    person's response. With ``create_people``, unknown people are created as respondents
+    without a login.
+    """
+    if actor is not None:
+        require(actor, "run_hr")
+    if table is not None:
+        header, records = table.header, table.rows
+        source = source or table.name
+    if header is None or records is None:
+        raise TypeError("import_responses needs a table, or a header and records")
+    header = [str(column).strip().lower() for column in header]
+    records = [
+        {str(k).strip().lower(): v for k, v in record.items()} if record else {}
+        for record in records
+    ]
+
+    existing_wave, wave_name, instrument_row, problems = _resolve_wave(
+        session,
+        wave=wave,
+        instrument_name=instrument_name,
+        instrument_version=instrument_version,
+        source=source,
+    )
+    instrument = definition(instrument_row)
+    label = f"{instrument_row.name} version {instrument_row.version}"
+    columns, has_person, header_problems = _item_columns(header, instrument, label)
+    problems += header_problems
+    rows, row_problems = _parse_rows(records, columns, has_person)
+    problems += row_problems
+
+    person_ids = _person_ids(session, [r.external_id for r in rows if r.external_id])
+    unknown = [r for r in rows if r.external_id and r.external_id not in person_ids]
+    if not create_people:
+        problems += [
+            f"row {r.number}, column {PERSON_COLUMN}: unknown person {r.external_id!r} "
+            "(import people first, or create respondents with --create-people)"
+            for r in unknown
+        ]
+    if problems:
+        problems.sort(key=_problem_order)
+        raise InvalidInput(
+            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.",
+            problems,
+        )
+
+    flags = [sorted(f) for f in quality_flags(instrument, [r.answers for r in rows])]
+    summary = ImportSummary(wave=wave_name, instrument=label)
+    try:
+        _write(
+            session,
+            instrument=instrument,
+            instrument_row=instrument_row,
+            existing_wave=existing_wave,
+            wave_name=wave_name,
+            rows=rows,
+            flags=flags,
+            person_ids=person_ids,
+            new_people=[r.external_id for r in unknown],
+            actor=actor,
+            source=source,
+            summary=summary,
+        )
+    except Exception:
+        session.rollback()
+        raise
+    return summary
+
+
+def _problem_order(problem: str) -> tuple[int, str]:
+    # Wave problems first, then by row number, so the list reads like the file.
+    if not problem.startswith("row "):
+        return -1, problem
+    digits = problem[4:].split(",", 1)[0].split(":", 1)[0]
+    return (int(digits) if digits.isdigit() else 0), ""
+
+
+def _write(
+    session: Session,
+    *,
+    instrument: Instrument,
+    instrument_row: InstrumentRow,
+    existing_wave: Wave | None,
+    wave_name: str,
+    rows: list[_Row],
+    flags: list[list[str]],
+    person_ids: dict[str, int],
+    new_people: list[str],
+    actor: Person | None,
+    source: str,
+    summary: ImportSummary,
+) -> None:
+    now = utcnow()
+    wave = existing_wave
+    responses: dict[int, SurveyResponse] = {}
+    stored: dict[int, dict[str, object]] = {}
+    if wave is not None:
+        for chunk in _chunks(list(person_ids.values())):
+            stmt = select(SurveyResponse).where(
+                SurveyResponse.wave_id == wave.id, SurveyResponse.person_id.in_(chunk)
+            )
+            responses.update((r.person_id, r) for r in session.exec(stmt))
+        stored = _stored_answers(session, instrument, [r.id for r in responses.values()])
+
+    to_create: list[tuple[_Row, list[str]]] = []
+    to_update: list[tuple[_Row, list[str], SurveyResponse]] = []
+    for row, row_flags in zip(rows, flags, strict=True):
+        response = responses.get(person_ids.get(row.external_id, -1))
+        if response is None:
+            to_create.append((row, row_flags))
+        elif (
+            response.status != "submitted"
+            or list(response.flags or []) != row_flags
+            or stored.get(response.id, {}) != row.answers
+        ):
+            to_update.append((row, row_flags, response))
+        else:
+            summary.unchanged += 1
+    if not to_create and not to_update:
+        return  # the same file again: nothing to write, not even an audit row
+
+    if new_people:
+        people = [
+            Person(external_id=e, name=e, email=None, access="rep", created_at=now, updated_at=now)
+            for e in new_people
+        ]
+        session.add_all(people)
+        session.flush()
+        person_ids.update((p.external_id, p.id) for p in people)
+        summary.people_created = len(people)
+
+    if wave is None:
+        today = now.date()
+        wave = Wave(
+            name=wave_name,
+            instrument_id=instrument_row.id,
+            opens_on=today,
+            closes_on=today,
+            status="closed",
+            audience="all",
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+            closed_at=now,
+        )
+        session.add(wave)
+        session.flush()
+
+    created = [
+        SurveyResponse(
+            wave_id=wave.id,
+            person_id=person_ids[row.external_id],
+            instrument_id=instrument_row.id,
+            status="submitted",
+            source=IMPORT_SOURCE,
+            started_at=now,
+            updated_at=now,
+            submitted_at=now,
+            page_seconds={},
+            flags=row_flags,
+        )
+        for row, row_flags in to_create
+    ]
+    session.add_all(created)
+    for _, row_flags, response in to_update:
+        response.status = "submitted"
+        response.source = IMPORT_SOURCE
+        response.flags = row_flags
+        response.updated_at = now
+        response.submitted_at = response.submitted_at or now
+    session.flush()  # many-row INSERT ... RETURNING gives the new ids in a few statements
+
+    replaced = [response.id for _, _, response in to_update]
+    for chunk in _chunks(replaced):
+        session.execute(Answer.__table__.delete().where(Answer.response_id.in_(chunk)))
+    pairs = [(response, row) for response, (row, _) in zip(created, to_create, strict=True)]
+    pairs += [(response, row) for row, _, response in to_update]
+    _insert_answers(session, instrument, pairs)
+
+    summary.created = len(created)
+    summary.updated = len(to_update)
+    record_event(
+        session,
+        actor=actor,
+        action="responses.import",
+        target=wave.name,
+        details={**summary.as_dict(), "source": source, "instrument": summary.instrument},
+    )
+    session.commit()
+
+
+def _insert_answers(
+    session: Session, instrument: Instrument, pairs: list[tuple[SurveyResponse, _Row]]
+) -> None:
+    items = {item.code: item for item in instrument.items}
+    # Likert answers repeat a handful of values, so each distinct one is converted once.
+    converted: dict[tuple[str, object], tuple[float | None, str | None]] = {}
+    values: list[tuple[int, str, float | None, str | None]] = []
+    for response, row in pairs:
+        for code, value in row.answers.items():
+            key = (code, tuple(value) if isinstance(value, list) else value)
+            if key not in converted:
+                answer = to_answer_row(0, items[code], value)
+                converted[key] = (answer.value, answer.text)
+            number, text = converted[key]
+            values.append((response.id, code, number, text))
+    _bulk_insert(session, values)
+
+
+def _bulk_insert(
+    session: Session, values: list[tuple[int, str, float | None, str | None]]
+) -> None:
+    """Insert answer rows inside the session's transaction, fast on both databases."""
+    table = Answer.__table__
+    columns = ("response_id", "item_code", "value", "text")
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY streams the rows; an INSERT would make psycopg parse a huge statement per batch.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return
+    # With RETURNING, SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues");
+    # a plain executemany would run one statement per answer.
+    for chunk in _chunks(values, ANSWER_CHUNK):
+        rows = [dict(zip(columns, value, strict=True)) for value in chunk]
+        session.execute(insert(table).returning(table.c.id), rows).close()

@@ -1,0 +1,178 @@
+"""Survey waves: HR opens and closes them; reps answer the ones meant for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound
+from services.instruments import get_instrument_row
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def open_wave(
+    *,
+    session: Session,
+    actor: Person | None,
+    name: str,
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    instrument_name: str | None = None,
+    instrument_version: int | None = None,
+    team_names: Sequence[str] = (),
+) -> Wave:
+    """Open a wave for everyone, or for the named teams only."""
+    if actor is not None:
+        require(actor, "run_hr")
+    problems: list[str] = []
+    name = (name or "").strip()
+    if not name:
+        problems.append("name: give the wave a name")
+    elif session.exec(select(Wave).where(Wave.name == name)).first() is not None:
+        problems.append(f"name: a wave called {name!r} exists already")
+    opens_on = opens_on or today()
+    closes_on = closes_on or opens_on + timedelta(days=21)
+    if closes_on < opens_on:
+        problems.append("closes_on: the wave must close on or after the day it opens")
+    teams: list[Team] = []
+    for team_name in team_names:
+        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        if team is None:
+            problems.append(f"teams: no team called {team_name!r}")
+        else:
+            teams.append(team)
+    if problems:
+        raise InvalidInput("The wave was not opened.", problems)
+    instrument = get_instrument_row(
+        session=session, name=instrument_name, version=instrument_version
+    )
+    wave = Wave(
+        name=name,
+        instrument_id=instrument.id,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status="open",
+        audience="teams" if teams else "all",
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(wave)
+    session.flush()
+    for team in teams:
+        session.add(WaveTeam(wave_id=wave.id, team_id=team.id))
+    record_event(
+        session,
+        actor=actor,
+        action="wave.open",
+        target=name,
+        details={
+            "instrument": f"{instrument.name} v{instrument.version}",
+            "teams": list(team_names),
+        },
+    )
+    session.commit()
+    return wave
+
+
+def find_wave(session: Session, key: str | int) -> Wave:
+    """A wave by id or by name."""
+    wave = None
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        wave = session.get(Wave, int(key))
+    if wave is None:
+        wave = session.exec(select(Wave).where(Wave.name == str(key))).first()
+    if wave is None:
+        raise NotFound(f"No wave {key!r}.")
+    return wave
+
+
+def close_wave(*, session: Session, actor: Person | None, wave_id: int) -> Wave:
+    if actor is not None:
+        require(actor, "run_hr")
+    wave = find_wave(session, wave_id)
+    if wave.status != "closed":
+        wave.status = "closed"
+        wave.closed_at = utcnow()
+        session.add(wave)
+        record_event(session, actor=actor, action="wave.close", target=wave.name)
+        session.commit()
+    return wave
+
+
+def is_answerable(wave: Wave, on: date | None = None) -> bool:
+    on = on or today()
+    return wave.status == "open" and wave.opens_on <= on <= wave.closes_on
+
+
+def wave_team_ids(session: Session, wave: Wave) -> set[int]:
+    return set(session.exec(select(WaveTeam.team_id).where(WaveTeam.wave_id == wave.id)))
+
+
+def is_in_audience(session: Session, wave: Wave, person: Person) -> bool:
+    if wave.audience == "all":
+        return True
+    return person.team_id is not None and person.team_id in wave_team_ids(session, wave)
+
+
+def open_waves_for(*, session: Session, person: Person) -> list[Wave]:
+    """Waves this person can answer today, newest first."""
+    waves = session.exec(select(Wave).where(Wave.status == "open").order_by(Wave.id.desc()))
+    return [w for w in waves if is_answerable(w) and is_in_audience(session, w, person)]
+
+
+@dataclass(frozen=True)
+class WaveSummary:
+    wave: Wave
+    instrument: str
+    invited: int
+    submitted: int
+    in_progress: int
+
+    @property
+    def answerable(self) -> bool:
+        return is_answerable(self.wave)
+
+
+def audience_query(session: Session, wave: Wave):
+    stmt = select(Person.id).where(Person.active.is_(True), Person.access == "rep")
+    if wave.audience == "teams":
+        stmt = stmt.where(Person.team_id.in_(wave_team_ids(session, wave)))
+    return stmt
+
+
+def list_waves(*, session: Session, viewer: Person | None = None) -> list[WaveSummary]:
+    """Every wave with its participation counts (counts only, never names)."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    from models.tables import Instrument
+
+    summaries = []
+    for wave in session.exec(select(Wave).order_by(Wave.id.desc())):
+        invited = len(session.exec(audience_query(session, wave)).all())
+        counts = dict(
+            session.exec(
+                select(SurveyResponse.status, func.count())
+                .where(SurveyResponse.wave_id == wave.id)
+                .group_by(SurveyResponse.status)
+            ).all()
+        )
+        instrument = session.get(Instrument, wave.instrument_id)
+        summaries.append(
+            WaveSummary(
+                wave=wave,
+                instrument=f"{instrument.name} v{instrument.version}",
+                invited=invited,
+                submitted=counts.get("submitted", 0),
+                in_progress=counts.get("in_progress", 0),
+            )
+        )
+    return summaries

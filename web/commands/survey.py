@@ -1,0 +1,331 @@
+"""Survey commands: instruments, imported responses, reliability and waves."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from services.errors import InvalidInput
+from services.instruments import export_instrument, import_instrument, list_instruments
+from services.reliability import reliability
+from services.responses_import import import_responses
+from services.tabular import read_table_file
+from services.waves import close_wave, list_waves, open_wave
+from web.commands.common import (
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+    write_csv,
+    write_json,
+)
+
+RELIABILITY_COLUMNS = (
+    "construct",
+    "n",
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega",
+    "item",
+    "item_total_r",
+    "alpha_if_deleted",
+    "warnings",
+)
+INSTRUMENT_COLUMNS = ("name", "version", "title", "items", "responses", "created_at")
+WAVE_COLUMNS = (
+    "id",
+    "name",
+    "instrument",
+    "status",
+    "audience",
+    "opens_on",
+    "closes_on",
+    "invited",
+    "submitted",
+    "in_progress",
+)
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value)
+
+    widths = {c: max([len(c)] + [len(cell(r[c])) for r in rows]) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        click.echo("  ".join(cell(row[c]).ljust(widths[c]) for c in columns).rstrip())
+
+
+def _read_instrument_file(file: str) -> dict:
+    path = Path(file)
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise InvalidInput(f"{file}: expected a .toml or .json instrument file.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{file}: no such file.") from exc
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot be read as UTF-8 text.") from exc
+    try:
+        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{file}: cannot be read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{file}: the top level must be a table.")
+    return data
+
+
+@click.group()
+def instrument() -> None:
+    """Import, export and list survey instruments."""
+
+
+@instrument.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+@handle_errors
+def instrument_import(file: str) -> None:
+    """Import an instrument from a .toml or .json FILE.
+
+    A changed definition under an existing name becomes that instrument's next version;
+    an unchanged one is not stored again. Every problem in the file is listed at once.
+    """
+    data = _read_instrument_file(file)
+    with db_session() as session:
+        result = import_instrument(session=session, data=data, source=file)
+    row = result.row
+    if result.created:
+        echo_err(f"Imported {row.name} version {row.version}")
+    else:
+        echo_err(f"unchanged: {row.name} version {row.version}")
+
+
+@instrument.command("export")
+@click.argument("name", required=False)
+@click.option("--version", "version", type=int, help="Version to export (default: newest).")
+@format_option("json", default="json")
+@with_appcontext
+@handle_errors
+def instrument_export(name: str | None, version: int | None, fmt: str) -> None:
+    """Print an instrument (default: motivation) as JSON that `instrument import` reads back."""
+    with db_session() as session:
+        data = export_instrument(session=session, name=name, version=version)
+    write_json(data)
+
+
+@instrument.command("list")
+@format_option("table", "json", default="table")
+@with_appcontext
+@handle_errors
+def instrument_list(fmt: str) -> None:
+    """List every stored instrument version with its item and response counts."""
+    with db_session() as session:
+        rows = list_instruments(session=session)
+    rows = [{**r, "created_at": r["created_at"].isoformat(timespec="seconds")} for r in rows]
+    if fmt == "json":
+        write_json(rows)
+    else:
+        _print_table(rows, INSTRUMENT_COLUMNS)
+
+
+@click.group()
+def responses() -> None:
+    """Survey responses collected elsewhere."""
+
+
+@responses.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--instrument", "instrument_name", help="Instrument name (default: motivation).")
+@click.option("--wave", help="Existing wave (name or id) to import into.")
+@click.option(
+    "--create-people",
+    is_flag=True,
+    help="Create unknown people as respondents without a login.",
+)
+@with_appcontext
+@handle_errors
+def responses_import(
+    file: str, instrument_name: str | None, wave: str | None, create_people: bool
+) -> None:
+    """Import submitted responses from a CSV FILE: a person column, then one column per item.
+
+    The person column holds each person's external_id; a blank cell is a missing answer;
+    a ranking cell lists option codes joined by '>', most preferred first. All or nothing:
+    every problem is listed as `row N, column X: problem` and nothing is written. Without
+    --wave the responses go into a closed wave named "Imported from <file name>".
+    Importing the same file again changes nothing.
+    """
+    table = read_table_file(file)
+    with db_session() as session:
+        summary = import_responses(
+            session=session,
+            table=table,
+            instrument_name=instrument_name,
+            wave=wave,
+            create_people=create_people,
+            source=file,
+        )
+    echo_err(f"Imported {file}: {summary.describe()}.")
+
+
+def _reliability_rows(report: dict) -> list[dict]:
+    rows = []
+    for scale in report["scales"]:
+        low, high = scale["alpha_ci"] or (None, None)
+        for item in scale["items"]:
+            rows.append(
+                {
+                    "construct": scale["construct"],
+                    "n": scale["n"],
+                    "alpha": scale["alpha"],
+                    "alpha_ci_low": low,
+                    "alpha_ci_high": high,
+                    "omega": scale["omega"],
+                    "item": item["code"],
+                    "item_total_r": item["item_total_r"],
+                    "alpha_if_deleted": item["alpha_if_deleted"],
+                    "warnings": " | ".join(scale["warnings"]),
+                }
+            )
+    return rows
+
+
+@click.command("reliability")
+@click.option("--instrument", "instrument_name", help="Instrument name (default: motivation).")
+@click.option("--wave", help="Only this wave (name or id), with the wave's instrument.")
+@click.option(
+    "--missing",
+    type=click.Choice(["listwise", "median"]),
+    default="listwise",
+    show_default=True,
+    help="Missing answers: drop incomplete responses per scale, or use the item median.",
+)
+@click.option(
+    "--include-flagged",
+    is_flag=True,
+    help="Keep responses with quality flags (left out by default).",
+)
+@format_option("json", "csv", default="json")
+@with_appcontext
+@handle_errors
+def reliability_command(
+    instrument_name: str | None,
+    wave: str | None,
+    missing: str,
+    include_flagged: bool,
+    fmt: str,
+) -> None:
+    """Report scale reliability: alpha with its 95% interval, omega and item analysis.
+
+    Uses the submitted responses to the newest version of the instrument, or to one wave.
+    The csv format has one row per item, its scale's figures repeated on each row.
+    """
+    with db_session() as session:
+        report = reliability(
+            session=session,
+            instrument_name=instrument_name,
+            wave=wave,
+            missing=missing,
+            include_flagged=include_flagged,
+        )
+    if fmt == "json":
+        write_json(report)
+    else:
+        write_csv(_reliability_rows(report), RELIABILITY_COLUMNS)
+    echo_err(
+        f"{report['instrument']} version {report['version']}: {report['n_responses']} "
+        f"response(s), {report['n_flagged_excluded']} flagged left out, missing answers: "
+        f"{report['missing_data_policy']}."
+    )
+
+
+@click.group()
+def waves() -> None:
+    """Open, close and list survey waves."""
+
+
+@waves.command("open")
+@click.argument("name")
+@click.option("--opens", type=DAY, help="First day, YYYY-MM-DD (default: today).")
+@click.option("--closes", type=DAY, help="Last day, YYYY-MM-DD (default: 21 days later).")
+@click.option("--instrument", "instrument_name", help="Instrument name (default: motivation).")
+@click.option(
+    "--team", "teams", multiple=True, help="Only this team (repeat for several; default: all)."
+)
+@with_appcontext
+@handle_errors
+def waves_open(
+    name: str,
+    opens: datetime | None,
+    closes: datetime | None,
+    instrument_name: str | None,
+    teams: tuple[str, ...],
+) -> None:
+    """Open a wave called NAME for everyone, or only for the teams given with --team."""
+    with db_session() as session:
+        wave = open_wave(
+            session=session,
+            actor=None,
+            name=name,
+            opens_on=opens.date() if opens else None,
+            closes_on=closes.date() if closes else None,
+            instrument_name=instrument_name,
+            team_names=teams,
+        )
+    audience = ", ".join(teams) if teams else "everyone"
+    echo_err(
+        f"Opened wave {wave.name!r} (id {wave.id}) for {audience}, "
+        f"{wave.opens_on.isoformat()} to {wave.closes_on.isoformat()}."
+    )
+
+
+@waves.command("close")
+@click.argument("wave")
+@with_appcontext
+@handle_errors
+def waves_close(wave: str) -> None:
+    """Close WAVE (name or id); closing a closed wave does nothing."""
+    with db_session() as session:
+        closed = close_wave(session=session, actor=None, wave_id=wave)
+    echo_err(f"Wave {closed.name!r} is closed.")
+
+
+@waves.command("list")
+@format_option("table", "json", default="table")
+@with_appcontext
+@handle_errors
+def waves_list(fmt: str) -> None:
+    """List every wave with its instrument and participation counts."""
+    with db_session() as session:
+        summaries = list_waves(session=session)
+    rows = [
+        {
+            "id": s.wave.id,
+            "name": s.wave.name,
+            "instrument": s.instrument,
+            "status": s.wave.status,
+            "audience": s.wave.audience,
+            "opens_on": s.wave.opens_on.isoformat(),
+            "closes_on": s.wave.closes_on.isoformat(),
+            "invited": s.invited,
+            "submitted": s.submitted,
+            "in_progress": s.in_progress,
+            "answerable": s.answerable,
+        }
+        for s in summaries
+    ]
+    if fmt == "json":
+        write_json(rows)
+    else:
+        _print_table(rows, WAVE_COLUMNS)
+
+
+SURVEY_COMMANDS = [instrument, responses, reliability_command, waves]

@@ -1,0 +1,1 @@
+"""The survey blueprint: a rep answering a wave."""

@@ -1,0 +1,127 @@
+"""Survey page forms, generated from the instrument with WTForms (one form class per page)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from recommender.instrument import Instrument, Item
+
+RANK_SEPARATOR = "__"
+
+
+def localised(texts: Mapping[str, str], locale: str) -> str:
+    return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def point_labels(instrument: Instrument, item: Item, locale: str) -> list[SelectChoice]:
+    """One choice per scale point; only the ends are named when the instrument says so."""
+    labels = instrument.scale_labels.get(locale) or instrument.scale_labels.get("en") or []
+    values = list(range(item.min, item.max + 1))
+    if len(labels) == len(values):
+        return [SelectChoice(v, labels[i]) for i, v in enumerate(values)]
+    named = {values[0]: labels[0], values[-1]: labels[-1]} if len(labels) >= 2 else {}
+    return [SelectChoice(v, f"{v} – {named[v]}" if v in named else str(v)) for v in values]
+
+
+class SurveyPageForm(FlaskForm):
+    """Base for generated page forms; knows how to turn its data into an answer dict."""
+
+    shown_at = HiddenField()
+    items: tuple[Item, ...] = ()
+
+    def answers(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for item in self.items:
+            if item.type == "ranking":
+                ranks = {}
+                for option in item.options:
+                    raw = self[f"{item.code}{RANK_SEPARATOR}{option.code}"].data
+                    if str(raw).isdigit() and 1 <= int(raw) <= len(item.options):
+                        ranks[option.code] = int(raw)
+                if len(ranks) == len(item.options) and len(set(ranks.values())) == len(ranks):
+                    out[item.code] = sorted(ranks, key=ranks.get)
+                else:
+                    out[item.code] = None
+            elif item.type == "text":
+                out[item.code] = (self[item.code].data or "").strip() or None
+            else:
+                out[item.code] = self[item.code].data
+        return out
+
+    def seconds_on_page(self) -> float | None:
+        try:
+            shown = float(self.shown_at.data)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, min(time.time() - shown, 3600.0))
+
+    def ranking_problems(self) -> dict[str, str]:
+        """Per ranking item: a message when the ranks are incomplete or repeat."""
+        problems = {}
+        for item in self.items:
+            if item.type != "ranking":
+                continue
+            values = [self[f"{item.code}{RANK_SEPARATOR}{o.code}"].data for o in item.options]
+            given = [v for v in values if str(v).isdigit() and 1 <= int(v) <= len(values)]
+            if given and len(set(given)) != len(given):
+                problems[item.code] = _l(
+                    "Use each place only once, from 1 to %(n)s.", n=len(values)
+                )
+            elif given and len(given) != len(values):
+                problems[item.code] = _l(
+                    "Give every option a place, from 1 to %(n)s.", n=len(values)
+                )
+        return problems
+
+    def missing(self) -> list[Item]:
+        answers = self.answers()
+        return [i for i in self.items if i.required and answers.get(i.code) in (None, "", [])]
+
+
+def build_page_form(
+    instrument: Instrument,
+    items: tuple[Item, ...],
+    locale: str,
+    saved: Mapping[str, object],
+    formdata=None,
+) -> SurveyPageForm:
+    """A form for one survey page, pre-filled with the rep's saved answers."""
+    fields: dict[str, object] = {"items": items}
+    data: dict[str, object] = {"shown_at": f"{time.time():.3f}"}
+    for item in items:
+        label = localised(item.text, locale)
+        if item.type in ("likert", "attention"):
+            fields[item.code] = RadioField(
+                label,
+                choices=point_labels(instrument, item, locale),
+                coerce=int,
+                validators=[Optional()],
+            )
+            data[item.code] = saved.get(item.code)
+        elif item.type == "ranking":
+            places = [SelectChoice("", "–")] + [
+                SelectChoice(str(n)) for n in range(1, len(item.options) + 1)
+            ]
+            order = saved.get(item.code) or []
+            for option in item.options:
+                name = f"{item.code}{RANK_SEPARATOR}{option.code}"
+                fields[name] = SelectField(
+                    localised(option.text, locale), choices=places, validate_choice=False
+                )
+                if option.code in order:
+                    data[name] = str(order.index(option.code) + 1)
+        elif item.type == "text":
+            fields[item.code] = TextAreaField(
+                label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 4}
+            )
+            data[item.code] = saved.get(item.code) or ""
+    form_class = type("GeneratedSurveyPageForm", (SurveyPageForm,), fields)
+    if formdata is not None:
+        return form_class(formdata=formdata)
+    return form_class(formdata=None, data=data)

@@ -1,0 +1,142 @@
+"""A rep answering a wave: notice, one page per construct group, review, submit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from services import survey as survey_service
+from services.errors import InvalidInput
+from web.auth_setup import viewer
+from web.db import get_session
+from web.guards import requires
+from web.i18n import get_locale
+from web.survey.forms import build_page_form, localised
+
+bp = Blueprint("survey", __name__, url_prefix="/survey")
+
+
+def _view(wave_id: int):
+    return survey_service.survey_for(session=get_session(), person=viewer(), wave_id=wave_id)
+
+
+@bp.get("/")
+@requires("view_own")
+def index():
+    statuses = survey_service.survey_status(session=get_session(), person=viewer())
+    return render_template("survey/index.html", statuses=statuses)
+
+
+@bp.get("/<int:wave_id>/")
+@requires("view_own")
+def start(wave_id: int):
+    view = _view(wave_id)
+    if view.submitted:
+        return redirect(url_for("survey.done", wave_id=wave_id))
+    return render_template("survey/notice.html", view=view, next_page=view.first_incomplete_page())
+
+
+@bp.route("/<int:wave_id>/page/<page_key>", methods=["GET", "POST"])
+@requires("view_own")
+def page(wave_id: int, page_key: str):
+    session = get_session()
+    view = _view(wave_id)
+    if view.submitted:
+        return redirect(url_for("survey.done", wave_id=wave_id))
+    if not view.editable:
+        flash(_("This survey wave is closed."), "info")
+        return redirect(url_for("survey.index"))
+    items = view.items_on(page_key)
+    keys = view.page_keys
+    position = keys.index(page_key)
+    locale = get_locale()
+    if request.method == "GET":
+        form = build_page_form(view.instrument, items, locale, view.answers)
+        return _render_page(view, page_key, form, position)
+
+    form = build_page_form(view.instrument, items, locale, view.answers, formdata=request.form)
+    nav = request.form.get("nav", "next")
+    form.validate()  # CSRF, known choices, text length
+    form.ranking_errors = form.ranking_problems()
+    if nav == "next":
+        # Moving on needs a complete page; going back or leaving keeps a partial one.
+        for item in form.missing():
+            if item.type == "ranking":
+                form.ranking_errors.setdefault(item.code, _("Give every option a place."))
+            else:
+                form[item.code].errors = [*form[item.code].errors, _("Choose an answer.")]
+    if form.ranking_errors or any(field.errors for field in form):
+        if form.csrf_token.errors:
+            form.form_errors.append(_("The form had expired. Your answers are below; send again."))
+        return _render_page(view, page_key, form, position, status=400)
+    try:
+        view = survey_service.save_page(
+            session=session,
+            person=viewer(),
+            wave_id=wave_id,
+            page_key=page_key,
+            answers=form.answers(),
+            seconds=form.seconds_on_page(),
+        )
+    except InvalidInput as exc:
+        form.form_errors.append(str(exc.args[0]))
+        return _render_page(view, page_key, form, position, status=400)
+    if nav == "leave":
+        flash(_("Your answers are saved. Come back any time before the wave closes."), "success")
+        return redirect(url_for("me.home"))
+    if nav == "back" and position > 0:
+        return redirect(url_for("survey.page", wave_id=wave_id, page_key=keys[position - 1]))
+    if nav == "next" and position + 1 < len(keys):
+        return redirect(url_for("survey.page", wave_id=wave_id, page_key=keys[position + 1]))
+    return redirect(url_for("survey.review", wave_id=wave_id))
+
+
+def _render_page(view, page_key, form, position, status=200):
+    form.ranking_errors = getattr(form, "ranking_errors", {})
+    return (
+        render_template(
+            "survey/page.html",
+            view=view,
+            page_key=page_key,
+            form=form,
+            position=position,
+            total=len(view.page_keys),
+            localised=localised,
+            locale=get_locale(),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:wave_id>/review")
+@requires("view_own")
+def review(wave_id: int):
+    view = _view(wave_id)
+    if view.submitted:
+        return redirect(url_for("survey.done", wave_id=wave_id))
+    incomplete = [key for key in view.page_keys if view.missing_on(key)]
+    return render_template("survey/review.html", view=view, incomplete=incomplete, form=FlaskForm())
+
+
+@bp.post("/<int:wave_id>/submit")
+@requires("view_own")
+def submit(wave_id: int):
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        survey_service.submit_response(session=get_session(), person=viewer(), wave_id=wave_id)
+    except InvalidInput as exc:
+        flash(str(exc.args[0]), "error")
+        return redirect(url_for("survey.review", wave_id=wave_id))
+    return redirect(url_for("survey.done", wave_id=wave_id))
+
+
+@bp.get("/<int:wave_id>/done")
+@requires("view_own")
+def done(wave_id: int):
+    view = _view(wave_id)
+    if not view.submitted:
+        return redirect(url_for("survey.start", wave_id=wave_id))
+    return render_template("survey/done.html", view=view)
