@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 ACCESS_ROLES = ("rep", "manager", "hr", "admin")
@@ -32,6 +32,9 @@ class Person(SQLModel, table=True):
     access: str = Field(default="rep", max_length=16)
     sales_role: str = Field(default="", max_length=64)
     locale: str = Field(default="", max_length=8)  # "" follows the browser
+    # "Use my answers to personalise my rewards"; off means non-personal suggestions and no
+    # profile shown to the manager.
+    personalise: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -153,12 +156,203 @@ class Answer(SQLModel, table=True):
     text: str | None = None
 
 
+class Reward(SQLModel, table=True):
+    """One reward in the organisation's catalogue; ``slug`` is its stable id in files."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    description: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    category: str = Field(max_length=20, index=True)
+    visibility: str = Field(max_length=10)
+    scope: str = Field(max_length=12)
+    roles: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    cost_band: int
+    cost: float
+    horizon: str = Field(max_length=8)
+    cooldown_days: int = 0
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+OCCASIONS = ("goal_reached", "milestone", "peer_nomination", "other")
+GRANT_STATUSES = ("given", "accepted", "redeemed")
+
+
+class Grant(SQLModel, table=True):
+    """A reward a manager actually gave a person."""
+
+    __tablename__ = "reward_grant"  # "grant" is an SQL keyword
+
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(foreign_key="reward.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    given_by_id: int | None = Field(default=None, foreign_key="person.id")
+    occasion: str = Field(default="other", max_length=20)
+    note: str = Field(default="", max_length=1000)
+    given_on: date
+    status: str = Field(default="given", max_length=12)
+    source: str = Field(default="web", max_length=12)  # web | import | demo
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Rating(SQLModel, table=True):
+    """A rep's 1-5 judgement of a reward; ``dismissed`` is "not for me" (no rating)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "reward_id", "grant_id", name="uq_rating"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    reward_id: int = Field(foreign_key="reward.id", index=True)
+    grant_id: int | None = Field(default=None, foreign_key="reward_grant.id", index=True)
+    rating: int | None = None
+    dismissed: bool = False
+    comment: str = Field(default="", max_length=2000)
+    source: str = Field(default="web", max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelArtefact(SQLModel, table=True):
+    """A trained model: arrays (npz, no pickle) and JSON metadata with the model card."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    trained_by_id: int | None = Field(default=None, foreign_key="person.id")
+    blob: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Budget(SQLModel, table=True):
+    """A team's allowance for one quarter (``2026-Q4``), in the organisation's currency."""
+
+    __table_args__ = (UniqueConstraint("team_id", "quarter", name="uq_budget_team_quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    quarter: str = Field(max_length=7)
+    amount: float
+    set_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Achievement(SQLModel, table=True):
+    """Something a manager recorded that deserves recognition (a goal reached, a milestone)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    title: str = Field(max_length=200)
+    achieved_on: date
+    grant_id: int | None = Field(default=None, foreign_key="reward_grant.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message; ``kind`` and ``params`` are rendered in the reader's language."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=40)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    read_at: datetime | None = None
+    emailed_at: datetime | None = None
+
+
+class KPI(SQLModel, table=True):
+    """A sales figure for one person and period (``2026-10`` or ``2026-Q3``)."""
+
+    __tablename__ = "kpi"
+    __table_args__ = (UniqueConstraint("person_id", "period", "metric", name="uq_kpi"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=10, index=True)
+    metric: str = Field(max_length=40, index=True)
+    value: float
+    source: str = Field(default="import", max_length=12)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Experiment(SQLModel, table=True):
+    """An incentive test HR runs: arms, an audience, a KPI, and periods before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    description: str = Field(default="", max_length=2000)
+    metric: str = Field(max_length=40)
+    period_before: str = Field(max_length=10)
+    period_after: str = Field(max_length=10)
+    assignment: str = Field(default="random", max_length=12)  # random | stratified
+    random_seed: int = 0
+    status: str = Field(default="running", max_length=12)  # running | finished
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExperimentArm(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    key: str = Field(max_length=40)
+    label: str = Field(max_length=120)
+    reward_category: str | None = Field(default=None, max_length=20)
+    is_control: bool = False
+
+
+class ExperimentAssignment(SQLModel, table=True):
+    experiment_id: int = Field(foreign_key="experiment.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    arm_id: int = Field(foreign_key="experimentarm.id", index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for integrations; only its SHA-256 digest is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    scopes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class ApiRateWindow(SQLModel, table=True):
+    """Requests per token per minute, shared by every worker through the database."""
+
+    token_id: int = Field(foreign_key="apitoken.id", primary_key=True)
+    window_start: datetime = Field(primary_key=True)
+    count: int = 0
+
+
 __all__ = [
     "ACCESS_ROLES",
     "LOCALES",
     "Answer",
+    "Achievement",
+    "ApiRateWindow",
+    "ApiToken",
     "AuditLog",
+    "Budget",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentAssignment",
+    "KPI",
+    "Notification",
     "Credential",
+    "GRANT_STATUSES",
+    "Grant",
+    "ModelArtefact",
+    "OCCASIONS",
+    "Rating",
+    "Reward",
     "Instrument",
     "LoginAttempt",
     "PasswordToken",

@@ -389,7 +389,7 @@ def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> fl
     """Empirical-Bayes shrinkage constant sigma^2 / tau^2 of a random group intercept.
 
     Method of moments: within-group variance against the spread of group means beyond
-    what that noise explains. Clipped to [0.5, 100] so tiny data cannot switch it off.
+    what that noise explains. Clipped to [0.5, 50] so tiny data cannot switch it off.
     """
     counts = np.bincount(groups, minlength=n_groups).astype(float)
     sums = np.bincount(groups, values, minlength=n_groups)
@@ -401,8 +401,8 @@ def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> fl
     sigma2 = within / max(counts[several].sum() - several.sum(), 1.0)
     tau2 = means[several].var() - np.mean(sigma2 / counts[several])
     if tau2 <= 0:
-        return 100.0
-    return float(np.clip(sigma2 / tau2, 0.5, 100.0))
+        return 50.0
+    return float(np.clip(sigma2 / tau2, 0.5, 50.0))
 
 
 # --------------------------------------------------------------------------- estimator
@@ -433,7 +433,7 @@ class HybridRanker(BaseEstimator):
         ``lambda`` in ``n / (n + lambda)`` for item biases.
     profile_shrinkage : float or "auto", default=10.0
         The same for profile-by-reward effects.
-    person_shrinkage : float or "auto", default="auto"
+    person_shrinkage : float or "auto", default=5.0
         The same for person-level attribute tastes; "auto" estimates it from the ratings
         (empirical Bayes, ``sigma^2 / tau^2``).
     person_alpha : float, default=1.0
@@ -485,7 +485,7 @@ class HybridRanker(BaseEstimator):
         weight_alpha: float = 1000.0,
         item_shrinkage: float | str = 5.0,
         profile_shrinkage: float | str = 10.0,
-        person_shrinkage: float | str = "auto",
+        person_shrinkage: float | str = 5.0,
         person_alpha: float = 1.0,
         dismissal_rating: float = 0.0,
         n_iter: int = 3,

@@ -89,13 +89,19 @@ def authenticate(
     return person
 
 
-def store_password(session: Session, person: Person, password: str) -> None:
-    """Write the hash without the length policy (used by the demo loader only)."""
+def store_password(
+    session: Session, person: Person, password: str, *, password_hash: str | None = None
+) -> None:
+    """Write the hash without the length policy (the demo and tests; people use set_password).
+
+    ``password_hash`` lets the demo hash its one shared password once instead of per person.
+    """
+    digest = password_hash or hash_password(password)
     credential = session.get(Credential, person.id)
     if credential is None:
-        credential = Credential(person_id=person.id, password_hash=hash_password(password))
+        credential = Credential(person_id=person.id, password_hash=digest)
     else:
-        credential.password_hash = hash_password(password)
+        credential.password_hash = digest
         credential.updated_at = utcnow()
     session.add(credential)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.tables import Credential, Person
-from services.accounts import store_password
+from services.accounts import hash_password, store_password
 from services.people import PEOPLE_COLUMNS, import_people
 
 
@@ -31,9 +31,10 @@ def load_demo_people(*, session: Session, people: Sequence[dict], password: str)
     emails = [p["email"] for p in people]
     persons = session.exec(select(Person).where(Person.email.in_(emails))).all()
     with_credentials = {c.person_id for c in session.exec(select(Credential))}
+    shared_hash = hash_password(password)  # one slow hash for the whole demo
     for person in persons:
         if person.id not in with_credentials:
-            store_password(session, person, password)
+            store_password(session, person, password, password_hash=shared_hash)
     session.commit()
     return demo_logins(session, persons)
 

@@ -31,3 +31,25 @@ def test_upgrade_twice_is_harmless(database_url):
         assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
+
+
+def test_upgrade_keeps_existing_people_and_defaults_consent_on(database_url):
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO person (external_id, name, access, sales_role, locale, active,"
+                    " created_at, updated_at) VALUES ('E1', 'Kari', 'rep', '', '', true,"
+                    " '2026-01-01', '2026-01-01')"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT external_id, personalise FROM person")).one()
+        assert row[0] == "E1" and bool(row[1]) is True
+    finally:
+        engine.dispose()

@@ -1,0 +1,125 @@
+"""The reward catalogue: seed it, import and export it (all-or-nothing), read it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models.tables import Person, utcnow
+from models.tables import Reward as RewardRow
+from recommender.catalogue import CatalogueError, Reward, parse_catalogue, reward_to_dict
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput
+
+_FIELDS = (
+    "name", "description", "category", "visibility", "scope", "roles",
+    "cost_band", "cost", "horizon", "cooldown_days", "active",
+)
+
+
+def to_reward(row: RewardRow) -> Reward:
+    """The pure ``recommender`` view of a stored reward."""
+    return Reward(
+        id=row.slug,
+        name=dict(row.name),
+        description=dict(row.description),
+        category=row.category,
+        visibility=row.visibility,
+        scope=row.scope,
+        roles=tuple(row.roles),
+        cost_band=row.cost_band,
+        cost=float(row.cost),
+        horizon=row.horizon,
+        cooldown_days=row.cooldown_days,
+        active=row.active,
+    )
+
+
+def _values(reward: Reward) -> dict[str, object]:
+    data = reward_to_dict(reward)
+    data["roles"] = list(reward.roles)
+    return {k: data[k] for k in _FIELDS}
+
+
+@dataclass
+class CatalogueImport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+        )
+
+
+def import_rewards(
+    *,
+    session: Session,
+    records: Sequence[Mapping],
+    actor: Person | None = None,
+    source: str = "",
+) -> CatalogueImport:
+    """Create or update rewards by id; any bad record means nothing is written.
+
+    Rewards missing from the file are left as they are (deactivate one with ``active =
+    false``), so grants and ratings keep their history.
+    """
+    if actor is not None:
+        require(actor, "run_hr")
+    try:
+        rewards = parse_catalogue(records)
+    except CatalogueError as exc:
+        raise InvalidInput(
+            f"Nothing was imported: {len(exc.problems)} problem(s) in {source or 'the file'}.",
+            exc.problems,
+        ) from exc
+    summary = CatalogueImport()
+    existing = {r.slug: r for r in session.exec(select(RewardRow))}
+    for reward in rewards:
+        values = _values(reward)
+        row = existing.get(reward.id)
+        if row is None:
+            session.add(RewardRow(slug=reward.id, **values))
+            summary.created.append(reward.id)
+        elif _values(to_reward(row)) != values:
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            session.add(row)
+            summary.updated.append(reward.id)
+        else:
+            summary.unchanged.append(reward.id)
+    if summary.created or summary.updated:
+        record_event(
+            session, actor=actor, action="rewards.import", target=source,
+            details={"created": len(summary.created), "updated": len(summary.updated)},
+        )
+    session.commit()
+    return summary
+
+
+def ensure_seed_catalogue(*, session: Session) -> CatalogueImport | None:
+    """Load ``seed/rewards.toml`` into an empty catalogue; an existing one is left alone."""
+    if session.exec(select(RewardRow.id).limit(1)).first() is not None:
+        return None
+    from seed.loaders import load_catalogue
+
+    records = [reward_to_dict(r) for r in load_catalogue()]
+    return import_rewards(session=session, records=records, source="seed/rewards.toml")
+
+
+def catalogue_rows(*, session: Session, active_only: bool = False) -> list[RewardRow]:
+    stmt = select(RewardRow).order_by(RewardRow.category, RewardRow.slug)
+    if active_only:
+        stmt = stmt.where(RewardRow.active.is_(True))
+    return list(session.exec(stmt))
+
+
+def export_rewards(*, session: Session) -> list[Reward]:
+    """Every reward, active or not, in a stable order (export then import round-trips)."""
+    return [to_reward(row) for row in catalogue_rows(session=session)]

@@ -1,0 +1,210 @@
+"""Reliability over stored responses: the right responses, the pure figures, clear refusals."""
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from models.tables import Answer, SurveyResponse
+from recommender.instrument import parse_instrument
+from recommender.quality import quality_flags
+from recommender.reliability import reliability_report, report_to_dict
+from services.errors import InvalidInput, NotAllowed, NotFound
+from services.instruments import ensure_default_instrument, import_instrument
+from services.reliability import reliability
+from services.responses_import import import_responses
+from services.tabular import read_table_bytes
+from services.waves import open_wave
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+NAME = "motivation_test"
+N_GOOD = 150
+N_CARELESS = 12
+
+
+@pytest.fixture
+def definition():
+    return tomllib.loads((DATA / "small_instrument.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def instrument(session, definition):
+    import_instrument(session=session, data=definition)
+    return parse_instrument(definition)
+
+
+def simulate(instrument, n_good: int, n_careless: int, seed: int = 7) -> list[dict]:
+    """Autonomy and mastery answers share one factor per scale; purpose answers are noise.
+
+    Purpose noise stays within 2..4 so that it never looks self-contradictory (which would
+    flag the response); careless responses answer 1..5 at random and fail the attention
+    check.
+    """
+    rng = np.random.default_rng(seed)
+    answers = []
+    for row in range(n_good + n_careless):
+        careless = row >= n_good
+        factors = {"autonomy": rng.normal(), "mastery": rng.normal()}
+        response: dict[str, object] = {}
+        for item in instrument.likert_items():
+            if careless:
+                value = int(rng.integers(1, 6))
+            elif item.construct not in factors:
+                value = int(rng.integers(2, 5))
+            else:
+                latent = 3 + 1.2 * factors[item.construct] + rng.normal(scale=0.7)
+                value = int(np.clip(np.rint(latent), 1, 5))
+                if item.reverse:
+                    value = 6 - value
+            response[item.code] = value
+        response["att1"] = 1 if careless else 4
+        answers.append(response)
+    return answers
+
+
+def to_csv(answers: list[dict], codes: list[str]) -> str:
+    lines = [",".join(["person", *codes])]
+    for index, response in enumerate(answers):
+        cells = ["" if response.get(c) is None else str(response[c]) for c in codes]
+        lines.append(",".join([f"S{index:04d}", *cells]))
+    return "\n".join(lines) + "\n"
+
+
+def load(session, answers: list[dict], name: str = "survey.csv", **kwargs):
+    codes = sorted({code for response in answers for code in response})
+    table = read_table_bytes(to_csv(answers, codes).encode(), name=name)
+    return import_responses(
+        session=session, table=table, instrument_name=NAME, create_people=True, **kwargs
+    )
+
+
+@pytest.fixture
+def answers(session, instrument):
+    answers = simulate(instrument, N_GOOD, N_CARELESS)
+    load(session, answers)
+    return answers
+
+
+def test_figures_match_the_pure_report_on_the_unflagged_responses(session, instrument, answers):
+    flags = quality_flags(instrument, answers)
+    assert [bool(f) for f in flags] == [False] * N_GOOD + [True] * N_CARELESS
+    result = reliability(session=session, instrument_name=NAME)
+    expected = report_to_dict(
+        instrument,
+        reliability_report(instrument, answers[:N_GOOD], random_state=0),
+        n_responses=N_GOOD,
+    )
+    extra = {"wave": None, "n_flagged_excluded": N_CARELESS, "missing_data_policy": "listwise"}
+    assert result == {**expected, **extra}
+
+
+def test_figures_are_sensible(session, instrument, answers):
+    result = reliability(session=session, instrument_name=NAME)
+    scales = {s["construct"]: s for s in result["scales"]}
+    assert list(scales) == ["autonomy", "mastery", "purpose"]
+    for key in ("autonomy", "mastery"):
+        scale = scales[key]
+        assert scale["n"] == N_GOOD
+        assert 0.75 < scale["alpha"] < 0.97
+        low, high = scale["alpha_ci"]
+        assert low < scale["alpha"] < high
+        assert scale["warnings"] == []
+    # Purpose was answered at random: no internal consistency, and the report says so.
+    assert scales["purpose"]["alpha"] < 0.3
+    assert any("below the usual minimum" in w for w in scales["purpose"]["warnings"])
+
+
+def test_flagged_responses_are_left_out_unless_included(session, instrument, answers):
+    flagged = [r for r in session.exec(select(SurveyResponse)) if r.flags]
+    assert len(flagged) == N_CARELESS and all("attention" in r.flags for r in flagged)
+
+    default = reliability(session=session, instrument_name=NAME)
+    everything = reliability(session=session, instrument_name=NAME, include_flagged=True)
+    assert (default["n_responses"], default["n_flagged_excluded"]) == (N_GOOD, N_CARELESS)
+    assert (everything["n_responses"], everything["n_flagged_excluded"]) == (
+        N_GOOD + N_CARELESS,
+        0,
+    )
+    # Random answers dilute a consistent scale.
+    assert everything["scales"][0]["alpha"] < default["scales"][0]["alpha"]
+
+
+def test_missing_answers_listwise_or_median(session, instrument):
+    answers = simulate(instrument, 60, 0)
+    for response in answers[:10]:
+        response["aut2"] = None
+    load(session, answers)
+    listwise = reliability(session=session, instrument_name=NAME)
+    median = reliability(session=session, instrument_name=NAME, missing="median")
+    assert listwise["scales"][0]["n"] == 50 and listwise["scales"][1]["n"] == 60
+    assert median["scales"][0]["n"] == 60
+    assert median["missing_data_policy"] == "median"
+
+
+def test_a_wave_limits_the_responses(session, instrument, answers):
+    open_wave(session=session, actor=None, name="Autumn", instrument_name=NAME)
+    load(session, simulate(instrument, 20, 0, seed=3), wave="Autumn")
+
+    everyone = reliability(session=session, instrument_name=NAME)
+    autumn = reliability(session=session, wave="Autumn")
+    assert everyone["n_responses"] == N_GOOD + 20
+    assert (autumn["n_responses"], autumn["wave"]) == (20, "Autumn")
+
+
+def test_a_response_in_progress_is_ignored(session, instrument, answers, factory):
+    wave = open_wave(session=session, actor=None, name="Autumn", instrument_name=NAME)
+    instrument_id = wave.instrument_id
+    for _ in range(5):
+        person = factory.person("rep")
+        draft = SurveyResponse(wave_id=wave.id, person_id=person.id, instrument_id=instrument_id)
+        session.add(draft)
+        session.flush()
+        session.add(Answer(response_id=draft.id, item_code="aut1", value=1.0))
+    session.commit()
+    assert reliability(session=session, instrument_name=NAME)["n_responses"] == N_GOOD
+    with pytest.raises(NotFound, match="No submitted responses to motivation_test version 1 in"):
+        reliability(session=session, wave="Autumn")
+
+
+def test_the_newest_version_is_used_unless_a_wave_says_otherwise(
+    session, instrument, answers, definition
+):
+    definition["items"][0]["text"] = {"en": "I decide how I approach a customer."}
+    import_instrument(session=session, data=definition)
+    with pytest.raises(NotFound, match="motivation_test version 2"):
+        reliability(session=session, instrument_name=NAME)
+    result = reliability(session=session, wave="Imported from survey.csv")
+    assert (result["version"], result["n_responses"]) == (1, N_GOOD)
+
+
+def test_no_responses_is_a_clear_message(session, instrument):
+    with pytest.raises(NotFound, match="No submitted responses to motivation_test version 1"):
+        reliability(session=session, instrument_name=NAME)
+
+
+def test_all_flagged_is_a_clear_message(session, instrument):
+    load(session, simulate(instrument, 0, 5))
+    with pytest.raises(InvalidInput, match="All 5 submitted responses"):
+        reliability(session=session, instrument_name=NAME)
+    assert reliability(session=session, instrument_name=NAME, include_flagged=True)
+
+
+def test_a_wave_of_another_instrument_is_refused(session, instrument, answers):
+    ensure_default_instrument(session=session)
+    with pytest.raises(InvalidInput) as caught:
+        reliability(session=session, instrument_name="motivation", wave="Imported from survey.csv")
+    assert "uses instrument motivation_test, not motivation" in caught.value.problems[0]
+
+
+def test_unknown_missing_policy_is_refused(session, instrument, answers):
+    with pytest.raises(InvalidInput):
+        reliability(session=session, instrument_name=NAME, missing="mean")
+
+
+def test_only_hr_may_see_reliability(session, instrument, answers, factory):
+    with pytest.raises(NotAllowed):
+        reliability(session=session, viewer=factory.person("manager"), instrument_name=NAME)
+    result = reliability(session=session, viewer=factory.person("hr"), instrument_name=NAME)
+    assert result["n_responses"] == N_GOOD
