@@ -68,6 +68,7 @@ _RANKER_ARRAYS = (
     "person_features_",
     "person_profiles_",
     "person_effects_",
+    "person_bias_",
     "person_n_ratings_",
     "rated_indptr_",
     "rated_items_",

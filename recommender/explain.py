@@ -227,6 +227,7 @@ def explain_item(
     profile: int,
     item: int,
     *,
+    person_bias: float = 0.0,
     promoted: bool = False,
 ) -> Explanation:
     """Explain one reward's score for one person of a fitted ``HybridRanker``.
@@ -243,6 +244,9 @@ def explain_item(
         The person's profile, -1 for none.
     item : int
         Reward column.
+    person_bias : float, default=0.0
+        The person's rating generosity (part of the score, never a reason: it is the
+        same for every reward).
     promoted : bool, default=False
         Whether diversification promoted the reward.
 
@@ -259,7 +263,7 @@ def explain_item(
             continue
         params = {k: v for k, v in reason.params.items() if k != "shareable"}
         chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
-    score = float(_score(ranker, x, u, profile, item))
+    score = _score(ranker, x, u, profile, item) + float(person_bias)
     return Explanation(int(item), score, tuple(chosen), promoted)
 
 
@@ -274,9 +278,9 @@ def _score(ranker: HybridRanker, x, u, profile: int, item: int) -> float:
 def contributions(
     ranker: HybridRanker, x: np.ndarray, u: np.ndarray, profile: int, item: int
 ) -> list[Reason]:
-    """Every additive part of one score except the global mean, merged by reason.
+    """Every additive part of one score that can differ between rewards, merged by reason.
 
-    The contributions sum to ``score - mu_``. A ``shareable`` parameter of False marks a
+    The contributions sum to the score minus the global mean and the person's bias. A ``shareable`` parameter of False marks a
     rating summary of too few people to cite.
     """
     features = ranker.feature_names_

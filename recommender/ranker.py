@@ -2,15 +2,15 @@
 
 The predicted rating of reward ``i`` for person ``p`` is a sum of named parts::
 
-    score = mu + item_bias[i] + x_p @ W @ a_i + profile_effect[c_p, i] + u_p @ a_i
+    score = mu + item_bias[i] + x_p @ W @ a_i + profile_effect[c_p, i] + u_p @ a_i + b_p
 
 ``x_p`` are survey features (standardised scale scores, rank scores and a constant),
 ``a_i`` reward attributes (category, visibility, scope, horizon, cost band) and ``W`` their
 interaction weights, which start from a sensible prior (``prior_weights``) and are
 re-estimated from ratings by ridge regression towards that prior. ``item_bias`` (liked
 beyond what the survey predicts), ``profile_effect`` (what reps of the same profile liked)
-and ``u_p`` (the person's own attribute tastes, shrunk by ``n / (n + lambda)``) come from
-rating residuals. Because the score is additive, every suggestion is explained by its
+``u_p`` (the person's own attribute tastes) and ``b_p`` (how generously they rate), both
+shrunk by ``n / (n + lambda)``, come from rating residuals. Because the score is additive, every suggestion is explained by its
 largest real contributions (see ``recommender.explain``).
 
 Reward ids stay outside the estimator: ``RewardIndex`` maps ids to columns and builds the
@@ -467,6 +467,10 @@ class HybridRanker(BaseEstimator):
     person_profiles_ : ndarray of shape (n_persons,)
         Profile of each fitted person, -1 when profiles are not used.
     person_effects_ : ndarray of shape (n_persons, n_attributes)
+        Each fitted person's own attribute tastes, from their rating residuals.
+    person_bias_ : ndarray of shape (n_persons,)
+        How much more generously than predicted each person rates (shifts all their
+        scores alike, so it never changes their ranking).
     person_n_ratings_ : ndarray of shape (n_persons,)
     rated_indptr_, rated_items_ : ndarray
         Rewards each fitted person rated or dismissed, in CSR form.
@@ -646,6 +650,7 @@ class HybridRanker(BaseEstimator):
     def _fit_person_effects(self, A, n_p, p, i, residual) -> None:
         m = A.shape[1]
         self.person_effects_ = np.zeros((n_p, m))
+        self.person_bias_ = np.zeros(n_p)
         self.person_n_ratings_ = np.bincount(p, minlength=n_p)
         self.person_shrinkage_ = float("nan")
         if residual.size == 0:
@@ -653,15 +658,23 @@ class HybridRanker(BaseEstimator):
         self.person_shrinkage_ = self._shrinkage(self.person_shrinkage, p, residual, n_p)
         # One small ridge regression per person on the attributes of what they rated,
         # solved as a batch: sums of outer products via a sparse person-by-rating matrix.
+        # The leading constant soaks up how generously the person rates, which would
+        # otherwise be credited to whatever attributes their rewards happen to share.
         onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
-        Ai = A[i]
-        gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, m * m))
+        Ai = np.concatenate([np.ones((p.size, 1)), A[i]], axis=1)
+        k = m + 1
+        gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
         rhs = np.asarray(onehot @ (Ai * residual[:, None]))
         rated = self.person_n_ratings_ > 0
-        G = gram[rated].reshape(-1, m, m) + self.person_alpha * np.eye(m)
+        # The constant is left unpenalised so it, not the attributes, takes what all of
+        # a person's ratings share.
+        penalty = np.diag(np.r_[0.0, np.full(m, self.person_alpha)])
+        G = gram[rated].reshape(-1, k, k) + penalty
         effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
         n = self.person_n_ratings_[rated].astype(float)
-        self.person_effects_[rated] = effects * (n / (n + self.person_shrinkage_))[:, None]
+        effects *= (n / (n + self.person_shrinkage_))[:, None]
+        self.person_bias_[rated] = effects[:, 0]
+        self.person_effects_[rated] = effects[:, 1:]
 
     def _store_summaries(self, ratings: Ratings, labels, n_profiles, n_p, n_i) -> None:
         p, i = ratings.person, ratings.item
@@ -702,6 +715,7 @@ class HybridRanker(BaseEstimator):
             return (
                 self.person_features_[rows],
                 self.person_effects_[rows],
+                self.person_bias_[rows],
                 self.person_profiles_[rows],
                 rows,
             )
@@ -715,7 +729,8 @@ class HybridRanker(BaseEstimator):
             else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
         )
         lab[lab >= self.profile_effects_.shape[0]] = -1
-        return np.where(np.isfinite(X), X, 0.0), np.zeros((n, len(self.attribute_names_))), lab, None
+        U = np.zeros((n, len(self.attribute_names_)))
+        return np.where(np.isfinite(X), X, 0.0), U, np.zeros(n), lab, None
 
     def predict_scores(
         self,
@@ -736,12 +751,12 @@ class HybridRanker(BaseEstimator):
             Their profiles (-1 for none), with ``features``.
         """
         check_is_fitted(self)
-        X, U, lab, _ = self._person_terms(persons, features, profiles)
-        return self._scores(X, U, lab)
+        return self._scores(*self._person_terms(persons, features, profiles)[:4])
 
-    def _scores(self, X, U, lab) -> np.ndarray:
+    def _scores(self, X, U, bias, lab) -> np.ndarray:
         S = (X @ self.weights_ + U) @ self.item_attributes_.T
         S += self.mu_ + self.item_bias_
+        S += bias[:, None]
         if self.profile_effects_.shape[0]:
             has = lab >= 0
             S[has] += self.profile_effects_[lab[has]]
@@ -809,8 +824,8 @@ class HybridRanker(BaseEstimator):
             Predicted ratings; NaN where the index is -1.
         """
         check_is_fitted(self)
-        X, U, lab, rows = self._person_terms(persons, features, profiles)
-        S = self._scores(X, U, lab)
+        X, U, bias, lab, rows = self._person_terms(persons, features, profiles)
+        S = self._scores(X, U, bias, lab)
         allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
         idx, _ = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
         valid = idx >= 0
@@ -855,10 +870,10 @@ class HybridRanker(BaseEstimator):
         """
         check_is_fitted(self)
         if np.ndim(person) == 0:
-            X, U, lab, rows = self._person_terms([int(person)], None, None)
+            X, U, bias, lab, rows = self._person_terms([int(person)], None, None)
         else:
-            X, U, lab, rows = self._person_terms(None, person, profile)
-        S = self._scores(X, U, lab)
+            X, U, bias, lab, rows = self._person_terms(None, person, profile)
+        S = self._scores(X, U, bias, lab)
         allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated)
         idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
         keep = idx[0] >= 0
@@ -867,7 +882,9 @@ class HybridRanker(BaseEstimator):
         reasons: list[Explanation] = []
         if explain:
             reasons = [
-                explain_item(self, X[0], U[0], int(lab[0]), int(j), promoted=bool(pr))
+                explain_item(
+                    self, X[0], U[0], int(lab[0]), int(j), person_bias=bias[0], promoted=bool(pr)
+                )
                 for j, pr in zip(items, promoted[0][keep], strict=True)
             ]
         return Suggestions(items, scores, reasons)
@@ -878,10 +895,10 @@ class HybridRanker(BaseEstimator):
         """Reasons for one reward's score for one person (see ``recommend``)."""
         check_is_fitted(self)
         if np.ndim(person) == 0:
-            X, U, lab, _ = self._person_terms([int(person)], None, None)
+            X, U, bias, lab, _ = self._person_terms([int(person)], None, None)
         else:
-            X, U, lab, _ = self._person_terms(None, person, profile)
-        return explain_item(self, X[0], U[0], int(lab[0]), int(item))
+            X, U, bias, lab, _ = self._person_terms(None, person, profile)
+        return explain_item(self, X[0], U[0], int(lab[0]), int(item), person_bias=bias[0])
 
 
 def _mmr(

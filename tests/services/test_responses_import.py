@@ -56,7 +56,9 @@ def counts(session) -> dict[str, int]:
 
 def stored(session, external_id: str) -> tuple[SurveyResponse, dict[str, tuple]]:
     person = session.exec(select(Person).where(Person.external_id == external_id)).one()
-    response = session.exec(select(SurveyResponse).where(SurveyResponse.person_id == person.id)).one()
+    response = session.exec(
+        select(SurveyResponse).where(SurveyResponse.person_id == person.id)
+    ).one()
     answers = session.exec(select(Answer).where(Answer.response_id == response.id)).all()
     return response, {a.item_code: (a.value, a.text) for a in answers}
 
@@ -165,8 +167,7 @@ def test_whole_numbers_written_with_decimals_are_accepted(session, people, instr
         ),
         pytest.param(
             GOOD.replace("time>recognition>development", "time>money"),
-            "row 2, column rank1: unknown option 'money' (options: time, recognition, "
-            "development)",
+            "row 2, column rank1: unknown option 'money' (options: time, recognition, development)",
             id="ranking-unknown-option",
         ),
         pytest.param(

@@ -1,20 +1,90 @@
-"""The HR workspace."""
+"""The HR workspace: waves, reliability and importing answers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlmodel import select
 
+from models.tables import Team
+from services import waves as wave_service
+from services.errors import InvalidInput
 from services.organisation import headcount_by_team
+from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
+from web.hr.forms import CloseWaveForm, OpenWaveForm
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+def _open_form() -> OpenWaveForm:
+    form = OpenWaveForm()
+    form.teams.choices = [
+        (t.name, t.name) for t in get_session().exec(select(Team).order_by(Team.name))
+    ]
+    return form
 
 
 @bp.get("/")
 @requires("run_hr")
 def home():
+    session = get_session()
     rows = headcount_by_team(
-        session=get_session(), min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
+        session=session, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
     )
-    return render_template("hr/home.html", rows=rows)
+    summaries = wave_service.list_waves(session=session, viewer=viewer())
+    return render_template(
+        "hr/home.html", rows=rows, waves=summaries, form=_open_form(), close_form=CloseWaveForm()
+    )
+
+
+@bp.post("/waves")
+@requires("run_hr")
+def open_wave():
+    form = _open_form()
+    if form.validate_on_submit():
+        try:
+            wave = wave_service.open_wave(
+                session=get_session(),
+                actor=viewer(),
+                name=form.name.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                team_names=form.teams.data or [],
+            )
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                field, _sep, message = problem.partition(": ")
+                target = getattr(form, field, None) if field != "teams" else form.teams
+                (target.errors if target is not None else form.form_errors).append(
+                    message or problem
+                )
+        else:
+            flash(_("The wave %(name)s is open.", name=wave.name), "success")
+            return redirect(url_for("hr.home"))
+    session = get_session()
+    rows = headcount_by_team(
+        session=session, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
+    )
+    summaries = wave_service.list_waves(session=session, viewer=viewer())
+    return (
+        render_template(
+            "hr/home.html",
+            rows=rows,
+            waves=summaries,
+            form=form,
+            close_form=CloseWaveForm(),
+            open_form_failed=True,
+        ),
+        400,
+    )
+
+
+@bp.post("/waves/<int:wave_id>/close")
+@requires("run_hr")
+def close_wave(wave_id: int):
+    if CloseWaveForm().validate_on_submit():
+        wave = wave_service.close_wave(session=get_session(), actor=viewer(), wave_id=wave_id)
+        flash(_("The wave %(name)s is closed.", name=wave.name), "success")
+    return redirect(url_for("hr.home") + f"#wave-{wave_id}" if request else url_for("hr.home"))

@@ -1,0 +1,93 @@
+"""HR opens and closes waves from the workspace page."""
+
+import pytest
+from sqlmodel import select
+
+from models.tables import AuditLog, Wave
+from services.instruments import ensure_default_instrument
+from tests.conftest import csrf_token, login
+
+
+@pytest.fixture
+def hr(session, factory, client):
+    ensure_default_instrument(session=session)
+    person = factory.person("hr")
+    login(client, person.email)
+    return person
+
+
+def test_open_then_close_a_wave(client, session, hr, factory):
+    factory.team("Oslo")
+    token = csrf_token(client, "/hr/")
+    response = client.post(
+        "/hr/waves",
+        data={
+            "name": "Spring pulse",
+            "opens_on": "2026-12-01",
+            "closes_on": "2026-12-20",
+            "teams": ["Oslo"],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    wave = session.exec(select(Wave).where(Wave.name == "Spring pulse")).one()
+    assert wave.audience == "teams" and wave.status == "open"
+    page = client.get("/hr/").get_data(as_text=True)
+    assert "Spring pulse" in page
+    client.post(f"/hr/waves/{wave.id}/close", data={"csrf_token": csrf_token(client, "/hr/")})
+    session.refresh(wave)
+    assert wave.status == "closed"
+    actions = [a.action for a in session.exec(select(AuditLog))]
+    assert "wave.open" in actions and "wave.close" in actions
+
+
+def test_bad_dates_rerender_with_the_field_error(client, session, hr):
+    token = csrf_token(client, "/hr/")
+    response = client.post(
+        "/hr/waves",
+        data={
+            "name": "Backwards",
+            "opens_on": "2026-12-20",
+            "closes_on": "2026-12-01",
+            "csrf_token": token,
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "the wave must close on or after the day it opens" in html
+    assert 'value="Backwards"' in html  # what was typed is kept
+    assert session.exec(select(Wave)).first() is None
+
+
+def test_duplicate_name_is_refused(client, session, hr):
+    for expected in (302, 400):
+        token = csrf_token(client, "/hr/")
+        response = client.post(
+            "/hr/waves",
+            data={
+                "name": "Twice",
+                "opens_on": "2026-12-01",
+                "closes_on": "2026-12-20",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == expected
+    assert "exists already" in response.get_data(as_text=True)
+
+
+def test_reps_cannot_open_waves(client, session, factory):
+    ensure_default_instrument(session=session)
+    rep = factory.person("rep")
+    login(client, rep.email)
+    token = csrf_token(client, "/me/")
+    response = client.post(
+        "/hr/waves",
+        data={
+            "name": "Sneaky",
+            "opens_on": "2026-12-01",
+            "closes_on": "2026-12-20",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 403
+    assert session.exec(select(Wave)).first() is None
