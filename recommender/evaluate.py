@@ -197,8 +197,8 @@ def evaluate(
     model = MotivoModel(**params).fit(scale_scores, train, index, flagged=flagged)
     prior = MotivoModel(**params).fit(scale_scores, Ratings.empty(), index, flagged=flagged)
     ranked = {
-        "hybrid": model.recommend_all(k, roles=roles)[0],
-        "survey prior": prior.recommend_all(k, roles=roles)[0],
+        "hybrid": model.recommend_all(k, roles=roles, exclude=already)[0],
+        "survey prior": prior.recommend_all(k, roles=roles, exclude=already)[0],
         "naive rule": top_k(
             _naive_scores(scale_scores, index.category) + 1e-6 * rng.random((n, n_i)), allowed, k
         ),

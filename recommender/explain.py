@@ -69,12 +69,25 @@ _MOTIVATION_TEXT = {
     },
 }
 
-# The side of a two-valued attribute a reward is on, in words (+1 side first).
+# The sides of a two-valued attribute (+1 side first) and how rewards on each side are
+# called in a sentence.
 _ATTRIBUTE_SIDES = {
-    "visibility": (("public", "private"), {"en": ("public", "private"), "nb": ("synlige", "private")}),
-    "scope": (("team", "individual"), {"en": ("team", "individual"), "nb": ("team-", "individuelle")}),
-    "horizon": (("long", "short"), {"en": ("long-term", "quick"), "nb": ("langsiktige", "raske")}),
-    "cost_band": (("higher", "lower"), {"en": ("bigger", "smaller"), "nb": ("større", "mindre")}),
+    "visibility": (
+        ("public", "private"),
+        {"en": ("public rewards", "private rewards"), "nb": ("synlige belønninger", "private belønninger")},
+    ),
+    "scope": (
+        ("team", "individual"),
+        {"en": ("team rewards", "individual rewards"), "nb": ("teambelønninger", "individuelle belønninger")},
+    ),
+    "horizon": (
+        ("long", "short"),
+        {"en": ("long-term rewards", "quick rewards"), "nb": ("langsiktige belønninger", "raske belønninger")},
+    ),
+    "cost_band": (
+        ("higher", "lower"),
+        {"en": ("bigger rewards", "smaller rewards"), "nb": ("større belønninger", "mindre belønninger")},
+    ),
 }
 
 _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
@@ -210,12 +223,8 @@ def render(reason: Reason, lang: str = "en") -> str:
         if "category" in p:
             what = _category(str(p["category"]), lang)
         else:
-            attribute = str(p["attribute"])
-            sides, words = _ATTRIBUTE_SIDES[attribute]
-            side = words["nb" if nb else "en"][sides.index(str(p["side"]))]
-            what = f"{side} belønninger" if nb else f"{side} rewards"
-            if nb and side.endswith("-"):
-                what = f"{side}belønninger"
+            sides, words = _ATTRIBUTE_SIDES[str(p["attribute"])]
+            what = words["nb" if nb else "en"][sides.index(str(p["side"]))]
         return f"Du har tidligere vurdert {what} høyt" if nb else f"You have rated {what} well before"
     raise ValueError(f"unknown reason code: {code}")
 

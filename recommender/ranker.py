@@ -666,9 +666,10 @@ class HybridRanker(BaseEstimator):
         gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
         rhs = np.asarray(onehot @ (Ai * residual[:, None]))
         rated = self.person_n_ratings_ > 0
-        # The constant is left unpenalised so it, not the attributes, takes what all of
-        # a person's ratings share.
-        penalty = np.diag(np.r_[0.0, np.full(m, self.person_alpha)])
+        # The constant is penalised lightly so it takes most of what all of a person's
+        # ratings share (generosity), yet a rep who rated only one kind of reward still
+        # shows a taste for that kind.
+        penalty = np.diag(np.r_[0.25 * self.person_alpha, np.full(m, self.person_alpha)])
         G = gram[rated].reshape(-1, k, k) + penalty
         effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
         n = self.person_n_ratings_[rated].astype(float)

@@ -28,7 +28,7 @@ from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput
 from services.instruments import definition, get_instrument_row
-from services.responses import RANKING_SEPARATOR, from_answer_row, to_answer_row
+from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
 from services.waves import find_wave
 
@@ -81,6 +81,11 @@ class _Row:
 def _chunks(values: Sequence, size: int = CHUNK):
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _cell(value: object) -> str:
+    # Records passed in directly may hold numbers; a 0 is an answer, not a blank.
+    return "" if value is None else str(value).strip()
 
 
 def _whole_number(text: str) -> int | None:
@@ -170,7 +175,7 @@ def _parse_rows(
         number = offset + 2  # the header is row 1, as in a spreadsheet
         if not record:
             continue
-        external_id = str(record.get(PERSON_COLUMN) or "").strip()
+        external_id = _cell(record.get(PERSON_COLUMN))
         if has_person:
             if not external_id:
                 problems.append(f"row {number}, column {PERSON_COLUMN}: empty")
@@ -188,7 +193,7 @@ def _parse_rows(
                 seen[external_id] = number
         answers: dict[str, object] = {}
         for column, item in columns.items():
-            text = str(record.get(column) or "").strip()
+            text = _cell(record.get(column))
             if not text:
                 continue
             value, problem = _parse_cell(item, text)
@@ -210,28 +215,6 @@ def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]
         stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
         found.update(session.exec(stmt).all())
     return found
-
-
-def _stored_answers(
-    session: Session, instrument: Instrument, response_ids: Sequence[int]
-) -> dict[int, dict[str, object]]:
-    """Answer dicts per response, read as plain columns.
-
-    ``answers_by_response`` builds an ORM object per answer, which costs seconds for a
-    re-import of thousands of responses; ``from_answer_row`` only reads ``value`` and
-    ``text``, so it converts the plain rows just the same.
-    """
-    items = {item.code: item for item in instrument.items}
-    out: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
-    for chunk in _chunks(list(response_ids)):
-        stmt = select(Answer.response_id, Answer.item_code, Answer.value, Answer.text).where(
-            Answer.response_id.in_(chunk)
-        )
-        for row in session.exec(stmt):
-            item = items.get(row.item_code)
-            if item is not None:
-                out[row.response_id][row.item_code] = from_answer_row(item, row)
-    return out
 
 
 def _imported_wave_name(source: str) -> str:
@@ -390,7 +373,7 @@ def _write(
                 SurveyResponse.wave_id == wave.id, SurveyResponse.person_id.in_(chunk)
             )
             responses.update((r.person_id, r) for r in session.exec(stmt))
-        stored = _stored_answers(session, instrument, [r.id for r in responses.values()])
+        stored = answers_by_response(session, instrument, [r.id for r in responses.values()])
 
     to_create: list[tuple[_Row, list[str]]] = []
     to_update: list[tuple[_Row, list[str], SurveyResponse]] = []
@@ -496,9 +479,7 @@ def _insert_answers(
     _bulk_insert(session, values)
 
 
-def _bulk_insert(
-    session: Session, values: list[tuple[int, str, float | None, str | None]]
-) -> None:
+def _bulk_insert(session: Session, values: list[tuple[int, str, float | None, str | None]]) -> None:
     """Insert answer rows inside the session's transaction, fast on both databases."""
     table = Answer.__table__
     columns = ("response_id", "item_code", "value", "text")

@@ -37,15 +37,28 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
 
     from web.admin.routes import bp as admin_bp
+    from web.api.admin import bp as api_tokens_bp
     from web.api.routes import bp as api_bp
     from web.auth.routes import bp as auth_bp
+    from web.experiments.routes import bp as experiments_bp
     from web.hr.routes import bp as hr_bp
     from web.main.routes import bp as main_bp
     from web.me.routes import bp as me_bp
     from web.survey.routes import bp as survey_bp
     from web.team.routes import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, me_bp, survey_bp, team_bp, hr_bp, admin_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        me_bp,
+        survey_bp,
+        team_bp,
+        hr_bp,
+        experiments_bp,
+        admin_bp,
+        api_bp,
+        api_tokens_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from web.cli import register_commands

@@ -261,9 +261,7 @@ def test_reliability_csv_has_one_row_per_item(runner, imported):
 def test_reliability_without_responses_is_one_clean_error(runner, small):
     result = invoke(runner, "reliability", "--instrument", NAME)
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr.strip() == (
-        f"Error: No submitted responses to {NAME} version 1 yet."
-    )
+    assert result.stderr.strip() == f"Error: No submitted responses to {NAME} version 1 yet."
 
 
 def test_reliability_rejects_an_unknown_missing_policy(runner, imported):

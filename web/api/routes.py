@@ -1,4 +1,8 @@
-"""The JSON API. Errors under /api/ are JSON (see ``web.errors``)."""
+"""The JSON API. Errors under /api/ are JSON (see ``web.errors``).
+
+``/api/v1/me`` serves Motivo's own pages through the browser session; everything else
+under ``/api/v1/`` is the token-authorised integration API in ``web.api.v1``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from flask import Blueprint, jsonify
 from flask_login import login_required
 
 from services.people import team_name
+from web.api.v1 import bp as v1_bp
 from web.auth_setup import viewer
 from web.db import get_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+bp.register_blueprint(v1_bp)
 
 
 @bp.get("/v1/me")

@@ -8,12 +8,12 @@ from sqlmodel import select
 
 from models.tables import Team
 from services import waves as wave_service
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.organisation import headcount_by_team
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
-from web.hr.forms import CloseWaveForm, OpenWaveForm
+from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -88,3 +88,71 @@ def close_wave(wave_id: int):
         wave = wave_service.close_wave(session=get_session(), actor=viewer(), wave_id=wave_id)
         flash(_("The wave %(name)s is closed.", name=wave.name), "success")
     return redirect(url_for("hr.home") + f"#wave-{wave_id}" if request else url_for("hr.home"))
+
+
+@bp.get("/reliability")
+@requires("run_hr")
+def reliability():
+    """The survey's reliability per construct, for the chosen wave or the newest instrument."""
+    from services.reliability import reliability as reliability_report
+
+    session = get_session()
+    wave = request.args.get("wave") or None
+    include_flagged = request.args.get("include_flagged") == "1"
+    report, problem = None, None
+    try:
+        report = reliability_report(
+            session=session, viewer=viewer(), wave=wave, include_flagged=include_flagged
+        )
+    except (InvalidInput, NotFound) as exc:
+        problem = str(exc.args[0])
+    waves = wave_service.list_waves(session=session, viewer=viewer())
+    return render_template(
+        "hr/reliability.html",
+        report=report,
+        problem=problem,
+        waves=waves,
+        selected_wave=wave,
+        include_flagged=include_flagged,
+    )
+
+
+@bp.route("/responses/import", methods=["GET", "POST"])
+@requires("run_hr")
+def import_responses():
+    """Upload answers collected with another survey tool (all or nothing)."""
+    from services.responses_import import import_responses as run_import
+    from services.tabular import TableError, read_table_bytes
+
+    form = ResponsesImportForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            table = read_table_bytes(upload.read(), name=upload.filename)
+            summary = run_import(
+                session=get_session(),
+                table=table,
+                wave=form.wave.data or None,
+                create_people=form.create_people.data,
+                actor=viewer(),
+                source=upload.filename,
+            )
+        except (TableError, InvalidInput, NotFound) as exc:
+            problems = list(getattr(exc, "problems", []) or [])
+            form.file.errors = [*form.file.errors, str(exc.args[0])]
+            status = 400
+        else:
+            flash(
+                _(
+                    "Imported %(file)s: %(summary)s.",
+                    file=upload.filename,
+                    summary=summary.describe(),
+                ),
+                "success",
+            )
+            return redirect(url_for("hr.import_responses"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("hr/responses_import.html", form=form, problems=problems), status

@@ -1,0 +1,159 @@
+"""Themes in free-text answers: TF-IDF weighted words factored by NMF into keyword lists.
+
+Free text is the most identifying thing a person writes, so two rules hold here:
+
+* no themes at all from fewer than ``MIN_TEXT_RESPONDENTS`` (10) answers;
+* a word becomes a keyword only if at least ``min_df`` (3) different answers use it, so
+  one person's unusual phrase never shows.
+
+Only keywords are returned, never an answer or a sentence.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from recommender.anonymity import MIN_TEXT_RESPONDENTS
+
+# Common Norwegian (bokmål) function words; scikit-learn ships only English ones.
+NORWEGIAN_STOP_WORDS = frozenset(
+    """
+    alle andre at av bare begge ble bli blir bort da de dem den denne der deres det dette
+    di din disse dit du eller en ene enn er et ett etter for fordi fra få før gjennom god
+    gjerne ha hadde han hans har hele hennes her hva hvem hver hvilke hvis hvor hvordan
+    hvorfor i ikke inn inni jeg kan kanskje kom kunne man mange med meg mellom men mer
+    mest min mine mitt mot mye må måtte ned noe noen nok nå når og også om opp oss over
+    på samme seg selv si sin sine sitt skal skulle slik som så sånn til ut uten var vi
+    vil ville vår være vært å
+    """.split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NORWEGIAN_STOP_WORDS
+# Letters of both languages; numbers are left out (they tend to be amounts or dates).
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: its keywords, most typical first, and how many answers lean to it."""
+
+    keywords: tuple[str, ...]
+    n_answers: int
+
+
+class FreeTextThemes(BaseEstimator):
+    """Keyword themes from short free-text answers.
+
+    Parameters
+    ----------
+    n_themes : int, default=3
+        Most themes found (fewer when there are too few distinct keywords).
+    n_keywords : int, default=5
+        Keywords listed per theme.
+    min_df : int, default=3
+        Answers that must use a word before it can be a keyword.
+    min_answers : int, default=10
+        Fewer non-empty answers than this give no themes at all.
+    random_state : int, RandomState instance or None, default=None
+        Seeds NMF.
+
+    Attributes
+    ----------
+    n_answers_ : int
+        Non-empty answers seen in ``fit``.
+    vocabulary_ : ndarray of str
+        Candidate keywords (empty when no themes could be found).
+    components_ : ndarray of shape (n_themes_found, n_words)
+        NMF word weights per theme.
+    themes_ : list of Theme
+    """
+
+    def __init__(
+        self,
+        n_themes: int = 3,
+        n_keywords: int = 5,
+        min_df: int = 3,
+        min_answers: int = MIN_TEXT_RESPONDENTS,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.n_themes = n_themes
+        self.n_keywords = n_keywords
+        self.min_df = min_df
+        self.min_answers = min_answers
+        self.random_state = random_state
+
+    def fit(self, texts: Sequence[str | None], y=None) -> FreeTextThemes:
+        """Find themes in ``texts``.
+
+        Parameters
+        ----------
+        texts : sequence of str or None
+            One answer per respondent; empty answers are ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        answers = [t.strip() for t in texts if isinstance(t, str) and t.strip()]
+        self.n_answers_ = len(answers)
+        self.vocabulary_ = np.empty(0, dtype=object)
+        self.components_ = np.empty((0, 0))
+        self.themes_: list[Theme] = []
+        if self.n_answers_ < max(self.min_answers, MIN_TEXT_RESPONDENTS):
+            return self
+        vectoriser = TfidfVectorizer(
+            lowercase=True,
+            stop_words=sorted(STOP_WORDS),
+            token_pattern=TOKEN_PATTERN,
+            min_df=self.min_df,
+            sublinear_tf=True,
+        )
+        try:
+            X = vectoriser.fit_transform(answers)
+        except ValueError:  # no word is used by min_df answers
+            return self
+        words = vectoriser.get_feature_names_out()
+        k = min(self.n_themes, len(words), X.shape[0])
+        if k < 1:
+            return self
+        nmf = NMF(n_components=k, init="nndsvda", max_iter=1000, random_state=self.random_state)
+        with warnings.catch_warnings():
+            # A short corpus can stop before the tolerance; the keywords are still usable.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            weights = nmf.fit_transform(X)
+        self.vocabulary_ = words
+        self.components_ = nmf.components_
+        leaning = weights.argmax(axis=1)
+        has_weight = weights.max(axis=1) > 0
+        themes = []
+        for j, row in enumerate(nmf.components_):
+            order = np.argsort(-row, kind="stable")
+            keywords = tuple(str(words[i]) for i in order[: self.n_keywords] if row[i] > 0)
+            n = int(((leaning == j) & has_weight).sum())
+            if keywords and n:
+                themes.append(Theme(keywords=keywords, n_answers=n))
+        self.themes_ = sorted(themes, key=lambda t: -t.n_answers)
+        return self
+
+    def keywords(self) -> list[list[str]]:
+        """Keywords of each theme, largest theme first."""
+        check_is_fitted(self, "themes_")
+        return [list(t.keywords) for t in self.themes_]
+
+
+def find_themes(
+    texts: Sequence[str | None], *, random_state: int | None = 0, **params
+) -> list[Theme]:
+    """Themes of ``texts`` with ``FreeTextThemes``; empty below the minimum answer count."""
+    return FreeTextThemes(random_state=random_state, **params).fit(texts).themes_
+

@@ -1,0 +1,456 @@
+"""Programme analytics for HR: participation, reminders, score distributions, drift between
+waves, reward uptake, satisfaction with rewards, fairness and the current model card.
+
+Every figure about a group of people obeys the minimum group size, with complementary
+suppression (``recommender.anonymity``). Score distributions use the wave's shared
+suppression plan (``services.summaries.suppression_plan``). Participation is suppressed
+by team size; it says who answered, never what, and the reminder list names the people
+who have not answered an open wave (HR needs the names to remind them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import (
+    Grant,
+    ModelArtefact,
+    Person,
+    Rating,
+    Reward,
+    SurveyResponse,
+    Team,
+    Wave,
+)
+from recommender.anonymity import (
+    MIN_GROUP_SIZE,
+    protect_tables,
+    suppress_cells,
+    suppress_overlapping,
+    total_visible,
+)
+from recommender.catalogue import CATEGORIES
+from recommender.focus import difference_ci, mean_ci, quartiles
+from services.access import require
+from services.errors import InvalidInput
+from services.summaries import (
+    NONE_KEY,
+    check_group_size,
+    construct_labels,
+    load_population,
+    profile_map,
+    resolve_wave,
+    suppression_plan,
+)
+from services.waves import audience_query, find_wave, today
+
+DECIMALS = 2
+FAIRNESS_DAYS = 365
+
+
+def _round(value) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), DECIMALS)
+
+
+def _team_names(session: Session) -> dict[int, str]:
+    return {t.id: t.name for t in session.exec(select(Team))}
+
+
+# ---------------------------------------------------------------------- participation
+
+
+def participation(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    wave: str | int | Wave | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> dict:
+    """Invited, submitted and started per team for one wave; small teams show no figures."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    min_size = check_group_size(min_group_size)
+    wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
+    invited_ids = list(session.exec(audience_query(session, wave_row)))
+    people = {
+        p.id: p for p in session.exec(select(Person).where(Person.id.in_(invited_ids)))
+    } if invited_ids else {}
+    status = dict(
+        session.exec(
+            select(SurveyResponse.person_id, SurveyResponse.status).where(
+                SurveyResponse.wave_id == wave_row.id
+            )
+        ).all()
+    )
+    names = _team_names(session)
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"invited": 0, "submitted": 0, "started": 0})
+    for person in people.values():
+        key = names.get(person.team_id, NONE_KEY) if person.team_id else NONE_KEY
+        rows[key]["invited"] += 1
+        if status.get(person.id) == "submitted":
+            rows[key]["submitted"] += 1
+        elif status.get(person.id) == "in_progress":
+            rows[key]["started"] += 1
+    keys = sorted(rows, key=lambda k: (k == NONE_KEY, k))
+    hidden = suppress_cells([rows[k]["invited"] for k in keys], min_size)
+    shown_total = total_visible(len(people), min_size)
+    teams = []
+    for key, hide in zip(keys, hidden, strict=True):
+        figures = rows[key]
+        teams.append(_participation_row(key, figures, hide or not shown_total))
+    total = {
+        "invited": len(people),
+        "submitted": sum(r["submitted"] for r in rows.values()),
+        "started": sum(r["started"] for r in rows.values()),
+    }
+    return {
+        "wave": wave_row.name,
+        "status": wave_row.status,
+        "opens_on": wave_row.opens_on.isoformat(),
+        "closes_on": wave_row.closes_on.isoformat(),
+        "min_group_size": min_size,
+        "teams": teams,
+        "total": _participation_row("total", total, not shown_total),
+    }
+
+
+def _participation_row(key: str, figures: dict, hidden: bool) -> dict:
+    if hidden:
+        return {"key": key, "suppressed": True, "invited": None, "submitted": None,
+                "started": None, "rate": None}
+    rate = figures["submitted"] / figures["invited"] if figures["invited"] else None
+    return {"key": key, "suppressed": False, **figures, "rate": _round(rate)}
+
+
+def _participation_wave(session: Session, wave: str | int | None) -> Wave:
+    """The named wave, else the newest open wave, else the newest wave."""
+    if wave not in (None, ""):
+        return find_wave(session, wave)
+    newest = session.exec(
+        select(Wave).order_by((Wave.status == "open").desc(), Wave.opens_on.desc(), Wave.id.desc())
+    ).first()
+    if newest is None:
+        raise InvalidInput("There are no waves yet. Open one first.")
+    return newest
+
+
+def wave_overview(*, session: Session, min_group_size: int = MIN_GROUP_SIZE) -> list[dict]:
+    """Participation of every wave as a whole, oldest first."""
+    out = []
+    for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
+        invited = len(session.exec(audience_query(session, wave)).all())
+        submitted = session.exec(
+            select(func.count()).where(
+                SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted"
+            )
+        ).one()
+        shown = total_visible(invited, min_group_size)
+        out.append(
+            {
+                "wave": wave.name,
+                "status": wave.status,
+                "opens_on": wave.opens_on.isoformat(),
+                "suppressed": not shown,
+                "invited": invited if shown else None,
+                "submitted": submitted if shown else None,
+                "rate": _round(submitted / invited) if shown and invited else None,
+            }
+        )
+    return out
+
+
+def reminder_list(
+    *, session: Session, viewer: Person | None = None, wave: str | int | Wave | None = None
+) -> dict:
+    """Who in an open wave's audience has not submitted yet (names, for reminders only)."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
+    if wave_row.status != "open":
+        raise InvalidInput(f"The wave {wave_row.name!r} is closed; reminders are for open waves.")
+    ids = list(session.exec(audience_query(session, wave_row)))
+    status = dict(
+        session.exec(
+            select(SurveyResponse.person_id, SurveyResponse.status).where(
+                SurveyResponse.wave_id == wave_row.id
+            )
+        ).all()
+    )
+    names = _team_names(session)
+    people = session.exec(select(Person).where(Person.id.in_(ids))).all() if ids else []
+    pending = [
+        {
+            "name": p.name,
+            "email": p.email or "",
+            "team": names.get(p.team_id, "") if p.team_id else "",
+            "started": status.get(p.id) == "in_progress",
+        }
+        for p in people
+        if status.get(p.id) != "submitted"
+    ]
+    pending.sort(key=lambda r: (r["team"], r["name"]))
+    return {"wave": wave_row.name, "closes_on": wave_row.closes_on.isoformat(), "people": pending}
+
+
+# ---------------------------------------------------------------------- scores
+
+
+def distributions(population, plan, by: str, locale: str = "en") -> dict:
+    """Mean and quartiles of every construct per visible group (never minimum or maximum)."""
+    labels, cells = population.labels(by)
+    groups = []
+    for index, key in enumerate(cells):
+        entry = {"key": key, "n": None, "suppressed": True, "constructs": None}
+        if not plan.is_hidden(by, key):
+            values = population.scores[labels == index]
+            mean = mean_ci(values)[0]
+            q = quartiles(values)
+            entry.update(
+                n=int(values.shape[0]),
+                suppressed=False,
+                constructs={
+                    c: {
+                        "mean": _round(mean[j]),
+                        "q1": _round(q[0, j]),
+                        "median": _round(q[1, j]),
+                        "q3": _round(q[2, j]),
+                    }
+                    for j, c in enumerate(population.constructs)
+                },
+            )
+        groups.append(entry)
+    return {"by": by, "groups": groups}
+
+
+def drift(*, session: Session, min_size: int, locale: str = "en") -> dict:
+    """Mean scale score of each construct in each wave, and the latest change with its CI."""
+    profiles = profile_map(session=session)
+    waves = []
+    for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
+        population = load_population(session, wave, profiles)
+        if population.n == 0:
+            continue
+        waves.append(population)
+    constructs: list[str] = []
+    for population in waves:
+        constructs += [c for c in population.constructs if c not in constructs]
+    labels = construct_labels(waves[-1].instrument, locale) if waves else {}
+    series = []
+    for population in waves:
+        shown = total_visible(population.n, min_size)
+        mean = mean_ci(population.scores)[0] if shown else None
+        series.append(
+            {
+                "wave": population.wave.name,
+                "n": population.n if shown else None,
+                "suppressed": not shown,
+                "means": {
+                    c: _round(mean[population.constructs.index(c)])
+                    if shown and c in population.constructs
+                    else None
+                    for c in constructs
+                },
+            }
+        )
+    change = None
+    visible = [p for p in waves if total_visible(p.n, min_size)]
+    if len(visible) >= 2:
+        before, after = visible[-2], visible[-1]
+        shared = [c for c in before.constructs if c in after.constructs]
+        a = before.scores[:, [before.constructs.index(c) for c in shared]]
+        b = after.scores[:, [after.constructs.index(c) for c in shared]]
+        diff, low, high = difference_ci(a, b)
+        change = {
+            "from": before.wave.name,
+            "to": after.wave.name,
+            "constructs": {
+                c: {"change": _round(diff[j]), "ci": [_round(low[j]), _round(high[j])]}
+                for j, c in enumerate(shared)
+            },
+        }
+    return {
+        "constructs": [{"key": c, "label": labels.get(c, c)} for c in constructs],
+        "waves": series,
+        "change": change,
+    }
+
+
+# ---------------------------------------------------------------------- rewards
+
+
+def reward_uptake(*, session: Session, min_size: int) -> dict:
+    """Grants per reward category; a category given to too few people shows no figures."""
+    rows = session.exec(
+        select(Reward.category, Grant.person_id, Reward.cost).join(
+            Reward, Reward.id == Grant.reward_id
+        )
+    ).all()
+    return _by_category(
+        rows, min_size, lambda items: {"grants": len(items), "value": _round(sum(x for x in items))}
+    )
+
+
+def reward_satisfaction(*, session: Session, min_size: int) -> dict:
+    """Mean rating and dismissals per reward category, from enough different people."""
+    rows = session.exec(
+        select(Reward.category, Rating.person_id, Rating.rating, Rating.dismissed).join(
+            Reward, Reward.id == Rating.reward_id
+        )
+    ).all()
+    triples = [(c, p, (r, d)) for c, p, r, d in rows]
+
+    def figures(items):
+        ratings = [r for r, d in items if not d and r is not None]
+        dismissed = sum(1 for _, d in items if d)
+        return {
+            "ratings": len(ratings),
+            "mean_rating": _round(float(np.mean(ratings))) if ratings else None,
+            "dismissed": dismissed,
+            "dismissal_rate": _round(dismissed / len(items)) if items else None,
+        }
+
+    return _by_category(triples, min_size, figures)
+
+
+def _by_category(rows, min_size: int, figures) -> dict:
+    people = sorted({p for _, p, _ in rows})
+    column = {p: i for i, p in enumerate(people)}
+    membership = np.zeros((len(CATEGORIES), len(people)), dtype=bool)
+    items: dict[str, list] = {c: [] for c in CATEGORIES}
+    for category, person, value in rows:
+        if category in items:
+            membership[CATEGORIES.index(category), column[person]] = True
+            items[category].append(value)
+    hidden = suppress_overlapping(membership, min_size)
+    shown_total = total_visible(len(people), min_size)
+    categories = []
+    for index, category in enumerate(CATEGORIES):
+        people_n = int(membership[index].sum())
+        entry = {"category": category, "suppressed": bool(hidden[index]) or not shown_total}
+        if entry["suppressed"]:
+            entry.update(people=None, **{k: None for k in figures([])})
+        else:
+            entry.update(people=people_n, **figures(items[category]))
+        categories.append(entry)
+    total = {"suppressed": not shown_total, "people": len(people) if shown_total else None}
+    every = [v for values in items.values() for v in values]
+    total.update(figures(every) if shown_total else {k: None for k in figures([])})
+    return {"categories": categories, "total": total}
+
+
+def fairness(*, session: Session, min_size: int, days: int = FAIRNESS_DAYS) -> dict:
+    """Exposure (share of reps given a reward) and value per rep, by team and sales role."""
+    reps = list(
+        session.exec(
+            select(Person)
+            .where(Person.access == "rep", Person.active.is_(True))
+            .order_by(Person.id)
+        )
+    )
+    since = today() - timedelta(days=days)
+    given = defaultdict(float)
+    got = set()
+    for person_id, cost in session.exec(
+        select(Grant.person_id, Reward.cost)
+        .join(Reward, Reward.id == Grant.reward_id)
+        .where(Grant.given_on >= since)
+    ):
+        given[person_id] += float(cost)
+        got.add(person_id)
+    names = _team_names(session)
+    keys = {
+        "team": [names.get(p.team_id, NONE_KEY) if p.team_id else NONE_KEY for p in reps],
+        "sales_role": [p.sales_role or NONE_KEY for p in reps],
+    }
+    cells = {d: sorted(set(k), key=lambda x: (x == NONE_KEY, x)) for d, k in keys.items()}
+    labels = [
+        np.asarray([cells[d].index(k) for k in keys[d]], dtype=int) for d in ("team", "sales_role")
+    ]
+    hidden = protect_tables(labels, min_size) if reps else [np.zeros(0, bool), np.zeros(0, bool)]
+    out = {"days": days}
+    for d, dim in enumerate(("team", "sales_role")):
+        groups = []
+        for c, key in enumerate(cells[dim]):
+            members = [p for p, label in zip(reps, labels[d], strict=True) if label == c]
+            if hidden[d][c]:
+                groups.append({"key": key, "suppressed": True, "reps": None,
+                               "exposure": None, "value_per_rep": None})
+                continue
+            groups.append(
+                {
+                    "key": key,
+                    "suppressed": False,
+                    "reps": len(members),
+                    "exposure": _round(sum(p.id in got for p in members) / len(members)),
+                    "value_per_rep": _round(sum(given[p.id] for p in members) / len(members)),
+                }
+            )
+        out[dim] = groups
+    return out
+
+
+# ---------------------------------------------------------------------- model card
+
+
+def model_card(*, session: Session, min_size: int) -> dict | None:
+    """The newest model's card, with profile sizes under the minimum left out."""
+    row = session.exec(select(ModelArtefact).order_by(ModelArtefact.version.desc())).first()
+    if row is None:
+        return None
+    card = dict((row.meta or {}).get("card") or {})
+    profiles = card.get("profiles")
+    if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
+        profiles = dict(profiles)
+        profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
+        card["profiles"] = profiles
+    return {"version": row.version, "created_at": row.created_at.isoformat(), "card": card}
+
+
+# ---------------------------------------------------------------------- the page
+
+
+def programme_analytics(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    wave: str | int | Wave | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+    locale: str = "en",
+) -> dict:
+    """Everything on the programme analytics page, JSON-ready."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    min_size = check_group_size(min_group_size)
+    has_waves = session.exec(select(Wave.id).limit(1)).first() is not None
+    out: dict = {"min_group_size": min_size, "waves": wave_overview(session=session,
+                                                                      min_group_size=min_size)}
+    out["participation"] = (
+        participation(session=session, wave=wave, min_group_size=min_size) if has_waves else None
+    )
+    out["distributions"] = None
+    has_answers = session.exec(
+        select(SurveyResponse.id).where(SurveyResponse.status == "submitted").limit(1)
+    ).first()
+    if has_answers is not None:
+        population = load_population(session, resolve_wave(session, wave))
+        plan = suppression_plan(population, min_size)
+        labels = construct_labels(population.instrument, locale)
+        out["distributions"] = {
+            "wave": population.wave.name,
+            "constructs": [{"key": c, "label": labels.get(c, c)} for c in population.constructs],
+            "team": distributions(population, plan, "team", locale),
+            "sales_role": distributions(population, plan, "sales_role", locale),
+        }
+    out["drift"] = drift(session=session, min_size=min_size, locale=locale)
+    out["uptake"] = reward_uptake(session=session, min_size=min_size)
+    out["satisfaction"] = reward_satisfaction(session=session, min_size=min_size)
+    out["fairness"] = fairness(session=session, min_size=min_size)
+    out["model"] = model_card(session=session, min_size=min_size)
+    return out

@@ -1,0 +1,855 @@
+"""Incentive experiments: HR defines arms and an audience, Motivo assigns people and judges.
+
+An experiment compares the change in one KPI (after period minus before period, per person)
+between each arm and the control arm; the statistics live in ``recommender.experiments``.
+
+Assignment
+----------
+The audience is every active rep, or the active reps of chosen teams. Assignment is random,
+or stratified: balanced within each motivation profile from the trained model
+(``services.recommendations.profile_assignments``). Until a model exists, stratified
+assignment balances within each sales role instead, and the experiment records which it
+used (``strata`` in the ``experiment.create`` audit row; ``strata_for`` is the hook). The
+seed is stored, so the assignment can be reproduced.
+
+Privacy
+-------
+Results are aggregates only. An arm with fewer people (with both KPI values) than the
+minimum group size shows no figures and takes no part in any figure, so its values cannot
+be worked out by subtraction either.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+import secrets
+from collections.abc import Hashable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from models.tables import (
+    KPI,
+    AuditLog,
+    Experiment,
+    ExperimentArm,
+    ExperimentAssignment,
+    Person,
+    Team,
+)
+from recommender.catalogue import CATEGORIES
+from recommender.experiments import (
+    ALPHA,
+    MIN_PER_ARM,
+    STANDARD_EFFECT,
+    TARGET_POWER,
+    ArmSummary,
+    Comparison,
+    Interval,
+    PairedSummary,
+    analyse,
+    assign_arms,
+    paired_change,
+    summarise_arm,
+)
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound, ServiceError
+from services.kpis import metric_choices, parse_period, period_kind, period_months
+
+SEED_MAX = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+_ARM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    """One arm as HR defines it: ``key:label[:category]`` on the command line."""
+
+    key: str
+    label: str
+    reward_category: str | None = None
+
+
+def parse_arm(text: str) -> ArmSpec:
+    """Read ``key:label[:category]``; the label may not contain a colon."""
+    parts = [p.strip() for p in (text or "").split(":")]
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise InvalidInput(
+            f"The arm {text!r} was not understood.",
+            ["arms: write each arm as key:label or key:label:category"],
+        )
+    category = parts[2] if len(parts) == 3 and parts[2] else None
+    return ArmSpec(key=parts[0], label=parts[1], reward_category=category)
+
+
+def strata_for(session: Session, person_ids: Sequence[int]) -> tuple[dict[int, Hashable], str]:
+    """Each person's stratum and what it is: ``"profile"``, or ``"sales_role"`` as fallback.
+
+    Profiles come from ``services.recommendations.profile_assignments``; while that module
+    or a trained model is missing, people are stratified by sales role. People the model
+    has no profile for (no submitted survey) share a stratum of their own.
+    """
+    profiles = _profile_assignments(session)
+    if profiles:
+        return {p: profiles.get(p) for p in person_ids}, "profile"
+    roles: dict[int, str] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 900):
+        stmt = select(Person.id, Person.sales_role).where(Person.id.in_(ids[start : start + 900]))
+        roles.update(session.exec(stmt).all())
+    return {p: roles.get(p) or None for p in ids}, "sales_role"
+
+
+def _profile_assignments(session: Session) -> dict[int, int] | None:
+    try:
+        recommendations = importlib.import_module("services.recommendations")
+    except ModuleNotFoundError as exc:
+        if exc.name != "services.recommendations":
+            raise
+        return None
+    assignments = getattr(recommendations, "profile_assignments", None)
+    if assignments is None:
+        return None
+    try:
+        return dict(assignments(session=session))
+    except ServiceError:
+        return None  # no trained model yet
+
+
+def _audience(session: Session, teams: Sequence[Team]) -> list[int]:
+    stmt = select(Person.id).where(Person.active.is_(True), Person.access == "rep")
+    if teams:
+        stmt = stmt.where(Person.team_id.in_([t.id for t in teams]))
+    return sorted(session.exec(stmt).all())
+
+
+def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], list[str]]:
+    problems: list[str] = []
+    cleaned: list[ArmSpec] = []
+    seen: set[str] = set()
+    for arm in arms:
+        key = (arm.key or "").strip().lower()
+        label = (arm.label or "").strip()
+        category = (arm.reward_category or "").strip().lower() or None
+        if not _ARM_KEY.match(key):
+            problems.append(
+                f"arms: {arm.key!r} is not an arm key (lower-case letters, digits, _ and -, "
+                "at most 40 characters)"
+            )
+        elif key in seen:
+            problems.append(f"arms: the key {key!r} is used twice")
+        seen.add(key)
+        if not label:
+            problems.append(f"arms: give the arm {key!r} a label")
+        elif len(label) > 120:
+            problems.append(f"arms: the label of {key!r} is longer than 120 characters")
+        if category is not None and category not in CATEGORIES:
+            problems.append(
+                f"arms: unknown reward category {category!r} for {key!r} "
+                f"(use one of {', '.join(CATEGORIES)})"
+            )
+        cleaned.append(ArmSpec(key, label, category))
+    if len(cleaned) < 2:
+        problems.append("arms: give at least two arms, the control and one to compare with it")
+    control = (control or "").strip().lower()
+    if not control:
+        problems.append("control: say which arm is the control")
+    elif control not in seen:
+        problems.append(f"control: {control!r} is not one of the arms")
+    return cleaned, problems
+
+
+def _check_periods(before: str, after: str) -> tuple[str | None, str | None, list[str]]:
+    problems: list[str] = []
+    b, a = parse_period(before), parse_period(after)
+    if b is None:
+        problems.append(f"period_before: {before!r} is not a period (use YYYY-MM or YYYY-Qn)")
+    if a is None:
+        problems.append(f"period_after: {after!r} is not a period (use YYYY-MM or YYYY-Qn)")
+    if a and b:
+        if period_kind(a) != period_kind(b):
+            problems.append(
+                "period_after: use the same kind of period as before (two months or two "
+                "quarters), or the change compares different lengths of time"
+            )
+        elif period_months(a)[0] <= period_months(b)[1]:
+            problems.append(f"period_after: {a} must start after {b} ends")
+    return b, a, problems
+
+
+def create_experiment(
+    *,
+    session: Session,
+    actor: Person | None,
+    name: str,
+    metric: str,
+    period_before: str,
+    period_after: str,
+    arms: Sequence[ArmSpec],
+    control: str,
+    team_names: Sequence[str] = (),
+    stratified: bool = False,
+    seed: int | None = None,
+    description: str = "",
+) -> Experiment:
+    """Define an experiment and assign its audience to the arms; all or nothing."""
+    if actor is not None:
+        require(actor, "run_hr")
+    problems: list[str] = []
+    name = (name or "").strip()
+    if not name:
+        problems.append("name: give the experiment a name")
+    elif len(name) > 120:
+        problems.append("name: at most 120 characters")
+    elif session.exec(select(Experiment).where(Experiment.name == name)).first() is not None:
+        problems.append(f"name: an experiment called {name!r} exists already")
+    description = (description or "").strip()
+    if len(description) > 2000:
+        problems.append("description: at most 2000 characters")
+    metric = (metric or "").strip().lower()
+    known = metric_choices(session)
+    if metric not in known:
+        problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
+    before, after, period_problems = _check_periods(period_before, period_after)
+    problems += period_problems
+    cleaned, arm_problems = _check_arms(arms, control)
+    problems += arm_problems
+    control = (control or "").strip().lower()
+    teams: list[Team] = []
+    for team_name in dict.fromkeys(t.strip() for t in team_names if t.strip()):
+        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        if team is None:
+            problems.append(f"teams: no team called {team_name!r}")
+        else:
+            teams.append(team)
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        problems.append(f"seed: use a whole number from 0 to {SEED_MAX}")
+    audience = _audience(session, teams)
+    if not any(p.startswith("teams:") for p in problems) and len(audience) < max(2, len(cleaned)):
+        where = "in the chosen teams" if teams else "in Motivo"
+        problems.append(
+            f"teams: {len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms"
+        )
+    if problems:
+        raise InvalidInput("The experiment was not created.", problems)
+
+    seed = secrets.randbelow(SEED_MAX + 1) if seed is None else seed
+    strata, strata_source = strata_for(session, audience) if stratified else (None, None)
+    assignment = assign_arms(audience, [a.key for a in cleaned], strata, random_state=seed)
+    try:
+        experiment = Experiment(
+            name=name,
+            description=description,
+            metric=metric,
+            period_before=before,
+            period_after=after,
+            assignment="stratified" if stratified else "random",
+            random_seed=seed,
+            status="running",
+            created_by_id=actor.id if actor else None,
+        )
+        session.add(experiment)
+        session.flush()
+        rows = [
+            ExperimentArm(
+                experiment_id=experiment.id,
+                key=arm.key,
+                label=arm.label,
+                reward_category=arm.reward_category,
+                is_control=arm.key == control,
+            )
+            for arm in cleaned
+        ]
+        session.add_all(rows)
+        session.flush()
+        arm_ids = {arm.key: arm.id for arm in rows}
+        values = [
+            {"experiment_id": experiment.id, "person_id": person, "arm_id": arm_ids[key]}
+            for person, key in sorted(assignment.items())
+        ]
+        table = ExperimentAssignment.__table__
+        for start in range(0, len(values), CHUNK):
+            session.execute(insert(table), values[start : start + CHUNK])
+        sizes = {arm.key: 0 for arm in cleaned}
+        for key in assignment.values():
+            sizes[key] += 1
+        record_event(
+            session,
+            actor=actor,
+            action="experiment.create",
+            target=name,
+            details={
+                "experiment_id": experiment.id,
+                "metric": metric,
+                "period_before": before,
+                "period_after": after,
+                "arms": [asdict(a) for a in cleaned],
+                "control": control,
+                "teams": [t.name for t in teams],
+                "assignment": experiment.assignment,
+                "strata": strata_source,
+                "random_seed": seed,
+                "arm_sizes": sizes,
+            },
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return experiment
+
+
+def find_experiment(session: Session, ref: str | int) -> Experiment:
+    """An experiment by id or name, or ``NotFound``."""
+    experiment = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        experiment = session.get(Experiment, int(ref))
+    if experiment is None:
+        experiment = session.exec(select(Experiment).where(Experiment.name == str(ref))).first()
+    if experiment is None:
+        raise NotFound(f"No experiment called {ref!r}.")
+    return experiment
+
+
+@dataclass(frozen=True)
+class ExperimentSummary:
+    id: int
+    name: str
+    metric: str
+    period_before: str
+    period_after: str
+    assignment: str
+    status: str
+    arms: int
+    people: int
+    created_at: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def list_experiments(*, session: Session, viewer: Person | None = None) -> list[ExperimentSummary]:
+    """Every experiment, newest first, with its number of arms and people."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    arms = dict(
+        session.exec(
+            select(ExperimentArm.experiment_id, func.count(ExperimentArm.id)).group_by(
+                ExperimentArm.experiment_id
+            )
+        ).all()
+    )
+    people = dict(
+        session.exec(
+            select(
+                ExperimentAssignment.experiment_id, func.count(ExperimentAssignment.person_id)
+            ).group_by(ExperimentAssignment.experiment_id)
+        ).all()
+    )
+    experiments = session.exec(select(Experiment).order_by(Experiment.id.desc())).all()
+    return [
+        ExperimentSummary(
+            id=e.id,
+            name=e.name,
+            metric=e.metric,
+            period_before=e.period_before,
+            period_after=e.period_after,
+            assignment=e.assignment,
+            status=e.status,
+            arms=int(arms.get(e.id, 0)),
+            people=int(people.get(e.id, 0)),
+            created_at=e.created_at.isoformat(timespec="seconds"),
+        )
+        for e in experiments
+    ]
+
+
+@dataclass(frozen=True)
+class ArmSize:
+    key: str
+    label: str
+    reward_category: str | None
+    is_control: bool
+    people: int
+
+
+@dataclass(frozen=True)
+class ExperimentDetail:
+    """What the detail page shows besides the results: sizes only, never names."""
+
+    experiment: Experiment
+    arms: list[ArmSize]
+    teams: list[str]
+    strata: str | None  # "profile" | "sales_role" | None (random assignment)
+
+    @property
+    def people(self) -> int:
+        return sum(a.people for a in self.arms)
+
+
+def _arms(session: Session, experiment: Experiment) -> list[ExperimentArm]:
+    stmt = select(ExperimentArm).where(ExperimentArm.experiment_id == experiment.id)
+    arms = list(session.exec(stmt.order_by(ExperimentArm.id)))
+    # The control first, then the arms as HR listed them.
+    return sorted(arms, key=lambda a: not a.is_control)
+
+
+def _creation(session: Session, experiment: Experiment) -> dict:
+    # The audience's teams and the strata used are kept in the audit row of the creation.
+    stmt = select(AuditLog).where(
+        AuditLog.action == "experiment.create", AuditLog.target == experiment.name
+    )
+    for row in session.exec(stmt.order_by(AuditLog.id.desc())):
+        if (row.details or {}).get("experiment_id") == experiment.id:
+            return row.details
+    return {}
+
+
+def experiment_detail(
+    *, session: Session, viewer: Person | None = None, ref: str | int
+) -> ExperimentDetail:
+    """The experiment with its arms and how many people each has."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    experiment = find_experiment(session, ref)
+    counts = dict(
+        session.exec(
+            select(ExperimentAssignment.arm_id, func.count(ExperimentAssignment.person_id))
+            .where(ExperimentAssignment.experiment_id == experiment.id)
+            .group_by(ExperimentAssignment.arm_id)
+        ).all()
+    )
+    arms = [
+        ArmSize(a.key, a.label, a.reward_category, a.is_control, int(counts.get(a.id, 0)))
+        for a in _arms(session, experiment)
+    ]
+    details = _creation(session, experiment)
+    return ExperimentDetail(
+        experiment=experiment,
+        arms=arms,
+        teams=list(details.get("teams", [])),
+        strata=details.get("strata") if experiment.assignment == "stratified" else None,
+    )
+
+
+def precision(spread: float | None) -> int:
+    """Decimals worth showing for a figure known to about ``spread`` (negative: round to tens).
+
+    Two significant digits of the uncertainty: an interval 7,200 wide on each side rounds
+    to hundreds, one 0.034 wide rounds to three decimals.
+    """
+    if spread is None or not math.isfinite(spread) or spread <= 0:
+        return 2
+    return max(-6, min(6, 1 - math.floor(math.log10(spread))))
+
+
+def format_figure(value: float, places: int) -> str:
+    """A figure rounded to ``places`` (see ``precision``), with thousands separators."""
+    rounded = round(value, places) or 0.0  # no "-0"
+    return f"{rounded:,.{max(places, 0)}f}"
+
+
+@dataclass(frozen=True)
+class ArmResult:
+    key: str
+    label: str
+    is_control: bool
+    assigned: int
+    hidden: bool  # fewer people with both KPI values than the minimum group size
+    summary: ArmSummary | None  # None when hidden
+
+    def as_dict(self) -> dict:
+        numbers = asdict(self.summary) if self.summary else {}
+        numbers.pop("key", None)
+        return {
+            "key": self.key,
+            "label": self.label,
+            "is_control": self.is_control,
+            "assigned": self.assigned,
+            "hidden": self.hidden,
+            **numbers,
+        }
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    arm: str
+    arm_label: str
+    control_label: str
+    verdict: str  # "effect" | "no_clear_difference" | "too_few" | "hidden"
+    stats: Comparison | None  # None when an arm is hidden
+    sentence: str
+    warnings: list[str]
+    places: int
+
+
+@dataclass(frozen=True)
+class ExperimentResults:
+    """The results page and ``experiments results`` in one shape; aggregates only."""
+
+    experiment: Experiment
+    arms: list[ArmResult]
+    comparisons: list[ComparisonResult]
+    overall: PairedSummary | None  # None when too few people to show
+    overall_hidden: bool
+    min_group_size: int
+    confidence: float
+    bootstrap: bool
+    min_per_arm: int = MIN_PER_ARM
+    target_power: float = TARGET_POWER
+    standard_effect: float = STANDARD_EFFECT
+    alpha: float = ALPHA
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        e = self.experiment
+        return {
+            "experiment": e.name,
+            "metric": e.metric,
+            "period_before": e.period_before,
+            "period_after": e.period_after,
+            "assignment": e.assignment,
+            "random_seed": e.random_seed,
+            "confidence": self.confidence,
+            "min_group_size": self.min_group_size,
+            "min_per_arm": self.min_per_arm,
+            "power": {
+                "alpha": self.alpha,
+                "target": self.target_power,
+                "standard_effect_hedges_g": self.standard_effect,
+            },
+            "arms": [a.as_dict() for a in self.arms],
+            "comparisons": [
+                {
+                    "arm": c.arm,
+                    "control": self.control_key,
+                    "verdict": c.verdict,
+                    "sentence": c.sentence,
+                    "warnings": c.warnings,
+                    **(_comparison_numbers(c.stats) if c.stats else {}),
+                }
+                for c in self.comparisons
+            ],
+            "before_after_all_participants": {
+                "causal": False,
+                "hidden": self.overall_hidden,
+                **(_paired_numbers(self.overall) if self.overall else {}),
+            },
+            "notes": self.notes,
+        }
+
+    @property
+    def control_key(self) -> str | None:
+        return next((a.key for a in self.arms if a.is_control), None)
+
+
+def _interval(i: Interval | None) -> dict | None:
+    if i is None:
+        return None
+    return {"estimate": i.estimate, "low": i.low, "high": i.high, "method": i.method}
+
+
+def _comparison_numbers(c: Comparison) -> dict:
+    return {
+        "n_arm": c.n_arm,
+        "n_control": c.n_control,
+        "difference_in_mean_change": _interval(c.difference),
+        "bootstrap": _interval(c.bootstrap),
+        "hedges_g": c.hedges_g,
+        "p_value": c.p_value,
+        "power_standard_effect": c.power_standard,
+        "power_observed_effect": c.power_observed,
+        "required_n_per_arm": c.required_n,
+    }
+
+
+def _paired_numbers(p: PairedSummary) -> dict:
+    return {
+        "n": p.n,
+        "mean_before": p.mean_before,
+        "mean_after": p.mean_after,
+        "mean_change": _interval(p.change),
+        "standardised_change": p.standardised_change,
+        "p_value": p.p_value,
+    }
+
+
+def _kpi_values(
+    session: Session, experiment: Experiment
+) -> tuple[dict[int, float], dict[int, float]]:
+    stmt = (
+        select(KPI.person_id, KPI.period, KPI.value)
+        .join(ExperimentAssignment, ExperimentAssignment.person_id == KPI.person_id)
+        .where(
+            ExperimentAssignment.experiment_id == experiment.id,
+            KPI.metric == experiment.metric,
+            KPI.period.in_([experiment.period_before, experiment.period_after]),
+        )
+    )
+    before: dict[int, float] = {}
+    after: dict[int, float] = {}
+    for person_id, period, value in session.exec(stmt):
+        (before if period == experiment.period_before else after)[person_id] = value
+    return before, after
+
+
+def _sentence(c: Comparison, metric: str, label: str, control: str, places: int) -> str:
+    def fig(value: float) -> str:
+        return format_figure(value, places)
+
+    if c.difference is None:
+        return (
+            f"Too few people to tell: {label} has {c.n_arm} and {control} {c.n_control} "
+            f"with {metric} in both periods."
+        )
+    d = c.difference
+    ci = f"({d.confidence:.0%} CI {fig(d.low)} to {fig(d.high)})"
+    if c.verdict == "effect":
+        verb = "raised" if d.estimate > 0 else "lowered"
+        return (
+            f"{label} {verb} {metric} by {fig(abs(d.estimate))} {ci} per rep compared with "
+            f"{control} — likely a real effect."
+        )
+    if c.verdict == "no_clear_difference":
+        return (
+            f"No clear difference in {metric} between {label} and {control}: "
+            f"{fig(d.estimate)} {ci} per rep."
+        )
+    return (
+        f"Too few people to tell whether {label} changed {metric} compared with {control}: "
+        f"{fig(d.estimate)} {ci} per rep, with {c.n_arm} and {c.n_control} people; about "
+        f"{c.required_n} per arm are needed."
+    )
+
+
+def _warning_texts(c: Comparison, label: str, control: str) -> list[str]:
+    texts = []
+    if "small_arm" in c.warnings:
+        texts.append(
+            f"Fewer than {MIN_PER_ARM} people in an arm ({c.n_arm} in {label}, {c.n_control} "
+            f"in {control}): too few for a reliable comparison."
+        )
+    if "low_power" in c.warnings and c.power_standard is not None:
+        texts.append(
+            f"Power to detect a medium effect (Hedges g = {STANDARD_EFFECT}, the standard "
+            f"effect) at alpha {ALPHA} is {c.power_standard:.2f}, below {TARGET_POWER}; about "
+            f"{c.required_n} people per arm are needed."
+        )
+    return texts
+
+
+def experiment_results(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    ref: str | int,
+    min_group_size: int,
+    bootstrap: bool = False,
+    confidence: float = 0.95,
+    export: bool = False,
+) -> ExperimentResults:
+    """Compare each arm's KPI change with control; arms under the minimum size stay hidden.
+
+    ``export`` marks output that leaves Motivo (the command line); it is audited.
+    """
+    if viewer is not None:
+        require(viewer, "run_hr")
+    experiment = find_experiment(session, ref)
+    arms = _arms(session, experiment)
+    by_id = {a.id: a for a in arms}
+    control = next((a for a in arms if a.is_control), None)
+    if control is None:
+        raise InvalidInput(f"The experiment {experiment.name!r} has no control arm.")
+    assigned = session.exec(
+        select(ExperimentAssignment.person_id, ExperimentAssignment.arm_id).where(
+            ExperimentAssignment.experiment_id == experiment.id
+        )
+    ).all()
+    before, after = _kpi_values(session, experiment)
+    people = sorted(assigned)
+    arm_of = np.array([by_id[arm_id].key for _, arm_id in people], dtype=object)
+    x = np.array([before.get(p, np.nan) for p, _ in people], dtype=float)
+    y = np.array([after.get(p, np.nan) for p, _ in people], dtype=float)
+    complete = np.isfinite(x) & np.isfinite(y)
+    n_with_data = {a.key: int((complete & (arm_of == a.key)).sum()) for a in arms}
+    visible = [a for a in arms if n_with_data[a.key] >= min_group_size]
+    visible_keys = {a.key for a in visible}
+    shown = np.isin(arm_of, list(visible_keys)) if visible_keys else np.zeros(len(people), bool)
+
+    analysis = None
+    if control.key in visible_keys:
+        analysis = analyse(
+            x[shown],
+            y[shown],
+            arm_of[shown],
+            control.key,
+            arm_keys=[a.key for a in visible],
+            confidence=confidence,
+            bootstrap=bootstrap,
+            random_state=experiment.random_seed,
+        )
+    comparisons = {c.arm: c for c in analysis.comparisons} if analysis else {}
+
+    arm_results = [
+        ArmResult(
+            key=arm.key,
+            label=arm.label,
+            is_control=arm.is_control,
+            assigned=int((arm_of == arm.key).sum()),
+            hidden=arm.key not in visible_keys,
+            summary=None
+            if arm.key not in visible_keys
+            else summarise_arm(arm.key, x[arm_of == arm.key], y[arm_of == arm.key]),
+        )
+        for arm in arms
+    ]
+
+    comparison_results: list[ComparisonResult] = []
+    for arm in arms:
+        if arm.is_control:
+            continue
+        c = comparisons.get(arm.key)
+        if c is None:
+            who = control.label if control.key not in visible_keys else arm.label
+            comparison_results.append(
+                ComparisonResult(
+                    arm=arm.key,
+                    arm_label=arm.label,
+                    control_label=control.label,
+                    verdict="hidden",
+                    stats=None,
+                    sentence=f"Too few to show: {who} has fewer than {min_group_size} people "
+                    f"with {experiment.metric} in both periods.",
+                    warnings=[],
+                    places=2,
+                )
+            )
+            continue
+        spread = (c.difference.high - c.difference.estimate) if c.difference else None
+        places = precision(spread)
+        comparison_results.append(
+            ComparisonResult(
+                arm=arm.key,
+                arm_label=arm.label,
+                control_label=control.label,
+                verdict=c.verdict,
+                stats=c,
+                sentence=_sentence(c, experiment.metric, arm.label, control.label, places),
+                warnings=_warning_texts(c, arm.label, control.label),
+                places=places,
+            )
+        )
+
+    overall = paired_change(x[shown], y[shown], confidence=confidence)
+    overall_hidden = overall.n < min_group_size
+    notes = [
+        "The change is each person's KPI in the after period minus the before period; people "
+        "missing either value are left out.",
+        "The before/after change of all participants has no control group: it describes what "
+        "happened and is not evidence of what caused it.",
+    ]
+    if len(visible) < len(arms):
+        notes.append(
+            f"Arms with fewer than {min_group_size} people with both values show no figures and "
+            "are left out of every figure."
+        )
+    if export:
+        record_event(
+            session,
+            actor=viewer,
+            action="experiment.results_export",
+            target=experiment.name,
+            details={"bootstrap": bootstrap, "min_group_size": min_group_size},
+        )
+        session.commit()
+    return ExperimentResults(
+        experiment=experiment,
+        arms=arm_results,
+        comparisons=comparison_results,
+        overall=None if overall_hidden else overall,
+        overall_hidden=overall_hidden,
+        min_group_size=min_group_size,
+        confidence=confidence,
+        bootstrap=bootstrap,
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class ProgrammeChange:
+    """Before/after change of a KPI for every active rep (or chosen teams): not causal."""
+
+    metric: str
+    period_before: str
+    period_after: str
+    teams: list[str]
+    hidden: bool
+    summary: PairedSummary | None
+
+    def as_dict(self) -> dict:
+        return {
+            "metric": self.metric,
+            "period_before": self.period_before,
+            "period_after": self.period_after,
+            "teams": self.teams,
+            "causal": False,
+            "hidden": self.hidden,
+            **(_paired_numbers(self.summary) if self.summary else {}),
+        }
+
+
+def programme_change(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    metric: str,
+    period_before: str,
+    period_after: str,
+    team_names: Sequence[str] = (),
+    min_group_size: int,
+    confidence: float = 0.95,
+) -> ProgrammeChange:
+    """The paired before/after change of active reps with both values; descriptive only."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    metric = (metric or "").strip().lower()
+    before, after, problems = _check_periods(period_before, period_after)
+    known = metric_choices(session)
+    if metric not in known:
+        problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
+    teams = []
+    for team_name in team_names:
+        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        if team is None:
+            problems.append(f"teams: no team called {team_name!r}")
+        else:
+            teams.append(team)
+    if problems:
+        raise InvalidInput("The change was not computed.", problems)
+    audience = _audience(session, teams)
+    values: dict[str, dict[int, float]] = {before: {}, after: {}}
+    for start in range(0, len(audience), 900):
+        stmt = select(KPI.person_id, KPI.period, KPI.value).where(
+            KPI.metric == metric,
+            KPI.period.in_([before, after]),
+            KPI.person_id.in_(audience[start : start + 900]),
+        )
+        for person_id, period, value in session.exec(stmt):
+            values[period][person_id] = value
+    x = np.array([values[before].get(p, np.nan) for p in audience], dtype=float)
+    y = np.array([values[after].get(p, np.nan) for p in audience], dtype=float)
+    summary = paired_change(x, y, confidence=confidence)
+    hidden = summary.n < min_group_size
+    return ProgrammeChange(
+        metric=metric,
+        period_before=before,
+        period_after=after,
+        teams=[t.name for t in teams],
+        hidden=hidden,
+        summary=None if hidden else summary,
+    )

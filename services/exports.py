@@ -1,0 +1,331 @@
+"""Exports of summaries, focus groups and the printable report, each written to the
+audit log (who, when, what, which filters) before it is handed out.
+
+CSV and XLSX cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return are prefixed with ``'``, so a spreadsheet never runs them as a formula. An
+anonymous export carries no names, emails or external ids: summaries never do, and focus
+groups only without ``anonymous``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from models.tables import Person, Wave
+from recommender.anonymity import MIN_GROUP_SIZE
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput
+from services.focus_groups import focus_groups
+from services.summaries import summary
+
+FORMATS = ("json", "csv", "xlsx")
+REPORT_FORMATS = ("html", "pdf")
+MIMETYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Export:
+    """A finished export: what to call it, its type and its bytes."""
+
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would read as a formula; other values pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    return safe_cell(value)
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
+    """CSV with a header, UTF-8 with a byte order mark so spreadsheets read the letters."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, object]]]]) -> bytes:
+    """A workbook with one sheet per section: ``{title: (columns, rows)}``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, (columns, rows) in sheets.items():
+        sheet = book.create_sheet(title=title[:31])
+        sheet.append([safe_cell(c) for c in columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_cell(row.get(c)) for c in columns])
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(columns, start=1):
+            width = max([len(str(column))] + [len(str(_cell(r.get(column)))) for r in rows])
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 60)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def record_export(
+    session: Session, *, actor: Person | None, kind: str, fmt: str, filters: Mapping
+) -> None:
+    """Write the export to the audit log and commit."""
+    record_event(
+        session,
+        actor=actor,
+        action=f"export.{kind}",
+        target=str(filters.get("wave") or ""),
+        details={"format": fmt, "filters": dict(filters)},
+    )
+    session.commit()
+
+
+def _check_format(fmt: str, allowed: Sequence[str]) -> None:
+    if fmt not in allowed:
+        raise InvalidInput("Nothing was exported.", [f"format: must be one of {', '.join(allowed)}"])
+
+
+def _slug(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in cleaned.split("-") if part) or "wave"
+
+
+# ------------------------------------------------------------------------ summaries
+
+
+def summary_rows(data: Mapping) -> tuple[list[str], list[dict]]:
+    """One row per group (and the total), one column per construct."""
+    constructs = [c["key"] for c in data["constructs"]]
+    columns = ["key", "label", "n", "suppressed", *constructs]
+    rows = []
+    for group in [*data["groups"], {"key": "total", "label": "total", **data["total"]}]:
+        row = {k: group.get(k) for k in ("key", "label", "n", "suppressed")}
+        for c in constructs:
+            row[c] = (group.get("scores") or {}).get(c)
+        rows.append(row)
+    return columns, rows
+
+
+def summary_sheets(data: Mapping) -> dict:
+    columns, rows = summary_rows(data)
+    ci_columns = ["key", "construct", "mean", "ci_low", "ci_high"]
+    ci_rows = []
+    for group in [*data["groups"], {"key": "total", **data["total"]}]:
+        if group.get("suppressed"):
+            continue
+        for c in data["constructs"]:
+            low, high = (group.get("ci") or {}).get(c["key"], [None, None])
+            ci_rows.append(
+                {
+                    "key": group["key"],
+                    "construct": c["key"],
+                    "mean": (group.get("scores") or {}).get(c["key"]),
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+    themes = [
+        {"group": group["key"], "keywords": t["keywords"], "n_answers": t["n_answers"]}
+        for group in [*data["groups"], {"key": "total", "themes": data["themes"]}]
+        for t in group.get("themes") or []
+    ]
+    about = [
+        {"setting": "wave", "value": data["wave"]},
+        {"setting": "by", "value": data["by"]},
+        {"setting": "min_group_size", "value": data["min_group_size"]},
+        {"setting": "min_text_respondents", "value": data["min_text_respondents"]},
+    ]
+    return {
+        "Summary": (columns, rows),
+        "Intervals": (ci_columns, ci_rows),
+        "Themes": (["group", "keywords", "n_answers"], themes),
+        "About": (["setting", "value"], about),
+    }
+
+
+def export_summary(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    by: str = "team",
+    wave: str | int | Wave | None = None,
+    fmt: str = "json",
+    min_group_size: int = MIN_GROUP_SIZE,
+    locale: str = "en",
+) -> Export:
+    """The anonymous summary as JSON, CSV or XLSX, recorded in the audit log."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    _check_format(fmt, FORMATS)
+    data = summary(
+        session=session, viewer=viewer, by=by, wave=wave, min_group_size=min_group_size,
+        locale=locale,
+    )
+    if fmt == "json":
+        content = to_json(data)
+    elif fmt == "csv":
+        content = to_csv(*summary_rows(data))
+    else:
+        content = to_xlsx(summary_sheets(data))
+    record_export(
+        session, actor=viewer, kind="summary", fmt=fmt,
+        filters={"wave": data["wave"], "by": by, "min_group_size": data["min_group_size"]},
+    )
+    return Export(f"summary-{_slug(data['wave'])}-{by}.{fmt}", MIMETYPES[fmt], content)
+
+
+# ------------------------------------------------------------------------ focus groups
+
+
+def focus_json(data: Mapping) -> dict:
+    """The documented JSON shape: no contact details, members only when not anonymous."""
+    return {
+        "wave": data["wave"],
+        "by": data["by"],
+        "size": data["size"],
+        "anonymous": data["anonymous"],
+        "min_group_size": data["min_group_size"],
+        "groups": [
+            {"id": g["id"], "size": g["size"], "members": g["members"], "summary": g["summary"]}
+            for g in data["groups"]
+        ],
+        "not_placed": data["not_placed"],
+    }
+
+
+def focus_sheets(data: Mapping) -> dict:
+    constructs = [c["key"] for c in data["constructs"]]
+    group_columns = ["id", "size", "suppressed", "profile_mix", "top_rewards", *constructs]
+    group_rows = []
+    question_rows = []
+    for g in data["groups"]:
+        s = g["summary"]
+        row = {
+            "id": g["id"],
+            "size": g["size"],
+            "suppressed": s["suppressed"],
+            "profile_mix": s["profile_mix"],
+            "top_rewards": s["top_rewards"],
+        }
+        row.update({c: (s.get("scores") or {}).get(c) for c in constructs})
+        group_rows.append(row)
+        for lang, questions in s["questions"].items():
+            for number, text in enumerate(questions, start=1):
+                question_rows.append({"id": g["id"], "language": lang, "number": number, "question": text})
+    sheets = {"Groups": (group_columns, group_rows)}
+    if not data["anonymous"]:
+        members = [
+            {"id": g["id"], **contact} for g in data["groups"] for contact in g.get("contacts", [])
+        ]
+        sheets["Members"] = (["id", "external_id", "name", "email"], members)
+    sheets["Questions"] = (["id", "language", "number", "question"], question_rows)
+    return sheets
+
+
+def export_focus_groups(
+    *,
+    session: Session,
+    viewer: Person | None = None,
+    wave: str | int | Wave | None = None,
+    by: str = "profile",
+    size: int = 6,
+    anonymous: bool = False,
+    fmt: str = "json",
+    min_group_size: int = MIN_GROUP_SIZE,
+    locale: str = "en",
+) -> Export:
+    """Focus groups as JSON, CSV (one row per group) or XLSX, recorded in the audit log."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    _check_format(fmt, FORMATS)
+    data = focus_groups(
+        session=session, viewer=viewer, wave=wave, by=by, size=size, anonymous=anonymous,
+        min_group_size=min_group_size, locale=locale,
+    )
+    if fmt == "json":
+        content = to_json(focus_json(data))
+    elif fmt == "csv":
+        columns, rows = focus_sheets(data)["Groups"]
+        if not anonymous:
+            columns = [*columns[:2], "members", *columns[2:]]
+            members = {g["id"]: g["members"] for g in data["groups"]}
+            rows = [{**r, "members": members[r["id"]]} for r in rows]
+        content = to_csv(columns, rows)
+    else:
+        content = to_xlsx(focus_sheets(data))
+    record_export(
+        session, actor=viewer, kind="focus_groups", fmt=fmt,
+        filters={
+            "wave": data["wave"], "by": by, "size": size, "anonymous": anonymous,
+            "min_group_size": data["min_group_size"],
+        },
+    )
+    suffix = "-anonymous" if anonymous else ""
+    return Export(
+        f"focus-groups-{_slug(data['wave'])}-{by}{suffix}.{fmt}", MIMETYPES[fmt], content
+    )
+
+
+# ------------------------------------------------------------------------ report
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render a self-contained printable page to PDF with WeasyPrint.
+
+    The page carries its stylesheet and charts inline; nothing else is fetched, so a
+    link in the page can never make the server reach out to the network.
+    """
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
+
+
+def export_report(
+    *,
+    session: Session,
+    viewer: Person | None,
+    html: str,
+    fmt: str,
+    filters: Mapping,
+) -> Export:
+    """The printable report as HTML or PDF, recorded in the audit log."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    _check_format(fmt, REPORT_FORMATS)
+    content = html.encode("utf-8") if fmt == "html" else html_to_pdf(html)
+    record_export(session, actor=viewer, kind="report", fmt=fmt, filters=filters)
+    wave = str(filters.get("wave") or "programme")
+    return Export(f"motivo-report-{_slug(wave)}.{fmt}", MIMETYPES[fmt], content)

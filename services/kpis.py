@@ -1,0 +1,459 @@
+"""KPIs: importing sales figures per person and period (all or nothing), and their coverage.
+
+The file has the columns ``person`` (the person's external_id), ``period`` (``2026-10`` for
+a month or ``2026-Q4`` for a quarter), ``metric`` and ``value``. Every row is checked before
+anything is written and every problem is reported as ``row N, column X: problem``.
+
+Metrics
+-------
+``KNOWN_METRICS`` lists the metrics Motivo knows, with what each means. A file may only use
+those, or metrics already stored by an earlier import, unless the import is told to allow
+new ones (``allow_new_metrics``, ``motivo kpis import --allow-new-metrics``): a typo such as
+``revnue`` would otherwise quietly become a metric of its own.
+
+Re-importing the same file changes nothing (and writes no audit row); a changed value
+replaces the stored one. Fifty thousand rows must import in seconds, so the database is read
+a fixed number of times in chunks and written in bulk with one commit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, func, insert, update
+from sqlmodel import Session, select
+
+from models.tables import KPI, Person, utcnow
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput
+from services.tabular import Table
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    description: str
+    minimum: float | None  # None: any number, e.g. revenue after credit notes
+
+
+KNOWN_METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("revenue", "Revenue closed in the period, in the organisation's currency", None),
+        Metric("deals_won", "Deals won in the period", 0),
+        Metric("conversion_rate", "Share of opportunities won (0 to 1)", 0),
+        Metric("cycle_days", "Average days from first contact to a won deal (lower is faster)", 0),
+        Metric("goal_attainment", "Share of the period's target reached (1.0 is 100%)", 0),
+        Metric("activities", "Calls, emails and meetings together", 0),
+        Metric("calls", "Sales calls made", 0),
+        Metric("emails", "Sales emails sent", 0),
+        Metric("meetings", "Customer meetings held", 0),
+    )
+}
+KPI_COLUMNS = ("person", "period", "metric", "value")
+IMPORT_SOURCE = "import"
+CHUNK = 900  # below SQLite's smallest limit on bound parameters
+WRITE_CHUNK = 10_000
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_EXTERNAL_ID_MAX = 64
+
+
+def parse_period(text: str) -> str | None:
+    """The period in its stored form (``2026-10`` or ``2026-Q4``), or None if it is not one."""
+    text = (text or "").strip()
+    month = _MONTH.match(text)
+    if month:
+        year, number = int(month.group(1)), int(month.group(2))
+        return f"{year:04d}-{number:02d}" if 1900 <= year <= 2999 and 1 <= number <= 12 else None
+    quarter = _QUARTER.match(text)
+    if quarter and 1900 <= int(quarter.group(1)) <= 2999:
+        return f"{quarter.group(1)}-Q{quarter.group(2)}"
+    return None
+
+
+def period_kind(period: str) -> str:
+    """``"month"`` or ``"quarter"`` for a stored period."""
+    return "quarter" if "Q" in period else "month"
+
+
+def period_months(period: str) -> tuple[int, int]:
+    """First and last month of a stored period, counted as ``year * 12 + month - 1``."""
+    year, rest = period.split("-")
+    if rest.startswith("Q"):
+        first = int(year) * 12 + (int(rest[1]) - 1) * 3
+        return first, first + 2
+    first = int(year) * 12 + int(rest) - 1
+    return first, first
+
+
+def period_order(period: str) -> tuple[int, int]:
+    """Sort key: by first month, a month before the quarter that starts with it."""
+    first, last = period_months(period)
+    return first, last - first
+
+
+@dataclass
+class KpiImportSummary:
+    """What an import did, counted in KPI values."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    periods: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    new_metrics: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "periods": self.periods,
+            "metrics": self.metrics,
+            "new_metrics": self.new_metrics,
+        }
+
+    def describe(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text += " KPI value(s)"
+        if self.new_metrics:
+            text += f"; new metric(s): {', '.join(self.new_metrics)}"
+        return text
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    external_id: str
+    period: str
+    metric: str
+    value: float
+
+
+def _chunks(values: Sequence, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def stored_metrics(session: Session) -> list[str]:
+    """Metrics that have at least one stored value."""
+    return sorted(session.exec(select(KPI.metric).distinct()).all())
+
+
+def metric_choices(session: Session) -> list[str]:
+    """Every metric an experiment may use: the known ones, then others already stored."""
+    stored = set(stored_metrics(session))
+    return [*KNOWN_METRICS, *sorted(stored - set(KNOWN_METRICS))]
+
+
+def _parse_value(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _header_problems(header: Sequence[str]) -> list[str]:
+    problems = [
+        f"row 1, column {column}: missing column" for column in KPI_COLUMNS if column not in header
+    ]
+    for column in header:
+        if column not in KPI_COLUMNS:
+            problems.append(
+                f"row 1, column {column or '(blank)'}: unknown column "
+                f"(expected {', '.join(KPI_COLUMNS)})"
+            )
+    return problems
+
+
+def _parse_rows(
+    records: Sequence[Mapping[str, object]],
+    people: Mapping[str, int],
+    allowed: set[str],
+    allow_new_metrics: bool,
+) -> tuple[list[_Row], list[tuple[int, int, str]], set[str]]:
+    rows: list[_Row] = []
+    problems: list[tuple[int, int, str]] = []
+    new_metrics: set[str] = set()
+    seen: dict[tuple[str, str, str], int] = {}
+    for offset, record in enumerate(records):
+        number = offset + 2  # the header is row 1, as in a spreadsheet
+        if not record:
+            continue
+        cells = {c: str(record.get(c) or "").strip() for c in KPI_COLUMNS}
+        found: list[tuple[int, str]] = []
+
+        external_id = cells["person"]
+        if not external_id:
+            found.append((0, "column person: empty"))
+        elif len(external_id) > _EXTERNAL_ID_MAX:
+            found.append((0, f"column person: longer than {_EXTERNAL_ID_MAX} characters"))
+        elif external_id not in people:
+            found.append(
+                (0, f"column person: unknown person {external_id!r} (import people first)")
+            )
+
+        period = parse_period(cells["period"])
+        if not cells["period"]:
+            found.append((1, "column period: empty"))
+        elif period is None:
+            found.append(
+                (1, f"column period: {cells['period']!r} is not a period (use YYYY-MM or YYYY-Qn)")
+            )
+
+        metric = cells["metric"].lower()
+        if not metric:
+            found.append((2, "column metric: empty"))
+        elif not _METRIC_NAME.match(metric):
+            found.append(
+                (
+                    2,
+                    f"column metric: {cells['metric']!r} is not a metric name (lower-case "
+                    "letters, digits and _, starting with a letter, at most 40 characters)",
+                )
+            )
+        elif metric not in allowed:
+            if allow_new_metrics:
+                new_metrics.add(metric)
+            else:
+                found.append(
+                    (
+                        2,
+                        f"column metric: unknown metric {metric!r} (known: "
+                        f"{', '.join(sorted(allowed))}; to add a new metric, allow new "
+                        "metrics)",
+                    )
+                )
+
+        value = _parse_value(cells["value"])
+        if not cells["value"]:
+            found.append((3, "column value: empty"))
+        elif value is None:
+            found.append(
+                (3, f"column value: {cells['value']!r} is not a number (write e.g. 1234.5)")
+            )
+        else:
+            known = KNOWN_METRICS.get(metric)
+            if known is not None and known.minimum is not None and value < known.minimum:
+                found.append((3, f"column value: {metric} cannot be negative ({cells['value']})"))
+
+        if external_id and period and metric:
+            key = (external_id, period, metric)
+            if key in seen:
+                found.append(
+                    (
+                        0,
+                        f"column person: duplicate of row {seen[key]} "
+                        f"({external_id}, {period}, {metric})",
+                    )
+                )
+            else:
+                seen[key] = number
+        problems.extend((number, order, f"row {number}, {text}") for order, text in found)
+        if not found:
+            rows.append(_Row(number, external_id, period, metric, value))
+    return rows, problems, new_metrics
+
+
+def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(external_ids)):
+        stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
+        found.update(session.exec(stmt).all())
+    return found
+
+
+def import_kpis(
+    *,
+    session: Session,
+    table: Table | None = None,
+    header: Sequence[str] | None = None,
+    records: Sequence[Mapping[str, object]] | None = None,
+    allow_new_metrics: bool = False,
+    actor: Person | None = None,
+    source: str = "",
+) -> KpiImportSummary:
+    """Store KPI values from a table; any problem means nothing is written.
+
+    Give either ``table`` (from ``services.tabular``) or ``header`` and ``records``.
+    Re-importing the same file changes nothing; a changed value replaces the stored one.
+    """
+    if actor is not None:
+        require(actor, "run_hr")
+    if table is not None:
+        header, records = table.header, table.rows
+        source = source or table.name
+    if header is None or records is None:
+        raise TypeError("import_kpis needs a table, or a header and records")
+    header = [str(column).strip().lower() for column in header]
+    records = [
+        {str(k).strip().lower(): v for k, v in record.items()} if record else {}
+        for record in records
+    ]
+    label = source or "the file"
+    problems = _header_problems(header)
+    if problems:
+        raise InvalidInput(
+            f"Nothing was imported: {len(problems)} problem(s) in {label}.", problems
+        )
+
+    allowed = set(KNOWN_METRICS) | set(stored_metrics(session))
+    external_ids = {str(r.get("person") or "").strip() for r in records if r}
+    people = _person_ids(session, sorted(external_ids - {""}))
+    rows, found, new_metrics = _parse_rows(records, people, allowed, allow_new_metrics)
+    if not rows and not found:
+        found.append((2, 0, "row 2: the file has a header but no KPI values"))
+    if found:
+        found.sort(key=lambda p: (p[0], p[1]))
+        raise InvalidInput(
+            f"Nothing was imported: {len(found)} problem(s) in {label}.", [p[2] for p in found]
+        )
+
+    summary = KpiImportSummary(
+        periods=sorted({r.period for r in rows}, key=period_order),
+        metrics=sorted({r.metric for r in rows}),
+        new_metrics=sorted(new_metrics),
+    )
+    try:
+        _write(session, rows=rows, people=people, summary=summary, actor=actor, source=source)
+    except Exception:
+        session.rollback()
+        raise
+    return summary
+
+
+def _stored(
+    session: Session, person_ids: Sequence[int], periods: Sequence[str]
+) -> dict[tuple[int, str, str], tuple[int, float]]:
+    out: dict[tuple[int, str, str], tuple[int, float]] = {}
+    for chunk in _chunks(list(person_ids)):
+        stmt = select(KPI.id, KPI.person_id, KPI.period, KPI.metric, KPI.value).where(
+            KPI.person_id.in_(chunk), KPI.period.in_(list(periods))
+        )
+        for kpi_id, person_id, period, metric, value in session.exec(stmt):
+            out[(person_id, period, metric)] = (kpi_id, value)
+    return out
+
+
+def _write(
+    session: Session,
+    *,
+    rows: list[_Row],
+    people: dict[str, int],
+    summary: KpiImportSummary,
+    actor: Person | None,
+    source: str,
+) -> None:
+    stored = _stored(session, sorted(set(people.values())), summary.periods)
+    to_insert: list[tuple[int, str, str, float]] = []
+    to_update: list[tuple[int, float]] = []
+    for row in rows:
+        person_id = people[row.external_id]
+        existing = stored.get((person_id, row.period, row.metric))
+        if existing is None:
+            to_insert.append((person_id, row.period, row.metric, row.value))
+        elif existing[1] != row.value:
+            to_update.append((existing[0], row.value))
+        else:
+            summary.unchanged += 1
+    if not to_insert and not to_update:
+        return  # the same file again: nothing to write, not even an audit row
+
+    now = utcnow()
+    _bulk_insert(session, to_insert, now)
+    if to_update:
+        table = KPI.__table__
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("kpi_id"))
+            .values(value=bindparam("new_value"), source=IMPORT_SOURCE, updated_at=now)
+        )
+        for chunk in _chunks(to_update, WRITE_CHUNK):
+            session.execute(stmt, [{"kpi_id": i, "new_value": v} for i, v in chunk])
+    summary.created = len(to_insert)
+    summary.updated = len(to_update)
+    record_event(
+        session,
+        actor=actor,
+        action="kpis.import",
+        target=source,
+        details=summary.as_dict(),
+    )
+    session.commit()
+
+
+def _bulk_insert(session: Session, values: list[tuple[int, str, str, float]], now) -> None:
+    if not values:
+        return
+    table = KPI.__table__
+    columns = ("person_id", "period", "metric", "value", "source", "updated_at")
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY streams the rows; a multi-row INSERT would make psycopg build huge statements.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for person_id, period, metric, value in values:
+                copy.write_row((person_id, period, metric, value, IMPORT_SOURCE, now))
+        return
+    for chunk in _chunks(values, WRITE_CHUNK):
+        session.execute(
+            insert(table),
+            [
+                {
+                    "person_id": person_id,
+                    "period": period,
+                    "metric": metric,
+                    "value": value,
+                    "source": IMPORT_SOURCE,
+                    "updated_at": now,
+                }
+                for person_id, period, metric, value in chunk
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    period: str
+    metric: str
+    people: int
+
+
+@dataclass(frozen=True)
+class KpiCoverage:
+    """How many people have a value, per period and metric (counts only, never values)."""
+
+    periods: list[str]
+    metrics: list[str]
+    counts: dict[tuple[str, str], int]
+
+    def rows(self) -> list[CoverageRow]:
+        return [
+            CoverageRow(p, m, self.counts[(p, m)])
+            for p in self.periods
+            for m in self.metrics
+            if (p, m) in self.counts
+        ]
+
+
+def kpi_coverage(
+    *, session: Session, viewer: Person | None = None, metric: str | None = None
+) -> KpiCoverage:
+    """People with a value per period and metric, periods in time order."""
+    if viewer is not None:
+        require(viewer, "run_hr")
+    stmt = select(KPI.period, KPI.metric, func.count(KPI.id)).group_by(KPI.period, KPI.metric)
+    if metric:
+        stmt = stmt.where(KPI.metric == metric.strip().lower())
+    counts = {(period, m): int(n) for period, m, n in session.exec(stmt)}
+    periods = sorted({p for p, _ in counts}, key=period_order)
+    metrics = [m for m in KNOWN_METRICS if any(k[1] == m for k in counts)]
+    metrics += sorted({m for _, m in counts} - set(metrics))
+    return KpiCoverage(periods=periods, metrics=metrics, counts=counts)

@@ -1,0 +1,175 @@
+"""Explanations cite only what really raised a score, and change when their cause does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.catalogue import CATEGORIES, Reward
+from recommender.explain import REASON_CODES, Explanation, Reason, contributions, render
+from recommender.ranker import HybridRanker, Ratings, RewardIndex
+
+CONSTRUCTS = (*(f"pref_{c}" for c in CATEGORIES), "pref_public", "pref_team", "mastery")
+NAMES = ("baseline", *CONSTRUCTS, *(f"rank:pref_{c}" for c in CATEGORIES))
+
+REWARDS = [
+    Reward(
+        id=f"{c}-{vis}-{scope}",
+        name={"en": c},
+        description={"en": c},
+        category=c,
+        visibility=vis,
+        scope=scope,
+        roles=("all",),
+        cost_band=2,
+        cost=100.0,
+        horizon="long" if c == "development" else "short",
+        cooldown_days=0,
+    )
+    for c in CATEGORIES
+    for vis in ("public", "private")
+    for scope in ("individual", "team")
+]
+INDEX = RewardIndex.from_rewards(REWARDS)
+
+
+def fit(ratings: Ratings | None = None, n: int = 30, **params) -> HybridRanker:
+    rng = np.random.default_rng(0)
+    X = np.concatenate([np.ones((n, 1)), rng.normal(size=(n, len(NAMES) - 1))], axis=1)
+    return HybridRanker(**params).fit(
+        X,
+        ratings,
+        item_attributes=INDEX.attributes(),
+        feature_names=NAMES,
+        attribute_names=INDEX.attribute_names,
+    )
+
+
+def person(**values: float) -> np.ndarray:
+    x = np.zeros(len(NAMES))
+    x[0] = 1.0
+    for name, value in values.items():
+        x[NAMES.index(name.replace("__", ":"))] = value
+    return x
+
+
+def codes(explanation: Explanation) -> list[tuple[str, dict]]:
+    return [(r.code, r.params) for r in explanation.reasons]
+
+
+def test_contributions_add_up_to_the_score():
+    ranker = fit(Ratings(np.arange(30), np.arange(30) % len(REWARDS), np.full(30, 4.0)))
+    x = person(pref_wellness=1.2, pref_public=-0.8, rank__pref_time=1.0, mastery=0.5)
+    scores = ranker.predict_scores(features=x)[0]
+    for item in range(len(REWARDS)):
+        parts = contributions(ranker, x, np.zeros(len(INDEX.attribute_names)), -1, item)
+        assert ranker.mu_ + sum(p.contribution for p in parts) == pytest.approx(scores[item])
+
+
+def test_reasons_are_positive_sorted_and_capped():
+    ranker = fit()
+    x = person(pref_experience=2.0, rank__pref_experience=1.0, pref_public=1.0, pref_team=1.0)
+    suggestions = ranker.recommend(x, k=5)
+    for explanation, score in zip(suggestions.explanations, suggestions.scores, strict=True):
+        sizes = [r.contribution for r in explanation.reasons]
+        assert explanation.score == pytest.approx(score)
+        assert len(sizes) <= ranker.max_reasons
+        assert all(s > ranker.reason_threshold for s in sizes)
+        assert sizes == sorted(sizes, reverse=True)
+        assert all(r.code in REASON_CODES for r in explanation.reasons)
+    top = suggestions.explanations[0]
+    assert codes(top)[:2] == [
+        ("preference", {"category": "experience"}),
+        ("ranking", {"category": "experience", "position": 1, "n_options": 7}),
+    ]
+
+
+def test_public_preference_reason_follows_the_answer():
+    ranker = fit()
+    public = INDEX.column("wellness-public-individual")
+    private = INDEX.column("wellness-private-individual")
+    keen = person(pref_wellness=1.0, pref_public=1.5)
+    assert ("visibility", {"prefers": "public"}) in codes(ranker.explain(keen, public))
+    assert "visibility" not in dict(codes(ranker.explain(keen, private)))
+    shy = person(pref_wellness=1.0, pref_public=-1.5)
+    assert "visibility" not in dict(codes(ranker.explain(shy, public)))
+    assert ("visibility", {"prefers": "private"}) in codes(ranker.explain(shy, private))
+    neutral = person(pref_wellness=1.0)
+    assert "visibility" not in dict(codes(ranker.explain(neutral, public)))
+
+
+def test_ranking_position_is_reported_and_drops_out_when_ranked_low():
+    ranker = fit()
+    item = INDEX.column("time-private-individual")
+    second = person(rank__pref_time=2 * (5 / 6) - 1)  # 2nd of 7
+    assert ("ranking", {"category": "time", "position": 2, "n_options": 7}) in codes(
+        ranker.explain(second, item)
+    )
+    last = person(rank__pref_time=-1.0)
+    assert "ranking" not in dict(codes(ranker.explain(last, item)))
+
+
+def test_rating_summaries_are_cited_only_for_big_enough_groups():
+    item = INDEX.column("exclusive-public-team")
+    others = [j for j in range(len(REWARDS)) if j != item]
+
+    def ratings(n_fans: int) -> Ratings:
+        people = np.arange(30)
+        return Ratings(
+            np.concatenate([people, people[:n_fans]]),
+            np.concatenate([np.asarray(others)[people % len(others)], np.full(n_fans, item)]),
+            np.concatenate([np.full(30, 3.0), np.full(n_fans, 5.0)]),
+        )
+
+    x = person()
+    few = fit(ratings(4)).explain(x, item)
+    assert "rated_well" not in dict(codes(few))
+    many = fit(ratings(8)).explain(x, item)
+    assert ("rated_well", {"mean": 5.0, "n": 8}) in codes(many)
+
+
+def test_own_ratings_become_a_reason_after_feedback():
+    item = INDEX.column("development-private-individual")
+    liked = [INDEX.column(f"development-{v}-{s}") for v, s in (("public", "team"), ("public", "individual"))]
+    base = Ratings(np.arange(1, 30), np.arange(1, 30) % len(REWARDS), np.full(29, 3.0))
+    before = fit(base).explain(0, item)
+    assert "own_ratings" not in dict(codes(before))
+    with_feedback = Ratings(
+        np.concatenate([base.person, [0, 0]]),
+        np.concatenate([base.item, liked]),
+        np.concatenate([base.rating, [5.0, 5.0]]),
+    )
+    after = fit(with_feedback).explain(0, item)
+    assert ("own_ratings", {"category": "development"}) in codes(after)
+    assert after.score > before.score
+
+
+@pytest.mark.parametrize(
+    ("reason", "en", "nb"),
+    [
+        (Reason("preference", {"category": "development"}), "You rated growth and mentoring highly", "Du ga utvikling"),
+        (Reason("ranking", {"category": "development", "position": 1, "n_options": 7}), "You ranked growth and mentoring highest of all reward types", "høyest"),
+        (Reason("ranking", {"category": "time", "position": 3, "n_options": 7}), "third of 7", "nummer 3 av 7"),
+        (Reason("visibility", {"prefers": "public"}), "You prefer public recognition", "anerkjennelse"),
+        (Reason("scope", {"prefers": "team"}), "team", "teamet"),
+        (Reason("motivation", {"construct": "mastery"}), "better at what you do", "bli bedre"),
+        (Reason("survey", {"construct": "pref_team"}), "team rewards", "teambelønninger"),
+        (Reason("type_liked", {}), "across the organisation", "hele organisasjonen"),
+        (Reason("rated_well", {"mean": 4.56, "n": 12}), "Colleagues rated this 4.6 of 5 (12 ratings)", "4,6 av 5 (12"),
+        (Reason("similar_profile", {"profile": 1, "mean": 4.6, "n": 12}), "Reps with a similar profile rated this 4.6 of 5 (12 ratings)", "lignende profil"),
+        (Reason("own_ratings", {"category": "wellness"}), "You have rated health and wellness well before", "helse og velvære"),
+        (Reason("own_ratings", {"attribute": "scope", "side": "team"}), "team rewards", "teambelønninger"),
+    ],
+)
+def test_every_reason_renders_in_both_languages(reason, en, nb):
+    assert en in render(reason, "en")
+    assert nb in render(reason, "nb")
+
+
+def test_every_code_is_covered_by_the_renderer():
+    with pytest.raises(ValueError):
+        render(Reason("no-such-code"))
+    example = Explanation(item=0, score=4.0, reasons=(Reason("type_liked"),), promoted_for_variety=True)
+    assert example.texts("en")[-1] == "Added to vary your suggestions"
+    assert example.texts("nb")[-1] == "Tatt med for å gi deg variasjon"
+    assert example.to_dict()["reasons"][0]["code"] == "type_liked"

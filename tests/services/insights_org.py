@@ -1,0 +1,179 @@
+"""A generated organisation for the HR insights tests: the demo organisation (60 reps in
+six teams, two waves of simulated answers), a planted three-person team that answered
+both waves, some grants and ratings, and profiles.
+
+Profiles come from ``services.recommendations`` once a model is trained there; until the
+insights tests can train one, ``cluster_profiles`` groups the respondents with k-means
+and stands in for it (monkeypatched into ``services.summaries.profile_map``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sqlmodel import Session, select
+
+from models.tables import (
+    Grant,
+    Person,
+    Rating,
+    Reward,
+    SurveyResponse,
+    Team,
+    Wave,
+)
+from recommender.quality import quality_flags
+from seed.demo_org import demo_people
+from seed.loaders import load_catalogue
+from seed.simulate import simulate_organisation
+from services.catalogue import ensure_seed_catalogue
+from services.demo import CURRENT_WAVE, FIRST_WAVE, load_demo_people, load_demo_survey
+from services.instruments import definition
+from services.responses import to_answer_row
+from services.summaries import ProfileMap, load_population
+from tests.conftest import TEST_PASSWORD
+
+PLANTED_TEAM = "Tromsø Pilot"
+PROFILE_NAMES = ("Achievers", "Explorers", "Team players", "Free spirits")
+
+
+@dataclass
+class Organisation:
+    hr: Person
+    manager: Person
+    rep: Person
+    admin: Person
+    planted: list[Person]
+    first_wave: Wave
+    current_wave: Wave
+
+
+def _store(session: Session, wave: Wave, person: Person, answers: dict, seconds: dict) -> None:
+    instrument = definition_of(session, wave)
+    when = datetime.combine(wave.opens_on + timedelta(days=1), time(9), tzinfo=UTC)
+    flags = quality_flags(instrument, [answers], [seconds])[0]
+    response = SurveyResponse(
+        wave_id=wave.id,
+        person_id=person.id,
+        instrument_id=wave.instrument_id,
+        status="submitted",
+        source="demo",
+        started_at=when,
+        updated_at=when,
+        submitted_at=when,
+        page_seconds=seconds,
+        flags=sorted(flags),
+    )
+    session.add(response)
+    session.flush()
+    rows = [to_answer_row(response.id, instrument.item(c), v) for c, v in answers.items()]
+    session.add_all([r for r in rows if r is not None])
+
+
+def definition_of(session: Session, wave: Wave):
+    from models.tables import Instrument as InstrumentRow
+
+    return definition(session.get(InstrumentRow, wave.instrument_id))
+
+
+def build_organisation(session: Session, *, random_state: int = 11) -> Organisation:
+    """Build the organisation; about a second on SQLite."""
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session, random_state=random_state)
+    first = session.exec(select(Wave).where(Wave.name == FIRST_WAVE)).one()
+    current = session.exec(select(Wave).where(Wave.name == CURRENT_WAVE)).one()
+    manager = session.exec(
+        select(Person).where(Person.access == "manager").order_by(Person.external_id)
+    ).first()
+    team = Team(name=PLANTED_TEAM)
+    session.add(team)
+    session.flush()
+    planted = []
+    for i in range(3):
+        person = Person(
+            external_id=f"PL{i}",
+            name=f"Planted Person {i}",
+            email=f"planted{i}@example.test",
+            team_id=team.id,
+            manager_id=manager.id,
+            access="rep",
+            sales_role="closer",
+        )
+        session.add(person)
+        planted.append(person)
+    session.flush()
+    instrument = definition_of(session, first)
+    rewards = load_catalogue()
+    sim = simulate_organisation(
+        instrument, rewards, 3, random_state=random_state + 1, careless_rate=0.0, text_rate=1.0
+    )
+    for wave in (first, current):
+        for person, answers, seconds in zip(planted, sim.answers, sim.page_seconds, strict=True):
+            _store(session, wave, person, answers, seconds)
+    _grants_and_ratings(session, manager, random_state)
+    session.commit()
+    people = {p.access: p for p in session.exec(select(Person).order_by(Person.external_id))}
+    rep = session.exec(
+        select(Person).where(Person.access == "rep").order_by(Person.external_id)
+    ).first()
+    return Organisation(
+        hr=people["hr"],
+        manager=manager,
+        rep=rep,
+        admin=people["admin"],
+        planted=planted,
+        first_wave=first,
+        current_wave=current,
+    )
+
+
+def _grants_and_ratings(session, manager, random_state) -> None:
+    ensure_seed_catalogue(session=session)
+    rows = list(session.exec(select(Reward).order_by(Reward.slug)))
+    rng = np.random.default_rng(random_state)
+    reps = list(session.exec(select(Person).where(Person.access == "rep").order_by(Person.id)))
+    today = date.today()
+    for person in reps:
+        for index in rng.choice(len(rows), size=int(rng.integers(0, 4)), replace=False):
+            grant = Grant(
+                reward_id=rows[index].id,
+                person_id=person.id,
+                given_by_id=manager.id,
+                occasion="goal_reached",
+                given_on=today - timedelta(days=int(rng.integers(1, 200))),
+                status="accepted",
+                source="demo",
+            )
+            session.add(grant)
+            session.flush()
+            dismissed = bool(rng.random() < 0.1)
+            session.add(
+                Rating(
+                    person_id=person.id,
+                    reward_id=rows[index].id,
+                    grant_id=grant.id,
+                    rating=None if dismissed else int(rng.integers(2, 6)),
+                    dismissed=dismissed,
+                    source="demo",
+                )
+            )
+
+
+def cluster_profiles(session: Session, wave: Wave, *, n_profiles: int = 4) -> ProfileMap:
+    """Profiles by k-means on the wave's scale scores, standing in for the trained model."""
+    population = load_population(session, wave, ProfileMap({}, {}))
+    z = (population.scores - population.scores.mean(axis=0)) / population.scores.std(axis=0)
+    labels = KMeans(n_clusters=n_profiles, n_init=4, random_state=0).fit_predict(z)
+    assignments = {p.id: int(label) for p, label in zip(population.people, labels, strict=True)}
+    catalogue = {
+        k: {"name": {"en": name, "nb": name + " (nb)"}, "description": {"en": "", "nb": ""}}
+        for k, name in enumerate(PROFILE_NAMES[:n_profiles])
+    }
+    return ProfileMap(assignments, catalogue)
+
+
+def reward_rows(session: Session) -> list[Reward]:
+    return list(session.exec(select(Reward)))

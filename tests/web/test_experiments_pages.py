@@ -1,0 +1,378 @@
+"""HR's experiment and KPI pages, and the `kpis` and `experiments` commands."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from sqlmodel import func, select
+
+from models.tables import (
+    KPI,
+    AuditLog,
+    Experiment,
+    ExperimentArm,
+    ExperimentAssignment,
+    Person,
+    Team,
+)
+from services.experiments import ArmSpec, create_experiment
+from tests.conftest import csrf_token, login
+
+ARMS = [
+    ArmSpec("control", "Control"),
+    ArmSpec("recognition", "Recognition rewards", "recognition"),
+    ArmSpec("experience", "Experiential rewards", "experience"),
+]
+
+
+@pytest.fixture
+def reps(session):
+    """Sixty reps without logins in two teams; their names must never reach a results page."""
+    north, south = Team(name="North"), Team(name="South")
+    session.add_all([north, south])
+    session.flush()
+    people = [
+        Person(
+            external_id=f"R{i:03d}",
+            name=f"Secretname{i:03d}",
+            email=f"r{i}@example.test",
+            team_id=(north if i < 45 else south).id,
+            sales_role=("closer", "sdr")[i % 2],
+        )
+        for i in range(60)
+    ]
+    session.add_all(people)
+    session.commit()
+    return people
+
+
+@pytest.fixture
+def hr(factory, client):
+    person = factory.person("hr")
+    login(client, person.email)
+    return person
+
+
+def counts(session) -> tuple[int, ...]:
+    return tuple(
+        session.exec(select(func.count()).select_from(model)).one()
+        for model in (Experiment, ExperimentArm, ExperimentAssignment, KPI)
+    )
+
+
+def simulated(session, effects: dict[str, float], *, team_names=(), missing=()) -> Experiment:
+    experiment = create_experiment(
+        session=session,
+        actor=None,
+        name="Q4 rewards",
+        metric="revenue",
+        period_before="2026-Q2",
+        period_after="2026-Q4",
+        arms=ARMS,
+        control="control",
+        team_names=team_names,
+        seed=3,
+    )
+    stmt = (
+        select(ExperimentAssignment.person_id, ExperimentArm.key)
+        .join(ExperimentArm, ExperimentArm.id == ExperimentAssignment.arm_id)
+        .where(ExperimentAssignment.experiment_id == experiment.id)
+    )
+    rng = np.random.default_rng(0)
+    dropped: dict[str, int] = dict.fromkeys(effects, 0)
+    for person_id, key in sorted(session.exec(stmt).all()):
+        level = rng.normal(100_000, 20_000)
+        session.add(KPI(person_id=person_id, period="2026-Q2", metric="revenue", value=level))
+        if key in dict(missing) and dropped[key] < dict(missing)[key]:
+            dropped[key] += 1
+            continue
+        after = level + 2000 + rng.normal(0, 3000) + effects.get(key, 0)
+        session.add(KPI(person_id=person_id, period="2026-Q4", metric="revenue", value=after))
+    session.commit()
+    return experiment
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/hr/experiments/", "/hr/experiments/new", "/hr/experiments/kpis"]
+)
+def test_pages_are_for_hr_only(client, factory, path):
+    assert client.get(path).status_code == 302  # to the sign-in page
+    manager = factory.person("manager")
+    login(client, manager.email)
+    assert client.get(path).status_code == 403
+
+
+# --- creating -----------------------------------------------------------------------------
+
+
+def form_data(client, **overrides) -> dict:
+    data = {
+        "csrf_token": csrf_token(client, "/hr/experiments/new"),
+        "name": "Recognition trial",
+        "description": "",
+        "metric": "revenue",
+        "period_before": "2026-Q2",
+        "period_after": "2026-Q4",
+        "arms-0-key": "control",
+        "arms-0-label": "Control",
+        "arms-0-category": "",
+        "arms-1-key": "recognition",
+        "arms-1-label": "Recognition rewards",
+        "arms-1-category": "recognition",
+        "arms-2-key": "",
+        "arms-2-label": "",
+        "arms-2-category": "",
+        "arms-3-key": "",
+        "arms-3-label": "",
+        "arms-3-category": "",
+        "control": "0",
+        "assignment": "stratified",
+        "seed": "99",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_form_starts_with_suggested_arms(client, hr):
+    html = client.get("/hr/experiments/new").get_data(as_text=True)
+    assert 'value="Recognition rewards"' in html and 'value="Experiential rewards"' in html
+    assert 'aria-label="Arm 1 is the control"' in html
+
+
+def test_create_through_the_form(client, session, hr, reps):
+    response = client.post("/hr/experiments/new", data=form_data(client, teams=["South"]))
+    assert response.status_code == 302
+    experiment = session.exec(select(Experiment)).one()
+    assert response.headers["Location"].endswith(f"/hr/experiments/{experiment.id}")
+    assert (experiment.assignment, experiment.random_seed) == ("stratified", 99)
+    assert counts(session)[:3] == (1, 2, 15)  # South has 15 reps
+    audit = session.exec(select(AuditLog).where(AuditLog.action == "experiment.create")).one()
+    assert audit.actor_id == hr.id and audit.details["teams"] == ["South"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Random, balanced within each sales role" in page
+    assert "Active reps in South" in page
+
+
+def test_form_errors_rerender_and_write_nothing(client, session, hr, reps):
+    data = form_data(client, name="", period_before="last spring")
+    response = client.post("/hr/experiments/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was created" in html
+    assert "Use YYYY-MM or YYYY-Qn." in html
+    assert 'value="last spring"' in html  # what was typed is kept
+    assert counts(session) == (0, 0, 0, 0)
+
+
+def test_service_problems_land_on_their_fields(client, session, hr, reps):
+    data = form_data(
+        client,
+        period_before="2026-Q4",
+        period_after="2026-Q2",
+        **{"arms-1-key": "control", "arms-1-label": "Again"},
+    )
+    response = client.post("/hr/experiments/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="period_after-error"' in html and "2026-Q2 must start after 2026-Q4 ends" in html
+    assert 'id="arms-error"' in html and "the key &#39;control&#39; is used twice" in html
+    assert counts(session) == (0, 0, 0, 0)
+
+
+def test_a_control_on_a_blank_row_is_refused(client, session, hr, reps):
+    response = client.post("/hr/experiments/new", data=form_data(client, control="3"))
+    assert response.status_code == 400
+    assert "say which arm is the control" in response.get_data(as_text=True)
+    assert counts(session) == (0, 0, 0, 0)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def test_results_page_for_a_simulated_kpi_set(client, session, hr, reps):
+    experiment = simulated(session, {"recognition": 9000})
+    html = client.get(f"/hr/experiments/{experiment.id}").get_data(as_text=True)
+    assert "Recognition rewards raised revenue by " in html
+    assert "compared with Control — likely a real effect." in html
+    assert "All participants, before and after (not causal)" in html
+    # 20 per arm: enough to show, with the power warning about the standard effect.
+    assert "The power to detect a medium effect (Hedges g = 0.5, the standard effect" in html
+    assert "Secretname" not in html and "R00" not in html  # sizes only, never names
+    assert '<th scope="col" class="num">People with both values</th>' in html
+    listing = client.get("/hr/experiments/").get_data(as_text=True)
+    assert "Q4 rewards" in listing
+
+
+def test_small_arms_are_hidden_and_warned(client, session, hr, reps, app):
+    # South has 15 reps, 5 per arm; three experience reps have no after value.
+    experiment = simulated(
+        session, {"recognition": 9000}, team_names=["South"], missing={"experience": 3}
+    )
+    html = client.get(f"/hr/experiments/{experiment.id}").get_data(as_text=True)
+    assert app.config["MOTIVO_MIN_GROUP_SIZE"] == 5
+    assert "too few to show" in html
+    assert "Too few to show: Experiential rewards or Control has fewer than 5 people" in html
+    assert "Fewer than 20 people in an arm (5 in Recognition rewards, 5 in Control)" in html
+    assert "Too few people to tell whether Recognition rewards changed revenue" in html
+
+
+def test_bootstrap_intervals_on_request(client, session, hr, reps):
+    experiment = simulated(session, {"recognition": 9000})
+    plain = client.get(f"/hr/experiments/{experiment.id}").get_data(as_text=True)
+    assert "Bootstrap interval" not in plain
+    html = client.get(f"/hr/experiments/{experiment.id}?bootstrap=1").get_data(as_text=True)
+    assert "Bootstrap interval" in html
+
+
+def test_an_unknown_experiment_is_404(client, hr):
+    assert client.get("/hr/experiments/999").status_code == 404
+
+
+# --- KPI import page ----------------------------------------------------------------------
+
+
+def upload(client, text: str, **extra):
+    data = {
+        "csrf_token": csrf_token(client, "/hr/experiments/kpis"),
+        "file": (io.BytesIO(text.encode("utf-8")), "kpis.csv"),
+        **extra,
+    }
+    return client.post("/hr/experiments/kpis", data=data, content_type="multipart/form-data")
+
+
+def test_kpi_import_page_imports_and_shows_coverage(client, session, hr, reps):
+    text = "person,period,metric,value\nR000,2026-Q2,revenue,100\nR001,2026-Q2,revenue,200\n"
+    response = upload(client, text)
+    assert response.status_code == 302
+    html = client.get("/hr/experiments/kpis").get_data(as_text=True)
+    assert "Imported kpis.csv: 2 new, 0 changed and 0 unchanged KPI values." in html
+    assert '<th scope="row">2026-Q2</th>' in html
+    assert '<td class="num">2</td>' in html
+    assert counts(session)[3] == 2
+
+
+def test_kpi_import_page_lists_every_problem_and_writes_nothing(client, session, hr, reps):
+    text = "person,period,metric,value\nR000,2026-Q2,revenue,lots\nNOBODY,2026-Q9,revenue,1\n"
+    response = upload(client, text)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was imported. Fix these rows" in html
+    assert "row 2, column value: &#39;lots&#39; is not a number" in html
+    assert "row 3, column person: unknown person &#39;NOBODY&#39;" in html
+    assert "row 3, column period: &#39;2026-Q9&#39; is not a period" in html
+    assert counts(session)[3] == 0
+
+
+def test_kpi_import_page_can_allow_new_metrics(client, session, hr, reps):
+    text = "person,period,metric,value\nR000,2026-Q2,demos,4\n"
+    assert upload(client, text).status_code == 400
+    assert upload(client, text, allow_new_metrics="y").status_code == 302
+    assert counts(session)[3] == 1
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def invoke(runner, *args):
+    return runner.invoke(args=list(args))
+
+
+def test_cli_kpis_import_list_and_errors(runner, session, reps, tmp_path):
+    good = tmp_path / "kpis.csv"
+    good.write_text(
+        "person,period,metric,value\nR000,2026-Q2,revenue,100\nR001,2026-06,calls,30\n",
+        encoding="utf-8",
+    )
+    result = invoke(runner, "kpis", "import", str(good))
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 unchanged" in result.stderr
+    again = invoke(runner, "kpis", "import", str(good))
+    assert "0 created, 0 updated, 2 unchanged" in again.stderr
+
+    listed = invoke(runner, "kpis", "list", "--format", "json")
+    assert json.loads(listed.stdout) == [
+        {"period": "2026-Q2", "metric": "revenue", "people": 1},
+        {"period": "2026-06", "metric": "calls", "people": 1},
+    ]
+    csv_out = invoke(runner, "kpis", "list", "--metric", "calls", "--format", "csv")
+    assert csv_out.stdout.splitlines() == ["period,metric,people", "2026-06,calls,1"]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person,period,metric,value\nR000,2026-Q2,revnue,1\n", encoding="utf-8")
+    failed = invoke(runner, "kpis", "import", str(bad))
+    assert failed.exit_code == 1 and failed.stdout == ""
+    assert "row 2, column metric: unknown metric 'revnue'" in failed.stderr
+    allowed = invoke(runner, "kpis", "import", str(bad), "--allow-new-metrics")
+    assert allowed.exit_code == 0 and "new metric(s): revnue" in allowed.stderr
+
+
+def test_cli_experiments_create_list_results(runner, session, reps):
+    created = invoke(
+        runner,
+        "experiments", "create", "Q4 rewards",
+        "--metric", "revenue", "--before", "2026-Q2", "--after", "2026-Q4",
+        "--arm", "control:Control",
+        "--arm", "recognition:Recognition rewards:recognition",
+        "--control", "control", "--team", "North", "--stratified", "--seed", "5",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "stratified assignment, seed 5" in created.stderr
+    experiment = session.exec(select(Experiment)).one()
+    assert counts(session)[:3] == (1, 2, 45)
+
+    listed = json.loads(invoke(runner, "experiments", "list", "--format", "json").stdout)
+    assert [(e["name"], e["arms"], e["people"]) for e in listed] == [("Q4 rewards", 2, 45)]
+
+    stmt = select(ExperimentAssignment.person_id, ExperimentArm.key).join(
+        ExperimentArm, ExperimentArm.id == ExperimentAssignment.arm_id
+    )
+    rng = np.random.default_rng(1)
+    for person_id, key in session.exec(stmt).all():
+        level = rng.normal(50_000, 10_000)
+        after = level + rng.normal(0, 1000) + (6000 if key == "recognition" else 0)
+        session.add(KPI(person_id=person_id, period="2026-Q2", metric="revenue", value=level))
+        session.add(KPI(person_id=person_id, period="2026-Q4", metric="revenue", value=after))
+    session.commit()
+
+    result = invoke(
+        runner, "experiments", "results", "Q4 rewards", "--bootstrap", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    comparison = data["comparisons"][0]
+    assert comparison["verdict"] == "effect" and comparison["bootstrap"]["method"] == "bootstrap"
+    assert data["random_seed"] == experiment.random_seed == 5
+    assert data["before_after_all_participants"]["causal"] is False
+    table = invoke(runner, "experiments", "results", "Q4 rewards")
+    assert "Recognition rewards raised revenue by" in table.stdout
+    assert "not causal" in table.stdout
+    exports = session.exec(
+        select(AuditLog).where(AuditLog.action == "experiment.results_export")
+    ).all()
+    assert len(exports) == 2
+
+    change = invoke(
+        runner, "kpis", "change", "--metric", "revenue", "--before", "2026-Q2",
+        "--after", "2026-Q4", "--format", "json",
+    )  # fmt: skip
+    assert json.loads(change.stdout)["n"] == 45
+
+
+def test_cli_experiments_create_problems_exit_1(runner, session, reps):
+    result = invoke(
+        runner,
+        "experiments", "create", "Bad",
+        "--metric", "revenue", "--before", "2026-Q2", "--after", "2026-Q1",
+        "--arm", "control:Control", "--control", "nobody",
+    )  # fmt: skip
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "period_after: 2026-Q1 must start after 2026-Q2 ends" in result.stderr
+    assert "arms: give at least two arms" in result.stderr
+    assert "control: 'nobody' is not one of the arms" in result.stderr
+    assert counts(session) == (0, 0, 0, 0)
+    unknown = invoke(runner, "experiments", "results", "Nope")
+    assert unknown.exit_code == 1 and "No experiment called 'Nope'" in unknown.stderr

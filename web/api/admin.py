@@ -1,0 +1,67 @@
+"""The admin page for integration tokens: create one (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
+
+from services.api_tokens import create_token, describe_token, list_tokens, revoke_token
+from services.errors import InvalidInput
+from web.api.forms import SCOPE_LABELS, RevokeForm, TokenForm
+from web.auth_setup import viewer
+from web.db import get_session
+from web.guards import requires
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/admin/tokens")
+
+
+def _page(form: TokenForm, *, created: dict | None = None, secret: str | None = None, status=200):
+    session = get_session()
+    tokens = [describe_token(t) for t in list_tokens(session=session, viewer=viewer())]
+    response = render_template(
+        "admin/tokens.html",
+        form=form,
+        revoke_form=RevokeForm(),
+        tokens=tokens,
+        scope_labels=SCOPE_LABELS,
+        created=created,
+        secret=secret,
+    )
+    # The page may hold a token that is never shown again: keep it out of every cache.
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/")
+@requires("manage_accounts")
+def index():
+    return _page(TokenForm(formdata=None))
+
+
+@bp.post("/")
+@requires("manage_accounts")
+def create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=400)
+    try:
+        token, secret = create_token(
+            session=get_session(),
+            actor=viewer(),
+            name=form.name.data,
+            scopes=form.scopes.data,
+            expires_in_days=form.expires_days.data,
+        )
+    except InvalidInput as exc:
+        form.name.errors = [*form.name.errors, *exc.problems]
+        return _page(form, status=400)
+    return _page(TokenForm(formdata=None), created=describe_token(token), secret=secret)
+
+
+@bp.post("/<int:token_id>/revoke")
+@requires("manage_accounts")
+def revoke(token_id: int):
+    if not RevokeForm().validate_on_submit():
+        return _page(TokenForm(formdata=None), status=400)
+    token = revoke_token(session=get_session(), actor=viewer(), token_id=token_id)
+    flash(gettext("Token %(name)s is revoked.", name=token.name), "success")
+    return redirect(url_for("api_tokens.index"))

@@ -1,0 +1,158 @@
+"""Reading what an API client sends: paging parameters, flags, and import bodies.
+
+Imports take either JSON, ``{"rows": [{"external_id": "...", ...}, ...]}``, or a CSV body
+(``text/csv``) read by ``services.tabular`` exactly as an uploaded file would be. Both give
+the same header and records, so every import service sees one shape whatever the client
+sent, and row numbers in problems mean the same thing (the first row is row 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+
+from services.tabular import read_table_bytes
+from web.api.auth import ApiError
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+    def of(self, items: list) -> dict:
+        """One page of ``items`` with the paging facts a client needs for the next call."""
+        total = len(items)
+        end = self.offset + self.limit
+        return {
+            "items": items[self.offset : end],
+            "total": total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "next_offset": end if end < total else None,
+        }
+
+
+def _whole(name: str, default: int | None, low: int, high: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ApiError(
+            400,
+            "A query parameter could not be used.",
+            code="invalid_parameter",
+            problems=[f"{name}: give a whole number {bound}, not {raw!r}"],
+        )
+    return value
+
+
+def page() -> Page:
+    return Page(
+        limit=_whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), offset=_whole("offset", 0, 0, None)
+    )
+
+
+def whole_number(name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number query parameter within bounds; ``default`` when it is not given."""
+    return _whole(name, default, low, high)
+
+
+def flag(name: str, default: bool = False) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ApiError(
+        400,
+        "A query parameter could not be used.",
+        code="invalid_parameter",
+        problems=[f"{name}: give true or false, not {raw!r}"],
+    )
+
+
+def text(name: str) -> str | None:
+    raw = request.args.get(name)
+    return raw.strip() if raw is not None and raw.strip() else None
+
+
+@dataclass(frozen=True)
+class Rows:
+    header: list[str]
+    records: list[dict[str, object]]
+
+
+def _cell(value: object) -> object:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise TypeError
+
+
+def _from_json() -> Rows:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
+    rows = body.get("rows") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise ApiError(
+            400,
+            'Send {"rows": [...]}, a list of objects with one key per column.',
+            code="invalid_body",
+        )
+    header: dict[str, None] = {}  # keeps the order columns first appear in
+    records: list[dict[str, object]] = []
+    problems: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        if not isinstance(row, dict):
+            problems.append(f"row {number}: not an object")
+            continue
+        record: dict[str, object] = {}
+        for key, value in row.items():
+            column = str(key).strip().lower()
+            header.setdefault(column)
+            try:
+                record[column] = _cell(value)
+            except TypeError:
+                problems.append(
+                    f"row {number}, column {column}: give text, a number, true/false or null"
+                )
+        # A row of blanks is a blank spreadsheet row, which every import skips.
+        blank = all(v is None or str(v).strip() == "" for v in record.values())
+        records.append({} if blank else record)
+    if problems:
+        raise ApiError(400, "The rows could not be read.", code="invalid_body", problems=problems)
+    return Rows(header=list(header), records=records)
+
+
+def import_rows(source: str) -> Rows:
+    """The header and records of a JSON or CSV import body."""
+    kind = request.mimetype
+    if kind == "application/json":
+        return _from_json()
+    if kind in ("text/csv", "text/plain", "application/csv"):
+        table = read_table_bytes(request.get_data(cache=False), name=source)
+        return Rows(header=table.header, records=table.rows)
+    raise ApiError(
+        415,
+        "Send the rows as application/json or text/csv.",
+        code="unsupported_media_type",
+    )

@@ -1,0 +1,1 @@
+"""The experiments blueprint: incentive experiments and KPIs for HR."""

@@ -1,0 +1,92 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from recommender.catalogue import CATEGORIES
+from services.experiments import SEED_MAX
+
+ARM_ROWS = 4
+PERIOD = Regexp(r"^\s*\d{4}-(\d{2}|[Qq][1-4])\s*$", message=_l("Use YYYY-MM or YYYY-Qn."))
+
+
+class ArmForm(Form):
+    """One row of the arms table; a row left blank is not an arm."""
+
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=40)])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=120)])
+    category = SelectField(
+        _l("Reward category"), choices=[("", _l("none"))] + [(c, c) for c in CATEGORIES]
+    )
+
+
+class ExperimentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(
+        _l("What it tests (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+    metric = SelectField(_l("KPI"), choices=[], validate_choice=False)
+    period_before = StringField(
+        _l("Period before"),
+        validators=[DataRequired(), PERIOD],
+        description=_l("A month (2026-06) or a quarter (2026-Q2)."),
+    )
+    period_after = StringField(
+        _l("Period after"),
+        validators=[DataRequired(), PERIOD],
+        description=_l("The same kind of period, after the rewards were given."),
+    )
+    arms = FieldList(FormField(ArmForm), min_entries=ARM_ROWS, max_entries=ARM_ROWS)
+    control = RadioField(
+        _l("Control arm"),
+        choices=[(str(i), _l("Arm %(n)s", n=i + 1)) for i in range(ARM_ROWS)],
+        default="0",
+    )
+    teams = SelectMultipleField(
+        _l("Teams"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Leave empty to include every active rep."),
+    )
+    assignment = RadioField(
+        _l("Assignment"),
+        choices=[
+            ("random", _l("Random")),
+            ("stratified", _l("Random, balanced within each motivation profile")),
+        ],
+        default="random",
+    )
+    seed = IntegerField(
+        _l("Random seed (optional)"),
+        validators=[Optional(), NumberRange(min=0, max=SEED_MAX)],
+        description=_l("Leave empty for a new one; it is stored so the assignment can be redone."),
+    )
+    submit = SubmitField(_l("Create the experiment and assign people"))
+
+
+class KpiImportForm(FlaskForm):
+    file = FileField(
+        _l("KPI file (CSV)"),
+        validators=[
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Use a .csv file.")),
+        ],
+        description=_l(
+            "Columns: person (external id), period (YYYY-MM or YYYY-Qn), metric, value."
+        ),
+    )
+    allow_new_metrics = BooleanField(_l("Allow metrics Motivo does not know yet"))
+    submit = SubmitField(_l("Import KPIs"))

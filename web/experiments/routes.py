@@ -1,0 +1,234 @@
+"""HR's experiment pages: list, create, results, and the KPI import with its coverage."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from models.tables import Team
+from services.errors import InvalidInput
+from services.experiments import (
+    ArmSpec,
+    create_experiment,
+    experiment_detail,
+    experiment_results,
+    list_experiments,
+    precision,
+)
+from services.kpis import import_kpis, kpi_coverage, metric_choices
+from services.tabular import TableError, read_table_bytes
+from web.auth_setup import viewer
+from web.db import get_session
+from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
+from web.guards import requires
+
+bp = Blueprint("experiments", __name__, url_prefix="/hr/experiments")
+
+METRIC_NAMES = {
+    "revenue": _l("revenue"),
+    "deals_won": _l("deals won"),
+    "conversion_rate": _l("conversion rate"),
+    "cycle_days": _l("sales cycle (days)"),
+    "goal_attainment": _l("goal attainment"),
+    "activities": _l("activities"),
+    "calls": _l("calls"),
+    "emails": _l("emails"),
+    "meetings": _l("meetings"),
+}
+METRIC_HELP = {
+    "revenue": _l("Revenue closed in the period, in the organisation's currency."),
+    "deals_won": _l("Deals won in the period."),
+    "conversion_rate": _l("Share of opportunities won, from 0 to 1."),
+    "cycle_days": _l("Average days from first contact to a won deal (lower is faster)."),
+    "goal_attainment": _l("Share of the period's target reached (1.0 is 100%)."),
+    "activities": _l("Calls, emails and meetings together."),
+    "calls": _l("Sales calls made."),
+    "emails": _l("Sales emails sent."),
+    "meetings": _l("Customer meetings held."),
+}
+STARTER_ARMS = [
+    {"key": "control", "label": _l("Control (no change)"), "category": ""},
+    {"key": "recognition", "label": _l("Recognition rewards"), "category": "recognition"},
+    {"key": "experience", "label": _l("Experiential rewards"), "category": "experience"},
+    {"key": "", "label": "", "category": ""},
+]
+# Service problems start with the name of what they are about; these go to form fields.
+FIELD_OF_PROBLEM = {
+    "name": "name",
+    "description": "description",
+    "metric": "metric",
+    "period_before": "period_before",
+    "period_after": "period_after",
+    "teams": "teams",
+    "seed": "seed",
+}
+
+
+def metric_name(metric: str) -> str:
+    return str(METRIC_NAMES.get(metric, metric))
+
+
+def figure(value: float | None, places: int) -> str:
+    """A figure rounded as ``services.experiments.precision`` says, in the reader's locale."""
+    if value is None:
+        return ""
+    rounded = round(value, places) or 0.0
+    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+    return format_decimal(rounded, format=pattern)
+
+
+@bp.context_processor
+def helpers() -> dict:
+    return {
+        "figure": figure,
+        "metric_name": metric_name,
+        "precision": precision,
+        "min_group_size": current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+    }
+
+
+@bp.get("/")
+@requires("run_hr")
+def index():
+    rows = list_experiments(session=get_session(), viewer=viewer())
+    return render_template("experiments/index.html", experiments=rows)
+
+
+def _experiment_form(**kwargs) -> ExperimentForm:
+    session = get_session()
+    form = ExperimentForm(**kwargs)
+    form.metric.choices = [(m, metric_name(m)) for m in metric_choices(session)]
+    form.teams.choices = [(t.name, t.name) for t in session.exec(select(Team).order_by(Team.name))]
+    return form
+
+
+def _arm_specs(form: ExperimentForm) -> tuple[list[ArmSpec], str]:
+    specs: list[ArmSpec] = []
+    control = ""
+    for index, entry in enumerate(form.arms.entries[:ARM_ROWS]):
+        key = (entry.form.key.data or "").strip()
+        label = (entry.form.label.data or "").strip()
+        if not key and not label:
+            continue  # a spare row
+        specs.append(
+            ArmSpec(key=key, label=label, reward_category=entry.form.category.data or None)
+        )
+        if form.control.data == str(index):
+            control = key
+    return specs, control
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("run_hr")
+def new():
+    if request.method == "GET":
+        form = _experiment_form(data={"arms": STARTER_ARMS, "control": "0"})
+        return render_template("experiments/new.html", form=form, arm_problems=[])
+    form = _experiment_form()
+    arm_problems: list[str] = []
+    if form.validate_on_submit():
+        specs, control = _arm_specs(form)
+        try:
+            experiment = create_experiment(
+                session=get_session(),
+                actor=viewer(),
+                name=form.name.data,
+                description=form.description.data or "",
+                metric=form.metric.data,
+                period_before=form.period_before.data,
+                period_after=form.period_after.data,
+                arms=specs,
+                control=control or "",
+                team_names=form.teams.data or [],
+                stratified=form.assignment.data == "stratified",
+                seed=form.seed.data,
+            )
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                about, _sep, message = problem.partition(": ")
+                target = FIELD_OF_PROBLEM.get(about)
+                if target is not None:
+                    getattr(form, target).errors.append(message or problem)
+                else:
+                    arm_problems.append(message or problem)
+        else:
+            flash(
+                _(
+                    "The experiment %(name)s was created and people were assigned.",
+                    name=experiment.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("experiments.detail", experiment_id=experiment.id))
+    return (
+        render_template("experiments/new.html", form=form, arm_problems=arm_problems),
+        400,
+    )
+
+
+@bp.get("/<int:experiment_id>")
+@requires("run_hr")
+def detail(experiment_id: int):
+    session = get_session()
+    info = experiment_detail(session=session, viewer=viewer(), ref=experiment_id)
+    results = experiment_results(
+        session=session,
+        viewer=viewer(),
+        ref=experiment_id,
+        min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+        bootstrap=request.args.get("bootstrap") == "1",
+    )
+    return render_template("experiments/detail.html", info=info, results=results)
+
+
+@bp.route("/kpis", methods=["GET", "POST"])
+@requires("run_hr")
+def kpis():
+    session = get_session()
+    form = KpiImportForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            table = read_table_bytes(upload.read(), name=upload.filename)
+            summary = import_kpis(
+                session=session,
+                table=table,
+                allow_new_metrics=form.allow_new_metrics.data,
+                actor=viewer(),
+                source=upload.filename,
+            )
+        except (TableError, InvalidInput) as exc:
+            problems = getattr(exc, "problems", []) or [str(exc)]
+            form.file.errors = list(form.file.errors) + [exc.args[0]]
+            status = 400
+        else:
+            flash(
+                _(
+                    "Imported %(file)s: %(created)s new, %(updated)s changed and %(unchanged)s "
+                    "unchanged KPI values.",
+                    file=upload.filename,
+                    created=summary.created,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("experiments.kpis"))
+    elif form.is_submitted():
+        status = 400
+    coverage = kpi_coverage(session=session, viewer=viewer())
+    return (
+        render_template(
+            "experiments/kpis.html",
+            form=form,
+            problems=problems,
+            coverage=coverage,
+            metric_help=METRIC_HELP,
+        ),
+        status,
+    )

@@ -1,0 +1,1 @@
+"""HR insights: anonymous summaries, focus groups, exports and programme analytics."""
