@@ -212,9 +212,7 @@ def _union_masks(k: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(k)) & 1).astype(bool)
 
 
-def _audit_part(
-    crossing: np.ndarray, min_size: int
-) -> tuple[int, np.ndarray, np.ndarray] | None:
+def _audit_part(crossing: np.ndarray, min_size: int) -> tuple[int, np.ndarray, np.ndarray] | None:
     """Smallest small difference in one connected part; rows are the side enumerated."""
     sizes_s = crossing.sum(axis=1)
     sizes_l = crossing.sum(axis=0)

@@ -321,7 +321,11 @@ class MotivoModel:
         list of Suggestion
         """
         mask, excluded = self.candidates(
-            role=role, max_cost_band=max_cost_band, exclude_ids=exclude_ids, grants=grants, today=today
+            role=role,
+            max_cost_band=max_cost_band,
+            exclude_ids=exclude_ids,
+            grants=grants,
+            today=today,
         )
         if scores is not None:
             X, labels = self.person_terms(scores, np.asarray([flagged]))
@@ -336,7 +340,8 @@ class MotivoModel:
         else:
             raise ValueError("pass a training row (person) or a new response (scores)")
         explanations = result.explanations or [
-            Explanation(int(j), float(s), ()) for j, s in zip(result.item_indices, result.scores, strict=True)
+            Explanation(int(j), float(s), ())
+            for j, s in zip(result.item_indices, result.scores, strict=True)
         ]
         return [
             Suggestion(self.index_.ids[int(j)], float(s), e)

@@ -74,19 +74,31 @@ _MOTIVATION_TEXT = {
 _ATTRIBUTE_SIDES = {
     "visibility": (
         ("public", "private"),
-        {"en": ("public rewards", "private rewards"), "nb": ("synlige belønninger", "private belønninger")},
+        {
+            "en": ("public rewards", "private rewards"),
+            "nb": ("synlige belønninger", "private belønninger"),
+        },
     ),
     "scope": (
         ("team", "individual"),
-        {"en": ("team rewards", "individual rewards"), "nb": ("teambelønninger", "individuelle belønninger")},
+        {
+            "en": ("team rewards", "individual rewards"),
+            "nb": ("teambelønninger", "individuelle belønninger"),
+        },
     ),
     "horizon": (
         ("long", "short"),
-        {"en": ("long-term rewards", "quick rewards"), "nb": ("langsiktige belønninger", "raske belønninger")},
+        {
+            "en": ("long-term rewards", "quick rewards"),
+            "nb": ("langsiktige belønninger", "raske belønninger"),
+        },
     ),
     "cost_band": (
         ("higher", "lower"),
-        {"en": ("bigger rewards", "smaller rewards"), "nb": ("større belønninger", "mindre belønninger")},
+        {
+            "en": ("bigger rewards", "smaller rewards"),
+            "nb": ("større belønninger", "mindre belønninger"),
+        },
     ),
 }
 
@@ -165,7 +177,11 @@ def render(reason: Reason, lang: str = "en") -> str:
     code = reason.code
     if code == "preference":
         cat = _category(str(p["category"]), lang)
-        return f"Du ga {cat} høy score i undersøkelsen" if nb else f"You rated {cat} highly in the survey"
+        return (
+            f"Du ga {cat} høy score i undersøkelsen"
+            if nb
+            else f"You rated {cat} highly in the survey"
+        )
     if code == "ranking":
         cat = _category(str(p["category"]), lang)
         pos, n = int(p["position"]), int(p["n_options"])
@@ -181,8 +197,14 @@ def render(reason: Reason, lang: str = "en") -> str:
         return f"You ranked {cat} {ordinal} of {n} reward types"
     if code == "visibility":
         if p["prefers"] == "public":
-            return "Du foretrekker anerkjennelse som andre ser" if nb else "You prefer public recognition"
-        return "Du foretrekker anerkjennelse i det stille" if nb else "You prefer private recognition"
+            return (
+                "Du foretrekker anerkjennelse som andre ser"
+                if nb
+                else "You prefer public recognition"
+            )
+        return (
+            "Du foretrekker anerkjennelse i det stille" if nb else "You prefer private recognition"
+        )
     if code == "scope":
         if p["prefers"] == "team":
             return (
@@ -190,7 +212,9 @@ def render(reason: Reason, lang: str = "en") -> str:
                 if nb
                 else "You prefer rewards you share with your team"
             )
-        return "Du foretrekker belønninger bare for deg" if nb else "You prefer rewards just for you"
+        return (
+            "Du foretrekker belønninger bare for deg" if nb else "You prefer rewards just for you"
+        )
     if code == "motivation":
         texts = _MOTIVATION_TEXT.get(str(p["construct"]))
         if texts:
@@ -213,11 +237,15 @@ def render(reason: Reason, lang: str = "en") -> str:
     if code in ("rated_well", "similar_profile"):
         mean, n = _number(float(p["mean"]), lang), int(p["n"])
         if code == "rated_well":
-            return f"Kolleger ga denne {mean} av 5 ({n} vurderinger)" if nb else (
-                f"Colleagues rated this {mean} of 5 ({n} ratings)"
+            return (
+                f"Kolleger ga denne {mean} av 5 ({n} vurderinger)"
+                if nb
+                else (f"Colleagues rated this {mean} of 5 ({n} ratings)")
             )
-        return f"Selgere med en lignende profil ga denne {mean} av 5 ({n} vurderinger)" if nb else (
-            f"Reps with a similar profile rated this {mean} of 5 ({n} ratings)"
+        return (
+            f"Selgere med en lignende profil ga denne {mean} av 5 ({n} vurderinger)"
+            if nb
+            else (f"Reps with a similar profile rated this {mean} of 5 ({n} ratings)")
         )
     if code == "own_ratings":
         if "category" in p:
@@ -225,7 +253,9 @@ def render(reason: Reason, lang: str = "en") -> str:
         else:
             sides, words = _ATTRIBUTE_SIDES[str(p["attribute"])]
             what = words["nb" if nb else "en"][sides.index(str(p["side"]))]
-        return f"Du har tidligere vurdert {what} høyt" if nb else f"You have rated {what} well before"
+        return (
+            f"Du har tidligere vurdert {what} høyt" if nb else f"You have rated {what} well before"
+        )
     raise ValueError(f"unknown reason code: {code}")
 
 
@@ -289,8 +319,9 @@ def contributions(
 ) -> list[Reason]:
     """Every additive part of one score that can differ between rewards, merged by reason.
 
-    The contributions sum to the score minus the global mean and the person's bias. A ``shareable`` parameter of False marks a
-    rating summary of too few people to cite.
+    The contributions sum to the score minus the global mean and the person's bias. A
+    ``shareable`` parameter of False marks a rating summary that may not be cited (too
+    few people, or a mean below the overall mean).
     """
     features = ranker.feature_names_
     attributes = ranker.attribute_names_
@@ -303,16 +334,29 @@ def contributions(
         key = (code, tuple(sorted(params.items())))
         merged[key] = merged.get(key, 0.0) + float(value)
 
+    # Feature-by-attribute terms. Pairs the prior links get their own story when the
+    # learned weight still points the prior's way; the rest of a feature's pull is summed
+    # into one neutral "survey" reason (or "type_liked" for the constant feature).
+    terms = x[:, None] * W * a[None, :]
+    rest = terms.sum(axis=1)
+    for f_idx, a_idx in zip(*np.nonzero((W0 != 0) & (terms != 0)), strict=True):
+        code, params = _interaction_reason(
+            features[f_idx],
+            attributes[a_idx],
+            x[f_idx],
+            a[a_idx],
+            W[f_idx, a_idx],
+            W0[f_idx, a_idx],
+            n_rank,
+        )
+        if code != "survey":
+            add(code, params, terms[f_idx, a_idx])
+            rest[f_idx] -= terms[f_idx, a_idx]
     for f_idx in np.flatnonzero(x):
-        feature = features[f_idx]
-        for a_idx in np.flatnonzero(a):
-            value = x[f_idx] * W[f_idx, a_idx] * a[a_idx]
-            if value == 0.0:
-                continue
-            code, params = _interaction_reason(
-                feature, attributes[a_idx], x[f_idx], a[a_idx], W[f_idx, a_idx], W0[f_idx, a_idx], n_rank
-            )
-            add(code, params, value)
+        if features[f_idx] == BASELINE:
+            add("type_liked", {}, rest[f_idx])
+        else:
+            add("survey", {"construct": features[f_idx]}, rest[f_idx])
 
     for a_idx in np.flatnonzero(a):
         value = u[a_idx] * a[a_idx]

@@ -416,9 +416,7 @@ def difference_ci(
             var_a = np.nanvar(np.asarray(a, dtype=float)[:, ok], axis=0, ddof=1) / n_a[ok]
             var_b = np.nanvar(np.asarray(b, dtype=float)[:, ok], axis=0, ddof=1) / n_b[ok]
             se = np.sqrt(var_a + var_b)
-            df = (var_a + var_b) ** 2 / (
-                var_a**2 / (n_a[ok] - 1) + var_b**2 / (n_b[ok] - 1)
-            )
+            df = (var_a + var_b) ** 2 / (var_a**2 / (n_a[ok] - 1) + var_b**2 / (n_b[ok] - 1))
         # Two constant samples have no spread: the difference is then known exactly.
         df = np.where(np.isfinite(df), df, 1.0)
         half = stats.t.ppf(0.5 + confidence / 2, df) * se

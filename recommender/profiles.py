@@ -346,7 +346,8 @@ class MotivationProfiles(ClusterMixin, BaseEstimator):
         new_idx, old_idx = linear_sum_assignment(cost)
         pairs = sorted(zip(old_idx.tolist(), new_idx.tolist(), strict=True))
         matched = [new for _, new in pairs]
-        rest = [j for j in by_weight.tolist() if j not in set(matched)]
+        taken = set(matched)
+        rest = [j for j in by_weight.tolist() if j not in taken]
         order = np.asarray(matched + rest, dtype=int)
         previous = np.asarray([old for old, _ in pairs] + [-1] * len(rest), dtype=int)
         return order, previous
@@ -475,37 +476,30 @@ def describe_profiles(
         entry = table.get(key)
         return entry.get(lang, entry["en"])[1] if entry else construct_phrase(key, lang)
 
+    def joined_name(keys: Sequence[str]) -> dict[str, str]:
+        return {
+            lang: (" and " if lang == "en" else " og ").join(
+                [label(keys[0], lang)] + [_lower_first(label(k, lang)) for k in keys[1:]]
+            )
+            for lang in LANGUAGES
+        }
+
     means = np.asarray(means, dtype=float)
     orders = [np.argsort(-row, kind="stable") for row in means]
     names: list[dict[str, str]] = []
     used: set[str] = set()
     for row, order in zip(means, orders, strict=True):
         high = [constructs[j] for j in order if row[j] >= threshold]
-        name = None
-        # Prefer the two strongest constructs; widen the choice if another profile has it.
-        for second in range(1, max(len(high), 2)):
-            if not high:
-                break
-            keys = [high[0]] + ([high[second]] if second < len(high) else [])
-            cand = {
-                lang: (" and " if lang == "en" else " og ").join(
-                    [label(keys[0], lang)] + [_lower_first(label(x, lang)) for x in keys[1:]]
-                )
-                for lang in LANGUAGES
-            }
-            if cand["en"] not in used:
-                name = cand
-                break
+        # The two strongest constructs; if another profile has that name already, the
+        # strongest with the third, fourth, ... and finally a number.
+        options = ([[high[0], other] for other in high[1:]] or [high[:1]]) if high else []
+        name = next((n for keys in options if (n := joined_name(keys))["en"] not in used), None)
         if name is None:
-            base = (
-                {lang: label(high[0], lang) for lang in LANGUAGES}
-                if high
-                else {"en": "Balanced", "nb": "Balansert"}
-            )
-            name, n = dict(base), 2
+            base = joined_name(high[:1]) if high else {"en": "Balanced", "nb": "Balansert"}
+            name, number = dict(base), 2
             while name["en"] in used:
-                name = {lang: f"{base[lang]} {n}" for lang in LANGUAGES}
-                n += 1
+                name = {lang: f"{base[lang]} {number}" for lang in LANGUAGES}
+                number += 1
         used.add(name["en"])
         names.append(name)
 
@@ -525,7 +519,8 @@ def describe_profiles(
                     text = f"People in this profile care less than most about {lo_text}."
                 else:
                     text = "People in this profile sit close to the average on every scale."
-                text += " Their suggestions lean towards rewards that fit these priorities."
+                if high or low:
+                    text += " Their suggestions lean towards rewards that fit these priorities."
             else:
                 if high:
                     text = f"Personer i denne profilen er mer opptatt enn de fleste av {hi_text}"
@@ -536,7 +531,10 @@ def describe_profiles(
                     )
                 else:
                     text = "Personer i denne profilen ligger nær gjennomsnittet på alle skalaer."
-                text += " Forslagene deres vektlegger belønninger som passer disse prioriteringene."
+                if high or low:
+                    text += (
+                        " Forslagene deres vektlegger belønninger som passer disse prioriteringene."
+                    )
             description[lang] = text
         distinctive = tuple(
             (constructs[j], round(float(row[j]), 3)) for j in order if abs(row[j]) >= threshold

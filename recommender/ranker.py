@@ -7,11 +7,12 @@ The predicted rating of reward ``i`` for person ``p`` is a sum of named parts::
 ``x_p`` are survey features (standardised scale scores, rank scores and a constant),
 ``a_i`` reward attributes (category, visibility, scope, horizon, cost band) and ``W`` their
 interaction weights, which start from a sensible prior (``prior_weights``) and are
-re-estimated from ratings by ridge regression towards that prior. ``item_bias`` (liked
-beyond what the survey predicts), ``profile_effect`` (what reps of the same profile liked)
-``u_p`` (the person's own attribute tastes) and ``b_p`` (how generously they rate), both
-shrunk by ``n / (n + lambda)``, come from rating residuals. Because the score is additive, every suggestion is explained by its
-largest real contributions (see ``recommender.explain``).
+re-estimated from ratings by ridge regression towards that prior. From the rating
+residuals come ``item_bias`` (liked beyond what the survey predicts), ``profile_effect``
+(what reps of the same profile liked), ``u_p`` (the person's own attribute tastes) and
+``b_p`` (how generously they rate); the last two are shrunk by ``n / (n + lambda)``.
+Because the score is additive, every suggestion is explained by its largest real
+contributions (see ``recommender.explain``).
 
 Reward ids stay outside the estimator: ``RewardIndex`` maps ids to columns and builds the
 attribute matrix, and ``SurveyFeatures`` turns scale scores into person features.
@@ -20,7 +21,7 @@ attribute matrix, and ``SurveyFeatures`` turns scale scores into person features
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import NamedTuple
@@ -145,12 +146,31 @@ class RewardIndex:
         include_inactive : bool, default=False
             Keep rewards the catalogue marks inactive.
         """
-        mask = np.ones(len(self), dtype=bool) if include_inactive else np.asarray(self.active)
-        mask = mask.copy()
+        mask = np.ones(len(self), dtype=bool) if include_inactive else self._active.copy()
         if role is not None:
-            mask &= np.asarray([ALL_ROLES in rs or role in rs for rs in self.roles], dtype=bool)
+            mask &= self._role_mask(role)
         if max_cost_band is not None:
-            mask &= np.asarray(self.cost_band) <= max_cost_band
+            mask &= self._cost_band <= max_cost_band
+        return mask
+
+    # Requests ask for these over and over; the index is frozen, so compute them once.
+    @cached_property
+    def _active(self) -> np.ndarray:
+        return np.asarray(self.active, dtype=bool)
+
+    @cached_property
+    def _cost_band(self) -> np.ndarray:
+        return np.asarray(self.cost_band)
+
+    @cached_property
+    def _role_masks(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def _role_mask(self, role: str) -> np.ndarray:
+        mask = self._role_masks.get(role)
+        if mask is None:
+            mask = np.asarray([ALL_ROLES in rs or role in rs for rs in self.roles], dtype=bool)
+            self._role_masks[role] = mask
         return mask
 
     def role_masks(self, roles: Sequence[str | None]) -> np.ndarray:
@@ -343,7 +363,7 @@ class Ratings:
 
     person: np.ndarray
     item: np.ndarray
-    rating: np.ndarray = field(default_factory=lambda: np.empty(0))
+    rating: np.ndarray
 
     def __post_init__(self) -> None:
         person = np.asarray(self.person, dtype=np.int64).ravel()
@@ -568,7 +588,9 @@ class HybridRanker(BaseEstimator):
         self.item_attributes_ = A
         self.person_features_ = X
         self.person_profiles_ = labels
-        self.prior_weights_ = prior_weights(self.feature_names_, self.attribute_names_, self.prior_scale)
+        self.prior_weights_ = prior_weights(
+            self.feature_names_, self.attribute_names_, self.prior_scale
+        )
         self.similarity_ = similarity_matrix(A, self.attribute_names_)
         self.mu_ = float(r.mean()) if r.size else NEUTRAL_RATING
 
@@ -722,7 +744,9 @@ class HybridRanker(BaseEstimator):
             )
         X = np.atleast_2d(np.asarray(features, dtype=float))
         if X.shape[1] != self.person_features_.shape[1]:
-            raise ValueError(f"expected {self.person_features_.shape[1]} features, got {X.shape[1]}")
+            raise ValueError(
+                f"expected {self.person_features_.shape[1]} features, got {X.shape[1]}"
+            )
         n = X.shape[0]
         lab = (
             np.full(n, -1)
@@ -786,7 +810,9 @@ class HybridRanker(BaseEstimator):
             counts = ends - starts
             if counts.sum():
                 who = np.repeat(np.arange(n), counts)
-                flat = np.concatenate([self.rated_items_[s:e] for s, e in zip(starts, ends, strict=True)])
+                flat = np.concatenate(
+                    [self.rated_items_[s:e] for s, e in zip(starts, ends, strict=True)]
+                )
                 allowed[who, flat] = False
         return allowed
 

@@ -26,15 +26,7 @@ from recommender.anonymity import MIN_TEXT_RESPONDENTS
 
 # Common Norwegian (bokmål) function words; scikit-learn ships only English ones.
 NORWEGIAN_STOP_WORDS = frozenset(
-    """
-    alle andre at av bare begge ble bli blir bort da de dem den denne der deres det dette
-    di din disse dit du eller en ene enn er et ett etter for fordi fra få før gjennom god
-    gjerne ha hadde han hans har hele hennes her hva hvem hver hvilke hvis hvor hvordan
-    hvorfor i ikke inn inni jeg kan kanskje kom kunne man mange med meg mellom men mer
-    mest min mine mitt mot mye må måtte ned noe noen nok nå når og også om opp oss over
-    på samme seg selv si sin sine sitt skal skulle slik som så sånn til ut uten var vi
-    vil ville vår være vært å
-    """.split()
+    ["alle", "andre", "at", "av", "bare", "begge", "ble", "bli", "blir", "bort", "da", "de", "dem", "den", "denne", "der", "deres", "det", "dette", "di", "din", "disse", "dit", "du", "eller", "en", "ene", "enn", "er", "et", "ett", "etter", "for", "fordi", "fra", "få", "før", "gjennom", "god", "gjerne", "ha", "hadde", "han", "hans", "har", "hele", "hennes", "her", "hva", "hvem", "hver", "hvilke", "hvis", "hvor", "hvordan", "hvorfor", "i", "ikke", "inn", "inni", "jeg", "kan", "kanskje", "kom", "kunne", "man", "mange", "med", "meg", "mellom", "men", "mer", "mest", "min", "mine", "mitt", "mot", "mye", "må", "måtte", "ned", "noe", "noen", "nok", "nå", "når", "og", "også", "om", "opp", "oss", "over", "på", "samme", "seg", "selv", "si", "sin", "sine", "sitt", "skal", "skulle", "slik", "som", "så", "sånn", "til", "ut", "uten", "var", "vi", "vil", "ville", "vår", "være", "vært", "å"]
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NORWEGIAN_STOP_WORDS
 # Letters of both languages; numbers are left out (they tend to be amounts or dates).
@@ -156,4 +148,3 @@ def find_themes(
 ) -> list[Theme]:
     """Themes of ``texts`` with ``FreeTextThemes``; empty below the minimum answer count."""
     return FreeTextThemes(random_state=random_state, **params).fit(texts).themes_
-

@@ -34,25 +34,27 @@ ROLE_SHARES = {
 LANGUAGE_SHARES = {"nb": 0.65, "en": 0.35}
 
 # How strongly each latent trait pulls each kind of reward, in utility units per SD.
-CATEGORY_PULL = 1.2
-PUBLIC_PULL = 0.6
-TEAM_PULL = 0.6
+CATEGORY_PULL = 1.0
+PUBLIC_PULL = 0.5
+TEAM_PULL = 0.5
 MASTERY_DEVELOPMENT = 0.3
 MASTERY_LONG = 0.15
 AUTONOMY_TIME = 0.25
 PURPOSE_TEAM = 0.15
-# Everyone's slight taste for some kinds of reward, and for costlier ones.
+# Everyone's taste for some kinds of reward, and for costlier ones.
 CATEGORY_APPEAL = {
     "recognition": 0.0,
-    "development": 0.03,
-    "experience": 0.1,
+    "development": 0.05,
+    "experience": 0.2,
     "wellness": 0.0,
-    "exclusive": -0.05,
-    "personal": -0.03,
-    "time": 0.12,
+    "exclusive": -0.1,
+    "personal": -0.05,
+    "time": 0.25,
 }
-COST_PULL = 0.08
-QUALITY_SD = 0.2
+COST_PULL = 0.12
+QUALITY_SD = 0.3
+# Spread of people around their profile's means, before standardising the traits.
+WITHIN_SD = 0.55
 # Tastes the survey does not measure: per-person category and attribute slopes, and
 # pure person-by-reward noise.
 TASTE_SD = 0.35
@@ -61,32 +63,59 @@ NOISE_SD = 0.3
 # Short free-text answers, by the reward category a person cares most about.
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "recognition": {
-        "en": ("A thank-you in front of the team means a lot.", "Being seen for the work behind a deal."),
+        "en": (
+            "A thank-you in front of the team means a lot.",
+            "Being seen for the work behind a deal.",
+        ),
         "nb": ("Et takk foran teamet betyr mye.", "Å bli sett for arbeidet bak en avtale."),
     },
     "development": {
-        "en": ("I would love a mentor outside sales.", "More courses, please, and time to take them."),
+        "en": (
+            "I would love a mentor outside sales.",
+            "More courses, please, and time to take them.",
+        ),
         "nb": ("Jeg vil gjerne ha en mentor utenfor salg.", "Flere kurs, og tid til å ta dem."),
     },
     "experience": {
-        "en": ("Something to remember beats another gift card.", "A trip with the team would be great."),
+        "en": (
+            "Something to remember beats another gift card.",
+            "A trip with the team would be great.",
+        ),
         "nb": ("Noe å huske slår enda et gavekort.", "En tur med teamet hadde vært flott."),
     },
     "wellness": {
-        "en": ("Help me keep fit through the busy quarters.", "A massage after quarter end, ideally."),
-        "nb": ("Hjelp meg å holde formen gjennom travle kvartaler.", "Gjerne massasje etter kvartalsslutt."),
+        "en": (
+            "Help me keep fit through the busy quarters.",
+            "A massage after quarter end, ideally.",
+        ),
+        "nb": (
+            "Hjelp meg å holde formen gjennom travle kvartaler.",
+            "Gjerne massasje etter kvartalsslutt.",
+        ),
     },
     "exclusive": {
         "en": ("Lunch with the CEO would be something.", "Access to the events customers go to."),
-        "nb": ("Lunsj med toppsjefen hadde vært noe.", "Tilgang til arrangementene kundene går på."),
+        "nb": (
+            "Lunsj med toppsjefen hadde vært noe.",
+            "Tilgang til arrangementene kundene går på.",
+        ),
     },
     "personal": {
-        "en": ("Something picked for me, not for everyone.", "A small gift that shows someone listened."),
-        "nb": ("Noe som er valgt til meg, ikke til alle.", "En liten gave som viser at noen lyttet."),
+        "en": (
+            "Something picked for me, not for everyone.",
+            "A small gift that shows someone listened.",
+        ),
+        "nb": (
+            "Noe som er valgt til meg, ikke til alle.",
+            "En liten gave som viser at noen lyttet.",
+        ),
     },
     "time": {
         "en": ("An afternoon off counts more than anything.", "Flexible Fridays would be perfect."),
-        "nb": ("En fri ettermiddag teller mer enn alt annet.", "Fleksible fredager hadde vært perfekt."),
+        "nb": (
+            "En fri ettermiddag teller mer enn alt annet.",
+            "Fleksible fredager hadde vært perfekt.",
+        ),
     },
 }
 
@@ -108,11 +137,11 @@ class SimulatedOrganisation:
     profiles : ndarray of int, shape (n_people,)
         Latent profile of each person.
     profile_means : ndarray of shape (n_profiles, n_constructs)
-        Latent construct means of each profile.
+        Latent construct means of each profile, in trait SD units.
     constructs : tuple of str
         Construct keys, the columns of ``traits``.
     traits : ndarray of shape (n_people, n_constructs)
-        Latent trait values.
+        Latent trait values, standardised on the population (mean 0, SD 1).
     careless : ndarray of bool, shape (n_people,)
         Careless respondents (straight-lined, failed attention, rushed).
     reward_ids : tuple of str
@@ -164,7 +193,9 @@ class SimulatedRatings:
         return np.isnan(self.rating)
 
 
-def _profile_means(rng: np.random.Generator, constructs: Sequence[str], n_profiles: int) -> np.ndarray:
+def _profile_means(
+    rng: np.random.Generator, constructs: Sequence[str], n_profiles: int
+) -> np.ndarray:
     """Each profile is high on two or three constructs and low on one or two."""
     d = len(constructs)
     means = rng.normal(0.0, 0.25, size=(n_profiles, d))
@@ -181,7 +212,7 @@ def _discretise(y: np.ndarray, lo: int, hi: int, shift: float) -> np.ndarray:
     """Map a continuous response onto lo..hi.
 
     Cut points make the middle and the agreeing side more common than the extremes, as
-    in most attitude surveys (on 1-5 about 5/15/30/32/18 per cent).
+    in most attitude surveys (on 1-5 about 9/20/29/27/16 per cent).
     """
     levels = hi - lo + 1
     weights = np.exp(-0.5 * ((np.arange(levels) - 0.58 * (levels - 1)) / (0.3 * levels)) ** 2)
@@ -228,7 +259,9 @@ def _true_utility(
         attrs["team"],
     )
     utility += np.outer(MASTERY_LONG * trait("mastery") + attr_taste[:, 2], attrs["long"])
-    utility += np.outer(MASTERY_DEVELOPMENT * trait("mastery"), onehot[:, CATEGORIES.index("development")])
+    utility += np.outer(
+        MASTERY_DEVELOPMENT * trait("mastery"), onehot[:, CATEGORIES.index("development")]
+    )
     utility += np.outer(AUTONOMY_TIME * trait("autonomy"), onehot[:, CATEGORIES.index("time")])
     utility += quality + appeal + COST_PULL * attrs["cost"]
     utility += rng.normal(0.0, NOISE_SD, size=utility.shape)
@@ -283,13 +316,18 @@ def simulate_organisation(
     # Traits are centred on the population; shared tastes come from CATEGORY_APPEAL.
     means -= shares @ means
     profile = rng.choice(n_profiles, size=n_people, p=shares)
-    traits = means[profile] + rng.normal(0.0, 0.55, size=(n_people, d))
+    # Standardise with the population variance (between + within profiles), so that the
+    # item loadings below are standardised loadings and utility pulls are per SD.
+    spread = np.sqrt(shares @ means**2 + WITHIN_SD**2)
+    means = means / spread
+    traits = means[profile] + rng.normal(0.0, 1.0, size=(n_people, d)) * (WITHIN_SD / spread)
     careless = rng.random(n_people) < careless_rate
     if roles is None:
         roles = list(rng.choice(list(ROLE_SHARES), size=n_people, p=list(ROLE_SHARES.values())))
     roles = [str(r) for r in roles]
     languages = [
-        str(x) for x in rng.choice(list(LANGUAGE_SHARES), size=n_people, p=list(LANGUAGE_SHARES.values()))
+        str(x)
+        for x in rng.choice(list(LANGUAGE_SHARES), size=n_people, p=list(LANGUAGE_SHARES.values()))
     ]
 
     answers: list[dict[str, object]] = [{} for _ in range(n_people)]
@@ -297,7 +335,7 @@ def simulate_organisation(
     for item in instrument.likert_items():
         loading = rng.uniform(0.6, 0.8)
         theta = traits[:, col[item.construct]] if item.construct in col else np.zeros(n_people)
-        # Latent traits have SD near 1; this keeps the response variance near 1 as well.
+        # Traits have unit variance, so this response has unit variance as well.
         y = loading * (-theta if item.reverse else theta) + np.sqrt(1 - loading**2) * rng.normal(
             size=n_people
         )
@@ -324,7 +362,10 @@ def simulate_organisation(
         elif item.type == "ranking":
             options = item.options
             latent = np.stack(
-                [traits[:, col[o.construct]] if o.construct in col else np.zeros(n_people) for o in options],
+                [
+                    traits[:, col[o.construct]] if o.construct in col else np.zeros(n_people)
+                    for o in options
+                ],
                 axis=1,
             )
             noisy = latent + rng.normal(0.0, 0.5, size=latent.shape)
@@ -478,7 +519,9 @@ def run_simulated_evaluation(
     from recommender.scoring import score_responses
 
     org = simulate_organisation(instrument, rewards, n_people, random_state=random_state)
-    sim = simulate_ratings(org, rewards, mean_per_person=mean_per_person, random_state=random_state + 1)
+    sim = simulate_ratings(
+        org, rewards, mean_per_person=mean_per_person, random_state=random_state + 1
+    )
     scores = score_responses(instrument, org.answers)
     flags = quality_flags(instrument, org.answers, org.page_seconds)
     flagged = np.asarray([bool(f) for f in flags])

@@ -43,7 +43,6 @@ from services.summaries import (
     check_group_size,
     construct_labels,
     load_population,
-    profile_map,
     resolve_wave,
     suppression_plan,
 )
@@ -79,9 +78,11 @@ def participation(
     min_size = check_group_size(min_group_size)
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
     invited_ids = list(session.exec(audience_query(session, wave_row)))
-    people = {
-        p.id: p for p in session.exec(select(Person).where(Person.id.in_(invited_ids)))
-    } if invited_ids else {}
+    people = (
+        {p.id: p for p in session.exec(select(Person).where(Person.id.in_(invited_ids)))}
+        if invited_ids
+        else {}
+    )
     status = dict(
         session.exec(
             select(SurveyResponse.person_id, SurveyResponse.status).where(
@@ -90,7 +91,9 @@ def participation(
         ).all()
     )
     names = _team_names(session)
-    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"invited": 0, "submitted": 0, "started": 0})
+    rows: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"invited": 0, "submitted": 0, "started": 0}
+    )
     for person in people.values():
         key = names.get(person.team_id, NONE_KEY) if person.team_id else NONE_KEY
         rows[key]["invited"] += 1
@@ -123,8 +126,14 @@ def participation(
 
 def _participation_row(key: str, figures: dict, hidden: bool) -> dict:
     if hidden:
-        return {"key": key, "suppressed": True, "invited": None, "submitted": None,
-                "started": None, "rate": None}
+        return {
+            "key": key,
+            "suppressed": True,
+            "invited": None,
+            "submitted": None,
+            "started": None,
+            "rate": None,
+        }
     rate = figures["submitted"] / figures["invited"] if figures["invited"] else None
     return {"key": key, "suppressed": False, **figures, "rate": _round(rate)}
 
@@ -231,10 +240,9 @@ def distributions(population, plan, by: str, locale: str = "en") -> dict:
 
 def drift(*, session: Session, min_size: int, locale: str = "en") -> dict:
     """Mean scale score of each construct in each wave, and the latest change with its CI."""
-    profiles = profile_map(session=session)
     waves = []
     for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
-        population = load_population(session, wave, profiles)
+        population = load_population(session, wave)
         if population.n == 0:
             continue
         waves.append(population)
@@ -335,13 +343,13 @@ def _by_category(rows, min_size: int, figures) -> dict:
         people_n = int(membership[index].sum())
         entry = {"category": category, "suppressed": bool(hidden[index]) or not shown_total}
         if entry["suppressed"]:
-            entry.update(people=None, **{k: None for k in figures([])})
+            entry.update(people=None, **dict.fromkeys(figures([])))
         else:
             entry.update(people=people_n, **figures(items[category]))
         categories.append(entry)
     total = {"suppressed": not shown_total, "people": len(people) if shown_total else None}
     every = [v for values in items.values() for v in values]
-    total.update(figures(every) if shown_total else {k: None for k in figures([])})
+    total.update(figures(every) if shown_total else dict.fromkeys(figures([])))
     return {"categories": categories, "total": total}
 
 
@@ -380,8 +388,15 @@ def fairness(*, session: Session, min_size: int, days: int = FAIRNESS_DAYS) -> d
         for c, key in enumerate(cells[dim]):
             members = [p for p, label in zip(reps, labels[d], strict=True) if label == c]
             if hidden[d][c]:
-                groups.append({"key": key, "suppressed": True, "reps": None,
-                               "exposure": None, "value_per_rep": None})
+                groups.append(
+                    {
+                        "key": key,
+                        "suppressed": True,
+                        "reps": None,
+                        "exposure": None,
+                        "value_per_rep": None,
+                    }
+                )
                 continue
             groups.append(
                 {
@@ -429,8 +444,10 @@ def programme_analytics(
         require(viewer, "run_hr")
     min_size = check_group_size(min_group_size)
     has_waves = session.exec(select(Wave.id).limit(1)).first() is not None
-    out: dict = {"min_group_size": min_size, "waves": wave_overview(session=session,
-                                                                      min_group_size=min_size)}
+    out: dict = {
+        "min_group_size": min_size,
+        "waves": wave_overview(session=session, min_group_size=min_size),
+    }
     out["participation"] = (
         participation(session=session, wave=wave, min_group_size=min_size) if has_waves else None
     )

@@ -92,16 +92,21 @@ def strata_for(session: Session, person_ids: Sequence[int]) -> tuple[dict[int, H
 
     Profiles come from ``services.recommendations.profile_assignments``; while that module
     or a trained model is missing, people are stratified by sales role. People the model
-    has no profile for (no submitted survey) share a stratum of their own.
+    has no profile for (no submitted survey), and people who turned personalisation off,
+    share a stratum of their own: their answers are not used to place them.
     """
+    ids = list(person_ids)
+    people: list[tuple[int, str, bool]] = []
+    for start in range(0, len(ids), 900):
+        stmt = select(Person.id, Person.sales_role, Person.personalise).where(
+            Person.id.in_(ids[start : start + 900])
+        )
+        people.extend(session.exec(stmt).all())
     profiles = _profile_assignments(session)
     if profiles:
-        return {p: profiles.get(p) for p in person_ids}, "profile"
-    roles: dict[int, str] = {}
-    ids = list(person_ids)
-    for start in range(0, len(ids), 900):
-        stmt = select(Person.id, Person.sales_role).where(Person.id.in_(ids[start : start + 900]))
-        roles.update(session.exec(stmt).all())
+        consenting = {person_id for person_id, _, personalise in people if personalise}
+        return {p: profiles.get(p) if p in consenting else None for p in ids}, "profile"
+    roles = {person_id: role for person_id, role, _ in people}
     return {p: roles.get(p) or None for p in ids}, "sales_role"
 
 

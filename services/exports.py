@@ -114,7 +114,9 @@ def record_export(
 
 def _check_format(fmt: str, allowed: Sequence[str]) -> None:
     if fmt not in allowed:
-        raise InvalidInput("Nothing was exported.", [f"format: must be one of {', '.join(allowed)}"])
+        raise InvalidInput(
+            "Nothing was exported.", [f"format: must be one of {', '.join(allowed)}"]
+        )
 
 
 def _slug(text: str) -> str:
@@ -190,7 +192,11 @@ def export_summary(
         require(viewer, "run_hr")
     _check_format(fmt, FORMATS)
     data = summary(
-        session=session, viewer=viewer, by=by, wave=wave, min_group_size=min_group_size,
+        session=session,
+        viewer=viewer,
+        by=by,
+        wave=wave,
+        min_group_size=min_group_size,
         locale=locale,
     )
     if fmt == "json":
@@ -200,7 +206,10 @@ def export_summary(
     else:
         content = to_xlsx(summary_sheets(data))
     record_export(
-        session, actor=viewer, kind="summary", fmt=fmt,
+        session,
+        actor=viewer,
+        kind="summary",
+        fmt=fmt,
         filters={"wave": data["wave"], "by": by, "min_group_size": data["min_group_size"]},
     )
     return Export(f"summary-{_slug(data['wave'])}-{by}.{fmt}", MIMETYPES[fmt], content)
@@ -243,7 +252,9 @@ def focus_sheets(data: Mapping) -> dict:
         group_rows.append(row)
         for lang, questions in s["questions"].items():
             for number, text in enumerate(questions, start=1):
-                question_rows.append({"id": g["id"], "language": lang, "number": number, "question": text})
+                question_rows.append(
+                    {"id": g["id"], "language": lang, "number": number, "question": text}
+                )
     sheets = {"Groups": (group_columns, group_rows)}
     if not data["anonymous"]:
         members = [
@@ -271,8 +282,14 @@ def export_focus_groups(
         require(viewer, "run_hr")
     _check_format(fmt, FORMATS)
     data = focus_groups(
-        session=session, viewer=viewer, wave=wave, by=by, size=size, anonymous=anonymous,
-        min_group_size=min_group_size, locale=locale,
+        session=session,
+        viewer=viewer,
+        wave=wave,
+        by=by,
+        size=size,
+        anonymous=anonymous,
+        min_group_size=min_group_size,
+        locale=locale,
     )
     if fmt == "json":
         content = to_json(focus_json(data))
@@ -286,16 +303,20 @@ def export_focus_groups(
     else:
         content = to_xlsx(focus_sheets(data))
     record_export(
-        session, actor=viewer, kind="focus_groups", fmt=fmt,
+        session,
+        actor=viewer,
+        kind="focus_groups",
+        fmt=fmt,
         filters={
-            "wave": data["wave"], "by": by, "size": size, "anonymous": anonymous,
+            "wave": data["wave"],
+            "by": by,
+            "size": size,
+            "anonymous": anonymous,
             "min_group_size": data["min_group_size"],
         },
     )
     suffix = "-anonymous" if anonymous else ""
-    return Export(
-        f"focus-groups-{_slug(data['wave'])}-{by}{suffix}.{fmt}", MIMETYPES[fmt], content
-    )
+    return Export(f"focus-groups-{_slug(data['wave'])}-{by}{suffix}.{fmt}", MIMETYPES[fmt], content)
 
 
 # ------------------------------------------------------------------------ report

@@ -14,6 +14,7 @@ wave uses that one plan, so no pair of them can be combined into a small group e
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,7 @@ class ProfileMap:
 def profile_map(*, session: Session) -> ProfileMap:
     """Profiles from ``services.recommendations``; empty when no model is trained yet."""
     try:
-        from services import recommendations
+        recommendations = importlib.import_module("services.recommendations")
     except ModuleNotFoundError as exc:  # the model's service may not be installed yet
         if exc.name != "services.recommendations":
             raise
@@ -150,9 +151,7 @@ def check_group_size(min_group_size: int) -> int:
         raise InvalidInput("The summary was not made.", [str(exc)]) from exc
 
 
-def load_population(
-    session: Session, wave: Wave, profiles: ProfileMap | None = None
-) -> Population:
+def load_population(session: Session, wave: Wave, profiles: ProfileMap | None = None) -> Population:
     """Score the wave's usable responses and label each respondent's groups."""
     profiles = profiles if profiles is not None else profile_map(session=session)
     instrument = definition(session.get(InstrumentRow, wave.instrument_id))
@@ -209,8 +208,7 @@ def suppression_plan(population: Population, min_size: int) -> Plan:
         min_size=min_size,
         total_visible=total_visible(population.n, min_size),
         hidden={
-            by: {cells[d][c] for c in np.flatnonzero(hidden[d])}
-            for d, by in enumerate(DIMENSIONS)
+            by: {cells[d][c] for c in np.flatnonzero(hidden[d])} for d, by in enumerate(DIMENSIONS)
         },
     )
 

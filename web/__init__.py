@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from web.auth.routes import bp as auth_bp
     from web.experiments.routes import bp as experiments_bp
     from web.hr.routes import bp as hr_bp
+    from web.insights.routes import bp as insights_bp
     from web.main.routes import bp as main_bp
     from web.me.routes import bp as me_bp
     from web.survey.routes import bp as survey_bp
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         survey_bp,
         team_bp,
         hr_bp,
+        insights_bp,
         experiments_bp,
         admin_bp,
         api_bp,

@@ -33,7 +33,9 @@ def org_data():
 @pytest.fixture(scope="module", params=["weak structure", "profiles used"])
 def fitted(request, org_data):
     org, scores, ratings, flagged = org_data
-    params = {} if request.param == "weak structure" else {"min_silhouette": 0.0, "min_entropy": 0.0}
+    params = (
+        {} if request.param == "weak structure" else {"min_silhouette": 0.0, "min_entropy": 0.0}
+    )
     model = MotivoModel(profile_params=params, random_state=0).fit(
         scores, ratings, REWARDS, flagged=flagged
     )
@@ -42,7 +44,10 @@ def fitted(request, org_data):
 
 def one_row(scores: ScaleScores, row: int) -> ScaleScores:
     return ScaleScores(
-        scores.constructs, scores.values[row : row + 1], scores.ranking, scores.rank_values[row : row + 1]
+        scores.constructs,
+        scores.values[row : row + 1],
+        scores.ranking,
+        scores.rank_values[row : row + 1],
     )
 
 
@@ -91,7 +96,9 @@ def test_round_trip_gives_identical_recommendations(fitted):
         label.name for label in model.profile_labels_
     ]
     values = np.random.default_rng(0).uniform(1, 5, (4, len(model.features_.constructs)))
-    assert np.array_equal(model.profiles_.predict_proba(values), restored.profiles_.predict_proba(values))
+    assert np.array_equal(
+        model.profiles_.predict_proba(values), restored.profiles_.predict_proba(values)
+    )
 
 
 def test_foreign_or_future_artefacts_are_refused(fitted):
@@ -113,7 +120,9 @@ def test_same_random_state_gives_the_same_model(org_data):
 def test_profile_labels_survive_retraining(org_data):
     org, scores, ratings, flagged = org_data
     params = {"n_profiles_range": (4, 4)}
-    old = MotivoModel(profile_params=params, random_state=1).fit(scores, ratings, REWARDS, flagged=flagged)
+    old = MotivoModel(profile_params=params, random_state=1).fit(
+        scores, ratings, REWARDS, flagged=flagged
+    )
     new = MotivoModel(profile_params=params, random_state=2).fit(
         scores, ratings, REWARDS, flagged=flagged, previous=old
     )
@@ -126,7 +135,11 @@ def test_constraints_for_one_person(fitted):
     model, org = fitted
     index = model.index_
     person = 5
-    rated = set(model.ranker_.rated_items_[model.ranker_.rated_indptr_[person] : model.ranker_.rated_indptr_[person + 1]])
+    rated = set(
+        model.ranker_.rated_items_[
+            model.ranker_.rated_indptr_[person] : model.ranker_.rated_indptr_[person + 1]
+        ]
+    )
     free = model.recommend(person, k=len(index), role="closer")
     first = free[0].reward_id
     today = date(2025, 3, 1)
@@ -153,7 +166,9 @@ def test_new_response_is_scored_without_retraining(fitted, org_data):
     model, org = fitted
     _, scores, _, _ = org_data
     new = model.recommend(scores=one_row(scores, 9), role=org.roles[9])
-    assert len(new) == 5 and all(s.explanation.reasons or s.explanation.promoted_for_variety for s in new)
+    assert len(new) == 5 and all(
+        s.explanation.reasons or s.explanation.promoted_for_variety for s in new
+    )
     silent = model.recommend(scores=one_row(scores, 9), flagged=True, k=3, explain=False)
     assert len(silent) == 3 and all(s.explanation.reasons == () for s in silent)
     with pytest.raises(ValueError, match="person"):

@@ -130,7 +130,10 @@ def test_rating_summaries_are_cited_only_for_big_enough_groups():
 
 def test_own_ratings_become_a_reason_after_feedback():
     item = INDEX.column("development-private-individual")
-    liked = [INDEX.column(f"development-{v}-{s}") for v, s in (("public", "team"), ("public", "individual"))]
+    liked = [
+        INDEX.column(f"development-{v}-{s}")
+        for v, s in (("public", "team"), ("public", "individual"))
+    ]
     base = Ratings(np.arange(1, 30), np.arange(1, 30) % len(REWARDS), np.full(29, 3.0))
     before = fit(base).explain(0, item)
     assert "own_ratings" not in dict(codes(before))
@@ -147,18 +150,50 @@ def test_own_ratings_become_a_reason_after_feedback():
 @pytest.mark.parametrize(
     ("reason", "en", "nb"),
     [
-        (Reason("preference", {"category": "development"}), "You rated growth and mentoring highly", "Du ga utvikling"),
-        (Reason("ranking", {"category": "development", "position": 1, "n_options": 7}), "You ranked growth and mentoring highest of all reward types", "høyest"),
-        (Reason("ranking", {"category": "time", "position": 3, "n_options": 7}), "third of 7", "nummer 3 av 7"),
-        (Reason("visibility", {"prefers": "public"}), "You prefer public recognition", "anerkjennelse"),
+        (
+            Reason("preference", {"category": "development"}),
+            "You rated growth and mentoring highly",
+            "Du ga utvikling",
+        ),
+        (
+            Reason("ranking", {"category": "development", "position": 1, "n_options": 7}),
+            "You ranked growth and mentoring highest of all reward types",
+            "høyest",
+        ),
+        (
+            Reason("ranking", {"category": "time", "position": 3, "n_options": 7}),
+            "third of 7",
+            "nummer 3 av 7",
+        ),
+        (
+            Reason("visibility", {"prefers": "public"}),
+            "You prefer public recognition",
+            "anerkjennelse",
+        ),
         (Reason("scope", {"prefers": "team"}), "team", "teamet"),
         (Reason("motivation", {"construct": "mastery"}), "better at what you do", "bli bedre"),
         (Reason("survey", {"construct": "pref_team"}), "team rewards", "teambelønninger"),
         (Reason("type_liked", {}), "across the organisation", "hele organisasjonen"),
-        (Reason("rated_well", {"mean": 4.56, "n": 12}), "Colleagues rated this 4.6 of 5 (12 ratings)", "4,6 av 5 (12"),
-        (Reason("similar_profile", {"profile": 1, "mean": 4.6, "n": 12}), "Reps with a similar profile rated this 4.6 of 5 (12 ratings)", "lignende profil"),
-        (Reason("own_ratings", {"category": "wellness"}), "You have rated health and wellness well before", "helse og velvære"),
-        (Reason("own_ratings", {"attribute": "scope", "side": "team"}), "team rewards", "teambelønninger"),
+        (
+            Reason("rated_well", {"mean": 4.56, "n": 12}),
+            "Colleagues rated this 4.6 of 5 (12 ratings)",
+            "4,6 av 5 (12",
+        ),
+        (
+            Reason("similar_profile", {"profile": 1, "mean": 4.6, "n": 12}),
+            "Reps with a similar profile rated this 4.6 of 5 (12 ratings)",
+            "lignende profil",
+        ),
+        (
+            Reason("own_ratings", {"category": "wellness"}),
+            "You have rated health and wellness well before",
+            "helse og velvære",
+        ),
+        (
+            Reason("own_ratings", {"attribute": "scope", "side": "team"}),
+            "team rewards",
+            "teambelønninger",
+        ),
     ],
 )
 def test_every_reason_renders_in_both_languages(reason, en, nb):
@@ -169,7 +204,9 @@ def test_every_reason_renders_in_both_languages(reason, en, nb):
 def test_every_code_is_covered_by_the_renderer():
     with pytest.raises(ValueError):
         render(Reason("no-such-code"))
-    example = Explanation(item=0, score=4.0, reasons=(Reason("type_liked"),), promoted_for_variety=True)
+    example = Explanation(
+        item=0, score=4.0, reasons=(Reason("type_liked"),), promoted_for_variety=True
+    )
     assert example.texts("en")[-1] == "Added to vary your suggestions"
     assert example.texts("nb")[-1] == "Tatt med for å gi deg variasjon"
     assert example.to_dict()["reasons"][0]["code"] == "type_liked"

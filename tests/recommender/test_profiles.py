@@ -110,7 +110,9 @@ def test_labels_stay_stable_across_retraining():
     unmatched = MotivationProfiles(candidates, random_state=3).fit(X2)
     for shift in (0, 1, 2):
         previous = np.roll(first.cluster_centers_, shift, axis=0)
-        matched = MotivationProfiles(candidates, random_state=3, previous_centroids=previous).fit(X2)
+        matched = MotivationProfiles(candidates, random_state=3, previous_centroids=previous).fit(
+            X2
+        )
         assert matched.previous_label_.tolist() == [0, 1, 2]
         assert matched.cluster_centers_ == pytest.approx(previous, abs=0.3)
         # Same people, same profiles: only the label ids follow the previous model.
@@ -121,7 +123,9 @@ def test_labels_stay_stable_across_retraining():
 def test_fewer_new_profiles_than_old_keep_the_old_labels_they_match():
     X, _ = blobs(80, CENTRES[:2], 0.3, seed=8)
     previous = np.vstack([CENTRES[2], CENTRES[1], CENTRES[0]])
-    model = MotivationProfiles(n_profiles_range=(2, 2), previous_centroids=previous, random_state=0).fit(X)
+    model = MotivationProfiles(
+        n_profiles_range=(2, 2), previous_centroids=previous, random_state=0
+    ).fit(X)
     assert sorted(model.previous_label_.tolist()) == [1, 2]
     with pytest.raises(ValueError, match="previous_centroids"):
         MotivationProfiles(previous_centroids=np.zeros((2, 3))).fit(X)

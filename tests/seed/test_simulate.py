@@ -8,7 +8,7 @@ import pytest
 from recommender.catalogue import SALES_ROLES
 from recommender.quality import quality_flags
 from recommender.reliability import cronbach_alpha
-from recommender.scoring import keyed_matrix, answer_matrix, score_responses
+from recommender.scoring import answer_matrix, keyed_matrix, score_responses
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import PHRASES, eligible_mask, simulate_organisation, simulate_ratings
 
@@ -29,7 +29,9 @@ def test_same_seed_same_organisation():
     assert a.answers != c.answers
     ra = simulate_ratings(a, REWARDS, random_state=1)
     rb = simulate_ratings(b, REWARDS, random_state=1)
-    assert np.array_equal(ra.reward, rb.reward) and np.array_equal(ra.rating, rb.rating, equal_nan=True)
+    assert np.array_equal(ra.reward, rb.reward) and np.array_equal(
+        ra.rating, rb.rating, equal_nan=True
+    )
 
 
 def test_shapes_roles_and_languages(org):

@@ -9,13 +9,18 @@ and stands in for it (monkeypatched into ``services.summaries.profile_map``).
 
 from __future__ import annotations
 
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
+import pytest
 from sklearn.cluster import KMeans
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
 
+from models.engine import make_engine
 from models.tables import (
     Grant,
     Person,
@@ -25,16 +30,18 @@ from models.tables import (
     Team,
     Wave,
 )
+from models.tables import Instrument as InstrumentRow
 from recommender.quality import quality_flags
 from seed.demo_org import demo_people
 from seed.loaders import load_catalogue
 from seed.simulate import simulate_organisation
+from services import summaries
 from services.catalogue import ensure_seed_catalogue
 from services.demo import CURRENT_WAVE, FIRST_WAVE, load_demo_people, load_demo_survey
 from services.instruments import definition
 from services.responses import to_answer_row
 from services.summaries import ProfileMap, load_population
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import PG_URL, TEST_PASSWORD, _pg_schema_url
 
 PLANTED_TEAM = "Tromsø Pilot"
 PROFILE_NAMES = ("Achievers", "Explorers", "Team players", "Free spirits")
@@ -74,8 +81,6 @@ def _store(session: Session, wave: Wave, person: Person, answers: dict, seconds:
 
 
 def definition_of(session: Session, wave: Wave):
-    from models.tables import Instrument as InstrumentRow
-
     return definition(session.get(InstrumentRow, wave.instrument_id))
 
 
@@ -177,3 +182,101 @@ def cluster_profiles(session: Session, wave: Wave, *, n_profiles: int = 4) -> Pr
 
 def reward_rows(session: Session) -> list[Reward]:
     return list(session.exec(select(Reward)))
+
+
+@dataclass
+class OrgDatabase:
+    url: str
+    engine: object
+    org: Organisation
+    profiles: ProfileMap
+
+
+@contextmanager
+def fresh_database(kind: str, tmp_dir):
+    """A new empty database (SQLite file, or a PostgreSQL schema) for a module's tests."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_dir / 'insights.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need MOTIVO_TEST_DATABASE_URL (see README)")
+    admin = make_engine(PG_URL)
+    schema = f"ins_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_schema_url(PG_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def org_db(request, tmp_path_factory):
+    """The generated organisation, built once per test module and database.
+
+    Tests may add rows (exports add audit rows) but must not change what is there.
+    """
+    with fresh_database(request.param, tmp_path_factory.mktemp("insights")) as url:
+        engine = make_engine(url)
+        SQLModel.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            org = build_organisation(session)
+            profiles = cluster_profiles(session, org.first_wave)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(summaries, "profile_map", lambda *, session: profiles)
+            yield OrgDatabase(url, engine, org, profiles)
+        engine.dispose()
+
+
+@pytest.fixture
+def org_session(org_db):
+    with Session(org_db.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def small_organisation(
+    session: Session, layout: dict[str, list[str]], *, random_state: int = 3
+) -> tuple[Wave, list[Person]]:
+    """Teams with reps of the given sales roles, all of whom answered one wave."""
+    from services.instruments import ensure_default_instrument
+    from services.waves import open_wave
+
+    ensure_default_instrument(session=session)
+    wave = open_wave(session=session, actor=None, name="Spring pulse")
+    people = []
+    for team_name, roles in layout.items():
+        team = Team(name=team_name)
+        session.add(team)
+        session.flush()
+        for role in roles:
+            n = len(people)
+            person = Person(
+                external_id=f"S{n:03d}",
+                name=f"Small Person {n}",
+                email=f"small{n}@example.test",
+                team_id=team.id,
+                access="rep",
+                sales_role=role,
+            )
+            session.add(person)
+            people.append(person)
+    session.flush()
+    instrument = definition_of(session, wave)
+    sim = simulate_organisation(
+        instrument,
+        load_catalogue(),
+        len(people),
+        random_state=random_state,
+        careless_rate=0.0,
+        missing_rate=0.0,
+        text_rate=1.0,
+    )
+    for person, answers, seconds in zip(people, sim.answers, sim.page_seconds, strict=True):
+        _store(session, wave, person, answers, seconds)
+    session.commit()
+    return wave, people

@@ -29,6 +29,7 @@ from services.experiments import (
     parse_arm,
     precision,
     programme_change,
+    strata_for,
 )
 
 ARMS = [
@@ -182,6 +183,31 @@ def test_stratified_uses_motivation_profiles_when_there_is_a_model(session, org,
         sizes = Counter(assigned[m] for m in members)
         assert abs(sizes["control"] - sizes["recognition"]) <= 1, profile
     assert experiment_detail(session=session, ref=experiment.id).strata == "profile"
+
+
+def test_profiles_of_people_who_turned_personalisation_off_are_not_used(session, org, monkeypatch):
+    reps = org["reps"]
+    for rep in reps[:30]:
+        rep.personalise = False
+    session.commit()
+    module = types.ModuleType("services.recommendations")
+    module.profile_assignments = lambda *, session: {p.id: 1 for p in reps}
+    monkeypatch.setitem(sys.modules, "services.recommendations", module)
+    strata, source = strata_for(session, [p.id for p in reps])
+    assert source == "profile"
+    assert Counter(strata.values()) == {None: 30, 1: 60}
+
+
+def test_a_missing_model_falls_back_to_sales_roles(session, org, monkeypatch):
+    def no_model(*, session):
+        raise NotFound("No trained model yet.")
+
+    module = types.ModuleType("services.recommendations")
+    module.profile_assignments = no_model
+    monkeypatch.setitem(sys.modules, "services.recommendations", module)
+    strata, source = strata_for(session, [p.id for p in org["reps"]])
+    assert source == "sales_role"
+    assert set(strata.values()) == set(ROLES)
 
 
 def test_every_problem_is_reported_and_nothing_is_written(session, org):

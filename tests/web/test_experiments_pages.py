@@ -2,6 +2,7 @@
 
 import io
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -80,11 +81,11 @@ def simulated(session, effects: dict[str, float], *, team_names=(), missing=()) 
         .where(ExperimentAssignment.experiment_id == experiment.id)
     )
     rng = np.random.default_rng(0)
-    dropped: dict[str, int] = dict.fromkeys(effects, 0)
+    dropped: Counter[str] = Counter()
     for person_id, key in sorted(session.exec(stmt).all()):
         level = rng.normal(100_000, 20_000)
         session.add(KPI(person_id=person_id, period="2026-Q2", metric="revenue", value=level))
-        if key in dict(missing) and dropped[key] < dict(missing)[key]:
+        if dropped[key] < dict(missing).get(key, 0):
             dropped[key] += 1
             continue
         after = level + 2000 + rng.normal(0, 3000) + effects.get(key, 0)

@@ -8,6 +8,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,7 +30,8 @@ class ArmForm(Form):
     key = StringField(_l("Key"), validators=[Optional(), Length(max=40)])
     label = StringField(_l("Label"), validators=[Optional(), Length(max=120)])
     category = SelectField(
-        _l("Reward category"), choices=[("", _l("none"))] + [(c, c) for c in CATEGORIES]
+        _l("Reward category"),
+        choices=[SelectChoice("", _l("none"))] + [SelectChoice(c, c) for c in CATEGORIES],
     )
 
 
@@ -52,7 +54,7 @@ class ExperimentForm(FlaskForm):
     arms = FieldList(FormField(ArmForm), min_entries=ARM_ROWS, max_entries=ARM_ROWS)
     control = RadioField(
         _l("Control arm"),
-        choices=[(str(i), _l("Arm %(n)s", n=i + 1)) for i in range(ARM_ROWS)],
+        choices=[SelectChoice(str(i), _l("Arm %(n)s", n=i + 1)) for i in range(ARM_ROWS)],
         default="0",
     )
     teams = SelectMultipleField(
@@ -64,8 +66,8 @@ class ExperimentForm(FlaskForm):
     assignment = RadioField(
         _l("Assignment"),
         choices=[
-            ("random", _l("Random")),
-            ("stratified", _l("Random, balanced within each motivation profile")),
+            SelectChoice("random", _l("Random")),
+            SelectChoice("stratified", _l("Random, balanced within each motivation profile")),
         ],
         default="random",
     )

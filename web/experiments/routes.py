@@ -7,6 +7,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
+from wtforms import SelectChoice
 
 from models.tables import Team
 from services.errors import InvalidInput
@@ -100,8 +101,9 @@ def index():
 def _experiment_form(**kwargs) -> ExperimentForm:
     session = get_session()
     form = ExperimentForm(**kwargs)
-    form.metric.choices = [(m, metric_name(m)) for m in metric_choices(session)]
-    form.teams.choices = [(t.name, t.name) for t in session.exec(select(Team).order_by(Team.name))]
+    form.metric.choices = [SelectChoice(m, metric_name(m)) for m in metric_choices(session)]
+    teams = session.exec(select(Team).order_by(Team.name))
+    form.teams.choices = [SelectChoice(t.name, t.name) for t in teams]
     return form
 
 

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 WIDTH = 640
 LABEL_WIDTH = 190
 ROW = 26
-TOP = 8
+TOP = 30
 BOTTOM = 28
 INK = "#1d2433"
 MUTED = "#5a6376"
@@ -48,16 +48,20 @@ def _frame(chart_id: str, title: str, description: str, height: int, body: list[
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'style="max-width:100%" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
+        # The title again as visible text: on paper there is no tooltip.
+        f'<text x="0" y="16" font-size="13" font-weight="bold" fill="{INK}" '
+        f'aria-hidden="true">{escape(title)}</text>'
     )
     return Markup(head + "".join(body) + "</svg>")
 
 
 def _axis(lo: float, hi: float, top: int, bottom: int, decimals: int) -> tuple[list[str], object]:
     span = hi - lo or 1.0
-    plot = WIDTH - LABEL_WIDTH - 20
+    plot = WIDTH - LABEL_WIDTH - 45
 
     def x(value: float) -> float:
         return LABEL_WIDTH + (min(max(value, lo), hi) - lo) / span * plot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 
@@ -13,11 +13,11 @@ class _GetForm(FlaskForm):
         csrf = False  # read-only filters in the query string; nothing changes
 
 
-def dimension_choices() -> list[tuple[str, str]]:
+def dimension_choices() -> list[SelectChoice]:
     return [
-        ("team", _l("Team")),
-        ("sales_role", _l("Sales role")),
-        ("profile", _l("Motivation profile")),
+        SelectChoice("team", _l("Team")),
+        SelectChoice("sales_role", _l("Sales role")),
+        SelectChoice("profile", _l("Motivation profile")),
     ]
 
 
@@ -31,8 +31,8 @@ class FocusGroupForm(_GetForm):
     by = SelectField(
         _l("Form groups"),
         choices=[
-            ("profile", _l("One motivation profile per group")),
-            ("mixed", _l("Profiles spread evenly over the groups")),
+            SelectChoice("profile", _l("One motivation profile per group")),
+            SelectChoice("mixed", _l("Profiles spread evenly over the groups")),
         ],
         default="profile",
     )

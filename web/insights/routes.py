@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 
 from services.analytics import programme_analytics, reminder_list
 from services.errors import InvalidInput, NotFound
@@ -92,9 +93,11 @@ def _min_size() -> int:
     return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
 
 
-def _wave_choices() -> list[tuple[str, str]]:
+def _wave_choices() -> list[SelectChoice]:
     waves = list_waves(session=get_session(), viewer=viewer())
-    return [("", _("Newest wave with answers"))] + [(w.wave.name, w.wave.name) for w in waves]
+    return [SelectChoice("", _("Newest wave with answers"))] + [
+        SelectChoice(w.wave.name, w.wave.name) for w in waves
+    ]
 
 
 def _send(export: Export):
@@ -188,7 +191,7 @@ def _focus_form() -> FocusGroupForm:
     form = FocusGroupForm(request.args)
     form.wave.choices = _wave_choices()
     low, high = size_bounds(_min_size())
-    form.size.choices = [(n, str(n)) for n in range(low, high + 1)]
+    form.size.choices = [SelectChoice(n, str(n)) for n in range(low, high + 1)]
     if form.size.data not in range(low, high + 1):
         form.size.data = min(max(6, low), high)
     return form
@@ -293,13 +296,20 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
             for g in dist[by]["groups"]:
                 figures = (g["constructs"] or {}).get(chosen) or {}
                 spans.append(
-                    Span(group_name(by, g["key"]), figures.get("median"), figures.get("q1"),
-                         figures.get("q3"))
+                    Span(
+                        group_name(by, g["key"]),
+                        figures.get("median"),
+                        figures.get("q1"),
+                        figures.get("q3"),
+                    )
                 )
             charts[f"dist_{by}"] = span_chart(
                 f"chart-dist-{by}",
-                _("%(construct)s by %(group)s", construct=label,
-                  group=str(DIMENSION_LABELS[by]).lower()),
+                _(
+                    "%(construct)s by %(group)s",
+                    construct=label,
+                    group=str(DIMENSION_LABELS[by]).lower(),
+                ),
                 _("Dots are medians; lines run from the lower to the upper quartile."),
                 spans,
                 lo=1.0,
@@ -352,13 +362,19 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
         for by in ("team", "sales_role"):
             charts[f"fair_{by}"] = bar_chart(
                 f"chart-fair-{by}",
-                _("Share of reps given a reward, by %(group)s",
-                  group=str(DIMENSION_LABELS[by]).lower()),
-                _("One bar per group, in per cent, over the last %(days)s days.",
-                  days=fairness["days"]),
+                _(
+                    "Share of reps given a reward, by %(group)s",
+                    group=str(DIMENSION_LABELS[by]).lower(),
+                ),
+                _(
+                    "One bar per group, in per cent, over the last %(days)s days.",
+                    days=fairness["days"],
+                ),
                 [
-                    Bar(group_name(by, g["key"]),
-                        None if g["exposure"] is None else 100 * g["exposure"])
+                    Bar(
+                        group_name(by, g["key"]),
+                        None if g["exposure"] is None else 100 * g["exposure"],
+                    )
                     for g in fairness[by]
                 ],
                 hidden_text=hidden,

@@ -1,0 +1,59 @@
+from recommender.themes import NORWEGIAN_STOP_WORDS, FreeTextThemes, find_themes
+
+TIME = [
+    "An afternoon off would mean a lot",
+    "Flexible fridays and an afternoon off",
+    "More flexible hours please",
+    "Time off after the quarter, flexible hours",
+    "An afternoon off counts most",
+    "Flexible hours and time off",
+]
+MENTOR = [
+    "A mentor outside sales would help me grow",
+    "Courses and a mentor, please",
+    "Mentor programme and courses",
+    "I want courses to grow",
+    "A mentor to grow with",
+    "Courses with a good mentor",
+]
+
+
+def test_no_themes_from_fewer_than_ten_answers():
+    assert find_themes(TIME + MENTOR[:3]) == []
+    assert find_themes(["", None, "  "] * 5) == []
+
+
+def test_two_topics_give_two_themes():
+    themes = find_themes(TIME + MENTOR, n_themes=2)
+    assert len(themes) == 2
+    keywords = [set(t.keywords) for t in themes]
+    assert any({"mentor", "courses"} <= k for k in keywords)
+    assert any({"flexible", "afternoon"} & k for k in keywords)
+    assert sum(t.n_answers for t in themes) == len(TIME + MENTOR)
+
+
+def test_a_word_used_by_fewer_than_three_answers_is_never_a_keyword():
+    answers = TIME + MENTOR + ["Zanzibar trip with mentor", "Zanzibar time off"]
+    words = {w for t in find_themes(answers) for w in t.keywords}
+    assert "zanzibar" not in words
+
+
+def test_stop_words_of_both_languages_are_left_out():
+    answers = [
+        "Jeg vil gjerne ha mer fri og fleksible dager",
+        "Fri på fredager og fleksible dager",
+        "Mer fri etter kvartalet",
+        "Fleksible dager og fri",
+    ] * 3
+    words = {w for t in find_themes(answers) for w in t.keywords}
+    assert "fri" in words
+    assert not words & NORWEGIAN_STOP_WORDS
+    assert not words & {"the", "and", "with"}
+
+
+def test_fit_returns_self_and_is_repeatable():
+    model = FreeTextThemes(n_themes=2, random_state=0)
+    assert model.fit(TIME + MENTOR) is model
+    again = FreeTextThemes(n_themes=2, random_state=0).fit(TIME + MENTOR)
+    assert model.keywords() == again.keywords()
+    assert model.n_answers_ == 12

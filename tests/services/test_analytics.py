@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from models.tables import ModelArtefact, Person, SurveyResponse
+from recommender.focus import difference_ci
+from services.analytics import (
+    drift,
+    fairness,
+    model_card,
+    participation,
+    programme_analytics,
+    reminder_list,
+    reward_satisfaction,
+    reward_uptake,
+)
+from services.errors import InvalidInput, NotAllowed
+from services.summaries import load_population
+from services.waves import close_wave
+from tests.services import insights_org
+from tests.services.insights_org import PLANTED_TEAM, small_organisation
+
+org_db = insights_org.org_db
+org_session = insights_org.org_session
+MIN = 5
+
+
+def test_participation_by_team_hides_small_teams(org_db, org_session):
+    data = participation(session=org_session, wave=org_db.org.current_wave.name)
+    planted = next(t for t in data["teams"] if t["key"] == PLANTED_TEAM)
+    assert planted["suppressed"] and planted["invited"] is None
+    shown = [t for t in data["teams"] if not t["suppressed"]]
+    assert shown and all(t["invited"] >= MIN for t in shown)
+    hidden = data["total"]["invited"] - sum(t["invited"] for t in shown)
+    assert hidden == 0 or hidden >= MIN
+    submitted = org_session.exec(
+        select(SurveyResponse).where(
+            SurveyResponse.wave_id == org_db.org.current_wave.id,
+            SurveyResponse.status == "submitted",
+        )
+    ).all()
+    assert data["total"]["submitted"] == len(submitted)
+
+
+def test_reminders_name_only_people_who_have_not_submitted(org_db, org_session):
+    wave = org_db.org.current_wave
+    data = reminder_list(session=org_session, wave=wave.name)
+    answered = set(
+        org_session.exec(
+            select(SurveyResponse.person_id).where(
+                SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted"
+            )
+        )
+    )
+    names_answered = {org_session.get(Person, pid).name for pid in answered}
+    pending = {p["name"] for p in data["people"]}
+    assert pending and not pending & names_answered
+    assert set(data["people"][0]) == {"name", "email", "team", "started"}
+    assert any(p["started"] for p in data["people"])
+
+
+def test_reminders_are_only_for_open_waves(session):
+    wave, _ = small_organisation(session, {"North": ["closer"] * 5})
+    close_wave(session=session, actor=None, wave_id=wave.id)
+    with pytest.raises(InvalidInput):
+        reminder_list(session=session, wave=wave.name)
+
+
+def test_drift_compares_the_last_two_waves(org_db, org_session):
+    data = drift(session=org_session, min_size=MIN)
+    assert [w["wave"] for w in data["waves"]] == [
+        org_db.org.first_wave.name,
+        org_db.org.current_wave.name,
+    ]
+    before = load_population(org_session, org_db.org.first_wave)
+    after = load_population(org_session, org_db.org.current_wave)
+    diff, low, high = difference_ci(before.scores, after.scores)
+    change = data["change"]["constructs"]["autonomy"]
+    j = before.constructs.index("autonomy")
+    assert change["change"] == pytest.approx(round(diff[j], 2))
+    assert change["ci"] == pytest.approx([round(low[j], 2), round(high[j], 2)])
+
+
+def test_reward_figures_need_enough_different_people(org_db, org_session):
+    uptake = reward_uptake(session=org_session, min_size=MIN)
+    for c in uptake["categories"]:
+        assert c["suppressed"] or c["people"] >= MIN
+    satisfaction = reward_satisfaction(session=org_session, min_size=MIN)
+    shown = [c for c in satisfaction["categories"] if not c["suppressed"]]
+    assert shown
+    for c in shown:
+        assert 1 <= c["mean_rating"] <= 5
+        assert 0 <= c["dismissal_rate"] <= 1
+    big = reward_uptake(session=org_session, min_size=10)
+    assert sum(c["suppressed"] for c in big["categories"]) >= sum(
+        c["suppressed"] for c in uptake["categories"]
+    )
+
+
+def test_fairness_hides_small_teams_and_roles(org_db, org_session):
+    data = fairness(session=org_session, min_size=MIN)
+    planted = next(g for g in data["team"] if g["key"] == PLANTED_TEAM)
+    assert planted["suppressed"]
+    for by in ("team", "sales_role"):
+        for g in data[by]:
+            if not g["suppressed"]:
+                assert g["reps"] >= MIN
+                assert 0 <= g["exposure"] <= 1
+                assert g["value_per_rep"] >= 0
+
+
+def test_the_model_card_hides_small_profiles(session):
+    assert model_card(session=session, min_size=MIN) is None
+    card = {"n_responses": 40, "profiles": {"n_profiles": 2, "counts": [37, 3]}}
+    session.add(ModelArtefact(version=1, blob=b"", meta={"card": {"n_responses": 1}}))
+    session.add(ModelArtefact(version=2, blob=b"", meta={"card": card}))
+    session.commit()
+    shown = model_card(session=session, min_size=MIN)
+    assert shown["version"] == 2
+    assert shown["card"]["profiles"]["counts"] == [37, None]
+
+
+def test_the_whole_page_never_shows_a_small_group(org_db, org_session):
+    data = programme_analytics(session=org_session, wave=org_db.org.first_wave.name)
+    for by in ("team", "sales_role"):
+        for g in data["distributions"][by]["groups"]:
+            assert g["suppressed"] or g["n"] >= MIN
+    for w in data["waves"]:
+        assert w["suppressed"] or w["invited"] >= MIN
+    assert data["model"] is None
+    values = [
+        v["median"]
+        for g in data["distributions"]["team"]["groups"]
+        if g["constructs"]
+        for v in g["constructs"].values()
+    ]
+    assert values and np.all((np.array(values) >= 1) & (np.array(values) <= 5))
+
+
+def test_only_hr_sees_programme_analytics(org_db, org_session):
+    for person in (org_db.org.rep, org_db.org.manager, org_db.org.admin):
+        with pytest.raises(NotAllowed):
+            programme_analytics(session=org_session, viewer=person)
+    with pytest.raises(NotAllowed):
+        reminder_list(session=org_session, viewer=org_db.org.manager)

@@ -1,0 +1,103 @@
+import json
+
+import pytest
+
+from services.errors import InvalidInput, NotAllowed
+from services.focus_groups import focus_groups, size_bounds
+from services.summaries import summary
+from tests.services import insights_org
+
+org_db = insights_org.org_db
+org_session = insights_org.org_session
+
+
+@pytest.mark.parametrize("by", ["profile", "mixed"])
+@pytest.mark.parametrize("size", [5, 6, 8])
+def test_groups_have_5_to_8_people_and_everyone_is_placed_once(org_db, org_session, by, size):
+    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by=by, size=size)
+    sizes = [g["size"] for g in data["groups"]]
+    assert sizes and all(5 <= s <= 8 for s in sizes)
+    members = [m for g in data["groups"] for m in g["members"]]
+    assert len(members) == len(set(members))
+    population = summary(session=org_session, by="team", wave=org_db.org.first_wave.name)
+    assert len(members) + data["not_placed"]["n"] == population["total"]["n"]
+    for g in data["groups"]:
+        assert g["size"] == len(g["members"]) == g["summary"]["n"]
+
+
+def test_profile_groups_are_one_profile_each_apart_from_merged_remainders(org_db, org_session):
+    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="profile")
+    single = [g for g in data["groups"] if len(g["summary"]["profile_mix"]) == 1]
+    assert len(single) >= len(data["groups"]) - 1
+    names = {org_db.profiles.name(k) for k in org_db.profiles.catalogue}
+    for g in single:
+        assert set(g["summary"]["profile_mix"]) <= names
+
+
+def test_each_group_has_an_anonymous_summary(org_db, org_session):
+    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="mixed")
+    constructs = {c["key"] for c in data["constructs"]}
+    for g in data["groups"]:
+        s = g["summary"]
+        if s["suppressed"]:
+            assert s["scores"] is None
+            continue
+        assert set(s["scores"]) == constructs
+        for key, (low, high) in s["ci"].items():
+            assert low <= s["scores"][key] <= high
+        assert len(s["top_rewards"]) == 3
+        assert len(s["questions"]["en"]) == len(s["questions"]["nb"]) == 3
+        assert s["questions"]["en"] != s["questions"]["nb"]
+        # 5 to 8 people can never reach the 10 answers themes need.
+        assert s["themes"] == []
+
+
+def test_anonymous_groups_carry_no_names_emails_or_ids(org_db, org_session):
+    data = focus_groups(
+        session=org_session, wave=org_db.org.first_wave.name, by="profile", anonymous=True
+    )
+    text = json.dumps(data, ensure_ascii=False)
+    planted = org_db.org.planted[0]
+    for secret in (planted.external_id, planted.name, planted.email, "@"):
+        assert secret not in text
+    assert all(g["members"] == [] and "contacts" not in g for g in data["groups"])
+
+
+def test_people_who_keep_their_answers_private_are_not_grouped_by_profile(org_db, org_session):
+    from models.tables import Person
+
+    private = org_session.get(Person, org_db.org.planted[0].id)
+    private.personalise = False
+    org_session.add(private)
+    org_session.commit()
+    try:
+        data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="profile")
+        group = next(g for g in data["groups"] if private.external_id in g["members"])
+        assert "none" in group["summary"]["profile_mix"]
+    finally:
+        private.personalise = True
+        org_session.add(private)
+        org_session.commit()
+
+
+def test_same_groups_every_time(org_db, org_session):
+    first = focus_groups(session=org_session, wave=org_db.org.first_wave.name)
+    again = focus_groups(session=org_session, wave=org_db.org.first_wave.name)
+    assert [g["members"] for g in first["groups"]] == [g["members"] for g in again["groups"]]
+
+
+def test_bad_options_and_viewers_are_refused(org_db, org_session):
+    with pytest.raises(InvalidInput):
+        focus_groups(session=org_session, by="team")
+    with pytest.raises(InvalidInput):
+        focus_groups(session=org_session, size=9)
+    with pytest.raises(InvalidInput):
+        focus_groups(session=org_session, size=5, min_group_size=7)
+    with pytest.raises(NotAllowed):
+        focus_groups(session=org_session, viewer=org_db.org.manager)
+
+
+def test_size_bounds_follow_a_larger_minimum():
+    assert size_bounds(5) == (5, 8)
+    assert size_bounds(3) == (5, 8)
+    assert size_bounds(10) == (10, 10)

@@ -1,0 +1,203 @@
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from models.tables import AuditLog
+from tests.conftest import login
+from tests.services import insights_org
+from tests.services.insights_org import PLANTED_TEAM
+
+org_db = insights_org.org_db
+TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates" / "insights"
+PAGES = [
+    "/hr/insights/",
+    "/hr/insights/?by=profile",
+    "/hr/insights/focus-groups",
+    "/hr/insights/focus-groups?by=profile&size=6",
+    "/hr/insights/analytics",
+    "/hr/insights/reminders",
+    "/hr/insights/report",
+]
+DOWNLOADS = [
+    "/hr/insights/summary.csv?by=team",
+    "/hr/insights/summary.xlsx?by=sales_role",
+    "/hr/insights/summary.json?by=profile",
+    "/hr/insights/focus-groups.json?by=mixed&size=6",
+    "/hr/insights/report.pdf",
+]
+
+
+@pytest.fixture(scope="module")
+def app(org_db):
+    from web import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": org_db.url, "SECRET_KEY": "test-secret-key"})
+    yield app
+    app.extensions["motivo.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def hr_client(client, org_db):
+    login(client, org_db.org.hr.email)
+    return client
+
+
+@pytest.mark.parametrize("path", PAGES + DOWNLOADS)
+def test_reps_managers_and_admins_get_403(client, org_db, path):
+    for person in (org_db.org.rep, org_db.org.manager, org_db.org.admin):
+        login(client, person.email)
+        assert client.get(path).status_code == 403
+        client.post("/auth/logout", data={"csrf_token": csrf(client)})
+
+
+def csrf(client) -> str:
+    html = client.get("/me/settings").get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get("/hr/insights/analytics")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_hr_pages_show_no_small_group(hr_client, path):
+    response = hr_client.get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for caption in re.findall(r"<caption[^>]*>(.*?)</caption>", html, re.S):
+        assert caption.strip()
+    if "reminders" in path:
+        return  # names for reminders, no figures
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if PLANTED_TEAM in r]
+    for row in rows:
+        assert "Hidden: fewer than 5 people" in row
+        assert not re.search(r'<td class="num">\d', row)
+    for n in re.findall(r'<th scope="row">[^<]*</th>\s*<td class="num">(\d+)</td>', html):
+        assert int(n) >= 5
+
+
+def test_summary_page_lists_groups_with_accessible_table(hr_client, org_db):
+    html = hr_client.get(f"/hr/insights/?by=team&wave={org_db.org.first_wave.name}").get_data(
+        as_text=True
+    )
+    table = html[html.index('id="summary-table"') :]
+    table = table[: table.index("</table>")]
+    assert "<caption>" in table and 'scope="col"' in table and 'scope="row"' in table
+    planted_row = table[table.index(PLANTED_TEAM) :].split("</tr>")[0]
+    assert "Hidden: fewer than 5 people" in planted_row
+    assert not re.search(r'<td class="num">\d', planted_row)
+    people = [int(n) for n in re.findall(r'</th>\s*<td class="num">(\d+)</td>', table)]
+    assert people and all(n >= 5 for n in people)
+    assert 'role="img"' in html and "aria-labelledby=" in html
+
+
+def test_focus_group_page_lists_members_unless_anonymous(hr_client, org_db):
+    wave = org_db.org.first_wave.name
+    html = hr_client.get(f"/hr/insights/focus-groups?wave={wave}&by=profile&size=6").get_data(
+        as_text=True
+    )
+    assert "Who to invite" in html and "@" in html
+    anonymous = hr_client.get(
+        f"/hr/insights/focus-groups?wave={wave}&by=profile&size=6&anonymous=y"
+    ).get_data(as_text=True)
+    assert "Who to invite" not in anonymous
+    assert org_db.org.planted[0].email not in anonymous
+    assert "Questions to start with" in anonymous
+
+
+def test_the_pages_follow_the_language(hr_client, org_db):
+    html = hr_client.get(
+        f"/hr/insights/?by=team&wave={org_db.org.first_wave.name}&lang=nb"
+    ).get_data(as_text=True)
+    assert "Autonomi" in html
+
+
+def test_downloads_are_files_and_are_audited(hr_client, org_db):
+    engine = org_db.engine
+    with Session(engine) as session:
+        before = len(session.exec(select(AuditLog).where(AuditLog.action.like("export.%"))).all())
+    csv_response = hr_client.get("/hr/insights/summary.csv?by=team")
+    assert csv_response.mimetype == "text/csv"
+    assert "attachment" in csv_response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(hr_client.get("/hr/insights/summary.xlsx?by=sales_role").data))
+    assert "Summary" in book.sheetnames
+    data = json.loads(hr_client.get("/hr/insights/focus-groups.json?by=mixed&size=6").data)
+    assert all(5 <= g["size"] <= 8 for g in data["groups"])
+    pdf = hr_client.get("/hr/insights/report.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    report = hr_client.get("/hr/insights/report")
+    assert report.status_code == 200 and "<style>" in report.get_data(as_text=True)
+    with Session(engine) as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.action.like("export.%"))).all()
+    assert len(rows) == before + 5
+    assert {r.actor_id for r in rows[before:]} == {org_db.org.hr.id}
+
+
+def test_unknown_formats_and_groupings_are_refused(hr_client):
+    assert hr_client.get("/hr/insights/summary.exe?by=team").status_code == 404
+    assert hr_client.get("/hr/insights/summary.csv?by=team_and_role").status_code == 400
+
+
+def test_every_string_in_the_templates_is_translatable():
+    """Outside Jinja tags, no template text may hold words (they would skip translation)."""
+    allowed = {"Motivo"}
+    for path in TEMPLATES.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\{#.*?#\}", " ", text, flags=re.S)
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", text, flags=re.S)
+        text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", text)
+        words = set(re.findall(r"[A-Za-zÆØÅæøå]{2,}", text)) - allowed
+        assert not words, f"{path.name}: untranslated text {sorted(words)}"
+
+
+def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "summary.json"
+    result = runner.invoke(
+        args=["summary", "--by", "team", "--wave", org_db.org.first_wave.name, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["min_group_size"] == 5
+    assert all(g["n"] is None or g["n"] >= 5 for g in data["groups"])
+
+    result = runner.invoke(args=["summary", "--by", "profile", "--format", "csv"])
+    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("key,label,n")
+
+    book = tmp_path / "groups.xlsx"
+    result = runner.invoke(
+        args=[
+            "focus-groups",
+            "--by",
+            "mixed",
+            "--size",
+            "7",
+            "--anonymous",
+            "--format",
+            "xlsx",
+            "--out",
+            str(book),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert load_workbook(book).sheetnames == ["Groups", "Questions"]
+
+    result = runner.invoke(args=["focus-groups", "--format", "xlsx"])
+    assert result.exit_code == 1 and "--out" in result.output
+
+    result = runner.invoke(args=["focus-groups", "--size", "12", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "size" in result.output

@@ -1,0 +1,91 @@
+"""HR insights commands: the anonymous summary and focus groups, as files."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from services.errors import InvalidInput
+from services.exports import Export, export_focus_groups, export_summary
+from services.summaries import DIMENSIONS
+from web.commands.common import db_session, echo_err, format_option, handle_errors
+
+OUT_HELP = "File to write; JSON and CSV go to stdout when it is left out or '-'."
+
+
+def _write(export: Export, out: str | None) -> None:
+    if out in (None, "-"):
+        if export.filename.endswith(".xlsx"):
+            raise InvalidInput("An XLSX workbook needs a file: add --out FILE.")
+        sys.stdout.buffer.write(export.content)
+        sys.stdout.flush()
+        return
+    with open(out, "wb") as handle:
+        handle.write(export.content)
+    echo_err(f"Wrote {out}")
+
+
+def _min_group_size() -> int:
+    return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
+
+
+@click.command("summary")
+@click.option("--by", type=click.Choice(DIMENSIONS), required=True, help="Group by this.")
+@click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
+@format_option("json", "csv", "xlsx", default="json")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
+@with_appcontext
+@handle_errors
+def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> None:
+    """Write the anonymous summary of a wave by team, sales role or profile.
+
+    Groups under the minimum group size, and groups that could be worked out by
+    subtraction, show no figures. The export is written to the audit log.
+    """
+    with db_session() as session:
+        export = export_summary(
+            session=session, by=by, wave=wave, fmt=fmt, min_group_size=_min_group_size()
+        )
+    _write(export, out)
+
+
+@click.command("focus-groups")
+@click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
+@click.option(
+    "--by",
+    type=click.Choice(("profile", "mixed")),
+    default="profile",
+    show_default=True,
+    help="One profile per group, or profiles spread evenly over the groups.",
+)
+@click.option("--size", type=int, default=6, show_default=True, help="Wished group size.")
+@click.option("--anonymous", is_flag=True, help="Leave out who is in each group.")
+@format_option("json", "csv", "xlsx", default="json")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
+@with_appcontext
+@handle_errors
+def focus_groups_command(
+    wave: str | None, by: str, size: int, anonymous: bool, fmt: str, out: str | None
+) -> None:
+    """Form focus groups of 5 to 8 people, each with an anonymous summary.
+
+    Without --anonymous the member lists (external ids, and names and emails in XLSX)
+    are included for the invitations. The export is written to the audit log.
+    """
+    with db_session() as session:
+        export = export_focus_groups(
+            session=session,
+            wave=wave,
+            by=by,
+            size=size,
+            anonymous=anonymous,
+            fmt=fmt,
+            min_group_size=_min_group_size(),
+        )
+    _write(export, out)
+
+
+INSIGHTS_COMMANDS = [summary_command, focus_groups_command]
