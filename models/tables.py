@@ -225,6 +225,19 @@ class ModelArtefact(SQLModel, table=True):
     meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class TrainingJob(SQLModel, table=True):
+    """A request to train the model, run outside the web request by `motivo train --job`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    requested_by_id: int | None = Field(default=None, foreign_key="person.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    status: str = Field(default="queued", max_length=12)  # queued | running | done | failed
+    message: str = Field(default="", max_length=2000)
+    model_version: int | None = None
+
+
 class Budget(SQLModel, table=True):
     """A team's allowance for one quarter (``2026-Q4``), in the organisation's currency."""
 
@@ -359,6 +372,7 @@ __all__ = [
     "Person",
     "SurveyResponse",
     "Team",
+    "TrainingJob",
     "WAVE_STATUSES",
     "Wave",
     "WaveTeam",

@@ -159,9 +159,16 @@ class MotivoModel:
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            With no responses, or feedback that refers to rows or rewards that do not exist.
         """
         index = rewards if isinstance(rewards, RewardIndex) else RewardIndex.from_rewards(rewards)
         n = scale_scores.values.shape[0]
+        if n == 0:
+            raise ValueError("there are no survey responses to train on")
         flagged = np.zeros(n, dtype=bool) if flagged is None else np.asarray(flagged, dtype=bool)
         if flagged.shape != (n,):
             raise ValueError("flagged must have one entry per response")
@@ -250,8 +257,13 @@ class MotivoModel:
 
     # ------------------------------------------------------------------ serving
 
-    def person_terms(self, scores: ScaleScores, flagged: np.ndarray | None = None):
-        """Survey features and profile of responses not in the training data."""
+    def person_terms(
+        self, scores: ScaleScores, flagged: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Survey features and most likely profile of responses not in the training data.
+
+        Profiles are -1 for flagged responses or when no profiles were fitted.
+        """
         X = self.features_.transform(scores, flagged)
         labels = np.full(X.shape[0], -1)
         if self.profiles_ is not None:

@@ -168,8 +168,12 @@ class MotivationProfiles(ClusterMixin, BaseEstimator):
         EM iterations per restart.
     reg_covar : float, default=1e-3
         Added to the covariance diagonals, in standardised units.
-    min_silhouette : float, default=0.35
-        Below this silhouette the structure counts as weak.
+    min_silhouette : float, default=0.12
+        Below this silhouette the structure counts as weak. Survey scale scores carry
+        measurement error in a dozen dimensions, which pulls silhouette down even when the
+        profiles are real: on the simulator's four planted profiles the recovered profiles
+        match the truth well (adjusted Rand index about .8) at silhouettes of .15-.20. A
+        threshold of .35, usual for low-dimensional clustering, would reject them all.
     min_entropy : float, default=0.80
         Below this normalised entropy the structure counts as weak.
     previous_centroids : array-like of shape (n_old, n_features), default=None
@@ -222,7 +226,7 @@ class MotivationProfiles(ClusterMixin, BaseEstimator):
         n_init: int = 3,
         max_iter: int = 200,
         reg_covar: float = 1e-3,
-        min_silhouette: float = 0.35,
+        min_silhouette: float = 0.12,
         min_entropy: float = 0.80,
         previous_centroids: np.ndarray | None = None,
         silhouette_sample_size: int = 2000,

@@ -2,7 +2,7 @@
 
 People belong to a few motivation profiles (latent construct means per profile) and carry
 latent traits around their profile's means. Survey answers follow those traits through
-items with loadings around .6-.8, realistic noise and the item's own response range;
+items with loadings around .7-.85, realistic noise and the item's own response range;
 careless respondents straight-line, fail the attention check and rush. Each person's TRUE
 utility for each reward comes from their latent preferences x the reward's attributes,
 plus a reward-specific quality and tastes the survey does not measure, so the survey is
@@ -333,7 +333,7 @@ def simulate_organisation(
     answers: list[dict[str, object]] = [{} for _ in range(n_people)]
     col = {key: j for j, key in enumerate(constructs)}
     for item in instrument.likert_items():
-        loading = rng.uniform(0.6, 0.8)
+        loading = rng.uniform(0.7, 0.85)
         theta = traits[:, col[item.construct]] if item.construct in col else np.zeros(n_people)
         # Traits have unit variance, so this response has unit variance as well.
         y = loading * (-theta if item.reverse else theta) + np.sqrt(1 - loading**2) * rng.normal(

@@ -15,8 +15,17 @@ from services.audit import record_event
 from services.errors import InvalidInput
 
 _FIELDS = (
-    "name", "description", "category", "visibility", "scope", "roles",
-    "cost_band", "cost", "horizon", "cooldown_days", "active",
+    "name",
+    "description",
+    "category",
+    "visibility",
+    "scope",
+    "roles",
+    "cost_band",
+    "cost",
+    "horizon",
+    "cooldown_days",
+    "active",
 )
 
 
@@ -96,7 +105,10 @@ def import_rewards(
             summary.unchanged.append(reward.id)
     if summary.created or summary.updated:
         record_event(
-            session, actor=actor, action="rewards.import", target=source,
+            session,
+            actor=actor,
+            action="rewards.import",
+            target=source,
             details={"created": len(summary.created), "updated": len(summary.updated)},
         )
     session.commit()

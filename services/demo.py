@@ -160,7 +160,73 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         else:
             store(current, person, answers, org.page_seconds[index], int(rng.integers(0, 5)))
     session.commit()
-    return {"responses": created}
+    feedback = load_demo_feedback(session=session, org=org, reps=reps, random_state=random_state)
+    return {"responses": created, **feedback}
+
+
+def load_demo_feedback(*, session: Session, org, reps: list[Person], random_state: int) -> dict:
+    """Rewards the demo managers gave over the last quarter and how reps rated them.
+
+    Choices and ratings come from ``seed.simulate.simulate_ratings``: managers pick rewards
+    that roughly fit, reps rate them by their true taste, and a few say "not for me". The
+    newest grants are left unrated, as they would be in real life.
+    """
+    from datetime import timedelta
+
+    import numpy as np
+
+    from models.tables import Grant, Rating
+    from models.tables import Reward as RewardRow
+    from seed.simulate import simulate_ratings
+    from services.catalogue import catalogue_rows, ensure_seed_catalogue, to_reward
+    from services.waves import today
+
+    ensure_seed_catalogue(session=session)
+    rows = catalogue_rows(session=session)
+    rewards = [to_reward(r) for r in rows]
+    by_slug: dict[str, RewardRow] = {r.slug: r for r in rows}
+    sim = simulate_ratings(org, rewards, mean_per_person=2.5, random_state=random_state + 1)
+    now = today()
+    grants = ratings = dismissals = 0
+    for person_row, column, value, days in zip(
+        sim.person, sim.reward, sim.rating, sim.days_ago, strict=True
+    ):
+        person = reps[int(person_row)]
+        reward = by_slug.get(org.reward_ids[int(column)])
+        if reward is None:
+            continue
+        if np.isnan(value):
+            session.add(
+                Rating(person_id=person.id, reward_id=reward.id, dismissed=True, source="demo")
+            )
+            dismissals += 1
+            continue
+        days = int(min(days, 88))
+        grant = Grant(
+            reward_id=reward.id,
+            person_id=person.id,
+            given_by_id=person.manager_id,
+            occasion=("goal_reached", "milestone", "peer_nomination", "other")[int(column) % 4],
+            given_on=now - timedelta(days=days),
+            status="redeemed" if days > 14 else "given",
+            source="demo",
+        )
+        session.add(grant)
+        grants += 1
+        if days > 10:
+            session.flush()
+            session.add(
+                Rating(
+                    person_id=person.id,
+                    reward_id=reward.id,
+                    grant_id=grant.id,
+                    rating=int(round(float(value))),
+                    source="demo",
+                )
+            )
+            ratings += 1
+    session.commit()
+    return {"grants": grants, "ratings": ratings, "dismissals": dismissals}
 
 
 def demo_rep_to_try(*, session: Session) -> Person | None:

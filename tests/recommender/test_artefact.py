@@ -140,26 +140,37 @@ def test_constraints_for_one_person(fitted):
             model.ranker_.rated_indptr_[person] : model.ranker_.rated_indptr_[person + 1]
         ]
     )
-    free = model.recommend(person, k=len(index), role="closer")
-    first = free[0].reward_id
     today = date(2025, 3, 1)
-    cooling = next(i for i in index.ids if index.cooldown_days[index.column(i)] > 10)
-    got = model.recommend(
-        person,
-        k=len(index),
-        role="closer",
-        max_cost_band=2,
-        exclude_ids=[first],
-        grants=[(cooling, today - timedelta(days=3))],
-        today=today,
-    )
-    ids = [s.reward_id for s in got]
-    assert first not in ids and cooling not in ids
-    for reward_id in ids:
-        j = index.column(reward_id)
-        assert index.cost_band[j] <= 2 and index.active[j] and j not in rated
-        assert "all" in index.roles[j] or "closer" in index.roles[j]
-    assert all(np.isfinite(s.score) for s in got)
+    allowed = model.recommend(person, k=len(index), role="closer", max_cost_band=2)
+    allowed_ids = [s.reward_id for s in allowed]
+    expected = {
+        index.ids[j]
+        for j in range(len(index))
+        if index.cost_band[j] <= 2
+        and index.active[j]
+        and j not in rated
+        and ("all" in index.roles[j] or "closer" in index.roles[j])
+    }
+    assert set(allowed_ids) == expected and len(allowed_ids) == len(expected)
+    first = allowed_ids[0]
+    cooling = next(i for i in allowed_ids[1:] if index.cooldown_days[index.column(i)] > 3)
+    days = index.cooldown_days[index.column(cooling)]
+
+    def ids_with_grant(days_ago: int) -> set[str]:
+        got = model.recommend(
+            person,
+            k=len(index),
+            role="closer",
+            max_cost_band=2,
+            exclude_ids=[first],
+            grants=[(cooling, today - timedelta(days=days_ago))],
+            today=today,
+        )
+        assert all(np.isfinite(s.score) for s in got)
+        return {s.reward_id for s in got}
+
+    assert ids_with_grant(3) == set(allowed_ids) - {first, cooling}
+    assert ids_with_grant(days + 1) == set(allowed_ids) - {first}
 
 
 def test_new_response_is_scored_without_retraining(fitted, org_data):
@@ -173,3 +184,9 @@ def test_new_response_is_scored_without_retraining(fitted, org_data):
     assert len(silent) == 3 and all(s.explanation.reasons == () for s in silent)
     with pytest.raises(ValueError, match="person"):
         model.recommend()
+
+
+def test_training_needs_responses():
+    empty = ScaleScores(("pref_time",), np.empty((0, 1)), (), np.empty((0, 0)))
+    with pytest.raises(ValueError, match="no survey responses"):
+        MotivoModel().fit(empty, None, REWARDS)

@@ -6,6 +6,8 @@ Views stay thin: read the request, call one service, return JSON.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, current_app, jsonify
 
 from services.api_tokens import kpi_summary, response_counts, wave_details, wave_participation
@@ -61,7 +63,7 @@ def people_import():
         deactivate_missing=not keep_missing,
         source=source,
     )
-    return jsonify({"counts": summary.as_dict(), "external_ids": summary.__dict__})
+    return jsonify({"counts": summary.as_dict(), "external_ids": asdict(summary)})
 
 
 @bp.get("/waves")

@@ -3,6 +3,7 @@
 from web.commands.analytics import ANALYTICS_COMMANDS
 from web.commands.insights import INSIGHTS_COMMANDS
 from web.commands.people import people
+from web.commands.rewards import evaluate, feedback, recommend, rewards, train
 from web.commands.setup import db, init, serve
 from web.commands.survey import SURVEY_COMMANDS
 from web.commands.tokens import tokens
@@ -14,6 +15,11 @@ COMMANDS = [
     serve,
     people,
     users,
+    rewards,
+    feedback,
+    train,
+    recommend,
+    evaluate,
     *SURVEY_COMMANDS,
     tokens,
     *ANALYTICS_COMMANDS,

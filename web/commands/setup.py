@@ -30,6 +30,7 @@ def init(demo: bool, demo_password: str) -> None:
 
     Safe to run again: existing data is kept and nothing is loaded twice.
     """
+    from services.catalogue import ensure_seed_catalogue
     from services.instruments import ensure_default_instrument
 
     engine = current_app.extensions["motivo.engine"]
@@ -39,16 +40,26 @@ def init(demo: bool, demo_password: str) -> None:
         loaded = ensure_default_instrument(session=session)
         if loaded.created:
             echo_err(f"Loaded the default instrument ({len(loaded.instrument.items)} items).")
+        catalogue = ensure_seed_catalogue(session=session)
+        if catalogue is not None:
+            echo_err(f"Loaded the reward catalogue ({len(catalogue.created)} rewards).")
     if not demo:
         return
     from seed.demo_org import demo_people
     from services.demo import load_demo_people, load_demo_survey
+    from services.training import latest_artefact, train_model
 
     with db_session() as session:
         load_demo_people(session=session, people=demo_people(), password=demo_password)
         survey = load_demo_survey(session=session)
         if survey["responses"]:
-            echo_err(f"Simulated {survey['responses']} survey responses in two waves.")
+            echo_err(
+                f"Simulated {survey['responses']} survey responses in two waves, "
+                f"{survey['grants']} rewards given, {survey['ratings']} ratings."
+            )
+        if latest_artefact(session) is None:
+            result = train_model(session=session)
+            echo_err(f"Trained {result.describe()}.")
         logins = load_demo_people(session=session, people=demo_people(), password=demo_password)
     click.echo(f"Demo organisation ready. Sign in with any of these (password: {demo_password!r}):")
     for login in logins:

@@ -1,0 +1,268 @@
+"""Feedback from reps: ratings of rewards they received, and "not for me" dismissals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.tables import Grant, Person, Rating, utcnow
+from models.tables import Reward as RewardRow
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound
+from services.tabular import Table
+
+FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
+REQUIRED_COLUMNS = ("person", "reward_id", "rating")
+
+
+def _find_rating(session: Session, person_id: int, reward_id: int, grant_id: int | None):
+    stmt = select(Rating).where(Rating.person_id == person_id, Rating.reward_id == reward_id)
+    stmt = stmt.where(
+        Rating.grant_id.is_(None) if grant_id is None else Rating.grant_id == grant_id
+    )
+    return session.exec(stmt).first()
+
+
+def rate_grant(
+    *, session: Session, person: Person, grant_id: int, rating: int, comment: str = ""
+) -> Rating:
+    """A rep rates (1-5) a reward they received; rating again replaces the earlier rating."""
+    grant = session.get(Grant, grant_id)
+    if grant is None or grant.person_id != person.id:
+        raise NotFound("No such reward.")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("Choose a rating from 1 to 5.")
+    row = _find_rating(session, person.id, grant.reward_id, grant.id)
+    if row is None:
+        row = Rating(person_id=person.id, reward_id=grant.reward_id, grant_id=grant.id)
+    row.rating, row.dismissed = rating, False
+    row.comment = (comment or "").strip()[:2000]
+    row.updated_at = utcnow()
+    session.add(row)
+    record_event(
+        session,
+        actor=person,
+        action="feedback.rate",
+        target=f"grant {grant.id}",
+        details={"rating": rating},
+    )
+    session.commit()
+    return row
+
+
+def _reward(session: Session, slug: str) -> RewardRow:
+    reward = session.exec(select(RewardRow).where(RewardRow.slug == slug)).first()
+    if reward is None:
+        raise NotFound("No such reward.")
+    return reward
+
+
+def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rating:
+    """Mark a suggestion "not for me": it is not suggested again and teaches the model."""
+    reward = _reward(session, reward_slug)
+    row = _find_rating(session, person.id, reward.id, None)
+    if row is None:
+        row = Rating(person_id=person.id, reward_id=reward.id)
+    row.dismissed, row.rating, row.updated_at = True, None, utcnow()
+    session.add(row)
+    record_event(session, actor=person, action="feedback.dismiss", target=reward.slug)
+    session.commit()
+    return row
+
+
+def undo_dismissal(*, session: Session, person: Person, reward_slug: str) -> None:
+    reward = _reward(session, reward_slug)
+    row = _find_rating(session, person.id, reward.id, None)
+    if row is not None and row.dismissed:
+        session.delete(row)
+        record_event(session, actor=person, action="feedback.undismiss", target=reward.slug)
+        session.commit()
+
+
+@dataclass
+class FeedbackImport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    grants_created: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+            f" rating(s); {self.grants_created} reward(s) recorded as given"
+        )
+
+
+def import_feedback(
+    *,
+    session: Session,
+    table: Table | None = None,
+    header: Sequence[str] | None = None,
+    records: Sequence[Mapping[str, object]] | None = None,
+    actor: Person | None = None,
+    source: str = "",
+) -> FeedbackImport:
+    """Import ratings: ``person,reward_id,rating[,given_at,comment]``, all or nothing.
+
+    With ``given_at`` the reward is recorded as given on that day (once); without it the
+    rating stands on its own. Importing the same file again changes nothing.
+    """
+    if actor is not None:
+        require(actor, "run_hr")
+    if table is not None:
+        header, records = table.header, table.rows
+    header = [h.strip().lower() for h in (header or [])]
+    records = list(records or [])
+    problems: list[str] = []
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            problems.append(f"row 1, column {column}: missing column")
+    for column in header:
+        if column not in FEEDBACK_COLUMNS:
+            problems.append(
+                f"row 1, column {column}: unknown column (expected {', '.join(FEEDBACK_COLUMNS)})"
+            )
+    if problems:
+        raise InvalidInput(
+            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.", problems
+        )
+
+    people = {p.external_id: p for p in session.exec(select(Person))}
+    rewards = {r.slug: r for r in session.exec(select(RewardRow))}
+    parsed: list[tuple[int, Person, RewardRow, int, date | None, str]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for offset, record in enumerate(records):
+        number = offset + 2
+        if not record:
+            continue
+        cells = {c: str(record.get(c) or "").strip() for c in FEEDBACK_COLUMNS}
+        get = cells.__getitem__
+        person = people.get(get("person"))
+        if person is None:
+            problems.append(f"row {number}, column person: unknown person {get('person')!r}")
+        reward = rewards.get(get("reward_id"))
+        if reward is None:
+            problems.append(f"row {number}, column reward_id: unknown reward {get('reward_id')!r}")
+        raw = get("rating")
+        if not raw.isdigit() or not 1 <= int(raw) <= 5:
+            problems.append(
+                f"row {number}, column rating: {raw!r} is not a whole number from 1 to 5"
+            )
+        given: date | None = None
+        if get("given_at"):
+            try:
+                given = date.fromisoformat(get("given_at")[:10])
+            except ValueError:
+                problems.append(
+                    f"row {number}, column given_at: {get('given_at')!r} is not a date (YYYY-MM-DD)"
+                )
+        key = (get("person"), get("reward_id"), get("given_at")[:10])
+        if key in seen:
+            problems.append(
+                f"row {number}: duplicate of row {seen[key]} (same person, reward and date)"
+            )
+        else:
+            seen[key] = number
+        if person is not None and reward is not None and raw.isdigit() and 1 <= int(raw) <= 5:
+            parsed.append((number, person, reward, int(raw), given, get("comment")))
+    if problems:
+        raise InvalidInput(
+            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.", problems
+        )
+
+    summary = FeedbackImport()
+    try:
+        for _number, person, reward, value, given, comment in parsed:
+            grant_id = None
+            if given is not None:
+                grant = session.exec(
+                    select(Grant).where(
+                        Grant.person_id == person.id,
+                        Grant.reward_id == reward.id,
+                        Grant.given_on == given,
+                    )
+                ).first()
+                if grant is None:
+                    grant = Grant(
+                        reward_id=reward.id,
+                        person_id=person.id,
+                        given_on=given,
+                        source="import",
+                        status="redeemed",
+                    )
+                    session.add(grant)
+                    session.flush()
+                    summary.grants_created += 1
+                grant_id = grant.id
+            row = _find_rating(session, person.id, reward.id, grant_id)
+            if row is None:
+                session.add(
+                    Rating(
+                        person_id=person.id,
+                        reward_id=reward.id,
+                        grant_id=grant_id,
+                        rating=value,
+                        comment=comment,
+                        source="import",
+                    )
+                )
+                summary.created += 1
+            elif row.rating != value or row.comment != comment or row.dismissed:
+                row.rating, row.comment, row.dismissed, row.updated_at = (
+                    value,
+                    comment,
+                    False,
+                    utcnow(),
+                )
+                session.add(row)
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+        if summary.created or summary.updated or summary.grants_created:
+            record_event(
+                session,
+                actor=actor,
+                action="feedback.import",
+                target=source,
+                details={
+                    "created": summary.created,
+                    "updated": summary.updated,
+                    "grants_created": summary.grants_created,
+                },
+            )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return summary
+
+
+def received_rewards(
+    *, session: Session, person: Person
+) -> list[tuple[Grant, RewardRow, Rating | None]]:
+    """The rewards a person has received, newest first, each with their rating if any."""
+    grants = session.exec(
+        select(Grant)
+        .where(Grant.person_id == person.id)
+        .order_by(Grant.given_on.desc(), Grant.id.desc())
+    ).all()
+    ratings = {
+        r.grant_id: r
+        for r in session.exec(select(Rating).where(Rating.person_id == person.id))
+        if r.grant_id
+    }
+    rewards = {r.id: r for r in session.exec(select(RewardRow))}
+    return [(g, rewards[g.reward_id], ratings.get(g.id)) for g in grants]
+
+
+def dismissed_rewards(*, session: Session, person: Person) -> list[RewardRow]:
+    stmt = (
+        select(RewardRow)
+        .join(Rating, Rating.reward_id == RewardRow.id)
+        .where(Rating.person_id == person.id, Rating.dismissed.is_(True))
+    )
+    return list(session.exec(stmt))

@@ -1,0 +1,75 @@
+"""Giving rewards: a manager records a reward for one of their reps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.tables import OCCASIONS, Grant, Notification, Person
+from models.tables import Reward as RewardRow
+from services.access import ensure_can_view_person, require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound
+
+
+def eligible(reward: RewardRow, person: Person) -> bool:
+    return reward.active and ("all" in reward.roles or (person.sales_role or "") in reward.roles)
+
+
+def give_reward(
+    *,
+    session: Session,
+    manager: Person,
+    person: Person,
+    reward_slug: str,
+    occasion: str = "other",
+    note: str = "",
+    given_on: date | None = None,
+    commit: bool = True,
+) -> Grant:
+    """Record that ``manager`` gave ``person`` a reward; the rep is notified and can rate it."""
+    require(manager, "view_team")
+    ensure_can_view_person(manager, person)
+    if person.id == manager.id:
+        raise NotFound("No such person.")
+    reward = session.exec(select(RewardRow).where(RewardRow.slug == reward_slug)).first()
+    if reward is None:
+        raise NotFound("No such reward.")
+    problems = []
+    if occasion not in OCCASIONS:
+        problems.append(f"occasion: choose one of {', '.join(OCCASIONS)}")
+    if not eligible(reward, person):
+        problems.append("reward: this reward is not available for this person's sales role")
+    if len(note or "") > 1000:
+        problems.append("note: keep the note under 1000 characters")
+    if problems:
+        raise InvalidInput("The reward was not given.", problems)
+    grant = Grant(
+        reward_id=reward.id,
+        person_id=person.id,
+        given_by_id=manager.id,
+        occasion=occasion,
+        note=(note or "").strip(),
+        given_on=given_on or date.today(),
+    )
+    session.add(grant)
+    session.flush()
+    session.add(
+        Notification(
+            person_id=person.id,
+            kind="reward_received",
+            params={"reward": reward.slug, "manager": manager.name},
+            link="/me/#received",
+        )
+    )
+    record_event(
+        session,
+        actor=manager,
+        action="reward.give",
+        target=person.external_id,
+        details={"reward": reward.slug, "occasion": occasion, "grant": grant.id},
+    )
+    if commit:
+        session.commit()
+    return grant

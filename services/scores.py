@@ -1,0 +1,95 @@
+"""Scale scores of stored responses, across instrument versions (compared by construct)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlmodel import Session, select
+
+from models.tables import Instrument as InstrumentRow
+from models.tables import Person, SurveyResponse
+from recommender.scoring import ScaleScores, score_responses
+from services.instruments import DEFAULT_INSTRUMENT, definition, latest_row
+from services.responses import answers_by_response
+
+
+@dataclass(frozen=True)
+class ScoredResponses:
+    """One row per response: who, which response, its scores and whether it is flagged."""
+
+    person_ids: list[int]
+    response_ids: list[int]
+    scores: ScaleScores
+    flagged: np.ndarray
+
+
+def score_stored(
+    session: Session, responses: Sequence[SurveyResponse], *, instrument_name: str | None = None
+) -> ScoredResponses:
+    """Score responses with their own instrument version, aligned to the newest version's
+    constructs, so answers to older versions still count construct by construct."""
+    newest = latest_row(session, instrument_name or DEFAULT_INSTRUMENT)
+    target = definition(newest) if newest is not None else None
+    groups: dict[int, list[SurveyResponse]] = defaultdict(list)
+    for response in responses:
+        groups[response.instrument_id].append(response)
+    scored: dict[int, tuple[ScaleScores, int]] = {}
+    for instrument_id, members in groups.items():
+        instrument = definition(session.get(InstrumentRow, instrument_id))
+        answers = answers_by_response(session, instrument, [r.id for r in members])
+        result = score_responses(instrument, [answers[r.id] for r in members])
+        for row, response in enumerate(members):
+            scored[response.id] = (result, row)
+
+    if target is None and scored:
+        first = next(iter(scored.values()))[0]
+        constructs, ranking = first.constructs, first.ranking
+    elif target is not None:
+        probe = score_responses(target, [])
+        constructs, ranking = probe.constructs, probe.ranking
+    else:
+        constructs, ranking = (), ()
+    values = np.full((len(responses), len(constructs)), np.nan)
+    rank_values = np.full((len(responses), len(ranking)), np.nan)
+    for i, response in enumerate(responses):
+        result, row = scored[response.id]
+        for j, key in enumerate(constructs):
+            if key in result.constructs:
+                values[i, j] = result.values[row, result.constructs.index(key)]
+        for j, key in enumerate(ranking):
+            if key in result.ranking:
+                rank_values[i, j] = result.rank_values[row, result.ranking.index(key)]
+    return ScoredResponses(
+        person_ids=[r.person_id for r in responses],
+        response_ids=[r.id for r in responses],
+        scores=ScaleScores(
+            constructs=tuple(constructs),
+            values=values,
+            ranking=tuple(ranking),
+            rank_values=rank_values,
+        ),
+        flagged=np.asarray([bool(r.flags) for r in responses], dtype=bool),
+    )
+
+
+def latest_responses(
+    session: Session, *, consenting_only: bool = True, person_ids: Sequence[int] | None = None
+) -> list[SurveyResponse]:
+    """Each active person's most recent submitted response."""
+    stmt = (
+        select(SurveyResponse)
+        .join(Person, Person.id == SurveyResponse.person_id)
+        .where(SurveyResponse.status == "submitted", Person.active.is_(True))
+        .order_by(SurveyResponse.person_id, SurveyResponse.submitted_at, SurveyResponse.id)
+    )
+    if consenting_only:
+        stmt = stmt.where(Person.personalise.is_(True))
+    if person_ids is not None:
+        stmt = stmt.where(SurveyResponse.person_id.in_(list(person_ids)))
+    latest: dict[int, SurveyResponse] = {}
+    for response in session.exec(stmt):
+        latest[response.person_id] = response  # ordered, so the last one wins
+    return list(latest.values())

@@ -1,0 +1,190 @@
+"""Training the recommender offline and storing it as a versioned artefact in the database.
+
+Training never runs inside an ordinary page request: the CLI runs it directly, and the HR
+page queues a job that `motivo train --job ID` runs in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import ModelArtefact, Person, Rating, TrainingJob, utcnow
+from models.tables import Reward as RewardRow
+from recommender.artefact import MotivoModel, from_artefact, to_artefact
+from recommender.ranker import Ratings
+from services.access import require
+from services.audit import record_event
+from services.catalogue import catalogue_rows, to_reward
+from services.errors import InvalidInput, NotFound
+from services.scores import latest_responses, score_stored
+
+DEFAULT_RANDOM_STATE = 20261130
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    version: int
+    card: dict
+
+    def describe(self) -> str:
+        card = self.card
+        profiles = card.get("profiles") or {}
+        parts = [
+            f"model version {self.version}",
+            f"{card['n_responses']} responses ({card['n_flagged']} flagged)",
+            f"{card['n_ratings']} ratings, {card['n_dismissals']} dismissals",
+            f"{card['n_rewards']} rewards",
+        ]
+        if profiles:
+            parts.append(
+                f"{profiles.get('n_profiles')} profiles (silhouette "
+                f"{profiles.get('silhouette', float('nan')):.2f}, entropy "
+                f"{profiles.get('entropy', float('nan')):.2f}"
+                + (
+                    ", weak structure: ranking on scores alone"
+                    if card.get("weak_structure")
+                    else ""
+                )
+                + ")"
+            )
+        return "; ".join(parts)
+
+
+def latest_artefact(session: Session) -> ModelArtefact | None:
+    return session.exec(
+        select(ModelArtefact).order_by(ModelArtefact.version.desc()).limit(1)
+    ).first()
+
+
+def load_model(row: ModelArtefact) -> MotivoModel:
+    return from_artefact(row.blob, row.meta)
+
+
+def train_model(
+    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+) -> TrainingResult:
+    """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
+    feedback; store the result as the next model version."""
+    if actor is not None:
+        require(actor, "run_hr")
+    responses = latest_responses(session)
+    if not responses:
+        raise InvalidInput("There are no submitted survey responses to train on yet.")
+    scored = score_stored(session, responses)
+    rewards = [to_reward(r) for r in catalogue_rows(session=session)]
+    if not rewards:
+        raise InvalidInput("The reward catalogue is empty; import rewards first.")
+    row_of = {pid: i for i, pid in enumerate(scored.person_ids)}
+    column_of = {r.id: j for j, r in enumerate(rewards)}
+    slug_of = {r.id: r.slug for r in session.exec(select(RewardRow))}
+    records = []
+    for rating in session.exec(select(Rating).where(Rating.person_id.in_(list(row_of)))):
+        column = column_of.get(slug_of.get(rating.reward_id))
+        if column is None:
+            continue
+        if rating.dismissed:
+            records.append((row_of[rating.person_id], column, None))
+        elif rating.rating is not None:
+            records.append((row_of[rating.person_id], column, float(rating.rating)))
+    ratings = Ratings.from_records(records) if records else Ratings.empty()
+
+    previous_row = latest_artefact(session)
+    previous = load_model(previous_row) if previous_row is not None else None
+    model = MotivoModel(random_state=random_state).fit(
+        scored.scores, ratings, rewards, flagged=scored.flagged, previous=previous
+    )
+    blob, meta = to_artefact(model)
+    version = (previous_row.version if previous_row else 0) + 1
+    # Rows of the model are people; keep the mapping beside the arrays.
+    meta = {**meta, "person_ids": scored.person_ids, "model_version": version}
+    session.add(
+        ModelArtefact(
+            version=version,
+            trained_by_id=actor.id if actor else None,
+            blob=blob,
+            meta=json.loads(json.dumps(meta)),
+        )
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="model.train",
+        target=f"version {version}",
+        details={"n_responses": len(responses), "n_ratings": len(records)},
+    )
+    session.commit()
+    return TrainingResult(version=version, card=model.card_)
+
+
+def model_card(*, session: Session) -> dict | None:
+    row = latest_artefact(session)
+    if row is None:
+        return None
+    card = dict(row.meta.get("card") or {})
+    card.setdefault("version", row.version)
+    card["version"] = row.version
+    card["created_at"] = row.created_at.isoformat(timespec="seconds")
+    return card
+
+
+def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> TrainingJob:
+    """Queue a training job and start `motivo train --job ID` in a separate process."""
+    require(actor, "run_hr")
+    running = session.exec(
+        select(TrainingJob).where(TrainingJob.status.in_(("queued", "running")))
+    ).first()
+    if running is not None:
+        return running
+    job = TrainingJob(requested_by_id=actor.id)
+    session.add(job)
+    record_event(session, actor=actor, action="model.train_requested")
+    session.commit()
+    if spawn:
+        subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [sys.executable, "-m", "web.cli", "train", "--job", str(job.id)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return job
+
+
+def run_job(*, session: Session, job_id: int) -> TrainingJob:
+    """Run a queued training job (called by the worker process, not by a web request)."""
+    job = session.get(TrainingJob, job_id)
+    if job is None:
+        raise NotFound(f"No training job {job_id}.")
+    if job.status not in ("queued",):
+        return job
+    job.status, job.started_at = "running", utcnow()
+    session.add(job)
+    session.commit()
+    actor = session.get(Person, job.requested_by_id) if job.requested_by_id else None
+    try:
+        result = train_model(session=session, actor=actor)
+    except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
+        session.rollback()
+        job = session.get(TrainingJob, job_id)
+        job.status, job.finished_at, job.message = "failed", utcnow(), str(exc)[:2000]
+    else:
+        job = session.get(TrainingJob, job_id)
+        job.status, job.finished_at = "done", utcnow()
+        job.model_version, job.message = result.version, result.describe()[:2000]
+    session.add(job)
+    session.commit()
+    return job
+
+
+def recent_jobs(*, session: Session, limit: int = 5) -> list[TrainingJob]:
+    return list(session.exec(select(TrainingJob).order_by(TrainingJob.id.desc()).limit(limit)))
+
+
+def model_versions(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(ModelArtefact)).one()

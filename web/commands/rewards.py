@@ -1,0 +1,190 @@
+"""Reward catalogue, feedback, training, suggestions and the offline evaluation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlmodel import select
+
+from models.tables import Person
+from web.commands.common import (
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+    write_csv,
+    write_json,
+)
+
+
+@click.group()
+def rewards() -> None:
+    """Manage the reward catalogue."""
+
+
+@rewards.command("export")
+@format_option("json", "csv", default="json")
+@with_appcontext
+@handle_errors
+def rewards_export(fmt: str) -> None:
+    """Write the whole catalogue (active and inactive) to stdout as JSON or CSV."""
+    from recommender.catalogue import CSV_COLUMNS, reward_to_dict, reward_to_row
+    from services.catalogue import export_rewards
+
+    with db_session() as session:
+        items = export_rewards(session=session)
+    if fmt == "json":
+        write_json([reward_to_dict(r) for r in items])
+    else:
+        write_csv([reward_to_row(r) for r in items], CSV_COLUMNS)
+
+
+@rewards.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+@handle_errors
+def rewards_import(file: str) -> None:
+    """Create or update rewards from a TOML, JSON or CSV file, all or nothing.
+
+    Rewards are matched by id, so history stays attached; set `active = false` to retire
+    one. Rewards missing from the file are left as they are.
+    """
+    from services.catalogue import import_rewards
+    from services.errors import InvalidInput
+    from services.tabular import read_table_file
+
+    path = Path(file)
+    if not path.is_file():
+        raise InvalidInput(f"{file}: no such file")
+    if path.suffix.lower() == ".csv":
+        records = read_table_file(path).rows
+        records = [r for r in records if r]
+    elif path.suffix.lower() == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        records = data["rewards"] if isinstance(data, dict) else data
+    else:
+        import tomllib
+
+        try:
+            records = tomllib.loads(path.read_text(encoding="utf-8")).get("rewards", [])
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"{file}: not valid TOML ({exc})") from exc
+    with db_session() as session:
+        summary = import_rewards(session=session, records=records, source=file)
+    echo_err(f"Imported {file}: {summary.describe()}.")
+
+
+@click.group()
+def feedback() -> None:
+    """Ratings of rewards people received."""
+
+
+@feedback.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+@handle_errors
+def feedback_import(file: str) -> None:
+    """Import ratings: person,reward_id,rating[,given_at,comment] (all or nothing).
+
+    `person` is the external id, `rating` a whole number 1-5, `given_at` YYYY-MM-DD (the
+    reward is then recorded as given that day). Importing the same file again changes nothing.
+    """
+    from services.feedback import import_feedback
+    from services.tabular import read_table_file
+
+    table = read_table_file(file)
+    with db_session() as session:
+        summary = import_feedback(session=session, table=table, source=file)
+    echo_err(f"Imported {file}: {summary.describe()}.")
+
+
+@click.command()
+@click.option("--job", type=int, help="Run a training job queued from the HR page.")
+@click.option("--seed", type=int, default=None, help="Random state (default: fixed).")
+@with_appcontext
+@handle_errors
+def train(job: int | None, seed: int | None) -> None:
+    """Fit motivation profiles and the ranker, and store the model as a new version."""
+    from services.training import DEFAULT_RANDOM_STATE, run_job, train_model
+
+    with db_session() as session:
+        if job is not None:
+            result = run_job(session=session, job_id=job)
+            echo_err(f"Job {result.id}: {result.status}. {result.message}")
+            if result.status != "done":
+                sys.exit(1)
+            return
+        echo_err("Training…")
+        result = train_model(session=session, random_state=seed or DEFAULT_RANDOM_STATE)
+    echo_err(f"Stored {result.describe()}.")
+
+
+@click.command()
+@click.option("--person", "external_id", help="External id of one person.")
+@click.option("--all", "everyone", is_flag=True, help="Every active rep.")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--locale", type=click.Choice(["en", "nb"]), default="en", show_default=True)
+@format_option("csv", "json", default="csv")
+@with_appcontext
+@handle_errors
+def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt: str) -> None:
+    """Write suggestions: person,rank,reward_id,score,reasons (reasons joined by " | ")."""
+    from services.errors import InvalidInput, NotFound
+    from services.recommendations import recommend_for_all, recommendation_rows
+
+    if bool(external_id) == everyone:
+        raise InvalidInput("Give either --person EXTERNAL_ID or --all.")
+    with db_session() as session:
+        if everyone:
+            with click.progressbar(length=1, label="Ranking", file=sys.stderr) as bar:
+                rows = recommend_for_all(session=session, k=k)
+                bar.update(1)
+        else:
+            person = session.exec(select(Person).where(Person.external_id == external_id)).first()
+            if person is None:
+                raise NotFound(f"No person {external_id!r}.")
+            rows = recommendation_rows(session=session, person=person, k=k, locale=locale)
+    if fmt == "json":
+        write_json(rows)
+        return
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["person", "rank", "reward_id", "score", "reasons"])
+    for row in rows:
+        score = "" if row["score"] is None else f"{row['score']:.4f}"
+        writer.writerow(
+            [row["person"], row["rank"], row["reward_id"], score, " | ".join(row["reasons"])]
+        )
+
+
+@click.command()
+@click.option("--people", default=1200, show_default=True, type=click.IntRange(100, 50000))
+@click.option("--seed", default=3, show_default=True, type=int)
+@format_option("table", "json", default="table")
+@with_appcontext
+@handle_errors
+def evaluate(people: int, seed: int, fmt: str) -> None:
+    """Offline evaluation on a simulated organisation with known true utilities.
+
+    Reports NDCG@5, precision@5, catalogue coverage and intra-list diversity for cold reps
+    (no ratings) and warm reps (3 or more), beside random, popularity and the naive rule
+    "rank by the rep's own preference score for the reward's category".
+    """
+    from recommender.evaluate import render_markdown, targets_met
+    from seed.loaders import load_catalogue, load_default_instrument
+    from seed.simulate import run_simulated_evaluation
+
+    echo_err(f"Simulating {people} reps and evaluating (seed {seed})…")
+    result = run_simulated_evaluation(
+        load_default_instrument(), load_catalogue(), people, random_state=seed
+    )
+    if fmt == "json":
+        write_json(result)
+    else:
+        click.echo(render_markdown(result))
+    met = targets_met(result)
+    echo_err("Targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
