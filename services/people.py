@@ -295,13 +295,17 @@ def team_name(session: Session, person: Person) -> str | None:
     return team.name if team else None
 
 
-def update_preferences(*, session: Session, person: Person, locale: str) -> Person:
+def update_preferences(
+    *, session: Session, person: Person, locale: str, personalise: bool | None = None
+) -> Person:
     """A person's own settings; ``locale`` "" means "follow my browser"."""
     from models.tables import LOCALES
 
     if locale not in ("", *LOCALES):
         raise InvalidInput(f"Unknown language {locale!r}.")
     person.locale = locale
+    if personalise is not None:
+        person.personalise = bool(personalise)
     person.updated_at = utcnow()
     session.add(person)
     record_event(
@@ -309,7 +313,7 @@ def update_preferences(*, session: Session, person: Person, locale: str) -> Pers
         actor=person,
         action="person.preferences",
         target=person.external_id,
-        details={"locale": locale},
+        details={"locale": locale, "personalise": person.personalise},
     )
     session.commit()
     return person

@@ -82,31 +82,63 @@ class SuggestionList:
     why_not_personal: str = ""  # no_model | no_consent | no_response
 
 
-def _exclusions(session: Session, person: Person) -> tuple[set[str], list[tuple[str, date]]]:
+@dataclass
+class FeedbackContext:
+    """Rewards, grants and ratings read once, for pages that suggest for many people."""
+
+    rewards: dict[int, RewardRow]
+    grants: dict[int, list[Grant]]
+    ratings: dict[int, list[Rating]]
+
+    @property
+    def by_slug(self) -> dict[str, RewardRow]:
+        return {r.slug: r for r in self.rewards.values()}
+
+
+def load_context(session: Session, person_ids: list[int] | None = None) -> FeedbackContext:
+    grants_stmt, ratings_stmt = select(Grant), select(Rating)
+    if person_ids is not None:
+        grants_stmt = grants_stmt.where(Grant.person_id.in_(person_ids))
+        ratings_stmt = ratings_stmt.where(Rating.person_id.in_(person_ids))
+    grants: dict[int, list[Grant]] = defaultdict(list)
+    for grant in session.exec(grants_stmt):
+        grants[grant.person_id].append(grant)
+    ratings: dict[int, list[Rating]] = defaultdict(list)
+    for rating in session.exec(ratings_stmt):
+        ratings[rating.person_id].append(rating)
+    return FeedbackContext({r.id: r for r in session.exec(select(RewardRow))}, grants, ratings)
+
+
+def _exclusions(
+    session: Session, person: Person, context: FeedbackContext | None = None
+) -> tuple[set[str], list[tuple[str, date]]]:
     """Rewards to leave out for this person, and their grants (for cooldowns).
 
     Left out: dismissed ("not for me"), rated, and one-off rewards (no cooldown) already
     received. Rewards with a cooldown come back once it has passed.
     """
-    slugs = {r.id: r for r in session.exec(select(RewardRow))}
-    excluded: set[str] = {r.slug for r in slugs.values() if not r.active}
+    context = context or load_context(session, [person.id])
+    rewards = context.rewards
+    excluded: set[str] = {r.slug for r in rewards.values() if not r.active}
     grants: list[tuple[str, date]] = []
-    for grant in session.exec(select(Grant).where(Grant.person_id == person.id)):
-        reward = slugs.get(grant.reward_id)
+    for grant in context.grants.get(person.id, []):
+        reward = rewards.get(grant.reward_id)
         if reward is None:
             continue
         grants.append((reward.slug, grant.given_on))
         if reward.cooldown_days == 0:
             excluded.add(reward.slug)
-    for rating in session.exec(select(Rating).where(Rating.person_id == person.id)):
-        reward = slugs.get(rating.reward_id)
+    for rating in context.ratings.get(person.id, []):
+        reward = rewards.get(rating.reward_id)
         if reward is not None:
             excluded.add(reward.slug)
     return excluded, grants
 
 
-def _views(session: Session, suggestions) -> list[SuggestionView]:
-    by_slug = {r.slug: r for r in session.exec(select(RewardRow))}
+def _views(
+    session: Session, suggestions, context: FeedbackContext | None = None
+) -> list[SuggestionView]:
+    by_slug = context.by_slug if context else {r.slug: r for r in session.exec(select(RewardRow))}
     return [
         SuggestionView(
             reward=by_slug[s.reward_id],
@@ -126,16 +158,24 @@ def suggest_rewards(
     k: int = 5,
     max_cost_band: int | None = None,
     today: date | None = None,
+    context: FeedbackContext | None = None,
 ) -> SuggestionList:
-    """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` None means the system."""
+    """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` None means the system.
+
+    Pass a ``context`` from ``load_context`` when suggesting for many people on one page.
+    """
     if viewer is not None and not can_view_person(viewer, person):
         raise NotFound("No such person.")
     served = current_model(session)
     if not person.personalise:
-        return popular_rewards(session=session, person=person, k=k, reason="no_consent")
+        return popular_rewards(
+            session=session, person=person, k=k, reason="no_consent", context=context
+        )
     if served is None:
-        return popular_rewards(session=session, person=person, k=k, reason="no_model")
-    excluded, grants = _exclusions(session, person)
+        return popular_rewards(
+            session=session, person=person, k=k, reason="no_model", context=context
+        )
+    excluded, grants = _exclusions(session, person, context)
     common = {
         "k": k,
         "role": person.sales_role or None,
@@ -157,17 +197,22 @@ def suggest_rewards(
             scores=scored.scores, flagged=bool(scored.flagged[0]), **common
         )
     return SuggestionList(
-        personal=True, items=_views(session, suggestions), model_version=served.version
+        personal=True, items=_views(session, suggestions, context), model_version=served.version
     )
 
 
 def popular_rewards(
-    *, session: Session, person: Person | None, k: int = 5, reason: str = "no_model"
+    *,
+    session: Session,
+    person: Person | None,
+    k: int = 5,
+    reason: str = "no_model",
+    context: FeedbackContext | None = None,
 ) -> SuggestionList:
     """The non-personal fallback: rewards colleagues rated well, varied across categories."""
     rewards = list(session.exec(select(RewardRow).where(RewardRow.active.is_(True))))
     if person is not None:
-        excluded, _grants = _exclusions(session, person)
+        excluded, _grants = _exclusions(session, person, context)
         role = person.sales_role or None
         rewards = [
             r

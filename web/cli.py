@@ -46,3 +46,7 @@ def _create_app_for_cli() -> Flask:
 )
 def main() -> None:
     """The motivo command group."""
+
+
+if __name__ == "__main__":  # `python -m web.cli`, used by training jobs queued from the UI
+    main()

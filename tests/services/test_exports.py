@@ -150,7 +150,7 @@ def test_to_csv_writes_lists_and_missing_values():
 
 
 def test_the_pdf_report_renders_and_is_audited(org_db, org_session, tmp_path):
-    from web.insights.charts import Bar, bar_chart
+    from web.charts import Bar, bar_chart
 
     chart = bar_chart(
         "c", "Rewards", "Bars", [Bar("Time", 3), Bar("Hidden", None)], hidden_text="hidden"

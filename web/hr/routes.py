@@ -156,3 +156,34 @@ def import_responses():
     elif form.is_submitted():
         status = 400
     return render_template("hr/responses_import.html", form=form, problems=problems), status
+
+
+@bp.get("/model")
+@requires("run_hr")
+def model():
+    """The current model's card, recent training jobs, and the button that queues training."""
+    from services.training import model_card, recent_jobs
+
+    session = get_session()
+    return render_template(
+        "hr/model.html",
+        card=model_card(session=session),
+        jobs=recent_jobs(session=session),
+        form=CloseWaveForm(),
+    )
+
+
+@bp.post("/model/train")
+@requires("run_hr")
+def train():
+    from services.training import queue_training
+
+    if CloseWaveForm().validate_on_submit():
+        job = queue_training(
+            session=get_session(), actor=viewer(), spawn=not current_app.config.get("TESTING")
+        )
+        flash(
+            _("Training job %(id)s is queued; this page shows when it is done.", id=job.id),
+            "success",
+        )
+    return redirect(url_for("hr.model"))

@@ -27,10 +27,10 @@ from services.focus_groups import focus_groups, size_bounds
 from services.summaries import DIMENSIONS, NONE_KEY, summary
 from services.waves import list_waves
 from web.auth_setup import viewer
+from web.charts import Bar, Span, bar_chart, span_chart
 from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
-from web.insights.charts import Bar, Span, bar_chart, span_chart
 from web.insights.forms import FocusGroupForm, SummaryFilterForm, WaveFilterForm
 
 bp = Blueprint("insights", __name__, url_prefix="/hr/insights")

@@ -1,32 +1,137 @@
-"""A rep's own pages."""
+"""A rep's own pages: profile, suggestions, rewards received, history, settings."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from services.feedback import (
+    dismiss_reward,
+    dismissed_rewards,
+    rate_grant,
+    received_rewards,
+    undo_dismissal,
+)
+from services.me import construct_labels, my_scores, score_history
 from services.people import team_name, update_preferences
+from services.recommendations import person_profile, suggest_rewards
 from services.survey import survey_status
 from web.auth_setup import viewer
+from web.charts import comparison_chart
 from web.db import get_session
 from web.guards import requires
-from web.me.forms import SettingsForm
+from web.i18n import get_locale
+from web.me.forms import ActionForm, RateForm, SettingsForm
 
 bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+def text(texts: dict[str, str], locale: str) -> str:
+    return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
+    session = get_session()
+    person = viewer()
+    locale = get_locale()
+    statuses = survey_status(session=session, person=person)
+    min_size = current_app.config["MOTIVO_MIN_GROUP_SIZE"]
+    scores = my_scores(session=session, person=person, min_group_size=min_size)
+    chart = None
+    if scores:
+        chart = comparison_chart(
+            "my-scores",
+            _("Your scale scores (1-5) beside your team's median"),
+            _("One row per scale: your score as a dot, your team's median as a diamond."),
+            [(text(r.label, locale), r.own, r.team_median) for r in scores],
+            lo=1,
+            hi=5,
+            own_label=_("You"),
+            other_label=_("Team median"),
+            hidden_text=_("not answered"),
+        )
+    received = received_rewards(session=session, person=person)
+    forms = rate_forms or {}
+    for grant, _reward, rating in received:
+        if grant.id not in forms:
+            data = {"rating": rating.rating, "comment": rating.comment} if rating else None
+            forms[grant.id] = RateForm(formdata=None, data=data, prefix=f"g{grant.id}")
+    return (
+        render_template(
+            "me/home.html",
+            person=person,
+            team=team_name(session, person),
+            open_surveys=[s for s in statuses if s.status in ("not_started", "in_progress")],
+            statuses=statuses,
+            profile=person_profile(session=session, viewer=person, person=person),
+            scores=scores,
+            chart=chart,
+            suggestions=suggest_rewards(session=session, viewer=person, person=person, k=5),
+            received=received,
+            rate_forms=forms,
+            dismissed=dismissed_rewards(session=session, person=person),
+            action_form=ActionForm(),
+            text=text,
+            locale=locale,
+        ),
+        status,
+    )
 
 
 @bp.get("/")
 @requires("view_own")
 def home():
+    return _home()
+
+
+@bp.post("/rate/<int:grant_id>")
+@requires("view_own")
+def rate(grant_id: int):
+    form = RateForm(prefix=f"g{grant_id}")
+    if not form.validate_on_submit():
+        return _home({grant_id: form}, status=400)
+    rate_grant(
+        session=get_session(),
+        person=viewer(),
+        grant_id=grant_id,
+        rating=form.rating.data,
+        comment=form.comment.data or "",
+    )
+    flash(_("Thank you: your rating is saved and will improve your next suggestions."), "success")
+    return redirect(url_for("me.home") + "#received")
+
+
+@bp.post("/not-for-me/<slug>")
+@requires("view_own")
+def not_for_me(slug: str):
+    if ActionForm().validate_on_submit():
+        dismiss_reward(session=get_session(), person=viewer(), reward_slug=slug)
+        flash(_("Noted: we will not suggest that reward again."), "success")
+    return redirect(url_for("me.home") + "#suggestions")
+
+
+@bp.post("/not-for-me/<slug>/undo")
+@requires("view_own")
+def undo_not_for_me(slug: str):
+    if ActionForm().validate_on_submit():
+        undo_dismissal(session=get_session(), person=viewer(), reward_slug=slug)
+    return redirect(url_for("me.home") + "#suggestions")
+
+
+@bp.get("/history")
+@requires("view_own")
+def history():
     session = get_session()
     person = viewer()
-    statuses = survey_status(session=session, person=person)
+    constructs, waves = score_history(session=session, person=person)
     return render_template(
-        "me/home.html",
-        person=person,
-        team=team_name(session, person),
-        open_surveys=[s for s in statuses if s.status in ("not_started", "in_progress")],
-        statuses=statuses,
+        "me/history.html",
+        constructs=constructs,
+        waves=waves,
+        labels=construct_labels(session=session),
+        profile=person_profile(session=session, viewer=person, person=person),
+        text=text,
+        locale=get_locale(),
     )
 
 
@@ -34,9 +139,14 @@ def home():
 @requires("view_own")
 def settings():
     person = viewer()
-    form = SettingsForm(data={"locale": person.locale})
+    form = SettingsForm(data={"locale": person.locale, "personalise": person.personalise})
     if form.validate_on_submit():
-        update_preferences(session=get_session(), person=person, locale=form.locale.data)
+        update_preferences(
+            session=get_session(),
+            person=person,
+            locale=form.locale.data,
+            personalise=form.personalise.data,
+        )
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("me.settings"))
     return render_template("me/settings.html", form=form), 400 if form.errors else 200

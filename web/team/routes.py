@@ -1,35 +1,177 @@
-"""A manager's team pages."""
+"""A manager's team pages: the team, one person, and giving a reward."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlmodel import select
+from wtforms import SelectChoice
 
 from models.tables import Person
+from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person
-from services.people import direct_reports, team_name
+from services.errors import InvalidInput
+from services.grants import eligible, give_reward
+from services.team import person_detail, team_overview
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
+from web.i18n import get_locale
+from web.me.routes import text
+from web.team.forms import OCCASION_LABELS, GiveRewardForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
+
+CATEGORY_ORDER = (
+    "recognition",
+    "development",
+    "experience",
+    "wellness",
+    "exclusive",
+    "personal",
+    "time",
+)
 
 
 @bp.get("/")
 @requires("view_team")
 def home():
+    from services.budgets import budget_status
+
     session = get_session()
     manager = viewer()
-    reports = direct_reports(session=session, manager=manager)
-    return render_template(
-        "team/home.html", manager=manager, reports=reports, team=team_name(session, manager)
+    overview = team_overview(
+        session=session, manager=manager, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
     )
+    budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
+    return render_template(
+        "team/home.html", overview=overview, budget=budget, text=text, locale=get_locale()
+    )
+
+
+def _find(external_id: str) -> Person:
+    found = get_session().exec(select(Person).where(Person.external_id == external_id)).first()
+    return ensure_can_view_person(viewer(), found)
 
 
 @bp.get("/person/<external_id>")
 @requires("view_own")
 def person(external_id: str):
+    target = _find(external_id)
+    detail = person_detail(session=get_session(), viewer=viewer(), person=target)
+    return render_template(
+        "team/person.html",
+        detail=detail,
+        text=text,
+        locale=get_locale(),
+        occasions=OCCASION_LABELS,
+        can_give=viewer().id == target.manager_id,
+    )
+
+
+def _reward_choices(target: Person, suggested: list[str], locale: str) -> list[SelectChoice]:
+    rewards = [
+        r
+        for r in get_session().exec(select(RewardRow).where(RewardRow.active.is_(True)))
+        if eligible(r, target)
+    ]
+    by_slug = {r.slug: r for r in rewards}
+    choices = [
+        SelectChoice(
+            slug, text(by_slug[slug].name, locale), optgroup=_("Suggested for this person")
+        )
+        for slug in suggested
+        if slug in by_slug
+    ]
+    for category in CATEGORY_ORDER:
+        for reward in sorted(
+            (r for r in rewards if r.category == category), key=lambda r: r.cost_band
+        ):
+            if reward.slug not in suggested:
+                label = f"{text(reward.name, locale)} ({'$' * reward.cost_band})"
+                choices.append(SelectChoice(reward.slug, label, optgroup=_("Whole catalogue")))
+    return [SelectChoice("", _("Choose a reward"))] + choices
+
+
+@bp.route("/person/<external_id>/give", methods=["GET", "POST"])
+@requires("view_team")
+def give(external_id: str):
+    from services.budgets import budget_status, would_exceed
+    from services.recognition import link_grant_to_achievements
+
     session = get_session()
-    found = session.exec(select(Person).where(Person.external_id == external_id)).first()
-    person = ensure_can_view_person(viewer(), found)
-    return render_template("team/person.html", person=person, team=team_name(session, person))
+    manager = viewer()
+    target = _find(external_id)
+    if target.id == manager.id:
+        return redirect(url_for("team.home"))
+    locale = get_locale()
+    detail = person_detail(session=session, viewer=manager, person=target)
+    suggested = [item.reward.slug for item in detail.suggestions.items]
+    form = GiveRewardForm()
+    if request.method == "GET" and request.args.get("reward"):
+        form.reward.data = request.args["reward"]
+    form.reward.choices = _reward_choices(target, suggested, locale)
+    warning = None
+    budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
+    status = 200
+    if form.validate_on_submit():
+        reward = session.exec(select(RewardRow).where(RewardRow.slug == form.reward.data)).first()
+        over = (
+            reward is not None
+            and manager.team_id is not None
+            and would_exceed(session=session, team_id=manager.team_id, extra_cost=reward.cost)
+        )
+        if over and form.confirm_over_budget.data != "yes":
+            warning = _(
+                "This reward costs about %(cost)s and would take the team over this quarter's "
+                "budget. Give it anyway?",
+                cost=f"{reward.cost:,.0f}",
+            )
+            form.confirm_over_budget.data = "yes"
+            status = 409
+        else:
+            try:
+                grant = give_reward(
+                    session=session,
+                    manager=manager,
+                    person=target,
+                    reward_slug=form.reward.data,
+                    occasion=form.occasion.data,
+                    note=form.note.data or "",
+                    commit=False,
+                )
+                link_grant_to_achievements(session, grant)
+                session.commit()
+            except InvalidInput as exc:
+                session.rollback()
+                for problem in exc.problems:
+                    field, _sep, message = problem.partition(": ")
+                    target_field = getattr(form, field, None)
+                    (target_field.errors if target_field is not None else form.form_errors).append(
+                        message
+                    )
+                status = 400
+            else:
+                flash(
+                    _(
+                        "%(name)s has been given %(reward)s. They will see it on their page and can rate it.",
+                        name=target.name,
+                        reward=text(reward.name, locale),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("team.person", external_id=target.external_id))
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "team/give.html",
+            form=form,
+            detail=detail,
+            warning=warning,
+            budget=budget,
+            text=text,
+            locale=locale,
+        ),
+        status,
+    )

@@ -1,4 +1,4 @@
-"""Small server-side SVG charts for the insights pages and the printable report.
+"""Small server-side SVG charts for every page and the printable report.
 
 Each chart is an ``<svg role="img">`` with a title and a description; the page shows the
 same figures in a data table next to it, so the chart is never the only way to read them.
@@ -158,4 +158,53 @@ def span_chart(
                 f'y2="{y:.1f}" stroke="{ACCENT}" stroke-width="3"/>'
             )
         parts.append(f'<circle cx="{x(span.middle):.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
+    return _frame(chart_id, title, description, height, parts)
+
+
+def comparison_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    rows: Sequence[tuple[str, float | None, float | None]],
+    *,
+    lo: float,
+    hi: float,
+    own_label: str,
+    other_label: str,
+    hidden_text: str,
+    decimals: int = 1,
+) -> Markup:
+    """Two markers per row on a shared axis: a filled dot (own value) and a hollow diamond
+    (the comparison, e.g. the team's median). A missing comparison is simply not drawn."""
+    height = TOP + ROW * max(len(rows), 1) + BOTTOM + 18
+    bottom = height - BOTTOM - 18
+    parts, x = _axis(lo, hi, TOP, bottom, decimals)
+    for row, (label, own, other) in enumerate(rows):
+        y = TOP + ROW * row + ROW / 2
+        parts.append(_label(y, label))
+        if own is None and other is None:
+            parts.append(
+                f'<text x="{LABEL_WIDTH + 4}" y="{y:.1f}" font-size="11" fill="{MUTED}" '
+                f'font-style="italic" dominant-baseline="middle">{escape(hidden_text)}</text>'
+            )
+            continue
+        if other is not None:
+            cx = x(other)
+            parts.append(
+                f'<path d="M{cx:.1f} {y - 6:.1f} L{cx + 6:.1f} {y:.1f} L{cx:.1f} {y + 6:.1f} '
+                f'L{cx - 6:.1f} {y:.1f} Z" fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
+            )
+        if own is not None:
+            parts.append(f'<circle cx="{x(own):.1f}" cy="{y:.1f}" r="6" fill="{ACCENT}"/>')
+    legend_y = height - 10
+    parts.append(
+        f'<circle cx="{LABEL_WIDTH + 6}" cy="{legend_y - 4}" r="5" fill="{ACCENT}"/>'
+        f'<text x="{LABEL_WIDTH + 16}" y="{legend_y}" font-size="11" fill="{INK}">'
+        f"{escape(own_label)}</text>"
+        f'<path d="M{LABEL_WIDTH + 166} {legend_y - 9} L{LABEL_WIDTH + 171} {legend_y - 4} '
+        f'L{LABEL_WIDTH + 166} {legend_y + 1} L{LABEL_WIDTH + 161} {legend_y - 4} Z" '
+        f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
+        f'<text x="{LABEL_WIDTH + 176}" y="{legend_y}" font-size="11" fill="{INK}">'
+        f"{escape(other_label)}</text>"
+    )
     return _frame(chart_id, title, description, height, parts)

@@ -1,0 +1,236 @@
+"""Quarterly team budgets: HR sets them; spend is the catalogue cost of the rewards given.
+
+Spend of a team in a quarter is the sum of ``Reward.cost`` over the grants given
+(``Grant.given_on``) in that quarter to the people who are in the team now, whatever the
+grant's status. A team without a budget for the quarter has no limit: ``amount`` and
+``remaining`` are None and ``over`` is False.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.tables import Budget, Grant, Person, Reward, Team, utcnow
+from services.access import require
+from services.audit import record_event
+from services.errors import InvalidInput, NotFound
+
+COST_BANDS = (1, 2, 3, 4)
+MAX_AMOUNT = 1e12
+_QUARTER = re.compile(r"^\s*(\d{4})\s*-\s*[Qq]([1-4])\s*$")
+
+
+def current_quarter(today: date | None = None) -> str:
+    """The quarter a day falls in, as ``2026-Q4`` (today, in UTC, by default)."""
+    day = today or utcnow().date()
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_quarter(text: str | None) -> str | None:
+    """``text`` in its stored form (``2026-q4`` becomes ``2026-Q4``), or None if it is not one."""
+    match = _QUARTER.match(text or "")
+    if not match or not 1900 <= int(match.group(1)) <= 2999:
+        return None
+    return f"{match.group(1)}-Q{match.group(2)}"
+
+
+def _checked_quarter(quarter: str | None) -> str:
+    if quarter is None:
+        return current_quarter()
+    parsed = parse_quarter(quarter)
+    if parsed is None:
+        raise InvalidInput(
+            f"{quarter!r} is not a quarter.", ["quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4"]
+        )
+    return parsed
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date]:
+    """First and last day of a quarter such as ``2026-Q4``."""
+    parsed = _checked_quarter(quarter)
+    year, number = int(parsed[:4]), int(parsed[-1])
+    first = date(year, 3 * number - 2, 1)
+    last = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """A team's budget and spend for one quarter; amounts in the organisation's currency."""
+
+    team_id: int
+    quarter: str
+    amount: float | None
+    spent: float
+    remaining: float | None
+    by_band: dict[int, float] = field(default_factory=dict)
+    count_by_band: dict[int, int] = field(default_factory=dict)
+    over: bool = False
+
+    @property
+    def count(self) -> int:
+        return sum(self.count_by_band.values())
+
+    @property
+    def used(self) -> float | None:
+        """Spent as a share of the budget (may exceed 1); None without a budget."""
+        if self.amount is None:
+            return None
+        if self.amount == 0:
+            return 0.0 if self.spent == 0 else math.inf
+        return self.spent / self.amount
+
+
+@dataclass(frozen=True)
+class TeamBudget:
+    """One row of HR's budget table."""
+
+    team: Team
+    status: BudgetStatus
+    set_by: str = ""
+    updated_at: datetime | None = None
+
+
+def _status(
+    team_id: int, quarter: str, amount: float | None, spend: dict[int, tuple[int, float]]
+) -> BudgetStatus:
+    by_band = {band: 0.0 for band in COST_BANDS}
+    count_by_band = {band: 0 for band in COST_BANDS}
+    for band, (count, value) in spend.items():
+        by_band[band] = by_band.get(band, 0.0) + value
+        count_by_band[band] = count_by_band.get(band, 0) + count
+    spent = round(sum(by_band.values()), 2)
+    remaining = None if amount is None else round(amount - spent, 2)
+    return BudgetStatus(
+        team_id=team_id,
+        quarter=quarter,
+        amount=amount,
+        spent=spent,
+        remaining=remaining,
+        by_band=by_band,
+        count_by_band=count_by_band,
+        over=amount is not None and spent > amount + 1e-9,
+    )
+
+
+def _spend(
+    session: Session, quarter: str, team_id: int | None = None
+) -> dict[int, dict[int, tuple[int, float]]]:
+    """Team id -> cost band -> (grants, value) for grants given in the quarter."""
+    first, last = quarter_bounds(quarter)
+    stmt = (
+        select(Person.team_id, Reward.cost_band, func.count(Grant.id), func.sum(Reward.cost))
+        .select_from(Grant)
+        .join(Reward, Reward.id == Grant.reward_id)
+        .join(Person, Person.id == Grant.person_id)
+        .where(Grant.given_on >= first, Grant.given_on <= last, Person.team_id.is_not(None))
+        .group_by(Person.team_id, Reward.cost_band)
+    )
+    if team_id is not None:
+        stmt = stmt.where(Person.team_id == team_id)
+    spend: dict[int, dict[int, tuple[int, float]]] = {}
+    for team, band, count, value in session.exec(stmt).all():
+        spend.setdefault(team, {})[int(band)] = (int(count), float(value or 0.0))
+    return spend
+
+
+def budget_status(*, session: Session, team_id: int, quarter: str | None = None) -> BudgetStatus:
+    """The team's budget for the quarter (the current one by default) and what was spent."""
+    quarter = _checked_quarter(quarter)
+    budget = session.exec(
+        select(Budget).where(Budget.team_id == team_id, Budget.quarter == quarter)
+    ).first()
+    spend = _spend(session, quarter, team_id).get(team_id, {})
+    return _status(team_id, quarter, budget.amount if budget else None, spend)
+
+
+def would_exceed(
+    *, session: Session, team_id: int, extra_cost: float, quarter: str | None = None
+) -> bool:
+    """Whether spending ``extra_cost`` more would take the team over its budget."""
+    status = budget_status(session=session, team_id=team_id, quarter=quarter)
+    if status.amount is None:
+        return False
+    return status.spent + float(extra_cost) > status.amount + 1e-9
+
+
+def set_budget(
+    *, session: Session, actor: Person, team_id: int, quarter: str, amount: float
+) -> Budget:
+    """Set (or change) a team's budget for a quarter; HR only."""
+    require(actor, "run_hr")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("No such team.")
+    problems = []
+    parsed = parse_quarter(quarter)
+    if parsed is None:
+        problems.append("quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4")
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        problems.append("amount: give an amount of 0 or more")
+    elif value > MAX_AMOUNT:
+        problems.append("amount: the amount is too large")
+    if problems:
+        raise InvalidInput("The budget was not set.", problems)
+    value = round(value, 2)
+    budget = session.exec(
+        select(Budget).where(Budget.team_id == team.id, Budget.quarter == parsed)
+    ).first()
+    previous = budget.amount if budget else None
+    if budget is None:
+        budget = Budget(team_id=team.id, quarter=parsed, amount=value)
+    budget.amount = value
+    budget.set_by_id = actor.id
+    budget.updated_at = utcnow()
+    session.add(budget)
+    record_event(
+        session,
+        actor=actor,
+        action="budget.set",
+        target=team.name,
+        details={"quarter": parsed, "amount": value, "previous": previous},
+    )
+    session.commit()
+    return budget
+
+
+def list_budgets(
+    *, session: Session, viewer: Person, quarter: str | None = None
+) -> list[TeamBudget]:
+    """Every team with its budget and spend for the quarter (teams without a budget too)."""
+    require(viewer, "run_hr")
+    quarter = _checked_quarter(quarter)
+    budgets = {
+        b.team_id: b for b in session.exec(select(Budget).where(Budget.quarter == quarter))
+    }
+    setters = {
+        p.id: p.name
+        for p in session.exec(
+            select(Person).where(Person.id.in_({b.set_by_id for b in budgets.values()} - {None}))
+        )
+    }
+    spend = _spend(session, quarter)
+    rows = []
+    for team in session.exec(select(Team).order_by(Team.name)):
+        budget = budgets.get(team.id)
+        rows.append(
+            TeamBudget(
+                team=team,
+                status=_status(
+                    team.id, quarter, budget.amount if budget else None, spend.get(team.id, {})
+                ),
+                set_by=setters.get(budget.set_by_id, "") if budget else "",
+                updated_at=budget.updated_at if budget else None,
+            )
+        )
+    return rows

@@ -1,0 +1,132 @@
+"""A manager's view of their team: who answered, the profile mix, and a card per person.
+
+Managers see names, survey status (answered or not), profile summaries and suggestions;
+never item-level answers or free text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.tables import Grant, Person, SurveyResponse, Wave
+from models.tables import Reward as RewardRow
+from services.access import ensure_can_view_person, require
+from services.people import direct_reports, team_name
+from services.recommendations import (
+    PersonProfile,
+    SuggestionList,
+    load_context,
+    profile_assignments,
+    profile_catalogue,
+    suggest_rewards,
+)
+from services.waves import open_waves_for
+
+
+@dataclass
+class MemberCard:
+    person: Person
+    survey: str  # submitted | in_progress | not_started | not_invited
+    profile: PersonProfile | None
+    suggestions: SuggestionList
+    last_recognised: date | None
+
+
+@dataclass
+class TeamOverview:
+    manager: Person
+    team: str | None
+    members: list[MemberCard] = field(default_factory=list)
+    wave: Wave | None = None
+    answered: int = 0
+    profile_mix: list[tuple[dict[str, str], int]] | None = None
+    min_group_size: int = 5
+
+
+def _profiles(session: Session) -> tuple[dict[int, int], dict[int, dict]]:
+    return profile_assignments(session=session), profile_catalogue(session=session)
+
+
+def _profile_for(person: Person, assignments, catalogue) -> PersonProfile | None:
+    label = assignments.get(person.id) if person.personalise else None
+    if label is None or label not in catalogue:
+        return None
+    info = catalogue[label]
+    return PersonProfile(label, info["name"], info["description"])
+
+
+def team_overview(
+    *, session: Session, manager: Person, k: int = 3, min_group_size: int = 5
+) -> TeamOverview:
+    """Everything the team page shows, read with a fixed number of queries."""
+    require(manager, "view_team")
+    reports = direct_reports(session=session, manager=manager)
+    overview = TeamOverview(
+        manager=manager, team=team_name(session, manager), min_group_size=min_group_size
+    )
+    ids = [p.id for p in reports]
+    waves = open_waves_for(session=session, person=reports[0]) if reports else []
+    overview.wave = waves[0] if waves else None
+    statuses: dict[int, str] = {}
+    if overview.wave is not None and ids:
+        for person_id, status in session.exec(
+            select(SurveyResponse.person_id, SurveyResponse.status).where(
+                SurveyResponse.wave_id == overview.wave.id, SurveyResponse.person_id.in_(ids)
+            )
+        ):
+            statuses[person_id] = status
+    context = load_context(session, ids)
+    assignments, catalogue = _profiles(session)
+    last_grant: dict[int, date] = {}
+    for person_id, grants in context.grants.items():
+        last_grant[person_id] = max(g.given_on for g in grants)
+    for person in reports:
+        survey = statuses.get(person.id, "not_started" if overview.wave else "not_invited")
+        overview.members.append(
+            MemberCard(
+                person=person,
+                survey=survey,
+                profile=_profile_for(person, assignments, catalogue),
+                suggestions=suggest_rewards(
+                    session=session, viewer=manager, person=person, k=k, context=context
+                ),
+                last_recognised=last_grant.get(person.id),
+            )
+        )
+    overview.answered = sum(1 for m in overview.members if m.survey == "submitted")
+    if len(reports) >= min_group_size:
+        counts = Counter(m.profile.profile for m in overview.members if m.profile is not None)
+        overview.profile_mix = [
+            (catalogue[label]["name"], n) for label, n in sorted(counts.items())
+        ]
+    return overview
+
+
+@dataclass
+class PersonDetail:
+    person: Person
+    team: str | None
+    profile: PersonProfile | None
+    suggestions: SuggestionList
+    history: list[tuple[Grant, RewardRow]]
+
+
+def person_detail(*, session: Session, viewer: Person, person: Person, k: int = 5) -> PersonDetail:
+    """One person's card for their manager (or themself): profile, suggestions, rewards given."""
+    ensure_can_view_person(viewer, person)
+    assignments, catalogue = _profiles(session)
+    rewards = {r.id: r for r in session.exec(select(RewardRow))}
+    grants = session.exec(
+        select(Grant).where(Grant.person_id == person.id).order_by(Grant.given_on.desc())
+    ).all()
+    return PersonDetail(
+        person=person,
+        team=team_name(session, person),
+        profile=_profile_for(person, assignments, catalogue),
+        suggestions=suggest_rewards(session=session, viewer=viewer, person=person, k=k),
+        history=[(g, rewards[g.reward_id]) for g in grants],
+    )
