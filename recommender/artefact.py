@@ -28,7 +28,13 @@ from recommender.profiles import (
     describe_profiles,
     visible_profiles,
 )
-from recommender.ranker import HybridRanker, Ratings, RewardIndex, SurveyFeatures
+from recommender.ranker import (
+    BatchSuggestions,
+    HybridRanker,
+    Ratings,
+    RewardIndex,
+    SurveyFeatures,
+)
 from recommender.scoring import ScaleScores
 
 ARTEFACT_FORMAT = "motivo-model"
@@ -367,8 +373,12 @@ class MotivoModel:
         roles: Sequence[str | None] | None = None,
         exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
         max_cost_band: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` suggestions for every training person at once (no reasons).
+        persons: Sequence[int] | np.ndarray | None = None,
+        scores: ScaleScores | None = None,
+        flagged: np.ndarray | None = None,
+        explain: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
+        """Top-``k`` suggestions for many people at once.
 
         Parameters
         ----------
@@ -376,16 +386,41 @@ class MotivoModel:
         roles : sequence of str, optional
             Sales role of each person, for role-restricted rewards.
         exclude : bool array (n_persons, n_rewards) or iterables of columns, optional
-            Columns to leave out per person (cooldowns, grants).
+            Columns to leave out per person (cooldowns, grants, dismissals).
         max_cost_band : int, optional
+        persons : array of int, optional
+            Rows of the training scale scores to rank; all of them when omitted.
+            ``roles`` and ``exclude`` then have one entry per row given here.
+        scores : ScaleScores, optional
+            Instead of training rows, rank these responses (which arrived after
+            training), as ``recommend(scores=...)`` does one at a time.
+        flagged : array of bool, optional
+            Which of those responses are flagged as careless.
+        explain : bool, default=False
+            Also give each suggestion's reasons, the same ones ``recommend`` gives.
 
         Returns
         -------
         item_indices : ndarray of int, shape (n_persons, k)
             Columns of ``index_`` (-1 where nothing is left); ``index_.ids`` maps them.
         scores : ndarray of shape (n_persons, k)
+        explanations : BatchExplanations
+            Only with ``explain=True``; the result is then a ``BatchSuggestions``, and
+            ``explanations.texts(r, j, lang)`` gives the sentences for
+            ``item_indices[r, j]``.
         """
-        n = self.ranker_.person_features_.shape[0]
+        features = profiles = None
+        if scores is not None:
+            if persons is not None:
+                raise ValueError("pass training rows (persons) or new responses (scores)")
+            features, labels = self.person_terms(scores, flagged)
+            profiles = labels if self.use_profiles_ else None
+            n = features.shape[0]
+        elif persons is None:
+            n = self.ranker_.person_features_.shape[0]
+        else:
+            persons = np.asarray(persons, dtype=np.int64).ravel()
+            n = persons.size
         if roles is None:
             candidates = self.index_.candidate_mask(max_cost_band=max_cost_band)
         else:
@@ -394,7 +429,15 @@ class MotivoModel:
             candidates = self.index_.role_masks(roles)
             if max_cost_band is not None:
                 candidates &= self.index_.candidate_mask(max_cost_band=max_cost_band)
-        return self.ranker_.recommend_batch(None, k, candidates=candidates, exclude=exclude)
+        return self.ranker_.recommend_batch(
+            persons,
+            k,
+            features=features,
+            profiles=profiles,
+            candidates=candidates,
+            exclude=exclude,
+            explain=explain,
+        )
 
 
 def _align_scores(scores: ScaleScores, constructs: Sequence[str]) -> np.ndarray:

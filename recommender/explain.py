@@ -102,6 +102,8 @@ _ATTRIBUTE_SIDES = {
     ),
 }
 
+_VARIETY_TEXT = {"en": "Added to vary your suggestions", "nb": "Tatt med for å gi deg variasjon"}
+
 _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
@@ -138,11 +140,7 @@ class Explanation:
         """The reasons as sentences."""
         out = [render(reason, lang) for reason in self.reasons]
         if self.promoted_for_variety:
-            out.append(
-                "Added to vary your suggestions"
-                if lang != "nb"
-                else "Tatt med for å gi deg variasjon"
-            )
+            out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -416,8 +414,7 @@ def _interaction_reason(
         if feature == f"pref_{category}" and x > 0:
             return "preference", {"category": category}
         if feature == f"{RANK_PREFIX}pref_{category}" and x > 0:
-            rank_value = (x + 1.0) / 2.0
-            position = int(round((1.0 - rank_value) * (n_rank - 1))) + 1
+            position = _rank_position(x, n_rank)
             return "ranking", {"category": category, "position": position, "n_options": n_rank}
     if along_prior and feature == "pref_public" and attribute == "visibility":
         return "visibility", {"prefers": "public" if a > 0 else "private"}
@@ -426,3 +423,363 @@ def _interaction_reason(
     if along_prior and x > 0 and feature in ("autonomy", "mastery", "purpose"):
         return "motivation", {"construct": feature}
     return "survey", {"construct": feature}
+
+
+def _rank_position(x: float, n_rank: int) -> int:
+    """Place (1 = first) of a ranking option from its rank feature in [-1, 1]."""
+    rank_value = (x + 1.0) / 2.0
+    return int(round((1.0 - rank_value) * (n_rank - 1))) + 1
+
+
+# --------------------------------------------------------------------------- many at once
+
+# Rows of people explained per pass: bounds the (rows, k, features, attributes) term array.
+_BATCH_ROWS = 1024
+# How a slot's parameters vary: fixed, with the person's rank answer, with the reward
+# (rating summary), or with the person's profile and the reward.
+_FIXED, _RANK, _ITEM, _PROFILE = range(4)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    code: str
+    params: dict[str, object]
+    varies: int = _FIXED
+    feature: int = -1  # the rank feature of a ranking slot
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Every reason a fitted ranker can give, as numbered slots, and which term feeds which.
+
+    ``contributions`` decides the story of a feature-by-attribute term from the feature,
+    the attribute, the signs of the person's feature value and of the reward's attribute
+    value, and the learned weight against the prior. Only the two signs vary between
+    people and rewards, so each (term, sign, sign) combination is resolved once here.
+    """
+
+    slots: list[_Slot]
+    pairs: list[tuple[int, int, float, float, int]]  # feature, attribute, x sign, a sign, slot
+    features: list[int]  # slot of each feature's remaining pull ("survey" / "type_liked")
+    own: list[tuple[int, float, int]]  # attribute, value sign, slot
+    rated: int
+    profile: int
+    n_rank: int
+
+
+def _plan(ranker: HybridRanker) -> _Plan:
+    features = ranker.feature_names_
+    attributes = ranker.attribute_names_
+    W, W0 = ranker.weights_, ranker.prior_weights_
+    n_rank = sum(f.startswith(RANK_PREFIX) for f in features)
+    slots: list[_Slot] = []
+    numbered: dict[tuple, int] = {}
+
+    def slot(code: str, params: dict[str, object], varies: int = _FIXED, feature: int = -1):
+        key = (code, tuple(sorted(params.items())), feature)
+        if key not in numbered:
+            numbered[key] = len(slots)
+            slots.append(_Slot(code, dict(sorted(params.items())), varies, feature))
+        return numbered[key]
+
+    pairs = []
+    for f_idx, a_idx in zip(*np.nonzero(W0 != 0), strict=True):
+        for x_sign in (1.0, -1.0):
+            for a_sign in (1.0, -1.0):
+                code, params = _interaction_reason(
+                    features[f_idx],
+                    attributes[a_idx],
+                    x_sign,
+                    a_sign,
+                    W[f_idx, a_idx],
+                    W0[f_idx, a_idx],
+                    n_rank,
+                )
+                if code == "survey":
+                    continue  # stays in the feature's remaining pull
+                if code == "ranking":
+                    number = slot(code, {"category": params["category"]}, _RANK, int(f_idx))
+                else:
+                    number = slot(code, params)
+                pairs.append((int(f_idx), int(a_idx), x_sign, a_sign, number))
+    feature_slots = [
+        slot("type_liked", {}) if name == BASELINE else slot("survey", {"construct": name})
+        for name in features
+    ]
+    own = []
+    for a_idx, name in enumerate(attributes):
+        for a_sign in (1.0, -1.0):
+            own.append((a_idx, a_sign, slot("own_ratings", _attribute_params(name, a_sign))))
+    rated = slot("rated_well", {}, _ITEM)
+    profile = slot("similar_profile", {}, _PROFILE)
+    return _Plan(slots, pairs, feature_slots, own, rated, profile, n_rank)
+
+
+class BatchExplanations:
+    """Reasons for an (n, k) array of suggestions, kept as arrays until asked for.
+
+    ``explain_batch`` builds it. Asking for ``texts`` renders each distinct reason once
+    and reuses the sentence, so writing reasons for thousands of people stays cheap;
+    ``explanation`` gives the same ``Explanation`` that ``explain_item`` would.
+
+    Attributes
+    ----------
+    items : ndarray of int, shape (n, k)
+        Reward columns, -1 for none.
+    scores : ndarray of shape (n, k)
+        Predicted ratings, as ``Explanation.score``; NaN where the column is -1.
+    promoted : ndarray of bool, shape (n, k)
+        Whether diversification promoted the reward.
+    reason_slots : ndarray of int, shape (n, k, max_reasons)
+        The chosen reasons, largest first, as numbers of the ranker's possible reasons;
+        -1 pads.
+    contributions : ndarray of shape (n, k, max_reasons)
+        Their sizes in rating points (NaN pads).
+    """
+
+    def __init__(
+        self,
+        plan: _Plan,
+        ranker: HybridRanker,
+        X: np.ndarray,
+        profiles: np.ndarray,
+        items: np.ndarray,
+        scores: np.ndarray,
+        promoted: np.ndarray,
+        reason_slots: np.ndarray,
+        contributions: np.ndarray,
+    ) -> None:
+        self._plan = plan
+        self._ranker = ranker
+        self._X = X
+        self._profiles = profiles
+        self.items = items
+        self.scores = scores
+        self.promoted = promoted
+        self.reason_slots = reason_slots
+        self.contributions = contributions
+        self._texts: dict[tuple, str] = {}
+
+    def __len__(self) -> int:
+        return int(self.items.shape[0])
+
+    def _item(self, row: int, col: int) -> int:
+        item = int(self.items[row, col])
+        if item < 0:
+            raise IndexError(f"no reward at row {row}, column {col}")
+        return item
+
+    def _variant(self, number: int, row: int, item: int) -> tuple:
+        """What, besides the slot, the reason's parameters depend on."""
+        varies = self._plan.slots[number].varies
+        if varies == _RANK:
+            feature = self._plan.slots[number].feature
+            return (_rank_position(float(self._X[row, feature]), self._plan.n_rank),)
+        if varies == _ITEM:
+            return (item,)
+        if varies == _PROFILE:
+            return (int(self._profiles[row]), item)
+        return ()
+
+    def _params(self, number: int, variant: tuple) -> dict[str, object]:
+        found = self._plan.slots[number]
+        if found.varies == _RANK:
+            return {**found.params, "n_options": self._plan.n_rank, "position": variant[0]}
+        ranker = self._ranker
+        if found.varies == _ITEM:
+            (item,) = variant
+            return _summary(
+                float(ranker.item_mean_rating_[item]), int(ranker.item_n_ratings_[item])
+            )
+        if found.varies == _PROFILE:
+            profile, item = variant
+            params = _summary(
+                float(ranker.profile_mean_rating_[profile, item]),
+                int(ranker.profile_n_ratings_[profile, item]),
+            )
+            params["profile"] = profile
+            return params
+        return dict(found.params)
+
+    def explanation(self, row: int, col: int) -> Explanation:
+        """The ``Explanation`` of the reward at ``items[row, col]``."""
+        item = self._item(row, col)
+        reasons = []
+        for number, size in zip(
+            self.reason_slots[row, col].tolist(), self.contributions[row, col].tolist(), strict=True
+        ):
+            if number < 0:
+                break
+            params = self._params(number, self._variant(number, row, item))
+            reasons.append(Reason(self._plan.slots[number].code, params, round(size, 4)))
+        return Explanation(
+            item, float(self.scores[row, col]), tuple(reasons), bool(self.promoted[row, col])
+        )
+
+    def explanations(self, row: int) -> list[Explanation]:
+        """One ``Explanation`` per reward of ``row`` (columns that are -1 are skipped)."""
+        return [self.explanation(row, col) for col in np.flatnonzero(self.items[row] >= 0)]
+
+    def texts(self, row: int, col: int, lang: str = "en") -> list[str]:
+        """The reasons of ``items[row, col]`` as sentences, as ``Explanation.texts`` gives."""
+        item = self._item(row, col)
+        out = []
+        for number in self.reason_slots[row, col].tolist():
+            if number < 0:
+                break
+            key = (number, self._variant(number, row, item), lang)
+            text = self._texts.get(key)
+            if text is None:
+                code = self._plan.slots[number].code
+                text = render(Reason(code, self._params(number, key[1])), lang)
+                self._texts[key] = text
+            out.append(text)
+        if self.promoted[row, col]:
+            out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
+        return out
+
+
+def explain_batch(
+    ranker: HybridRanker,
+    X: np.ndarray,
+    U: np.ndarray,
+    profiles: np.ndarray,
+    items: np.ndarray,
+    *,
+    person_bias: np.ndarray | None = None,
+    promoted: np.ndarray | None = None,
+) -> BatchExplanations:
+    """Explain an (n, k) array of rewards for n people at once, as ``explain_item`` would.
+
+    Every additive part of every score is computed as arrays and the largest shareable
+    ones above ``reason_threshold`` are picked with one sort; sentences are rendered
+    only when asked for, once per distinct reason.
+
+    Parameters
+    ----------
+    ranker : HybridRanker
+        Fitted ranker.
+    X : ndarray of shape (n, n_features)
+        Survey features of each person.
+    U : ndarray of shape (n, n_attributes)
+        Learned attribute tastes of each person (zeros for someone without ratings).
+    profiles : ndarray of int, shape (n,)
+        Profile of each person, -1 for none.
+    items : ndarray of int, shape (n, k)
+        Reward columns to explain; -1 marks no reward.
+    person_bias : ndarray of shape (n,), optional
+        Rating generosity of each person (part of the score, never a reason).
+    promoted : ndarray of bool, shape (n, k), optional
+        Whether diversification promoted each reward.
+
+    Returns
+    -------
+    BatchExplanations
+        ``explanation(row, col)`` equals ``explain_item`` for that person and reward.
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    items = np.atleast_2d(np.asarray(items, dtype=np.int64))
+    n, k = items.shape
+    profiles = np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,))
+    bias = np.zeros(n) if person_bias is None else np.broadcast_to(person_bias, (n,))
+    flags = np.zeros((n, k), dtype=bool) if promoted is None else np.asarray(promoted, dtype=bool)
+    if X.shape[0] != n or U.shape[0] != n or flags.shape != (n, k):
+        raise ValueError("X, U, profiles, items and promoted must have one row per person")
+    plan = _plan(ranker)
+    n_keep = max(int(ranker.max_reasons), 0)
+    scores = np.full((n, k), np.nan)
+    slots = np.full((n, k, n_keep), -1, dtype=np.int64)
+    sizes = np.full((n, k, n_keep), np.nan)
+    for start in range(0, n, _BATCH_ROWS):
+        rows = slice(start, start + _BATCH_ROWS)
+        scores[rows], slots[rows], sizes[rows] = _explain_rows(
+            ranker, plan, n_keep, X[rows], U[rows], profiles[rows], items[rows], bias[rows]
+        )
+    valid = items >= 0
+    return BatchExplanations(
+        plan,
+        ranker,
+        X,
+        profiles,
+        items,
+        np.where(valid, scores, np.nan),
+        flags & valid,
+        slots,
+        sizes,
+    )
+
+
+def _explain_rows(
+    ranker: HybridRanker, plan: _Plan, n_keep: int, X, U, profiles, items, bias
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, k = items.shape
+    cols = np.where(items >= 0, items, 0)
+    A = ranker.item_attributes_[cols]  # (n, k, m)
+    W = ranker.weights_
+    n_slots = len(plan.slots)
+    value = np.zeros((n, k, n_slots))
+    present = np.zeros((n, k, n_slots), dtype=bool)
+
+    # The same products and the same order of sums as ``contributions``, so each value is
+    # identical to the one a single explanation computes, not merely close to it.
+    terms = X[:, None, :, None] * W[None, None, :, :] * A[:, :, None, :]
+    rest = terms.sum(axis=3)
+    x_sign, a_sign = np.sign(X), np.sign(A)
+    for f_idx, a_idx, xs, as_, number in plan.pairs:
+        term = terms[:, :, f_idx, a_idx]
+        hit = (x_sign[:, f_idx] == xs)[:, None] & (a_sign[:, :, a_idx] == as_) & (term != 0)
+        moved = np.where(hit, term, 0.0)
+        value[:, :, number] += moved
+        present[:, :, number] |= hit
+        rest[:, :, f_idx] -= moved
+    for f_idx, number in enumerate(plan.features):
+        nonzero = (X[:, f_idx] != 0)[:, None]
+        value[:, :, number] += np.where(nonzero, rest[:, :, f_idx], 0.0)
+        present[:, :, number] |= nonzero
+    for a_idx, as_, number in plan.own:
+        own = U[:, None, a_idx] * A[:, :, a_idx]
+        hit = (a_sign[:, :, a_idx] == as_) & (own != 0)
+        value[:, :, number] += np.where(hit, own, 0.0)
+        present[:, :, number] |= hit
+
+    min_n, mu = ranker.min_group_size, ranker.mu_
+    item_bias = ranker.item_bias_[cols]
+    value[:, :, plan.rated] = item_bias
+    present[:, :, plan.rated] = item_bias != 0
+    shareable = np.ones((n, k, n_slots), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        item_ok = (ranker.item_n_ratings_ >= min_n) & (ranker.item_mean_rating_ >= mu)
+    shareable[:, :, plan.rated] = item_ok[cols]
+    effects = ranker.profile_effects_
+    has_profile = (profiles >= 0) & (effects.shape[0] > 0)
+    effect = np.zeros((n, k))
+    if has_profile.any():
+        prof = np.where(has_profile, profiles, 0)[:, None]
+        effect = np.where(has_profile[:, None], effects[prof, cols], 0.0)
+        value[:, :, plan.profile] = effect
+        present[:, :, plan.profile] = effect != 0
+        with np.errstate(invalid="ignore"):
+            profile_ok = (ranker.profile_n_ratings_ >= min_n) & (ranker.profile_mean_rating_ >= mu)
+        shareable[:, :, plan.profile] = profile_ok[prof, cols]
+
+    # Largest first, ties in the order ``contributions`` meets them: the stable sort
+    # keeps slot order, which is that order.
+    candidate = np.where(present & shareable, value, -np.inf)
+    order = np.argsort(-candidate, axis=2, kind="stable")[:, :, :n_keep]
+    chosen = np.take_along_axis(candidate, order, axis=2)
+    keep = chosen > ranker.reason_threshold
+    # Each row's kept reasons come first, so -1 pads only the end.
+    slots = np.where(keep, order, -1)
+    sizes = np.where(keep, chosen, np.nan)
+
+    # Summed as in ``explain_item``: mean, reward bias, survey and taste terms, profile.
+    score = ranker.mu_ + ranker.item_bias_[cols] + np.einsum("nm,nkm->nk", X @ W + U, A)
+    score += effect
+    score += bias[:, None]
+    return score, slots, sizes
+
+
+def _summary(mean: float, n: int) -> dict[str, object]:
+    """Parameters of a rating summary, as ``contributions`` writes them (keys sorted)."""
+    return {"mean": round(mean if n else float("nan"), 2), "n": int(n)}

@@ -91,7 +91,9 @@ def top_share(values: Sequence[float] | np.ndarray) -> float:
     return float(amounts.max() / total)
 
 
-def group_gini(values: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray) -> np.ndarray:
+def group_gini(
+    values: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray
+) -> np.ndarray:
     """Gini coefficient of the amounts inside each group.
 
     Parameters
@@ -181,7 +183,9 @@ def concentration_flags(
     received = numbers if numbers is not None else amounts
     left_out = tuple(int(i) for i in np.flatnonzero(received == 0))
     if weights.size == 0 or weights.sum() == 0:
-        return ConcentrationFlags(top=None, share=float("nan"), concentrated=False, left_out=left_out)
+        return ConcentrationFlags(
+            top=None, share=float("nan"), concentrated=False, left_out=left_out
+        )
     top = int(np.argmax(weights))
     share = float(weights[top] / weights.sum())
     return ConcentrationFlags(

@@ -32,7 +32,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from recommender.catalogue import ALL_ROLES, CATEGORIES, Reward
-from recommender.explain import BASELINE, RANK_PREFIX, Explanation, explain_item
+from recommender.explain import (
+    BASELINE,
+    RANK_PREFIX,
+    BatchExplanations,
+    Explanation,
+    explain_batch,
+    explain_item,
+)
 from recommender.scoring import ScaleScores, standardise
 
 NEUTRAL_RATING = 3.0
@@ -436,6 +443,18 @@ class Suggestions(NamedTuple):
     explanations: list[Explanation]
 
 
+class BatchSuggestions(NamedTuple):
+    """What ``recommend_batch(..., explain=True)`` returns: columns, ratings, reasons.
+
+    ``explanations.texts(r, j)`` and ``explanations.explanation(r, j)`` explain
+    ``item_indices[r, j]``.
+    """
+
+    item_indices: np.ndarray
+    scores: np.ndarray
+    explanations: BatchExplanations
+
+
 class HybridRanker(BaseEstimator):
     """Survey-driven, feedback-tuned reward ranker.
 
@@ -826,7 +845,8 @@ class HybridRanker(BaseEstimator):
         candidates: np.ndarray | None = None,
         exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
         exclude_rated: bool = True,
-    ) -> tuple[np.ndarray, np.ndarray]:
+        explain: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` diversified suggestions for many people at once.
 
         Parameters
@@ -842,6 +862,8 @@ class HybridRanker(BaseEstimator):
             Further rewards to leave out (cooldown, received, dismissed).
         exclude_rated : bool, default=True
             Leave out what each fitted person already rated or dismissed.
+        explain : bool, default=False
+            Also explain every suggestion (see ``explain_batch``).
 
         Returns
         -------
@@ -849,17 +871,26 @@ class HybridRanker(BaseEstimator):
             Columns in suggestion order; -1 where fewer than ``k`` rewards are allowed.
         scores : ndarray of shape (n, k)
             Predicted ratings; NaN where the index is -1.
+        explanations : BatchExplanations
+            Only with ``explain=True`` (the result is then a ``BatchSuggestions``): the
+            reasons ``recommend`` gives, including whether diversification promoted each
+            suggestion.
         """
         check_is_fitted(self)
         X, U, bias, lab, rows = self._person_terms(persons, features, profiles)
         S = self._scores(X, U, bias, lab)
         allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
-        idx, _ = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
+        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
         valid = idx >= 0
         scores = np.full(idx.shape, np.nan)
         r = np.nonzero(valid)
         scores[r] = S[r[0], idx[r]]
-        return idx, scores
+        if not explain:
+            return idx, scores
+        explanations = explain_batch(
+            self, X, U, lab, idx, person_bias=bias, promoted=promoted & valid
+        )
+        return BatchSuggestions(idx, scores, explanations)
 
     def recommend(
         self,
@@ -915,6 +946,38 @@ class HybridRanker(BaseEstimator):
                 for j, pr in zip(items, promoted[0][keep], strict=True)
             ]
         return Suggestions(items, scores, reasons)
+
+    def explain_batch(
+        self,
+        persons: Sequence[int] | np.ndarray | None,
+        items: np.ndarray,
+        *,
+        features: np.ndarray | None = None,
+        profiles: np.ndarray | None = None,
+        promoted: np.ndarray | None = None,
+    ) -> BatchExplanations:
+        """Reasons for an (n, k) array of rewards, n people at once (see ``explain``).
+
+        Parameters
+        ----------
+        persons : array of int, shape (n,), optional
+            Fitted person rows; all of them when omitted and ``features`` is None.
+        items : ndarray of int, shape (n, k)
+            Reward columns to explain, -1 for none (``recommend_batch`` output).
+        features, profiles : ndarray, optional
+            Feature rows and profiles of people not in the fitted data.
+        promoted : ndarray of bool, shape (n, k), optional
+            Which rewards diversification promoted.
+
+        Returns
+        -------
+        BatchExplanations
+            ``explanation(r, j)`` equals ``explain(persons[r], items[r, j])`` (the score
+            may differ in the last bits); ``texts(r, j, lang)`` gives its sentences.
+        """
+        check_is_fitted(self)
+        X, U, bias, lab, _ = self._person_terms(persons, features, profiles)
+        return explain_batch(self, X, U, lab, items, person_bias=bias, promoted=promoted)
 
     def explain(
         self, person: int | np.ndarray, item: int, *, profile: int | None = None

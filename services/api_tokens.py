@@ -4,6 +4,9 @@ A token acts for the organisation, not for a person, and carries a list of scope
 SHA-256 digest of the token is stored, with a short prefix so people can tell tokens apart;
 the token itself is shown once, when it is created. Requests are counted per token and
 minute in ``ApiRateWindow``, so every worker process shares one count.
+
+The second half of the module is what a token may read: counts and aggregates with the
+minimum group size applied, and suggestions without the reasons drawn from answers.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from models.tables import KPI, ApiRateWindow, ApiToken, Person, SurveyResponse, Team, utcnow
+from models.tables import Reward as RewardRow
 from recommender.anonymity import suppress_cells, total_visible
 from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput, NotAllowed, NotFound, ServiceError, Throttled
 from services.kpis import parse_period, period_order
+from services.recommendations import recommend_for_all, suggest_rewards
 from services.waves import WaveSummary, list_waves, wave_team_ids
 
 # What each scope allows; the OpenAPI document and the admin page show these texts.
@@ -35,7 +40,7 @@ SCOPES: dict[str, str] = {
     "responses:read": "Response status and dates per person; never answers or scale scores.",
     "responses:write": "Import answers collected with another survey tool.",
     "recommendations:read": "Read reward suggestions per person.",
-    "feedback:write": "Import ratings and dismissals of rewards.",
+    "feedback:write": "Import reps' ratings of rewards, and when they were given.",
     "kpis:write": "Import KPI figures per person and period.",
     "kpis:read": "Read KPIs aggregated over groups no smaller than the minimum group size.",
 }
@@ -45,6 +50,7 @@ DEFAULT_RATE_PER_MINUTE = 120
 MAX_NAME_LENGTH = 120
 MAX_EXPIRY_DAYS = 3650
 RESPONSE_STATUSES = ("submitted", "in_progress")
+MAX_SUGGESTIONS = 20
 
 
 class TokenRefused(ServiceError):
@@ -480,3 +486,43 @@ def kpi_summary(
         "withheld": [r["group"] for r in rows if r["n"] is None],
         "min_group_size": min_group_size,
     }
+
+
+# Suggestions go out without their reasons or scores: a reason such as "you ranked time off
+# highest" is a survey answer, and a score is the model's reading of the person's answers.
+
+
+def _reward_facts(reward: RewardRow) -> dict:
+    return {
+        "reward_id": reward.slug,
+        "name": dict(reward.name),
+        "category": reward.category,
+        "cost_band": reward.cost_band,
+    }
+
+
+def person_suggestions(*, session: Session, external_id: str, k: int) -> dict:
+    """One active person's top-``k`` suggestions, in order, without reasons or scores."""
+    person = session.exec(select(Person).where(Person.external_id == external_id)).first()
+    if person is None or not person.active:
+        raise NotFound("No such person.")
+    found = suggest_rewards(session=session, viewer=None, person=person, k=k)
+    return {
+        "person": person.external_id,
+        "suggestions": [
+            {"rank": rank, **_reward_facts(item.reward)}
+            for rank, item in enumerate(found.items, start=1)
+        ],
+    }
+
+
+def suggestions_for_everyone(*, session: Session, k: int) -> list[dict]:
+    """Every active rep's top-``k`` suggestions, by external_id, without reasons or scores."""
+    rewards = {r.slug: r for r in session.exec(select(RewardRow))}
+    people: dict[str, list[dict]] = {}
+    for row in recommend_for_all(session=session, k=k):
+        reward = rewards.get(row["reward_id"])
+        if reward is not None:
+            entry = {"rank": row["rank"], **_reward_facts(reward)}
+            people.setdefault(row["person"], []).append(entry)
+    return [{"person": person, "suggestions": items} for person, items in people.items()]

@@ -40,20 +40,22 @@ def parse_quarter(text: str | None) -> str | None:
     return f"{match.group(1)}-Q{match.group(2)}"
 
 
-def _checked_quarter(quarter: str | None) -> str:
+def resolve_quarter(quarter: str | None) -> str:
+    """The quarter in its stored form, the current one for None; ``InvalidInput`` if malformed."""
     if quarter is None:
         return current_quarter()
     parsed = parse_quarter(quarter)
     if parsed is None:
         raise InvalidInput(
-            f"{quarter!r} is not a quarter.", ["quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4"]
+            f"{quarter!r} is not a quarter.",
+            ["quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4"],
         )
     return parsed
 
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
     """First and last day of a quarter such as ``2026-Q4``."""
-    parsed = _checked_quarter(quarter)
+    parsed = resolve_quarter(quarter)
     year, number = int(parsed[:4]), int(parsed[-1])
     first = date(year, 3 * number - 2, 1)
     last = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
@@ -100,8 +102,8 @@ class TeamBudget:
 def _status(
     team_id: int, quarter: str, amount: float | None, spend: dict[int, tuple[int, float]]
 ) -> BudgetStatus:
-    by_band = {band: 0.0 for band in COST_BANDS}
-    count_by_band = {band: 0 for band in COST_BANDS}
+    by_band = dict.fromkeys(COST_BANDS, 0.0)
+    count_by_band = dict.fromkeys(COST_BANDS, 0)
     for band, (count, value) in spend.items():
         by_band[band] = by_band.get(band, 0.0) + value
         count_by_band[band] = count_by_band.get(band, 0) + count
@@ -142,7 +144,7 @@ def _spend(
 
 def budget_status(*, session: Session, team_id: int, quarter: str | None = None) -> BudgetStatus:
     """The team's budget for the quarter (the current one by default) and what was spent."""
-    quarter = _checked_quarter(quarter)
+    quarter = resolve_quarter(quarter)
     budget = session.exec(
         select(Budget).where(Budget.team_id == team_id, Budget.quarter == quarter)
     ).first()
@@ -209,10 +211,8 @@ def list_budgets(
 ) -> list[TeamBudget]:
     """Every team with its budget and spend for the quarter (teams without a budget too)."""
     require(viewer, "run_hr")
-    quarter = _checked_quarter(quarter)
-    budgets = {
-        b.team_id: b for b in session.exec(select(Budget).where(Budget.quarter == quarter))
-    }
+    quarter = resolve_quarter(quarter)
+    budgets = {b.team_id: b for b in session.exec(select(Budget).where(Budget.quarter == quarter))}
     setters = {
         p.id: p.name
         for p in session.exec(

@@ -132,6 +132,17 @@ def catalogue_rows(*, session: Session, active_only: bool = False) -> list[Rewar
     return list(session.exec(stmt))
 
 
-def export_rewards(*, session: Session) -> list[Reward]:
+def export_rewards(*, session: Session, actor: Person | None = None, fmt: str = "") -> list[Reward]:
     """Every reward, active or not, in a stable order (export then import round-trips)."""
-    return [to_reward(row) for row in catalogue_rows(session=session)]
+    if actor is not None:
+        require(actor, "run_hr")
+    rewards = [to_reward(row) for row in catalogue_rows(session=session)]
+    record_event(
+        session,
+        actor=actor,
+        action="rewards.export",
+        target=fmt,
+        details={"rewards": len(rewards)},
+    )
+    session.commit()
+    return rewards

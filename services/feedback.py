@@ -34,7 +34,7 @@ def rate_grant(
     grant = session.get(Grant, grant_id)
     if grant is None or grant.person_id != person.id:
         raise NotFound("No such reward.")
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("Choose a rating from 1 to 5.")
     row = _find_rating(session, person.id, grant.reward_id, grant.id)
     if row is None:
@@ -75,6 +75,7 @@ def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rat
 
 
 def undo_dismissal(*, session: Session, person: Person, reward_slug: str) -> None:
+    """Take back a "not for me": the reward may be suggested again."""
     reward = _reward(session, reward_slug)
     row = _find_rating(session, person.id, reward.id, None)
     if row is not None and row.dismissed:
@@ -148,10 +149,13 @@ def import_feedback(
         if reward is None:
             problems.append(f"row {number}, column reward_id: unknown reward {get('reward_id')!r}")
         raw = get("rating")
-        if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        # str.isdigit also accepts superscripts such as "²", which int() refuses.
+        value = int(raw) if raw.isascii() and raw.isdigit() else None
+        if value is None or not 1 <= value <= 5:
             problems.append(
                 f"row {number}, column rating: {raw!r} is not a whole number from 1 to 5"
             )
+            value = None
         given: date | None = None
         if get("given_at"):
             try:
@@ -160,15 +164,16 @@ def import_feedback(
                 problems.append(
                     f"row {number}, column given_at: {get('given_at')!r} is not a date (YYYY-MM-DD)"
                 )
-        key = (get("person"), get("reward_id"), get("given_at")[:10])
+        # Compare parsed dates: "2026-03-01" and "20260301" are the same day.
+        key = (get("person"), get("reward_id"), given.isoformat() if given else get("given_at"))
         if key in seen:
             problems.append(
                 f"row {number}: duplicate of row {seen[key]} (same person, reward and date)"
             )
         else:
             seen[key] = number
-        if person is not None and reward is not None and raw.isdigit() and 1 <= int(raw) <= 5:
-            parsed.append((number, person, reward, int(raw), given, get("comment")))
+        if person is not None and reward is not None and value is not None:
+            parsed.append((number, person, reward, value, given, get("comment")))
     if problems:
         raise InvalidInput(
             f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.", problems

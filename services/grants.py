@@ -6,11 +6,12 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.tables import OCCASIONS, Grant, Notification, Person
+from models.tables import OCCASIONS, Grant, Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
+from services.notifications import notify
 
 
 def eligible(reward: RewardRow, person: Person) -> bool:
@@ -39,7 +40,9 @@ def give_reward(
     problems = []
     if occasion not in OCCASIONS:
         problems.append(f"occasion: choose one of {', '.join(OCCASIONS)}")
-    if not eligible(reward, person):
+    if not reward.active:
+        problems.append("reward: this reward has been retired from the catalogue")
+    elif not eligible(reward, person):
         problems.append("reward: this reward is not available for this person's sales role")
     if len(note or "") > 1000:
         problems.append("note: keep the note under 1000 characters")
@@ -55,13 +58,12 @@ def give_reward(
     )
     session.add(grant)
     session.flush()
-    session.add(
-        Notification(
-            person_id=person.id,
-            kind="reward_received",
-            params={"reward": reward.slug, "manager": manager.name},
-            link="/me/#received",
-        )
+    notify(
+        session,
+        person,
+        "reward_received",
+        {"reward": reward.slug, "reward_name": dict(reward.name), "manager": manager.name},
+        "/me/#received",
     )
     record_event(
         session,

@@ -110,23 +110,38 @@ def load_context(session: Session, person_ids: list[int] | None = None) -> Feedb
 
 
 def _exclusions(
-    session: Session, person: Person, context: FeedbackContext | None = None
+    session: Session,
+    person: Person,
+    context: FeedbackContext | None = None,
+    *,
+    today: date | None = None,
+    max_cost_band: int | None = None,
 ) -> tuple[set[str], list[tuple[str, date]]]:
     """Rewards to leave out for this person, and their grants (for cooldowns).
 
-    Left out: dismissed ("not for me"), rated, and one-off rewards (no cooldown) already
-    received. Rewards with a cooldown come back once it has passed.
+    Left out, from the catalogue as it is now (not as the model saw it at training time):
+    inactive rewards, rewards the person's sales role may not have, rewards above the cost
+    cap, dismissed ("not for me") and rated rewards, one-off rewards (no cooldown) already
+    received, and rewards still in their cooldown.
     """
     context = context or load_context(session, [person.id])
     rewards = context.rewards
-    excluded: set[str] = {r.slug for r in rewards.values() if not r.active}
+    today = today or date.today()
+    role = person.sales_role or None
+    excluded: set[str] = {
+        r.slug
+        for r in rewards.values()
+        if not r.active
+        or not ("all" in r.roles or role is None or role in r.roles)
+        or (max_cost_band is not None and r.cost_band > max_cost_band)
+    }
     grants: list[tuple[str, date]] = []
     for grant in context.grants.get(person.id, []):
         reward = rewards.get(grant.reward_id)
         if reward is None:
             continue
         grants.append((reward.slug, grant.given_on))
-        if reward.cooldown_days == 0:
+        if reward.cooldown_days == 0 or (today - grant.given_on).days < reward.cooldown_days:
             excluded.add(reward.slug)
     for rating in context.ratings.get(person.id, []):
         reward = rewards.get(rating.reward_id)
@@ -167,15 +182,21 @@ def suggest_rewards(
     if viewer is not None and not can_view_person(viewer, person):
         raise NotFound("No such person.")
     served = current_model(session)
+    fallback = {
+        "session": session,
+        "person": person,
+        "k": k,
+        "context": context,
+        "today": today,
+        "max_cost_band": max_cost_band,
+    }
     if not person.personalise:
-        return popular_rewards(
-            session=session, person=person, k=k, reason="no_consent", context=context
-        )
+        return popular_rewards(reason="no_consent", **fallback)
     if served is None:
-        return popular_rewards(
-            session=session, person=person, k=k, reason="no_model", context=context
-        )
-    excluded, grants = _exclusions(session, person, context)
+        return popular_rewards(reason="no_model", **fallback)
+    excluded, grants = _exclusions(
+        session, person, context, today=today, max_cost_band=max_cost_band
+    )
     common = {
         "k": k,
         "role": person.sales_role or None,
@@ -191,7 +212,7 @@ def suggest_rewards(
         # Answered after the model was trained: score the response and use it directly.
         responses = latest_responses(session, person_ids=[person.id])
         if not responses:
-            return popular_rewards(session=session, person=person, k=k, reason="no_response")
+            return popular_rewards(reason="no_response", **fallback)
         scored = score_stored(session, responses)
         suggestions = served.model.recommend(
             scores=scored.scores, flagged=bool(scored.flagged[0]), **common
@@ -208,17 +229,21 @@ def popular_rewards(
     k: int = 5,
     reason: str = "no_model",
     context: FeedbackContext | None = None,
+    today: date | None = None,
+    max_cost_band: int | None = None,
 ) -> SuggestionList:
-    """The non-personal fallback: rewards colleagues rated well, varied across categories."""
+    """The non-personal fallback: rewards colleagues rated well, varied across categories.
+
+    The same exclusions apply as for personal suggestions (role, cooldown, cost cap, ...).
+    """
     rewards = list(session.exec(select(RewardRow).where(RewardRow.active.is_(True))))
+    if max_cost_band is not None:
+        rewards = [r for r in rewards if r.cost_band <= max_cost_band]
     if person is not None:
-        excluded, _grants = _exclusions(session, person, context)
-        role = person.sales_role or None
-        rewards = [
-            r
-            for r in rewards
-            if r.slug not in excluded and ("all" in r.roles or role is None or role in r.roles)
-        ]
+        excluded, _grants = _exclusions(
+            session, person, context, today=today, max_cost_band=max_cost_band
+        )
+        rewards = [r for r in rewards if r.slug not in excluded]
     stats: dict[int, list[int]] = defaultdict(list)
     for rating in session.exec(select(Rating).where(Rating.rating.is_not(None))):
         stats[rating.reward_id].append(rating.rating)
@@ -261,67 +286,217 @@ def popular_rewards(
     return SuggestionList(personal=False, items=items, why_not_personal=reason)
 
 
-def recommend_for_all(*, session: Session, k: int = 5) -> list[dict]:
-    """Suggestions for every active rep, one row per suggestion (the ``recommend --all`` shape)."""
+def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> list[dict]:
+    """Suggestions with reasons for every active rep, one row per suggestion, by external id.
+
+    Each rep gets what ``recommendation_rows`` gives them one at a time, computed for all
+    of them together: the people the model was trained on and those who answered since
+    are ranked and explained in two batches, everyone else gets the non-personal list.
+    """
     served = current_model(session)
-    people = list(
-        session.exec(
-            select(Person)
-            .where(Person.active.is_(True), Person.access == "rep")
-            .order_by(Person.external_id)
-        )
-    )
-    rows: list[dict] = []
-    if served is None:
-        for person in people:
-            rows.extend(_rows(person, popular_rewards(session=session, person=person, k=k)))
-        return rows
-    model = served.model
-    trained = [p for p in people if p.personalise and p.id in served.row_of]
-    n = model.ranker_.person_features_.shape[0]
-    roles: list[str | None] = [None] * n
-    exclude: list[list[int]] = [[] for _ in range(n)]
-    index = model.index_
-    today = date.today()
-    slug_of = {r.id: r for r in session.exec(select(RewardRow))}
-    inactive = index.columns([r.slug for r in slug_of.values() if not r.active], skip_unknown=True)
-    grants_by: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for grant in session.exec(select(Grant)):
-        if grant.reward_id in slug_of:
-            grants_by[grant.person_id].append((slug_of[grant.reward_id].slug, grant.given_on))
-    rated_by: dict[int, set[str]] = defaultdict(set)
-    for rating in session.exec(select(Rating)):
-        if rating.reward_id in slug_of:
-            rated_by[rating.person_id].add(slug_of[rating.reward_id].slug)
-    for person in trained:
-        row = served.row_of[person.id]
-        roles[row] = person.sales_role or None
-        one_off = {s for s, _d in grants_by[person.id] if index_cooldown(index, s) == 0}
-        cols = set(index.columns(list(rated_by[person.id] | one_off), skip_unknown=True).tolist())
-        cols |= set(inactive.tolist())
-        cols |= set(index.cooldown_columns(grants_by[person.id], today).tolist())
-        exclude[row] = sorted(cols)
-    indices, scores = model.recommend_all(k, roles=roles, exclude=exclude)
-    for person in people:
-        if person in trained:
-            row = served.row_of[person.id]
-            for rank, (j, score) in enumerate(zip(indices[row], scores[row], strict=True), start=1):
-                if j < 0:
-                    continue
-                rows.append(
-                    {
-                        "person": person.external_id,
-                        "rank": rank,
-                        "reward_id": index.ids[int(j)],
-                        "score": round(float(score), 4),
-                        "reasons": [],
-                    }
-                )
-        else:
-            rows.extend(
-                _rows(person, suggest_rewards(session=session, viewer=None, person=person, k=k))
+    people = session.exec(
+        select(Person.id, Person.external_id, Person.sales_role, Person.personalise)
+        .where(Person.active.is_(True), Person.access == "rep")
+        .order_by(Person.external_id)
+    ).all()
+    facts = _Facts.load(session)
+    lang = locale if locale in ("en", "nb") else "en"
+    rows_of: dict[int, list[dict]] = {}
+    if served is not None:
+        personal = [p for p in people if p.personalise]
+        trained = [p for p in personal if p.id in served.row_of]
+        answered_since = [p for p in personal if p.id not in served.row_of]
+        if trained:
+            rows_of.update(_ranked_rows(served, facts, trained, None, k, lang))
+        if answered_since:
+            rows_of.update(_ranked_rows(served, facts, answered_since, session, k, lang))
+    # No model, no consent or no response: the non-personal list.
+    rest = [p for p in people if p.id not in rows_of]
+    rows_of.update(_popular_rows(facts, rest, k, lang))
+    return [row for p in people for row in rows_of[p.id]]
+
+
+@dataclass
+class _Facts:
+    """What every rep's exclusions and the non-personal list need, read in four queries."""
+
+    rewards: list  # (id, slug, active, cooldown_days, category, cost_band, roles)
+    grants: dict[int, list[tuple[int, date]]]  # person id -> (reward id, given on)
+    rated: dict[int, set[int]]  # person id -> reward ids rated or dismissed
+    ratings: dict[int, list[int]]  # reward id -> 1-5 ratings, in the database's order
+
+    @classmethod
+    def load(cls, session: Session) -> _Facts:
+        rewards = session.exec(
+            select(
+                RewardRow.id,
+                RewardRow.slug,
+                RewardRow.active,
+                RewardRow.cooldown_days,
+                RewardRow.category,
+                RewardRow.cost_band,
+                RewardRow.roles,
             )
-    return rows
+        ).all()
+        grants: dict[int, list[tuple[int, date]]] = defaultdict(list)
+        for person_id, reward_id, given_on in session.exec(
+            select(Grant.person_id, Grant.reward_id, Grant.given_on)
+        ):
+            grants[person_id].append((reward_id, given_on))
+        rated: dict[int, set[int]] = defaultdict(set)
+        ratings: dict[int, list[int]] = defaultdict(list)
+        for person_id, reward_id, value in session.exec(
+            select(Rating.person_id, Rating.reward_id, Rating.rating)
+        ):
+            rated[person_id].add(reward_id)
+            if value is not None:
+                ratings[reward_id].append(value)
+        return cls(list(rewards), grants, rated, ratings)
+
+    def one_off(self) -> set[int]:
+        """Rewards without a cooldown: once received, never suggested again."""
+        return {r.id for r in self.rewards if r.cooldown_days == 0}
+
+
+def _ranked_rows(
+    served: ServedModel, facts: _Facts, people: list, session: Session | None, k: int, lang: str
+) -> dict[int, list[dict]]:
+    """Personal suggestions with reasons for trained people, or (given ``session``) for
+    people who answered after training; the latter without a response are left out."""
+    model = served.model
+    index = model.index_
+    scored = None
+    if session is not None:
+        responses = []
+        ids = [p.id for p in people]
+        for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
+            responses += latest_responses(session, person_ids=ids[start : start + 900])
+        if not responses:
+            return {}
+        scored = score_stored(session, responses)
+        by_id = {p.id: p for p in people}
+        people = [by_id[pid] for pid in scored.person_ids]
+    position = {slug: j for j, slug in enumerate(index.ids)}
+    column = {r.id: position.get(r.slug) for r in facts.rewards}
+    excluded = np.zeros((len(people), len(index)), dtype=bool)
+    inactive = [column[r.id] for r in facts.rewards if not r.active and column[r.id] is not None]
+    excluded[:, inactive] = True
+    one_off, today = facts.one_off(), date.today()
+    for row, person in enumerate(people):
+        # As suggest_rewards: what they rated or dismissed, one-off rewards they received,
+        # and rewards still in their cooldown (the model's cooldown for the reward).
+        for reward_id in facts.rated.get(person.id, ()):
+            if column.get(reward_id) is not None:
+                excluded[row, column[reward_id]] = True
+        for reward_id, given_on in facts.grants.get(person.id, ()):
+            j = column.get(reward_id)
+            if j is not None and (
+                reward_id in one_off or (today - given_on).days < index.cooldown_days[j]
+            ):
+                excluded[row, j] = True
+    roles = [p.sales_role or None for p in people]
+    if scored is None:
+        rows = [served.row_of[p.id] for p in people]
+        result = model.recommend_all(k, persons=rows, roles=roles, exclude=excluded, explain=True)
+    else:
+        result = model.recommend_all(
+            k,
+            scores=scored.scores,
+            flagged=scored.flagged,
+            roles=roles,
+            exclude=excluded,
+            explain=True,
+        )
+    known = {r.slug for r in facts.rewards}
+    out: dict[int, list[dict]] = {}
+    items, scores, reasons = result
+    for r, person in enumerate(people):
+        person_rows = []
+        for j, col in enumerate(items[r].tolist()):
+            slug = index.ids[col] if col >= 0 else None
+            if slug not in known:
+                continue
+            person_rows.append(
+                {
+                    "person": person.external_id,
+                    "rank": len(person_rows) + 1,
+                    "reward_id": slug,
+                    "score": round(float(scores[r, j]), 4),
+                    "reasons": reasons.texts(r, j, lang),
+                }
+            )
+        out[person.id] = person_rows
+    return out
+
+
+def _popular_rows(facts: _Facts, people: list, k: int, lang: str) -> dict[int, list[dict]]:
+    """``popular_rewards`` for many people: one ranking of the catalogue, filtered per person.
+
+    Mirrors ``popular_rewards`` rule for rule (tests hold the two to the same output), so a
+    thousand reps without a response cost one pass over the ratings, not a thousand.
+    """
+    if not people:
+        return {}
+    all_ratings = [x for values in facts.ratings.values() for x in values]
+    mean = float(np.mean(all_ratings)) if all_ratings else 3.0
+
+    def shrunk(reward) -> float:
+        values = facts.ratings.get(reward.id, [])
+        return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
+
+    active = [r for r in facts.rewards if r.active]
+    ranked = sorted(active, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
+    texts: dict[int, list[str]] = {}
+    for reward in ranked:
+        values = facts.ratings.get(reward.id, [])
+        if len(values) >= MIN_GROUP_SIZE:
+            avg = np.mean(values)
+            texts[reward.id] = [
+                f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"
+                if lang != "nb"
+                else f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"
+            ]
+        else:
+            texts[reward.id] = [
+                "A popular choice while Motivo learns what suits you"
+                if lang != "nb"
+                else "Et populært valg mens Motivo lærer hva som passer deg"
+            ]
+    one_off = facts.one_off()
+    out: dict[int, list[dict]] = {}
+    for person in people:
+        role = person.sales_role or None
+        received = {rid for rid, _ in facts.grants.get(person.id, ()) if rid in one_off}
+        left_out = facts.rated.get(person.id, set()) | received
+        allowed = [
+            r
+            for r in ranked
+            if r.id not in left_out and ("all" in r.roles or role is None or role in r.roles)
+        ]
+        picked: list = []
+        seen_categories: set[str] = set()
+        for reward in allowed:  # one per category first, so the list is varied
+            if reward.category not in seen_categories:
+                picked.append(reward)
+                seen_categories.add(reward.category)
+            if len(picked) == k:
+                break
+        for reward in allowed:
+            if len(picked) == k:
+                break
+            if reward not in picked:
+                picked.append(reward)
+        out[person.id] = [
+            {
+                "person": person.external_id,
+                "rank": rank,
+                "reward_id": reward.slug,
+                "score": None,
+                "reasons": list(texts[reward.id]),
+            }
+            for rank, reward in enumerate(picked, start=1)
+        ]
+    return out
 
 
 def index_cooldown(index, slug: str) -> int:
@@ -351,35 +526,49 @@ def recommendation_rows(
 # --- profiles ---------------------------------------------------------------------------
 
 
-def _visible(served: ServedModel) -> np.ndarray:
-    profiles = served.model.profiles_
-    if profiles is None:
-        return np.zeros(0, dtype=bool)
-    return visible_profiles(profiles.counts_, MIN_GROUP_SIZE)
+def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, int], np.ndarray]:
+    """Profile of each consenting, active person the model knows, and the profile sizes.
+
+    Sizes are counted now, not at training time: someone who withdraws consent or leaves
+    no longer counts, so a profile that falls under the minimum is hidden at once.
+    """
+    labels = served.model.person_profiles_
+    n_profiles = len(served.model.profile_labels_)
+    current = set(
+        session.exec(select(Person.id).where(Person.personalise.is_(True), Person.active.is_(True)))
+    )
+    members = {
+        pid: int(labels[row])
+        for pid, row in served.row_of.items()
+        if pid in current and labels[row] >= 0
+    }
+    counts = (
+        np.bincount(list(members.values()), minlength=n_profiles)
+        if members
+        else np.zeros(n_profiles, dtype=int)
+    )
+    return members, counts
 
 
-def profile_assignments(*, session: Session) -> dict[int, int]:
+def profile_assignments(
+    *, session: Session, min_group_size: int = MIN_GROUP_SIZE
+) -> dict[int, int]:
     """Person id -> profile, for consenting people in profiles big enough to be shown."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
-    visible = _visible(served)
-    consenting = set(session.exec(select(Person.id).where(Person.personalise.is_(True))))
-    labels = served.model.person_profiles_
-    return {
-        pid: int(labels[row])
-        for pid, row in served.row_of.items()
-        if pid in consenting and labels[row] >= 0 and visible[labels[row]]
-    }
+    members, counts = _current_members(session, served)
+    visible = visible_profiles(counts, min_group_size)
+    return {pid: label for pid, label in members.items() if visible[label]}
 
 
-def profile_catalogue(*, session: Session) -> dict[int, dict]:
-    """Name, description and size of every profile that may be shown."""
+def profile_catalogue(*, session: Session, min_group_size: int = MIN_GROUP_SIZE) -> dict[int, dict]:
+    """Name, description and current size of every profile that may be shown."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
-    visible = _visible(served)
-    counts = served.model.profiles_.counts_
+    _members, counts = _current_members(session, served)
+    visible = visible_profiles(counts, min_group_size)
     return {
         k: {
             "name": dict(label.name),

@@ -7,9 +7,12 @@ page queues a job that `motivo train --job ID` runs in its own process.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -25,6 +28,8 @@ from services.errors import InvalidInput, NotFound
 from services.scores import latest_responses, score_stored
 
 DEFAULT_RANDOM_STATE = 20261130
+STALE_JOB = timedelta(minutes=30)
+_WORKER = "from web.cli import main; main()"
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,13 @@ def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> Tr
     running = session.exec(
         select(TrainingJob).where(TrainingJob.status.in_(("queued", "running")))
     ).first()
+    if running is not None and utcnow() - running.requested_at > STALE_JOB:
+        # A worker that died leaves its job behind; do not let it block training for ever.
+        running.status, running.finished_at = "failed", utcnow()
+        running.message = "No result after 30 minutes; the worker was probably stopped."
+        session.add(running)
+        session.commit()
+        running = None
     if running is not None:
         return running
     job = TrainingJob(requested_by_id=actor.id)
@@ -146,13 +158,18 @@ def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> Tr
     record_event(session, actor=actor, action="model.train_requested")
     session.commit()
     if spawn:
-        subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [sys.executable, "-m", "web.cli", "train", "--job", str(job.id)],
+        # The worker trains the database this request used.
+        url = session.get_bind().url.render_as_string(hide_password=False)
+        worker = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [sys.executable, "-c", _WORKER, "train", "--job", str(job.id)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, "DATABASE_URL": url},
         )
+        # Reap the worker when it ends, so it neither lingers as a zombie nor warns on exit.
+        threading.Thread(target=worker.wait, daemon=True).start()
     return job
 
 

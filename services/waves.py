@@ -69,6 +69,11 @@ def open_wave(
     session.flush()
     for team in teams:
         session.add(WaveTeam(wave_id=wave.id, team_id=team.id))
+    session.flush()
+    if is_answerable(wave):
+        from services.notifications import notify_survey_open  # it imports this module
+
+        notify_survey_open(session=session, wave=wave, commit=False)
     record_event(
         session,
         actor=actor,

@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from web.insights.routes import bp as insights_bp
     from web.main.routes import bp as main_bp
     from web.me.routes import bp as me_bp
+    from web.recognition.routes import bp as recognition_bp
     from web.survey.routes import bp as survey_bp
     from web.team.routes import bp as team_bp
 
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         me_bp,
         survey_bp,
         team_bp,
+        recognition_bp,
         hr_bp,
         insights_bp,
         experiments_bp,

@@ -16,6 +16,15 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_LOGIN_WINDOW_SECONDS": 300,
     "MOTIVO_RECOGNITION_DUE_DAYS": 45,
     "MOTIVO_DEFAULT_LOCALE": "en",
+    # Email copies of notifications (`motivo notifications send-email`); off by default.
+    "MOTIVO_EMAIL_ENABLED": False,
+    "MOTIVO_SMTP_HOST": "",
+    "MOTIVO_SMTP_PORT": 587,
+    "MOTIVO_SMTP_USER": "",
+    "MOTIVO_SMTP_PASSWORD": "",
+    "MOTIVO_SMTP_FROM": "",
+    "MOTIVO_SMTP_TLS": True,
+    "MOTIVO_BASE_URL": "",  # makes the links in emails absolute, e.g. https://motivo.example.org
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -30,8 +39,9 @@ INT_KEYS = {
     "MOTIVO_LOGIN_MAX_FAILURES",
     "MOTIVO_LOGIN_WINDOW_SECONDS",
     "MOTIVO_RECOGNITION_DUE_DAYS",
+    "MOTIVO_SMTP_PORT",
 }
-BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MOTIVO_EMAIL_ENABLED", "MOTIVO_SMTP_TLS"}
 
 
 class ConfigError(RuntimeError):

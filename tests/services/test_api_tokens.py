@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from models.tables import KPI, ApiRateWindow, ApiToken, AuditLog, SurveyResponse
+from models.tables import KPI, ApiRateWindow, ApiToken, AuditLog, Person, SurveyResponse
 from services import api_tokens
 from services.api_tokens import (
     SCOPES,
@@ -23,8 +23,10 @@ from services.api_tokens import (
     find_token,
     kpi_summary,
     list_tokens,
+    person_suggestions,
     response_counts,
     revoke_token,
+    suggestions_for_everyone,
     wave_details,
     wave_participation,
     withhold_breakdown,
@@ -32,6 +34,7 @@ from services.api_tokens import (
 )
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.instruments import ensure_default_instrument
+from services.recommendations import suggest_rewards
 from services.waves import open_wave
 
 NOON = datetime(2026, 10, 1, 12, 0, 0, tzinfo=UTC)
@@ -395,3 +398,49 @@ def test_kpi_summary_explains_what_it_cannot_use(session, kpis, kwargs, problem)
 def test_every_scope_is_described():
     assert all(text.endswith(".") for text in SCOPES.values())
     assert len(SCOPES) == 9
+
+
+@pytest.fixture
+def trained(session):
+    from seed.demo_org import demo_people
+    from services.catalogue import ensure_seed_catalogue
+    from services.demo import load_demo_people, load_demo_survey
+    from services.training import train_model
+
+    ensure_seed_catalogue(session=session)
+    load_demo_people(session=session, people=demo_people(), password="not used here")
+    load_demo_survey(session=session)
+    train_model(session=session)
+    reps = session.exec(select(Person).where(Person.access == "rep", Person.active.is_(True))).all()
+    return sorted(reps, key=lambda p: p.external_id)
+
+
+def test_token_suggestions_follow_the_model_but_never_say_why(session, trained):
+    rep = trained[0]
+    full = suggest_rewards(session=session, viewer=None, person=rep, k=5)
+    assert full.personal and full.items[0].reasons["en"]
+    shown = person_suggestions(session=session, external_id=rep.external_id, k=5)
+    assert shown["person"] == rep.external_id
+    assert [s["reward_id"] for s in shown["suggestions"]] == [i.reward.slug for i in full.items]
+    assert [s["rank"] for s in shown["suggestions"]] == [1, 2, 3, 4, 5]
+    text = repr(shown)
+    for item in full.items:
+        for sentence in item.reasons["en"] + item.reasons["nb"]:
+            assert sentence not in text
+        assert repr(round(item.score, 4)) not in text
+    assert set(shown["suggestions"][0]) == {"rank", "reward_id", "name", "category", "cost_band"}
+
+
+def test_suggestions_for_everyone_match_each_persons_own(session, trained):
+    everyone = suggestions_for_everyone(session=session, k=3)
+    assert [e["person"] for e in everyone] == [p.external_id for p in trained]
+    first = person_suggestions(session=session, external_id=trained[0].external_id, k=3)
+    assert everyone[0] == first
+    assert all("reasons" not in s for e in everyone for s in e["suggestions"])
+
+
+def test_suggestions_for_an_unknown_or_inactive_person_are_not_found(session, factory):
+    gone = factory.person("rep", active=False)
+    for external_id in ("nobody", gone.external_id):
+        with pytest.raises(NotFound):
+            person_suggestions(session=session, external_id=external_id, k=5)

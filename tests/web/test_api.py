@@ -492,3 +492,54 @@ def test_tokens_commands_refuse_bad_input(runner):
     assert none.exit_code == 2
     missing = runner.invoke(args=["tokens", "revoke", "42"])
     assert missing.exit_code == 1 and "No token with id 42" in missing.stderr
+
+
+# Feedback and suggestions ----------------------------------------------------------------
+
+
+def test_feedback_import_records_ratings_and_given_rewards(client, session):
+    from models.tables import Grant, Rating
+    from services.catalogue import ensure_seed_catalogue
+
+    ensure_seed_catalogue(session=session)
+    secret = token_for(session, "people:write", "feedback:write", "recommendations:read")
+    client.post("/api/v1/people/import", json={"rows": ROSTER}, headers=bearer(secret))
+    rows = [
+        {"person": "R1", "reward_id": "team-meeting-shout-out", "rating": 5,
+         "given_at": "2026-09-30", "comment": "Made my week"},
+        {"person": "R1", "reward_id": "peer-nomination-award", "rating": 2},
+    ]  # fmt: skip
+    response = client.post("/api/v1/feedback", json={"rows": rows}, headers=bearer(secret))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"created": 2, "updated": 0, "unchanged": 0, "grants_created": 1}
+    assert count(session, Rating) == 2 and count(session, Grant) == 1
+    again = client.post("/api/v1/feedback", json={"rows": rows}, headers=bearer(secret))
+    assert again.get_json()["unchanged"] == 2
+
+    bad = client.post(
+        "/api/v1/feedback",
+        json={"rows": [{"person": "R1", "reward_id": "no-such-reward", "rating": 9}]},
+        headers=bearer(secret),
+    )
+    assert bad.status_code == 422
+    assert len(bad.get_json()["error"]["problems"]) == 2
+
+    # Rated rewards are not suggested again; the comment never comes back.
+    suggestions = client.get("/api/v1/recommendations/R1?k=20", headers=bearer(secret))
+    slugs = [s["reward_id"] for s in suggestions.get_json()["suggestions"]]
+    assert "team-meeting-shout-out" not in slugs and len(slugs) == 20
+    assert "Made my week" not in suggestions.get_data(as_text=True)
+
+
+def test_suggestions_for_unknown_people_and_bad_k(client, session):
+    secret = token_for(session, "recommendations:read")
+    assert client.get("/api/v1/recommendations/nobody", headers=bearer(secret)).status_code == 404
+    for k in ("0", "21", "five"):
+        response = client.get(f"/api/v1/recommendations?k={k}", headers=bearer(secret))
+        assert response.status_code == 400
+
+
+def test_the_admin_page_describes_every_scope():
+    from web.api.forms import SCOPE_LABELS
+
+    assert list(SCOPE_LABELS) == list(api_tokens.SCOPES)

@@ -192,10 +192,13 @@ def test_operation_ids_are_unique(api):
 
 @pytest.fixture
 def world(api, runner, session, factory):
-    """Data for every read: people, a wave with answers, KPIs; and an all-scopes token."""
+    """Data for every read: people, a wave with answers, KPIs, the reward catalogue; and a
+    token with every scope."""
+    from services.catalogue import ensure_seed_catalogue
     from services.instruments import ensure_default_instrument
 
     ensure_default_instrument(session=session)
+    ensure_seed_catalogue(session=session)
     token = make_token(runner, all_doc_scopes(api))
     people = [
         {"external_id": f"E{i}", "name": f"Rep {i}", "email": f"e{i}@example.test", "team": "Oslo"}
@@ -214,12 +217,35 @@ def world(api, runner, session, factory):
     }
     api.call("importKpis", token=token, json=kpis)
     wave_id = api.call("listWaves", token=token).get_json()["items"][0]["id"]
-    return {"token": token, "wave_id": wave_id, "admin": factory.person("admin")}
+    return {
+        "token": token,
+        "path": {"wave_id": wave_id, "external_id": "E1"},
+        "admin": factory.person("admin"),
+    }
+
+
+def _path_params(api: DocClient, op: str, world: dict, *, missing: bool = False) -> dict:
+    path = api.operations[op][1]
+    names = re.findall(r"{([^}]+)}", path)
+    if missing:
+        return dict.fromkeys(names, NO_SUCH_ID)
+    return {name: world["path"][name] for name in names}
+
+
+def _call_as(api: DocClient, op: str, world: dict, token: str | None):
+    """A well-formed call to ``op`` with ``token`` (the documented example for imports)."""
+    method = api.operations[op][0]
+    params = _path_params(api, op, world)
+    query = {"metric": "revenue"} if op == "summariseKpis" else {"keep_missing": "true"}
+    if method == "post":
+        body = api.example_body(op, "text/csv")
+        return api.call(
+            op, token=token, path_params=params, data=body, content_type="text/csv", query=query
+        )
+    return api.call(op, token=token, path_params=params, query=query)
 
 
 def _happy(api: DocClient, op: str, world: dict, client):
-    token = world["token"]
-    wave = {"wave_id": world["wave_id"]}
     if op == "getOpenApi":
         return api.call(op)
     if op == "getMe":
@@ -227,20 +253,10 @@ def _happy(api: DocClient, op: str, world: dict, client):
         response = api.call(op)
         client.delete_cookie("session")
         return response
-    if op in ("importPeople", "importKpis", "importResponses"):
-        if op == "importPeople":
-            return api.call(
-                op, token=token, json=api.example_body(op, "application/json"),
-                query={"keep_missing": "true"},
-            )  # fmt: skip
-        return api.call(
-            op, token=token, data=api.example_body(op, "text/csv"), content_type="text/csv"
-        )
-    queries = {"summariseKpis": {"metric": "revenue"}}
-    needs_wave = "{wave_id}" in api.operations[op][1]
-    return api.call(
-        op, token=token, path_params=wave if needs_wave else None, query=queries.get(op)
-    )
+    if op == "importPeople":  # the JSON example, where the others use the CSV one
+        body = api.example_body(op, "application/json")
+        return api.call(op, token=world["token"], json=body, query={"keep_missing": "true"})
+    return _call_as(api, op, world, world["token"])
 
 
 def _invalid(api: DocClient, op: str, world: dict):
@@ -257,28 +273,17 @@ def _not_found(api: DocClient, op: str, world: dict):
         return api.call(
             op, token=token, data=body, content_type="text/csv", query={"wave": str(NO_SUCH_ID)}
         )
-    return api.call(op, token=token, path_params={"wave_id": NO_SUCH_ID})
+    return api.call(op, token=token, path_params=_path_params(api, op, world, missing=True))
 
 
 def _bad_request(api: DocClient, op: str, world: dict):
-    method, _, operation = api.operations[op]
+    operation = api.operations[op][2]
     names = {api.resolve(p)["name"] for p in operation.get("parameters", [])}
-    if "limit" in names:
-        return api.call(op, token=world["token"], query={"limit": "0"})
+    params = _path_params(api, op, world)
+    for name in ("limit", "k"):
+        if name in names:
+            return api.call(op, token=world["token"], path_params=params, query={name: "0"})
     return api.call(op, token=world["token"], data=b"{not json", content_type="application/json")
-
-
-def _call_as(api: DocClient, op: str, world: dict, token: str | None):
-    """A well-formed call to ``op`` with ``token`` (the documented example for imports)."""
-    method, path, _ = api.operations[op]
-    params = {"wave_id": world["wave_id"]} if "{wave_id}" in path else None
-    query = {"metric": "revenue"} if op == "summariseKpis" else {"keep_missing": "true"}
-    if method == "post":
-        body = api.example_body(op, "text/csv")
-        return api.call(
-            op, token=token, path_params=params, data=body, content_type="text/csv", query=query
-        )
-    return api.call(op, token=token, path_params=params, query=query)
 
 
 def test_every_documented_status_is_what_a_real_call_returns(
@@ -315,7 +320,7 @@ def test_every_documented_status_is_what_a_real_call_returns(
         # documented, so an error left out of the document fails in ``DocClient.check``.
         names = {api.resolve(p)["name"] for p in operation.get("parameters", [])}
         has_body = "requestBody" in operation
-        if has_body or "limit" in names:
+        if has_body or names & {"limit", "k"}:
             expect("400", _bad_request(api, op, world))
         if "{" in path or "wave" in names:
             expect("404", _not_found(api, op, world))
@@ -337,12 +342,30 @@ def test_every_documented_status_is_what_a_real_call_returns(
 # A client that has only the document ------------------------------------------------------
 
 
-def test_a_client_with_only_the_document_imports_people_and_kpis(client, runner, session):
+def test_a_client_with_only_the_document_imports_people_and_kpis_and_reads_suggestions(
+    client, runner, session
+):
+    from services.catalogue import ensure_seed_catalogue
+
+    ensure_seed_catalogue(session=session)
     api = DocClient(client, fetch_document(client))
     # The administrator reads the scopes the wanted operations need from the document.
-    wanted = ["importPeople", "listPeople", "importKpis", "summariseKpis"]
+    wanted = [
+        "importPeople",
+        "listPeople",
+        "importKpis",
+        "summariseKpis",
+        "getRecommendations",
+        "listRecommendations",
+    ]
     scopes = sorted({s for op in wanted for s in api.scopes(op)})
-    assert scopes == ["kpis:read", "kpis:write", "people:read", "people:write"]
+    assert scopes == [
+        "kpis:read",
+        "kpis:write",
+        "people:read",
+        "people:write",
+        "recommendations:read",
+    ]
     token = make_token(runner, scopes)
 
     roster = {
@@ -366,6 +389,17 @@ def test_a_client_with_only_the_document_imports_people_and_kpis(client, runner,
     assert summary["overall"] == {"n": 10, "mean": 4.5, "std": pytest.approx(3.02765, rel=1e-5)}
     groups = {g["group"]: g for g in summary["groups"]}
     assert groups["Oslo"]["mean"] == 2.0 and groups["Bergen"]["mean"] == 7.0
+
+    one = api.call(
+        "getRecommendations", token=token, path_params={"external_id": "E3"}, query={"k": 3}
+    ).get_json()
+    assert one["person"] == "E3" and [s["rank"] for s in one["suggestions"]] == [1, 2, 3]
+    assert {"reasons", "score"}.isdisjoint(one["suggestions"][0])
+    everyone = api.call("listRecommendations", token=token, query={"k": 2, "limit": 4})
+    page = everyone.get_json()
+    assert page["total"] == 10 and page["next_offset"] == 4
+    assert [p["person"] for p in page["items"]] == ["E0", "E1", "E2", "E3"]
+    assert page["items"][3]["suggestions"] == one["suggestions"][:2]
 
     # A token without the scope, and an expired one, are refused as the document says.
     narrow = make_token(runner, ["people:read"])

@@ -13,7 +13,7 @@ SCOPE_LABELS = {
     "responses:read": _l("Count a wave's responses; never who answered, nor any answer."),
     "responses:write": _l("Import answers collected with another survey tool."),
     "recommendations:read": _l("Read reward suggestions per person."),
-    "feedback:write": _l("Import ratings and dismissals of rewards."),
+    "feedback:write": _l("Import reps’ ratings of rewards, and when they were given."),
     "kpis:write": _l("Import KPI figures per person and period."),
     "kpis:read": _l("Read KPIs aggregated over groups no smaller than the minimum group size."),
 }

@@ -82,6 +82,12 @@ def _token_operation(
     return operation
 
 
+SUGGESTION_NOTE = (
+    "Suggestions come without reasons or scores: a reason such as 'you ranked time off "
+    "highest' is a survey answer, and a token never sees answers. Someone who has turned "
+    "personalisation off, or has not answered, gets the same non-personal list the pages "
+    "show, unmarked."
+)
 PAGING = [_ref("parameters", "limit"), _ref("parameters", "offset")]
 IMPORT_ERRORS = ("BadRequest", "PayloadTooLarge", "UnsupportedMediaType", "InvalidInput")
 
@@ -378,6 +384,42 @@ SCHEMAS: dict[str, dict] = {
             "min_group_size": {"type": "integer"},
         },
     },
+    "Suggestion": {
+        "type": "object",
+        "required": ["rank", "reward_id", "name", "category", "cost_band"],
+        "properties": {
+            "rank": {"type": "integer", "minimum": 1},
+            "reward_id": {"type": "string", "description": "The reward's stable id (slug)."},
+            "name": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "The reward's name by language (en, nb).",
+            },
+            "category": {"type": "string"},
+            "cost_band": {"type": "integer"},
+        },
+    },
+    "PersonSuggestions": {
+        "type": "object",
+        "required": ["person", "suggestions"],
+        "properties": {
+            "person": {"type": "string", "description": "The person's external_id."},
+            "suggestions": {"type": "array", "items": _schema("Suggestion")},
+        },
+    },
+    "FeedbackImport": {
+        "type": "object",
+        "required": ["created", "updated", "unchanged", "grants_created"],
+        "properties": {
+            "created": {"type": "integer"},
+            "updated": {"type": "integer"},
+            "unchanged": {"type": "integer"},
+            "grants_created": {
+                "type": "integer",
+                "description": "Rewards recorded as given, from rows with given_at.",
+            },
+        },
+    },
     "Me": {
         "type": "object",
         "required": ["external_id", "name", "access"],
@@ -448,6 +490,13 @@ PARAMETERS = {
         "required": False,
         "schema": {"type": "integer", "minimum": 0},
         "description": "How many items to skip (0 for the first page).",
+    },
+    "k": {
+        "name": "k",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 20},
+        "description": "Suggestions per person (default 5).",
     },
     "wave_id": {
         "name": "wave_id",
@@ -677,6 +726,65 @@ PATHS: dict[str, dict] = {
             ],
             ok=_json(_schema("KpiSummary"), "The aggregates."),
             errors=("InvalidInput",),
+        )
+    },
+    "/api/v1/recommendations": {
+        "get": _token_operation(
+            scope="recommendations:read",
+            operation_id="listRecommendations",
+            summary="Suggestions for every active rep",
+            description=(
+                "One item per rep, by external_id, each with their top `k` rewards in "
+                "order. Paged over people. " + SUGGESTION_NOTE
+            ),
+            parameters=[*PAGING, _ref("parameters", "k")],
+            ok=_json(_page_of("PersonSuggestions"), "One page of people's suggestions."),
+            errors=("BadRequest",),
+        )
+    },
+    "/api/v1/recommendations/{external_id}": {
+        "get": _token_operation(
+            scope="recommendations:read",
+            operation_id="getRecommendations",
+            summary="One person's suggestions",
+            description=("The person's top `k` rewards, best first. " + SUGGESTION_NOTE),
+            parameters=[
+                {
+                    "name": "external_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The person's id in the HRIS.",
+                },
+                _ref("parameters", "k"),
+            ],
+            ok=_json(_schema("PersonSuggestions"), "The suggestions."),
+            errors=("BadRequest", "NotFound"),
+        )
+    },
+    "/api/v1/feedback": {
+        "post": _token_operation(
+            scope="feedback:write",
+            operation_id="importFeedback",
+            summary="Import ratings of rewards",
+            description=(
+                "A person's 1 to 5 rating of a reward (reward_id is the catalogue's id). "
+                "With `given_at` the reward is also recorded as given on that day, once. "
+                "Re-sending the same rows changes nothing; a changed rating replaces the "
+                "stored one. Comments are stored for HR's summaries and never returned."
+            ),
+            body=_import_body(
+                "person (external_id), reward_id, rating (1 to 5); given_at (YYYY-MM-DD), comment",
+                {
+                    "person": "E1001",
+                    "reward_id": "team-meeting-shout-out",
+                    "rating": 5,
+                    "given_at": "2026-09-30",
+                },
+                "person,reward_id,rating,given_at\nE1001,team-meeting-shout-out,5,2026-09-30\n",
+            ),
+            ok=_json(_schema("FeedbackImport"), "What the import did."),
+            errors=IMPORT_ERRORS,
         )
     },
 }

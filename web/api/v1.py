@@ -10,7 +10,16 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify
 
-from services.api_tokens import kpi_summary, response_counts, wave_details, wave_participation
+from services.api_tokens import (
+    MAX_SUGGESTIONS,
+    kpi_summary,
+    person_suggestions,
+    response_counts,
+    suggestions_for_everyone,
+    wave_details,
+    wave_participation,
+)
+from services.feedback import import_feedback
 from services.kpis import import_kpis
 from services.people import import_people, list_people
 from services.responses_import import import_responses
@@ -136,3 +145,29 @@ def kpis():
         min_group_size=_min_group_size(),
     )
     return jsonify(summary)
+
+
+@bp.get("/recommendations")
+@token_required("recommendations:read")
+def recommendations():
+    page = inputs.page()
+    k = inputs.whole_number("k", 5, 1, MAX_SUGGESTIONS)
+    return jsonify(page.of(suggestions_for_everyone(session=get_session(), k=k)))
+
+
+@bp.get("/recommendations/<external_id>")
+@token_required("recommendations:read")
+def person_recommendations(external_id: str):
+    k = inputs.whole_number("k", 5, 1, MAX_SUGGESTIONS)
+    return jsonify(person_suggestions(session=get_session(), external_id=external_id, k=k))
+
+
+@bp.post("/feedback")
+@token_required("feedback:write")
+def feedback_import():
+    source = _source()
+    rows = inputs.import_rows(source)
+    summary = import_feedback(
+        session=get_session(), header=rows.header, records=rows.records, source=source
+    )
+    return jsonify(asdict(summary))

@@ -2,6 +2,7 @@
 
 from web.commands.analytics import ANALYTICS_COMMANDS
 from web.commands.insights import INSIGHTS_COMMANDS
+from web.commands.notifications import notifications
 from web.commands.people import people
 from web.commands.rewards import evaluate, feedback, recommend, rewards, train
 from web.commands.setup import db, init, serve
@@ -24,4 +25,5 @@ COMMANDS = [
     tokens,
     *ANALYTICS_COMMANDS,
     *INSIGHTS_COMMANDS,
+    notifications,
 ]

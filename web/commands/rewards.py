@@ -37,7 +37,7 @@ def rewards_export(fmt: str) -> None:
     from services.catalogue import export_rewards
 
     with db_session() as session:
-        items = export_rewards(session=session)
+        items = export_rewards(session=session, fmt=fmt)
     if fmt == "json":
         write_json([reward_to_dict(r) for r in items])
     else:
@@ -62,17 +62,25 @@ def rewards_import(file: str) -> None:
     if not path.is_file():
         raise InvalidInput(f"{file}: no such file")
     if path.suffix.lower() == ".csv":
+        # Blank rows stay in (the parser skips them) so messages keep the spreadsheet's
+        # row numbers.
         records = read_table_file(path).rows
-        records = [r for r in records if r]
     elif path.suffix.lower() == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        records = data["rewards"] if isinstance(data, dict) else data
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{file}: not valid JSON ({exc})") from exc
+        records = data.get("rewards") if isinstance(data, dict) else data
+        if not isinstance(records, list):
+            raise InvalidInput(
+                f"{file}: expected a list of rewards, or an object with a list under 'rewards'"
+            )
     else:
         import tomllib
 
         try:
             records = tomllib.loads(path.read_text(encoding="utf-8")).get("rewards", [])
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"{file}: not valid TOML ({exc})") from exc
     with db_session() as session:
         summary = import_rewards(session=session, records=records, source=file)
@@ -120,7 +128,10 @@ def train(job: int | None, seed: int | None) -> None:
                 sys.exit(1)
             return
         echo_err("Training…")
-        result = train_model(session=session, random_state=seed or DEFAULT_RANDOM_STATE)
+        result = train_model(
+            session=session,
+            random_state=DEFAULT_RANDOM_STATE if seed is None else seed,
+        )
     echo_err(f"Stored {result.describe()}.")
 
 

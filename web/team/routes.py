@@ -10,8 +10,10 @@ from wtforms import SelectChoice
 from models.tables import Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person
+from services.budgets import budget_status, would_exceed
 from services.errors import InvalidInput
 from services.grants import eligible, give_reward
+from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
 from web.auth_setup import viewer
 from web.db import get_session
@@ -36,8 +38,6 @@ CATEGORY_ORDER = (
 @bp.get("/")
 @requires("view_team")
 def home():
-    from services.budgets import budget_status
-
     session = get_session()
     manager = viewer()
     overview = team_overview(
@@ -96,9 +96,6 @@ def _reward_choices(target: Person, suggested: list[str], locale: str) -> list[S
 @bp.route("/person/<external_id>/give", methods=["GET", "POST"])
 @requires("view_team")
 def give(external_id: str):
-    from services.budgets import budget_status, would_exceed
-    from services.recognition import link_grant_to_achievements
-
     session = get_session()
     manager = viewer()
     target = _find(external_id)
@@ -140,7 +137,7 @@ def give(external_id: str):
                     note=form.note.data or "",
                     commit=False,
                 )
-                link_grant_to_achievements(session, grant)
+                link_grant_to_achievements(session, grant, commit=False)
                 session.commit()
             except InvalidInput as exc:
                 session.rollback()

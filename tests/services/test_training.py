@@ -1,0 +1,266 @@
+"""Training the model offline: versions, the model card, the served cache and HR's jobs."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, func, select
+
+from models.tables import AuditLog, ModelArtefact, Person, Rating, SurveyResponse, TrainingJob
+from models.tables import Reward as RewardRow
+from recommender.quality import quality_flags
+from seed.demo_org import demo_people
+from seed.loaders import load_catalogue
+from seed.simulate import simulate_organisation
+from services import recommendations
+from services.catalogue import ensure_seed_catalogue
+from services.demo import load_demo_people, load_demo_survey
+from services.errors import InvalidInput, NotAllowed, NotFound
+from services.instruments import definition, ensure_default_instrument
+from services.recommendations import current_model, suggest_rewards
+from services.responses import to_answer_row
+from services.scores import latest_responses
+from services.training import (
+    model_card,
+    model_versions,
+    queue_training,
+    recent_jobs,
+    run_job,
+    train_model,
+)
+from services.waves import open_wave
+from tests.conftest import TEST_PASSWORD
+
+
+def count(session, model) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def demo(session) -> None:
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session)
+
+
+def small_org(session, factory, *, n: int = 14, catalogue: bool = True) -> list[Person]:
+    """A team of ``n`` reps who each answered one wave; quick to train."""
+    if catalogue:
+        ensure_seed_catalogue(session=session)
+    instrument = definition(ensure_default_instrument(session=session).row)
+    wave = open_wave(
+        session=session,
+        actor=None,
+        name="Pulse",
+        opens_on=date.today() - timedelta(days=10),
+        closes_on=date.today() + timedelta(days=10),
+    )
+    team = factory.team("Small")
+    manager = factory.person("manager", team=team, password=None)
+    reps = [factory.person("rep", team=team, manager=manager, password=None) for _ in range(n)]
+    sim = simulate_organisation(
+        instrument, load_catalogue(), n, random_state=5, careless_rate=0.0, text_rate=0.0
+    )
+    when = datetime.now(UTC) - timedelta(days=2)
+    for person, answers, seconds in zip(reps, sim.answers, sim.page_seconds, strict=True):
+        response = SurveyResponse(
+            wave_id=wave.id,
+            person_id=person.id,
+            instrument_id=wave.instrument_id,
+            status="submitted",
+            source="test",
+            started_at=when,
+            updated_at=when,
+            submitted_at=when,
+            page_seconds=seconds,
+            flags=sorted(quality_flags(instrument, [answers], [seconds])[0]),
+        )
+        session.add(response)
+        session.flush()
+        rows = [to_answer_row(response.id, instrument.item(c), v) for c, v in answers.items()]
+        session.add_all([r for r in rows if r is not None])
+    session.commit()
+    return reps
+
+
+# --- train_model -------------------------------------------------------------------------
+
+
+def test_training_needs_responses_and_a_catalogue(session, factory):
+    with pytest.raises(InvalidInput, match="no submitted survey responses"):
+        train_model(session=session)
+    small_org(session, factory, catalogue=False)
+    with pytest.raises(InvalidInput, match="catalogue is empty"):
+        train_model(session=session)
+    assert count(session, ModelArtefact) == 0
+
+
+def test_each_training_stores_the_next_version_with_a_model_card(session):
+    demo(session)
+    assert model_card(session=session) is None
+    first = train_model(session=session)
+    second = train_model(session=session)
+    assert (first.version, second.version) == (1, 2)
+    assert model_versions(session=session) == 2
+    assert session.exec(select(ModelArtefact.version).order_by(ModelArtefact.version)).all() == [
+        1,
+        2,
+    ]
+
+    trained = latest_responses(session)
+    trained_ids = {r.person_id for r in trained}
+    feedback = session.exec(select(Rating).where(Rating.person_id.in_(list(trained_ids)))).all()
+    card = second.card
+    assert card["n_responses"] == len(trained) == 60
+    assert card["n_flagged"] == sum(bool(r.flags) for r in trained)
+    assert card["n_ratings"] == sum(r.rating is not None for r in feedback)
+    assert card["n_dismissals"] == sum(r.dismissed for r in feedback)
+    assert card["n_rewards"] == count(session, RewardRow)
+
+    profiles = card["profiles"]
+    assert profiles["n_profiles"] >= 2
+    assert len(profiles["counts"]) == len(profiles["labels"]) == profiles["n_profiles"]
+    assert sum(profiles["counts"]) == card["n_responses"] - card["n_flagged"]
+    assert -1 <= profiles["silhouette"] <= 1 and math.isfinite(profiles["silhouette"])
+    assert 0 <= profiles["entropy"] <= 1
+    assert profiles["visible"] == [c >= 5 for c in profiles["counts"]]
+    for label in profiles["labels"]:
+        assert label["name"]["en"] and label["name"]["nb"]
+    assert math.isfinite(card["ranker"]["mean_rating"])
+
+    stored = model_card(session=session)
+    assert stored["version"] == 2
+    assert stored["n_responses"] == 60
+    assert datetime.fromisoformat(stored["created_at"])
+    row = session.exec(select(ModelArtefact).where(ModelArtefact.version == 2)).one()
+    assert sorted(row.meta["person_ids"]) == sorted(trained_ids)
+    assert second.describe().startswith("model version 2; 60 responses")
+
+
+def test_people_who_turned_personalisation_off_are_left_out_of_training(session):
+    demo(session)
+    rep = session.exec(
+        select(Person).where(Person.access == "rep").order_by(Person.external_id)
+    ).first()
+    theirs = count(session, Rating)
+    rep.personalise = False
+    session.add(rep)
+    session.commit()
+    result = train_model(session=session)
+    row = session.exec(select(ModelArtefact)).one()
+    assert result.card["n_responses"] == 59
+    assert rep.id not in row.meta["person_ids"]
+    mine = session.exec(select(func.count()).where(Rating.person_id == rep.id)).one()
+    assert result.card["n_ratings"] + result.card["n_dismissals"] == theirs - mine
+
+
+def test_only_hr_may_train_and_training_is_audited(session, factory):
+    small_org(session, factory)
+    rep = factory.person("rep", password=None)
+    hr = factory.person("hr", password=None)
+    with pytest.raises(NotAllowed):
+        train_model(session=session, actor=rep)
+    assert count(session, ModelArtefact) == 0
+    train_model(session=session, actor=hr)
+    artefact = session.exec(select(ModelArtefact)).one()
+    assert artefact.trained_by_id == hr.id
+    event = session.exec(select(AuditLog).where(AuditLog.action == "model.train")).one()
+    assert (event.actor_id, event.target, event.details["n_responses"]) == (hr.id, "version 1", 14)
+
+
+# --- the served model --------------------------------------------------------------------
+
+
+def test_current_model_loads_once_and_reloads_when_a_newer_version_is_stored(
+    session, engine, factory, monkeypatch
+):
+    small_org(session, factory)
+    loads = []
+    real = recommendations.from_artefact
+    monkeypatch.setattr(
+        recommendations, "from_artefact", lambda blob, meta: loads.append(1) or real(blob, meta)
+    )
+    assert current_model(session) is None
+    train_model(session=session)
+    first = current_model(session)
+    assert first.version == 1
+    assert current_model(session) is first
+    assert len(loads) == 1
+
+    # Another worker (its own session) stores version 2; this one notices on its next call.
+    with Session(engine, expire_on_commit=False) as other:
+        train_model(session=other)
+    second = current_model(session)
+    assert second.version == 2
+    assert second is not first
+    assert len(loads) == 2
+    assert current_model(session) is second
+    assert len(loads) == 2
+    rep = session.exec(select(Person).where(Person.access == "rep")).first()
+    assert suggest_rewards(session=session, viewer=None, person=rep).model_version == 2
+
+
+# --- jobs HR queues from the page --------------------------------------------------------
+
+
+def test_queue_training_without_spawning_queues_one_job(session, factory):
+    hr = factory.person("hr", password=None)
+    with pytest.raises(NotAllowed):
+        queue_training(session=session, actor=factory.person("rep", password=None), spawn=False)
+    job = queue_training(session=session, actor=hr, spawn=False)
+    again = queue_training(session=session, actor=hr, spawn=False)
+    assert again.id == job.id
+    assert (job.status, job.requested_by_id) == ("queued", hr.id)
+    assert count(session, TrainingJob) == 1
+    events = session.exec(select(AuditLog).where(AuditLog.action == "model.train_requested")).all()
+    assert len(events) == 1
+    assert count(session, ModelArtefact) == 0  # queuing never trains
+
+
+def test_run_job_trains_and_marks_the_job_done(session, factory):
+    small_org(session, factory)
+    hr = factory.person("hr", password=None)
+    job = queue_training(session=session, actor=hr, spawn=False)
+    done = run_job(session=session, job_id=job.id)
+    assert (done.status, done.model_version) == ("done", 1)
+    assert done.message.startswith("model version 1; 14 responses")
+    assert done.started_at is not None and done.finished_at is not None
+    assert session.exec(select(ModelArtefact.trained_by_id)).one() == hr.id
+
+    # A finished job is not run again, and HR can queue the next one.
+    assert run_job(session=session, job_id=job.id).status == "done"
+    assert count(session, ModelArtefact) == 1
+    following = queue_training(session=session, actor=hr, spawn=False)
+    assert following.id != job.id
+    assert [j.id for j in recent_jobs(session=session)] == [following.id, job.id]
+
+
+def test_run_job_marks_a_failed_training_and_keeps_the_reason(session, factory):
+    hr = factory.person("hr", password=None)
+    job = queue_training(session=session, actor=hr, spawn=False)
+    failed = run_job(session=session, job_id=job.id)
+    assert failed.status == "failed"
+    assert failed.message == "There are no submitted survey responses to train on yet."
+    assert failed.finished_at is not None and failed.model_version is None
+    assert count(session, ModelArtefact) == 0
+    with pytest.raises(NotFound):
+        run_job(session=session, job_id=job.id + 100)
+
+
+def test_a_queued_job_is_trained_by_a_separate_worker_process(session, factory):
+    small_org(session, factory)
+    hr = factory.person("hr", password=None)
+    job = queue_training(session=session, actor=hr)
+    # Wait for the worker; the deadline is generous and only stops a broken run hanging.
+    deadline = time.monotonic() + 120
+    status = "queued"
+    while time.monotonic() < deadline:
+        session.expire_all()
+        status = session.get(TrainingJob, job.id).status
+        if status in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    finished = session.get(TrainingJob, job.id)
+    assert (finished.status, finished.model_version) == ("done", 1), finished.message
+    assert session.exec(select(ModelArtefact.trained_by_id)).one() == hr.id

@@ -1,0 +1,1 @@
+"""The recognition blueprint: recognition due, achievements, fairness, budgets, notifications."""

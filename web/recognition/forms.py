@@ -1,0 +1,74 @@
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.widgets import TextInput
+
+QUARTER = Regexp(r"^\s*\d{4}\s*-\s*[Qq][1-4]\s*$", message=_l("Write the quarter as 2026-Q4."))
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
+
+
+def normalise_amount(text: str) -> str:
+    """Read ``1 500,50``, ``1,500.50`` and ``1500.5`` alike, as people type amounts."""
+    text = _SPACES.sub("", text or "")
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return text.replace(thousands, "").replace(decimal, ".")
+    if _GROUPED.match(text):
+        return text.replace(",", "")
+    return text.replace(",", ".")
+
+
+class AmountField(DecimalField):
+    """A decimal that accepts the separators of both English and Norwegian.
+
+    A text box, not a number box: browsers refuse "12 500,50" in a number box.
+    """
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [normalise_amount(valuelist[0])]
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class AchievementForm(FlaskForm):
+    person = SelectField(_l("Who"), choices=[], validators=[DataRequired(_l("Choose a person."))])
+    title = StringField(
+        _l("What they achieved"),
+        validators=[DataRequired(_l("Say what was achieved.")), Length(max=200)],
+        description=_l("Be specific: “Closed the Nordlys renewal two weeks early”."),
+    )
+    achieved_on = DateField(
+        _l("When"), validators=[DataRequired(_l("Give the date."))], default=date.today
+    )
+    submit = SubmitField(_l("Record the achievement"))
+
+
+class BudgetForm(FlaskForm):
+    team = SelectField(_l("Team"), choices=[], validators=[DataRequired(_l("Choose a team."))])
+    quarter = StringField(_l("Quarter"), validators=[DataRequired(), QUARTER])
+    amount = AmountField(
+        _l("Budget"),
+        places=2,
+        validators=[
+            InputRequired(_l("Give an amount.")),
+            NumberRange(min=0, message=_l("Give an amount of 0 or more.")),
+        ],
+        description=_l("For the whole quarter, in your organisation's currency."),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    submit = SubmitField(_l("Save the budget"))
+
+
+class MarkReadForm(FlaskForm):
+    submit = SubmitField(_l("Mark all as read"))
