@@ -7,7 +7,7 @@ export MOTIVO_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format bench serve install clean
+.PHONY: demo test lint format bench serve install clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+## translations: extract new strings, merge them into the Norwegian catalogue, compile it
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l nb --omit-header --ignore-obsolete
+	$(BIN)/pybabel compile -d web/translations

@@ -225,8 +225,37 @@ def load_demo_feedback(*, session: Session, org, reps: list[Person], random_stat
                 )
             )
             ratings += 1
+    load_demo_budgets(session=session)
     session.commit()
     return {"grants": grants, "ratings": ratings, "dismissals": dismissals}
+
+
+DEMO_BUDGET_PER_REP = 3500  # NOK a quarter: enough for a few rewards each, not for everything
+
+
+def load_demo_budgets(*, session: Session) -> None:
+    """A quarterly budget for every demo team, sized by headcount (added, not committed)."""
+    from sqlalchemy import func
+
+    from models.tables import Budget, Team
+    from services.budgets import current_quarter
+
+    quarter = current_quarter()
+    counts = dict(
+        session.exec(
+            select(Person.team_id, func.count())
+            .where(Person.access == "rep", Person.active.is_(True))
+            .group_by(Person.team_id)
+        ).all()
+    )
+    for team in session.exec(select(Team)):
+        exists = session.exec(
+            select(Budget).where(Budget.team_id == team.id, Budget.quarter == quarter)
+        ).first()
+        if exists is None and counts.get(team.id):
+            session.add(
+                Budget(team_id=team.id, quarter=quarter, amount=DEMO_BUDGET_PER_REP * counts[team.id])
+            )
 
 
 def demo_rep_to_try(*, session: Session) -> Person | None:

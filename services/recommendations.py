@@ -299,74 +299,59 @@ def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> li
         .where(Person.active.is_(True), Person.access == "rep")
         .order_by(Person.external_id)
     ).all()
-    facts = _Facts.load(session)
+    context = _bulk_context(session)
+    today = date.today()
+    # The same rules as one by one (role, retired, rated, dismissed, received, cooldown).
+    left_out = {p.id: _exclusions(session, p, context, today=today) for p in people}
     lang = locale if locale in ("en", "nb") else "en"
     rows_of: dict[int, list[dict]] = {}
     if served is not None:
         personal = [p for p in people if p.personalise]
         trained = [p for p in personal if p.id in served.row_of]
         answered_since = [p for p in personal if p.id not in served.row_of]
-        if trained:
-            rows_of.update(_ranked_rows(served, facts, trained, None, k, lang))
-        if answered_since:
-            rows_of.update(_ranked_rows(served, facts, answered_since, session, k, lang))
+        for group, new in ((trained, False), (answered_since, True)):
+            if group:
+                ranked = _ranked_rows(session, served, context, left_out, group, new, k, lang)
+                rows_of.update(ranked)
     # No model, no consent or no response: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
-    rows_of.update(_popular_rows(facts, rest, k, lang))
+    rows_of.update(_popular_rows(context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]
 
 
-@dataclass
-class _Facts:
-    """What every rep's exclusions and the non-personal list need, read in four queries."""
+def _bulk_context(session: Session) -> FeedbackContext:
+    """Everyone's grants and ratings, read as plain column rows in two queries.
 
-    rewards: list  # (id, slug, active, cooldown_days, category, cost_band, roles)
-    grants: dict[int, list[tuple[int, date]]]  # person id -> (reward id, given on)
-    rated: dict[int, set[int]]  # person id -> reward ids rated or dismissed
-    ratings: dict[int, list[int]]  # reward id -> 1-5 ratings, in the database's order
-
-    @classmethod
-    def load(cls, session: Session) -> _Facts:
-        rewards = session.exec(
-            select(
-                RewardRow.id,
-                RewardRow.slug,
-                RewardRow.active,
-                RewardRow.cooldown_days,
-                RewardRow.category,
-                RewardRow.cost_band,
-                RewardRow.roles,
-            )
-        ).all()
-        grants: dict[int, list[tuple[int, date]]] = defaultdict(list)
-        for person_id, reward_id, given_on in session.exec(
-            select(Grant.person_id, Grant.reward_id, Grant.given_on)
-        ):
-            grants[person_id].append((reward_id, given_on))
-        rated: dict[int, set[int]] = defaultdict(set)
-        ratings: dict[int, list[int]] = defaultdict(list)
-        for person_id, reward_id, value in session.exec(
-            select(Rating.person_id, Rating.reward_id, Rating.rating)
-        ):
-            rated[person_id].add(reward_id)
-            if value is not None:
-                ratings[reward_id].append(value)
-        return cls(list(rewards), grants, rated, ratings)
-
-    def one_off(self) -> set[int]:
-        """Rewards without a cooldown: once received, never suggested again."""
-        return {r.id for r in self.rewards if r.cooldown_days == 0}
+    ``_exclusions`` reads only ``reward_id`` and ``given_on`` of a grant and ``reward_id``
+    of a rating, so rows with those columns stand in for the ORM objects, which would
+    cost seconds to build for tens of thousands of rows. ``rating`` rides along for the
+    non-personal list's rating summaries.
+    """
+    grants: dict[int, list] = defaultdict(list)
+    for row in session.exec(select(Grant.person_id, Grant.reward_id, Grant.given_on)):
+        grants[row.person_id].append(row)
+    ratings: dict[int, list] = defaultdict(list)
+    for row in session.exec(select(Rating.person_id, Rating.reward_id, Rating.rating)):
+        ratings[row.person_id].append(row)
+    return FeedbackContext({r.id: r for r in session.exec(select(RewardRow))}, grants, ratings)
 
 
 def _ranked_rows(
-    served: ServedModel, facts: _Facts, people: list, session: Session | None, k: int, lang: str
+    session: Session,
+    served: ServedModel,
+    context: FeedbackContext,
+    left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
+    people: list,
+    new: bool,
+    k: int,
+    lang: str,
 ) -> dict[int, list[dict]]:
-    """Personal suggestions with reasons for trained people, or (given ``session``) for
-    people who answered after training; the latter without a response are left out."""
+    """Personal suggestions with reasons: for people the model was trained on, or (``new``)
+    for people who answered after training; those without a response are left out."""
     model = served.model
     index = model.index_
     scored = None
-    if session is not None:
+    if new:
         responses = []
         ids = [p.id for p in people]
         for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
@@ -376,40 +361,30 @@ def _ranked_rows(
         scored = score_stored(session, responses)
         by_id = {p.id: p for p in people}
         people = [by_id[pid] for pid in scored.person_ids]
-    position = {slug: j for j, slug in enumerate(index.ids)}
-    column = {r.id: position.get(r.slug) for r in facts.rewards}
-    excluded = np.zeros((len(people), len(index)), dtype=bool)
-    inactive = [column[r.id] for r in facts.rewards if not r.active and column[r.id] is not None]
-    excluded[:, inactive] = True
-    one_off, today = facts.one_off(), date.today()
+    column = {slug: j for j, slug in enumerate(index.ids)}
+    today = date.today()
+    hits_row: list[int] = []
+    hits_col: list[int] = []
     for row, person in enumerate(people):
-        # As suggest_rewards: what they rated or dismissed, one-off rewards they received,
-        # and rewards still in their cooldown (the model's cooldown for the reward).
-        for reward_id in facts.rated.get(person.id, ()):
-            if column.get(reward_id) is not None:
-                excluded[row, column[reward_id]] = True
-        for reward_id, given_on in facts.grants.get(person.id, ()):
-            j = column.get(reward_id)
-            if j is not None and (
-                reward_id in one_off or (today - given_on).days < index.cooldown_days[j]
-            ):
-                excluded[row, j] = True
+        excluded, grants = left_out[person.id]
+        cols = [column[slug] for slug in excluded if slug in column]
+        # As ``MotivoModel.recommend``: cooldowns as the model knew them, too.
+        cols += index.cooldown_columns(grants, today).tolist()
+        hits_row += [row] * len(cols)
+        hits_col += cols
+    excluded_mask = np.zeros((len(people), len(index)), dtype=bool)
+    excluded_mask[hits_row, hits_col] = True
     roles = [p.sales_role or None for p in people]
+    common = {"roles": roles, "exclude": excluded_mask, "explain": True}
     if scored is None:
         rows = [served.row_of[p.id] for p in people]
-        result = model.recommend_all(k, persons=rows, roles=roles, exclude=excluded, explain=True)
+        items, scores, reasons = model.recommend_all(k, persons=rows, **common)
     else:
-        result = model.recommend_all(
-            k,
-            scores=scored.scores,
-            flagged=scored.flagged,
-            roles=roles,
-            exclude=excluded,
-            explain=True,
+        items, scores, reasons = model.recommend_all(
+            k, scores=scored.scores, flagged=scored.flagged, **common
         )
-    known = {r.slug for r in facts.rewards}
+    known = {r.slug for r in context.rewards.values()}
     out: dict[int, list[dict]] = {}
-    items, scores, reasons = result
     for r, person in enumerate(people):
         person_rows = []
         for j, col in enumerate(items[r].tolist()):
@@ -429,7 +404,13 @@ def _ranked_rows(
     return out
 
 
-def _popular_rows(facts: _Facts, people: list, k: int, lang: str) -> dict[int, list[dict]]:
+def _popular_rows(
+    context: FeedbackContext,
+    left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
+    people: list,
+    k: int,
+    lang: str,
+) -> dict[int, list[dict]]:
     """``popular_rewards`` for many people: one ranking of the catalogue, filtered per person.
 
     Mirrors ``popular_rewards`` rule for rule (tests hold the two to the same output), so a
@@ -437,43 +418,41 @@ def _popular_rows(facts: _Facts, people: list, k: int, lang: str) -> dict[int, l
     """
     if not people:
         return {}
-    all_ratings = [x for values in facts.ratings.values() for x in values]
+    stats: dict[int, list[int]] = defaultdict(list)
+    for rows in context.ratings.values():
+        for rating in rows:
+            if rating.rating is not None:
+                stats[rating.reward_id].append(rating.rating)
+    all_ratings = [x for values in stats.values() for x in values]
     mean = float(np.mean(all_ratings)) if all_ratings else 3.0
 
-    def shrunk(reward) -> float:
-        values = facts.ratings.get(reward.id, [])
+    def shrunk(reward: RewardRow) -> float:
+        values = stats.get(reward.id, [])
         return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
 
-    active = [r for r in facts.rewards if r.active]
+    active = [r for r in context.rewards.values() if r.active]
     ranked = sorted(active, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
     texts: dict[int, list[str]] = {}
     for reward in ranked:
-        values = facts.ratings.get(reward.id, [])
+        values = stats.get(reward.id, [])
         if len(values) >= MIN_GROUP_SIZE:
             avg = np.mean(values)
             texts[reward.id] = [
-                f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"
-                if lang != "nb"
-                else f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"
+                f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"
+                if lang == "nb"
+                else f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"
             ]
         else:
             texts[reward.id] = [
-                "A popular choice while Motivo learns what suits you"
-                if lang != "nb"
-                else "Et populært valg mens Motivo lærer hva som passer deg"
+                "Et populært valg mens Motivo lærer hva som passer deg"
+                if lang == "nb"
+                else "A popular choice while Motivo learns what suits you"
             ]
-    one_off = facts.one_off()
     out: dict[int, list[dict]] = {}
     for person in people:
-        role = person.sales_role or None
-        received = {rid for rid, _ in facts.grants.get(person.id, ()) if rid in one_off}
-        left_out = facts.rated.get(person.id, set()) | received
-        allowed = [
-            r
-            for r in ranked
-            if r.id not in left_out and ("all" in r.roles or role is None or role in r.roles)
-        ]
-        picked: list = []
+        excluded, _grants = left_out[person.id]
+        allowed = [r for r in ranked if r.slug not in excluded]
+        picked: list[RewardRow] = []
         seen_categories: set[str] = set()
         for reward in allowed:  # one per category first, so the list is varied
             if reward.category not in seen_categories:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from services.errors import InvalidInput, NotAllowed, NotFound, Throttled
 
 TITLES = {
-    400: "That request could not be used",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    413: "That file is too large",
-    429: "Too many requests",
-    500: "Something went wrong on our side",
+    400: _l("That request could not be used"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("That action is not allowed here"),
+    413: _l("That file is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
 }
 
 
@@ -33,7 +34,7 @@ def error_response(status: int, message: str, problems: list[str] | None = None)
         render_template(
             "errors/error.html",
             status=status,
-            title=TITLES.get(status, "Error"),
+            title=TITLES.get(status, _l("Error")),
             message=message,
             problems=problems or [],
         ),
@@ -49,7 +50,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
         return error_response(
-            400, "The form had expired or was not sent from Motivo. Reload the page and try again."
+            400,
+            str(
+                _l(
+                    "The form had expired or was not sent from Motivo. Reload the page and try again."
+                )
+            ),
         )
 
     @app.errorhandler(NotAllowed)
@@ -73,4 +79,6 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return handle_http(exc)
         app.logger.exception("Unhandled error on %s", request.path)
-        return error_response(500, "The error has been logged. Please try again in a moment.")
+        return error_response(
+            500, str(_l("The error has been logged. Please try again in a moment."))
+        )

@@ -106,40 +106,46 @@ def org(session):
     session.commit()
     train_model(session=session)
 
-    # After training: a newcomer answers, a reward is retired, a rep dismisses what was
-    # suggested, another receives what was suggested, a third received long ago a reward
-    # that has since become one-off (no cooldown: never suggested again once received).
+    # After training, before the next: a newcomer answers; then one change per rep below,
+    # each aimed at a reward that rep was being suggested, and each a rule that must hold
+    # for the catalogue and history as they are now, not as the model saw them.
     import_answers(session, sim_org, N_REPS, ["R800"], "wave-2.csv")
     newcomer = person(session, "R800")
     newcomer.sales_role = "closer"
     session.add(newcomer)
     session.commit()
-    before = {
-        eid: [
-            r["reward_id"]
-            for r in recommendation_rows(session=session, person=person(session, eid))
-        ]
-        for eid in ("R003", "R004", "R005", "R006")
-    }
     changed = {
-        "R003": before["R003"][0],
-        "R004": before["R004"][1],
-        "R005": before["R005"][0],
-        "R006": before["R006"][2],
+        eid: recommendation_rows(session=session, person=person(session, eid))[0]["reward_id"]
+        for eid in ("R002", "R003", "R004", "R005", "R006", "R007")
     }
+
+    def grant(external_id: str, days_ago: int) -> RewardRow:
+        given = reward(session, changed[external_id])
+        who = person(session, external_id)
+        session.add(
+            Grant(reward_id=given.id, person_id=who.id, given_on=today - timedelta(days_ago))
+        )
+        return given
+
+    # R002 (no consent): received it today, so it is cooling down (the non-personal list too).
+    grant("R002", 0)
+    # R003: the reward is retired.
     retired = reward(session, changed["R003"])
     retired.active = False
     session.add(retired)
+    # R004: "not for me".
     dismiss_reward(session=session, person=person(session, "R004"), reward_slug=changed["R004"])
-    cooling = reward(session, changed["R005"])
-    session.add(Grant(reward_id=cooling.id, person_id=person(session, "R005").id, given_on=today))
-    one_off = reward(session, changed["R006"])
+    # R005: received long ago, but its cooldown has since been made longer than that.
+    lengthened = grant("R005", 800)
+    lengthened.cooldown_days = 1000
+    # R006: received long ago, and it has since become one-off (never again once received).
+    one_off = grant("R006", 2000)
     one_off.cooldown_days = 0
-    long_ago = today - timedelta(days=2000)  # past any cooldown the model knows
-    session.add(
-        Grant(reward_id=one_off.id, person_id=person(session, "R006").id, given_on=long_ago)
-    )
-    session.add(one_off)
+    # R007: the reward is now for another sales role only.
+    restricted = reward(session, changed["R007"])
+    other = "presales" if person(session, "R007").sales_role != "presales" else "sdr"
+    restricted.roles = [other]
+    session.add_all([lengthened, one_off, restricted])
     session.commit()
     return {"reps": reps, "changed": changed}
 
@@ -209,20 +215,15 @@ def test_exclusions_hold_for_everyone(session, org):
         if not suggested:
             continue
         # Dismissed ("not for me") and rated rewards, retired rewards, rewards for other
-        # sales roles and one-off rewards already received never appear.
+        # sales roles, one-off rewards already received and rewards cooling down never appear.
         assert not suggested & rated.get(rep.id, set())
         assert org["changed"]["R003"] not in suggested
         for slug in suggested:
             roles = next(r.roles for r in rewards.values() if r.slug == slug)
             assert "all" in roles or rep.sales_role in roles, (rep.external_id, slug)
-        personal = mine[0]["score"] is not None
         for grant in session.exec(select(Grant).where(Grant.person_id == rep.id)):
             given = rewards[grant.reward_id]
-            if given.cooldown_days == 0:
-                assert given.slug not in suggested
-            # Cooldowns are a personal-ranking rule; the non-personal list, like
-            # ``popular_rewards``, leaves out only rewards received once and for all.
-            if personal and (today - grant.given_on).days < given.cooldown_days:
+            if given.cooldown_days == 0 or (today - grant.given_on).days < given.cooldown_days:
                 assert given.slug not in suggested
     # Each change after training took a reward out that was suggested before it.
     for external_id, slug in org["changed"].items():

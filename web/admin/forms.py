@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SubmitField
@@ -5,18 +6,20 @@ from wtforms import BooleanField, SubmitField
 
 class PeopleImportForm(FlaskForm):
     file = FileField(
-        "Roster file (CSV)",
+        _l("Roster file (CSV)"),
         validators=[
-            FileRequired("Choose a CSV file."),
-            FileAllowed(["csv", "txt"], "Use a .csv file."),
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Use a .csv file.")),
         ],
-        description="Columns: external_id, name, email, team, manager_email, access, sales_role.",
+        description=_l(
+            "Columns: external_id, name, email, team, manager_email, access, sales_role."
+        ),
     )
     keep_missing = BooleanField(
-        "This is a partial file: keep people who are not in it active", default=False
+        _l("This is a partial file: keep people who are not in it active"), default=False
     )
-    submit = SubmitField("Import people")
+    submit = SubmitField(_l("Import people"))
 
 
 class PasswordLinkForm(FlaskForm):
-    submit = SubmitField("Create a one-time password link")
+    submit = SubmitField(_l("Create a one-time password link"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, url_for
+from flask_babel import gettext as _
 from sqlmodel import select
 
 from models.tables import Person
@@ -44,7 +45,10 @@ def people():
             status = 400
         else:
             summary_text = summary.describe()
-            flash(f"Imported {upload.filename}: {summary_text}.", "success")
+            flash(
+                _("Imported %(file)s: %(summary)s.", file=upload.filename, summary=summary_text),
+                "success",
+            )
     elif form.is_submitted():
         status = 400
     return (

@@ -9,7 +9,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
@@ -172,15 +182,19 @@ def summary_download(fmt: str):
     by = request.args.get("by", "team")
     if by not in DIMENSIONS:
         abort(400)
-    export = export_summary(
-        session=get_session(),
-        viewer=viewer(),
-        by=by,
-        wave=request.args.get("wave") or None,
-        fmt=fmt,
-        min_group_size=_min_size(),
-        locale=get_locale(),
-    )
+    try:
+        export = export_summary(
+            session=get_session(),
+            viewer=viewer(),
+            by=by,
+            wave=request.args.get("wave") or None,
+            fmt=fmt,
+            min_group_size=_min_size(),
+            locale=get_locale(),
+        )
+    except NotFound as exc:  # nothing to export yet: say so where the button was
+        flash(str(exc), "info")
+        return redirect(url_for("insights.index"))
     return _send(export)
 
 
@@ -230,9 +244,13 @@ def focus_download(fmt: str):
     form = _focus_form()
     if not form.validate():
         abort(400)
-    export = export_focus_groups(
-        session=get_session(), viewer=viewer(), fmt=fmt, **_focus_args(form)
-    )
+    try:
+        export = export_focus_groups(
+            session=get_session(), viewer=viewer(), fmt=fmt, **_focus_args(form)
+        )
+    except NotFound as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("insights.focus"))
     return _send(export)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from models.tables import Grant
+from services.errors import NotFound
 from services.feedback import (
     dismiss_reward,
     dismissed_rewards,
@@ -87,6 +89,9 @@ def home():
 @bp.post("/rate/<int:grant_id>")
 @requires("view_own")
 def rate(grant_id: int):
+    grant = get_session().get(Grant, grant_id)
+    if grant is None or grant.person_id != viewer().id:
+        raise NotFound("No such reward.")
     form = RateForm(prefix=f"g{grant_id}")
     if not form.validate_on_submit():
         return _home({grant_id: form}, status=400)

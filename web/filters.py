@@ -1,0 +1,26 @@
+"""Template filters shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+SALES_ROLES = {
+    "presales": _l("Presales"),
+    "sdr": _l("Sales development (SDR)"),
+    "closer": _l("Closer"),
+    "account_manager": _l("Account manager"),
+    "customer_success": _l("Customer success"),
+    "sales_manager": _l("Sales manager"),
+}
+
+
+def role_label(role: str | None) -> str:
+    """A sales role as people say it; unknown roles (free text) are shown as they are."""
+    if not role:
+        return ""
+    return str(SALES_ROLES.get(role, role))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(role_label, "role_label")
