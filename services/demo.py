@@ -105,6 +105,8 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         opens_on=now - timedelta(days=75),
         closes_on=now - timedelta(days=54),
     )
+    first.status, first.closed_at = "closed", first.created_at
+    session.add(first)
     current = open_wave(
         session=session,
         actor=None,
@@ -254,7 +256,9 @@ def load_demo_budgets(*, session: Session) -> None:
         ).first()
         if exists is None and counts.get(team.id):
             session.add(
-                Budget(team_id=team.id, quarter=quarter, amount=DEMO_BUDGET_PER_REP * counts[team.id])
+                Budget(
+                    team_id=team.id, quarter=quarter, amount=DEMO_BUDGET_PER_REP * counts[team.id]
+                )
             )
 
 

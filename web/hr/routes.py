@@ -35,7 +35,12 @@ def home():
     )
     summaries = wave_service.list_waves(session=session, viewer=viewer())
     return render_template(
-        "hr/home.html", rows=rows, waves=summaries, form=_open_form(), close_form=CloseWaveForm()
+        "hr/home.html",
+        rows=rows,
+        waves=summaries,
+        form=_open_form(),
+        close_form=CloseWaveForm(),
+        today=wave_service.today(),
     )
 
 
@@ -76,6 +81,7 @@ def open_wave():
             form=form,
             close_form=CloseWaveForm(),
             open_form_failed=True,
+            today=wave_service.today(),
         ),
         400,
     )
