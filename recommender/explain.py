@@ -535,6 +535,8 @@ class BatchExplanations:
         -1 pads.
     contributions : ndarray of shape (n, k, max_reasons)
         Their sizes in rating points (NaN pads).
+
+    The arrays are the result, not inputs: changing them afterwards is not supported.
     """
 
     def __init__(
@@ -559,6 +561,7 @@ class BatchExplanations:
         self.reason_slots = reason_slots
         self.contributions = contributions
         self._texts: dict[tuple, str] = {}
+        self._lists: tuple[list, list, list] | None = None
 
     def __len__(self) -> int:
         return int(self.items.shape[0])
@@ -622,19 +625,26 @@ class BatchExplanations:
 
     def texts(self, row: int, col: int, lang: str = "en") -> list[str]:
         """The reasons of ``items[row, col]`` as sentences, as ``Explanation.texts`` gives."""
-        item = self._item(row, col)
+        if self._lists is None:
+            # Called once per suggestion, often 100,000 times: plain lists index faster.
+            self._lists = (self.items.tolist(), self.reason_slots.tolist(), self.promoted.tolist())
+        items, reason_slots, promoted = self._lists
+        item = items[row][col]
+        if item < 0:
+            raise IndexError(f"no reward at row {row}, column {col}")
+        slots = self._plan.slots
         out = []
-        for number in self.reason_slots[row, col].tolist():
+        for number in reason_slots[row][col]:
             if number < 0:
                 break
-            key = (number, self._variant(number, row, item), lang)
+            fixed = slots[number].varies == _FIXED
+            key = (number, () if fixed else self._variant(number, row, item), lang)
             text = self._texts.get(key)
             if text is None:
-                code = self._plan.slots[number].code
-                text = render(Reason(code, self._params(number, key[1])), lang)
+                text = render(Reason(slots[number].code, self._params(number, key[1])), lang)
                 self._texts[key] = text
             out.append(text)
-        if self.promoted[row, col]:
+        if promoted[row][col]:
             out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
         return out
 

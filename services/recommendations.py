@@ -319,21 +319,46 @@ def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> li
     return [row for p in people for row in rows_of[p.id]]
 
 
-def _bulk_context(session: Session) -> FeedbackContext:
-    """Everyone's grants and ratings, read as plain column rows in two queries.
+@dataclass(frozen=True, slots=True)
+class _RewardFacts:
+    id: int
+    slug: str
+    active: bool
+    roles: list[str]
+    cost_band: int
+    cooldown_days: int
+    category: str
 
-    ``_exclusions`` reads only ``reward_id`` and ``given_on`` of a grant and ``reward_id``
-    of a rating, so rows with those columns stand in for the ORM objects, which would
-    cost seconds to build for tens of thousands of rows. ``rating`` rides along for the
-    non-personal list's rating summaries.
+
+def _bulk_context(session: Session) -> FeedbackContext:
+    """The catalogue and everyone's grants and ratings, read as plain column rows.
+
+    Plain rows with the fields ``_exclusions`` reads stand in for the ORM objects: building
+    tens of thousands of those, and reading a reward's attributes once per reward for
+    every person, would cost seconds. ``rating`` and ``category`` ride along for the
+    non-personal list.
     """
+    rewards = [
+        _RewardFacts(*row)
+        for row in session.exec(
+            select(
+                RewardRow.id,
+                RewardRow.slug,
+                RewardRow.active,
+                RewardRow.roles,
+                RewardRow.cost_band,
+                RewardRow.cooldown_days,
+                RewardRow.category,
+            )
+        )
+    ]
     grants: dict[int, list] = defaultdict(list)
     for row in session.exec(select(Grant.person_id, Grant.reward_id, Grant.given_on)):
         grants[row.person_id].append(row)
     ratings: dict[int, list] = defaultdict(list)
     for row in session.exec(select(Rating.person_id, Rating.reward_id, Rating.rating)):
         ratings[row.person_id].append(row)
-    return FeedbackContext({r.id: r for r in session.exec(select(RewardRow))}, grants, ratings)
+    return FeedbackContext({r.id: r for r in rewards}, grants, ratings)
 
 
 def _ranked_rows(
@@ -426,7 +451,7 @@ def _popular_rows(
     all_ratings = [x for values in stats.values() for x in values]
     mean = float(np.mean(all_ratings)) if all_ratings else 3.0
 
-    def shrunk(reward: RewardRow) -> float:
+    def shrunk(reward) -> float:
         values = stats.get(reward.id, [])
         return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
 
@@ -452,7 +477,7 @@ def _popular_rows(
     for person in people:
         excluded, _grants = left_out[person.id]
         allowed = [r for r in ranked if r.slug not in excluded]
-        picked: list[RewardRow] = []
+        picked: list = []
         seen_categories: set[str] = set()
         for reward in allowed:  # one per category first, so the list is varied
             if reward.category not in seen_categories:

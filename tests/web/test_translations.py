@@ -119,7 +119,10 @@ def test_compiled_catalogue_matches_the_po(catalogue):
         committed = read_mo(fh)
 
     def contents(cat: Catalog) -> dict:
-        return {m.id: m.string for m in cat if m.id}
+        def frozen(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {frozen(m.id): frozen(m.string) for m in cat if m.id}
 
     assert contents(committed) == contents(expected), (
         "messages.mo is stale: run `pybabel compile -d web/translations`"
