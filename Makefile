@@ -49,5 +49,5 @@ clean:
 ## translations: extract new strings, merge them into the Norwegian catalogue, compile it
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o web/translations/messages.pot .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l nb --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l nb --ignore-obsolete
 	$(BIN)/pybabel compile -d web/translations

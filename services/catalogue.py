@@ -12,7 +12,7 @@ from models.tables import Reward as RewardRow
 from recommender.catalogue import CatalogueError, Reward, parse_catalogue, reward_to_dict
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.imports import nothing_imported
 
 _FIELDS = (
     "name",
@@ -83,10 +83,7 @@ def import_rewards(
     try:
         rewards = parse_catalogue(records)
     except CatalogueError as exc:
-        raise InvalidInput(
-            f"Nothing was imported: {len(exc.problems)} problem(s) in {source or 'the file'}.",
-            exc.problems,
-        ) from exc
+        raise nothing_imported(exc.problems, source) from exc
     summary = CatalogueImport()
     existing = {r.slug: r for r in session.exec(select(RewardRow))}
     for reward in rewards:

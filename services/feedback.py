@@ -13,6 +13,7 @@ from models.tables import Reward as RewardRow
 from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
+from services.imports import nothing_imported, table_input
 from services.tabular import Table
 
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
@@ -114,10 +115,7 @@ def import_feedback(
     """
     if actor is not None:
         require(actor, "run_hr")
-    if table is not None:
-        header, records = table.header, table.rows
-    header = [h.strip().lower() for h in (header or [])]
-    records = list(records or [])
+    header, records, source = table_input(table, header, records, source, what="import_feedback")
     problems: list[str] = []
     for column in REQUIRED_COLUMNS:
         if column not in header:
@@ -128,9 +126,7 @@ def import_feedback(
                 f"row 1, column {column}: unknown column (expected {', '.join(FEEDBACK_COLUMNS)})"
             )
     if problems:
-        raise InvalidInput(
-            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.", problems
-        )
+        raise nothing_imported(problems, source)
 
     people = {p.external_id: p for p in session.exec(select(Person))}
     rewards = {r.slug: r for r in session.exec(select(RewardRow))}
@@ -175,9 +171,7 @@ def import_feedback(
         if person is not None and reward is not None and value is not None:
             parsed.append((number, person, reward, value, given, get("comment")))
     if problems:
-        raise InvalidInput(
-            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.", problems
-        )
+        raise nothing_imported(problems, source)
 
     summary = FeedbackImport()
     try:

@@ -18,7 +18,8 @@ from recommender.instrument import (
 )
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
+from services.imports import nothing_imported
 
 DEFAULT_INSTRUMENT = "motivation"
 
@@ -84,10 +85,7 @@ def import_instrument(
     try:
         parsed = parse_instrument(data)
     except InstrumentError as exc:
-        raise InvalidInput(
-            f"Nothing was imported: {len(exc.problems)} problem(s) in {source or 'the instrument'}.",
-            exc.problems,
-        ) from exc
+        raise nothing_imported(exc.problems, source, default="the instrument") from exc
     latest = latest_row(session, parsed.name)
     if latest is not None and latest.fingerprint == parsed.fingerprint():
         return ImportedInstrument(latest, definition(latest), created=False)

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from models.tables import KPI, Person, utcnow
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.imports import nothing_imported, table_input
 from services.tabular import Table
 
 
@@ -287,22 +287,11 @@ def import_kpis(
     """
     if actor is not None:
         require(actor, "run_hr")
-    if table is not None:
-        header, records = table.header, table.rows
-        source = source or table.name
-    if header is None or records is None:
-        raise TypeError("import_kpis needs a table, or a header and records")
-    header = [str(column).strip().lower() for column in header]
-    records = [
-        {str(k).strip().lower(): v for k, v in record.items()} if record else {}
-        for record in records
-    ]
+    header, records, source = table_input(table, header, records, source, what="import_kpis")
     label = source or "the file"
     problems = _header_problems(header)
     if problems:
-        raise InvalidInput(
-            f"Nothing was imported: {len(problems)} problem(s) in {label}.", problems
-        )
+        raise nothing_imported(problems, label)
 
     allowed = set(KNOWN_METRICS) | set(stored_metrics(session))
     external_ids = {str(r.get("person") or "").strip() for r in records if r}
@@ -312,9 +301,7 @@ def import_kpis(
         found.append((2, 0, "row 2: the file has a header but no KPI values"))
     if found:
         found.sort(key=lambda p: (p[0], p[1]))
-        raise InvalidInput(
-            f"Nothing was imported: {len(found)} problem(s) in {label}.", [p[2] for p in found]
-        )
+        raise nothing_imported([p[2] for p in found], label)
 
     summary = KpiImportSummary(
         periods=sorted({r.period for r in rows}, key=period_order),

@@ -12,6 +12,7 @@ from models.tables import ACCESS_ROLES, Person, Team, utcnow
 from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput
+from services.imports import nothing_imported
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 REQUIRED_COLUMNS = ("external_id", "name", "email")
@@ -172,10 +173,7 @@ def import_people(
         require(actor, "import_people")
     rows, problems = _validate(session, header, records)
     if problems:
-        raise InvalidInput(
-            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.",
-            problems,
-        )
+        raise nothing_imported(problems, source)
     summary = ImportSummary()
     try:
         teams = {t.name: t for t in session.exec(select(Team))}

@@ -26,7 +26,7 @@ from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.imports import nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
@@ -277,16 +277,7 @@ def import_responses(
     """
     if actor is not None:
         require(actor, "run_hr")
-    if table is not None:
-        header, records = table.header, table.rows
-        source = source or table.name
-    if header is None or records is None:
-        raise TypeError("import_responses needs a table, or a header and records")
-    header = [str(column).strip().lower() for column in header]
-    records = [
-        {str(k).strip().lower(): v for k, v in record.items()} if record else {}
-        for record in records
-    ]
+    header, records, source = table_input(table, header, records, source, what="import_responses")
 
     existing_wave, wave_name, instrument_row, problems = _resolve_wave(
         session,
@@ -312,10 +303,7 @@ def import_responses(
         ]
     if problems:
         problems.sort(key=_problem_order)
-        raise InvalidInput(
-            f"Nothing was imported: {len(problems)} problem(s) in {source or 'the file'}.",
-            problems,
-        )
+        raise nothing_imported(problems, source)
 
     flags = [sorted(f) for f in quality_flags(instrument, [r.answers for r in rows])]
     summary = ImportSummary(wave=wave_name, instrument=label)

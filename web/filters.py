@@ -15,6 +15,22 @@ SALES_ROLES = {
 }
 
 
+CATEGORIES = {
+    "recognition": _l("Recognition"),
+    "development": _l("Development"),
+    "experience": _l("Experiences"),
+    "wellness": _l("Health and wellness"),
+    "exclusive": _l("Exclusive access"),
+    "personal": _l("Personal gifts"),
+    "time": _l("Time and flexibility"),
+}
+
+
+def category_label(category: str | None) -> str:
+    """A reward category's name in the reader's language."""
+    return str(CATEGORIES.get(category or "", category or ""))
+
+
 def role_label(role: str | None) -> str:
     """A sales role as people say it; unknown roles (free text) are shown as they are."""
     if not role:
@@ -24,3 +40,4 @@ def role_label(role: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(category_label, "category_label")

@@ -44,7 +44,7 @@ METRIC_HELP = {
     "deals_won": _l("Deals won in the period."),
     "conversion_rate": _l("Share of opportunities won, from 0 to 1."),
     "cycle_days": _l("Average days from first contact to a won deal (lower is faster)."),
-    "goal_attainment": _l("Share of the period's target reached (1.0 is 100%)."),
+    "goal_attainment": _l("Share of the period's target reached (1.0 is the whole target)."),
     "activities": _l("Calls, emails and meetings together."),
     "calls": _l("Sales calls made."),
     "emails": _l("Sales emails sent."),

@@ -39,6 +39,7 @@ from services.waves import list_waves
 from web.auth_setup import viewer
 from web.charts import Bar, Span, bar_chart, span_chart
 from web.db import get_session
+from web.filters import category_label, role_label
 from web.guards import requires
 from web.i18n import get_locale
 from web.insights.forms import FocusGroupForm, SummaryFilterForm, WaveFilterForm
@@ -47,23 +48,6 @@ bp = Blueprint("insights", __name__, url_prefix="/hr/insights")
 
 PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "print.css"
 
-ROLE_LABELS = {
-    "presales": _l("Presales"),
-    "sdr": _l("Sales development"),
-    "closer": _l("Closer"),
-    "account_manager": _l("Account manager"),
-    "customer_success": _l("Customer success"),
-    "sales_manager": _l("Sales manager"),
-}
-CATEGORY_LABELS = {
-    "recognition": _l("Recognition"),
-    "development": _l("Development"),
-    "experience": _l("Experiences"),
-    "wellness": _l("Health and wellness"),
-    "exclusive": _l("Exclusive access"),
-    "personal": _l("Personal gifts"),
-    "time": _l("Time and flexibility"),
-}
 NONE_LABELS = {
     "team": _l("No team"),
     "sales_role": _l("No sales role"),
@@ -81,12 +65,12 @@ def group_name(by: str, key: str, label: str | None = None) -> str:
     if key == NONE_KEY:
         return str(NONE_LABELS.get(by, key))
     if by == "sales_role":
-        return str(ROLE_LABELS.get(key, key))
+        return role_label(key)
     return label or key
 
 
 def category_name(key: str) -> str:
-    return str(CATEGORY_LABELS.get(key, key))
+    return category_label(key)
 
 
 @bp.context_processor
@@ -140,7 +124,10 @@ def summary_chart(data: dict, chart_id: str = "summary-chart"):
     return span_chart(
         chart_id,
         _("Mean scale scores for everyone in %(wave)s", wave=data["wave"]),
-        _("Dots are means; lines are 95% confidence intervals, on the 1 to 5 scale."),
+        _(
+            "Dots are means; lines are %(level)s%% confidence intervals, on the 1 to 5 scale.",
+            level=95,
+        ),
         spans,
         lo=1.0,
         hi=5.0,
@@ -344,7 +331,10 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
         charts["drift"] = span_chart(
             "chart-drift",
             _("Change from %(before)s to %(after)s", before=change["from"], after=change["to"]),
-            _("Dots are changes in mean scale score; lines are 95% confidence intervals."),
+            _(
+                "Dots are changes in mean scale score; lines are %(level)s%% confidence intervals.",
+                level=95,
+            ),
             spans,
             lo=-1.0,
             hi=1.0,

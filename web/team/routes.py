@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlmodel import select
 from wtforms import SelectChoice
@@ -122,7 +123,7 @@ def give(external_id: str):
             warning = _(
                 "This reward costs about %(cost)s and would take the team over this quarter's "
                 "budget. Give it anyway?",
-                cost=f"{reward.cost:,.0f}",
+                cost=format_decimal(round(reward.cost)),
             )
             form.confirm_over_budget.data = "yes"
             status = 409
