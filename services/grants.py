@@ -75,3 +75,28 @@ def give_reward(
     if commit:
         session.commit()
     return grant
+
+
+def set_grant_status(*, session: Session, manager: Person, grant_id: int, status: str) -> Grant:
+    """The manager records whether a reward was accepted or redeemed."""
+    from models.tables import GRANT_STATUSES
+
+    require(manager, "view_team")
+    grant = session.get(Grant, grant_id)
+    person = session.get(Person, grant.person_id) if grant is not None else None
+    if grant is None or person is None or person.manager_id != manager.id:
+        raise NotFound("No such reward.")
+    if status not in GRANT_STATUSES:
+        raise InvalidInput(f"status: choose one of {', '.join(GRANT_STATUSES)}")
+    if grant.status != status:
+        grant.status = status
+        session.add(grant)
+        record_event(
+            session,
+            actor=manager,
+            action="reward.status",
+            target=person.external_id,
+            details={"grant": grant.id, "status": status},
+        )
+        session.commit()
+    return grant

@@ -203,5 +203,10 @@ def recent_jobs(*, session: Session, limit: int = 5) -> list[TrainingJob]:
     return list(session.exec(select(TrainingJob).order_by(TrainingJob.id.desc()).limit(limit)))
 
 
+def latest_version(*, session: Session) -> int | None:
+    """The newest stored model version, or None before the first training."""
+    return session.exec(select(func.max(ModelArtefact.version))).one()
+
+
 def model_versions(*, session: Session) -> int:
     return session.exec(select(func.count()).select_from(ModelArtefact)).one()

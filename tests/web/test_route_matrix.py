@@ -65,6 +65,7 @@ ALLOWED: dict[str, set[str]] = {
     "/survey/<int:wave_id>/review": SIGNED_IN,
     "/survey/<int:wave_id>/submit": SIGNED_IN,
     "/team/": {"manager", "manager_b"},
+    "/team/grant/<int:grant_id>/status": {"manager"},  # only the manager of the rep
     "/team/person/<external_id>": {"rep", "manager"},  # the rep themself, and their manager
     "/team/person/<external_id>/give": {"manager"},
     "/team/recognition": {"manager", "manager_b"},

@@ -30,5 +30,7 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         body.update(status="error", database=f"unreachable: {exc.__class__.__name__}")
         return jsonify(body), 503
-    body["model_version"] = None
+    from services.training import latest_version
+
+    body["model_version"] = latest_version(session=get_session())
     return jsonify(body)

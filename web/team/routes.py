@@ -13,7 +13,7 @@ from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person
 from services.budgets import budget_status, would_exceed
 from services.errors import InvalidInput
-from services.grants import eligible, give_reward
+from services.grants import eligible, give_reward, set_grant_status
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
 from web.auth_setup import viewer
@@ -173,3 +173,21 @@ def give(external_id: str):
         ),
         status,
     )
+
+
+@bp.post("/grant/<int:grant_id>/status")
+@requires("view_team")
+def grant_status(grant_id: int):
+    from flask_wtf import FlaskForm
+
+    if FlaskForm().validate_on_submit():
+        grant = set_grant_status(
+            session=get_session(),
+            manager=viewer(),
+            grant_id=grant_id,
+            status=request.form.get("status", ""),
+        )
+        person = get_session().get(Person, grant.person_id)
+        flash(_("Saved."), "success")
+        return redirect(url_for("team.person", external_id=person.external_id) + "#history-heading")
+    return redirect(url_for("team.home"))

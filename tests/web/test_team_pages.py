@@ -1,0 +1,104 @@
+"""The manager's pages: give a reward (with the budget warning), record its status."""
+
+import pytest
+from sqlmodel import select
+
+from models.tables import Budget, Grant, Notification, Reward
+from services.catalogue import ensure_seed_catalogue
+from services.instruments import ensure_default_instrument
+from tests.conftest import csrf_token, login
+
+
+@pytest.fixture
+def team(session, factory):
+    ensure_default_instrument(session=session)
+    ensure_seed_catalogue(session=session)
+    oslo = factory.team("Oslo")
+    manager = factory.person("manager", team=oslo)
+    rep = factory.person("rep", team=oslo, manager=manager, sales_role="closer")
+    other = factory.person("manager", team=factory.team("Bergen"))
+    reward = next(r for r in session.exec(select(Reward)) if "all" in r.roles and r.cost > 0)
+    return {"manager": manager, "rep": rep, "other": other, "reward": reward}
+
+
+def give(client, rep, data):
+    url = f"/team/person/{rep.external_id}/give"
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+
+
+def test_manager_gives_a_reward_and_the_rep_is_told(client, session, team):
+    login(client, team["manager"].email)
+    response = give(
+        client,
+        team["rep"],
+        {"reward": team["reward"].slug, "occasion": "goal_reached", "note": "For the Nordlys deal"},
+    )
+    assert response.status_code == 302
+    grant = session.exec(select(Grant)).one()
+    assert (grant.person_id, grant.occasion, grant.note) == (
+        team["rep"].id,
+        "goal_reached",
+        "For the Nordlys deal",
+    )
+    notice = session.exec(select(Notification).where(Notification.kind == "reward_received")).one()
+    assert notice.person_id == team["rep"].id
+
+
+def test_over_budget_asks_first_and_writes_nothing_until_confirmed(client, session, team):
+    session.add(Budget(team_id=team["manager"].team_id, quarter=_quarter(), amount=1))
+    session.commit()
+    login(client, team["manager"].email)
+    data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
+    warned = give(client, team["rep"], data)
+    assert warned.status_code == 409
+    assert "over this quarter" in warned.get_data(as_text=True)
+    assert session.exec(select(Grant)).first() is None
+    confirmed = give(client, team["rep"], {**data, "confirm_over_budget": "yes"})
+    assert confirmed.status_code == 302
+    assert session.exec(select(Grant)).one()
+
+
+def test_missing_reward_rerenders_with_the_field_error(client, session, team):
+    login(client, team["manager"].email)
+    response = give(client, team["rep"], {"reward": "", "occasion": "other", "note": "kept text"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose a reward." in html and "kept text" in html
+    assert session.exec(select(Grant)).first() is None
+
+
+def test_status_is_recorded_by_the_reps_manager_only(client, session, team):
+    login(client, team["manager"].email)
+    give(client, team["rep"], {"reward": team["reward"].slug, "occasion": "other"})
+    grant = session.exec(select(Grant)).one()
+    token = csrf_token(client, "/team/")
+    client.post(f"/team/grant/{grant.id}/status", data={"status": "redeemed", "csrf_token": token})
+    session.refresh(grant)
+    assert grant.status == "redeemed"
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/me/")})
+    login(client, team["other"].email)
+    token = csrf_token(client, "/team/")
+    response = client.post(
+        f"/team/grant/{grant.id}/status", data={"status": "given", "csrf_token": token}
+    )
+    assert response.status_code == 404
+    session.refresh(grant)
+    assert grant.status == "redeemed"
+
+
+def test_healthz_reports_the_model_version(client, session):
+    from seed.demo_org import demo_people
+    from services.demo import load_demo_people, load_demo_survey
+    from services.training import train_model
+
+    assert client.get("/healthz").get_json()["model_version"] is None
+    load_demo_people(session=session, people=demo_people(), password="demo")
+    load_demo_survey(session=session)
+    train_model(session=session)
+    assert client.get("/healthz").get_json()["model_version"] == 1
+
+
+def _quarter():
+    from services.budgets import current_quarter
+
+    return current_quarter()
