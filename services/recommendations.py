@@ -503,10 +503,6 @@ def _popular_rows(
     return out
 
 
-def index_cooldown(index, slug: str) -> int:
-    return int(index.cooldown_days[index.column(slug)])
-
-
 def _rows(person: Person, suggestions: SuggestionList, locale: str = "en") -> list[dict]:
     return [
         {

@@ -153,7 +153,7 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
     with db_session() as session:
         if everyone:
             with click.progressbar(length=1, label="Ranking", file=sys.stderr) as bar:
-                rows = recommend_for_all(session=session, k=k)
+                rows = recommend_for_all(session=session, k=k, locale=locale)
                 bar.update(1)
         else:
             person = session.exec(select(Person).where(Person.external_id == external_id)).first()
