@@ -143,6 +143,13 @@ class Explanation:
             out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
         return out
 
+    def texts_for_manager(self, lang: str = "en") -> list[str]:
+        """The reasons as the rep's manager may read them (see ``render_for_manager``)."""
+        out = [t for t in (render_for_manager(r, lang) for r in self.reasons) if t]
+        if self.promoted_for_variety:
+            out.append("Tatt med for variasjon" if lang == "nb" else "Added for variety")
+        return out
+
     def to_dict(self) -> dict[str, object]:
         """JSON-able form."""
         return {
@@ -166,6 +173,82 @@ def _category(category: str, lang: str) -> str:
 def _label(construct: str, lang: str) -> str:
     label = construct_label(construct, lang)
     return label[:1].lower() + label[1:]
+
+
+_MOTIVATION_THIRD = {
+    "autonomy": {
+        "en": "Freedom to decide how they work matters to them",
+        "nb": "Frihet til å bestemme hvordan de jobber, betyr mye for dem",
+    },
+    "mastery": {
+        "en": "Getting better at what they do matters to them",
+        "nb": "Det betyr mye for dem å bli bedre i det de gjør",
+    },
+    "purpose": {
+        "en": "Work that matters to others is important to them",
+        "nb": "Arbeid som betyr noe for andre, er viktig for dem",
+    },
+}
+
+
+def render_for_manager(reason: Reason, lang: str = "en") -> str | None:
+    """The reason as the rep's manager may read it: third person, scale level only.
+
+    Managers see profile summaries, never item-level answers, so a reason that rests on a
+    single item (the ranking question, or a learned link to one ranked option) is left out
+    (None); the rest are phrased about the rep rather than to them.
+    """
+    nb = lang == "nb"
+    p = reason.params
+    code = reason.code
+    if code == "ranking" or (code == "survey" and str(p["construct"]).startswith(RANK_PREFIX)):
+        return None
+    if code == "preference":
+        cat = _category(str(p["category"]), lang)
+        return (
+            f"Undersøkelsen viser at {cat} betyr mye for dem"
+            if nb
+            else f"Their survey shows {cat} matter to them"
+        )
+    if code == "visibility":
+        public = p["prefers"] == "public"
+        if nb:
+            return (
+                "Foretrekker anerkjennelse som andre ser"
+                if public
+                else "Foretrekker anerkjennelse i det stille"
+            )
+        return "Prefers public recognition" if public else "Prefers private recognition"
+    if code == "scope":
+        team = p["prefers"] == "team"
+        if nb:
+            return (
+                "Foretrekker belønninger som deles med teamet"
+                if team
+                else "Foretrekker belønninger bare for seg selv"
+            )
+        return "Prefers rewards shared with the team" if team else "Prefers rewards just for them"
+    if code == "motivation":
+        texts = _MOTIVATION_THIRD.get(str(p["construct"]))
+        if texts:
+            return texts["nb" if nb else "en"]
+        phrase = _label(str(p["construct"]), lang)
+        return f"Legger vekt på {phrase}" if nb else f"Puts weight on {phrase}"
+    if code == "survey":
+        phrase = _label(str(p["construct"]), lang)
+        return (
+            f"Passer profilen deres for {phrase}"
+            if nb
+            else f"Fits their survey profile on {phrase}"
+        )
+    if code == "own_ratings":
+        if "category" in p:
+            what = _category(str(p["category"]), lang)
+        else:
+            sides, words = _ATTRIBUTE_SIDES[str(p["attribute"])]
+            what = words["nb" if nb else "en"][sides.index(str(p["side"]))]
+        return f"Har tidligere vurdert {what} høyt" if nb else f"Has rated {what} well before"
+    return render(reason, lang)  # about the reward, not the rep: the same for everyone
 
 
 def render(reason: Reason, lang: str = "en") -> str:

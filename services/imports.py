@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from services.errors import InvalidInput
 from services.tabular import Table
+
+_ROW = re.compile(r"row (\d+)")
 
 
 def table_input(
@@ -33,7 +36,14 @@ def table_input(
 def nothing_imported(
     problems: Sequence[str], source: str = "", *, default: str = "the file"
 ) -> InvalidInput:
-    """The error for a refused import: a summary line and every problem, one per line."""
+    """The error for a refused import: a summary line and every problem, one per line,
+    in row order (a problem without a row, such as a missing file column, comes first)."""
+    ordered = sorted(problems, key=_row_number)
     return InvalidInput(
-        f"Nothing was imported: {len(problems)} problem(s) in {source or default}.", list(problems)
+        f"Nothing was imported: {len(problems)} problem(s) in {source or default}.", ordered
     )
+
+
+def _row_number(problem: str) -> int:
+    match = _ROW.match(problem)
+    return int(match.group(1)) if match else 0

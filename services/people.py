@@ -15,7 +15,10 @@ from services.errors import InvalidInput
 from services.imports import nothing_imported
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
-REQUIRED_COLUMNS = ("external_id", "name", "email")
+# Every column is required: a roster without, say, `team` would blank everyone's team, and
+# one without `access` would demote every manager. A blank `access` cell means "rep".
+REQUIRED_COLUMNS = PEOPLE_COLUMNS
+MASS_DEACTIVATION_SHARE = 0.5
 MANAGING_ROLES = ("manager", "hr", "admin")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -161,6 +164,7 @@ def import_people(
     records: Sequence[Mapping[str, object]],
     actor: Person | None = None,
     deactivate_missing: bool = True,
+    allow_mass_deactivation: bool = False,
     source: str = "",
 ) -> ImportSummary:
     """Create or update people from roster rows; any problem means nothing is written.
@@ -228,6 +232,26 @@ def import_people(
                 summary.unchanged.append(eid)
 
         if deactivate_missing:
+            leaving = [
+                p
+                for eid, p in people.items()
+                if eid not in touched
+                and p.active
+                and p.access != "admin"
+                and not (actor is not None and p.id == actor.id)
+            ]
+            active = sum(1 for p in people.values() if p.active)
+            if (
+                not allow_mass_deactivation
+                and len(leaving) > 5
+                and len(leaving) > MASS_DEACTIVATION_SHARE * active
+            ):
+                raise InvalidInput(
+                    f"Nothing was imported: this file would deactivate {len(leaving)} of "
+                    f"{active} active people. If it is a partial roster, import it with "
+                    "--keep-missing (or tick 'partial file'); if they really all left, use "
+                    "--allow-mass-deactivation."
+                )
             for external_id, person in people.items():
                 if external_id in touched or not person.active:
                     continue

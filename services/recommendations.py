@@ -151,14 +151,24 @@ def _exclusions(
 
 
 def _views(
-    session: Session, suggestions, context: FeedbackContext | None = None
+    session: Session,
+    suggestions,
+    context: FeedbackContext | None = None,
+    *,
+    for_manager: bool = False,
 ) -> list[SuggestionView]:
+    """Suggestions with their reasons; a manager gets the third-person, scale-level wording
+    that never reveals a single survey answer (see ``render_for_manager``)."""
     by_slug = context.by_slug if context else {r.slug: r for r in session.exec(select(RewardRow))}
+
+    def texts(explanation, lang):
+        return explanation.texts_for_manager(lang) if for_manager else explanation.texts(lang)
+
     return [
         SuggestionView(
             reward=by_slug[s.reward_id],
             score=float(s.score),
-            reasons={lang: s.explanation.texts(lang) for lang in ("en", "nb")},
+            reasons={lang: texts(s.explanation, lang) for lang in ("en", "nb")},
         )
         for s in suggestions
         if s.reward_id in by_slug
@@ -217,8 +227,11 @@ def suggest_rewards(
         suggestions = served.model.recommend(
             scores=scored.scores, flagged=bool(scored.flagged[0]), **common
         )
+    for_manager = viewer is not None and viewer.id != person.id
     return SuggestionList(
-        personal=True, items=_views(session, suggestions, context), model_version=served.version
+        personal=True,
+        items=_views(session, suggestions, context, for_manager=for_manager),
+        model_version=served.version,
     )
 
 

@@ -123,7 +123,16 @@ BAD_INPUTS = [
         ROSTER + "R9,Other Person,o@example.test,Oslo Enterprise,ola@example.test,rep,closer\n",
         "row 5, column manager_email: ola@example.test has access 'rep'",
     ),
-    ("header only", "external_id,name,email\n", "row 2: the file has a header but no people"),
+    (
+        "header only",
+        "external_id,name,email,team,manager_email,access,sales_role\n",
+        "row 2: the file has a header but no people",
+    ),
+    (
+        "a roster without its team column",
+        "external_id,name,email,manager_email,access,sales_role\nR1,Ola,o@example.test,,rep,\n",
+        "row 1, column team: missing column",
+    ),
 ]
 
 
@@ -155,7 +164,9 @@ def test_bad_input_after_a_good_import_leaves_the_first_import_intact(session):
 
 def test_email_owned_by_someone_else_is_refused(session):
     run(session, ROSTER)
-    other = "external_id,name,email\nR7,New Person,ola@example.test\n"
+    other = (
+        "external_id,name,email,team,manager_email,access,sales_role\nR7,New,ola@example.test,,,,\n"
+    )
     with pytest.raises(InvalidInput) as caught:
         run(session, other, deactivate_missing=False)
     assert "already belongs to R1" in str(caught.value)
@@ -170,3 +181,25 @@ def test_non_utf8_file_is_refused_with_a_row_number():
 def test_too_many_cells_is_refused():
     with pytest.raises(TableError, match="row 2: 4 values but the header has 3 columns"):
         read_table_bytes(b"external_id,name,email\nR1,Ola,o@example.test,extra\n")
+
+
+def test_a_file_that_would_deactivate_most_people_is_refused(session):
+    header = "external_id,name,email,team,manager_email,access,sales_role\n"
+    everyone = header + "".join(
+        f"R{i},Rep {i},rep{i}@example.test,Oslo,,rep,closer\n" for i in range(12)
+    )
+    run(session, everyone)
+    only_one = header + "R0,Rep 0,rep0@example.test,Oslo,,rep,closer\n"
+    with pytest.raises(InvalidInput, match="would deactivate 11 of 12 active people"):
+        run(session, only_one)
+    assert all(p.active for p in session.exec(select(Person)))
+    summary = run(session, only_one, allow_mass_deactivation=True)
+    assert len(summary.deactivated) == 11
+
+
+def test_problems_are_listed_in_row_order(session):
+    text = ROSTER + "R5,,bad,,,rep,\n" + "R1,Dup,dup@example.test,,,boss,\n"
+    with pytest.raises(InvalidInput) as caught:
+        run(session, text)
+    rows = [int(p.split(",")[0].removeprefix("row ")) for p in caught.value.problems]
+    assert rows == sorted(rows)

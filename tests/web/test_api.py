@@ -362,7 +362,7 @@ def test_kpis_import_then_read_aggregates_only(client, session):
     secret = token_for(session, "people:write", "kpis:write", "kpis:read")
     roster = [
         {"external_id": f"R{i}", "name": f"Rep {i}", "email": f"r{i}@example.test",
-         "team": "Oslo" if i < 5 else "Bergen"}
+         "team": "Oslo" if i < 5 else "Bergen", "manager_email": "", "access": "rep", "sales_role": "closer"}
         for i in range(7)
     ]  # fmt: skip
     client.post("/api/v1/people/import", json={"rows": roster}, headers=bearer(secret))

@@ -371,7 +371,7 @@ def test_a_client_with_only_the_document_imports_people_and_kpis_and_reads_sugge
     roster = {
         "rows": [
             {"external_id": f"E{i}", "name": f"Rep {i}", "email": f"e{i}@example.test",
-             "team": "Oslo" if i < 5 else "Bergen", "sales_role": "closer"}
+             "team": "Oslo" if i < 5 else "Bergen", "manager_email": "", "access": "rep", "sales_role": "closer"}
             for i in range(10)
         ]
     }  # fmt: skip

@@ -579,14 +579,18 @@ PATHS: dict[str, dict] = {
                 )
             ],
             body=_import_body(
-                "external_id, name, email (required); team, manager_email, access "
-                "(rep, manager, hr, admin), sales_role",
+                "external_id, name, email, team, manager_email, access (rep, manager, hr, "
+                "admin), sales_role. Every column must be present, so a missing one never "
+                "blanks people's data; cells may be empty except external_id, name and email "
+                "(an empty access means rep)",
                 {
                     "external_id": "E1001",
                     "name": "Kari Nordmann",
                     "email": "kari@example.com",
                     "team": "Oslo Enterprise",
+                    "manager_email": "",
                     "access": "manager",
+                    "sales_role": "sales_manager",
                 },
                 "external_id,name,email,team,manager_email,access,sales_role\n"
                 "E1001,Kari Nordmann,kari@example.com,Oslo Enterprise,,manager,sales_manager\n",

@@ -22,9 +22,14 @@ def people() -> None:
     is_flag=True,
     help="Partial file: do not deactivate people who are missing from it.",
 )
+@click.option(
+    "--allow-mass-deactivation",
+    is_flag=True,
+    help="Allow a full roster to deactivate more than half of the active people.",
+)
 @with_appcontext
 @handle_errors
-def import_command(file: str, keep_missing: bool) -> None:
+def import_command(file: str, keep_missing: bool, allow_mass_deactivation: bool) -> None:
     """Import a roster CSV: external_id,name,email,team,manager_email,access,sales_role.
 
     All or nothing: any bad row means nothing is written, and every problem is listed as
@@ -38,6 +43,7 @@ def import_command(file: str, keep_missing: bool) -> None:
             header=table.header,
             records=table.rows,
             deactivate_missing=not keep_missing,
+            allow_mass_deactivation=allow_mass_deactivation,
             source=file,
         )
     echo_err(f"Imported {file}: {summary.describe()}.")
