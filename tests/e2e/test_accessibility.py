@@ -26,6 +26,7 @@ PAGES = {
         "/hr/insights/analytics",
         "/hr/insights/focus-groups",
         "/hr/experiments/",
+        "/hr/experiments/new",
         "/hr/experiments/kpis",
         "/admin/people",
     ],
