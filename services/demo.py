@@ -280,3 +280,68 @@ def demo_rep_to_try(*, session: Session) -> Person | None:
         .order_by(Person.external_id)
     )
     return next((p for p in reps if p.id not in answered and p.manager_id is not None), None)
+
+
+def load_demo_kpis(*, session: Session, random_state: int = 17) -> int:
+    """Four months of sales figures per demo rep, so KPI and experiment pages have data.
+
+    Revenue and deals follow a stable personal level with month-to-month noise and a small
+    lift for reps who were recognised recently; idempotent through the KPI import itself.
+    """
+    from datetime import timedelta
+
+    import numpy as np
+
+    from models.tables import Grant
+    from services.kpis import import_kpis
+    from services.waves import today
+
+    reps = list(
+        session.exec(
+            select(Person)
+            .where(Person.access == "rep", Person.active.is_(True))
+            .order_by(Person.external_id)
+        )
+    )
+    if not reps:
+        return 0
+    rng = np.random.default_rng(random_state)
+    now = today()
+    months = []
+    first = now.replace(day=1)
+    for back in range(4, 0, -1):
+        month = first
+        for _ in range(back):
+            month = (month - timedelta(days=1)).replace(day=1)
+        months.append(month)
+    recognised = {g.person_id for g in session.exec(select(Grant)) if (now - g.given_on).days <= 60}
+    records = []
+    for person in reps:
+        level = rng.lognormal(mean=np.log(180_000), sigma=0.35)
+        for index, month in enumerate(months):
+            lift = 1.04 if person.id in recognised and index >= 2 else 1.0
+            revenue = level * lift * rng.normal(1.0, 0.12)
+            deals = max(0, int(round(revenue / 45_000 + rng.normal(0, 0.8))))
+            activities = int(rng.normal(260, 40))
+            period = f"{month:%Y-%m}"
+            for metric, value in (
+                ("revenue", round(revenue, -2)),
+                ("deals_won", deals),
+                ("conversion_rate", round(float(np.clip(rng.normal(0.22, 0.05), 0.02, 0.6)), 3)),
+                ("activities", activities),
+            ):
+                records.append(
+                    {
+                        "person": person.external_id,
+                        "period": period,
+                        "metric": metric,
+                        "value": str(value),
+                    }
+                )
+    summary = import_kpis(
+        session=session,
+        header=["person", "period", "metric", "value"],
+        records=records,
+        source="demo organisation",
+    )
+    return getattr(summary, "created", 0)

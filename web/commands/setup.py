@@ -46,7 +46,7 @@ def init(demo: bool, demo_password: str) -> None:
     if not demo:
         return
     from seed.demo_org import demo_people
-    from services.demo import load_demo_people, load_demo_survey
+    from services.demo import load_demo_kpis, load_demo_people, load_demo_survey
     from services.training import latest_artefact, train_model
 
     with db_session() as session:
@@ -57,6 +57,7 @@ def init(demo: bool, demo_password: str) -> None:
                 f"Simulated {survey['responses']} survey responses in two waves, "
                 f"{survey['grants']} rewards given, {survey['ratings']} ratings."
             )
+        load_demo_kpis(session=session)
         if latest_artefact(session) is None:
             result = train_model(session=session)
             echo_err(f"Trained {result.describe()}.")
