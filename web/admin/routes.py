@@ -8,13 +8,13 @@ from sqlmodel import select
 
 from models.tables import Person
 from services import accounts
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
 from services.people import import_people, list_people
-from services.tabular import TableError, read_table_bytes
 from web.admin.forms import PasswordLinkForm, PeopleImportForm
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
+from web.uploads import run_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,43 +24,36 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def people():
     session = get_session()
     form = PeopleImportForm()
-    problems: list[str] = []
-    summary_text = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            table = read_table_bytes(upload.read(), name=upload.filename)
-            summary = import_people(
-                session=session,
-                header=table.header,
-                records=table.rows,
-                actor=viewer(),
-                deactivate_missing=not form.keep_missing.data,
-                source=upload.filename,
-            )
-        except (TableError, InvalidInput) as exc:
-            problems = getattr(exc, "problems", []) or [str(exc)]
-            form.file.errors = list(form.file.errors) + [exc.args[0]]
-            status = 400
-        else:
-            summary_text = summary.describe()
-            flash(
-                _("Imported %(file)s: %(summary)s.", file=upload.filename, summary=summary_text),
-                "success",
-            )
-    elif form.is_submitted():
-        status = 400
+    result = run_upload(
+        form,
+        lambda table, name: import_people(
+            session=session,
+            header=table.header,
+            records=table.rows,
+            actor=viewer(),
+            deactivate_missing=not form.keep_missing.data,
+            source=name,
+        ),
+    )
+    if result.done:
+        flash(
+            _(
+                "Imported %(file)s: %(summary)s.",
+                file=result.filename,
+                summary=result.summary.describe(),
+            ),
+            "success",
+        )
     return (
         render_template(
             "admin/people.html",
             form=form,
             link_form=PasswordLinkForm(),
             people=list_people(session=session, viewer=viewer(), include_inactive=True),
-            problems=problems,
+            problems=result.problems,
             can_link=viewer().access == "admin",
         ),
-        status,
+        result.status,
     )
 
 

@@ -20,11 +20,11 @@ from services.experiments import (
     precision,
 )
 from services.kpis import import_kpis, kpi_coverage, metric_choices
-from services.tabular import TableError, read_table_bytes
 from web.auth_setup import viewer
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
 from web.guards import requires
+from web.uploads import run_upload
 
 bp = Blueprint("experiments", __name__, url_prefix="/hr/experiments")
 
@@ -191,46 +191,38 @@ def detail(experiment_id: int):
 def kpis():
     session = get_session()
     form = KpiImportForm()
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            table = read_table_bytes(upload.read(), name=upload.filename)
-            summary = import_kpis(
-                session=session,
-                table=table,
-                allow_new_metrics=form.allow_new_metrics.data,
-                actor=viewer(),
-                source=upload.filename,
-            )
-        except (TableError, InvalidInput) as exc:
-            problems = getattr(exc, "problems", []) or [str(exc)]
-            form.file.errors = list(form.file.errors) + [exc.args[0]]
-            status = 400
-        else:
-            flash(
-                _(
-                    "Imported %(file)s: %(created)s new, %(updated)s changed and %(unchanged)s "
-                    "unchanged KPI values.",
-                    file=upload.filename,
-                    created=summary.created,
-                    updated=summary.updated,
-                    unchanged=summary.unchanged,
-                ),
-                "success",
-            )
-            return redirect(url_for("experiments.kpis"))
-    elif form.is_submitted():
-        status = 400
+    result = run_upload(
+        form,
+        lambda table, name: import_kpis(
+            session=session,
+            table=table,
+            allow_new_metrics=form.allow_new_metrics.data,
+            actor=viewer(),
+            source=name,
+        ),
+    )
+    if result.done:
+        summary = result.summary
+        flash(
+            _(
+                "Imported %(file)s: %(created)s new, %(updated)s changed and %(unchanged)s "
+                "unchanged KPI values.",
+                file=result.filename,
+                created=summary.created,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for("experiments.kpis"))
     coverage = kpi_coverage(session=session, viewer=viewer())
     return (
         render_template(
             "experiments/kpis.html",
             form=form,
-            problems=problems,
+            problems=result.problems,
             coverage=coverage,
             metric_help=METRIC_HELP,
         ),
-        status,
+        result.status,
     )

@@ -14,6 +14,7 @@ from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
+from web.uploads import run_upload
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -128,40 +129,33 @@ def reliability():
 def import_responses():
     """Upload answers collected with another survey tool (all or nothing)."""
     from services.responses_import import import_responses as run_import
-    from services.tabular import TableError, read_table_bytes
 
     form = ResponsesImportForm()
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            table = read_table_bytes(upload.read(), name=upload.filename)
-            summary = run_import(
-                session=get_session(),
-                table=table,
-                wave=form.wave.data or None,
-                create_people=form.create_people.data,
-                actor=viewer(),
-                source=upload.filename,
-            )
-        except (TableError, InvalidInput, NotFound) as exc:
-            problems = list(getattr(exc, "problems", []) or [])
-            form.file.errors = [*form.file.errors, str(exc.args[0])]
-            status = 400
-        else:
-            flash(
-                _(
-                    "Imported %(file)s: %(summary)s.",
-                    file=upload.filename,
-                    summary=summary.describe(),
-                ),
-                "success",
-            )
-            return redirect(url_for("hr.import_responses"))
-    elif form.is_submitted():
-        status = 400
-    return render_template("hr/responses_import.html", form=form, problems=problems), status
+    result = run_upload(
+        form,
+        lambda table, name: run_import(
+            session=get_session(),
+            table=table,
+            wave=form.wave.data or None,
+            create_people=form.create_people.data,
+            actor=viewer(),
+            source=name,
+        ),
+    )
+    if result.done:
+        flash(
+            _(
+                "Imported %(file)s: %(summary)s.",
+                file=result.filename,
+                summary=result.summary.describe(),
+            ),
+            "success",
+        )
+        return redirect(url_for("hr.import_responses"))
+    return (
+        render_template("hr/responses_import.html", form=form, problems=result.problems),
+        result.status,
+    )
 
 
 @bp.get("/model")

@@ -1,0 +1,41 @@
+"""The one way a page runs an all-or-nothing file import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_wtf import FlaskForm
+
+from services.errors import InvalidInput, NotFound
+from services.tabular import Table, TableError, read_table_bytes
+
+
+@dataclass
+class UploadResult:
+    summary: object | None = None
+    filename: str = ""
+    problems: list[str] = field(default_factory=list)
+    status: int = 200
+
+    @property
+    def done(self) -> bool:
+        return self.summary is not None
+
+
+def run_upload(form: FlaskForm, run: Callable[[Table, str], object]) -> UploadResult:
+    """Validate an upload form, read its CSV and call ``run(table, filename)``.
+
+    A refused import leaves every problem in ``problems`` and its summary on the file field,
+    with status 400; a form that did not validate also gives 400.
+    """
+    if not form.validate_on_submit():
+        return UploadResult(status=400 if form.is_submitted() else 200)
+    upload = form.file.data
+    try:
+        table = read_table_bytes(upload.read(), name=upload.filename)
+        return UploadResult(summary=run(table, upload.filename), filename=upload.filename)
+    except (TableError, InvalidInput, NotFound) as exc:
+        form.file.errors = [*form.file.errors, str(exc.args[0])]
+        problems = list(getattr(exc, "problems", []) or [])
+        return UploadResult(filename=upload.filename, problems=problems, status=400)
