@@ -11,13 +11,20 @@ RUN useradd --create-home --uid 10001 motivo \
     && chown motivo:motivo /data
 
 WORKDIR /app
+# System libraries from the one list Motivo keeps (Pango for PDF reports, a font).
+COPY requirements ./requirements
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends $(sed 's/#.*//' requirements/debian-runtime.txt) \
+    && rm -rf /var/lib/apt/lists/*
+# Python packages from the lock: exact versions, hashes checked.
+RUN pip install --require-hashes -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY recommender ./recommender
 COPY models ./models
 COPY services ./services
 COPY web ./web
 COPY seed ./seed
-RUN pip install . && rm -rf /app/build
+RUN pip install --no-deps --no-build-isolation . && rm -rf /app/build
 
 COPY docker/entrypoint.sh /usr/local/bin/motivo-entrypoint
 

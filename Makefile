@@ -2,25 +2,51 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-test
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-header
 export MOTIVO_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format bench serve install clean translations
+.PHONY: demo test test-latest lock lint format bench serve install clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# Installs come from the lock (exact versions, checked hashes); the package itself goes on
+# top without touching them. `make lock` refreshes the lock from pyproject.toml.
+$(RUNTIME_STAMP): requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(STAMP): requirements/test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
+## lock: re-resolve the newest versions pyproject.toml allows into requirements/*.txt
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.9'
+	$(LOCK) -o requirements/runtime.txt pyproject.toml requirements/build.in
+	$(LOCK) -o requirements/test.txt pyproject.toml requirements/build.in --extra test
+
+## test-latest: the whole suite in .venv-latest against the newest versions pip resolves today
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/pip install --quiet --upgrade pip
+	.venv-latest/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	.venv-latest/bin/pip freeze --exclude-editable > .venv-latest/versions.txt
+	@echo "Testing against the newest versions (listed in .venv-latest/versions.txt)"
+	.venv-latest/bin/ruff check .
+	.venv-latest/bin/python -m pytest
+
 ## demo: install, create instance/motivo.db with the demo organisation, serve on :8000
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	@mkdir -p $(MOTIVO_INSTANCE_PATH)
 	@test -s $(MOTIVO_INSTANCE_PATH)/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(MOTIVO_INSTANCE_PATH)/secret_key
 	$(BIN)/motivo init --demo
@@ -44,7 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache .hypothesis
 
 ## translations: extract new strings, merge them into the Norwegian catalogue, compile it
 translations: $(STAMP)

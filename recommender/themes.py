@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.decomposition import NMF
+from sklearn.decomposition import non_negative_factorization
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
@@ -233,20 +233,38 @@ class FreeTextThemes(BaseEstimator):
         except ValueError:  # no word is used by min_df answers
             return self
         words = vectoriser.get_feature_names_out()
-        k = min(self.n_themes, len(words), X.shape[0])
+        # Identical word patterns are one row weighted by sqrt(count): the same least-squares
+        # fit, and the matrix's rank is then cheap to find.
+        patterns, inverse, counts = np.unique(
+            np.round(X.toarray(), 12), axis=0, return_inverse=True, return_counts=True
+        )
+        inverse = inverse.ravel()
+        # Components beyond the rank would be seeded from arbitrary singular vectors.
+        rank = int(np.linalg.matrix_rank(patterns)) if patterns.any() else 0
+        k = min(self.n_themes, rank)
         if k < 1:
             return self
-        nmf = NMF(n_components=k, init="nndsvda", max_iter=1000, random_state=self.random_state)
+        weighted = patterns * np.sqrt(counts)[:, None]
         with warnings.catch_warnings():
             # A short corpus can stop before the tolerance; the keywords are still usable.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            weights = nmf.fit_transform(X)
+            # Not NMF.fit_transform: it also computes the reconstruction error as
+            # ||X||² - 2<X, WH> + ||WH||², which cancels to a tiny negative number (and a
+            # RuntimeWarning from sqrt) whenever repeated answers let WH equal X exactly.
+            # Only W and H are used here.
+            weights, components, _ = non_negative_factorization(
+                weighted,
+                n_components=k,
+                init="nndsvda",
+                max_iter=1000,
+                random_state=self.random_state,
+            )
         self.vocabulary_ = words
-        self.components_ = nmf.components_
-        leaning = weights.argmax(axis=1)
-        has_weight = weights.max(axis=1) > 0
+        self.components_ = components
+        leaning = weights.argmax(axis=1)[inverse]
+        has_weight = weights.max(axis=1)[inverse] > 0
         themes = []
-        for j, row in enumerate(nmf.components_):
+        for j, row in enumerate(components):
             order = np.argsort(-row, kind="stable")
             keywords = tuple(str(words[i]) for i in order[: self.n_keywords] if row[i] > 0)
             n = int(((leaning == j) & has_weight).sum())

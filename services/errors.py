@@ -19,6 +19,10 @@ class Throttled(ServiceError):
     """Too many attempts; try again later."""
 
 
+class Unavailable(ServiceError):
+    """Something this server lacks (a system library, a service); the message names it."""
+
+
 class InvalidInput(ServiceError):
     """Input was rejected as a whole; ``problems`` lists every reason, one line each."""
 

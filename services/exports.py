@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from models.tables import Person, Wave
 from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.errors import InvalidInput, Unavailable
 from services.focus_groups import focus_groups
 from services.summaries import summary
 
@@ -328,10 +329,23 @@ def html_to_pdf(html: str) -> bytes:
     The page carries its stylesheet and charts inline; nothing else is fetched, so a
     link in the page can never make the server reach out to the network.
     """
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except OSError as exc:  # WeasyPrint loads Pango and its friends when it is imported
+        raise Unavailable(_missing_library_message(exc)) from exc
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
+
+
+def _missing_library_message(exc: OSError) -> str:
+    found = re.search(r"cannot load library '([^']+)'", str(exc))
+    library = found.group(1) if found else str(exc).splitlines()[0]
+    return (
+        f"PDF reports are unavailable on this server: the system library {library} could "
+        "not be loaded. Install the Debian packages listed in "
+        "requirements/debian-runtime.txt (the container image has them); the HTML report "
+        "works without them."
+    )
 
 
 def export_report(

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from services.errors import InvalidInput, NotAllowed, NotFound, Throttled
+from services.errors import InvalidInput, NotAllowed, NotFound, Throttled, Unavailable
 
 TITLES = {
     400: _l("That request could not be used"),
@@ -17,6 +17,7 @@ TITLES = {
     413: _l("That file is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
+    503: _l("Not available on this server"),
 }
 
 
@@ -69,6 +70,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Throttled)
     def handle_throttled(exc: Throttled):
         return error_response(429, str(exc))
+
+    @app.errorhandler(Unavailable)
+    def handle_unavailable(exc: Unavailable):
+        app.logger.error("%s", exc)
+        return error_response(503, str(exc))
 
     @app.errorhandler(InvalidInput)
     def handle_invalid(exc: InvalidInput):

@@ -1,3 +1,5 @@
+import pytest
+
 from recommender.themes import NORWEGIAN_STOP_WORDS, FreeTextThemes, find_themes
 
 TIME = [
@@ -57,3 +59,31 @@ def test_fit_returns_self_and_is_repeatable():
     again = FreeTextThemes(n_themes=2, random_state=0).fit(TIME + MENTOR)
     assert model.keywords() == again.keywords()
     assert model.n_answers_ == 12
+
+
+# Repeated answers (a template, a copied phrase) give a TF-IDF matrix of rank 2 here. An exact
+# factorisation then exists, and the reconstruction error that NMF's fit_transform computes
+# as ||X||² - 2<X, WH> + ||WH||² cancels to a tiny negative number: sqrt raised a
+# RuntimeWarning (an error under this suite's filterwarnings) and HR's insights page a 500.
+REPEATED = ["Being seen for the work behind a deal."] * 13 + [
+    "Flexible Fridays would be perfect."
+] * 17
+
+
+@pytest.mark.parametrize("random_state", range(12))
+def test_repeated_answers_give_one_theme_per_distinct_answer(random_state):
+    themes = find_themes(REPEATED, n_themes=3, random_state=random_state)
+    assert sorted((t.n_answers, set(t.keywords)) for t in themes) == [
+        (13, {"seen", "work", "deal"}),
+        (17, {"flexible", "fridays", "perfect"}),
+    ]
+
+
+def test_never_more_themes_than_independent_word_patterns():
+    # Three distinct answers, but the third is the first two together: rank 2, so two themes.
+    answers = (
+        ["mentor courses"] * 5 + ["flexible fridays"] * 5 + ["mentor courses flexible fridays"] * 3
+    )
+    themes = find_themes(answers, n_themes=3, random_state=0)
+    assert len(themes) == 2
+    assert sum(t.n_answers for t in themes) == len(answers)

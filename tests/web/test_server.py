@@ -38,11 +38,23 @@ def test_entrypoint_migrates_then_serves_with_gunicorn(tmp_path):
         assert body["database"] == "ok"
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login").read().decode()
         assert "Sign in to Motivo" in page
-        ps = subprocess.run(
-            ["ps", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True
-        )
+        # /proc gives the whole command line whatever the checkout's path length (ps cuts
+        # it at the terminal width). The entrypoint exec'd gunicorn, whose workers serve.
+        master = _command_line(proc.pid)
+        workers = [_command_line(pid) for pid in _children(proc.pid)]
     assert (tmp_path / "container.db").exists()
-    assert "gunicorn" in ps.stdout  # the entrypoint exec'd gunicorn, whose workers serve
+    assert "gunicorn" in master
+    assert len(workers) == 2
+    assert all("gunicorn" in worker for worker in workers)
+
+
+def _command_line(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(c) for t in tasks for c in (t / "children").read_text().split()]
 
 
 def test_serve_refuses_without_a_secret_key(tmp_path):
