@@ -38,6 +38,9 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Part of every signed-in session; raising it (sign-out, new password, deactivation) ends
+    # all of the person's sessions on every worker, because the user loader compares it.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Credential(SQLModel, table=True):
@@ -73,6 +76,17 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=254)
     ip: str = Field(max_length=64)
     success: bool = Field(default=False)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per key (an account, an address or a known browser) in a fixed window.
+
+    Counted with one conditional UPDATE, so parallel requests cannot share a free slot.
+    """
+
+    key: str = Field(max_length=300, primary_key=True)
+    window_started: datetime = Field(default_factory=utcnow)
+    failures: int = Field(default=0)
 
 
 class AuditLog(SQLModel, table=True):
@@ -368,6 +382,7 @@ __all__ = [
     "Reward",
     "Instrument",
     "LoginAttempt",
+    "LoginThrottle",
     "PasswordToken",
     "Person",
     "SurveyResponse",

@@ -9,10 +9,18 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import case, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from models.tables import Credential, LoginAttempt, PasswordToken, Person, utcnow
+from models.tables import (
+    Credential,
+    LoginAttempt,
+    LoginThrottle,
+    PasswordToken,
+    Person,
+    utcnow,
+)
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, ServiceError, Throttled
 
@@ -30,6 +38,18 @@ class ThrottlePolicy:
     window_seconds: int = 300
 
 
+@dataclass(frozen=True)
+class KnownDevice:
+    """A browser that signed in to ``email`` before; the web layer checked its signed cookie."""
+
+    email: str
+    device_id: str
+
+
+def new_device_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -44,13 +64,96 @@ def find_by_email(session: Session, email: str) -> Person | None:
     return session.exec(select(Person).where(Person.email == email)).first()
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    )
-    return session.exec(stmt).one()
+def end_sessions(session: Session, person: Person) -> None:
+    """End every signed-in session of ``person``, on every worker; the caller commits.
+
+    The user loader compares the version kept in the session with the stored one. The
+    increment runs in SQL, so two at once cannot both write the same new value.
+    """
+    person.session_version = Person.session_version + 1
+    session.add(person)
+
+
+def sign_out(*, session: Session, person: Person) -> None:
+    """Sign a person out of every browser and device they are signed in on."""
+    end_sessions(session, person)
+    session.commit()
+
+
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    # Made with the hasher in use, so checking it costs what checking a real hash costs.
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    """Exactly one argon2 verification whether or not there is a real hash to check."""
+    try:
+        ok = _hasher.verify(password_hash or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    return ok and password_hash is not None
+
+
+def _throttle_keys(email: str, ip: str, device: KnownDevice | None) -> list[str]:
+    if device is not None and device.email == email and device.device_id:
+        # A browser this account signed in from before has its own allowance, so strangers
+        # failing on the account (or on a shared address) cannot lock the owner out.
+        return [f"device:{device.device_id}"]
+    return [f"account:{email}", f"ip:{ip}"]
+
+
+def _insert_if_missing(session: Session, key: str, now: datetime) -> None:
+    values = {"key": key, "window_started": now, "failures": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(LoginThrottle).values(**values)
+    else:
+        stmt = sqlite.insert(LoginThrottle).values(**values)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _claim(session: Session, keys: list[str], policy: ThrottlePolicy, now: datetime) -> bool:
+    """Count one more failure under every key, or under none if any is used up; commits.
+
+    The attempt is counted before the password is checked and given back when it was
+    right, so a parallel burst cannot have more guesses checked than the policy allows.
+    """
+    since = now - timedelta(seconds=policy.window_seconds)
+    fresh = or_(LoginThrottle.window_started < since, LoginThrottle.failures <= 0)
+    for key in sorted(keys):  # one order everywhere, so two claims never deadlock
+        _insert_if_missing(session, key, now)
+        result = session.execute(
+            update(LoginThrottle)
+            .where(
+                LoginThrottle.key == key,
+                or_(fresh, LoginThrottle.failures < policy.max_failures),
+            )
+            .values(
+                failures=case((fresh, 1), else_=LoginThrottle.failures + 1),
+                window_started=case((fresh, now), else_=LoginThrottle.window_started),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            session.rollback()
+            return False
+    session.commit()
+    return True
+
+
+def _give_back(session: Session, keys: list[str]) -> None:
+    for key in sorted(keys):
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+            .values(failures=LoginThrottle.failures - 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def authenticate(
@@ -61,28 +164,28 @@ def authenticate(
     ip: str,
     policy: ThrottlePolicy = ThrottlePolicy(),
     now: datetime | None = None,
+    device: KnownDevice | None = None,
 ) -> Person:
-    """Check a sign-in, throttled per account and per IP address; commits the attempt."""
+    """Check a sign-in, throttled per account and per address (or per known browser).
+
+    Records the attempt and commits. Raises ``Throttled`` before any password is checked
+    when the allowance is used up, and ``BadCredentials`` for any wrong email or password.
+    """
     now = now or utcnow()
     email = (email or "").strip().lower()
-    since = now - timedelta(seconds=policy.window_seconds)
-    if (
-        _recent_failures(session, LoginAttempt.email, email, since) >= policy.max_failures
-        or _recent_failures(session, LoginAttempt.ip, ip, since) >= policy.max_failures
-    ):
+    keys = _throttle_keys(email, ip, device)
+    if not _claim(session, keys, policy, now):
         minutes = max(1, policy.window_seconds // 60)
         raise Throttled(f"Too many failed sign-in attempts. Wait {minutes} minutes and try again.")
     person = find_by_email(session, email)
     credential = session.get(Credential, person.id) if person is not None else None
-    ok = False
-    if person is not None and person.active and credential is not None:
-        try:
-            ok = _hasher.verify(credential.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    usable = person is not None and person.active and credential is not None
+    ok = _verify(credential.password_hash if usable else None, password)
     session.add(LoginAttempt(at=now, email=email, ip=ip, success=ok))
-    if ok and _hasher.check_needs_rehash(credential.password_hash):
-        credential.password_hash = hash_password(password)
+    if ok:
+        _give_back(session, keys)
+        if _hasher.check_needs_rehash(credential.password_hash):
+            credential.password_hash = hash_password(password)
     session.commit()
     if not ok:
         raise BadCredentials("Email or password is not right.")
@@ -115,9 +218,13 @@ def set_password(
     if person is None or not person.active:
         raise NotFound(f"No active person with email {email!r}.")
     store_password(session, person, password)
+    end_sessions(session, person)
     record_event(session, actor=actor, action="account.set_password", target=person.external_id)
     session.commit()
     return person
+
+
+_SPENT = "This link is not valid any more. Ask an administrator for a new one."
 
 
 def _token_digest(token: str) -> str:
@@ -149,23 +256,38 @@ def password_link_person(*, session: Session, token: str) -> Person:
         select(PasswordToken).where(PasswordToken.token_hash == _token_digest(token))
     ).first()
     if row is None or row.used_at is not None or row.expires_at < utcnow():
-        raise NotFound("This link is not valid any more. Ask an administrator for a new one.")
+        raise NotFound(_SPENT)
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
-        raise NotFound("This link is not valid any more. Ask an administrator for a new one.")
+        raise NotFound(_SPENT)
     return person
 
 
 def use_password_link(*, session: Session, token: str, password: str) -> Person:
-    """Set the password through a one-time link and spend the link."""
+    """Set the password through a one-time link and spend the link; ends the person's sessions.
+
+    The link is claimed with one conditional UPDATE, so of two requests racing with the same
+    link exactly one succeeds.
+    """
     person = password_link_person(session=session, token=token)
     check_password_policy(password)
-    row = session.exec(
-        select(PasswordToken).where(PasswordToken.token_hash == _token_digest(token))
-    ).one()
-    row.used_at = utcnow()
-    session.add(row)
-    store_password(session, person, password)
+    digest = hash_password(password)  # before the claim: no lock is held while hashing
+    now = utcnow()
+    claimed = session.execute(
+        update(PasswordToken)
+        .where(
+            PasswordToken.token_hash == _token_digest(token),
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        raise NotFound(_SPENT)
+    store_password(session, person, password, password_hash=digest)
+    end_sessions(session, person)
     record_event(
         session, actor=person, action="account.password_link_used", target=person.external_id
     )

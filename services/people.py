@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models.tables import ACCESS_ROLES, Person, Team, utcnow
 from services.access import require
+from services.accounts import end_sessions
 from services.audit import record_event
 from services.errors import InvalidInput
 from services.imports import nothing_imported
@@ -259,6 +260,7 @@ def import_people(
                     continue
                 person.active = False
                 person.updated_at = utcnow()
+                end_sessions(session, person)
                 summary.deactivated.append(external_id)
 
         record_event(

@@ -25,6 +25,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         config_module.check_secret_key(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    # Behind a reverse proxy: believe its X-Forwarded-For/-Proto (MOTIVO_TRUSTED_PROXIES).
+    config_module.trust_proxies(app)
+
     from models.engine import make_engine
 
     app.extensions["motivo.engine"] = make_engine(str(app.config["DATABASE_URL"]))

@@ -18,7 +18,8 @@ class Account(UserMixin):
         self.person = person
 
     def get_id(self) -> str:
-        return str(self.person.id)
+        # The session version travels with the id, so raising it ends this session.
+        return f"{self.person.id}.{self.person.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -43,11 +44,15 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Account | None:
+        # Runs on every request: a session signed before a sign-out, a new password or a
+        # deactivation carries an old version and is refused, whichever worker answers.
+        person_id, _, version = user_id.partition(".")
         try:
-            person = get_session().get(Person, int(user_id))
+            person = get_session().get(Person, int(person_id))
+            version_number = int(version)
         except ValueError:
             return None
-        if person is None or not person.active:
+        if person is None or not person.active or person.session_version != version_number:
             return None
         return Account(person)
 

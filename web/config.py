@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 
@@ -14,6 +18,9 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_MIN_GROUP_SIZE": 5,
     "MOTIVO_LOGIN_MAX_FAILURES": 5,
     "MOTIVO_LOGIN_WINDOW_SECONDS": 300,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0 believes
+    # no forwarded header: the proxy's address is then everyone's address for throttling.
+    "MOTIVO_TRUSTED_PROXIES": 0,
     "MOTIVO_RECOGNITION_DUE_DAYS": 45,
     "MOTIVO_DEFAULT_LOCALE": "en",
     # Email copies of notifications (`motivo notifications send-email`); off by default.
@@ -38,6 +45,7 @@ INT_KEYS = {
     "MOTIVO_MIN_GROUP_SIZE",
     "MOTIVO_LOGIN_MAX_FAILURES",
     "MOTIVO_LOGIN_WINDOW_SECONDS",
+    "MOTIVO_TRUSTED_PROXIES",
     "MOTIVO_RECOGNITION_DUE_DAYS",
     "MOTIVO_SMTP_PORT",
 }
@@ -85,7 +93,22 @@ def resolve(
     size = int(config["MOTIVO_MIN_GROUP_SIZE"])
     if not 3 <= size <= 10:
         raise ConfigError("MOTIVO_MIN_GROUP_SIZE must be between 3 and 10.")
+    proxies = int(config["MOTIVO_TRUSTED_PROXIES"])
+    if not 0 <= proxies <= 5:
+        raise ConfigError(
+            "MOTIVO_TRUSTED_PROXIES must be the number of reverse proxies in front of Motivo "
+            "(0 to 5; 1 behind a single nginx or Caddy)."
+        )
     return config
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the last ``MOTIVO_TRUSTED_PROXIES`` hops."""
+    proxies = int(app.config["MOTIVO_TRUSTED_PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def check_secret_key(config: Mapping[str, object]) -> None:

@@ -96,22 +96,37 @@ def test_one_time_password_link(client, factory, session):
         f"/admin/people/{rep.external_id}/password-link",
         data={"csrf_token": csrf_token(client, "/admin/people")},
     ).get_data(as_text=True)
-    link = re.search(r"http://localhost(/auth/set-password/[\w-]+)", page).group(1)
+    link, token = re.search(r"http://localhost(/auth/set-password)#([\w-]+)", page).groups()
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/me/")})
 
+    opened = client.post(link, data={"token": token, "csrf_token": csrf_token(client, link)})
+    assert rep.name in opened.get_data(as_text=True)
     short = client.post(
-        link, data={"password": "short", "confirm": "short", "csrf_token": csrf_token(client, link)}
+        link,
+        data={
+            "token": token,
+            "password": "short",
+            "confirm": "short",
+            "csrf_token": csrf_token(client, link),
+        },
     )
     assert short.status_code == 200
     assert "at least 10 characters" in short.get_data(as_text=True)
     new = "a new long password"
     done = client.post(
-        link, data={"password": new, "confirm": new, "csrf_token": csrf_token(client, link)}
+        link,
+        data={
+            "token": token,
+            "password": new,
+            "confirm": new,
+            "csrf_token": csrf_token(client, link),
+        },
     )
     assert done.status_code == 302
     assert login(client, rep.email, new).status_code == 302
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/me/")})
-    assert client.get(link).status_code == 404  # spent
+    spent = client.post(link, data={"token": token, "csrf_token": csrf_token(client, link)})
+    assert spent.status_code == 404
     actions = [a.action for a in session.exec(select(AuditLog))]
     assert "account.password_link" in actions and "account.password_link_used" in actions
 

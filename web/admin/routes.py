@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
 from sqlmodel import select
 
@@ -11,6 +11,7 @@ from services import accounts
 from services.errors import NotFound
 from services.people import import_people, list_people
 from web.admin.forms import PasswordLinkForm, PeopleImportForm
+from web.auth.routes import password_link_address
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
@@ -68,5 +69,5 @@ def password_link(external_id: str):
     if person is None or not person.email:
         raise NotFound("No such person, or they have no email address.")
     token = accounts.create_password_link(session=session, actor=viewer(), email=person.email)
-    link = url_for("auth.set_password", token=token, _external=True)
+    link = password_link_address(token)
     return render_template("admin/password_link.html", link=link, person=person)

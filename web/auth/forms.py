@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from services.accounts import MIN_PASSWORD_LENGTH
@@ -16,7 +16,19 @@ class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
 
 
+class OpenLinkForm(FlaskForm):
+    """The first step of a password link: the token arrives in the body, never in the URL."""
+
+    token = StringField(
+        _l("Code from your link"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("The part of the link after the # sign."),
+    )
+    submit = SubmitField(_l("Continue"))
+
+
 class SetPasswordForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=200)])
     password = PasswordField(
         _l("New password"),
         validators=[

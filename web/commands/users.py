@@ -24,14 +24,14 @@ def users() -> None:
 @with_appcontext
 @handle_errors
 def set_password_command(email: str) -> None:
-    """Set EMAIL's password, read from stdin (piped) or asked for twice at a prompt."""
+    """Set EMAIL's password (read from stdin or a prompt) and sign them out everywhere."""
     if sys.stdin.isatty():
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     with db_session() as session:
         person = set_password(session=session, email=email, password=password)
-    echo_err(f"Password set for {person.name} <{person.email}>.")
+    echo_err(f"Password set for {person.name} <{person.email}>; their sessions have ended.")
 
 
 @users.command("list")
