@@ -1,0 +1,159 @@
+"""Attacks on what concurrent requests could break: budgets, training, answer imports.
+
+Every test here uses real threads or processes against the real databases (an SQLite
+file and, when MOTIVO_TEST_DATABASE_URL is set, PostgreSQL), never a mock of either.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from models.tables import AuditLog, Budget, Grant, Reward
+from services.budgets import OverBudget, budget_status, current_quarter
+from services.grants import give_reward
+from tests.conftest import csrf_token, login
+
+N_GIVES = 40
+COST = 100.0
+LIMIT = 1000.0  # room for ten gives
+
+
+def _reward(session, slug: str = "team-lunch", cost: float = COST) -> Reward:
+    reward = Reward(
+        slug=slug,
+        name={"en": "Team lunch", "nb": "Teamlunsj"},
+        category="recognition",
+        visibility="private",
+        scope="individual",
+        roles=["all"],
+        cost_band=1,
+        cost=cost,
+        horizon="short",
+    )
+    session.add(reward)
+    session.commit()
+    return reward
+
+
+def _spent(engine, team_id: int) -> float:
+    with Session(engine) as fresh:
+        return budget_status(session=fresh, team_id=team_id).spent
+
+
+def _in_parallel(n: int, work) -> list:
+    """Run ``work(i)`` in ``n`` threads released together; the results or the exceptions."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        try:
+            return work(i)
+        except Exception as exc:  # noqa: BLE001 - the caller inspects what each thread got
+            return exc
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+@pytest.fixture
+def budget_org(session, factory):
+    north, south = factory.team("North"), factory.team("South")
+    boss = factory.person("manager", team=north)
+    reps = [factory.person(team=north, manager=boss, name=f"North {i}") for i in range(4)]
+    # A report who sits in another team than their manager.
+    away = factory.person(team=south, manager=boss, name="South rep")
+    session.add(Budget(team_id=north.id, quarter=current_quarter(date.today()), amount=LIMIT))
+    session.commit()
+    return {"north": north, "south": south, "boss": boss, "reps": reps, "away": away}
+
+
+def test_forty_parallel_gives_never_overspend_without_a_warning(engine, session, budget_org):
+    reward = _reward(session)
+    boss, reps = budget_org["boss"], budget_org["reps"]
+
+    def give(i):
+        with Session(engine, expire_on_commit=False) as own:
+            return give_reward(
+                session=own,
+                manager=own.get(type(boss), boss.id),
+                person=own.get(type(boss), reps[i % len(reps)].id),
+                reward_slug=reward.slug,
+            )
+
+    results = _in_parallel(N_GIVES, give)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, OverBudget)]
+    assert not unexpected, unexpected
+    given = [r for r in results if isinstance(r, Grant)]
+    warned = [r for r in results if isinstance(r, OverBudget)]
+    assert len(given) == int(LIMIT // COST) and len(warned) == N_GIVES - len(given)
+    assert _spent(engine, budget_org["north"].id) <= LIMIT
+
+
+def test_forty_parallel_gives_through_the_page_never_overspend(app, engine, session, budget_org):
+    reward = _reward(session)
+    boss, reps = budget_org["boss"], budget_org["reps"]
+    clients = []
+    for i in range(N_GIVES):
+        client = app.test_client()
+        login(client, boss.email)
+        url = f"/team/person/{reps[i % len(reps)].external_id}/give"
+        clients.append((client, url, csrf_token(client, url)))
+
+    def post(i):
+        client, url, token = clients[i]
+        data = {"reward": reward.slug, "occasion": "other", "note": "", "csrf_token": token}
+        return client.post(url, data=data).status_code
+
+    codes = _in_parallel(N_GIVES, post)
+    assert all(code in (302, 409) for code in codes), codes
+    assert codes.count(302) == int(LIMIT // COST), codes
+    assert _spent(engine, budget_org["north"].id) <= LIMIT
+
+
+def test_a_report_in_another_team_is_charged_to_their_team_and_warns(
+    app, engine, session, budget_org
+):
+    reward = _reward(session)
+    south, away = budget_org["south"], budget_org["away"]
+    session.add(Budget(team_id=south.id, quarter=current_quarter(date.today()), amount=250))
+    session.commit()
+    client = app.test_client()
+    login(client, budget_org["boss"].email)
+    url = f"/team/person/{away.external_id}/give"
+    codes = []
+    for _ in range(3):
+        data = {"reward": reward.slug, "occasion": "other", "csrf_token": csrf_token(client, url)}
+        codes.append(client.post(url, data=data).status_code)
+    assert codes == [302, 302, 409]
+    assert _spent(engine, south.id) == 200
+    assert _spent(engine, budget_org["north"].id) == 0
+
+
+def test_a_report_in_no_team_is_charged_to_the_givers_team(engine, session, factory, budget_org):
+    reward = _reward(session)
+    boss = budget_org["boss"]
+    loose = factory.person(manager=boss, name="No team")
+    give_reward(session=session, manager=boss, person=loose, reward_slug=reward.slug)
+    assert _spent(engine, budget_org["north"].id) == COST
+
+
+def test_a_confirmed_overspend_is_given_and_audited(engine, session, budget_org):
+    reward = _reward(session, cost=LIMIT + 1)
+    boss, rep = budget_org["boss"], budget_org["reps"][0]
+    with pytest.raises(OverBudget):
+        give_reward(session=session, manager=boss, person=rep, reward_slug=reward.slug)
+    assert session.exec(select(Grant)).first() is None
+    give_reward(
+        session=session,
+        manager=boss,
+        person=rep,
+        reward_slug=reward.slug,
+        confirm_over_budget=True,
+    )
+    event = session.exec(select(AuditLog).where(AuditLog.action == "reward.give")).one()
+    assert event.details["over_budget"] is True
