@@ -6,17 +6,25 @@ file and, when MOTIVO_TEST_DATABASE_URL is set, PostgreSQL), never a mock of eit
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
-from models.tables import AuditLog, Budget, Grant, Reward
+from models.tables import AuditLog, Budget, Grant, ModelArtefact, Reward, TrainingJob
 from services.budgets import OverBudget, budget_status, current_quarter
 from services.grants import give_reward
+from services.training import TrainingResult, TrainingRunning, train_model
 from tests.conftest import csrf_token, login
+from tests.services.test_training import small_org
+
+MOTIVO = str(Path(sys.executable).with_name("motivo"))
 
 N_GIVES = 40
 COST = 100.0
@@ -157,3 +165,77 @@ def test_a_confirmed_overspend_is_given_and_audited(engine, session, budget_org)
     )
     event = session.exec(select(AuditLog).where(AuditLog.action == "reward.give")).one()
     assert event.details["over_budget"] is True
+
+
+# --- training: one at a time -------------------------------------------------------------
+
+
+def _artefacts(engine) -> list[int]:
+    with Session(engine) as fresh:
+        return sorted(fresh.exec(select(ModelArtefact.version)).all())
+
+
+def test_two_trainings_at_once_run_one_and_tell_the_other(engine, session, factory):
+    small_org(session, factory)
+
+    def train(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return train_model(session=own)
+
+    results = _in_parallel(2, train)
+    trained = [r for r in results if isinstance(r, TrainingResult)]
+    told = [r for r in results if isinstance(r, TrainingRunning)]
+    assert (len(trained), len(told)) == (1, 1), results
+    assert "already running" in str(told[0])
+    assert _artefacts(engine) == [1]
+    # The claim is released: the next training runs.
+    assert train_model(session=session).version == 2
+
+
+def test_two_motivo_train_processes_never_crash(database_url, engine, session, factory):
+    small_org(session, factory)
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DATABASE_URL"] = database_url
+    workers = [
+        subprocess.Popen(
+            [MOTIVO, "train"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    outcomes = []
+    for worker in workers:
+        _out, err = worker.communicate(timeout=180)
+        outcomes.append((worker.returncode, err))
+    for code, err in outcomes:
+        assert "Traceback" not in err, err
+        if code != 0:
+            assert code == 1, err
+            # After the "Training…" progress line, one line says why, and nothing else.
+            last = err.strip().splitlines()[-1]
+            assert last.startswith("Error: A training is already running (job "), err
+            assert err.count("Error") == 1, err
+    stored = [err for code, err in outcomes if code == 0]
+    assert stored, outcomes
+    assert _artefacts(engine) == list(range(1, len(stored) + 1))
+
+
+def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
+    hr = factory.person("hr")
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        login(client, hr.email)
+        clients.append((client, csrf_token(client, "/hr/model")))
+
+    def click(i):
+        client, token = clients[i]
+        return client.post("/hr/model/train", data={"csrf_token": token}).status_code
+
+    assert _in_parallel(4, click) == [302] * 4
+    with Session(engine) as fresh:
+        jobs = fresh.exec(select(TrainingJob)).all()
+    assert [job.status for job in jobs] == ["queued"]
+    client = clients[0][0]
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "already running since" in page
+    assert "SQL" not in page and "Error" not in page
