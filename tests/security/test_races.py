@@ -6,6 +6,7 @@ file and, when MOTIVO_TEST_DATABASE_URL is set, PostgreSQL), never a mock of eit
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -17,10 +18,26 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from models.tables import AuditLog, Budget, Grant, ModelArtefact, Reward, TrainingJob
+from models.tables import (
+    Answer,
+    AuditLog,
+    Budget,
+    Grant,
+    ModelArtefact,
+    Reward,
+    SurveyResponse,
+    TrainingJob,
+    utcnow,
+)
 from services.budgets import OverBudget, budget_status, current_quarter
+from services.errors import InvalidInput
 from services.grants import give_reward
+from services.instruments import definition, ensure_default_instrument
+from services.responses import to_answer_row
+from services.responses_import import import_responses
+from services.tabular import read_table_bytes
 from services.training import TrainingResult, TrainingRunning, train_model
+from services.waves import open_wave
 from tests.conftest import csrf_token, login
 from tests.services.test_training import small_org
 
@@ -239,3 +256,127 @@ def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
     page = client.get("/hr/model").get_data(as_text=True)
     assert "already running since" in page
     assert "SQL" not in page and "Error" not in page
+
+
+# --- answer imports never overwrite the survey ---------------------------------------------
+
+
+@pytest.fixture
+def survey_answered(session, factory):
+    """A rep who answered every numeric item of the open wave through the survey pages."""
+    instrument = definition(ensure_default_instrument(session=session).row)
+    wave = open_wave(session=session, actor=None, name="Autumn pulse")
+    rep = factory.person(name="Web rep")
+    response = SurveyResponse(
+        wave_id=wave.id,
+        person_id=rep.id,
+        instrument_id=wave.instrument_id,
+        status="submitted",
+        source="web",
+        submitted_at=utcnow(),
+    )
+    session.add(response)
+    session.flush()
+    items = [item for item in instrument.items if item.type in ("likert", "attention")]
+    for item in items:
+        session.add(to_answer_row(response.id, item, item.min))
+    session.commit()
+    codes = [item.code for item in items if item.type == "likert"][:3]
+    csv = f"person,{','.join(codes)}\n{rep.external_id},{item.max},{item.max},{item.max}\n"
+    return {"wave": wave, "rep": rep, "response": response, "n": len(items), "csv": csv}
+
+
+def _answers(engine, response_id: int) -> dict[str, float]:
+    with Session(engine) as fresh:
+        rows = fresh.exec(select(Answer).where(Answer.response_id == response_id)).all()
+        return {a.item_code: a.value for a in rows}
+
+
+def test_an_import_over_a_survey_response_is_a_conflict_and_writes_nothing(
+    engine, session, factory, survey_answered
+):
+    hr = factory.person("hr")
+    before = _answers(engine, survey_answered["response"].id)
+    assert len(before) == survey_answered["n"] > 3
+    with pytest.raises(InvalidInput) as refused:
+        import_responses(
+            session=session,
+            table=read_table_bytes(survey_answered["csv"].encode(), name="paper.csv"),
+            wave="Autumn pulse",
+            actor=hr,
+        )
+    rep = survey_answered["rep"].external_id
+    assert refused.value.problems == [
+        f"row 2, column person: {rep} answered wave 'Autumn pulse' through the survey "
+        f"({survey_answered['n']} answers); an import does not replace that unless you "
+        "choose to replace survey answers"
+    ]
+    assert _answers(engine, survey_answered["response"].id) == before
+    with Session(engine) as fresh:
+        assert fresh.get(SurveyResponse, survey_answered["response"].id).source == "web"
+        assert not fresh.exec(select(AuditLog).where(AuditLog.action.like("responses.%"))).all()
+
+
+def test_replacing_survey_answers_must_be_asked_for_and_is_audited(
+    engine, session, factory, survey_answered
+):
+    hr = factory.person("hr")
+    summary = import_responses(
+        session=session,
+        table=read_table_bytes(survey_answered["csv"].encode(), name="paper.csv"),
+        wave="Autumn pulse",
+        actor=hr,
+        replace_survey_responses=True,
+    )
+    assert (summary.updated, summary.survey_replaced) == (1, 1)
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+    event = session.exec(
+        select(AuditLog).where(AuditLog.action == "responses.replace_survey")
+    ).one()
+    assert event.actor_id == hr.id
+    assert event.details["people"] == [survey_answered["rep"].external_id]
+    assert event.details["answers_replaced"] == survey_answered["n"]
+
+
+def test_the_answers_import_page_shows_the_conflict_and_replaces_only_when_ticked(
+    client, engine, factory, survey_answered
+):
+    hr = factory.person("hr")
+    login(client, hr.email)
+
+    def upload(**extra):
+        token = csrf_token(client, "/hr/responses/import")
+        data = {
+            "csrf_token": token,
+            "wave": "Autumn pulse",
+            "file": (io.BytesIO(survey_answered["csv"].encode()), "paper.csv"),
+            **extra,
+        }
+        return client.post("/hr/responses/import", data=data, content_type="multipart/form-data")
+
+    refused = upload()
+    assert refused.status_code == 400
+    assert "through the survey" in refused.get_data(as_text=True)
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    assert upload(replace_survey="y").status_code == 302
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+
+
+def test_the_api_import_refuses_survey_responses_without_the_parameter(
+    app, engine, session, survey_answered
+):
+    from services.api_tokens import create_token
+
+    _row, token = create_token(session=session, actor=None, name="sync", scopes=["responses:write"])
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    client = app.test_client()
+    url = "/api/v1/responses/import?wave=Autumn%20pulse"
+    refused = client.post(url, data=survey_answered["csv"], headers=headers)
+    assert refused.status_code == 422
+    assert "through the survey" in str(refused.get_json())
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    replaced = client.post(
+        url + "&replace_survey_answers=true", data=survey_answered["csv"], headers=headers
+    )
+    assert replaced.status_code == 200, replaced.get_json()
+    assert replaced.get_json()["counts"]["survey_replaced"] == 1

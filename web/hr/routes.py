@@ -140,6 +140,7 @@ def import_responses():
             create_people=form.create_people.data,
             actor=viewer(),
             source=name,
+            replace_survey_responses=form.replace_survey.data,
         ),
     )
     if result.done:
