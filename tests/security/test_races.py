@@ -252,10 +252,10 @@ def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
     with Session(engine) as fresh:
         jobs = fresh.exec(select(TrainingJob)).all()
     assert [job.status for job in jobs] == ["queued"]
-    client = clients[0][0]
-    page = client.get("/hr/model").get_data(as_text=True)
-    assert "already running since" in page
-    assert "SQL" not in page and "Error" not in page
+    pages = [client.get("/hr/model").get_data(as_text=True) for client, _token in clients]
+    assert sum(f"Training job {jobs[0].id} is queued" in page for page in pages) == 1
+    assert sum("already running since" in page for page in pages) == 3
+    assert not any("SQL" in page or "Error" in page for page in pages)
 
 
 # --- answer imports never overwrite the survey ---------------------------------------------
@@ -380,3 +380,44 @@ def test_the_api_import_refuses_survey_responses_without_the_parameter(
     )
     assert replaced.status_code == 200, replaced.get_json()
     assert replaced.get_json()["counts"]["survey_replaced"] == 1
+
+
+def test_the_command_line_import_replaces_survey_answers_only_with_the_flag(
+    runner, engine, survey_answered, tmp_path
+):
+    path = tmp_path / "paper.csv"
+    path.write_text(survey_answered["csv"])
+    args = ["responses", "import", str(path), "--wave", "Autumn pulse"]
+    refused = runner.invoke(args=args)
+    assert refused.exit_code == 1
+    assert "through the survey" in refused.stderr
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    replaced = runner.invoke(args=[*args, "--replace-survey-answers"])
+    assert replaced.exit_code == 0, replaced.stderr
+    assert "1 survey response(s) replaced" in replaced.stderr
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+
+
+def test_the_migration_keeps_one_active_training_job(database_url):
+    from sqlalchemy import text
+
+    from models import migrate
+    from models.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0005")
+        with engine.begin() as conn:
+            for _ in range(2):
+                conn.execute(
+                    text(
+                        "INSERT INTO trainingjob (requested_at, status, message)"
+                        " VALUES ('2026-12-01 10:00:00', 'queued', '')"
+                    )
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, status, claim FROM trainingjob ORDER BY id"))
+            assert [tuple(r) for r in rows] == [(1, "failed", None), (2, "queued", "model")]
+    finally:
+        engine.dispose()
