@@ -239,8 +239,15 @@ class ModelArtefact(SQLModel, table=True):
     meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+TRAINING_CLAIM = "model"
+
+
 class TrainingJob(SQLModel, table=True):
     """A request to train the model, run outside the web request by `motivo train --job`."""
+
+    # ``claim`` is TRAINING_CLAIM while the job is queued or running and NULL once it ended;
+    # the unique index lets one training at a time hold it (NULLs never collide).
+    __table_args__ = (Index("uq_trainingjob_claim", "claim", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     requested_by_id: int | None = Field(default=None, foreign_key="person.id")
@@ -250,6 +257,7 @@ class TrainingJob(SQLModel, table=True):
     status: str = Field(default="queued", max_length=12)  # queued | running | done | failed
     message: str = Field(default="", max_length=2000)
     model_version: int | None = None
+    claim: str | None = Field(default=None, max_length=16)
 
 
 class Budget(SQLModel, table=True):
@@ -387,6 +395,7 @@ __all__ = [
     "Person",
     "SurveyResponse",
     "Team",
+    "TRAINING_CLAIM",
     "TrainingJob",
     "WAVE_STATUSES",
     "Wave",

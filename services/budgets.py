@@ -1,9 +1,15 @@
 """Quarterly team budgets: HR sets them; spend is the catalogue cost of the rewards given.
 
 Spend of a team in a quarter is the sum of ``Reward.cost`` over the grants given
-(``Grant.given_on``) in that quarter to the people who are in the team now, whatever the
-grant's status. A team without a budget for the quarter has no limit: ``amount`` and
-``remaining`` are None and ``over`` is False.
+(``Grant.given_on``) in that quarter and charged to the team, whatever the grant's status.
+A grant is charged to the team the recipient is in now; a recipient in no team is charged
+to the team of the manager who gave it (see ``charged_team_id``). A team without a budget
+for the quarter has no limit: ``amount`` and ``remaining`` are None and ``over`` is False.
+
+Giving a reward checks the budget and records the grant in one transaction that holds a
+lock on the budget row (``reserve_spend``), so concurrent gives cannot all pass the check
+and overspend together: the one that would cross the limit is stopped with ``OverBudget``
+until the giver confirms.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.tables import Budget, Grant, Person, Reward, Team, utcnow
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, ServiceError
 
 COST_BANDS = (1, 2, 3, 4)
 MAX_AMOUNT = 1e12
@@ -121,21 +128,32 @@ def _status(
     )
 
 
+def charged_team_id(recipient: Person, giver: Person | None) -> int | None:
+    """The team whose budget pays for a reward: the recipient's, else the giver's."""
+    if recipient.team_id is not None:
+        return recipient.team_id
+    return giver.team_id if giver is not None else None
+
+
 def _spend(
     session: Session, quarter: str, team_id: int | None = None
 ) -> dict[int, dict[int, tuple[int, float]]]:
     """Team id -> cost band -> (grants, value) for grants given in the quarter."""
     first, last = quarter_bounds(quarter)
+    giver = aliased(Person)
+    # The same rule as charged_team_id, in SQL.
+    team = func.coalesce(Person.team_id, giver.team_id)
     stmt = (
-        select(Person.team_id, Reward.cost_band, func.count(Grant.id), func.sum(Reward.cost))
+        select(team, Reward.cost_band, func.count(Grant.id), func.sum(Reward.cost))
         .select_from(Grant)
         .join(Reward, Reward.id == Grant.reward_id)
         .join(Person, Person.id == Grant.person_id)
-        .where(Grant.given_on >= first, Grant.given_on <= last, Person.team_id.is_not(None))
-        .group_by(Person.team_id, Reward.cost_band)
+        .outerjoin(giver, giver.id == Grant.given_by_id)
+        .where(Grant.given_on >= first, Grant.given_on <= last, team.is_not(None))
+        .group_by(team, Reward.cost_band)
     )
     if team_id is not None:
-        stmt = stmt.where(Person.team_id == team_id)
+        stmt = stmt.where(team == team_id)
     spend: dict[int, dict[int, tuple[int, float]]] = {}
     for team, band, count, value in session.exec(stmt).all():
         spend.setdefault(team, {})[int(band)] = (int(count), float(value or 0.0))
@@ -160,6 +178,57 @@ def would_exceed(
     if status.amount is None:
         return False
     return status.spent + float(extra_cost) > status.amount + 1e-9
+
+
+class OverBudget(ServiceError):
+    """Spending this would take the team over its budget; give it again with confirmation."""
+
+    def __init__(self, status: BudgetStatus, cost: float):
+        self.status = status
+        self.cost = float(cost)
+        super().__init__(
+            f"This reward costs {self.cost:.2f} and would take the team over its budget for "
+            f"{status.quarter} ({status.spent:.2f} of {status.amount:.2f} spent); "
+            "confirm to give it anyway."
+        )
+
+
+def _lock_budget(session: Session, team_id: int, quarter: str) -> Budget | None:
+    """The team's budget row for the quarter, locked until the transaction ends."""
+    where = (Budget.team_id == team_id, Budget.quarter == quarter)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: touching the row takes the database's write lock now,
+        # before the spend is read, so no other writer can commit a grant in between.
+        session.execute(update(Budget).where(*where).values(amount=Budget.amount))
+        return session.exec(select(Budget).where(*where)).first()
+    return session.exec(select(Budget).where(*where).with_for_update()).first()
+
+
+def reserve_spend(
+    *,
+    session: Session,
+    team_id: int,
+    cost: float,
+    on: date,
+    confirmed: bool = False,
+) -> BudgetStatus:
+    """Lock the team's budget for the quarter of ``on`` and check ``cost`` fits in it.
+
+    Raises ``OverBudget`` when it would not and ``confirmed`` is false. The lock is held
+    until the caller commits (or rolls back) the transaction that records the spend, so
+    call this in the same transaction, just before adding the grant.
+    """
+    quarter = current_quarter(on)
+    budget = _lock_budget(session, team_id, quarter)
+    spend = _spend(session, quarter, team_id).get(team_id, {})
+    status = _status(team_id, quarter, budget.amount if budget else None, spend)
+    if (
+        status.amount is not None
+        and status.spent + float(cost) > status.amount + 1e-9
+        and not confirmed
+    ):
+        raise OverBudget(status, cost)
+    return status
 
 
 def set_budget(

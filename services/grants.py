@@ -10,6 +10,7 @@ from models.tables import OCCASIONS, Grant, Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
+from services.budgets import OverBudget, charged_team_id, reserve_spend
 from services.errors import InvalidInput, NotFound
 from services.notifications import notify
 
@@ -28,8 +29,14 @@ def give_reward(
     note: str = "",
     given_on: date | None = None,
     commit: bool = True,
+    confirm_over_budget: bool = False,
 ) -> Grant:
-    """Record that ``manager`` gave ``person`` a reward; the rep is notified and can rate it."""
+    """Record that ``manager`` gave ``person`` a reward; the rep is notified and can rate it.
+
+    The reward is charged to the recipient's team (the manager's when the recipient is in
+    none). If it would take that team over its budget, ``OverBudget`` is raised and nothing
+    is written, unless ``confirm_over_budget`` says the manager saw the warning.
+    """
     require(manager, "view_team")
     ensure_can_view_person(manager, person)
     if person.id == manager.id:
@@ -46,15 +53,33 @@ def give_reward(
         problems.append("reward: this reward is not available for this person's sales role")
     if len(note or "") > 1000:
         problems.append("note: keep the note under 1000 characters")
+    team_id = charged_team_id(person, manager)
+    if team_id is None:
+        problems.append(
+            "person: neither this person nor you are in a team, so no budget can pay for the "
+            "reward; ask HR to place them in a team"
+        )
     if problems:
         raise InvalidInput("The reward was not given.", problems)
+    given_on = given_on or date.today()
+    try:
+        status = reserve_spend(
+            session=session,
+            team_id=team_id,
+            cost=reward.cost,
+            on=given_on,
+            confirmed=confirm_over_budget,
+        )
+    except OverBudget:
+        session.rollback()  # releases the budget lock
+        raise
     grant = Grant(
         reward_id=reward.id,
         person_id=person.id,
         given_by_id=manager.id,
         occasion=occasion,
         note=(note or "").strip(),
-        given_on=given_on or date.today(),
+        given_on=given_on,
     )
     session.add(grant)
     session.flush()
@@ -70,7 +95,14 @@ def give_reward(
         actor=manager,
         action="reward.give",
         target=person.external_id,
-        details={"reward": reward.slug, "occasion": occasion, "grant": grant.id},
+        details={
+            "reward": reward.slug,
+            "occasion": occasion,
+            "grant": grant.id,
+            "team": team_id,
+            "over_budget": status.amount is not None
+            and status.spent + reward.cost > status.amount + 1e-9,
+        },
     )
     if commit:
         session.commit()

@@ -5,6 +5,11 @@ A blank cell is a missing answer; a ranking cell holds option codes joined by ``
 preferred first; text items hold text. Every row is checked before anything is written, and
 every problem is reported as ``row N, column X: problem``.
 
+An import never replaces a response a person gave through the survey (``source`` "web",
+submitted or holding answers; an empty draft is replaced): such rows are conflicts, reported like any other problem, and nothing is written, unless
+the caller asks for ``replace_survey_responses``; then they are replaced and the audit log
+names every person whose survey answers were overwritten.
+
 Thousands of rows must import in seconds, so the database is read a fixed number of times
 (people, existing responses and their answers, each in chunks) and written in bulk with one
 commit at the end, never row by row.
@@ -17,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import and_, exists, insert, or_, update
 from sqlmodel import Session, select
 
 from models.tables import Answer, Person, SurveyResponse, Wave, utcnow
@@ -34,6 +39,7 @@ from services.waves import find_wave
 
 PERSON_COLUMN = "person"
 IMPORT_SOURCE = "import"
+SURVEY_SOURCE = "web"  # answered by the person through the survey pages
 IMPORTED_WAVE_PREFIX = "Imported from "
 # Stays below SQLite's smallest limit on bound parameters and keeps statements small.
 CHUNK = 900
@@ -50,16 +56,20 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     people_created: int = 0
+    survey_replaced: int = 0
     wave: str = ""
     instrument: str = ""
 
     def as_dict(self) -> dict[str, int]:
-        return {
+        counts = {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "people_created": self.people_created,
         }
+        if self.survey_replaced:
+            counts["survey_replaced"] = self.survey_replaced
+        return counts
 
     def describe(self) -> str:
         text = (
@@ -68,6 +78,8 @@ class ImportSummary:
         )
         if self.people_created:
             text += f", {self.people_created} new respondent(s)"
+        if self.survey_replaced:
+            text += f", {self.survey_replaced} survey response(s) replaced"
         return f"{text} in wave {self.wave!r} ({self.instrument})"
 
 
@@ -265,6 +277,7 @@ def import_responses(
     create_people: bool = False,
     actor: Person | None = None,
     source: str = "",
+    replace_survey_responses: bool = False,
 ) -> ImportSummary:
     """Store submitted responses from a table; any problem means nothing is written.
 
@@ -272,8 +285,9 @@ def import_responses(
     ``wave`` picks an existing wave by name or id; without it the responses go into a
     closed wave named "Imported from <file name>", created on the first import and reused
     on the next. Re-importing the same file changes nothing; a changed row replaces that
-    person's response. With ``create_people``, unknown people are created as respondents
-    without a login.
+    person's response, except one the person gave through the survey: that is a conflict
+    (nothing is written) unless ``replace_survey_responses`` is set, which is audited. With
+    ``create_people``, unknown people are created as respondents without a login.
     """
     if actor is not None:
         require(actor, "run_hr")
@@ -321,6 +335,7 @@ def import_responses(
             actor=actor,
             source=source,
             summary=summary,
+            replace_survey=replace_survey_responses,
         )
     except Exception:
         session.rollback()
@@ -350,6 +365,7 @@ def _write(
     actor: Person | None,
     source: str,
     summary: ImportSummary,
+    replace_survey: bool = False,
 ) -> None:
     now = utcnow()
     wave = existing_wave
@@ -377,8 +393,46 @@ def _write(
             to_update.append((row, row_flags, response))
         else:
             summary.unchanged += 1
+    from_survey = [
+        (row, response)
+        for row, _, response in to_update
+        if response.source == SURVEY_SOURCE
+        and (response.status == "submitted" or stored.get(response.id))
+    ]
+    if from_survey and not replace_survey:
+        raise nothing_imported(
+            [
+                _conflict(row, wave, len(stored.get(response.id, {})))
+                for row, response in from_survey
+            ],
+            source,
+        )
     if not to_create and not to_update:
         return  # the same file again: nothing to write, not even an audit row
+    if to_update and not replace_survey:
+        # Written first, so a survey answer saved since the read above is never overwritten:
+        # this takes the write lock (row locks on PostgreSQL) and skips survey responses.
+        ids = [response.id for _, _, response in to_update]
+        protected = and_(
+            SurveyResponse.source == SURVEY_SOURCE,
+            or_(
+                SurveyResponse.status == "submitted",
+                exists().where(Answer.response_id == SurveyResponse.id),
+            ),
+        )
+        kept = 0
+        for chunk in _chunks(ids):
+            kept += session.execute(
+                update(SurveyResponse)
+                .where(SurveyResponse.id.in_(chunk), ~protected)
+                .values(updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if kept != len(ids):
+            raise nothing_imported(
+                ["wave: someone answered through the survey during the import; import again"],
+                source,
+            )
 
     if new_people:
         people = [
@@ -439,6 +493,7 @@ def _write(
 
     summary.created = len(created)
     summary.updated = len(to_update)
+    summary.survey_replaced = len(from_survey)
     record_event(
         session,
         actor=actor,
@@ -446,7 +501,27 @@ def _write(
         target=wave.name,
         details={**summary.as_dict(), "source": source, "instrument": summary.instrument},
     )
+    if from_survey:
+        record_event(
+            session,
+            actor=actor,
+            action="responses.replace_survey",
+            target=wave.name,
+            details={
+                "source": source,
+                "people": sorted(row.external_id for row, _ in from_survey),
+                "answers_replaced": sum(len(stored.get(r.id, {})) for _, r in from_survey),
+            },
+        )
     session.commit()
+
+
+def _conflict(row: _Row, wave: Wave, n_answers: int) -> str:
+    return (
+        f"row {row.number}, column {PERSON_COLUMN}: {row.external_id} answered wave "
+        f"{wave.name!r} through the survey ({n_answers} answers); an import does not replace "
+        "that unless you choose to replace survey answers"
+    )
 
 
 def _insert_answers(

@@ -2,11 +2,18 @@
 
 Training never runs inside an ordinary page request: the CLI runs it directly, and the HR
 page queues a job that `motivo train --job ID` runs in its own process.
+
+One training at a time: every training, from the CLI or the HR page, first claims a
+``TrainingJob`` row whose ``claim`` column is unique while the job is queued or running.
+A second request finds the claim taken: the HR page joins the queued or running job, the
+CLI stops with ``TrainingRunning`` ("a training is already running"). A claim left by a
+worker that died is released after ``STALE_JOB``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -14,22 +21,37 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.tables import ModelArtefact, Person, Rating, TrainingJob, utcnow
+from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
 from recommender.artefact import MotivoModel, from_artefact, to_artefact
 from recommender.ranker import Ratings
 from services.access import require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, ServiceError
 from services.scores import latest_responses, score_stored
 
 DEFAULT_RANDOM_STATE = 20261130
 STALE_JOB = timedelta(minutes=30)
 _WORKER = "from web.cli import main; main()"
+_STALE_MESSAGE = "No result after 30 minutes; the worker was probably stopped."
+log = logging.getLogger(__name__)
+
+
+class TrainingRunning(ServiceError):
+    """Another training holds the claim; ``job`` is the one queued or running."""
+
+    def __init__(self, job: TrainingJob):
+        self.job = job
+        self.since = job.started_at or job.requested_at
+        super().__init__(
+            f"A training is already running (job {job.id}, since "
+            f"{self.since:%H:%M} UTC); try again when it has finished."
+        )
 
 
 @dataclass(frozen=True)
@@ -71,7 +93,7 @@ def load_model(row: ModelArtefact) -> MotivoModel:
     return from_artefact(row.blob, row.meta)
 
 
-def train_model(
+def _fit_and_store(
     *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
@@ -138,25 +160,91 @@ def model_card(*, session: Session) -> dict | None:
     return card
 
 
-def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> TrainingJob:
-    """Queue a training job and start `motivo train --job ID` in a separate process."""
-    require(actor, "run_hr")
-    running = session.exec(
-        select(TrainingJob).where(TrainingJob.status.in_(("queued", "running")))
-    ).first()
-    if running is not None and utcnow() - running.requested_at > STALE_JOB:
-        # A worker that died leaves its job behind; do not let it block training for ever.
-        running.status, running.finished_at = "failed", utcnow()
-        running.message = "No result after 30 minutes; the worker was probably stopped."
-        session.add(running)
-        session.commit()
-        running = None
-    if running is not None:
-        return running
-    job = TrainingJob(requested_by_id=actor.id)
+def active_job(*, session: Session) -> TrainingJob | None:
+    """The training job that holds the claim (queued or running), if any."""
+    return session.exec(select(TrainingJob).where(TrainingJob.claim == TRAINING_CLAIM)).first()
+
+
+def _finish(session: Session, job_id: int, status: str, message: str, version=None) -> TrainingJob:
+    job = session.get(TrainingJob, job_id)
+    job.status, job.finished_at, job.claim = status, utcnow(), None
+    job.message, job.model_version = message[:2000], version
     session.add(job)
-    record_event(session, actor=actor, action="model.train_requested")
     session.commit()
+    return job
+
+
+def _claim(session: Session, *, actor: Person | None, status: str) -> TrainingJob:
+    """Insert a job that holds the training claim, or raise ``TrainingRunning``.
+
+    The unique index on ``claim`` decides between concurrent requests, on both databases:
+    the second INSERT waits for the first transaction and then fails.
+    """
+    for _attempt in range(3):
+        now = utcnow()
+        job = TrainingJob(
+            requested_by_id=actor.id if actor else None,
+            requested_at=now,
+            started_at=now if status == "running" else None,
+            status=status,
+            claim=TRAINING_CLAIM,
+        )
+        session.add(job)
+        if status == "queued":
+            record_event(session, actor=actor, action="model.train_requested")
+        try:
+            session.commit()
+            return job
+        except IntegrityError:
+            session.rollback()
+        holder = active_job(session=session)
+        if holder is None:
+            continue  # it ended between our INSERT and this look: claim again
+        if utcnow() - (holder.started_at or holder.requested_at) > STALE_JOB:
+            # A worker that died leaves its claim behind; do not let it block training for ever.
+            _finish(session, holder.id, "failed", _STALE_MESSAGE)
+            continue
+        raise TrainingRunning(holder)
+    raise TrainingRunning(active_job(session=session) or job)
+
+
+def _failure_message(exc: BaseException) -> str:
+    if isinstance(exc, ServiceError):
+        return str(exc)
+    # Database and library errors are for the log, not for the HR page.
+    log.error("Training failed", exc_info=exc)
+    return f"Training failed unexpectedly ({type(exc).__name__}); the server log has details."
+
+
+def train_model(
+    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+) -> TrainingResult:
+    """Train now and store the next model version; ``TrainingRunning`` if one is running."""
+    if actor is not None:
+        require(actor, "run_hr")
+    job = _claim(session, actor=actor, status="running")
+    try:
+        result = _fit_and_store(session=session, actor=actor, random_state=random_state)
+    except BaseException as exc:
+        session.rollback()
+        _finish(session, job.id, "failed", _failure_message(exc))
+        raise
+    _finish(session, job.id, "done", result.describe(), result.version)
+    return result
+
+
+def request_training(
+    *, session: Session, actor: Person, spawn: bool = True
+) -> tuple[TrainingJob, bool]:
+    """Queue a training job and start its worker, or join the one queued or running.
+
+    Returns the job and whether it was already there (then no worker is started).
+    """
+    require(actor, "run_hr")
+    try:
+        job = _claim(session, actor=actor, status="queued")
+    except TrainingRunning as running:
+        return running.job, True
     if spawn:
         # The worker trains the database this request used.
         url = session.get_bind().url.render_as_string(hide_password=False)
@@ -170,7 +258,12 @@ def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> Tr
         )
         # Reap the worker when it ends, so it neither lingers as a zombie nor warns on exit.
         threading.Thread(target=worker.wait, daemon=True).start()
-    return job
+    return job, False
+
+
+def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> TrainingJob:
+    """Queue a training job (or join the active one) and start `motivo train --job ID`."""
+    return request_training(session=session, actor=actor, spawn=spawn)[0]
 
 
 def run_job(*, session: Session, job_id: int) -> TrainingJob:
@@ -178,25 +271,27 @@ def run_job(*, session: Session, job_id: int) -> TrainingJob:
     job = session.get(TrainingJob, job_id)
     if job is None:
         raise NotFound(f"No training job {job_id}.")
-    if job.status not in ("queued",):
-        return job
-    job.status, job.started_at = "running", utcnow()
-    session.add(job)
+    # Only the worker that moves the job from queued to running trains it.
+    started = session.execute(
+        update(TrainingJob)
+        .where(
+            TrainingJob.id == job_id,
+            TrainingJob.status == "queued",
+            TrainingJob.claim == TRAINING_CLAIM,
+        )
+        .values(status="running", started_at=utcnow())
+    )
     session.commit()
+    if started.rowcount != 1:
+        session.refresh(job)
+        return job
     actor = session.get(Person, job.requested_by_id) if job.requested_by_id else None
     try:
-        result = train_model(session=session, actor=actor)
+        result = _fit_and_store(session=session, actor=actor)
     except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
         session.rollback()
-        job = session.get(TrainingJob, job_id)
-        job.status, job.finished_at, job.message = "failed", utcnow(), str(exc)[:2000]
-    else:
-        job = session.get(TrainingJob, job_id)
-        job.status, job.finished_at = "done", utcnow()
-        job.model_version, job.message = result.version, result.describe()[:2000]
-    session.add(job)
-    session.commit()
-    return job
+        return _finish(session, job_id, "failed", _failure_message(exc))
+    return _finish(session, job_id, "done", result.describe(), result.version)
 
 
 def recent_jobs(*, session: Session, limit: int = 5) -> list[TrainingJob]:

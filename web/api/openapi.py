@@ -318,7 +318,8 @@ SCHEMAS: dict[str, dict] = {
             "counts": {
                 "type": "object",
                 "additionalProperties": {"type": "integer"},
-                "description": "created, updated, unchanged, people_created",
+                "description": "created, updated, unchanged, people_created "
+                "(and survey_replaced when survey answers were replaced)",
             },
             "wave": {"type": "string"},
             "instrument": {"type": "string"},
@@ -646,7 +647,8 @@ PATHS: dict[str, dict] = {
                 "code; a blank cell is a missing answer, a ranking is option codes joined by "
                 "`>`. Without `wave`, the answers go into a closed wave named "
                 '"Imported from <source>", created on the first import and reused after. '
-                "Re-sending the same rows changes nothing."
+                "Re-sending the same rows changes nothing. A response a person gave through "
+                "the survey is never replaced without `replace_survey_answers=true`."
             ),
             parameters=[
                 _query("wave", {"type": "string"}, "An existing wave, by id or name."),
@@ -662,6 +664,12 @@ PATHS: dict[str, dict] = {
                     "create_people",
                     {"type": "boolean"},
                     "Create unknown people as respondents without a login.",
+                ),
+                _query(
+                    "replace_survey_answers",
+                    {"type": "boolean"},
+                    "Replace responses people gave through the survey; without it such rows "
+                    "are conflicts (422, nothing written). Replacements are audited.",
                 ),
             ],
             body=_import_body(

@@ -113,6 +113,7 @@ def responses_import():
         instrument_version=inputs.whole_number("version", None, 1, 10_000),
         create_people=inputs.flag("create_people"),
         source=source,
+        replace_survey_responses=inputs.flag("replace_survey_answers"),
     )
     return jsonify(
         {"counts": summary.as_dict(), "wave": summary.wave, "instrument": summary.instrument}

@@ -117,7 +117,11 @@ def feedback_import(file: str) -> None:
 @with_appcontext
 @handle_errors
 def train(job: int | None, seed: int | None) -> None:
-    """Fit motivation profiles and the ranker, and store the model as a new version."""
+    """Fit motivation profiles and the ranker, and store the model as a new version.
+
+    One training runs at a time: while another is queued or running this stops with
+    "a training is already running" and exit code 1, and changes nothing.
+    """
     from services.training import DEFAULT_RANDOM_STATE, run_job, train_model
 
     with db_session() as session:

@@ -150,10 +150,20 @@ def responses() -> None:
     is_flag=True,
     help="Create unknown people as respondents without a login.",
 )
+@click.option(
+    "--replace-survey-answers",
+    "replace_survey",
+    is_flag=True,
+    help="Replace responses people gave through the survey (recorded in the audit log).",
+)
 @with_appcontext
 @handle_errors
 def responses_import(
-    file: str, instrument_name: str | None, wave: str | None, create_people: bool
+    file: str,
+    instrument_name: str | None,
+    wave: str | None,
+    create_people: bool,
+    replace_survey: bool,
 ) -> None:
     """Import submitted responses from a CSV FILE: a person column, then one column per item.
 
@@ -161,7 +171,8 @@ def responses_import(
     a ranking cell lists option codes joined by '>', most preferred first. All or nothing:
     every problem is listed as `row N, column X: problem` and nothing is written. Without
     --wave the responses go into a closed wave named "Imported from <file name>".
-    Importing the same file again changes nothing.
+    Importing the same file again changes nothing. A response a person gave through the
+    survey is never replaced (it is listed as a conflict) without --replace-survey-answers.
     """
     table = read_table_file(file)
     with db_session() as session:
@@ -172,6 +183,7 @@ def responses_import(
             wave=wave,
             create_people=create_people,
             source=file,
+            replace_survey_responses=replace_survey,
         )
     echo_err(f"Imported {file}: {summary.describe()}.")
 

@@ -33,4 +33,11 @@ class ResponsesImportForm(FlaskForm):
     )
     wave = StringField(_l("Wave (name or id, optional)"), validators=[Optional(), Length(max=120)])
     create_people = BooleanField(_l("Create unknown people as respondents without a login"))
+    replace_survey = BooleanField(
+        _l("Replace answers people gave through the survey"),
+        description=_l(
+            "Off: such rows are listed as conflicts and nothing is imported. "
+            "On: their survey answers are overwritten, and the audit log names them."
+        ),
+    )
     submit = SubmitField(_l("Import answers"))

@@ -140,6 +140,7 @@ def import_responses():
             create_people=form.create_people.data,
             actor=viewer(),
             source=name,
+            replace_survey_responses=form.replace_survey.data,
         ),
     )
     if result.done:
@@ -176,14 +177,26 @@ def model():
 @bp.post("/model/train")
 @requires("run_hr")
 def train():
-    from services.training import queue_training
+    from services.training import request_training
 
     if CloseWaveForm().validate_on_submit():
-        job = queue_training(
+        job, joined = request_training(
             session=get_session(), actor=viewer(), spawn=not current_app.config.get("TESTING")
         )
-        flash(
-            _("Training job %(id)s is queued; this page shows when it is done.", id=job.id),
-            "success",
-        )
+        if joined:
+            since = job.started_at or job.requested_at
+            flash(
+                _(
+                    "A training is already running since %(time)s (job %(id)s); "
+                    "this page shows when it is done.",
+                    time=since.strftime("%H:%M"),
+                    id=job.id,
+                ),
+                "info",
+            )
+        else:
+            flash(
+                _("Training job %(id)s is queued; this page shows when it is done.", id=job.id),
+                "success",
+            )
     return redirect(url_for("hr.model"))

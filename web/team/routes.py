@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from models.tables import Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person
-from services.budgets import budget_status, would_exceed
+from services.budgets import OverBudget, budget_status, charged_team_id
 from services.errors import InvalidInput
 from services.grants import eligible, give_reward, set_grant_status
 from services.recognition import link_grant_to_achievements
@@ -110,55 +110,53 @@ def give(external_id: str):
         form.reward.data = request.args["reward"]
     form.reward.choices = _reward_choices(target, suggested, locale)
     warning = None
-    budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
+    team_id = charged_team_id(target, manager)
+    budget = budget_status(session=session, team_id=team_id) if team_id else None
     status = 200
     if form.validate_on_submit():
         reward = session.exec(select(RewardRow).where(RewardRow.slug == form.reward.data)).first()
-        over = (
-            reward is not None
-            and manager.team_id is not None
-            and would_exceed(session=session, team_id=manager.team_id, extra_cost=reward.cost)
-        )
-        if over and form.confirm_over_budget.data != "yes":
+        try:
+            # The budget check happens inside give_reward, under a lock on the budget row.
+            grant = give_reward(
+                session=session,
+                manager=manager,
+                person=target,
+                reward_slug=form.reward.data,
+                occasion=form.occasion.data,
+                note=form.note.data or "",
+                commit=False,
+                confirm_over_budget=form.confirm_over_budget.data == "yes",
+            )
+            link_grant_to_achievements(session, grant, commit=False)
+            session.commit()
+        except OverBudget as exc:
             warning = _(
                 "This reward costs about %(cost)s and would take the team over this quarter's "
                 "budget. Give it anyway?",
-                cost=format_decimal(round(reward.cost)),
+                cost=format_decimal(round(exc.cost)),
             )
             form.confirm_over_budget.data = "yes"
+            budget = exc.status
             status = 409
+        except InvalidInput as exc:
+            session.rollback()
+            for problem in exc.problems:
+                field, _sep, message = problem.partition(": ")
+                target_field = getattr(form, field, None)
+                (target_field.errors if target_field is not None else form.form_errors).append(
+                    message
+                )
+            status = 400
         else:
-            try:
-                grant = give_reward(
-                    session=session,
-                    manager=manager,
-                    person=target,
-                    reward_slug=form.reward.data,
-                    occasion=form.occasion.data,
-                    note=form.note.data or "",
-                    commit=False,
-                )
-                link_grant_to_achievements(session, grant, commit=False)
-                session.commit()
-            except InvalidInput as exc:
-                session.rollback()
-                for problem in exc.problems:
-                    field, _sep, message = problem.partition(": ")
-                    target_field = getattr(form, field, None)
-                    (target_field.errors if target_field is not None else form.form_errors).append(
-                        message
-                    )
-                status = 400
-            else:
-                flash(
-                    _(
-                        "%(name)s has been given %(reward)s. They will see it on their page and can rate it.",
-                        name=target.name,
-                        reward=text(reward.name, locale),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("team.person", external_id=target.external_id))
+            flash(
+                _(
+                    "%(name)s has been given %(reward)s. They will see it on their page and can rate it.",
+                    name=target.name,
+                    reward=text(reward.name, locale),
+                ),
+                "success",
+            )
+            return redirect(url_for("team.person", external_id=target.external_id))
     elif form.is_submitted():
         status = 400
     return (

@@ -1,0 +1,423 @@
+"""Attacks on what concurrent requests could break: budgets, training, answer imports.
+
+Every test here uses real threads or processes against the real databases (an SQLite
+file and, when MOTIVO_TEST_DATABASE_URL is set, PostgreSQL), never a mock of either.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from models.tables import (
+    Answer,
+    AuditLog,
+    Budget,
+    Grant,
+    ModelArtefact,
+    Reward,
+    SurveyResponse,
+    TrainingJob,
+    utcnow,
+)
+from services.budgets import OverBudget, budget_status, current_quarter
+from services.errors import InvalidInput
+from services.grants import give_reward
+from services.instruments import definition, ensure_default_instrument
+from services.responses import to_answer_row
+from services.responses_import import import_responses
+from services.tabular import read_table_bytes
+from services.training import TrainingResult, TrainingRunning, train_model
+from services.waves import open_wave
+from tests.conftest import csrf_token, login
+from tests.services.test_training import small_org
+
+MOTIVO = str(Path(sys.executable).with_name("motivo"))
+
+N_GIVES = 40
+COST = 100.0
+LIMIT = 1000.0  # room for ten gives
+
+
+def _reward(session, slug: str = "team-lunch", cost: float = COST) -> Reward:
+    reward = Reward(
+        slug=slug,
+        name={"en": "Team lunch", "nb": "Teamlunsj"},
+        category="recognition",
+        visibility="private",
+        scope="individual",
+        roles=["all"],
+        cost_band=1,
+        cost=cost,
+        horizon="short",
+    )
+    session.add(reward)
+    session.commit()
+    return reward
+
+
+def _spent(engine, team_id: int) -> float:
+    with Session(engine) as fresh:
+        return budget_status(session=fresh, team_id=team_id).spent
+
+
+def _in_parallel(n: int, work) -> list:
+    """Run ``work(i)`` in ``n`` threads released together; the results or the exceptions."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        try:
+            return work(i)
+        except Exception as exc:  # noqa: BLE001 - the caller inspects what each thread got
+            return exc
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+@pytest.fixture
+def budget_org(session, factory):
+    north, south = factory.team("North"), factory.team("South")
+    boss = factory.person("manager", team=north)
+    reps = [factory.person(team=north, manager=boss, name=f"North {i}") for i in range(4)]
+    # A report who sits in another team than their manager.
+    away = factory.person(team=south, manager=boss, name="South rep")
+    session.add(Budget(team_id=north.id, quarter=current_quarter(date.today()), amount=LIMIT))
+    session.commit()
+    return {"north": north, "south": south, "boss": boss, "reps": reps, "away": away}
+
+
+def test_forty_parallel_gives_never_overspend_without_a_warning(engine, session, budget_org):
+    reward = _reward(session)
+    boss, reps = budget_org["boss"], budget_org["reps"]
+
+    def give(i):
+        with Session(engine, expire_on_commit=False) as own:
+            return give_reward(
+                session=own,
+                manager=own.get(type(boss), boss.id),
+                person=own.get(type(boss), reps[i % len(reps)].id),
+                reward_slug=reward.slug,
+            )
+
+    results = _in_parallel(N_GIVES, give)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, OverBudget)]
+    assert not unexpected, unexpected
+    given = [r for r in results if isinstance(r, Grant)]
+    warned = [r for r in results if isinstance(r, OverBudget)]
+    assert len(given) == int(LIMIT // COST) and len(warned) == N_GIVES - len(given)
+    assert _spent(engine, budget_org["north"].id) <= LIMIT
+
+
+def test_forty_parallel_gives_through_the_page_never_overspend(app, engine, session, budget_org):
+    reward = _reward(session)
+    boss, reps = budget_org["boss"], budget_org["reps"]
+    clients = []
+    for i in range(N_GIVES):
+        client = app.test_client()
+        login(client, boss.email)
+        url = f"/team/person/{reps[i % len(reps)].external_id}/give"
+        clients.append((client, url, csrf_token(client, url)))
+
+    def post(i):
+        client, url, token = clients[i]
+        data = {"reward": reward.slug, "occasion": "other", "note": "", "csrf_token": token}
+        return client.post(url, data=data).status_code
+
+    codes = _in_parallel(N_GIVES, post)
+    assert all(code in (302, 409) for code in codes), codes
+    assert codes.count(302) == int(LIMIT // COST), codes
+    assert _spent(engine, budget_org["north"].id) <= LIMIT
+
+
+def test_a_report_in_another_team_is_charged_to_their_team_and_warns(
+    app, engine, session, budget_org
+):
+    reward = _reward(session)
+    south, away = budget_org["south"], budget_org["away"]
+    session.add(Budget(team_id=south.id, quarter=current_quarter(date.today()), amount=250))
+    session.commit()
+    client = app.test_client()
+    login(client, budget_org["boss"].email)
+    url = f"/team/person/{away.external_id}/give"
+    codes = []
+    for _ in range(3):
+        data = {"reward": reward.slug, "occasion": "other", "csrf_token": csrf_token(client, url)}
+        codes.append(client.post(url, data=data).status_code)
+    assert codes == [302, 302, 409]
+    assert _spent(engine, south.id) == 200
+    assert _spent(engine, budget_org["north"].id) == 0
+
+
+def test_a_report_in_no_team_is_charged_to_the_givers_team(engine, session, factory, budget_org):
+    reward = _reward(session)
+    boss = budget_org["boss"]
+    loose = factory.person(manager=boss, name="No team")
+    give_reward(session=session, manager=boss, person=loose, reward_slug=reward.slug)
+    assert _spent(engine, budget_org["north"].id) == COST
+
+
+def test_a_confirmed_overspend_is_given_and_audited(engine, session, budget_org):
+    reward = _reward(session, cost=LIMIT + 1)
+    boss, rep = budget_org["boss"], budget_org["reps"][0]
+    with pytest.raises(OverBudget):
+        give_reward(session=session, manager=boss, person=rep, reward_slug=reward.slug)
+    assert session.exec(select(Grant)).first() is None
+    give_reward(
+        session=session,
+        manager=boss,
+        person=rep,
+        reward_slug=reward.slug,
+        confirm_over_budget=True,
+    )
+    event = session.exec(select(AuditLog).where(AuditLog.action == "reward.give")).one()
+    assert event.details["over_budget"] is True
+
+
+# --- training: one at a time -------------------------------------------------------------
+
+
+def _artefacts(engine) -> list[int]:
+    with Session(engine) as fresh:
+        return sorted(fresh.exec(select(ModelArtefact.version)).all())
+
+
+def test_two_trainings_at_once_run_one_and_tell_the_other(engine, session, factory):
+    small_org(session, factory)
+
+    def train(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return train_model(session=own)
+
+    results = _in_parallel(2, train)
+    trained = [r for r in results if isinstance(r, TrainingResult)]
+    told = [r for r in results if isinstance(r, TrainingRunning)]
+    assert (len(trained), len(told)) == (1, 1), results
+    assert "already running" in str(told[0])
+    assert _artefacts(engine) == [1]
+    # The claim is released: the next training runs.
+    assert train_model(session=session).version == 2
+
+
+def test_two_motivo_train_processes_never_crash(database_url, engine, session, factory):
+    small_org(session, factory)
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DATABASE_URL"] = database_url
+    workers = [
+        subprocess.Popen(
+            [MOTIVO, "train"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    outcomes = []
+    for worker in workers:
+        _out, err = worker.communicate(timeout=180)
+        outcomes.append((worker.returncode, err))
+    for code, err in outcomes:
+        assert "Traceback" not in err, err
+        if code != 0:
+            assert code == 1, err
+            # After the "Training…" progress line, one line says why, and nothing else.
+            last = err.strip().splitlines()[-1]
+            assert last.startswith("Error: A training is already running (job "), err
+            assert err.count("Error") == 1, err
+    stored = [err for code, err in outcomes if code == 0]
+    assert stored, outcomes
+    assert _artefacts(engine) == list(range(1, len(stored) + 1))
+
+
+def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
+    hr = factory.person("hr")
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        login(client, hr.email)
+        clients.append((client, csrf_token(client, "/hr/model")))
+
+    def click(i):
+        client, token = clients[i]
+        return client.post("/hr/model/train", data={"csrf_token": token}).status_code
+
+    assert _in_parallel(4, click) == [302] * 4
+    with Session(engine) as fresh:
+        jobs = fresh.exec(select(TrainingJob)).all()
+    assert [job.status for job in jobs] == ["queued"]
+    pages = [client.get("/hr/model").get_data(as_text=True) for client, _token in clients]
+    assert sum(f"Training job {jobs[0].id} is queued" in page for page in pages) == 1
+    assert sum("already running since" in page for page in pages) == 3
+    assert not any("SQL" in page or "Error" in page for page in pages)
+
+
+# --- answer imports never overwrite the survey ---------------------------------------------
+
+
+@pytest.fixture
+def survey_answered(session, factory):
+    """A rep who answered every numeric item of the open wave through the survey pages."""
+    instrument = definition(ensure_default_instrument(session=session).row)
+    wave = open_wave(session=session, actor=None, name="Autumn pulse")
+    rep = factory.person(name="Web rep")
+    response = SurveyResponse(
+        wave_id=wave.id,
+        person_id=rep.id,
+        instrument_id=wave.instrument_id,
+        status="submitted",
+        source="web",
+        submitted_at=utcnow(),
+    )
+    session.add(response)
+    session.flush()
+    items = [item for item in instrument.items if item.type in ("likert", "attention")]
+    for item in items:
+        session.add(to_answer_row(response.id, item, item.min))
+    session.commit()
+    codes = [item.code for item in items if item.type == "likert"][:3]
+    csv = f"person,{','.join(codes)}\n{rep.external_id},{item.max},{item.max},{item.max}\n"
+    return {"wave": wave, "rep": rep, "response": response, "n": len(items), "csv": csv}
+
+
+def _answers(engine, response_id: int) -> dict[str, float]:
+    with Session(engine) as fresh:
+        rows = fresh.exec(select(Answer).where(Answer.response_id == response_id)).all()
+        return {a.item_code: a.value for a in rows}
+
+
+def test_an_import_over_a_survey_response_is_a_conflict_and_writes_nothing(
+    engine, session, factory, survey_answered
+):
+    hr = factory.person("hr")
+    before = _answers(engine, survey_answered["response"].id)
+    assert len(before) == survey_answered["n"] > 3
+    with pytest.raises(InvalidInput) as refused:
+        import_responses(
+            session=session,
+            table=read_table_bytes(survey_answered["csv"].encode(), name="paper.csv"),
+            wave="Autumn pulse",
+            actor=hr,
+        )
+    rep = survey_answered["rep"].external_id
+    assert refused.value.problems == [
+        f"row 2, column person: {rep} answered wave 'Autumn pulse' through the survey "
+        f"({survey_answered['n']} answers); an import does not replace that unless you "
+        "choose to replace survey answers"
+    ]
+    assert _answers(engine, survey_answered["response"].id) == before
+    with Session(engine) as fresh:
+        assert fresh.get(SurveyResponse, survey_answered["response"].id).source == "web"
+        assert not fresh.exec(select(AuditLog).where(AuditLog.action.like("responses.%"))).all()
+
+
+def test_replacing_survey_answers_must_be_asked_for_and_is_audited(
+    engine, session, factory, survey_answered
+):
+    hr = factory.person("hr")
+    summary = import_responses(
+        session=session,
+        table=read_table_bytes(survey_answered["csv"].encode(), name="paper.csv"),
+        wave="Autumn pulse",
+        actor=hr,
+        replace_survey_responses=True,
+    )
+    assert (summary.updated, summary.survey_replaced) == (1, 1)
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+    event = session.exec(
+        select(AuditLog).where(AuditLog.action == "responses.replace_survey")
+    ).one()
+    assert event.actor_id == hr.id
+    assert event.details["people"] == [survey_answered["rep"].external_id]
+    assert event.details["answers_replaced"] == survey_answered["n"]
+
+
+def test_the_answers_import_page_shows_the_conflict_and_replaces_only_when_ticked(
+    client, engine, factory, survey_answered
+):
+    hr = factory.person("hr")
+    login(client, hr.email)
+
+    def upload(**extra):
+        token = csrf_token(client, "/hr/responses/import")
+        data = {
+            "csrf_token": token,
+            "wave": "Autumn pulse",
+            "file": (io.BytesIO(survey_answered["csv"].encode()), "paper.csv"),
+            **extra,
+        }
+        return client.post("/hr/responses/import", data=data, content_type="multipart/form-data")
+
+    refused = upload()
+    assert refused.status_code == 400
+    assert "through the survey" in refused.get_data(as_text=True)
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    assert upload(replace_survey="y").status_code == 302
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+
+
+def test_the_api_import_refuses_survey_responses_without_the_parameter(
+    app, engine, session, survey_answered
+):
+    from services.api_tokens import create_token
+
+    _row, token = create_token(session=session, actor=None, name="sync", scopes=["responses:write"])
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    client = app.test_client()
+    url = "/api/v1/responses/import?wave=Autumn%20pulse"
+    refused = client.post(url, data=survey_answered["csv"], headers=headers)
+    assert refused.status_code == 422
+    assert "through the survey" in str(refused.get_json())
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    replaced = client.post(
+        url + "&replace_survey_answers=true", data=survey_answered["csv"], headers=headers
+    )
+    assert replaced.status_code == 200, replaced.get_json()
+    assert replaced.get_json()["counts"]["survey_replaced"] == 1
+
+
+def test_the_command_line_import_replaces_survey_answers_only_with_the_flag(
+    runner, engine, survey_answered, tmp_path
+):
+    path = tmp_path / "paper.csv"
+    path.write_text(survey_answered["csv"])
+    args = ["responses", "import", str(path), "--wave", "Autumn pulse"]
+    refused = runner.invoke(args=args)
+    assert refused.exit_code == 1
+    assert "through the survey" in refused.stderr
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    replaced = runner.invoke(args=[*args, "--replace-survey-answers"])
+    assert replaced.exit_code == 0, replaced.stderr
+    assert "1 survey response(s) replaced" in replaced.stderr
+    assert len(_answers(engine, survey_answered["response"].id)) == 3
+
+
+def test_the_migration_keeps_one_active_training_job(database_url):
+    from sqlalchemy import text
+
+    from models import migrate
+    from models.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0005")
+        with engine.begin() as conn:
+            for _ in range(2):
+                conn.execute(
+                    text(
+                        "INSERT INTO trainingjob (requested_at, status, message)"
+                        " VALUES ('2026-12-01 10:00:00', 'queued', '')"
+                    )
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, status, claim FROM trainingjob ORDER BY id"))
+            assert [tuple(r) for r in rows] == [(1, "failed", None), (2, "queued", "model")]
+    finally:
+        engine.dispose()
