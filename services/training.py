@@ -21,7 +21,7 @@ from models.tables import ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
 from recommender.artefact import MotivoModel, from_artefact, to_artefact
 from recommender.ranker import Ratings
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound
@@ -72,12 +72,11 @@ def load_model(row: ModelArtefact) -> MotivoModel:
 
 
 def train_model(
-    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+    *, session: Session, actor: Actor, random_state: int = DEFAULT_RANDOM_STATE
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
     feedback; store the result as the next model version."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     responses = latest_responses(session)
     if not responses:
         raise InvalidInput("There are no submitted survey responses to train on yet.")
