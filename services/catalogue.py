@@ -130,6 +130,11 @@ def catalogue_rows(*, session: Session, active_only: bool = False) -> list[Rewar
     return list(session.exec(stmt))
 
 
+def find_reward(*, session: Session, slug: str) -> RewardRow | None:
+    """One reward of the catalogue by its slug, active or not."""
+    return session.exec(select(RewardRow).where(RewardRow.slug == slug)).first()
+
+
 def export_rewards(*, session: Session, actor: Actor, fmt: str = "") -> list[Reward]:
     """Every reward, active or not, in a stable order (export then import round-trips)."""
     require(actor, "run_hr")

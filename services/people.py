@@ -14,6 +14,7 @@ from services.access import (
     TOKEN_ACCESS_CEILING,
     Actor,
     TokenActor,
+    ensure_can_view_person,
     is_admin,
     require,
 )
@@ -365,6 +366,15 @@ def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
     if person is None:
         raise NotFound("No such person.")
     return person
+
+
+def visible_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
+    """A person whose own pages the viewer may open (themself, a direct report).
+
+    ``NotFound`` for everyone else, so a page never confirms who exists.
+    """
+    person = session.exec(select(Person).where(Person.external_id == external_id)).first()
+    return ensure_can_view_person(viewer, person)
 
 
 def direct_reports(*, session: Session, manager: Person) -> list[Person]:

@@ -227,7 +227,7 @@ def suggest_rewards(
         suggestions = served.model.recommend(
             scores=scored.scores, flagged=bool(scored.flagged[0]), **common
         )
-    for_manager = viewer is not None and viewer.id != person.id
+    for_manager = viewer.id is not None and viewer.id != person.id
     return SuggestionList(
         personal=True,
         items=_views(session, suggestions, context, for_manager=for_manager),

@@ -9,7 +9,9 @@ skips its authorisation because an actor was left out.
 import inspect
 import io
 import pkgutil
+import re
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -322,3 +324,14 @@ def test_no_service_has_an_optional_viewer_or_actor():
             ):
                 optional.append(f"{qualname}({parameter.name})")
     assert optional == []
+
+
+def test_web_reads_data_through_services_only():
+    """Pages, commands and the API never query tables themselves (rules live in services)."""
+    web = Path(__file__).resolve().parents[2] / "web"
+    found = []
+    for path in sorted(web.rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"\bselect\(|session\.exec\(|session\.get\(|\.exec\(select", line):
+                found.append(f"{path.relative_to(web)}:{number}: {line.strip()}")
+    assert found == []

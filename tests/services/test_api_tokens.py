@@ -409,7 +409,7 @@ def test_kpi_summary_over_too_few_people_shows_nothing(session, factory):
 )
 def test_kpi_summary_explains_what_it_cannot_use(session, kpis, kwargs, problem):
     with pytest.raises(InvalidInput) as caught:
-        kpi_summary(session=session, min_group_size=5, **kwargs)
+        kpi_summary(session=session, viewer=SYSTEM, min_group_size=5, **kwargs)
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
 
 

@@ -85,8 +85,8 @@ def test_import_creates_updates_and_reports_unchanged_rewards(session):
     # Only the two imports that changed something are in the audit log.
     events = session.exec(select(AuditLog).where(AuditLog.action == "rewards.import")).all()
     assert [e.details for e in events] == [
-        {"created": 2, "updated": 0},
-        {"created": 0, "updated": 1},
+        {"created": 2, "updated": 0, "actor": "command line"},
+        {"created": 0, "updated": 1, "actor": "command line"},
     ]
 
 

@@ -71,7 +71,7 @@ def org(session):
 def create(session, name="Q4 rewards", **kwargs):
     values = {
         "session": session,
-        "actor": None,
+        "actor": SYSTEM,
         "name": name,
         "metric": "revenue",
         "period_before": "2026-Q2",

@@ -184,7 +184,7 @@ def test_import_creates_ratings_and_records_given_rewards_once(session, org):
     [event] = session.exec(select(AuditLog).where(AuditLog.action == "feedback.import")).all()
     assert (event.target, event.details) == (
         "feedback.csv",
-        {"created": 3, "updated": 0, "grants_created": 2},
+        {"created": 3, "updated": 0, "grants_created": 2, "actor": "command line"},
     )
 
 

@@ -39,7 +39,7 @@ def people(session):
 
 def run(session, text: str, **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name="kpis.csv")
-    return import_kpis(session=session, table=table, **kwargs)
+    return import_kpis(session=session, table=table, **{"actor": SYSTEM, **kwargs})
 
 
 def counts(session) -> tuple[int, int]:

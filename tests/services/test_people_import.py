@@ -19,6 +19,7 @@ ROSTER = (
 
 def run(session, text: str, **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name="roster.csv")
+    kwargs.setdefault("actor", SYSTEM)
     return import_people(session=session, header=table.header, records=table.rows, **kwargs)
 
 

@@ -94,7 +94,9 @@ def slugs(suggestions) -> list[str]:
 
 
 def everything_for(session, org, person: Person, **kwargs):
-    return suggest_rewards(session=session, viewer=SYSTEM, person=person, k=org.everything, **kwargs)
+    return suggest_rewards(
+        session=session, viewer=SYSTEM, person=person, k=org.everything, **kwargs
+    )
 
 
 # --- the non-personal fallback -----------------------------------------------------------

@@ -76,6 +76,7 @@ def to_csv(answers: list[dict], codes: list[str]) -> str:
 def load(session, answers: list[dict], name: str = "survey.csv", **kwargs):
     codes = sorted({code for response in answers for code in response})
     table = read_table_bytes(to_csv(answers, codes).encode(), name=name)
+    kwargs.setdefault("actor", SYSTEM)
     return import_responses(
         session=session, table=table, instrument_name=NAME, create_people=True, **kwargs
     )

@@ -45,6 +45,7 @@ def people(session, instrument):
 def run(session, text: str, name: str = "answers.csv", **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name=name)
     kwargs.setdefault("instrument_name", NAME)
+    kwargs.setdefault("actor", SYSTEM)
     return import_responses(session=session, table=table, **kwargs)
 
 

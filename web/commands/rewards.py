@@ -9,9 +9,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import select
 
-from models.tables import Person
 from services.access import SYSTEM
 from web.commands.common import (
     db_session,
@@ -147,7 +145,8 @@ def train(job: int | None, seed: int | None) -> None:
 @handle_errors
 def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt: str) -> None:
     """Write suggestions: person,rank,reward_id,score,reasons (reasons joined by " | ")."""
-    from services.errors import InvalidInput, NotFound
+    from services.errors import InvalidInput
+    from services.people import find_person
     from services.recommendations import recommend_for_all, recommendation_rows
 
     if bool(external_id) == everyone:
@@ -158,9 +157,7 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
                 rows = recommend_for_all(session=session, viewer=SYSTEM, k=k, locale=locale)
                 bar.update(1)
         else:
-            person = session.exec(select(Person).where(Person.external_id == external_id)).first()
-            if person is None:
-                raise NotFound(f"No person {external_id!r}.")
+            person = find_person(session=session, viewer=SYSTEM, external_id=external_id)
             rows = recommendation_rows(
                 session=session, viewer=SYSTEM, person=person, k=k, locale=locale
             )
