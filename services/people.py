@@ -364,7 +364,7 @@ def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
     require(viewer, "view_people")
     person = session.exec(select(Person).where(Person.external_id == external_id)).first()
     if person is None:
-        raise NotFound("No such person.")
+        raise NotFound(f"No person {external_id!r}.")
     return person
 
 
