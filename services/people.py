@@ -222,8 +222,8 @@ def import_people(
     admin = is_admin(actor)
     own_id = actor.id if isinstance(actor, Person) else None
 
-    def keeps_access(person: Person) -> bool:
-        """Missing from the file but never deactivated by this actor."""
+    def stays_active(person: Person) -> bool:
+        """Kept active when missing from the file: admins, the importer, and HR unless an admin imports."""
         if person.access == "admin" or (own_id is not None and person.id == own_id):
             return True
         return person.access in PRIVILEGED_ROLES and not admin
@@ -292,7 +292,7 @@ def import_people(
             leaving = [
                 p
                 for eid, p in people.items()
-                if eid not in touched and p.active and not keeps_access(p)
+                if eid not in touched and p.active and not stays_active(p)
             ]
             active = sum(1 for p in people.values() if p.active)
             if (
@@ -309,7 +309,7 @@ def import_people(
             for external_id, person in people.items():
                 if external_id in touched or not person.active:
                     continue
-                if keeps_access(person):
+                if stays_active(person):
                     continue
                 person.active = False
                 person.updated_at = utcnow()
