@@ -65,6 +65,7 @@ def build_database(url: str) -> dict[str, float | int]:
     from models.tables import Person
     from seed.loaders import load_catalogue, load_default_instrument
     from seed.simulate import simulate_organisation, simulate_ratings
+    from services.access import SYSTEM
     from services.catalogue import ensure_seed_catalogue
     from services.feedback import dismiss_reward, import_feedback
     from services.instruments import ensure_default_instrument
@@ -109,7 +110,9 @@ def build_database(url: str) -> dict[str, float | int]:
             for i, external_id in enumerate(reps)
         ]
         header = ["external_id", "name", "email", "team", "manager_email", "access", "sales_role"]
-        import_people(session=session, header=header, records=roster, source="roster.csv")
+        import_people(
+            session=session, actor=SYSTEM, header=header, records=roster, source="roster.csv"
+        )
         facts["people_s"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -120,7 +123,9 @@ def build_database(url: str) -> dict[str, float | int]:
                 record[code] = RANKING_SEPARATOR.join(value) if isinstance(value, list) else value
             records.append(record)
         header = ["person", *(item.code for item in instrument.items)]
-        import_responses(session=session, header=header, records=records, source="wave.csv")
+        import_responses(
+            session=session, actor=SYSTEM, header=header, records=records, source="wave.csv"
+        )
         facts["responses_s"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -139,7 +144,9 @@ def build_database(url: str) -> dict[str, float | int]:
                     }
                 )
         header = ["person", "reward_id", "rating", "given_at"]
-        import_feedback(session=session, header=header, records=feedback, source="ratings.csv")
+        import_feedback(
+            session=session, actor=SYSTEM, header=header, records=feedback, source="ratings.csv"
+        )
         facts["feedback_s"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -149,7 +156,7 @@ def build_database(url: str) -> dict[str, float | int]:
         facts["dismissals_s"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        result = train_model(session=session)
+        result = train_model(session=session, actor=SYSTEM)
         facts["train_in_process_s"] = time.perf_counter() - start
         facts["n_flagged"] = result.card["n_flagged"]
         facts["n_profiles"] = (result.card.get("profiles") or {}).get("n_profiles") or 0

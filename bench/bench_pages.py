@@ -46,6 +46,7 @@ def build(url: str) -> str:
     from seed.demo_org import demo_people
     from seed.loaders import load_catalogue
     from seed.simulate import simulate_organisation, simulate_ratings
+    from services.access import SYSTEM
     from services.catalogue import ensure_seed_catalogue
     from services.demo import load_demo_people, load_demo_survey
     from services.feedback import import_feedback
@@ -85,6 +86,7 @@ def build(url: str) -> str:
         ]
         import_people(
             session=session,
+            actor=SYSTEM,
             header=list(PEOPLE_COLUMNS),
             records=[manager, *reps],
             deactivate_missing=False,
@@ -115,7 +117,9 @@ def build(url: str) -> str:
                     else ("" if value is None else str(value))
                 )
             records.append(row)
-        import_responses(session=session, header=header, records=records, wave="Winter check-in")
+        import_responses(
+            session=session, actor=SYSTEM, header=header, records=records, wave="Winter check-in"
+        )
         sim = simulate_ratings(org, rewards, mean_per_person=3.0, random_state=6)
         feedback = [
             {
@@ -134,9 +138,12 @@ def build(url: str) -> str:
                 seen.add(key)
                 unique.append(row)
         import_feedback(
-            session=session, header=["person", "reward_id", "rating", "given_at"], records=unique
+            session=session,
+            actor=SYSTEM,
+            header=["person", "reward_id", "rating", "given_at"],
+            records=unique,
         )
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
     engine.dispose()
     return manager["email"]
 

@@ -21,6 +21,7 @@ from models.tables import (
     Person,
     utcnow,
 )
+from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, ServiceError, Throttled
 
@@ -209,10 +210,9 @@ def store_password(
     session.add(credential)
 
 
-def set_password(
-    *, session: Session, email: str, password: str, actor: Person | None = None
-) -> Person:
+def set_password(*, session: Session, email: str, password: str, actor: Actor) -> Person:
     """Set a person's password (CLI or admin); the person must exist and be active."""
+    require(actor, "manage_accounts")
     check_password_policy(password)
     person = find_by_email(session, email)
     if person is None or not person.active:
@@ -231,8 +231,9 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_password_link(*, session: Session, actor: Person, email: str, hours: int = 72) -> str:
+def create_password_link(*, session: Session, actor: Actor, email: str, hours: int = 72) -> str:
     """Create a one-time token a person can use to choose a password; returns the token."""
+    require(actor, "manage_accounts")
     person = find_by_email(session, email)
     if person is None or not person.active:
         raise NotFound(f"No active person with email {email!r}.")
@@ -241,7 +242,7 @@ def create_password_link(*, session: Session, actor: Person, email: str, hours: 
         PasswordToken(
             person_id=person.id,
             token_hash=_token_digest(token),
-            created_by_id=actor.id,
+            created_by_id=actor.id if isinstance(actor, Person) else None,
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )

@@ -36,7 +36,7 @@ from recommender.anonymity import (
 )
 from recommender.catalogue import CATEGORIES
 from recommender.focus import difference_ci, mean_ci, quartiles
-from services.access import require
+from services.access import Actor, require
 from services.errors import InvalidInput
 from services.summaries import (
     NONE_KEY,
@@ -68,13 +68,12 @@ def _team_names(session: Session) -> dict[int, str]:
 def participation(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     wave: str | int | Wave | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
 ) -> dict:
     """Invited, submitted and started per team for one wave; small teams show no figures."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     min_size = check_group_size(min_group_size)
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
     invited_ids = list(session.exec(audience_query(session, wave_row)))
@@ -175,12 +174,9 @@ def wave_overview(*, session: Session, min_group_size: int = MIN_GROUP_SIZE) -> 
     return out
 
 
-def reminder_list(
-    *, session: Session, viewer: Person | None = None, wave: str | int | Wave | None = None
-) -> dict:
+def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | None = None) -> dict:
     """Who in an open wave's audience has not submitted yet (names, for reminders only)."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
     if wave_row.status != "open":
         raise InvalidInput(f"The wave {wave_row.name!r} is closed; reminders are for open waves.")
@@ -434,14 +430,13 @@ def model_card(*, session: Session, min_size: int) -> dict | None:
 def programme_analytics(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     wave: str | int | Wave | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
     locale: str = "en",
 ) -> dict:
     """Everything on the programme analytics page, JSON-ready."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     min_size = check_group_size(min_group_size)
     has_waves = session.exec(select(Wave.id).limit(1)).first() is not None
     out: dict = {
@@ -449,7 +444,9 @@ def programme_analytics(
         "waves": wave_overview(session=session, min_group_size=min_size),
     }
     out["participation"] = (
-        participation(session=session, wave=wave, min_group_size=min_size) if has_waves else None
+        participation(session=session, viewer=viewer, wave=wave, min_group_size=min_size)
+        if has_waves
+        else None
     )
     out["distributions"] = None
     has_answers = session.exec(

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from models.tables import KPI, ApiRateWindow, ApiToken, Person, SurveyResponse, Team, utcnow
 from models.tables import Reward as RewardRow
 from recommender.anonymity import suppress_cells, total_visible
-from services.access import require
+from services.access import Actor, TokenActor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotAllowed, NotFound, ServiceError, Throttled
 from services.kpis import parse_period, period_order
@@ -67,6 +67,7 @@ class ScopeMissing(NotAllowed):
 
     def __init__(self, scope: str):
         self.scope = scope
+        self.rate: RateCount | None = None
         super().__init__(f"This token does not have the scope {scope}.")
 
 
@@ -143,18 +144,14 @@ def _check_new_token(name: str, scopes: Iterable[str], expires_in_days: int | No
 def create_token(
     *,
     session: Session,
-    actor: Person | None,
+    actor: Actor,
     name: str,
     scopes: Iterable[str],
     expires_in_days: int | None = None,
     now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns the stored row and the token, which is never shown again.
-
-    ``actor`` None is the command line, which is trusted like the server's own operator.
-    """
-    if actor is not None:
-        require(actor, "manage_accounts")
+    """Create a token; returns the stored row and the token, which is never shown again."""
+    require(actor, "manage_accounts")
     name = (name or "").strip()
     scopes = [s.strip() for s in scopes if s and s.strip()]
     problems = _check_new_token(name, scopes, expires_in_days)
@@ -167,7 +164,7 @@ def create_token(
         token_hash=digest(secret),
         prefix=secret[:PREFIX_LENGTH],
         scopes=[s for s in SCOPES if s in scopes],  # one order everywhere, no duplicates
-        created_by_id=actor.id if actor is not None else None,
+        created_by_id=actor.id if isinstance(actor, Person) else None,
         created_at=now,
         expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
@@ -189,19 +186,17 @@ def create_token(
     return token, secret
 
 
-def list_tokens(*, session: Session, viewer: Person | None = None) -> list[ApiToken]:
+def list_tokens(*, session: Session, viewer: Actor) -> list[ApiToken]:
     """Every token, newest first (revoked and expired ones too, for the record)."""
-    if viewer is not None:
-        require(viewer, "manage_accounts")
+    require(viewer, "manage_accounts")
     return list(session.exec(select(ApiToken).order_by(ApiToken.id.desc())))
 
 
 def revoke_token(
-    *, session: Session, actor: Person | None, token_id: int, now: datetime | None = None
+    *, session: Session, actor: Actor, token_id: int, now: datetime | None = None
 ) -> ApiToken:
     """Revoke a token at once; revoking it again changes nothing."""
-    if actor is not None:
-        require(actor, "manage_accounts")
+    require(actor, "manage_accounts")
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"No token with id {token_id}.")
@@ -245,6 +240,50 @@ def check_scope(token: ApiToken, scope: str) -> None:
         raise ScopeMissing(scope)
 
 
+def token_actor(token: ApiToken) -> TokenActor:
+    """The actor a token's requests run as: the organisation, with its scopes' powers."""
+    return TokenActor(
+        token_id=token.id, prefix=token.prefix, name=token.name, scopes=frozenset(token.scopes)
+    )
+
+
+def authorise_request(
+    *,
+    session: Session,
+    secret: str | None,
+    scope: str,
+    limit: int,
+    method: str,
+    path: str,
+    now: datetime | None = None,
+) -> tuple[TokenActor, RateCount]:
+    """Check one API request's token and scope, count it against the rate limit, audit it.
+
+    Raises ``TokenRefused`` (no usable token), ``RateLimited`` or ``ScopeMissing``; the
+    last two carry the request's ``RateCount`` as ``rate`` when it was counted. Returns the
+    actor the request's services run as.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    if secret is None:
+        raise TokenRefused(
+            "Send a token in the header 'Authorization: Bearer <token>'.", error=None
+        )
+    token = check_token(find_token(session=session, secret=secret), now=now)
+    allowed = scope in token.scopes
+    details = {"method": method, "path": path, "scope": scope}
+    if not allowed:
+        details["refused"] = 403
+    rate = count_request(
+        session=session, token=token, limit=limit, action="api.request", details=details, now=now
+    )
+    if not allowed:
+        refused = ScopeMissing(scope)
+        refused.rate = rate
+        raise refused
+    return token_actor(token), rate
+
+
 def _window_start(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
@@ -284,7 +323,7 @@ def count_request(
     refused = used > limit
     record_event(
         session,
-        actor=None,
+        actor=token_actor(token),
         action=action,
         target=f"token {token.id}",
         details={**(details or {}), "token": token.prefix, **({"refused": 429} if refused else {})},
@@ -351,14 +390,17 @@ def _wave_facts(summary: WaveSummary, min_group_size: int) -> dict:
     }
 
 
-def wave_participation(*, session: Session, min_group_size: int) -> list[dict]:
+def wave_participation(*, session: Session, viewer: Actor, min_group_size: int) -> list[dict]:
     """Every wave, newest first, with participation counts (small counts withheld)."""
-    return [_wave_facts(s, min_group_size) for s in list_waves(session=session)]
+    require(viewer, "view_waves")
+    return [_wave_facts(s, min_group_size) for s in list_waves(session=session, viewer=viewer)]
 
 
-def wave_details(*, session: Session, wave_id: int, min_group_size: int) -> dict:
+def wave_details(*, session: Session, viewer: Actor, wave_id: int, min_group_size: int) -> dict:
     """One wave's participation counts and the teams it was meant for."""
-    summary = next((s for s in list_waves(session=session) if s.wave.id == wave_id), None)
+    require(viewer, "view_waves")
+    waves = list_waves(session=session, viewer=viewer)
+    summary = next((s for s in waves if s.wave.id == wave_id), None)
     if summary is None:
         raise NotFound(f"No wave with id {wave_id}.")
     facts = _wave_facts(summary, min_group_size)
@@ -368,12 +410,14 @@ def wave_details(*, session: Session, wave_id: int, min_group_size: int) -> dict
     return facts
 
 
-def response_counts(*, session: Session, wave_id: int, min_group_size: int) -> dict:
+def response_counts(*, session: Session, viewer: Actor, wave_id: int, min_group_size: int) -> dict:
     """A wave's responses counted by status, by source and by quality flags.
 
     Never per person: the pages do not show who answered, so neither does a token.
     """
-    summary = next((s for s in list_waves(session=session) if s.wave.id == wave_id), None)
+    require(viewer, "view_waves")
+    waves = list_waves(session=session, viewer=viewer)
+    summary = next((s for s in waves if s.wave.id == wave_id), None)
     if summary is None:
         raise NotFound(f"No wave with id {wave_id}.")
     rows = session.exec(
@@ -420,6 +464,7 @@ def _kpi_stats(values: list[float]) -> dict:
 def kpi_summary(
     *,
     session: Session,
+    viewer: Actor,
     metric: str,
     min_group_size: int,
     period: str | None = None,
@@ -431,6 +476,7 @@ def kpi_summary(
     Groups of 1 to ``min_group_size - 1`` people, and what subtraction from the total would
     reveal, show no figures; the total shows none below the minimum either.
     """
+    require(viewer, "view_kpis")
     metric = (metric or "").strip().lower()
     problems = []
     if by not in KPI_GROUPINGS:
@@ -501,12 +547,13 @@ def _reward_facts(reward: RewardRow) -> dict:
     }
 
 
-def person_suggestions(*, session: Session, external_id: str, k: int) -> dict:
+def person_suggestions(*, session: Session, viewer: Actor, external_id: str, k: int) -> dict:
     """One active person's top-``k`` suggestions, in order, without reasons or scores."""
+    require(viewer, "view_suggestions")
     person = session.exec(select(Person).where(Person.external_id == external_id)).first()
     if person is None or not person.active:
         raise NotFound("No such person.")
-    found = suggest_rewards(session=session, viewer=None, person=person, k=k)
+    found = suggest_rewards(session=session, viewer=viewer, person=person, k=k)
     return {
         "person": person.external_id,
         "suggestions": [
@@ -516,11 +563,12 @@ def person_suggestions(*, session: Session, external_id: str, k: int) -> dict:
     }
 
 
-def suggestions_for_everyone(*, session: Session, k: int) -> list[dict]:
+def suggestions_for_everyone(*, session: Session, viewer: Actor, k: int) -> list[dict]:
     """Every active rep's top-``k`` suggestions, by external_id, without reasons or scores."""
+    require(viewer, "view_suggestions")
     rewards = {r.slug: r for r in session.exec(select(RewardRow))}
     people: dict[str, list[dict]] = {}
-    for row in recommend_for_all(session=session, k=k):
+    for row in recommend_for_all(session=session, viewer=viewer, k=k):
         reward = rewards.get(row["reward_id"])
         if reward is not None:
             entry = {"rank": row["rank"], **_reward_facts(reward)}

@@ -5,26 +5,38 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from models.tables import AuditLog, Person
+from services.access import Actor, actor_label, require
 
 
 def record_event(
     session: Session,
     *,
-    actor: Person | None,
+    actor: Actor | None,
     action: str,
     target: str = "",
     details: dict | None = None,
 ) -> AuditLog:
-    """Add an audit row to the caller's transaction (the caller commits with its change)."""
+    """Add an audit row to the caller's transaction (the caller commits with its change).
+
+    A person is recorded by id; the command line and API tokens, which are not people, by
+    name under ``details["actor"]``. ``actor`` None is an event nobody caused (a request
+    that was refused before anyone was known).
+    """
+    details = dict(details or {})
+    label = actor_label(actor)
+    if label is not None:
+        details.setdefault("actor", label)
     row = AuditLog(
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor.id if isinstance(actor, Person) else None,
         action=action,
         target=target,
-        details=details or {},
+        details=details,
     )
     session.add(row)
     return row
 
 
-def recent_events(*, session: Session, limit: int = 100) -> list[AuditLog]:
+def recent_events(*, session: Session, viewer: Actor, limit: int = 100) -> list[AuditLog]:
+    """The newest audit rows, for those who manage accounts."""
+    require(viewer, "manage_accounts")
     return list(session.exec(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models.tables import Person, utcnow
 from models.tables import Reward as RewardRow
+from models.tables import utcnow
 from recommender.catalogue import CatalogueError, Reward, parse_catalogue, reward_to_dict
-from services.access import require
+from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.imports import nothing_imported
 
@@ -70,7 +70,7 @@ def import_rewards(
     *,
     session: Session,
     records: Sequence[Mapping],
-    actor: Person | None = None,
+    actor: Actor,
     source: str = "",
 ) -> CatalogueImport:
     """Create or update rewards by id; any bad record means nothing is written.
@@ -78,8 +78,7 @@ def import_rewards(
     Rewards missing from the file are left as they are (deactivate one with ``active =
     false``), so grants and ratings keep their history.
     """
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     try:
         rewards = parse_catalogue(records)
     except CatalogueError as exc:
@@ -119,7 +118,9 @@ def ensure_seed_catalogue(*, session: Session) -> CatalogueImport | None:
     from seed.loaders import load_catalogue
 
     records = [reward_to_dict(r) for r in load_catalogue()]
-    return import_rewards(session=session, records=records, source="seed/rewards.toml")
+    return import_rewards(
+        session=session, actor=SYSTEM, records=records, source="seed/rewards.toml"
+    )
 
 
 def catalogue_rows(*, session: Session, active_only: bool = False) -> list[RewardRow]:
@@ -129,10 +130,14 @@ def catalogue_rows(*, session: Session, active_only: bool = False) -> list[Rewar
     return list(session.exec(stmt))
 
 
-def export_rewards(*, session: Session, actor: Person | None = None, fmt: str = "") -> list[Reward]:
+def find_reward(*, session: Session, slug: str) -> RewardRow | None:
+    """One reward of the catalogue by its slug, active or not."""
+    return session.exec(select(RewardRow).where(RewardRow.slug == slug)).first()
+
+
+def export_rewards(*, session: Session, actor: Actor, fmt: str = "") -> list[Reward]:
     """Every reward, active or not, in a stable order (export then import round-trips)."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     rewards = [to_reward(row) for row in catalogue_rows(session=session)]
     record_event(
         session,

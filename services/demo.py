@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.tables import Credential, Person
+from services.access import SYSTEM
 from services.accounts import hash_password, store_password
 from services.people import PEOPLE_COLUMNS, import_people
 
@@ -23,6 +24,7 @@ def load_demo_people(*, session: Session, people: Sequence[dict], password: str)
     """Import the demo people (idempotent) and give a password to those who have none."""
     import_people(
         session=session,
+        actor=SYSTEM,
         header=list(PEOPLE_COLUMNS),
         records=[{k: ("" if v is None else v) for k, v in p.items()} for p in people],
         deactivate_missing=False,
@@ -100,7 +102,7 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
     now = today()
     first = open_wave(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name=FIRST_WAVE,
         opens_on=now - timedelta(days=75),
         closes_on=now - timedelta(days=54),
@@ -109,7 +111,7 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
     session.add(first)
     current = open_wave(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name=CURRENT_WAVE,
         opens_on=now - timedelta(days=5),
         closes_on=now + timedelta(days=16),
@@ -340,6 +342,7 @@ def load_demo_kpis(*, session: Session, random_state: int = 17) -> int:
                 )
     summary = import_kpis(
         session=session,
+        actor=SYSTEM,
         header=["person", "period", "metric", "value"],
         records=records,
         source="demo organisation",

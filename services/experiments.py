@@ -56,7 +56,7 @@ from recommender.experiments import (
     paired_change,
     summarise_arm,
 )
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, ServiceError
 from services.kpis import metric_choices, parse_period, period_kind, period_months
@@ -190,7 +190,7 @@ def _check_periods(before: str, after: str) -> tuple[str | None, str | None, lis
 def create_experiment(
     *,
     session: Session,
-    actor: Person | None,
+    actor: Actor,
     name: str,
     metric: str,
     period_before: str,
@@ -203,8 +203,7 @@ def create_experiment(
     description: str = "",
 ) -> Experiment:
     """Define an experiment and assign its audience to the arms; all or nothing."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
     if not name:
@@ -338,10 +337,9 @@ class ExperimentSummary:
         return asdict(self)
 
 
-def list_experiments(*, session: Session, viewer: Person | None = None) -> list[ExperimentSummary]:
+def list_experiments(*, session: Session, viewer: Actor) -> list[ExperimentSummary]:
     """Every experiment, newest first, with its number of arms and people."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     arms = dict(
         session.exec(
             select(ExperimentArm.experiment_id, func.count(ExperimentArm.id)).group_by(
@@ -415,12 +413,9 @@ def _creation(session: Session, experiment: Experiment) -> dict:
     return {}
 
 
-def experiment_detail(
-    *, session: Session, viewer: Person | None = None, ref: str | int
-) -> ExperimentDetail:
+def experiment_detail(*, session: Session, viewer: Actor, ref: str | int) -> ExperimentDetail:
     """The experiment with its arms and how many people each has."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     experiment = find_experiment(session, ref)
     counts = dict(
         session.exec(
@@ -651,7 +646,7 @@ def _warning_texts(c: Comparison, label: str, control: str) -> list[str]:
 def experiment_results(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     ref: str | int,
     min_group_size: int,
     bootstrap: bool = False,
@@ -662,8 +657,7 @@ def experiment_results(
 
     ``export`` marks output that leaves Motivo (the command line); it is audited.
     """
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     experiment = find_experiment(session, ref)
     arms = _arms(session, experiment)
     by_id = {a.id: a for a in arms}
@@ -811,7 +805,7 @@ class ProgrammeChange:
 def programme_change(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     metric: str,
     period_before: str,
     period_after: str,
@@ -820,8 +814,7 @@ def programme_change(
     confidence: float = 0.95,
 ) -> ProgrammeChange:
     """The paired before/after change of active reps with both values; descriptive only."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     metric = (metric or "").strip().lower()
     before, after, problems = _check_periods(period_before, period_after)
     known = metric_choices(session)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from models.tables import Person, Wave
+from models.tables import Wave
 from recommender.anonymity import MIN_GROUP_SIZE
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Unavailable
 from services.focus_groups import focus_groups
@@ -99,9 +99,7 @@ def to_json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
-def record_export(
-    session: Session, *, actor: Person | None, kind: str, fmt: str, filters: Mapping
-) -> None:
+def record_export(session: Session, *, actor: Actor, kind: str, fmt: str, filters: Mapping) -> None:
     """Write the export to the audit log and commit."""
     record_event(
         session,
@@ -181,7 +179,7 @@ def summary_sheets(data: Mapping) -> dict:
 def export_summary(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     by: str = "team",
     wave: str | int | Wave | None = None,
     fmt: str = "json",
@@ -189,8 +187,7 @@ def export_summary(
     locale: str = "en",
 ) -> Export:
     """The anonymous summary as JSON, CSV or XLSX, recorded in the audit log."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     _check_format(fmt, FORMATS)
     data = summary(
         session=session,
@@ -269,7 +266,7 @@ def focus_sheets(data: Mapping) -> dict:
 def export_focus_groups(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     wave: str | int | Wave | None = None,
     by: str = "profile",
     size: int = 6,
@@ -279,8 +276,7 @@ def export_focus_groups(
     locale: str = "en",
 ) -> Export:
     """Focus groups as JSON, CSV (one row per group) or XLSX, recorded in the audit log."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     _check_format(fmt, FORMATS)
     data = focus_groups(
         session=session,
@@ -351,14 +347,13 @@ def _missing_library_message(exc: OSError) -> str:
 def export_report(
     *,
     session: Session,
-    viewer: Person | None,
+    viewer: Actor,
     html: str,
     fmt: str,
     filters: Mapping,
 ) -> Export:
     """The printable report as HTML or PDF, recorded in the audit log."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     _check_format(fmt, REPORT_FORMATS)
     content = html.encode("utf-8") if fmt == "html" else html_to_pdf(html)
     record_export(session, actor=viewer, kind="report", fmt=fmt, filters=filters)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from models.tables import Grant, Person, Rating, utcnow
 from models.tables import Reward as RewardRow
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
 from services.imports import nothing_imported, table_input
@@ -105,7 +105,7 @@ def import_feedback(
     table: Table | None = None,
     header: Sequence[str] | None = None,
     records: Sequence[Mapping[str, object]] | None = None,
-    actor: Person | None = None,
+    actor: Actor,
     source: str = "",
 ) -> FeedbackImport:
     """Import ratings: ``person,reward_id,rating[,given_at,comment]``, all or nothing.
@@ -113,8 +113,7 @@ def import_feedback(
     With ``given_at`` the reward is recorded as given on that day (once); without it the
     rating stands on its own. Importing the same file again changes nothing.
     """
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "import_feedback")
     header, records, source = table_input(table, header, records, source, what="import_feedback")
     problems: list[str] = []
     for column in REQUIRED_COLUMNS:

@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 from sqlmodel import Session
 
-from models.tables import Person, Wave
+from models.tables import Wave
 from recommender.anonymity import (
     MIN_GROUP_SIZE,
     MIN_TEXT_RESPONDENTS,
@@ -33,7 +33,7 @@ from recommender.focus import (
     discussion_questions,
     form_focus_groups,
 )
-from services.access import require
+from services.access import Actor, require
 from services.errors import InvalidInput
 from services.summaries import (
     DIMENSIONS,
@@ -90,7 +90,7 @@ def _top_rewards(constructs, means) -> list[str]:
 def focus_groups(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     wave: str | int | Wave | None = None,
     by: str = "profile",
     size: int = 6,
@@ -105,8 +105,7 @@ def focus_groups(
     ``anonymous`` the member lists are left out (``members`` is empty and there are no
     names or emails anywhere).
     """
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     min_size = check_group_size(min_group_size)
     low, high = _check(by, size, min_size)
     wave_row = resolve_wave(session, wave)

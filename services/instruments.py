@@ -9,14 +9,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Instrument as InstrumentRow
-from models.tables import Person
 from recommender.instrument import (
     Instrument,
     InstrumentError,
     instrument_to_dict,
     parse_instrument,
 )
-from services.access import require
+from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.errors import NotFound
 from services.imports import nothing_imported
@@ -73,15 +72,14 @@ def get_instrument_row(
 
 
 def import_instrument(
-    *, session: Session, data: Mapping, actor: Person | None = None, source: str = ""
+    *, session: Session, data: Mapping, actor: Actor, source: str = ""
 ) -> ImportedInstrument:
     """Store an instrument; an unchanged definition is not stored twice.
 
     A stored version is never altered: a changed definition under an existing name becomes
     the next version, whatever version number the file states.
     """
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     try:
         parsed = parse_instrument(data)
     except InstrumentError as exc:
@@ -118,7 +116,7 @@ def ensure_default_instrument(*, session: Session) -> ImportedInstrument:
 
     default = load_default_instrument()
     return import_instrument(
-        session=session, data=instrument_to_dict(default), source="seed/instruments"
+        session=session, actor=SYSTEM, data=instrument_to_dict(default), source="seed/instruments"
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from models.tables import KPI, Person, utcnow
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.imports import nothing_imported, table_input
 from services.tabular import Table
@@ -277,7 +277,7 @@ def import_kpis(
     header: Sequence[str] | None = None,
     records: Sequence[Mapping[str, object]] | None = None,
     allow_new_metrics: bool = False,
-    actor: Person | None = None,
+    actor: Actor,
     source: str = "",
 ) -> KpiImportSummary:
     """Store KPI values from a table; any problem means nothing is written.
@@ -285,8 +285,7 @@ def import_kpis(
     Give either ``table`` (from ``services.tabular``) or ``header`` and ``records``.
     Re-importing the same file changes nothing; a changed value replaces the stored one.
     """
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "import_kpis")
     header, records, source = table_input(table, header, records, source, what="import_kpis")
     label = source or "the file"
     problems = _header_problems(header)
@@ -335,7 +334,7 @@ def _write(
     rows: list[_Row],
     people: dict[str, int],
     summary: KpiImportSummary,
-    actor: Person | None,
+    actor: Actor,
     source: str,
 ) -> None:
     stored = _stored(session, sorted(set(people.values())), summary.periods)
@@ -430,12 +429,9 @@ class KpiCoverage:
         ]
 
 
-def kpi_coverage(
-    *, session: Session, viewer: Person | None = None, metric: str | None = None
-) -> KpiCoverage:
+def kpi_coverage(*, session: Session, viewer: Actor, metric: str | None = None) -> KpiCoverage:
     """People with a value per period and metric, periods in time order."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     stmt = select(KPI.period, KPI.metric, func.count(KPI.id)).group_by(KPI.period, KPI.metric)
     if metric:
         stmt = stmt.where(KPI.metric == metric.strip().lower())

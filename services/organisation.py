@@ -17,6 +17,11 @@ class TeamCount:
     suppressed: bool
 
 
+def list_teams(*, session: Session) -> list[Team]:
+    """Every team by name (names only are shown: they say nothing about a person)."""
+    return list(session.exec(select(Team).order_by(Team.name)))
+
+
 def headcount_by_team(*, session: Session, min_group_size: int) -> list[TeamCount]:
     """Active reps per team; teams under the minimum size show no figure."""
     stmt = (

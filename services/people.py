@@ -9,10 +9,18 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from models.tables import ACCESS_ROLES, Person, Team, utcnow
-from services.access import require
+from services.access import (
+    PRIVILEGED_ROLES,
+    TOKEN_ACCESS_CEILING,
+    Actor,
+    TokenActor,
+    ensure_can_view_person,
+    is_admin,
+    require,
+)
 from services.accounts import end_sessions
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.errors import InvalidInput, NotFound
 from services.imports import nothing_imported
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
@@ -21,6 +29,11 @@ PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "acce
 REQUIRED_COLUMNS = PEOPLE_COLUMNS
 MASS_DEACTIVATION_SHARE = 0.5
 MANAGING_ROLES = ("manager", "hr", "admin")
+# The role rules, worded as the row/column messages that refuse a roster breaking them.
+ACCESS_RULE = "only an admin may grant or remove admin or hr access"
+EMAIL_RULE = "only an admin may change the email of an admin or HR person"
+SELF_RULE = "nobody can change their own access"
+TOKEN_RULE = f"an API token cannot set access above {TOKEN_ACCESS_CEILING}"
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -158,12 +171,35 @@ def _validate(
     return rows, problems
 
 
+def _role_problems(rows: Sequence[_Row], people: Mapping[str, Person], actor: Actor) -> list[str]:
+    """Rows that would change access, or an admin's or HR person's email, beyond the actor."""
+    problems: list[str] = []
+    admin = is_admin(actor)
+    own_id = actor.id if isinstance(actor, Person) else None
+    for row in rows:
+        person = people.get(row.external_id)
+        before = person.access if person is not None else None
+        returning = person is not None and not person.active
+        granting = row.access in PRIVILEGED_ROLES and (row.access != before or returning)
+        removing = before in PRIVILEGED_ROLES and row.access != before
+        own_row = person is not None and own_id is not None and person.id == own_id
+        if own_row and row.access != before:
+            problems.append(f"row {row.number}, column access: {SELF_RULE}")
+        if granting and isinstance(actor, TokenActor):
+            problems.append(f"row {row.number}, column access: {TOKEN_RULE}")
+        elif (granting or removing) and not admin:
+            problems.append(f"row {row.number}, column access: {ACCESS_RULE}")
+        if before in PRIVILEGED_ROLES and row.email != person.email and not admin:
+            problems.append(f"row {row.number}, column email: {EMAIL_RULE}")
+    return problems
+
+
 def import_people(
     *,
     session: Session,
     header: Sequence[str],
     records: Sequence[Mapping[str, object]],
-    actor: Person | None = None,
+    actor: Actor,
     deactivate_missing: bool = True,
     allow_mass_deactivation: bool = False,
     source: str = "",
@@ -172,13 +208,27 @@ def import_people(
 
     Re-importing the same file changes nothing. People missing from the file are deactivated
     (never deleted) unless ``deactivate_missing`` is off; admins and the importing person are
-    never deactivated, so nobody locks themself out.
+    never deactivated, so nobody locks themself out, and only an admin's import deactivates
+    an HR person. A file that would change access or an email against the role rules (see
+    ``services.access``) is refused whole. Each access and email change is audited with its
+    before and after.
     """
-    if actor is not None:
-        require(actor, "import_people")
+    require(actor, "import_people")
     rows, problems = _validate(session, header, records)
+    if rows:
+        known = {p.external_id: p for p in session.exec(select(Person))}
+        problems = [*problems, *_role_problems(rows, known, actor)]
     if problems:
         raise nothing_imported(problems, source)
+    admin = is_admin(actor)
+    own_id = actor.id if isinstance(actor, Person) else None
+
+    def stays_active(person: Person) -> bool:
+        """Kept active when missing from the file: admins, the importer, and HR unless an admin imports."""
+        if person.access == "admin" or (own_id is not None and person.id == own_id):
+            return True
+        return person.access in PRIVILEGED_ROLES and not admin
+
     summary = ImportSummary()
     try:
         teams = {t.name: t for t in session.exec(select(Team))}
@@ -191,6 +241,7 @@ def import_people(
         people = {p.external_id: p for p in session.exec(select(Person))}
         # First pass without managers, so a manager defined later in the file gets an id.
         touched: dict[str, Person] = {}
+        changes: list[tuple[str, str, str | None, str]] = []
         for row in rows:
             person = people.get(row.external_id)
             wanted = {
@@ -204,6 +255,8 @@ def import_people(
                 person = Person(external_id=row.external_id, **wanted)
                 session.add(person)
                 summary.created.append(row.external_id)
+                if row.access != "rep":
+                    changes.append((row.external_id, "access", None, row.access))
             else:
                 changed = any(getattr(person, k) != v for k, v in wanted.items())
                 if not person.active:
@@ -211,6 +264,10 @@ def import_people(
                     summary.reactivated.append(row.external_id)
                     changed = False
                 if changed:
+                    for key in ("access", "email"):
+                        if getattr(person, key) != wanted[key]:
+                            before = getattr(person, key)
+                            changes.append((row.external_id, key, before, wanted[key]))
                     for key, value in wanted.items():
                         setattr(person, key, value)
                     person.updated_at = utcnow()
@@ -236,10 +293,7 @@ def import_people(
             leaving = [
                 p
                 for eid, p in people.items()
-                if eid not in touched
-                and p.active
-                and p.access != "admin"
-                and not (actor is not None and p.id == actor.id)
+                if eid not in touched and p.active and not stays_active(p)
             ]
             active = sum(1 for p in people.values() if p.active)
             if (
@@ -256,13 +310,21 @@ def import_people(
             for external_id, person in people.items():
                 if external_id in touched or not person.active:
                     continue
-                if person.access == "admin" or (actor is not None and person.id == actor.id):
+                if stays_active(person):
                     continue
                 person.active = False
                 person.updated_at = utcnow()
                 end_sessions(session, person)
                 summary.deactivated.append(external_id)
 
+        for external_id, key, before, after in changes:
+            record_event(
+                session,
+                actor=actor,
+                action=f"person.{key}",
+                target=external_id,
+                details={"before": before, "after": after, "source": source},
+            )
         record_event(
             session,
             actor=actor,
@@ -277,12 +339,9 @@ def import_people(
     return summary
 
 
-def list_people(
-    *, session: Session, viewer: Person | None = None, include_inactive: bool = False
-) -> list[dict]:
+def list_people(*, session: Session, viewer: Actor, include_inactive: bool = False) -> list[dict]:
     """The roster as plain dicts (the ``users list`` and admin page shape)."""
-    if viewer is not None:
-        require(viewer, "import_people")
+    require(viewer, "view_people")
     teams = {t.id: t.name for t in session.exec(select(Team))}
     people = list(session.exec(select(Person).order_by(Person.external_id)))
     emails = {p.id: p.email for p in people}
@@ -300,6 +359,24 @@ def list_people(
         for p in people
         if include_inactive or p.active
     ]
+
+
+def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
+    """One person by external id, for those who see the roster; ``NotFound`` otherwise."""
+    require(viewer, "view_people")
+    person = session.exec(select(Person).where(Person.external_id == external_id)).first()
+    if person is None:
+        raise NotFound(f"No person {external_id!r}.")
+    return person
+
+
+def visible_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
+    """A person whose own pages the viewer may open (themself, a direct report).
+
+    ``NotFound`` for everyone else, so a page never confirms who exists.
+    """
+    person = session.exec(select(Person).where(Person.external_id == external_id)).first()
+    return ensure_can_view_person(viewer, person)
 
 
 def direct_reports(*, session: Session, manager: Person) -> list[Person]:

@@ -20,7 +20,7 @@ from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
 from recommender.artefact import MotivoModel, from_artefact
 from recommender.profiles import visible_profiles
-from services.access import can_view_person
+from services.access import Actor, can_view_person, require
 from services.errors import NotFound
 from services.scores import latest_responses, score_stored
 
@@ -178,18 +178,18 @@ def _views(
 def suggest_rewards(
     *,
     session: Session,
-    viewer: Person | None,
+    viewer: Actor,
     person: Person,
     k: int = 5,
     max_cost_band: int | None = None,
     today: date | None = None,
     context: FeedbackContext | None = None,
 ) -> SuggestionList:
-    """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` None means the system.
+    """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` may be the system actor.
 
     Pass a ``context`` from ``load_context`` when suggesting for many people on one page.
     """
-    if viewer is not None and not can_view_person(viewer, person):
+    if not can_view_person(viewer, person):
         raise NotFound("No such person.")
     served = current_model(session)
     fallback = {
@@ -227,7 +227,7 @@ def suggest_rewards(
         suggestions = served.model.recommend(
             scores=scored.scores, flagged=bool(scored.flagged[0]), **common
         )
-    for_manager = viewer is not None and viewer.id != person.id
+    for_manager = viewer.id is not None and viewer.id != person.id
     return SuggestionList(
         personal=True,
         items=_views(session, suggestions, context, for_manager=for_manager),
@@ -299,13 +299,16 @@ def popular_rewards(
     return SuggestionList(personal=False, items=items, why_not_personal=reason)
 
 
-def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> list[dict]:
+def recommend_for_all(
+    *, session: Session, viewer: Actor, k: int = 5, locale: str = "en"
+) -> list[dict]:
     """Suggestions with reasons for every active rep, one row per suggestion, by external id.
 
     Each rep gets what ``recommendation_rows`` gives them one at a time, computed for all
     of them together: the people the model was trained on and those who answered since
     are ranked and explained in two batches, everyone else gets the non-personal list.
     """
+    require(viewer, "view_suggestions")
     served = current_model(session)
     people = session.exec(
         select(Person.id, Person.external_id, Person.sales_role, Person.personalise)
@@ -530,10 +533,12 @@ def _rows(person: Person, suggestions: SuggestionList, locale: str = "en") -> li
 
 
 def recommendation_rows(
-    *, session: Session, person: Person, k: int = 5, locale: str = "en"
+    *, session: Session, viewer: Actor, person: Person, k: int = 5, locale: str = "en"
 ) -> list[dict]:
     """One person's suggestions in the CLI/API row shape, with reasons."""
-    return _rows(person, suggest_rewards(session=session, viewer=None, person=person, k=k), locale)
+    return _rows(
+        person, suggest_rewards(session=session, viewer=viewer, person=person, k=k), locale
+    )
 
 
 # --- profiles ---------------------------------------------------------------------------
@@ -600,11 +605,9 @@ class PersonProfile:
     description: dict[str, str]
 
 
-def person_profile(
-    *, session: Session, viewer: Person | None, person: Person
-) -> PersonProfile | None:
+def person_profile(*, session: Session, viewer: Actor, person: Person) -> PersonProfile | None:
     """The person's profile, if they consent and it is shown; a manager sees only this."""
-    if viewer is not None and not can_view_person(viewer, person):
+    if not can_view_person(viewer, person):
         raise NotFound("No such person.")
     if not person.personalise:
         return None

@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from models.tables import Instrument as InstrumentRow
-from models.tables import Person
 from recommender.reliability import (
     MISSING_POLICIES,
     MISSING_POLICY,
     reliability_report,
     report_to_dict,
 )
-from services.access import require
+from services.access import Actor, require
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition, get_instrument_row
 from services.responses import answers_by_response, submitted_responses
@@ -25,7 +24,7 @@ RANDOM_STATE = 0
 def reliability(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     instrument_name: str | None = None,
     wave: str | int | None = None,
     missing: str = MISSING_POLICY,
@@ -39,8 +38,7 @@ def reliability(
     ``recommender.reliability.report_to_dict``'s, plus ``wave``, ``n_flagged_excluded``
     and ``missing_data_policy``.
     """
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     if missing not in MISSING_POLICIES:
         raise InvalidInput(
             "Reliability was not computed.",

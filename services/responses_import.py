@@ -29,7 +29,7 @@ from models.tables import Answer, Person, SurveyResponse, Wave, utcnow
 from models.tables import Instrument as InstrumentRow
 from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.imports import nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
@@ -275,7 +275,7 @@ def import_responses(
     instrument_version: int | None = None,
     wave: str | int | None = None,
     create_people: bool = False,
-    actor: Person | None = None,
+    actor: Actor,
     source: str = "",
     replace_survey_responses: bool = False,
 ) -> ImportSummary:
@@ -289,8 +289,7 @@ def import_responses(
     (nothing is written) unless ``replace_survey_responses`` is set, which is audited. With
     ``create_people``, unknown people are created as respondents without a login.
     """
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "import_responses")
     header, records, source = table_input(table, header, records, source, what="import_responses")
 
     existing_wave, wave_name, instrument_row, problems = _resolve_wave(
@@ -362,7 +361,7 @@ def _write(
     flags: list[list[str]],
     person_ids: dict[str, int],
     new_people: list[str],
-    actor: Person | None,
+    actor: Actor,
     source: str,
     summary: ImportSummary,
     replace_survey: bool = False,

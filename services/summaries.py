@@ -34,7 +34,7 @@ from recommender.focus import mean_ci
 from recommender.instrument import Instrument
 from recommender.scoring import score_responses
 from recommender.themes import find_themes
-from services.access import require
+from services.access import Actor, require
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition
 from services.responses import answers_by_response
@@ -294,7 +294,7 @@ def summarise(population: Population, plan: Plan, by: str, *, locale: str = "en"
 def summary(
     *,
     session: Session,
-    viewer: Person | None = None,
+    viewer: Actor,
     by: str = "team",
     wave: str | int | Wave | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
@@ -306,8 +306,7 @@ def summary(
     "suppressed", "scores", "ci", "themes"}], "total", "themes"}``; a suppressed group has
     ``n``, ``scores`` and ``ci`` set to None.
     """
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "run_hr")
     check_dimension(by)
     min_size = check_group_size(min_group_size)
     population = load_population(session, resolve_wave(session, wave))

@@ -29,7 +29,7 @@ from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, Trainin
 from models.tables import Reward as RewardRow
 from recommender.artefact import MotivoModel, from_artefact, to_artefact
 from recommender.ranker import Ratings
-from services.access import require
+from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
@@ -94,12 +94,11 @@ def load_model(row: ModelArtefact) -> MotivoModel:
 
 
 def _fit_and_store(
-    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+    *, session: Session, actor: Actor, random_state: int = DEFAULT_RANDOM_STATE
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
     feedback; store the result as the next model version."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     responses = latest_responses(session)
     if not responses:
         raise InvalidInput("There are no submitted survey responses to train on yet.")
@@ -174,7 +173,7 @@ def _finish(session: Session, job_id: int, status: str, message: str, version=No
     return job
 
 
-def _claim(session: Session, *, actor: Person | None, status: str) -> TrainingJob:
+def _claim(session: Session, *, actor: Actor, status: str) -> TrainingJob:
     """Insert a job that holds the training claim, or raise ``TrainingRunning``.
 
     The unique index on ``claim`` decides between concurrent requests, on both databases:
@@ -217,11 +216,10 @@ def _failure_message(exc: BaseException) -> str:
 
 
 def train_model(
-    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+    *, session: Session, actor: Actor, random_state: int = DEFAULT_RANDOM_STATE
 ) -> TrainingResult:
     """Train now and store the next model version; ``TrainingRunning`` if one is running."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     job = _claim(session, actor=actor, status="running")
     try:
         result = _fit_and_store(session=session, actor=actor, random_state=random_state)
@@ -234,7 +232,7 @@ def train_model(
 
 
 def request_training(
-    *, session: Session, actor: Person, spawn: bool = True
+    *, session: Session, actor: Actor, spawn: bool = True
 ) -> tuple[TrainingJob, bool]:
     """Queue a training job and start its worker, or join the one queued or running.
 
@@ -261,7 +259,7 @@ def request_training(
     return job, False
 
 
-def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> TrainingJob:
+def queue_training(*, session: Session, actor: Actor, spawn: bool = True) -> TrainingJob:
     """Queue a training job (or join the active one) and start `motivo train --job ID`."""
     return request_training(session=session, actor=actor, spawn=spawn)[0]
 
@@ -285,9 +283,10 @@ def run_job(*, session: Session, job_id: int) -> TrainingJob:
     if started.rowcount != 1:
         session.refresh(job)
         return job
-    actor = session.get(Person, job.requested_by_id) if job.requested_by_id else None
+    # The job was authorised when it was requested; the worker acts on that request.
+    requester = session.get(Person, job.requested_by_id) if job.requested_by_id else None
     try:
-        result = _fit_and_store(session=session, actor=actor)
+        result = _fit_and_store(session=session, actor=requester or SYSTEM)
     except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
         session.rollback()
         return _finish(session, job_id, "failed", _failure_message(exc))

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
-from services.access import require
+from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
 from services.instruments import get_instrument_row
@@ -23,7 +23,7 @@ def today() -> date:
 def open_wave(
     *,
     session: Session,
-    actor: Person | None,
+    actor: Actor,
     name: str,
     opens_on: date | None = None,
     closes_on: date | None = None,
@@ -32,8 +32,7 @@ def open_wave(
     team_names: Sequence[str] = (),
 ) -> Wave:
     """Open a wave for everyone, or for the named teams only."""
-    if actor is not None:
-        require(actor, "run_hr")
+    require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
     if not name:
@@ -100,9 +99,8 @@ def find_wave(session: Session, key: str | int) -> Wave:
     return wave
 
 
-def close_wave(*, session: Session, actor: Person | None, wave_id: int) -> Wave:
-    if actor is not None:
-        require(actor, "run_hr")
+def close_wave(*, session: Session, actor: Actor, wave_id: int) -> Wave:
+    require(actor, "run_hr")
     wave = find_wave(session, wave_id)
     if wave.status != "closed":
         wave.status = "closed"
@@ -154,10 +152,9 @@ def audience_query(session: Session, wave: Wave):
     return stmt
 
 
-def list_waves(*, session: Session, viewer: Person | None = None) -> list[WaveSummary]:
+def list_waves(*, session: Session, viewer: Actor) -> list[WaveSummary]:
     """Every wave with its participation counts (counts only, never names)."""
-    if viewer is not None:
-        require(viewer, "run_hr")
+    require(viewer, "view_waves")
     from models.tables import Instrument
 
     summaries = []

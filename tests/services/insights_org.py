@@ -36,6 +36,7 @@ from seed.demo_org import demo_people
 from seed.loaders import load_catalogue
 from seed.simulate import simulate_organisation
 from services import summaries
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.demo import CURRENT_WAVE, FIRST_WAVE, load_demo_people, load_demo_survey
 from services.instruments import definition
@@ -247,7 +248,7 @@ def small_organisation(
     from services.waves import open_wave
 
     ensure_default_instrument(session=session)
-    wave = open_wave(session=session, actor=None, name="Spring pulse")
+    wave = open_wave(session=session, actor=SYSTEM, name="Spring pulse")
     people = []
     for team_name, roles in layout.items():
         team = Team(name=team_name)

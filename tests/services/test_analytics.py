@@ -4,6 +4,7 @@ from sqlmodel import select
 
 from models.tables import ModelArtefact, Person, SurveyResponse
 from recommender.focus import difference_ci
+from services.access import SYSTEM
 from services.analytics import (
     drift,
     fairness,
@@ -26,7 +27,7 @@ MIN = 5
 
 
 def test_participation_by_team_hides_small_teams(org_db, org_session):
-    data = participation(session=org_session, wave=org_db.org.current_wave.name)
+    data = participation(session=org_session, viewer=SYSTEM, wave=org_db.org.current_wave.name)
     planted = next(t for t in data["teams"] if t["key"] == PLANTED_TEAM)
     assert planted["suppressed"] and planted["invited"] is None
     shown = [t for t in data["teams"] if not t["suppressed"]]
@@ -44,7 +45,7 @@ def test_participation_by_team_hides_small_teams(org_db, org_session):
 
 def test_reminders_name_only_people_who_have_not_submitted(org_db, org_session):
     wave = org_db.org.current_wave
-    data = reminder_list(session=org_session, wave=wave.name)
+    data = reminder_list(session=org_session, viewer=SYSTEM, wave=wave.name)
     answered = set(
         org_session.exec(
             select(SurveyResponse.person_id).where(
@@ -61,9 +62,9 @@ def test_reminders_name_only_people_who_have_not_submitted(org_db, org_session):
 
 def test_reminders_are_only_for_open_waves(session):
     wave, _ = small_organisation(session, {"North": ["closer"] * 5})
-    close_wave(session=session, actor=None, wave_id=wave.id)
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
     with pytest.raises(InvalidInput):
-        reminder_list(session=session, wave=wave.name)
+        reminder_list(session=session, viewer=SYSTEM, wave=wave.name)
 
 
 def test_drift_compares_the_last_two_waves(org_db, org_session):
@@ -121,7 +122,7 @@ def test_the_model_card_hides_small_profiles(session):
 
 
 def test_the_whole_page_never_shows_a_small_group(org_db, org_session):
-    data = programme_analytics(session=org_session, wave=org_db.org.first_wave.name)
+    data = programme_analytics(session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name)
     for by in ("team", "sales_role"):
         for g in data["distributions"][by]["groups"]:
             assert g["suppressed"] or g["n"] >= MIN

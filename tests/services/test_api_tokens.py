@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from models.tables import KPI, ApiRateWindow, ApiToken, AuditLog, Person, SurveyResponse
 from services import api_tokens
+from services.access import SYSTEM
 from services.api_tokens import (
     SCOPES,
     RateLimited,
@@ -65,7 +66,7 @@ def test_token_is_returned_once_and_only_its_digest_is_stored(session, factory):
 
 def test_two_tokens_never_share_a_secret(session):
     secrets_seen = {
-        create_token(session=session, actor=None, name=f"t{i}", scopes=["kpis:read"])[1]
+        create_token(session=session, actor=SYSTEM, name=f"t{i}", scopes=["kpis:read"])[1]
         for i in range(20)
     }
     assert len(secrets_seen) == 20
@@ -84,7 +85,7 @@ def test_two_tokens_never_share_a_secret(session):
 )
 def test_a_bad_token_request_stores_nothing(session, name, scopes, days, problem):
     with pytest.raises(InvalidInput) as caught:
-        create_token(session=session, actor=None, name=name, scopes=scopes, expires_in_days=days)
+        create_token(session=session, actor=SYSTEM, name=name, scopes=scopes, expires_in_days=days)
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
     assert session.exec(select(func.count()).select_from(ApiToken)).one() == 0
     assert audit_actions(session) == []
@@ -95,7 +96,7 @@ def test_only_admins_create_list_and_revoke_tokens(session, factory, access):
     person = factory.person(access)
     with pytest.raises(NotAllowed):
         create_token(session=session, actor=person, name="CRM", scopes=["kpis:read"])
-    token, _ = create_token(session=session, actor=None, name="CRM", scopes=["kpis:read"])
+    token, _ = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["kpis:read"])
     with pytest.raises(NotAllowed):
         list_tokens(session=session, viewer=person)
     with pytest.raises(NotAllowed):
@@ -106,7 +107,7 @@ def test_only_admins_create_list_and_revoke_tokens(session, factory, access):
 def test_expired_revoked_and_unknown_tokens_are_refused(session):
     token, secret = create_token(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="CRM",
         scopes=["kpis:read"],
         expires_in_days=30,
@@ -121,7 +122,7 @@ def test_expired_revoked_and_unknown_tokens_are_refused(session):
         check_token(find_token(session=session, secret=secret + "x"))
     assert find_token(session=session, secret="") is None
 
-    revoke_token(session=session, actor=None, token_id=token.id, now=NOON + timedelta(days=1))
+    revoke_token(session=session, actor=SYSTEM, token_id=token.id, now=NOON + timedelta(days=1))
     with pytest.raises(TokenRefused, match="revoked"):
         check_token(find_token(session=session, secret=secret), now=NOON + timedelta(days=2))
 
@@ -138,7 +139,7 @@ def test_revoking_twice_changes_nothing_and_audits_once(session, factory):
 
 
 def test_scope_check(session):
-    token, _ = create_token(session=session, actor=None, name="CRM", scopes=["kpis:read"])
+    token, _ = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["kpis:read"])
     check_scope(token, "kpis:read")
     with pytest.raises(ScopeMissing) as caught:
         check_scope(token, "kpis:write")
@@ -148,7 +149,7 @@ def test_scope_check(session):
 
 
 def test_rate_limit_counts_per_minute_and_says_when_to_retry(session):
-    token, _ = create_token(session=session, actor=None, name="CRM", scopes=["kpis:read"])
+    token, _ = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["kpis:read"])
     at = NOON + timedelta(seconds=45)
     for used in (1, 2, 3):
         count = count_request(session=session, token=token, limit=3, action="api.request", now=at)
@@ -171,8 +172,8 @@ def test_rate_limit_counts_per_minute_and_says_when_to_retry(session):
 
 
 def test_each_token_has_its_own_count(session):
-    one, _ = create_token(session=session, actor=None, name="one", scopes=["kpis:read"])
-    two, _ = create_token(session=session, actor=None, name="two", scopes=["kpis:read"])
+    one, _ = create_token(session=session, actor=SYSTEM, name="one", scopes=["kpis:read"])
+    two, _ = create_token(session=session, actor=SYSTEM, name="two", scopes=["kpis:read"])
     for _ in range(2):
         count_request(session=session, token=one, limit=2, action="api.request", now=NOON)
     assert (
@@ -183,7 +184,7 @@ def test_each_token_has_its_own_count(session):
 def test_concurrent_workers_share_one_exact_count(engine):
     """Separate sessions, as separate worker processes have: no request goes uncounted."""
     with Session(engine, expire_on_commit=False) as session:
-        token, _ = create_token(session=session, actor=None, name="CRM", scopes=["kpis:read"])
+        token, _ = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["kpis:read"])
     n_threads, per_thread, limit = 6, 5, 20
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -217,14 +218,14 @@ def test_concurrent_workers_share_one_exact_count(engine):
 def test_tokens_are_listed_newest_first_with_status(session):
     old, _ = create_token(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="old",
         scopes=["kpis:read"],
         expires_in_days=1,
         now=NOON - timedelta(days=5),
     )
-    new, _ = create_token(session=session, actor=None, name="new", scopes=["kpis:read"])
-    listed = list_tokens(session=session)
+    new, _ = create_token(session=session, actor=SYSTEM, name="new", scopes=["kpis:read"])
+    listed = list_tokens(session=session, viewer=SYSTEM)
     assert [t.name for t in listed] == ["new", "old"]
     described = [api_tokens.describe_token(t) for t in listed]
     assert [d["status"] for d in described] == ["active", "expired"]
@@ -271,7 +272,7 @@ def wave_with_responses(session, factory):
     instrument = ensure_default_instrument(session=session).row
     team = factory.team("Oslo")
     reps = [factory.person("rep", team=team) for _ in range(12)]
-    wave = open_wave(session=session, actor=None, name="Autumn")
+    wave = open_wave(session=session, actor=SYSTEM, name="Autumn")
     for i, rep in enumerate(reps):
         session.add(
             SurveyResponse(
@@ -288,15 +289,19 @@ def wave_with_responses(session, factory):
 
 
 def test_wave_participation_shows_counts_of_at_least_the_minimum(session, wave_with_responses):
-    (facts,) = wave_participation(session=session, min_group_size=5)
+    (facts,) = wave_participation(session=session, viewer=SYSTEM, min_group_size=5)
     assert facts["name"] == "Autumn"
     assert (facts["invited"], facts["submitted"], facts["in_progress"]) == (12, 11, None)
     assert facts["withheld"] == ["in_progress"]
     assert facts["response_rate"] == round(11 / 12, 3)
-    details = wave_details(session=session, wave_id=wave_with_responses.id, min_group_size=5)
+    details = wave_details(
+        session=session, viewer=SYSTEM, wave_id=wave_with_responses.id, min_group_size=5
+    )
     assert details["teams"] == [] and details["submitted"] == 11
     with pytest.raises(NotFound):
-        wave_details(session=session, wave_id=wave_with_responses.id + 1, min_group_size=5)
+        wave_details(
+            session=session, viewer=SYSTEM, wave_id=wave_with_responses.id + 1, min_group_size=5
+        )
 
 
 def test_a_wave_for_a_handful_of_people_shows_no_counts(session, factory):
@@ -304,14 +309,16 @@ def test_a_wave_for_a_handful_of_people_shows_no_counts(session, factory):
     team = factory.team("Tiny")
     for _ in range(3):
         factory.person("rep", team=team)
-    open_wave(session=session, actor=None, name="Tiny wave", team_names=["Tiny"])
-    (facts,) = wave_participation(session=session, min_group_size=5)
+    open_wave(session=session, actor=SYSTEM, name="Tiny wave", team_names=["Tiny"])
+    (facts,) = wave_participation(session=session, viewer=SYSTEM, min_group_size=5)
     assert (facts["invited"], facts["submitted"], facts["in_progress"]) == (None, None, None)
     assert facts["response_rate"] is None
 
 
 def test_response_counts_are_counts_only(session, wave_with_responses):
-    counts = response_counts(session=session, wave_id=wave_with_responses.id, min_group_size=5)
+    counts = response_counts(
+        session=session, viewer=SYSTEM, wave_id=wave_with_responses.id, min_group_size=5
+    )
     assert counts["by_status"] == {"submitted": 11, "in_progress": None}
     assert counts["submitted_by_source"] == {"import": 5, "web": 6}
     assert counts["flagged"] is None  # 2 flagged responses: too few to show
@@ -319,13 +326,13 @@ def test_response_counts_are_counts_only(session, wave_with_responses):
     text = repr(counts)
     assert "straightlining" not in text and "Person" not in text
     # With a smaller minimum, the two flagged responses may be counted.
-    assert response_counts(session=session, wave_id=wave_with_responses.id, min_group_size=3)[
-        "by_status"
-    ] == {"submitted": 11, "in_progress": None}
+    assert response_counts(
+        session=session, viewer=SYSTEM, wave_id=wave_with_responses.id, min_group_size=3
+    )["by_status"] == {"submitted": 11, "in_progress": None}
     assert (
-        response_counts(session=session, wave_id=wave_with_responses.id, min_group_size=2)[
-            "flagged"
-        ]
+        response_counts(
+            session=session, viewer=SYSTEM, wave_id=wave_with_responses.id, min_group_size=2
+        )["flagged"]
         == 2
     )
 
@@ -345,7 +352,9 @@ def kpis(session, factory):
 
 
 def test_kpi_summary_by_team_withholds_small_teams_and_their_complement(session, kpis):
-    summary = kpi_summary(session=session, metric="revenue", period="2026-q3", min_group_size=5)
+    summary = kpi_summary(
+        session=session, viewer=SYSTEM, metric="revenue", period="2026-q3", min_group_size=5
+    )
     assert summary["period"] == "2026-Q3"
     assert summary["periods"] == ["2026-06", "2026-Q3"]
     groups = {g["group"]: g for g in summary["groups"]}
@@ -363,11 +372,18 @@ def test_kpi_summary_by_team_withholds_small_teams_and_their_complement(session,
 
 def test_kpi_summary_by_role_and_overall(session, kpis):
     by_role = kpi_summary(
-        session=session, metric="revenue", period="2026-Q3", by="sales_role", min_group_size=5
+        session=session,
+        viewer=SYSTEM,
+        metric="revenue",
+        period="2026-Q3",
+        by="sales_role",
+        min_group_size=5,
     )
     roles = {g["group"]: g for g in by_role["groups"]}
     assert roles["closer"]["n"] == 9 and roles["hunter"]["n"] == 5
-    overall = kpi_summary(session=session, metric="revenue", by="none", min_group_size=5)
+    overall = kpi_summary(
+        session=session, viewer=SYSTEM, metric="revenue", by="none", min_group_size=5
+    )
     assert overall["period"] == "2026-Q3"  # the latest period by default
     assert overall["groups"] == [] and overall["overall"]["n"] == 14
 
@@ -376,7 +392,9 @@ def test_kpi_summary_over_too_few_people_shows_nothing(session, factory):
     person = factory.person("rep")
     session.add(KPI(person_id=person.id, period="2026-Q3", metric="revenue", value=5.0))
     session.commit()
-    summary = kpi_summary(session=session, metric="revenue", by="none", min_group_size=5)
+    summary = kpi_summary(
+        session=session, viewer=SYSTEM, metric="revenue", by="none", min_group_size=5
+    )
     assert summary["overall"] == {"n": None, "mean": None, "std": None}
 
 
@@ -391,7 +409,7 @@ def test_kpi_summary_over_too_few_people_shows_nothing(session, factory):
 )
 def test_kpi_summary_explains_what_it_cannot_use(session, kpis, kwargs, problem):
     with pytest.raises(InvalidInput) as caught:
-        kpi_summary(session=session, min_group_size=5, **kwargs)
+        kpi_summary(session=session, viewer=SYSTEM, min_group_size=5, **kwargs)
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
 
 
@@ -410,16 +428,16 @@ def trained(session):
     ensure_seed_catalogue(session=session)
     load_demo_people(session=session, people=demo_people(), password="not used here")
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     reps = session.exec(select(Person).where(Person.access == "rep", Person.active.is_(True))).all()
     return sorted(reps, key=lambda p: p.external_id)
 
 
 def test_token_suggestions_follow_the_model_but_never_say_why(session, trained):
     rep = trained[0]
-    full = suggest_rewards(session=session, viewer=None, person=rep, k=5)
+    full = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=5)
     assert full.personal and full.items[0].reasons["en"]
-    shown = person_suggestions(session=session, external_id=rep.external_id, k=5)
+    shown = person_suggestions(session=session, viewer=SYSTEM, external_id=rep.external_id, k=5)
     assert shown["person"] == rep.external_id
     assert [s["reward_id"] for s in shown["suggestions"]] == [i.reward.slug for i in full.items]
     assert [s["rank"] for s in shown["suggestions"]] == [1, 2, 3, 4, 5]
@@ -432,9 +450,11 @@ def test_token_suggestions_follow_the_model_but_never_say_why(session, trained):
 
 
 def test_suggestions_for_everyone_match_each_persons_own(session, trained):
-    everyone = suggestions_for_everyone(session=session, k=3)
+    everyone = suggestions_for_everyone(session=session, viewer=SYSTEM, k=3)
     assert [e["person"] for e in everyone] == [p.external_id for p in trained]
-    first = person_suggestions(session=session, external_id=trained[0].external_id, k=3)
+    first = person_suggestions(
+        session=session, viewer=SYSTEM, external_id=trained[0].external_id, k=3
+    )
     assert everyone[0] == first
     assert all("reasons" not in s for e in everyone for s in e["suggestions"])
 
@@ -443,4 +463,4 @@ def test_suggestions_for_an_unknown_or_inactive_person_are_not_found(session, fa
     gone = factory.person("rep", active=False)
     for external_id in ("nobody", gone.external_id):
         with pytest.raises(NotFound):
-            person_suggestions(session=session, external_id=external_id, k=5)
+            person_suggestions(session=session, viewer=SYSTEM, external_id=external_id, k=5)

@@ -12,6 +12,7 @@ from models.tables import Reward as RewardRow
 from recommender.catalogue import reward_to_dict, reward_to_row
 from seed.demo_org import demo_people
 from seed.loaders import load_catalogue
+from services.access import SYSTEM
 from services.catalogue import (
     catalogue_rows,
     ensure_seed_catalogue,
@@ -57,38 +58,41 @@ def test_the_seed_catalogue_loads_into_an_empty_catalogue_only(session):
     summary = ensure_seed_catalogue(session=session)
     seed = load_catalogue()
     assert len(summary.created) == len(seed) == count(session, RewardRow)
-    assert [reward_to_dict(r) for r in export_rewards(session=session)] == sorted(
+    assert [reward_to_dict(r) for r in export_rewards(session=session, actor=SYSTEM)] == sorted(
         (reward_to_dict(r) for r in seed), key=lambda d: (d["category"], d["id"])
     )
-    import_rewards(session=session, records=[record()])
+    import_rewards(session=session, actor=SYSTEM, records=[record()])
     assert ensure_seed_catalogue(session=session) is None
     assert count(session, RewardRow) == len(seed) + 1
 
 
 def test_import_creates_updates_and_reports_unchanged_rewards(session):
-    first = import_rewards(session=session, records=[record("a-day"), record("b-day")])
+    first = import_rewards(
+        session=session, actor=SYSTEM, records=[record("a-day"), record("b-day")]
+    )
     assert (first.created, first.updated, first.unchanged) == (["a-day", "b-day"], [], [])
     second = import_rewards(
         session=session,
+        actor=SYSTEM,
         records=[record("a-day", cost=250, roles=["sdr", "closer"]), record("b-day")],
     )
     assert (second.created, second.updated, second.unchanged) == ([], ["a-day"], ["b-day"])
     assert second.describe() == "0 created, 1 updated, 1 unchanged"
     row = stored(session, "a-day")
     assert (row.cost, list(row.roles)) == (250, ["sdr", "closer"])
-    third = import_rewards(session=session, records=[record("b-day")])
+    third = import_rewards(session=session, actor=SYSTEM, records=[record("b-day")])
     assert third.unchanged == ["b-day"]
     # Only the two imports that changed something are in the audit log.
     events = session.exec(select(AuditLog).where(AuditLog.action == "rewards.import")).all()
     assert [e.details for e in events] == [
-        {"created": 2, "updated": 0},
-        {"created": 0, "updated": 1},
+        {"created": 2, "updated": 0, "actor": "command line"},
+        {"created": 0, "updated": 1, "actor": "command line"},
     ]
 
 
 def test_a_reward_left_out_of_the_file_is_kept_as_it_is(session):
-    import_rewards(session=session, records=[record("a-day"), record("b-day")])
-    import_rewards(session=session, records=[record("a-day", cost=100)])
+    import_rewards(session=session, actor=SYSTEM, records=[record("a-day"), record("b-day")])
+    import_rewards(session=session, actor=SYSTEM, records=[record("a-day", cost=100)])
     assert stored(session, "b-day").active is True
     assert count(session, RewardRow) == 2
 
@@ -119,13 +123,13 @@ BAD_RECORDS = {
 
 @pytest.mark.parametrize("kind", list(BAD_RECORDS))
 def test_one_bad_record_means_nothing_is_written(session, kind):
-    import_rewards(session=session, records=[record("kept", cost=100)])
+    import_rewards(session=session, actor=SYSTEM, records=[record("kept", cost=100)])
     records, message = BAD_RECORDS[kind]
     # A valid change in the same file must not be applied either.
     records = [record("kept", cost=900), record("new-one"), *records]
     before = (count(session, RewardRow), count(session, AuditLog))
     with pytest.raises(InvalidInput) as caught:
-        import_rewards(session=session, records=records, source="rewards.json")
+        import_rewards(session=session, actor=SYSTEM, records=records, source="rewards.json")
     assert caught.value.args[0].startswith("Nothing was imported:")
     assert "rewards.json" in caught.value.args[0]
     # Row numbers count the two good records placed first.
@@ -138,20 +142,26 @@ def test_one_bad_record_means_nothing_is_written(session, kind):
 
 def test_export_then_import_round_trips_in_both_shapes(session):
     ensure_seed_catalogue(session=session)
-    import_rewards(session=session, records=[record("retired-day", active=False, cost=12.5)])
-    exported = export_rewards(session=session)
+    import_rewards(
+        session=session, actor=SYSTEM, records=[record("retired-day", active=False, cost=12.5)]
+    )
+    exported = export_rewards(session=session, actor=SYSTEM)
     as_dicts = [reward_to_dict(r) for r in exported]
     as_rows = [reward_to_row(r) for r in exported]
-    assert import_rewards(session=session, records=as_dicts).unchanged == [r.id for r in exported]
-    assert import_rewards(session=session, records=as_rows).unchanged == [r.id for r in exported]
-    assert export_rewards(session=session) == exported
+    assert import_rewards(session=session, actor=SYSTEM, records=as_dicts).unchanged == [
+        r.id for r in exported
+    ]
+    assert import_rewards(session=session, actor=SYSTEM, records=as_rows).unchanged == [
+        r.id for r in exported
+    ]
+    assert export_rewards(session=session, actor=SYSTEM) == exported
     assert stored(session, "retired-day").active is False
 
 
 def test_every_export_is_in_the_audit_log(session, factory):
     ensure_seed_catalogue(session=session)
     hr = factory.person("hr", password=None)
-    export_rewards(session=session, fmt="csv")
+    export_rewards(session=session, actor=SYSTEM, fmt="csv")
     export_rewards(session=session, actor=hr, fmt="json")
     events = session.exec(
         select(AuditLog).where(AuditLog.action == "rewards.export").order_by(AuditLog.id)
@@ -177,13 +187,13 @@ def test_only_hr_may_import_the_catalogue(session, factory):
 def test_retiring_a_reward_keeps_its_history_and_it_is_never_suggested(session):
     load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     rep = session.exec(
         select(Person).where(Person.access == "rep").order_by(Person.external_id)
     ).first()
     manager = session.get(Person, rep.manager_id)
     everything = count(session, RewardRow)
-    top = suggest_rewards(session=session, viewer=None, person=rep, k=1).items[0].reward.slug
+    top = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=1).items[0].reward.slug
     # Someone else received it and rated it: that history must survive the retirement.
     colleague = session.exec(
         select(Person).where(
@@ -203,9 +213,9 @@ def test_retiring_a_reward_keeps_its_history_and_it_is_never_suggested(session):
     session.commit()
     grants, ratings = count(session, Grant), count(session, Rating)
 
-    [retired] = [r for r in export_rewards(session=session) if r.id == top]
+    [retired] = [r for r in export_rewards(session=session, actor=SYSTEM) if r.id == top]
     summary = import_rewards(
-        session=session, records=[{**reward_to_dict(retired), "active": False}]
+        session=session, actor=SYSTEM, records=[{**reward_to_dict(retired), "active": False}]
     )
     assert summary.updated == [top]
     assert (count(session, Grant), count(session, Rating)) == (grants, ratings)
@@ -215,12 +225,14 @@ def test_retiring_a_reward_keeps_its_history_and_it_is_never_suggested(session):
     def suggested() -> set[str]:
         shown = set()
         for person in session.exec(select(Person).where(Person.manager_id == manager.id)):
-            items = suggest_rewards(session=session, viewer=None, person=person, k=everything).items
+            items = suggest_rewards(
+                session=session, viewer=SYSTEM, person=person, k=everything
+            ).items
             shown |= {i.reward.slug for i in items}
         return shown
 
     assert top not in suggested()  # the served model was trained while it was active
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     assert top not in suggested()
     fallback = popular_rewards(session=session, person=None, k=everything)
     assert top not in {i.reward.slug for i in fallback.items}

@@ -17,6 +17,7 @@ from models.tables import (
     Person,
     Team,
 )
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import (
     ArmSpec,
@@ -70,7 +71,7 @@ def org(session):
 def create(session, name="Q4 rewards", **kwargs):
     values = {
         "session": session,
-        "actor": None,
+        "actor": SYSTEM,
         "name": name,
         "metric": "revenue",
         "period_before": "2026-Q2",
@@ -155,7 +156,7 @@ def test_teams_limit_the_audience(session, org):
     experiment = create(session, team_names=["South"])
     south = {p.id for p in org["reps"][60:]}
     assert set(assignment(session, experiment)) == south
-    assert experiment_detail(session=session, ref=experiment.id).teams == ["South"]
+    assert experiment_detail(session=session, viewer=SYSTEM, ref=experiment.id).teams == ["South"]
 
 
 def test_stratified_without_a_model_balances_sales_roles(session, org):
@@ -164,7 +165,7 @@ def test_stratified_without_a_model_balances_sales_roles(session, org):
     roles = {p.id: p.sales_role for p in org["reps"]}
     per_role_arm = Counter((roles[p], arm) for p, arm in assignment(session, experiment).items())
     assert set(per_role_arm.values()) == {10}
-    detail = experiment_detail(session=session, ref=experiment.name)
+    detail = experiment_detail(session=session, viewer=SYSTEM, ref=experiment.name)
     assert experiment.assignment == "stratified" and detail.strata == "sales_role"
 
 
@@ -182,7 +183,7 @@ def test_stratified_uses_motivation_profiles_when_there_is_a_model(session, org,
         members = [p.id for p in reps if profiles.get(p.id) == profile]
         sizes = Counter(assigned[m] for m in members)
         assert abs(sizes["control"] - sizes["recognition"]) <= 1, profile
-    assert experiment_detail(session=session, ref=experiment.id).strata == "profile"
+    assert experiment_detail(session=session, viewer=SYSTEM, ref=experiment.id).strata == "profile"
 
 
 def test_profiles_of_people_who_turned_personalisation_off_are_not_used(session, org, monkeypatch):
@@ -286,7 +287,7 @@ def test_only_hr_may_create_and_read(session, org):
 def test_list_and_find(session, org):
     create(session, name="First")
     create(session, name="Second", arms=ARMS[:2])
-    rows = list_experiments(session=session)
+    rows = list_experiments(session=session, viewer=SYSTEM)
     assert [(r.name, r.arms, r.people) for r in rows] == [("Second", 2, 90), ("First", 3, 90)]
     assert find_experiment(session, "First").name == "First"
     assert find_experiment(session, rows[0].id).name == "Second"
@@ -309,7 +310,9 @@ def test_parse_arm():
 def test_results_find_a_planted_effect(session, org):
     experiment = create(session)
     plant_kpis(session, experiment, {"recognition": 8000}, seed=1)
-    results = experiment_results(session=session, ref=experiment.name, min_group_size=5)
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.name, min_group_size=5
+    )
     by_arm = {c.arm: c for c in results.comparisons}
     recognition = by_arm["recognition"]
     assert recognition.verdict == "effect"
@@ -338,7 +341,9 @@ def test_results_show_no_figures_for_an_arm_under_the_minimum(session, org):
         session.delete(kpi)
     session.commit()
 
-    results = experiment_results(session=session, ref=experiment.id, min_group_size=5)
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5
+    )
     arms = {a.key: a for a in results.arms}
     assert arms["experience"].hidden and arms["experience"].summary is None
     assert arms["experience"].assigned == 10
@@ -355,14 +360,18 @@ def test_results_show_no_figures_for_an_arm_under_the_minimum(session, org):
 def test_a_hidden_control_hides_every_comparison(session, org):
     experiment = create(session, team_names=["South"])
     plant_kpis(session, experiment, {}, skip=("control",))
-    results = experiment_results(session=session, ref=experiment.id, min_group_size=5)
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5
+    )
     assert {c.verdict for c in results.comparisons} == {"hidden"}
     assert [a.hidden for a in results.arms] == [True, False, False]
 
 
 def test_results_before_any_kpis(session, org):
     experiment = create(session)
-    results = experiment_results(session=session, ref=experiment.id, min_group_size=5)
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5
+    )
     assert all(a.hidden for a in results.arms)
     assert results.overall is None and results.overall_hidden
 
@@ -370,15 +379,21 @@ def test_results_before_any_kpis(session, org):
 def test_bootstrap_results_are_reproducible(session, org):
     experiment = create(session)
     plant_kpis(session, experiment, {"recognition": 8000})
-    first = experiment_results(session=session, ref=experiment.id, min_group_size=5, bootstrap=True)
-    again = experiment_results(session=session, ref=experiment.id, min_group_size=5, bootstrap=True)
+    first = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5, bootstrap=True
+    )
+    again = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5, bootstrap=True
+    )
     assert first.comparisons[0].stats.bootstrap is not None
     assert first.comparisons[0].stats.bootstrap == again.comparisons[0].stats.bootstrap
 
 
 def test_an_export_is_audited(session, org):
     experiment = create(session)
-    experiment_results(session=session, ref=experiment.id, min_group_size=5, export=True)
+    experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5, export=True
+    )
     audit = session.exec(
         select(AuditLog).where(AuditLog.action == "experiment.results_export")
     ).one()
@@ -390,6 +405,7 @@ def test_programme_change_is_paired_and_not_causal(session, org):
     plant_kpis(session, experiment, {})
     change = programme_change(
         session=session,
+        viewer=SYSTEM,
         metric="revenue",
         period_before="2026-Q2",
         period_after="2026-Q4",
@@ -400,6 +416,7 @@ def test_programme_change_is_paired_and_not_causal(session, org):
     assert change.as_dict()["causal"] is False
     few = programme_change(
         session=session,
+        viewer=SYSTEM,
         metric="revenue",
         period_before="2026-Q1",
         period_after="2026-Q4",

@@ -10,6 +10,7 @@ from PIL import Image, ImageStat
 from sqlmodel import select
 
 from models.tables import AuditLog
+from services.access import SYSTEM
 from services.exports import (
     export_focus_groups,
     export_report,
@@ -51,13 +52,17 @@ def test_cells_that_look_like_formulas_are_neutralised(value, expected):
 def test_team_names_that_look_like_formulas_are_neutralised_in_csv_and_xlsx(session):
     layout = {"=cmd|' /C calc'!A0": ["closer"] * 6, "@Inside": ["sdr"] * 6, "-North": ["sdr"] * 5}
     wave, _ = small_organisation(session, layout)
-    export = export_summary(session=session, by="team", wave=wave.name, fmt="csv")
+    export = export_summary(session=session, viewer=SYSTEM, by="team", wave=wave.name, fmt="csv")
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     keys = [r[0] for r in rows[1:]]
     assert "'=cmd|' /C calc'!A0" in keys and "'@Inside" in keys and "'-North" in keys
     assert not any(k[:1] in "=+-@" for k in keys)
     book = load_workbook(
-        io.BytesIO(export_summary(session=session, by="team", wave=wave.name, fmt="xlsx").content)
+        io.BytesIO(
+            export_summary(
+                session=session, viewer=SYSTEM, by="team", wave=wave.name, fmt="xlsx"
+            ).content
+        )
     )
     cells = [c.value for row in book["Summary"].iter_rows() for c in row]
     assert "'=cmd|' /C calc'!A0" in cells
@@ -87,7 +92,7 @@ def test_summary_json_has_the_documented_shape_and_is_audited(org_db, org_sessio
 
 def test_summary_csv_has_no_figures_for_hidden_groups(org_db, org_session):
     export = export_summary(
-        session=org_session, by="team", wave=org_db.org.first_wave.name, fmt="csv"
+        session=org_session, viewer=SYSTEM, by="team", wave=org_db.org.first_wave.name, fmt="csv"
     )
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     planted = next(r for r in rows if r["key"] == insights_org.PLANTED_TEAM)
@@ -97,7 +102,11 @@ def test_summary_csv_has_no_figures_for_hidden_groups(org_db, org_session):
 
 def test_xlsx_opens_with_one_sheet_per_section(org_db, org_session):
     export = export_summary(
-        session=org_session, by="sales_role", wave=org_db.org.first_wave.name, fmt="xlsx"
+        session=org_session,
+        viewer=SYSTEM,
+        by="sales_role",
+        wave=org_db.org.first_wave.name,
+        fmt="xlsx",
     )
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames == ["Summary", "Intervals", "Themes", "About"]
@@ -109,17 +118,23 @@ def test_xlsx_opens_with_one_sheet_per_section(org_db, org_session):
 
 def test_focus_group_exports(org_db, org_session):
     wave = org_db.org.first_wave.name
-    data = json.loads(export_focus_groups(session=org_session, wave=wave, fmt="json").content)
+    data = json.loads(
+        export_focus_groups(session=org_session, viewer=SYSTEM, wave=wave, fmt="json").content
+    )
     assert set(data) >= {"groups"}
     group = data["groups"][0]
     assert set(group) == {"id", "size", "members", "summary"}
     assert len(group["members"]) == group["size"]
 
     book = load_workbook(
-        io.BytesIO(export_focus_groups(session=org_session, wave=wave, fmt="xlsx").content)
+        io.BytesIO(
+            export_focus_groups(session=org_session, viewer=SYSTEM, wave=wave, fmt="xlsx").content
+        )
     )
     assert book.sheetnames == ["Groups", "Members", "Questions"]
-    anonymous = export_focus_groups(session=org_session, wave=wave, fmt="xlsx", anonymous=True)
+    anonymous = export_focus_groups(
+        session=org_session, viewer=SYSTEM, wave=wave, fmt="xlsx", anonymous=True
+    )
     book = load_workbook(io.BytesIO(anonymous.content))
     assert book.sheetnames == ["Groups", "Questions"]
 
@@ -127,7 +142,7 @@ def test_focus_group_exports(org_db, org_session):
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_anonymous_exports_hold_no_names_emails_or_ids(org_db, org_session, fmt):
     export = export_focus_groups(
-        session=org_session, wave=org_db.org.first_wave.name, fmt=fmt, anonymous=True
+        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, fmt=fmt, anonymous=True
     )
     if fmt == "xlsx":
         book = load_workbook(io.BytesIO(export.content))
@@ -157,7 +172,7 @@ def test_the_pdf_report_renders_and_is_audited(org_db, org_session, tmp_path):
     )
     html = f"<html><body><h1>Report</h1><table><tr><th>Time</th><td>3</td></tr></table>{chart}</body></html>"
     export = export_report(
-        session=org_session, viewer=None, html=html, fmt="pdf", filters={"wave": "x"}
+        session=org_session, viewer=SYSTEM, html=html, fmt="pdf", filters={"wave": "x"}
     )
     assert export.content.startswith(b"%PDF")
     assert audit_rows(org_session, "export.report")[-1].details["format"] == "pdf"

@@ -13,6 +13,7 @@ from sqlmodel import func, select
 from models.tables import AuditLog, Grant, Person, Rating
 from models.tables import Reward as RewardRow
 from seed.demo_org import demo_people
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.demo import load_demo_people, load_demo_survey
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -127,6 +128,7 @@ def test_dismissal_is_recorded_listed_and_can_be_undone(session, org):
 def test_undo_leaves_a_real_rating_alone(session, org):
     import_feedback(
         session=session,
+        actor=SYSTEM,
         table=table(HEADER, f"{org.rep.external_id},deal-bell,4,,"),
     )
     undo_dismissal(session=session, person=org.rep, reward_slug="deal-bell")
@@ -141,6 +143,7 @@ def test_import_creates_ratings_and_records_given_rewards_once(session, org):
     rep, colleague = org.rep.external_id, org.colleague.external_id
     summary = import_feedback(
         session=session,
+        actor=SYSTEM,
         table=table(
             HEADER,
             f"{rep},deal-bell,5,2026-03-02,Great in front of the team",
@@ -181,7 +184,7 @@ def test_import_creates_ratings_and_records_given_rewards_once(session, org):
     [event] = session.exec(select(AuditLog).where(AuditLog.action == "feedback.import")).all()
     assert (event.target, event.details) == (
         "feedback.csv",
-        {"created": 3, "updated": 0, "grants_created": 2},
+        {"created": 3, "updated": 0, "grants_created": 2, "actor": "command line"},
     )
 
 
@@ -195,9 +198,9 @@ def test_importing_the_same_file_again_changes_nothing(session, org):
         f"{org.rep.external_id},deal-bell,5,2026-03-02,nice",
         f"{org.rep.external_id},team-meeting-shout-out,3,,",
     )
-    import_feedback(session=session, table=table(*rows))
+    import_feedback(session=session, actor=SYSTEM, table=table(*rows))
     before = written(session)
-    summary = import_feedback(session=session, table=table(*rows))
+    summary = import_feedback(session=session, actor=SYSTEM, table=table(*rows))
     assert (summary.created, summary.updated, summary.unchanged, summary.grants_created) == (
         0,
         0,
@@ -209,9 +212,13 @@ def test_importing_the_same_file_again_changes_nothing(session, org):
 
 def test_a_changed_rating_updates_the_same_row_and_keeps_the_one_grant(session, org):
     rep = org.rep.external_id
-    import_feedback(session=session, table=table(HEADER, f"{rep},deal-bell,5,2026-03-02,"))
+    import_feedback(
+        session=session, actor=SYSTEM, table=table(HEADER, f"{rep},deal-bell,5,2026-03-02,")
+    )
     summary = import_feedback(
-        session=session, table=table(HEADER, f"{rep},deal-bell,2,2026-03-02,on reflection")
+        session=session,
+        actor=SYSTEM,
+        table=table(HEADER, f"{rep},deal-bell,2,2026-03-02,on reflection"),
     )
     assert (summary.created, summary.updated, summary.grants_created) == (0, 1, 0)
     [row] = session.exec(select(Rating)).all()
@@ -228,7 +235,9 @@ def test_given_at_attaches_the_rating_to_a_grant_the_manager_already_recorded(se
         given_on=date(2026, 3, 2),
     )
     summary = import_feedback(
-        session=session, table=table(HEADER, f"{org.rep.external_id},deal-bell,4,2026-03-02,")
+        session=session,
+        actor=SYSTEM,
+        table=table(HEADER, f"{org.rep.external_id},deal-bell,4,2026-03-02,"),
     )
     assert summary.grants_created == 0
     [row] = session.exec(select(Rating)).all()
@@ -239,7 +248,7 @@ def test_given_at_attaches_the_rating_to_a_grant_the_manager_already_recorded(se
 def test_an_imported_rating_replaces_a_dismissal_without_a_grant(session, org):
     dismiss_reward(session=session, person=org.rep, reward_slug="deal-bell")
     summary = import_feedback(
-        session=session, table=table(HEADER, f"{org.rep.external_id},deal-bell,3,,")
+        session=session, actor=SYSTEM, table=table(HEADER, f"{org.rep.external_id},deal-bell,3,,")
     )
     assert summary.updated == 1
     [row] = session.exec(select(Rating)).all()
@@ -249,6 +258,7 @@ def test_an_imported_rating_replaces_a_dismissal_without_a_grant(session, org):
 def test_blank_rows_are_skipped_and_the_optional_columns_may_be_left_out(session, org):
     summary = import_feedback(
         session=session,
+        actor=SYSTEM,
         table=table("Person,Reward_ID,Rating", f"{org.rep.external_id},deal-bell,4", ",,", ""),
     )
     assert (summary.created, summary.grants_created) == (1, 0)
@@ -331,11 +341,14 @@ BAD_FILES = {
 def test_every_problem_is_reported_and_nothing_is_written(session, org, kind):
     lines, expected = BAD_FILES[kind]
     # An earlier import, so "nothing written" also means "nothing changed".
-    import_feedback(session=session, table=table(HEADER, f"{org.rep.external_id},deal-bell,1,,"))
+    import_feedback(
+        session=session, actor=SYSTEM, table=table(HEADER, f"{org.rep.external_id},deal-bell,1,,")
+    )
     before = written(session)
     with pytest.raises(InvalidInput) as caught:
         import_feedback(
             session=session,
+            actor=SYSTEM,
             table=table(*(line.format(rep=org.rep.external_id) for line in lines)),
             source="feedback.csv",
         )
@@ -351,6 +364,7 @@ def test_all_problems_of_a_file_are_listed_in_row_order(session, org):
     with pytest.raises(InvalidInput) as caught:
         import_feedback(
             session=session,
+            actor=SYSTEM,
             table=table(
                 HEADER,
                 f"{rep},deal-bell,5,2026-03-02,",  # fine, but not written either
@@ -396,12 +410,12 @@ def first_rank(suggestions, category: str) -> int:
 def test_imported_ratings_move_a_reps_suggestions_after_retraining(session):
     load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     rep = session.exec(
         select(Person).where(Person.access == "rep").order_by(Person.external_id)
     ).first()
     everything = count(session, RewardRow)
-    before = suggest_rewards(session=session, viewer=None, person=rep, k=everything)
+    before = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=everything)
     means = category_means(before)
     disliked = before.items[0].reward.category
     sizes = {c: sum(i.reward.category == c for i in before.items) for c in means}
@@ -412,14 +426,14 @@ def test_imported_ratings_move_a_reps_suggestions_after_retraining(session):
     lines = [HEADER]
     lines += [f"{rep.external_id},{slug},5,2026-10-01," for slug in loved]
     lines += [f"{rep.external_id},{slug},1,2026-10-01," for slug in hated]
-    import_feedback(session=session, table=table(*lines))
+    import_feedback(session=session, actor=SYSTEM, table=table(*lines))
 
-    unchanged = suggest_rewards(session=session, viewer=None, person=rep, k=everything)
+    unchanged = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=everything)
     assert unchanged.model_version == before.model_version
     assert {i.reward.slug for i in unchanged.items}.isdisjoint(loved + hated)
 
-    train_model(session=session)
-    after = suggest_rewards(session=session, viewer=None, person=rep, k=everything)
+    train_model(session=session, actor=SYSTEM)
+    after = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=everything)
     assert after.model_version == before.model_version + 1
     means_after = category_means(after)
     assert means[liked] < means[disliked]

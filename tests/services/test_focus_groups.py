@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed
 from services.focus_groups import focus_groups, size_bounds
 from services.summaries import summary
@@ -14,19 +15,25 @@ org_session = insights_org.org_session
 @pytest.mark.parametrize("by", ["profile", "mixed"])
 @pytest.mark.parametrize("size", [5, 6, 8])
 def test_groups_have_5_to_8_people_and_everyone_is_placed_once(org_db, org_session, by, size):
-    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by=by, size=size)
+    data = focus_groups(
+        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by=by, size=size
+    )
     sizes = [g["size"] for g in data["groups"]]
     assert sizes and all(5 <= s <= 8 for s in sizes)
     members = [m for g in data["groups"] for m in g["members"]]
     assert len(members) == len(set(members))
-    population = summary(session=org_session, by="team", wave=org_db.org.first_wave.name)
+    population = summary(
+        session=org_session, viewer=SYSTEM, by="team", wave=org_db.org.first_wave.name
+    )
     assert len(members) + data["not_placed"]["n"] == population["total"]["n"]
     for g in data["groups"]:
         assert g["size"] == len(g["members"]) == g["summary"]["n"]
 
 
 def test_profile_groups_are_one_profile_each_apart_from_merged_remainders(org_db, org_session):
-    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="profile")
+    data = focus_groups(
+        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by="profile"
+    )
     single = [g for g in data["groups"] if len(g["summary"]["profile_mix"]) == 1]
     assert len(single) >= len(data["groups"]) - 1
     names = {org_db.profiles.name(k) for k in org_db.profiles.catalogue}
@@ -35,7 +42,9 @@ def test_profile_groups_are_one_profile_each_apart_from_merged_remainders(org_db
 
 
 def test_each_group_has_an_anonymous_summary(org_db, org_session):
-    data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="mixed")
+    data = focus_groups(
+        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by="mixed"
+    )
     constructs = {c["key"] for c in data["constructs"]}
     for g in data["groups"]:
         s = g["summary"]
@@ -54,7 +63,11 @@ def test_each_group_has_an_anonymous_summary(org_db, org_session):
 
 def test_anonymous_groups_carry_no_names_emails_or_ids(org_db, org_session):
     data = focus_groups(
-        session=org_session, wave=org_db.org.first_wave.name, by="profile", anonymous=True
+        session=org_session,
+        viewer=SYSTEM,
+        wave=org_db.org.first_wave.name,
+        by="profile",
+        anonymous=True,
     )
     text = json.dumps(data, ensure_ascii=False)
     planted = org_db.org.planted[0]
@@ -71,7 +84,9 @@ def test_people_who_keep_their_answers_private_are_not_grouped_by_profile(org_db
     org_session.add(private)
     org_session.commit()
     try:
-        data = focus_groups(session=org_session, wave=org_db.org.first_wave.name, by="profile")
+        data = focus_groups(
+            session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by="profile"
+        )
         group = next(g for g in data["groups"] if private.external_id in g["members"])
         assert "none" in group["summary"]["profile_mix"]
     finally:
@@ -81,18 +96,18 @@ def test_people_who_keep_their_answers_private_are_not_grouped_by_profile(org_db
 
 
 def test_same_groups_every_time(org_db, org_session):
-    first = focus_groups(session=org_session, wave=org_db.org.first_wave.name)
-    again = focus_groups(session=org_session, wave=org_db.org.first_wave.name)
+    first = focus_groups(session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name)
+    again = focus_groups(session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name)
     assert [g["members"] for g in first["groups"]] == [g["members"] for g in again["groups"]]
 
 
 def test_bad_options_and_viewers_are_refused(org_db, org_session):
     with pytest.raises(InvalidInput):
-        focus_groups(session=org_session, by="team")
+        focus_groups(session=org_session, viewer=SYSTEM, by="team")
     with pytest.raises(InvalidInput):
-        focus_groups(session=org_session, size=9)
+        focus_groups(session=org_session, viewer=SYSTEM, size=9)
     with pytest.raises(InvalidInput):
-        focus_groups(session=org_session, size=5, min_group_size=7)
+        focus_groups(session=org_session, viewer=SYSTEM, size=5, min_group_size=7)
     with pytest.raises(NotAllowed):
         focus_groups(session=org_session, viewer=org_db.org.manager)
 

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import KPI, AuditLog, Person
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed
 from services.kpis import (
     KNOWN_METRICS,
@@ -38,7 +39,7 @@ def people(session):
 
 def run(session, text: str, **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name="kpis.csv")
-    return import_kpis(session=session, table=table, **kwargs)
+    return import_kpis(session=session, table=table, **{"actor": SYSTEM, **kwargs})
 
 
 def counts(session) -> tuple[int, int]:
@@ -204,12 +205,13 @@ def test_only_hr_may_import(session, people, factory):
 
 def test_coverage_counts_people_per_period_and_metric(session, people):
     run(session, GOOD)
-    coverage = kpi_coverage(session=session)
+    coverage = kpi_coverage(session=session, viewer=SYSTEM)
     assert coverage.periods == ["2026-Q2", "2026-06", "2026-Q3"]
     assert coverage.metrics == ["revenue", "deals_won", "calls"]
     assert coverage.counts[("2026-Q2", "revenue")] == 2
     assert [
-        (r.period, r.metric, r.people) for r in kpi_coverage(session=session, metric="calls").rows()
+        (r.period, r.metric, r.people)
+        for r in kpi_coverage(session=session, viewer=SYSTEM, metric="calls").rows()
     ] == [("2026-Q3", "calls", 1)]
 
 

@@ -7,6 +7,7 @@ from sqlmodel import select
 from models.tables import Person
 from recommender.explain import Reason, render, render_for_manager
 from seed.demo_org import demo_people
+from services.access import SYSTEM
 from services.demo import load_demo_people, load_demo_survey
 from services.recommendations import suggest_rewards
 from services.training import train_model
@@ -28,7 +29,7 @@ def test_item_level_reasons_are_withheld_and_the_rest_are_third_person():
 def test_the_manager_view_never_quotes_the_reps_answers(session):
     load_demo_people(session=session, people=demo_people(), password="demo")
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     reps = session.exec(
         select(Person).where(Person.access == "rep", Person.manager_id.is_not(None))
     ).all()

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import AuditLog, Person, Team
+from services.access import SYSTEM
 from services.errors import InvalidInput
 from services.people import import_people
 from services.tabular import TableError, read_table_bytes
@@ -18,6 +19,7 @@ ROSTER = (
 
 def run(session, text: str, **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name="roster.csv")
+    kwargs.setdefault("actor", SYSTEM)
     return import_people(session=session, header=table.header, records=table.rows, **kwargs)
 
 
@@ -78,7 +80,7 @@ def test_partial_file_keeps_missing_people_active(session):
 def test_semicolons_and_byte_order_mark_are_accepted(session):
     text = "\ufeff" + ROSTER.replace(",", ";")
     table = read_table_bytes(text.encode("utf-8"))
-    summary = import_people(session=session, header=table.header, records=table.rows)
+    summary = import_people(session=session, actor=SYSTEM, header=table.header, records=table.rows)
     assert len(summary.created) == 3
 
 

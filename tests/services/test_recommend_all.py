@@ -12,6 +12,7 @@ from models.tables import Grant, Person, Rating
 from models.tables import Reward as RewardRow
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.feedback import dismiss_reward, import_feedback
 from services.instruments import ensure_default_instrument
@@ -39,6 +40,7 @@ def import_answers(session, org, first: int, ids: list[str], source: str) -> Non
     header = ["person", *(item.code for item in instrument.items)]
     import_responses(
         session=session,
+        actor=SYSTEM,
         header=header,
         records=answer_records(org, first, ids),
         create_people=True,
@@ -88,7 +90,10 @@ def org(session):
             }
         )
     import_feedback(
-        session=session, header=["person", "reward_id", "rating", "given_at"], records=records
+        session=session,
+        actor=SYSTEM,
+        header=["person", "reward_id", "rating", "given_at"],
+        records=records,
     )
     for external_id, slug in dismissals:
         dismiss_reward(session=session, person=person(session, external_id), reward_slug=slug)
@@ -104,7 +109,7 @@ def org(session):
     session.add_all([manager, gone, private])
     session.add(Person(external_id="R900", name="No answers", sales_role="sdr"))
     session.commit()
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
 
     # After training, before the next: a newcomer answers; then one change per rep below,
     # each aimed at a reward that rep was being suggested, and each a rule that must hold
@@ -115,7 +120,9 @@ def org(session):
     session.add(newcomer)
     session.commit()
     changed = {
-        eid: recommendation_rows(session=session, person=person(session, eid))[0]["reward_id"]
+        eid: recommendation_rows(session=session, viewer=SYSTEM, person=person(session, eid))[0][
+            "reward_id"
+        ]
         for eid in ("R002", "R003", "R004", "R005", "R006", "R007")
     }
 
@@ -159,7 +166,7 @@ def by_person(rows: list[dict]) -> dict[str, list[dict]]:
 
 @pytest.mark.parametrize("locale", ["en", "nb"])
 def test_every_rep_gets_the_reasons_they_get_one_by_one(session, org, locale):
-    rows = recommend_for_all(session=session, k=5, locale=locale)
+    rows = recommend_for_all(session=session, viewer=SYSTEM, k=5, locale=locale)
     grouped = by_person(rows)
     listed = [row["person"] for row in rows]
     assert listed == sorted(listed)
@@ -170,7 +177,7 @@ def test_every_rep_gets_the_reasons_they_get_one_by_one(session, org, locale):
     compared = personal = 0
     for rep in reps:
         batch = grouped[rep.external_id]
-        single = recommendation_rows(session=session, person=rep, k=5, locale=locale)
+        single = recommendation_rows(session=session, viewer=SYSTEM, person=rep, k=5, locale=locale)
         assert [row["rank"] for row in batch] == list(range(1, len(batch) + 1))
         if single[0]["score"] is None:
             # The non-personal list (no consent, no response) is the same list, exactly.
@@ -202,7 +209,7 @@ def test_every_rep_gets_the_reasons_they_get_one_by_one(session, org, locale):
 
 
 def test_exclusions_hold_for_everyone(session, org):
-    rows = recommend_for_all(session=session, k=8)
+    rows = recommend_for_all(session=session, viewer=SYSTEM, k=8)
     grouped = by_person(rows)
     rewards = {r.id: r for r in session.exec(select(RewardRow))}
     rated: dict[int, set[str]] = {}

@@ -16,6 +16,7 @@ from models.tables import Answer, Person, Rating, SurveyResponse
 from models.tables import Reward as RewardRow
 from recommender.catalogue import reward_to_dict
 from seed.demo_org import demo_people
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue, export_rewards, import_rewards
 from services.demo import load_demo_people, load_demo_survey
 from services.errors import NotFound
@@ -71,9 +72,9 @@ def build(session, *, train: bool = True) -> SimpleNamespace:
     """The demo organisation plus a one-off reward, optionally with a trained model."""
     load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
     load_demo_survey(session=session)
-    import_rewards(session=session, records=[one_off("signed-book")])
+    import_rewards(session=session, actor=SYSTEM, records=[one_off("signed-book")])
     if train:
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
     managers = list(
         session.exec(select(Person).where(Person.access == "manager").order_by(Person.external_id))
     )
@@ -93,7 +94,9 @@ def slugs(suggestions) -> list[str]:
 
 
 def everything_for(session, org, person: Person, **kwargs):
-    return suggest_rewards(session=session, viewer=None, person=person, k=org.everything, **kwargs)
+    return suggest_rewards(
+        session=session, viewer=SYSTEM, person=person, k=org.everything, **kwargs
+    )
 
 
 # --- the non-personal fallback -----------------------------------------------------------
@@ -130,13 +133,13 @@ def test_the_fallback_says_what_colleagues_thought_only_with_five_ratings_or_mor
     rate(reps[1:5], "outreach-bootcamp", 5)  # four loved the bootcamp: too few to quote
     rate(reps[1:6], "employee-of-the-month", 1)  # so that the two above stand out
     session.commit()
-    result = suggest_rewards(session=session, viewer=None, person=reps[0], k=3)
+    result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
     assert slugs(result)[0] == "deal-bell"
     assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 ratings)"]
     assert result.items[0].reasons["nb"] == ["Kolleger ga denne 5.0 av 5 (5 vurderinger)"]
     assert "outreach-bootcamp" not in slugs(result)  # for SDRs only; this rep is a closer
     sdr = factory.person("rep", sales_role="sdr", password=None)
-    for_sdr = suggest_rewards(session=session, viewer=None, person=sdr, k=3)
+    for_sdr = suggest_rewards(session=session, viewer=SYSTEM, person=sdr, k=3)
     assert slugs(for_sdr)[0] == "outreach-bootcamp"  # the bell is for closers and AMs
     assert "deal-bell" not in slugs(for_sdr)
     assert for_sdr.items[0].reasons["en"] == [FALLBACK_REASONS["en"]]
@@ -156,7 +159,7 @@ def test_consent_off_gives_the_fallback_and_no_profile(session):
         assert person_profile(session=session, viewer=org.rep, person=org.rep) is None
         assert person_profile(session=session, viewer=org.manager, person=org.rep) is None
         assert org.rep.id not in profile_assignments(session=session)
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
 
 
 def test_a_rep_without_a_response_gets_the_fallback(session, factory):
@@ -181,7 +184,7 @@ def test_a_response_given_after_training_is_scored_for_personal_suggestions(sess
     for answer in session.exec(select(Answer).where(Answer.response_id == source.id)).all():
         session.add(Answer(**answer.model_dump(exclude={"id", "response_id"}), response_id=copy.id))
     session.commit()
-    result = suggest_rewards(session=session, viewer=None, person=newcomer, k=5)
+    result = suggest_rewards(session=session, viewer=SYSTEM, person=newcomer, k=5)
     assert (result.personal, result.model_version) == (True, 1)
     assert len(result.items) == 5
     assert all(math.isfinite(item.score) and item.reasons["en"] for item in result.items)
@@ -267,8 +270,12 @@ def exclusion_setup(session, org) -> dict[str, str]:
             reward_slug=kinds[kind],
             given_on=TODAY - timedelta(days=10),
         )
-    [retired] = [r for r in export_rewards(session=session) if r.id == kinds["retired"]]
-    import_rewards(session=session, records=[{**reward_to_dict(retired), "active": False}])
+    [retired] = [
+        r for r in export_rewards(session=session, actor=SYSTEM) if r.id == kinds["retired"]
+    ]
+    import_rewards(
+        session=session, actor=SYSTEM, records=[{**reward_to_dict(retired), "active": False}]
+    )
     return kinds
 
 
@@ -279,7 +286,7 @@ def test_excluded_rewards_never_appear_in_personal_suggestions(session):
     for _retrained in (False, True):
         shown = slugs(everything_for(session, org, org.rep))
         assert shown and not set(kinds.values()) & set(shown)
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
     # A cooldown ends; the other exclusions do not.
     later = slugs(everything_for(session, org, org.rep, today=TODAY + timedelta(days=200)))
     assert kinds["cooling"] in later
@@ -312,10 +319,12 @@ def test_the_fallback_respects_cooldowns_and_the_cost_cap(session):
 
 def test_narrowing_a_rewards_roles_takes_effect_before_retraining(session):
     org = build(session)
-    top = suggest_rewards(session=session, viewer=None, person=org.rep, k=1).items[0].reward.slug
+    top = suggest_rewards(session=session, viewer=SYSTEM, person=org.rep, k=1).items[0].reward.slug
     other_role = "sdr" if org.rep.sales_role != "sdr" else "closer"
-    [reward] = [r for r in export_rewards(session=session) if r.id == top]
-    import_rewards(session=session, records=[{**reward_to_dict(reward), "roles": [other_role]}])
+    [reward] = [r for r in export_rewards(session=session, actor=SYSTEM) if r.id == top]
+    import_rewards(
+        session=session, actor=SYSTEM, records=[{**reward_to_dict(reward), "roles": [other_role]}]
+    )
     assert top not in slugs(everything_for(session, org, org.rep))
 
 
@@ -354,7 +363,7 @@ def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
             rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=stars)
             rated.append(slug)
 
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     after = everything_for(session, org, org.rep)
     assert after.model_version == 2
     means_after = category_means(after)
@@ -367,13 +376,13 @@ def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
     top = after.items[0].reward.slug
     dismiss_reward(session=session, person=org.rep, reward_slug=top)
     assert top not in slugs(everything_for(session, org, org.rep))
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     assert top not in slugs(everything_for(session, org, org.rep))
 
 
 def test_a_colleagues_ratings_do_not_exclude_rewards_for_this_rep(session):
     org = build(session)
-    top = suggest_rewards(session=session, viewer=None, person=org.rep, k=1).items[0].reward.slug
+    top = suggest_rewards(session=session, viewer=SYSTEM, person=org.rep, k=1).items[0].reward.slug
     dismiss_reward(session=session, person=org.colleague, reward_slug=top)
     assert top in slugs(everything_for(session, org, org.rep))
 
@@ -406,7 +415,7 @@ def test_only_profiles_of_five_or_more_are_shown(session):
     by_row = {row: pid for pid, row in served.row_of.items()}
     for row in members[:4]:
         person = session.get(Person, by_row[int(row)])
-        assert person_profile(session=session, viewer=None, person=person) is None
+        assert person_profile(session=session, viewer=SYSTEM, person=person) is None
 
 
 def test_a_profile_is_hidden_when_fewer_than_five_consenting_members_remain(session):

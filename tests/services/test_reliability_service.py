@@ -11,6 +11,7 @@ from models.tables import Answer, SurveyResponse
 from recommender.instrument import parse_instrument
 from recommender.quality import quality_flags
 from recommender.reliability import reliability_report, report_to_dict
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.instruments import ensure_default_instrument, import_instrument
 from services.reliability import reliability
@@ -31,7 +32,7 @@ def definition():
 
 @pytest.fixture
 def instrument(session, definition):
-    import_instrument(session=session, data=definition)
+    import_instrument(session=session, actor=SYSTEM, data=definition)
     return parse_instrument(definition)
 
 
@@ -75,6 +76,7 @@ def to_csv(answers: list[dict], codes: list[str]) -> str:
 def load(session, answers: list[dict], name: str = "survey.csv", **kwargs):
     codes = sorted({code for response in answers for code in response})
     table = read_table_bytes(to_csv(answers, codes).encode(), name=name)
+    kwargs.setdefault("actor", SYSTEM)
     return import_responses(
         session=session, table=table, instrument_name=NAME, create_people=True, **kwargs
     )
@@ -90,7 +92,7 @@ def answers(session, instrument):
 def test_figures_match_the_pure_report_on_the_unflagged_responses(session, instrument, answers):
     flags = quality_flags(instrument, answers)
     assert [bool(f) for f in flags] == [False] * N_GOOD + [True] * N_CARELESS
-    result = reliability(session=session, instrument_name=NAME)
+    result = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
     expected = report_to_dict(
         instrument,
         reliability_report(instrument, answers[:N_GOOD], random_state=0),
@@ -101,7 +103,7 @@ def test_figures_match_the_pure_report_on_the_unflagged_responses(session, instr
 
 
 def test_figures_are_sensible(session, instrument, answers):
-    result = reliability(session=session, instrument_name=NAME)
+    result = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
     scales = {s["construct"]: s for s in result["scales"]}
     assert list(scales) == ["autonomy", "mastery", "purpose"]
     for key in ("autonomy", "mastery"):
@@ -120,8 +122,10 @@ def test_flagged_responses_are_left_out_unless_included(session, instrument, ans
     flagged = [r for r in session.exec(select(SurveyResponse)) if r.flags]
     assert len(flagged) == N_CARELESS and all("attention" in r.flags for r in flagged)
 
-    default = reliability(session=session, instrument_name=NAME)
-    everything = reliability(session=session, instrument_name=NAME, include_flagged=True)
+    default = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    everything = reliability(
+        session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=True
+    )
     assert (default["n_responses"], default["n_flagged_excluded"]) == (N_GOOD, N_CARELESS)
     assert (everything["n_responses"], everything["n_flagged_excluded"]) == (
         N_GOOD + N_CARELESS,
@@ -136,25 +140,25 @@ def test_missing_answers_listwise_or_median(session, instrument):
     for response in answers[:10]:
         response["aut2"] = None
     load(session, answers)
-    listwise = reliability(session=session, instrument_name=NAME)
-    median = reliability(session=session, instrument_name=NAME, missing="median")
+    listwise = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    median = reliability(session=session, viewer=SYSTEM, instrument_name=NAME, missing="median")
     assert listwise["scales"][0]["n"] == 50 and listwise["scales"][1]["n"] == 60
     assert median["scales"][0]["n"] == 60
     assert median["missing_data_policy"] == "median"
 
 
 def test_a_wave_limits_the_responses(session, instrument, answers):
-    open_wave(session=session, actor=None, name="Autumn", instrument_name=NAME)
+    open_wave(session=session, actor=SYSTEM, name="Autumn", instrument_name=NAME)
     load(session, simulate(instrument, 20, 0, seed=3), wave="Autumn")
 
-    everyone = reliability(session=session, instrument_name=NAME)
-    autumn = reliability(session=session, wave="Autumn")
+    everyone = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    autumn = reliability(session=session, viewer=SYSTEM, wave="Autumn")
     assert everyone["n_responses"] == N_GOOD + 20
     assert (autumn["n_responses"], autumn["wave"]) == (20, "Autumn")
 
 
 def test_a_response_in_progress_is_ignored(session, instrument, answers, factory):
-    wave = open_wave(session=session, actor=None, name="Autumn", instrument_name=NAME)
+    wave = open_wave(session=session, actor=SYSTEM, name="Autumn", instrument_name=NAME)
     instrument_id = wave.instrument_id
     for _ in range(5):
         person = factory.person("rep")
@@ -163,44 +167,51 @@ def test_a_response_in_progress_is_ignored(session, instrument, answers, factory
         session.flush()
         session.add(Answer(response_id=draft.id, item_code="aut1", value=1.0))
     session.commit()
-    assert reliability(session=session, instrument_name=NAME)["n_responses"] == N_GOOD
+    assert (
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)["n_responses"] == N_GOOD
+    )
     with pytest.raises(NotFound, match="No submitted responses to motivation_test version 1 in"):
-        reliability(session=session, wave="Autumn")
+        reliability(session=session, viewer=SYSTEM, wave="Autumn")
 
 
 def test_the_newest_version_is_used_unless_a_wave_says_otherwise(
     session, instrument, answers, definition
 ):
     definition["items"][0]["text"] = {"en": "I decide how I approach a customer."}
-    import_instrument(session=session, data=definition)
+    import_instrument(session=session, actor=SYSTEM, data=definition)
     with pytest.raises(NotFound, match="motivation_test version 2"):
-        reliability(session=session, instrument_name=NAME)
-    result = reliability(session=session, wave="Imported from survey.csv")
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    result = reliability(session=session, viewer=SYSTEM, wave="Imported from survey.csv")
     assert (result["version"], result["n_responses"]) == (1, N_GOOD)
 
 
 def test_no_responses_is_a_clear_message(session, instrument):
     with pytest.raises(NotFound, match="No submitted responses to motivation_test version 1"):
-        reliability(session=session, instrument_name=NAME)
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
 
 
 def test_all_flagged_is_a_clear_message(session, instrument):
     load(session, simulate(instrument, 0, 5))
     with pytest.raises(InvalidInput, match="All 5 submitted responses"):
-        reliability(session=session, instrument_name=NAME)
-    assert reliability(session=session, instrument_name=NAME, include_flagged=True)
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    assert reliability(session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=True)
 
 
 def test_a_wave_of_another_instrument_is_refused(session, instrument, answers):
     ensure_default_instrument(session=session)
     with pytest.raises(InvalidInput) as caught:
-        reliability(session=session, instrument_name="motivation", wave="Imported from survey.csv")
+        reliability(
+            session=session,
+            viewer=SYSTEM,
+            instrument_name="motivation",
+            wave="Imported from survey.csv",
+        )
     assert "uses instrument motivation_test, not motivation" in caught.value.problems[0]
 
 
 def test_unknown_missing_policy_is_refused(session, instrument, answers):
     with pytest.raises(InvalidInput):
-        reliability(session=session, instrument_name=NAME, missing="mean")
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME, missing="mean")
 
 
 def test_only_hr_may_see_reliability(session, instrument, answers, factory):

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import Answer, AuditLog, Credential, Person, SurveyResponse, Wave
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.instruments import import_instrument
 from services.responses_import import import_responses
@@ -27,7 +28,7 @@ def small_definition() -> dict:
 
 @pytest.fixture
 def instrument(session):
-    return import_instrument(session=session, data=small_definition()).row
+    return import_instrument(session=session, actor=SYSTEM, data=small_definition()).row
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def people(session, instrument):
 def run(session, text: str, name: str = "answers.csv", **kwargs):
     table = read_table_bytes(text.encode("utf-8"), name=name)
     kwargs.setdefault("instrument_name", NAME)
+    kwargs.setdefault("actor", SYSTEM)
     return import_responses(session=session, table=table, **kwargs)
 
 
@@ -95,6 +97,7 @@ def test_header_and_records_instead_of_a_table(session, people, instrument):
     table = read_table_bytes(GOOD.encode(), name="x.csv")
     summary = import_responses(
         session=session,
+        actor=SYSTEM,
         header=[h.upper() if h != "person" else h for h in table.header],
         records=table.rows,
         instrument_name=NAME,
@@ -275,7 +278,7 @@ def test_careless_responses_are_stored_with_their_flags(session, people, instrum
 
 
 def test_existing_wave_by_name_or_id(session, people, instrument):
-    wave = open_wave(session=session, actor=None, name="Spring", instrument_name=NAME)
+    wave = open_wave(session=session, actor=SYSTEM, name="Spring", instrument_name=NAME)
     run(session, GOOD, wave="Spring")
     assert {r.wave_id for r in session.exec(select(SurveyResponse))} == {wave.id}
     summary = run(session, GOOD, wave=str(wave.id))
@@ -284,7 +287,7 @@ def test_existing_wave_by_name_or_id(session, people, instrument):
 
 
 def test_a_web_response_in_progress_is_replaced_by_the_imported_one(session, people, instrument):
-    wave = open_wave(session=session, actor=None, name="Spring", instrument_name=NAME)
+    wave = open_wave(session=session, actor=SYSTEM, name="Spring", instrument_name=NAME)
     draft = SurveyResponse(
         wave_id=wave.id, person_id=people["R1"].id, instrument_id=instrument.id, source="web"
     )
@@ -302,7 +305,7 @@ def test_a_wave_of_another_instrument_is_a_problem(session, people, instrument):
     from services.instruments import ensure_default_instrument
 
     ensure_default_instrument(session=session)
-    open_wave(session=session, actor=None, name="Main survey")
+    open_wave(session=session, actor=SYSTEM, name="Main survey")
     before = counts(session)
     with pytest.raises(InvalidInput) as caught:
         run(session, GOOD, wave="Main survey")
@@ -320,12 +323,12 @@ def test_an_unknown_wave_is_not_found(session, people, instrument):
 def test_the_imported_wave_uses_the_newest_version_and_is_reused(session, people, instrument):
     newer = small_definition()
     newer["items"][0]["text"] = {"en": "I decide how I approach a customer."}
-    v2 = import_instrument(session=session, data=newer).row
+    v2 = import_instrument(session=session, actor=SYSTEM, data=newer).row
     assert v2.version == 2
     run(session, GOOD)
     wave = session.exec(select(Wave)).one()
     assert wave.instrument_id == v2.id
-    close_wave(session=session, actor=None, wave_id=wave.id)
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
     summary = run(session, GOOD.replace("R1,4,5,", "R1,3,5,"))
     assert (summary.updated, summary.unchanged) == (1, 1)
     assert session.exec(select(func.count()).select_from(Wave)).one() == 1

@@ -5,6 +5,7 @@ from sqlmodel import select
 from models.tables import Person, SurveyResponse
 from recommender.anonymity import published_units
 from services import summaries
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.summaries import DIMENSIONS, NONE_KEY, load_population, summary, suppression_plan
 from tests.recommender.test_anonymity import brute_force_smallest_difference
@@ -27,7 +28,7 @@ def figures_shown(data: dict) -> list[int]:
 
 @pytest.mark.parametrize("by", DIMENSIONS)
 def test_no_group_under_the_minimum_is_shown(org_db, org_session, by):
-    data = summary(session=org_session, by=by, wave=org_db.org.first_wave.name)
+    data = summary(session=org_session, viewer=SYSTEM, by=by, wave=org_db.org.first_wave.name)
     assert data["min_group_size"] == MIN
     assert all(n >= MIN for n in figures_shown(data))
     for group in data["groups"]:
@@ -38,7 +39,7 @@ def test_no_group_under_the_minimum_is_shown(org_db, org_session, by):
 
 
 def test_the_planted_three_person_team_is_hidden(org_db, org_session):
-    data = summary(session=org_session, by="team", wave=org_db.org.first_wave.name)
+    data = summary(session=org_session, viewer=SYSTEM, by="team", wave=org_db.org.first_wave.name)
     planted = next(g for g in data["groups"] if g["key"] == PLANTED_TEAM)
     assert planted["suppressed"] and planted["n"] is None
     # Its three people still count in the total, which is safe to show.
@@ -48,7 +49,7 @@ def test_the_planted_three_person_team_is_hidden(org_db, org_session):
 def test_the_total_minus_the_visible_teams_is_never_a_small_group(org_db, org_session):
     """Subtraction attack on two exports: the summary by team and the overall total."""
     for wave in (org_db.org.first_wave, org_db.org.current_wave):
-        data = summary(session=org_session, by="team", wave=wave.name)
+        data = summary(session=org_session, viewer=SYSTEM, by="team", wave=wave.name)
         if data["total"]["suppressed"]:
             continue
         visible = [g for g in data["groups"] if not g["suppressed"]]
@@ -88,8 +89,8 @@ def test_a_role_nested_in_a_team_is_protected(session):
         "West": ["account_manager"] * 6,
     }
     wave, _ = small_organisation(session, layout)
-    by_team = summary(session=session, by="team", wave=wave.name)
-    by_role = summary(session=session, by="sales_role", wave=wave.name)
+    by_team = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    by_role = summary(session=session, viewer=SYSTEM, by="sales_role", wave=wave.name)
     assert all(g["n"] in (None, 6, 7, 8) for g in by_team["groups"] + by_role["groups"])
     team = {g["key"]: g for g in by_team["groups"]}
     role = {g["key"]: g for g in by_role["groups"]}
@@ -104,15 +105,15 @@ def test_a_role_nested_in_a_team_is_protected(session):
 
 def test_a_bigger_minimum_hides_more(org_db, org_session):
     wave = org_db.org.first_wave.name
-    five = summary(session=org_session, by="team", wave=wave, min_group_size=5)
-    ten = summary(session=org_session, by="team", wave=wave, min_group_size=10)
+    five = summary(session=org_session, viewer=SYSTEM, by="team", wave=wave, min_group_size=5)
+    ten = summary(session=org_session, viewer=SYSTEM, by="team", wave=wave, min_group_size=10)
     assert hidden(five) < hidden(ten)
     assert all(n >= 10 for n in figures_shown(ten))
 
 
 def test_only_usable_responses_count(org_db, org_session):
     wave = org_db.org.first_wave
-    data = summary(session=org_session, by="team", wave=wave.name)
+    data = summary(session=org_session, viewer=SYSTEM, by="team", wave=wave.name)
     responses = org_session.exec(
         select(SurveyResponse).where(
             SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted"
@@ -123,18 +124,24 @@ def test_only_usable_responses_count(org_db, org_session):
 
 
 def test_profile_groups_use_the_profile_names(org_db, org_session):
-    data = summary(session=org_session, by="profile", wave=org_db.org.first_wave.name, locale="nb")
+    data = summary(
+        session=org_session,
+        viewer=SYSTEM,
+        by="profile",
+        wave=org_db.org.first_wave.name,
+        locale="nb",
+    )
     labels = {g["label"] for g in data["groups"] if g["key"] != NONE_KEY}
     assert labels <= {org_db.profiles.name(k, "nb") for k in org_db.profiles.catalogue}
 
 
 def test_the_newest_wave_with_answers_is_the_default(org_db, org_session):
-    data = summary(session=org_session, by="sales_role")
+    data = summary(session=org_session, viewer=SYSTEM, by="sales_role")
     assert data["wave"] == org_db.org.current_wave.name
 
 
 def test_themes_need_ten_answers(org_db, org_session):
-    data = summary(session=org_session, by="team", wave=org_db.org.first_wave.name)
+    data = summary(session=org_session, viewer=SYSTEM, by="team", wave=org_db.org.first_wave.name)
     assert data["themes"], "the organisation has enough free-text answers"
     population = load_population(org_session, org_db.org.first_wave)
     labels, cells = population.labels("team")
@@ -155,15 +162,17 @@ def test_reps_and_managers_may_not_see_summaries(org_db, org_session):
 
 def test_bad_filters_are_refused(org_session):
     with pytest.raises(InvalidInput):
-        summary(session=org_session, by="team_and_role")
+        summary(session=org_session, viewer=SYSTEM, by="team_and_role")
     with pytest.raises(InvalidInput):
-        summary(session=org_session, by="team", min_group_size=2)
+        summary(session=org_session, viewer=SYSTEM, by="team", min_group_size=2)
     with pytest.raises(NotFound):
-        summary(session=org_session, by="team", wave="No such wave")
+        summary(session=org_session, viewer=SYSTEM, by="team", wave="No such wave")
 
 
 def test_without_a_model_everyone_is_in_the_no_profile_group(org_db, org_session, monkeypatch):
     monkeypatch.setattr(summaries, "profile_map", lambda *, session: summaries.ProfileMap({}, {}))
-    data = summary(session=org_session, by="profile", wave=org_db.org.first_wave.name)
+    data = summary(
+        session=org_session, viewer=SYSTEM, by="profile", wave=org_db.org.first_wave.name
+    )
     assert [g["key"] for g in data["groups"]] == [NONE_KEY]
     assert data["groups"][0]["n"] == data["total"]["n"]

@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from models.tables import Answer, SurveyResponse
 from services import survey
+from services.access import SYSTEM
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition, ensure_default_instrument
 from services.waves import close_wave, open_wave, today
@@ -29,7 +30,7 @@ def setup(session, factory):
     row = ensure_default_instrument(session=session).row
     team = factory.team("Oslo")
     rep = factory.person("rep", team=team)
-    wave = open_wave(session=session, actor=None, name="Wave 1")
+    wave = open_wave(session=session, actor=SYSTEM, name="Wave 1")
     return {"instrument": definition(row), "rep": rep, "wave": wave, "team": team}
 
 
@@ -158,7 +159,7 @@ def test_closed_wave_cannot_be_changed(session, setup):
         page_key=key,
         answers=answers_for(items),
     )
-    close_wave(session=session, actor=None, wave_id=setup["wave"].id)
+    close_wave(session=session, actor=SYSTEM, wave_id=setup["wave"].id)
     with pytest.raises(InvalidInput, match="closed"):
         survey.save_page(
             session=session,
@@ -173,7 +174,7 @@ def test_closed_wave_cannot_be_changed(session, setup):
 
 def test_team_wave_is_invisible_to_other_teams(session, setup, factory):
     other = factory.person("rep", team=factory.team("Bergen"))
-    wave = open_wave(session=session, actor=None, name="Oslo only", team_names=["Oslo"])
+    wave = open_wave(session=session, actor=SYSTEM, name="Oslo only", team_names=["Oslo"])
     assert survey.survey_for(session=session, person=setup["rep"], wave_id=wave.id)
     with pytest.raises(NotFound):
         survey.survey_for(session=session, person=other, wave_id=wave.id)
@@ -182,7 +183,7 @@ def test_team_wave_is_invisible_to_other_teams(session, setup, factory):
 
 def test_wave_not_yet_open_is_not_offered(session, setup):
     later = open_wave(
-        session=session, actor=None, name="Later", opens_on=today() + timedelta(days=3)
+        session=session, actor=SYSTEM, name="Later", opens_on=today() + timedelta(days=3)
     )
     names = [s.wave.name for s in survey.survey_status(session=session, person=setup["rep"])]
     assert later.name not in names
@@ -191,8 +192,8 @@ def test_wave_not_yet_open_is_not_offered(session, setup):
 def test_history_lists_past_waves(session, setup):
     complete(session, setup)
     survey.submit_response(session=session, person=setup["rep"], wave_id=setup["wave"].id)
-    close_wave(session=session, actor=None, wave_id=setup["wave"].id)
-    open_wave(session=session, actor=None, name="Wave 2")
+    close_wave(session=session, actor=SYSTEM, wave_id=setup["wave"].id)
+    open_wave(session=session, actor=SYSTEM, name="Wave 2")
     statuses = survey.survey_status(session=session, person=setup["rep"])
     assert [(s.wave.name, s.status) for s in statuses] == [
         ("Wave 2", "not_started"),

@@ -16,6 +16,7 @@ from seed.demo_org import demo_people
 from seed.loaders import load_catalogue
 from seed.simulate import simulate_organisation
 from services import recommendations
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.demo import load_demo_people, load_demo_survey
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -51,7 +52,7 @@ def small_org(session, factory, *, n: int = 14, catalogue: bool = True) -> list[
     instrument = definition(ensure_default_instrument(session=session).row)
     wave = open_wave(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="Pulse",
         opens_on=date.today() - timedelta(days=10),
         closes_on=date.today() + timedelta(days=10),
@@ -89,18 +90,18 @@ def small_org(session, factory, *, n: int = 14, catalogue: bool = True) -> list[
 
 def test_training_needs_responses_and_a_catalogue(session, factory):
     with pytest.raises(InvalidInput, match="no submitted survey responses"):
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
     small_org(session, factory, catalogue=False)
     with pytest.raises(InvalidInput, match="catalogue is empty"):
-        train_model(session=session)
+        train_model(session=session, actor=SYSTEM)
     assert count(session, ModelArtefact) == 0
 
 
 def test_each_training_stores_the_next_version_with_a_model_card(session):
     demo(session)
     assert model_card(session=session) is None
-    first = train_model(session=session)
-    second = train_model(session=session)
+    first = train_model(session=session, actor=SYSTEM)
+    second = train_model(session=session, actor=SYSTEM)
     assert (first.version, second.version) == (1, 2)
     assert model_versions(session=session) == 2
     assert session.exec(select(ModelArtefact.version).order_by(ModelArtefact.version)).all() == [
@@ -147,7 +148,7 @@ def test_people_who_turned_personalisation_off_are_left_out_of_training(session)
     rep.personalise = False
     session.add(rep)
     session.commit()
-    result = train_model(session=session)
+    result = train_model(session=session, actor=SYSTEM)
     row = session.exec(select(ModelArtefact)).one()
     assert result.card["n_responses"] == 59
     assert rep.id not in row.meta["person_ids"]
@@ -182,7 +183,7 @@ def test_current_model_loads_once_and_reloads_when_a_newer_version_is_stored(
         recommendations, "from_artefact", lambda blob, meta: loads.append(1) or real(blob, meta)
     )
     assert current_model(session) is None
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     first = current_model(session)
     assert first.version == 1
     assert current_model(session) is first
@@ -190,7 +191,7 @@ def test_current_model_loads_once_and_reloads_when_a_newer_version_is_stored(
 
     # Another worker (its own session) stores version 2; this one notices on its next call.
     with Session(engine, expire_on_commit=False) as other:
-        train_model(session=other)
+        train_model(session=other, actor=SYSTEM)
     second = current_model(session)
     assert second.version == 2
     assert second is not first
@@ -198,7 +199,7 @@ def test_current_model_loads_once_and_reloads_when_a_newer_version_is_stored(
     assert current_model(session) is second
     assert len(loads) == 2
     rep = session.exec(select(Person).where(Person.access == "rep")).first()
-    assert suggest_rewards(session=session, viewer=None, person=rep).model_version == 2
+    assert suggest_rewards(session=session, viewer=SYSTEM, person=rep).model_version == 2
 
 
 # --- jobs HR queues from the page --------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from models.tables import KPI, ApiToken, AuditLog, Person, SurveyResponse, Wave
 from services import api_tokens
+from services.access import SYSTEM
 from services.api_tokens import create_token
 from services.instruments import import_instrument
 from tests.conftest import csrf_token, login
@@ -35,7 +36,7 @@ ANSWERS_CSV = (
 
 
 def token_for(session, *scopes, **kwargs) -> str:
-    return create_token(session=session, actor=None, name="test", scopes=scopes, **kwargs)[1]
+    return create_token(session=session, actor=SYSTEM, name="test", scopes=scopes, **kwargs)[1]
 
 
 def bearer(secret: str) -> dict:
@@ -97,7 +98,7 @@ def test_a_signed_in_browser_cannot_use_token_endpoints(client, factory):
 
 
 def test_revoked_token_is_refused_at_once(client, session, runner):
-    token, secret = create_token(session=session, actor=None, name="CRM", scopes=["people:read"])
+    token, secret = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["people:read"])
     assert client.get("/api/v1/people", headers=bearer(secret)).status_code == 200
     result = runner.invoke(args=["tokens", "revoke", str(token.id)])
     assert result.exit_code == 0, result.output
@@ -107,7 +108,7 @@ def test_revoked_token_is_refused_at_once(client, session, runner):
 
 
 def test_every_token_request_is_audited_without_the_token(client, session):
-    token, secret = create_token(session=session, actor=None, name="CRM", scopes=["people:read"])
+    token, secret = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["people:read"])
     client.get("/api/v1/people?limit=1", headers=bearer(secret))
     row = session.exec(select(AuditLog).where(AuditLog.action == "api.request")).one()
     assert row.target == f"token {token.id}"
@@ -116,6 +117,7 @@ def test_every_token_request_is_audited_without_the_token(client, session):
         "path": "/api/v1/people",
         "scope": "people:read",
         "token": token.prefix,
+        "actor": f"API token {token.prefix}… (CRM)",
     }
     assert secret not in json.dumps([a.details for a in session.exec(select(AuditLog))])
     session.expire_all()
@@ -293,7 +295,7 @@ def test_imports_need_no_csrf_token_but_pages_still_do(client, session, factory)
 @pytest.fixture
 def answered(client, session):
     data = tomllib.loads((DATA / "small_instrument.toml").read_text(encoding="utf-8"))
-    import_instrument(session=session, data=data)
+    import_instrument(session=session, actor=SYSTEM, data=data)
     secret = token_for(session, "people:write", "responses:write", "responses:read", "waves:read")
     client.post("/api/v1/people/import", json={"rows": ROSTER}, headers=bearer(secret))
     return secret

@@ -17,6 +17,7 @@ from models.tables import (
     Person,
     Team,
 )
+from services.access import SYSTEM
 from services.experiments import ArmSpec, create_experiment
 from tests.conftest import csrf_token, login
 
@@ -65,7 +66,7 @@ def counts(session) -> tuple[int, ...]:
 def simulated(session, effects: dict[str, float], *, team_names=(), missing=()) -> Experiment:
     experiment = create_experiment(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="Q4 rewards",
         metric="revenue",
         period_before="2026-Q2",

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from services import api_tokens
+from services.access import SYSTEM
 from services.api_tokens import SCOPES
 from tests.conftest import login
 
@@ -406,7 +407,7 @@ def test_a_client_with_only_the_document_imports_people_and_kpis_and_reads_sugge
     assert api.call("importKpis", token=narrow, json={"rows": [{}]}).status_code == 403
     expired = api_tokens.create_token(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="old",
         scopes=scopes,
         expires_in_days=1,

@@ -90,7 +90,7 @@ def test_export_json_objects_have_exactly_the_catalogue_fields(seeded, session):
     assert isinstance(bell["active"], bool) and isinstance(bell["cooldown_days"], int)
     assert result.stderr == ""
     event = session.exec(select(AuditLog).where(AuditLog.action == "rewards.export")).one()
-    assert (event.target, event.details) == ("json", {"rewards": 74})
+    assert (event.target, event.details) == ("json", {"rewards": 74, "actor": "command line"})
 
 
 def test_export_csv_has_the_flat_columns(seeded):

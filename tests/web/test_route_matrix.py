@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from models.tables import Reward
+from services.access import SYSTEM
 from services.api_tokens import create_token
 from services.catalogue import ensure_seed_catalogue
 from services.experiments import ArmSpec, create_experiment
@@ -92,16 +93,16 @@ def org(session, factory):
         "hr": factory.person("hr", name="HR Person"),
         "admin": factory.person("admin", name="Admin Person"),
     }
-    wave = open_wave(session=session, actor=None, name="Wave")
+    wave = open_wave(session=session, actor=SYSTEM, name="Wave")
     reward = session.exec(select(Reward).where(Reward.roles.is_not(None))).first()
     reward = next(r for r in session.exec(select(Reward)) if "all" in r.roles and r.active)
     grant = give_reward(
         session=session, manager=manager, person=people["rep"], reward_slug=reward.slug
     )
-    token, _secret = create_token(session=session, actor=None, name="t", scopes=["people:read"])
+    token, _secret = create_token(session=session, actor=SYSTEM, name="t", scopes=["people:read"])
     experiment = create_experiment(
         session=session,
-        actor=None,
+        actor=SYSTEM,
         name="Test",
         metric="revenue",
         period_before="2026-09",

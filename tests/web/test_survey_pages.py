@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import SurveyResponse
+from services.access import SYSTEM
 from services.instruments import definition, ensure_default_instrument
 from services.waves import open_wave
 from tests.conftest import csrf_token, login
@@ -16,7 +17,7 @@ def rep_in_wave(session, factory, client):
     row = ensure_default_instrument(session=session).row
     manager = factory.person("manager")
     rep = factory.person("rep", manager=manager)
-    wave = open_wave(session=session, actor=None, name="Winter check-in")
+    wave = open_wave(session=session, actor=SYSTEM, name="Winter check-in")
     login(client, rep.email)
     return {"rep": rep, "wave": wave, "instrument": definition(row), "manager": manager}
 
@@ -109,5 +110,5 @@ def test_submit_without_csrf_is_rejected(client, rep_in_wave):
 
 def test_other_people_cannot_see_a_wave_meant_for_a_team(client, session, factory, rep_in_wave):
     team = factory.team("Elsewhere")
-    wave = open_wave(session=session, actor=None, name="Elsewhere only", team_names=[team.name])
+    wave = open_wave(session=session, actor=SYSTEM, name="Elsewhere only", team_names=[team.name])
     assert client.get(f"/survey/{wave.id}/").status_code == 404

@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import select
 
 from models.tables import Budget, Grant, Notification, Reward
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.instruments import ensure_default_instrument
 from tests.conftest import csrf_token, login
@@ -94,7 +95,7 @@ def test_healthz_reports_the_model_version(client, session):
     assert client.get("/healthz").get_json()["model_version"] is None
     load_demo_people(session=session, people=demo_people(), password="demo")
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     assert client.get("/healthz").get_json()["model_version"] == 1
 
 

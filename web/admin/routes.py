@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
-from sqlmodel import select
 
-from models.tables import Person
 from services import accounts
 from services.errors import NotFound
-from services.people import import_people, list_people
+from services.people import find_person, import_people, list_people
 from web.admin.forms import PasswordLinkForm, PeopleImportForm
 from web.auth.routes import password_link_address
 from web.auth_setup import viewer
@@ -65,8 +63,8 @@ def password_link(external_id: str):
     form = PasswordLinkForm()
     if not form.validate_on_submit():
         return render_template("admin/password_link.html", link=None, person=None), 400
-    person = session.exec(select(Person).where(Person.external_id == external_id)).first()
-    if person is None or not person.email:
+    person = find_person(session=session, viewer=viewer(), external_id=external_id)
+    if not person.email:
         raise NotFound("No such person, or they have no email address.")
     token = accounts.create_password_link(session=session, actor=viewer(), email=person.email)
     link = password_link_address(token)

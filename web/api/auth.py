@@ -12,8 +12,8 @@ from functools import wraps
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from models.tables import ApiToken
 from services import api_tokens
+from services.access import TokenActor
 from services.api_tokens import RateLimited, ScopeMissing, TokenRefused
 from services.errors import InvalidInput, NotFound
 from services.tabular import TableError
@@ -77,41 +77,32 @@ def rate_per_minute() -> int:
     return current_app.config[RATE_SETTING]
 
 
-def current_token() -> ApiToken:
-    """The token the current request was authorised with."""
-    return g.api_token
+def current_actor() -> TokenActor:
+    """The actor the current request's services run as: its token, with its scopes."""
+    return g.api_actor
 
 
 def token_required(scope: str) -> Callable:
     """The request must carry an active token with ``scope``; every such request is counted
-    against the token's rate limit and audited."""
+    against the token's rate limit and audited (the rules live in ``services.api_tokens``)."""
     if scope not in api_tokens.SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            secret = bearer_token()
-            if secret is None:
-                raise TokenRefused(
-                    "Send a token in the header 'Authorization: Bearer <token>'.", error=None
+            try:
+                g.api_actor, g.api_rate = api_tokens.authorise_request(
+                    session=get_session(),
+                    secret=bearer_token(),
+                    scope=scope,
+                    limit=rate_per_minute(),
+                    method=request.method,
+                    path=request.path,
                 )
-            session = get_session()
-            token = api_tokens.check_token(api_tokens.find_token(session=session, secret=secret))
-            allowed = scope in token.scopes
-            details = {"method": request.method, "path": request.path, "scope": scope}
-            if not allowed:
-                details["refused"] = 403
-            g.api_rate = api_tokens.count_request(
-                session=session,
-                token=token,
-                limit=rate_per_minute(),
-                action="api.request",
-                details=details,
-            )
-            if not allowed:
-                raise ScopeMissing(scope)
-            g.api_token = token
+            except ScopeMissing as exc:
+                g.api_rate = exc.rate
+                raise
             return view(*args, **kwargs)
 
         wrapped.required_scope = scope  # read by the OpenAPI test

@@ -570,7 +570,10 @@ PATHS: dict[str, dict] = {
             description=(
                 "Creates or updates people by external_id; re-sending the same rows changes "
                 "nothing. People missing from the rows are deactivated (never deleted) "
-                "unless `keep_missing=true`; admins are never deactivated."
+                "unless `keep_missing=true`; admins and HR people are never deactivated. "
+                "A token never gives anyone access above manager, never removes admin or hr "
+                "access and never changes an admin's or HR person's email: rows that would "
+                "are refused (422) and nothing is written."
             ),
             parameters=[
                 _query(

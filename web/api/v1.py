@@ -24,7 +24,7 @@ from services.kpis import import_kpis
 from services.people import import_people, list_people
 from services.responses_import import import_responses
 from web.api import inputs
-from web.api.auth import current_token, init_blueprint, token_required
+from web.api.auth import current_actor, init_blueprint, token_required
 from web.api.openapi import openapi_document
 from web.db import get_session
 from web.extensions import csrf
@@ -41,8 +41,7 @@ def _min_group_size() -> int:
 
 
 def _source() -> str:
-    token = current_token()
-    return f"API token {token.prefix}… ({token.name})"
+    return current_actor().label
 
 
 @bp.get("/openapi.json")
@@ -55,7 +54,11 @@ def openapi():
 @token_required("people:read")
 def people():
     page = inputs.page()
-    rows = list_people(session=get_session(), include_inactive=inputs.flag("include_inactive"))
+    rows = list_people(
+        session=get_session(),
+        viewer=current_actor(),
+        include_inactive=inputs.flag("include_inactive"),
+    )
     return jsonify(page.of(rows))
 
 
@@ -67,6 +70,7 @@ def people_import():
     keep_missing = inputs.flag("keep_missing")
     summary = import_people(
         session=get_session(),
+        actor=current_actor(),
         header=rows.header,
         records=rows.records,
         deactivate_missing=not keep_missing,
@@ -79,14 +83,21 @@ def people_import():
 @token_required("waves:read")
 def waves():
     page = inputs.page()
-    rows = wave_participation(session=get_session(), min_group_size=_min_group_size())
+    rows = wave_participation(
+        session=get_session(), viewer=current_actor(), min_group_size=_min_group_size()
+    )
     return jsonify(page.of(rows))
 
 
 @bp.get("/waves/<int:wave_id>")
 @token_required("waves:read")
 def wave(wave_id: int):
-    facts = wave_details(session=get_session(), wave_id=wave_id, min_group_size=_min_group_size())
+    facts = wave_details(
+        session=get_session(),
+        viewer=current_actor(),
+        wave_id=wave_id,
+        min_group_size=_min_group_size(),
+    )
     return jsonify(facts)
 
 
@@ -94,7 +105,10 @@ def wave(wave_id: int):
 @token_required("responses:read")
 def wave_responses(wave_id: int):
     counts = response_counts(
-        session=get_session(), wave_id=wave_id, min_group_size=_min_group_size()
+        session=get_session(),
+        viewer=current_actor(),
+        wave_id=wave_id,
+        min_group_size=_min_group_size(),
     )
     return jsonify(counts)
 
@@ -106,6 +120,7 @@ def responses_import():
     rows = inputs.import_rows(source)
     summary = import_responses(
         session=get_session(),
+        actor=current_actor(),
         header=rows.header,
         records=rows.records,
         wave=inputs.text("wave"),
@@ -127,6 +142,7 @@ def kpis_import():
     rows = inputs.import_rows(source)
     summary = import_kpis(
         session=get_session(),
+        actor=current_actor(),
         header=rows.header,
         records=rows.records,
         allow_new_metrics=inputs.flag("allow_new_metrics"),
@@ -140,6 +156,7 @@ def kpis_import():
 def kpis():
     summary = kpi_summary(
         session=get_session(),
+        viewer=current_actor(),
         metric=inputs.text("metric") or "",
         period=inputs.text("period"),
         by=inputs.text("by") or "team",
@@ -153,14 +170,20 @@ def kpis():
 def recommendations():
     page = inputs.page()
     k = inputs.whole_number("k", 5, 1, MAX_SUGGESTIONS)
-    return jsonify(page.of(suggestions_for_everyone(session=get_session(), k=k)))
+    return jsonify(
+        page.of(suggestions_for_everyone(session=get_session(), viewer=current_actor(), k=k))
+    )
 
 
 @bp.get("/recommendations/<external_id>")
 @token_required("recommendations:read")
 def person_recommendations(external_id: str):
     k = inputs.whole_number("k", 5, 1, MAX_SUGGESTIONS)
-    return jsonify(person_suggestions(session=get_session(), external_id=external_id, k=k))
+    return jsonify(
+        person_suggestions(
+            session=get_session(), viewer=current_actor(), external_id=external_id, k=k
+        )
+    )
 
 
 @bp.post("/feedback")
@@ -169,6 +192,10 @@ def feedback_import():
     source = _source()
     rows = inputs.import_rows(source)
     summary = import_feedback(
-        session=get_session(), header=rows.header, records=rows.records, source=source
+        session=get_session(),
+        actor=current_actor(),
+        header=rows.header,
+        records=rows.records,
+        source=source,
     )
     return jsonify(asdict(summary))

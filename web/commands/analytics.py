@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.experiments import (
     create_experiment,
     experiment_results,
@@ -80,7 +81,11 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
     table = read_table_file(file)
     with db_session() as session:
         summary = import_kpis(
-            session=session, table=table, allow_new_metrics=allow_new_metrics, source=file
+            session=session,
+            actor=SYSTEM,
+            table=table,
+            allow_new_metrics=allow_new_metrics,
+            source=file,
         )
     echo_err(f"Imported {file}: {summary.describe()}.")
 
@@ -93,7 +98,7 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
 def kpis_list(metric: str | None, fmt: str) -> None:
     """Count the people with a value per period and metric (counts only, never values)."""
     with db_session() as session:
-        coverage = kpi_coverage(session=session, metric=metric)
+        coverage = kpi_coverage(session=session, viewer=SYSTEM, metric=metric)
     rows = [{"period": r.period, "metric": r.metric, "people": r.people} for r in coverage.rows()]
     if fmt == "json":
         write_json(rows)
@@ -132,6 +137,7 @@ def kpis_change(
     with db_session() as session:
         change = programme_change(
             session=session,
+            viewer=SYSTEM,
             metric=metric,
             period_before=period_before,
             period_after=period_after,
@@ -199,7 +205,7 @@ def experiments_create(
     with db_session() as session:
         experiment = create_experiment(
             session=session,
-            actor=None,
+            actor=SYSTEM,
             name=name,
             metric=metric,
             period_before=period_before,
@@ -224,7 +230,7 @@ def experiments_create(
 def experiments_list(fmt: str) -> None:
     """List experiments with their metric, periods, arms and number of people."""
     with db_session() as session:
-        rows = [e.as_dict() for e in list_experiments(session=session)]
+        rows = [e.as_dict() for e in list_experiments(session=session, viewer=SYSTEM)]
     if fmt == "json":
         write_json(rows)
     else:
@@ -245,6 +251,7 @@ def experiments_results(name: str, bootstrap: bool, fmt: str) -> None:
     with db_session() as session:
         results = experiment_results(
             session=session,
+            viewer=SYSTEM,
             ref=name,
             min_group_size=_min_group_size(),
             bootstrap=bootstrap,

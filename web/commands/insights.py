@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.errors import InvalidInput
 from services.exports import Export, export_focus_groups, export_summary
 from services.summaries import DIMENSIONS
@@ -47,7 +48,12 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
     """
     with db_session() as session:
         export = export_summary(
-            session=session, by=by, wave=wave, fmt=fmt, min_group_size=_min_group_size()
+            session=session,
+            viewer=SYSTEM,
+            by=by,
+            wave=wave,
+            fmt=fmt,
+            min_group_size=_min_group_size(),
         )
     _write(export, out)
 
@@ -78,6 +84,7 @@ def focus_groups_command(
     with db_session() as session:
         export = export_focus_groups(
             session=session,
+            viewer=SYSTEM,
             wave=wave,
             by=by,
             size=size,

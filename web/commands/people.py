@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.people import import_people
 from services.tabular import read_table_file
 from web.commands.common import db_session, echo_err, handle_errors
@@ -40,6 +41,7 @@ def import_command(file: str, keep_missing: bool, allow_mass_deactivation: bool)
     with db_session() as session:
         summary = import_people(
             session=session,
+            actor=SYSTEM,
             header=table.header,
             records=table.rows,
             deactivate_missing=not keep_missing,

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlmodel import select
 
-from models.tables import Person
+from services.access import SYSTEM
 from web.commands.common import (
     db_session,
     echo_err,
@@ -37,7 +36,7 @@ def rewards_export(fmt: str) -> None:
     from services.catalogue import export_rewards
 
     with db_session() as session:
-        items = export_rewards(session=session, fmt=fmt)
+        items = export_rewards(session=session, actor=SYSTEM, fmt=fmt)
     if fmt == "json":
         write_json([reward_to_dict(r) for r in items])
     else:
@@ -83,7 +82,7 @@ def rewards_import(file: str) -> None:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"{file}: not valid TOML ({exc})") from exc
     with db_session() as session:
-        summary = import_rewards(session=session, records=records, source=file)
+        summary = import_rewards(session=session, actor=SYSTEM, records=records, source=file)
     echo_err(f"Imported {file}: {summary.describe()}.")
 
 
@@ -107,7 +106,7 @@ def feedback_import(file: str) -> None:
 
     table = read_table_file(file)
     with db_session() as session:
-        summary = import_feedback(session=session, table=table, source=file)
+        summary = import_feedback(session=session, actor=SYSTEM, table=table, source=file)
     echo_err(f"Imported {file}: {summary.describe()}.")
 
 
@@ -134,6 +133,7 @@ def train(job: int | None, seed: int | None) -> None:
         echo_err("Training…")
         result = train_model(
             session=session,
+            actor=SYSTEM,
             random_state=DEFAULT_RANDOM_STATE if seed is None else seed,
         )
     echo_err(f"Stored {result.describe()}.")
@@ -149,7 +149,8 @@ def train(job: int | None, seed: int | None) -> None:
 @handle_errors
 def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt: str) -> None:
     """Write suggestions: person,rank,reward_id,score,reasons (reasons joined by " | ")."""
-    from services.errors import InvalidInput, NotFound
+    from services.errors import InvalidInput
+    from services.people import find_person
     from services.recommendations import recommend_for_all, recommendation_rows
 
     if bool(external_id) == everyone:
@@ -157,13 +158,13 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
     with db_session() as session:
         if everyone:
             with click.progressbar(length=1, label="Ranking", file=sys.stderr) as bar:
-                rows = recommend_for_all(session=session, k=k, locale=locale)
+                rows = recommend_for_all(session=session, viewer=SYSTEM, k=k, locale=locale)
                 bar.update(1)
         else:
-            person = session.exec(select(Person).where(Person.external_id == external_id)).first()
-            if person is None:
-                raise NotFound(f"No person {external_id!r}.")
-            rows = recommendation_rows(session=session, person=person, k=k, locale=locale)
+            person = find_person(session=session, viewer=SYSTEM, external_id=external_id)
+            rows = recommendation_rows(
+                session=session, viewer=SYSTEM, person=person, k=k, locale=locale
+            )
     if fmt == "json":
         write_json(rows)
         return

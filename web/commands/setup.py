@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import migrate
+from services.access import SYSTEM
 from web.commands.common import db_session, echo_err, handle_errors
 from web.config import ConfigError, check_secret_key
 
@@ -59,7 +60,7 @@ def init(demo: bool, demo_password: str) -> None:
             )
         load_demo_kpis(session=session)
         if latest_artefact(session) is None:
-            result = train_model(session=session)
+            result = train_model(session=session, actor=SYSTEM)
             echo_err(f"Trained {result.describe()}.")
         logins = load_demo_people(session=session, people=demo_people(), password=demo_password)
     click.echo(f"Demo organisation ready. Sign in with any of these (password: {demo_password!r}):")

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.errors import InvalidInput
 from services.instruments import export_instrument, import_instrument, list_instruments
 from services.reliability import reliability
@@ -100,7 +101,7 @@ def instrument_import(file: str) -> None:
     """
     data = _read_instrument_file(file)
     with db_session() as session:
-        result = import_instrument(session=session, data=data, source=file)
+        result = import_instrument(session=session, actor=SYSTEM, data=data, source=file)
     row = result.row
     if result.created:
         echo_err(f"Imported {row.name} version {row.version}")
@@ -178,6 +179,7 @@ def responses_import(
     with db_session() as session:
         summary = import_responses(
             session=session,
+            actor=SYSTEM,
             table=table,
             instrument_name=instrument_name,
             wave=wave,
@@ -243,6 +245,7 @@ def reliability_command(
     with db_session() as session:
         report = reliability(
             session=session,
+            viewer=SYSTEM,
             instrument_name=instrument_name,
             wave=wave,
             missing=missing,
@@ -285,7 +288,7 @@ def waves_open(
     with db_session() as session:
         wave = open_wave(
             session=session,
-            actor=None,
+            actor=SYSTEM,
             name=name,
             opens_on=opens.date() if opens else None,
             closes_on=closes.date() if closes else None,
@@ -306,7 +309,7 @@ def waves_open(
 def waves_close(wave: str) -> None:
     """Close WAVE (name or id); closing a closed wave does nothing."""
     with db_session() as session:
-        closed = close_wave(session=session, actor=None, wave_id=wave)
+        closed = close_wave(session=session, actor=SYSTEM, wave_id=wave)
     echo_err(f"Wave {closed.name!r} is closed.")
 
 
@@ -317,7 +320,7 @@ def waves_close(wave: str) -> None:
 def waves_list(fmt: str) -> None:
     """List every wave with its instrument and participation counts."""
     with db_session() as session:
-        summaries = list_waves(session=session)
+        summaries = list_waves(session=session, viewer=SYSTEM)
     rows = [
         {
             "id": s.wave.id,

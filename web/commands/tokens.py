@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.api_tokens import SCOPES, create_token, describe_token, list_tokens, revoke_token
 from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
 
@@ -35,7 +36,7 @@ def create_command(name: str, scopes: tuple[str, ...], days: int | None) -> None
     """Create a token called NAME and print it on stdout; it cannot be shown again."""
     with db_session() as session:
         token, secret = create_token(
-            session=session, actor=None, name=name, scopes=scopes, expires_in_days=days
+            session=session, actor=SYSTEM, name=name, scopes=scopes, expires_in_days=days
         )
     click.echo(secret)
     expiry = f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "no expiry"
@@ -52,7 +53,7 @@ def create_command(name: str, scopes: tuple[str, ...], days: int | None) -> None
 def list_command(fmt: str) -> None:
     """List tokens with their scopes and status (never the tokens themselves)."""
     with db_session() as session:
-        rows = [describe_token(t) for t in list_tokens(session=session)]
+        rows = [describe_token(t) for t in list_tokens(session=session, viewer=SYSTEM)]
     if fmt == "json":
         write_json([{k: r[k] for k in LIST_FIELDS} for r in rows])
         return
@@ -78,5 +79,5 @@ def list_command(fmt: str) -> None:
 def revoke_command(token_id: int) -> None:
     """Revoke token ID at once; requests with it are refused from now on."""
     with db_session() as session:
-        token = revoke_token(session=session, actor=None, token_id=token_id)
+        token = revoke_token(session=session, actor=SYSTEM, token_id=token_id)
     echo_err(f"Token {token.id} {token.name!r} ({token.prefix}…) is revoked.")

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from services.access import SYSTEM
 from services.accounts import set_password
 from services.people import list_people
 from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
@@ -30,7 +31,7 @@ def set_password_command(email: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     with db_session() as session:
-        person = set_password(session=session, email=email, password=password)
+        person = set_password(session=session, actor=SYSTEM, email=email, password=password)
     echo_err(f"Password set for {person.name} <{person.email}>; their sessions have ended.")
 
 
@@ -42,7 +43,7 @@ def set_password_command(email: str) -> None:
 def list_command(fmt: str, inactive: bool) -> None:
     """List people with their access role, team and manager."""
     with db_session() as session:
-        rows = list_people(session=session, include_inactive=inactive)
+        rows = list_people(session=session, viewer=SYSTEM, include_inactive=inactive)
     if fmt == "json":
         write_json([{k: r[k] for k in USER_FIELDS} for r in rows])
         return

@@ -6,10 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 from wtforms import SelectChoice
 
-from models.tables import Team
 from services.errors import InvalidInput
 from services.experiments import (
     ArmSpec,
@@ -20,6 +18,7 @@ from services.experiments import (
     precision,
 )
 from services.kpis import import_kpis, kpi_coverage, metric_choices
+from services.organisation import list_teams
 from web.auth_setup import viewer
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
@@ -102,7 +101,7 @@ def _experiment_form(**kwargs) -> ExperimentForm:
     session = get_session()
     form = ExperimentForm(**kwargs)
     form.metric.choices = [SelectChoice(m, metric_name(m)) for m in metric_choices(session)]
-    teams = session.exec(select(Team).order_by(Team.name))
+    teams = list_teams(session=session)
     form.teams.choices = [SelectChoice(t.name, t.name) for t in teams]
     return form
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
-from models.tables import Team
 from services import waves as wave_service
 from services.errors import InvalidInput, NotFound
-from services.organisation import headcount_by_team
+from services.organisation import headcount_by_team, list_teams
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
@@ -21,9 +19,7 @@ bp = Blueprint("hr", __name__, url_prefix="/hr")
 
 def _open_form() -> OpenWaveForm:
     form = OpenWaveForm()
-    form.teams.choices = [
-        (t.name, t.name) for t in get_session().exec(select(Team).order_by(Team.name))
-    ]
+    form.teams.choices = [(t.name, t.name) for t in list_teams(session=get_session())]
     return form
 
 

@@ -20,13 +20,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
 from wtforms import SelectChoice
 
-from models.tables import Team
 from services.budgets import budget_status, list_budgets, resolve_quarter, set_budget
 from services.errors import InvalidInput
 from services.notifications import list_notifications, mark_read, render, unread_count
+from services.organisation import list_teams
 from services.people import direct_reports
 from services.recognition import fairness, recent_achievements, recognition_due, record_achievement
 from web.auth_setup import viewer
@@ -144,7 +143,7 @@ def team():
 
 def _budget_form(quarter: str, **kwargs) -> BudgetForm:
     form = BudgetForm(**kwargs)
-    teams = get_session().exec(select(Team).order_by(Team.name))
+    teams = list_teams(session=get_session())
     form.team.choices = [SelectChoice("", _("Choose a team"))] + [
         SelectChoice(str(t.id), t.name) for t in teams
     ]
@@ -179,11 +178,11 @@ def budgets():
             _field_errors(form, exc)
             status = 400
         else:
-            team = session.get(Team, budget.team_id)
+            team = next(t.name for t in list_teams(session=session) if t.id == budget.team_id)
             flash(
                 _(
                     "The budget of %(team)s for %(quarter)s is saved.",
-                    team=team.name,
+                    team=team,
                     quarter=budget.quarter,
                 ),
                 "success",

@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlmodel import select
 from wtforms import SelectChoice
 
 from models.tables import Person
-from models.tables import Reward as RewardRow
-from services.access import ensure_can_view_person
 from services.budgets import OverBudget, budget_status, charged_team_id
+from services.catalogue import catalogue_rows, find_reward
 from services.errors import InvalidInput
 from services.grants import eligible, give_reward, set_grant_status
+from services.people import visible_person
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
 from web.auth_setup import viewer
@@ -51,8 +50,7 @@ def home():
 
 
 def _find(external_id: str) -> Person:
-    found = get_session().exec(select(Person).where(Person.external_id == external_id)).first()
-    return ensure_can_view_person(viewer(), found)
+    return visible_person(session=get_session(), viewer=viewer(), external_id=external_id)
 
 
 @bp.get("/person/<external_id>")
@@ -72,9 +70,7 @@ def person(external_id: str):
 
 def _reward_choices(target: Person, suggested: list[str], locale: str) -> list[SelectChoice]:
     rewards = [
-        r
-        for r in get_session().exec(select(RewardRow).where(RewardRow.active.is_(True)))
-        if eligible(r, target)
+        r for r in catalogue_rows(session=get_session(), active_only=True) if eligible(r, target)
     ]
     by_slug = {r.slug: r for r in rewards}
     choices = [
@@ -114,7 +110,7 @@ def give(external_id: str):
     budget = budget_status(session=session, team_id=team_id) if team_id else None
     status = 200
     if form.validate_on_submit():
-        reward = session.exec(select(RewardRow).where(RewardRow.slug == form.reward.data)).first()
+        reward = find_reward(session=session, slug=form.reward.data)
         try:
             # The budget check happens inside give_reward, under a lock on the budget row.
             grant = give_reward(
