@@ -29,6 +29,7 @@ from models.tables import (
     TrainingJob,
     utcnow,
 )
+from services.access import SYSTEM
 from services.budgets import OverBudget, budget_status, current_quarter
 from services.errors import InvalidInput
 from services.grants import give_reward
@@ -197,7 +198,7 @@ def test_two_trainings_at_once_run_one_and_tell_the_other(engine, session, facto
 
     def train(_i):
         with Session(engine, expire_on_commit=False) as own:
-            return train_model(session=own)
+            return train_model(session=own, actor=SYSTEM)
 
     results = _in_parallel(2, train)
     trained = [r for r in results if isinstance(r, TrainingResult)]
@@ -206,7 +207,7 @@ def test_two_trainings_at_once_run_one_and_tell_the_other(engine, session, facto
     assert "already running" in str(told[0])
     assert _artefacts(engine) == [1]
     # The claim is released: the next training runs.
-    assert train_model(session=session).version == 2
+    assert train_model(session=session, actor=SYSTEM).version == 2
 
 
 def test_two_motivo_train_processes_never_crash(database_url, engine, session, factory):
@@ -265,7 +266,7 @@ def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
 def survey_answered(session, factory):
     """A rep who answered every numeric item of the open wave through the survey pages."""
     instrument = definition(ensure_default_instrument(session=session).row)
-    wave = open_wave(session=session, actor=None, name="Autumn pulse")
+    wave = open_wave(session=session, actor=SYSTEM, name="Autumn pulse")
     rep = factory.person(name="Web rep")
     response = SurveyResponse(
         wave_id=wave.id,
@@ -367,7 +368,9 @@ def test_the_api_import_refuses_survey_responses_without_the_parameter(
 ):
     from services.api_tokens import create_token
 
-    _row, token = create_token(session=session, actor=None, name="sync", scopes=["responses:write"])
+    _row, token = create_token(
+        session=session, actor=SYSTEM, name="sync", scopes=["responses:write"]
+    )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
     client = app.test_client()
     url = "/api/v1/responses/import?wave=Autumn%20pulse"

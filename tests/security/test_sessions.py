@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from services import accounts
+from services.access import SYSTEM
 from services.errors import NotFound
 from services.people import import_people
 from tests.conftest import csrf_token, login
@@ -97,10 +98,10 @@ def _roster(*people) -> list[dict]:
 def test_saved_cookie_stays_dead_after_deactivation_and_return(app, client, session, factory):
     rep, stays = factory.person("rep"), factory.person("rep")
     saved = _signed_in_cookie(client, rep.email)
-    import_people(session=session, header=ROSTER_HEADER, records=_roster(stays))
+    import_people(session=session, header=ROSTER_HEADER, records=_roster(stays), actor=SYSTEM)
     assert _sent_to_sign_in(_replay(app, saved))
     # Back on the roster: the old session must not come back to life with them.
-    import_people(session=session, header=ROSTER_HEADER, records=_roster(stays, rep))
+    import_people(session=session, header=ROSTER_HEADER, records=_roster(stays, rep), actor=SYSTEM)
     assert _sent_to_sign_in(_replay(app, saved))
     assert login(app.test_client(), rep.email).status_code == 302  # signing in again works
 
