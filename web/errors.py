@@ -24,12 +24,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, problems: list[str] | None = None):
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers Werkzeug gives an HTTP error (``Allow`` on 405), minus its content type."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+def error_response(
+    status: int,
+    message: str,
+    problems: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+):
     if wants_json():
         body = {"error": {"status": status, "message": message}}
         if problems:
             body["error"]["problems"] = problems
-        return jsonify(body), status
+        return jsonify(body), status, headers or {}
     return (
         render_template(
             "errors/error.html",
@@ -39,13 +49,18 @@ def error_response(status: int, message: str, problems: list[str] | None = None)
             problems=problems or [],
         ),
         status,
+        headers or {},
     )
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or TITLES.get(exc.code, ""))
+        return error_response(
+            exc.code or 500,
+            exc.description or TITLES.get(exc.code, ""),
+            headers=exception_headers(exc),
+        )
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
