@@ -32,10 +32,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     app.extensions["motivo.engine"] = make_engine(str(app.config["DATABASE_URL"]))
 
-    from web import auth_setup, db, errors, filters, i18n
+    from web import auth_setup, db, errors, filters, headers, i18n
 
     auth_setup.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
     app.teardown_appcontext(db.close_session)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import UserMixin, current_user
 
 from models.tables import Person
 from web.db import get_session
+from web.errors import DATABASE_DOWN
 from web.extensions import csrf, login_manager
 
 
@@ -44,6 +45,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Account | None:
+        if g.get("database_down"):
+            # Rendering the 503 page: nobody is signed in while the database is away.
+            return None
         # Runs on every request: a session signed before a sign-out, a new password or a
         # deactivation carries an old version and is refused, whichever worker answers.
         person_id, _, version = user_id.partition(".")
@@ -52,6 +56,11 @@ def init_app(app: Flask) -> None:
             version_number = int(version)
         except ValueError:
             return None
+        except DATABASE_DOWN:
+            # Not "signed out": the request becomes a 503 (web.errors), and later calls in
+            # it (the page header, the locale) see an anonymous visitor, not this error.
+            g.database_down = True
+            raise
         if person is None or not person.active or person.session_version != version_number:
             return None
         return Account(person)

@@ -48,7 +48,6 @@ def _frame(chart_id: str, title: str, description: str, height: int, body: list[
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'style="max-width:100%" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from services.errors import InvalidInput, NotAllowed, NotFound, Throttled, Unavailable
@@ -17,36 +19,84 @@ TITLES = {
     413: _l("That file is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
-    503: _l("Not available on this server"),
+    503: _l("Motivo is not available right now"),
 }
+# The database cannot be reached (stopped, refused, unreadable file, pool exhausted, locked).
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+# What went wrong, in words an operator can act on; the driver's message (with host names
+# and file paths) goes to the log only.
+TABLES_MISSING = "tables missing: run `motivo init` (or `motivo db upgrade`)"
+_PROBLEMS = (
+    ("connection refused", "connection refused: is the database server running?"),
+    ("timeout expired", "connection timed out"),
+    ("timed out", "connection timed out"),
+    ("password authentication failed", "the database refused the user name or password"),
+    ("no such table", TABLES_MISSING),
+    ("undefinedtable", TABLES_MISSING),
+    ("unable to open database file", "cannot open the SQLite database file"),
+    ("readonly database", "the SQLite database file is read-only"),
+    ("database is locked", "the SQLite database is locked by another process"),
+    ("does not exist", "the database does not exist"),
+    ("could not translate host name", "unknown database host"),
+)
+
+
+def database_problem(exc: BaseException) -> str:
+    """A short reason for a database failure that names no host, user or path."""
+    original = getattr(exc, "orig", None) or exc
+    text = f"{original.__class__.__name__} {original}".lower()
+    if "relation" in text and "does not exist" in text:
+        return TABLES_MISSING
+    for needle, reason in _PROBLEMS:
+        if needle in text:
+            return reason
+    return original.__class__.__name__
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, problems: list[str] | None = None):
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers Werkzeug gives an HTTP error (``Allow`` on 405), minus its content type."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+def error_response(
+    status: int,
+    message: str,
+    problems: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+):
     if wants_json():
         body = {"error": {"status": status, "message": message}}
         if problems:
             body["error"]["problems"] = problems
-        return jsonify(body), status
+        return jsonify(body), status, headers or {}
     return (
         render_template(
             "errors/error.html",
             status=status,
-            title=TITLES.get(status, _l("Error")),
+            title=title or TITLES.get(status, _l("Error")),
             message=message,
             problems=problems or [],
         ),
         status,
+        headers or {},
     )
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or TITLES.get(exc.code, ""))
+        return error_response(
+            exc.code or 500,
+            exc.description or TITLES.get(exc.code, ""),
+            headers=exception_headers(exc),
+        )
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
@@ -74,11 +124,30 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Unavailable)
     def handle_unavailable(exc: Unavailable):
         app.logger.error("%s", exc)
-        return error_response(503, str(exc))
+        # One feature is missing, not the whole server.
+        return error_response(503, str(exc), title=str(_l("Not available on this server")))
 
     @app.errorhandler(InvalidInput)
     def handle_invalid(exc: InvalidInput):
         return error_response(400, exc.args[0], exc.problems)
+
+    def handle_database_down(exc: SQLAlchemyError):
+        # The page below must not try the database again (see auth_setup.load_user).
+        g.database_down = True
+        app.logger.error("Database unavailable on %s: %s", request.path, exc)
+        return error_response(
+            503,
+            str(
+                _l(
+                    "Motivo cannot reach its database just now. Please try again in a few "
+                    "minutes; if this goes on, tell your administrator."
+                )
+            ),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    for error_class in DATABASE_DOWN:
+        app.register_error_handler(error_class, handle_database_down)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

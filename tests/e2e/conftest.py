@@ -135,8 +135,14 @@ def page_factory(browser):
     """New pages in fresh contexts (separate cookies), closed after the test."""
     contexts = []
 
-    def make(*, locale: str = "en-GB", width: int = 1280, height: int = 900):
-        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    def make(
+        *, locale: str = "en-GB", width: int = 1280, height: int = 900, javascript: bool = True
+    ):
+        context = browser.new_context(
+            locale=locale,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+        )
         contexts.append(context)
         return context.new_page()
 

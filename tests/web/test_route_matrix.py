@@ -2,7 +2,8 @@
 
 Allowed roles must never get 403, 404 or 500; everyone else gets 403 or 404 (404 where
 admitting that the thing exists would say too much). Signed-out visitors are sent to sign in.
-A new route fails this test until it is added to ``ALLOWED``.
+Every answer, whatever its status, carries the security headers and ``no-store``
+(tests/security/headers.py). A new route fails this test until it is added to ``ALLOWED``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.grants import give_reward
 from services.instruments import ensure_default_instrument
 from services.waves import open_wave
 from tests.conftest import csrf_token, login
+from tests.security.headers import header_problems
 
 SIGNED_IN = {"rep", "manager", "manager_b", "rep_b", "hr", "admin"}
 
@@ -167,4 +169,5 @@ def test_route_role_matrix(app, client, org, role):
             ok = status in (403, 404)
         if not ok:
             problems.append(f"{method} {url} as {role}: {status}")
+        problems += [f"{method} {p} as {role}" for p in header_problems(response, url)]
     assert not problems, "\n".join(problems)

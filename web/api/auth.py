@@ -19,6 +19,7 @@ from services.errors import InvalidInput, NotFound
 from services.tabular import TableError
 from web.config import ConfigError
 from web.db import get_session
+from web.errors import exception_headers
 
 REALM = "motivo"
 RATE_SETTING = "MOTIVO_API_RATE_PER_MINUTE"
@@ -161,7 +162,8 @@ def init_blueprint(bp: Blueprint) -> None:
     def handle_http(exc: HTTPException):
         status = exc.code or 500
         code = HTTP_CODES.get(status, "error")
-        return json_error(status, exc.description or code, code=code)
+        headers = exception_headers(exc)  # keeps ``Allow`` on a 405
+        return json_error(status, exc.description or code, code=code, headers=headers)
 
     @bp.errorhandler(TableError)
     def handle_table(exc: TableError):

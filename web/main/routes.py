@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.access import landing_endpoint
 from web.auth_setup import viewer
 from web.db import get_session
+from web.errors import database_problem
 
 bp = Blueprint("main", __name__)
 
@@ -22,15 +24,20 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Database reachable, and the model version once one exists."""
-    body: dict[str, object] = {"status": "ok"}
+    """Database reachable and initialised, and the model version once one exists."""
+    session = get_session()
     try:
-        get_session().exec(text("SELECT 1")).one()
-        body["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
-        body.update(status="error", database=f"unreachable: {exc.__class__.__name__}")
+        session.exec(text("SELECT 1")).one()
+    except SQLAlchemyError as exc:
+        current_app.logger.error("Health check: database unreachable: %s", exc)
+        body = {"status": "error", "database": "unreachable", "reason": database_problem(exc)}
         return jsonify(body), 503
     from services.training import latest_version
 
-    body["model_version"] = latest_version(session=get_session())
-    return jsonify(body)
+    try:
+        version = latest_version(session=session)
+    except SQLAlchemyError as exc:
+        current_app.logger.error("Health check: database not initialised: %s", exc)
+        body = {"status": "error", "database": "not initialised", "reason": database_problem(exc)}
+        return jsonify(body), 503
+    return jsonify({"status": "ok", "database": "ok", "model_version": version})
