@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from flask import request
 
-from services.tabular import read_table_bytes
+from services.tabular import check_cells, read_table_bytes
 from web.api.auth import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_VERSION = 10_000  # instrument versions; the document states the same maximum
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,12 @@ class Page:
 
 def _whole(name: str, default: int | None, low: int, high: int | None) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # An empty value (``k=``) is refused like any other non-number: the document says these
+    # are integers, and a client that sends nothing should leave the parameter out.
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else None
     except ValueError:
         value = None
     if value is None or value < low or (high is not None and value > high):
@@ -107,7 +110,7 @@ def _cell(value: object) -> object:
     raise TypeError
 
 
-def _from_json() -> Rows:
+def _from_json(source: str) -> Rows:
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
@@ -140,6 +143,7 @@ def _from_json() -> Rows:
         records.append({} if blank else record)
     if problems:
         raise ApiError(400, "The rows could not be read.", code="invalid_body", problems=problems)
+    check_cells(list(header), records, source)
     return Rows(header=list(header), records=records)
 
 
@@ -147,7 +151,7 @@ def import_rows(source: str) -> Rows:
     """The header and records of a JSON or CSV import body."""
     kind = request.mimetype
     if kind == "application/json":
-        return _from_json()
+        return _from_json(source)
     if kind in ("text/csv", "text/plain", "application/csv"):
         table = read_table_bytes(request.get_data(cache=False), name=source)
         return Rows(header=table.header, records=table.rows)

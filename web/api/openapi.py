@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from services.api_tokens import DEFAULT_RATE_PER_MINUTE, SCOPES
-from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT
+from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT, MAX_VERSION
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -141,6 +141,18 @@ audit log with the token's id and prefix.
 
 **Lists** take `limit` (1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}) and `offset`, and answer
 with `items`, `total`, `limit`, `offset` and `next_offset` (null on the last page).
+
+**Query parameters** are exactly as their schemas say: leave out one you do not mean to
+send. An empty value (`k=`, `offset=`, `keep_missing=`) is not the default but a mistake,
+refused with 400 (422 for `metric=`). No text may contain U+0000 (400).
+
+**Imports** are all or nothing. A body over the server's upload limit
+(`MOTIVO_MAX_UPLOAD_MB`, 16 MB unless set) gets 413 before it is read. A cell with a control
+character (U+0000 to U+001F other than tab and line breaks, U+007F to U+009F) or a bidi
+embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069), a cell longer than
+2,000 characters, or a value longer than its column holds (e.g. 200 characters for a name)
+is refused with 422, naming its row and column. A refusal lists the first 100 problems and
+counts the rest.
 
 **Errors** are JSON: `{{"error": {{"status", "code", "message", "problems"}}}}`.
 """
@@ -576,7 +588,14 @@ PATHS: dict[str, dict] = {
                     "keep_missing",
                     {"type": "boolean"},
                     "A partial roster: keep people who are not in it active.",
-                )
+                ),
+                _query(
+                    "allow_mass_deactivation",
+                    {"type": "boolean"},
+                    "A full roster may deactivate more than half of the active people (more "
+                    "than 5). Without it such a file is refused with 422, in case it is a "
+                    "partial roster sent without `keep_missing=true`.",
+                ),
             ],
             body=_import_body(
                 "external_id, name, email, team, manager_email, access (rep, manager, hr, "
@@ -657,7 +676,11 @@ PATHS: dict[str, dict] = {
                     "(default: API upload).",
                 ),
                 _query("instrument", {"type": "string"}, "Instrument name (default: Motivo's)."),
-                _query("version", {"type": "integer", "minimum": 1}, "Instrument version."),
+                _query(
+                    "version",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+                    "Instrument version (default: the newest).",
+                ),
                 _query(
                     "create_people",
                     {"type": "boolean"},
@@ -718,8 +741,8 @@ PATHS: dict[str, dict] = {
                     "name": "metric",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "string"},
-                    "description": "The metric, e.g. revenue.",
+                    "schema": {"type": "string", "minLength": 1},
+                    "description": "The metric, e.g. revenue; an empty value is refused.",
                 },
                 _query("period", {"type": "string"}, "YYYY-MM or YYYY-Qn (default: the latest)."),
                 _query(
