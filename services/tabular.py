@@ -28,6 +28,7 @@ MAX_CELL_CHARS = 2000
 # something else (U+202E turns "exe.txt" around). Marks such as U+200F stay allowed.
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 class TooLarge(TableFileError):
@@ -136,18 +137,26 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     cell, never a formula in a cell of its own. Numbers stay unquoted numbers.
     """
     out = io.StringIO()
+    out.write(",".join(_header_cell(str(c)) for c in header) + "\r\n")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow([str(safe_cell(str(c))) for c in header])
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
     return out.getvalue()
+
+
+def _header_cell(name: str) -> str:
+    # Column names are code's own words (``key``, ``aut1``) and stay bare, as readers of the
+    # header expect; anything else is neutralised and quoted like a text cell.
+    if _PLAIN.fullmatch(name):
+        return name
+    return '"' + str(safe_cell(name)).replace('"', '""') + '"'
 
 
 def _csv_value(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return str(value).lower()
+        return str(value)
     if isinstance(value, int | float):
         return value
     return safe_cell(str(value))

@@ -21,6 +21,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    upload_limit,
     write_csv,
     write_json,
 )
@@ -163,7 +164,7 @@ def responses_import(
     --wave the responses go into a closed wave named "Imported from <file name>".
     Importing the same file again changes nothing.
     """
-    table = read_table_file(file)
+    table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_responses(
             session=session,
