@@ -18,6 +18,8 @@ from web.api.auth import ApiError
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_VERSION = 10_000  # instrument versions; the document states the same maximum
+MAX_OFFSET = 1_000_000_000
+MAX_TEXT = 200  # a text query parameter (a wave's or metric's name, a source)
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -63,7 +65,8 @@ def _whole(name: str, default: int | None, low: int, high: int | None) -> int | 
 
 def page() -> Page:
     return Page(
-        limit=_whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), offset=_whole("offset", 0, 0, None)
+        limit=_whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_whole("offset", 0, 0, MAX_OFFSET),
     )
 
 
@@ -90,8 +93,20 @@ def flag(name: str, default: bool = False) -> bool:
 
 
 def text(name: str) -> str | None:
+    """A text query parameter, trimmed; None when it is not given. An empty value, or one
+    longer than ``MAX_TEXT``, is refused with 400, as the document says."""
     raw = request.args.get(name)
-    return raw.strip() if raw is not None and raw.strip() else None
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not value or len(value) > MAX_TEXT:
+        raise ApiError(
+            400,
+            "A query parameter could not be used.",
+            code="invalid_parameter",
+            problems=[f"{name}: give 1 to {MAX_TEXT} characters, or leave {name} out"],
+        )
+    return value
 
 
 @dataclass(frozen=True)
