@@ -8,14 +8,16 @@ server error. The run takes about a minute per database.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from services.api_tokens import SCOPES
-from tests.servers import free_port, running
+from tests.servers import free_port, wait_for
 
 BIN = Path(sys.executable).parent
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -48,6 +50,22 @@ def _motivo(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+@contextmanager
+def serving(args: list[str], env: dict[str, str], log: Path, health_url: str):
+    """The server, its log in a file: thousands of access-log lines would fill a pipe that
+    nobody reads and stall the server mid-run."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            wait_for(health_url, process)
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 def test_schemathesis_finds_nothing(tmp_path, database_url):
     env = _env(tmp_path, database_url)
     _motivo(env, "init", "--demo")
@@ -56,7 +74,7 @@ def test_schemathesis_finds_nothing(tmp_path, database_url):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [str(BIN / "motivo"), "serve", "--port", str(port), "--workers", "2"]
-    with running(args, env=env, health_url=f"{base}/healthz"):
+    with serving(args, env, tmp_path / "server.log", f"{base}/healthz"):
         run = subprocess.run(
             [
                 str(BIN / "st"),
