@@ -59,13 +59,18 @@ def nothing_imported(
 
     Only the first ``MAX_PROBLEMS`` are listed; a last line counts the rest.
     """
-    ordered = sorted(problems, key=_row_number)
-    if len(ordered) > MAX_PROBLEMS:
-        rest = len(ordered) - MAX_PROBLEMS
-        ordered = [*ordered[:MAX_PROBLEMS], f"… and {rest} more problem(s) not listed"]
     return InvalidInput(
-        f"Nothing was imported: {len(problems)} problem(s) in {source or default}.", ordered
+        f"Nothing was imported: {len(problems)} problem(s) in {source or default}.",
+        capped(sorted(problems, key=_row_number)),
     )
+
+
+def capped(problems: Sequence[str]) -> list[str]:
+    """The first ``MAX_PROBLEMS`` problems and a last line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return list(problems)
+    rest = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], f"… and {rest} more problem(s) not listed"]
 
 
 def _row_number(problem: str) -> int:

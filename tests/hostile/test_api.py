@@ -116,6 +116,14 @@ def test_ten_thousand_problems_are_capped(client, auth):
     assert len(response.get_data()) < 50_000
 
 
+def test_ten_thousand_unreadable_rows_are_capped_too(client, auth):
+    response = client.post("/api/v1/people/import", json={"rows": [1] * 10_000}, headers=auth)
+    assert response.status_code == 400
+    problems = response.get_json()["error"]["problems"]
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1] == "… and 9900 more problem(s) not listed"
+
+
 def test_a_50_mb_body_is_refused_with_413_before_it_is_read(client, auth):
     body = b'{"rows": [' + b" " * (50 * 1024 * 1024) + b"]}"
     response = client.post(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import request
 
+from services.imports import capped
 from services.tabular import check_cells, read_table_bytes
 from web.api.auth import ApiError
 
@@ -157,7 +158,9 @@ def _from_json(source: str) -> Rows:
         blank = all(v is None or str(v).strip() == "" for v in record.values())
         records.append({} if blank else record)
     if problems:
-        raise ApiError(400, "The rows could not be read.", code="invalid_body", problems=problems)
+        raise ApiError(
+            400, "The rows could not be read.", code="invalid_body", problems=capped(problems)
+        )
     check_cells(list(header), records, source)
     return Rows(header=list(header), records=records)
 
