@@ -101,8 +101,13 @@ def read_table_bytes(data: bytes, *, name: str = "the file") -> Table:
     """Parse uploaded CSV bytes; raises ``TableError`` naming the row where it can, and
     ``InvalidInput`` listing every cell with a control character or too much text."""
     header, records = parse_table(data, source=name)
-    rows = [{} if is_blank_row(r) else {k.lower(): v for k, v in r.items()} for r in records]
-    table = Table(header=[h.lower() for h in header], rows=rows, name=name)
+    lowered = [h.lower() for h in header]
+    if lowered == header:  # the usual case: keep the parsed rows rather than copy them all
+        rows = [{} if is_blank_row(r) else r for r in records]
+    else:
+        rows = [{} if is_blank_row(r) else {k.lower(): v for k, v in r.items()} for r in records]
+    del records
+    table = Table(header=lowered, rows=rows, name=name)
     check_cells(table.header, table.rows, name)
     return table
 
