@@ -9,7 +9,6 @@ groups only without ``anonymous``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -25,6 +24,7 @@ from services.audit import record_event
 from services.errors import InvalidInput, Unavailable
 from services.focus_groups import focus_groups
 from services.summaries import summary
+from services.tabular import csv_text
 
 FORMATS = ("json", "csv", "xlsx")
 REPORT_FORMATS = ("html", "pdf")
@@ -64,12 +64,8 @@ def _cell(value: object) -> object:
 
 def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
     """CSV with a header, UTF-8 with a byte order mark so spreadsheets read the letters."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in columns])
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
-    return out.getvalue().encode("utf-8-sig")
+    cells = ([None if row.get(c) is None else _cell(row.get(c)) for c in columns] for row in rows)
+    return csv_text(columns, cells).encode("utf-8-sig")
 
 
 def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, object]]]]) -> bytes:

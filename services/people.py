@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from models.tables import ACCESS_ROLES, Person, Team, utcnow
@@ -21,7 +22,7 @@ from services.access import (
 from services.accounts import end_sessions
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
-from services.imports import nothing_imported
+from services.imports import column_length, length_problems, nothing_imported
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 # Every column is required: a roster without, say, `team` would blank everyone's team, and
@@ -35,6 +36,18 @@ EMAIL_RULE = "only an admin may change the email of an admin or HR person"
 SELF_RULE = "nobody can change their own access"
 TOKEN_RULE = f"an API token cannot set access above {TOKEN_ACCESS_CEILING}"
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def _column_limits() -> dict[str, int]:
+    """Each roster column's limit, read from the schema so the two cannot drift apart."""
+    return {
+        "external_id": column_length(Person, "external_id"),
+        "name": column_length(Person, "name"),
+        "email": column_length(Person, "email"),
+        "team": column_length(Team, "name"),
+        "manager_email": column_length(Person, "email"),
+        "sales_role": column_length(Person, "sales_role"),
+    }
 
 
 @dataclass
@@ -90,11 +103,13 @@ def _validate(
     rows: list[_Row] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
+    limits = _column_limits()
     for offset, record in enumerate(records):
         number = offset + 2  # the header is row 1, as in a spreadsheet
         if not record:
             continue  # a blank spreadsheet row
         values = {c: _clean(record.get(c)) for c in PEOPLE_COLUMNS}
+        problems.extend(length_problems(number, values, limits))
         row = _Row(
             number=number,
             external_id=values["external_id"],
@@ -192,6 +207,28 @@ def _role_problems(rows: Sequence[_Row], people: Mapping[str, Person], actor: Ac
         if before in PRIVILEGED_ROLES and row.email != person.email and not admin:
             problems.append(f"row {row.number}, column email: {EMAIL_RULE}")
     return problems
+def _free_changed_emails(session: Session, people: dict[str, Person], rows: list[_Row]) -> None:
+    """Give every person whose email changes a placeholder first, so a file that swaps two
+    people's emails (an HRIS correction) never meets the unique constraint half-way.
+
+    The first pass compares against ``person.email``, so the old value is kept aside and
+    put back in memory once the placeholders are flushed; only the final values reach the
+    database after that.
+    """
+    moving = [
+        (people[row.external_id], people[row.external_id].email)
+        for row in rows
+        if row.external_id in people and people[row.external_id].email != row.email
+    ]
+    if not moving:
+        return
+    for person, _ in moving:
+        person.email = f"moving-{person.id}@import.invalid"
+    session.flush()
+    for person, old in moving:
+        # Back in memory only, for the changed/unchanged comparison; the next flush writes
+        # the wanted email over the placeholder.
+        set_committed_value(person, "email", old)
 
 
 def import_people(
@@ -239,6 +276,7 @@ def import_people(
         session.flush()
 
         people = {p.external_id: p for p in session.exec(select(Person))}
+        _free_changed_emails(session, people, rows)
         # First pass without managers, so a manager defined later in the file gets an id.
         touched: dict[str, Person] = {}
         changes: list[tuple[str, str, str | None, str]] = []
@@ -259,10 +297,6 @@ def import_people(
                     changes.append((row.external_id, "access", None, row.access))
             else:
                 changed = any(getattr(person, k) != v for k, v in wanted.items())
-                if not person.active:
-                    person.active = True
-                    summary.reactivated.append(row.external_id)
-                    changed = False
                 if changed:
                     for key in ("access", "email"):
                         if getattr(person, key) != wanted[key]:
@@ -271,6 +305,10 @@ def import_people(
                     for key, value in wanted.items():
                         setattr(person, key, value)
                     person.updated_at = utcnow()
+                if not person.active:
+                    person.active = True
+                    summary.reactivated.append(row.external_id)
+                elif changed:
                     summary.updated.append(row.external_id)
             touched[row.external_id] = person
         session.flush()
@@ -303,9 +341,14 @@ def import_people(
             ):
                 raise InvalidInput(
                     f"Nothing was imported: this file would deactivate {len(leaving)} of "
-                    f"{active} active people. If it is a partial roster, import it with "
-                    "--keep-missing (or tick 'partial file'); if they really all left, use "
-                    "--allow-mass-deactivation."
+                    f"{active} active people.",
+                    [
+                        "If it is a partial roster, import it as one: tick 'This is a partial "
+                        "file' on the page, --keep-missing on the command line, or "
+                        "keep_missing=true in the API.",
+                        "If they really all left, allow it: --allow-mass-deactivation on the "
+                        "command line, or allow_mass_deactivation=true in the API.",
+                    ],
                 )
             for external_id, person in people.items():
                 if external_id in touched or not person.active:

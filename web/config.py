@@ -38,7 +38,9 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # The largest request body, uploads included; MAX_CONTENT_LENGTH is derived from it, so
+    # a larger body gets 413 before it is read. `motivo ... import FILE` refuses the same.
+    "MOTIVO_MAX_UPLOAD_MB": 16,
 }
 
 INT_KEYS = {
@@ -48,6 +50,7 @@ INT_KEYS = {
     "MOTIVO_TRUSTED_PROXIES",
     "MOTIVO_RECOGNITION_DUE_DAYS",
     "MOTIVO_SMTP_PORT",
+    "MOTIVO_MAX_UPLOAD_MB",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MOTIVO_EMAIL_ENABLED", "MOTIVO_SMTP_TLS"}
 
@@ -90,6 +93,10 @@ def resolve(
     config.update(overrides or {})
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "motivo.db")
+    upload_mb = int(config["MOTIVO_MAX_UPLOAD_MB"])
+    if not 1 <= upload_mb <= 1024:
+        raise ConfigError("MOTIVO_MAX_UPLOAD_MB must be between 1 and 1024.")
+    config["MAX_CONTENT_LENGTH"] = upload_mb * 1024 * 1024
     size = int(config["MOTIVO_MIN_GROUP_SIZE"])
     if not 3 <= size <= 10:
         raise ConfigError("MOTIVO_MIN_GROUP_SIZE must be between 3 and 10.")

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from services.errors import InvalidInput, NotAllowed, NotFound, Throttled, Unavailable
 
@@ -70,9 +71,13 @@ def error_response(
     problems: list[str] | None = None,
     headers: dict[str, str] | None = None,
     title: str | None = None,
+    *,
+    code: str | None = None,
 ):
     if wants_json():
         body = {"error": {"status": status, "message": message}}
+        if code:
+            body["error"]["code"] = code
         if problems:
             body["error"]["problems"] = problems
         return jsonify(body), status, headers or {}
@@ -89,7 +94,71 @@ def error_response(
     )
 
 
+# Every id column is a 32-bit INTEGER on PostgreSQL (and SQLite refuses more than 64 bits):
+# a larger number in a URL names nothing, so it is a 404 and never reaches the database.
+MAX_DATABASE_INT = 2**31 - 1
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` that matches only numbers an id column can hold."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, MAX_DATABASE_INT if max is None else max, signed)
+
+
+def _has_nul(values) -> str | None:
+    for key, value in values.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            return key.replace("\x00", "")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its routes, so every <int:...> is bounded.
+    app.url_map.converters["int"] = DatabaseIntConverter
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text Motivo stores may hold U+0000 (PostgreSQL refuses it): a clear 400."""
+        field = None
+        if "\x00" in request.path:
+            field = "the address"
+        else:
+            field = _has_nul(request.args)
+            if field is None and request.mimetype in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ):
+                field = _has_nul(request.form)
+        if field is not None:
+            return error_response(
+                400,
+                str(
+                    _l(
+                        "%(field)s contains a NUL character (U+0000), which Motivo cannot"
+                        " store. Remove it and try again.",
+                        field=field,
+                    )
+                ),
+                code="invalid_parameter",
+            )
+        return None
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(exc: RequestEntityTooLarge):
+        limit_mb = int(app.config["MOTIVO_MAX_UPLOAD_MB"])
+        return error_response(
+            413,
+            str(
+                _l(
+                    "The file or form is larger than the %(limit)d MB this server accepts."
+                    " Split the file into smaller parts and import them one by one.",
+                    limit=limit_mb,
+                )
+            ),
+            code="too_large",
+        )
+
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         return error_response(

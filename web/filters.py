@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 SALES_ROLES = {
     "presales": _l("Presales"),
@@ -38,6 +39,13 @@ def role_label(role: str | None) -> str:
     return str(SALES_ROLES.get(role, role))
 
 
+def bdi(value: object) -> Markup:
+    """A person's name isolated from the text around it (``<bdi>``), so a right-to-left
+    override in a name cannot turn the rest of the sentence around."""
+    return Markup("<bdi>{}</bdi>").format("" if value is None else value)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(bdi, "bdi")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(category_label, "category_label")

@@ -161,7 +161,9 @@ def test_anonymous_exports_hold_no_names_emails_or_ids(org_db, org_session, fmt)
 
 def test_to_csv_writes_lists_and_missing_values():
     content = to_csv(["a", "b"], [{"a": ["x", "y"], "b": None}]).decode("utf-8-sig")
-    assert content.splitlines() == ["a,b", "x; y,"]
+    # Every text cell is quoted, so a spreadsheet splitting on ";" keeps "x; y" whole.
+    assert content.splitlines() == ["a,b", '"x; y",""']
+    assert list(csv.reader(io.StringIO(content))) == [["a", "b"], ["x; y", ""]]
 
 
 def test_the_pdf_report_renders_and_is_audited(org_db, org_session, tmp_path):

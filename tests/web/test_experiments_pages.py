@@ -301,7 +301,8 @@ def test_cli_kpis_import_list_and_errors(runner, session, reps, tmp_path):
         {"period": "2026-06", "metric": "calls", "people": 1},
     ]
     csv_out = invoke(runner, "kpis", "list", "--metric", "calls", "--format", "csv")
-    assert csv_out.stdout.splitlines() == ["period,metric,people", "2026-06,calls,1"]
+    # Text cells are quoted (a spreadsheet splitting on ";" sees no formula), numbers not.
+    assert csv_out.stdout.splitlines() == ["period,metric,people", '"2026-06","calls",1']
 
     bad = tmp_path / "bad.csv"
     bad.write_text("person,period,metric,value\nR000,2026-Q2,revnue,1\n", encoding="utf-8")

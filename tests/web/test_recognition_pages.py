@@ -74,7 +74,7 @@ def test_manager_page_shows_due_fairness_and_budget(client, session, org):
     assert "Rep3" in due and "Rep4" in due and "Rep0" not in due
     assert "Has not been given a reward yet." in due
     # Fairness: Rep0 has 900 of 1500, more than 40%; two people have nothing.
-    assert "Rep0 received 60% of this quarter’s reward value, more than 40%." in html
+    assert "<bdi>Rep0</bdi> received 60% of this quarter’s reward value, more than 40%." in html
     assert "2 people have received nothing this quarter: Rep3, Rep4." in html
     # Budget: 1500 of 1000 spent.
     assert "1,500 of 1,000 spent in " + QUARTER in html
@@ -235,7 +235,7 @@ def test_partials_render_from_their_one_context_variable(app, session, org):
         due_html = render_template("recognition/_due.html", due=due)
         assert all(f"Rep{i}" in due_html for i in range(1, 5)) and "Rep0" not in due_html
         assert "Nobody is due" in render_template("recognition/_due.html", due=[])
-        assert "Rep0 received 100%" in render_template(
+        assert "<bdi>Rep0</bdi> received 100%" in render_template(
             "recognition/_fairness.html", fairness=report
         )
         org_html = render_template("recognition/_fairness.html", fairness=organisation)

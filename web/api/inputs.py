@@ -12,13 +12,17 @@ from dataclasses import dataclass
 
 from flask import request
 
-from services.tabular import read_table_bytes
+from services.imports import capped
+from services.tabular import check_cells, read_table_bytes
 from web.api.auth import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_VERSION = 10_000  # instrument versions; the document states the same maximum
+MAX_OFFSET = 1_000_000_000
+MAX_TEXT = 200  # a text query parameter (a wave's or metric's name, a source)
 TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,12 @@ class Page:
 
 def _whole(name: str, default: int | None, low: int, high: int | None) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # An empty value (``k=``) is refused like any other non-number: the document says these
+    # are integers, and a client that sends nothing should leave the parameter out.
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else None
     except ValueError:
         value = None
     if value is None or value < low or (high is not None and value > high):
@@ -60,7 +66,8 @@ def _whole(name: str, default: int | None, low: int, high: int | None) -> int | 
 
 def page() -> Page:
     return Page(
-        limit=_whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), offset=_whole("offset", 0, 0, None)
+        limit=_whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_whole("offset", 0, 0, MAX_OFFSET),
     )
 
 
@@ -87,8 +94,20 @@ def flag(name: str, default: bool = False) -> bool:
 
 
 def text(name: str) -> str | None:
+    """A text query parameter, trimmed; None when it is not given. An empty value, or one
+    longer than ``MAX_TEXT``, is refused with 400, as the document says."""
     raw = request.args.get(name)
-    return raw.strip() if raw is not None and raw.strip() else None
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not value or len(value) > MAX_TEXT:
+        raise ApiError(
+            400,
+            "A query parameter could not be used.",
+            code="invalid_parameter",
+            problems=[f"{name}: give 1 to {MAX_TEXT} characters, or leave {name} out"],
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,7 @@ def _cell(value: object) -> object:
     raise TypeError
 
 
-def _from_json() -> Rows:
+def _from_json(source: str) -> Rows:
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
@@ -139,7 +158,10 @@ def _from_json() -> Rows:
         blank = all(v is None or str(v).strip() == "" for v in record.values())
         records.append({} if blank else record)
     if problems:
-        raise ApiError(400, "The rows could not be read.", code="invalid_body", problems=problems)
+        raise ApiError(
+            400, "The rows could not be read.", code="invalid_body", problems=capped(problems)
+        )
+    check_cells(list(header), records, source)
     return Rows(header=list(header), records=records)
 
 
@@ -147,7 +169,7 @@ def import_rows(source: str) -> Rows:
     """The header and records of a JSON or CSV import body."""
     kind = request.mimetype
     if kind == "application/json":
-        return _from_json()
+        return _from_json(source)
     if kind in ("text/csv", "text/plain", "application/csv"):
         table = read_table_bytes(request.get_data(cache=False), name=source)
         return Rows(header=table.header, records=table.rows)

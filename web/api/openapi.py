@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from services.api_tokens import DEFAULT_RATE_PER_MINUTE, SCOPES
-from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT
+from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_TEXT, MAX_VERSION
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -37,12 +37,18 @@ def _page_of(item: str) -> dict:
     }
 
 
+# Text parameters: not empty, and never U+0000, which no text Motivo stores may hold.
+TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": "^[^\\u0000]*$"}
+PERIOD = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$"}
+
+
 def _nullable(kind: str, **extra) -> dict:
     return {"type": [kind, "null"], **extra}
 
 
 # Responses every token endpoint can give, named once in components.
-TOKEN_ERRORS = ("Unauthorized", "Forbidden", "TooManyRequests")
+# 400 too: any query may hold a value its schema refuses, or U+0000.
+TOKEN_ERRORS = ("BadRequest", "Unauthorized", "Forbidden", "TooManyRequests")
 
 
 def _token_operation(
@@ -141,6 +147,19 @@ audit log with the token's id and prefix.
 
 **Lists** take `limit` (1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}) and `offset`, and answer
 with `items`, `total`, `limit`, `offset` and `next_offset` (null on the last page).
+
+**Query parameters** are exactly as their schemas say: leave out one you do not mean to
+send. An empty value (`k=`, `offset=`, `keep_missing=`, `metric=`) is not the default but a
+mistake, refused with 400. Text parameters hold at most {MAX_TEXT} characters and never
+U+0000 (400).
+
+**Imports** are all or nothing. A body over the server's upload limit
+(`MOTIVO_MAX_UPLOAD_MB`, 16 MB unless set) gets 413 before it is read. A cell with a control
+character (U+0000 to U+001F other than tab and line breaks, U+007F to U+009F) or a bidi
+embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069), a cell longer than
+2,000 characters, or a value longer than its column holds (e.g. 200 characters for a name)
+is refused with 422, naming its row and column. A refusal lists the first 100 problems and
+counts the rest.
 
 **Errors** are JSON: `{{"error": {{"status", "code", "message", "problems"}}}}`.
 """
@@ -489,7 +508,7 @@ PARAMETERS = {
         "name": "offset",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer", "minimum": 0},
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
         "description": "How many items to skip (0 for the first page).",
     },
     "k": {
@@ -580,7 +599,14 @@ PATHS: dict[str, dict] = {
                     "keep_missing",
                     {"type": "boolean"},
                     "A partial roster: keep people who are not in it active.",
-                )
+                ),
+                _query(
+                    "allow_mass_deactivation",
+                    {"type": "boolean"},
+                    "A full roster may deactivate more than half of the active people (more "
+                    "than 5). Without it such a file is refused with 422, in case it is a "
+                    "partial roster sent without `keep_missing=true`.",
+                ),
             ],
             body=_import_body(
                 "external_id, name, email, team, manager_email, access (rep, manager, hr, "
@@ -654,15 +680,19 @@ PATHS: dict[str, dict] = {
                 "the survey is never replaced without `replace_survey_answers=true`."
             ),
             parameters=[
-                _query("wave", {"type": "string"}, "An existing wave, by id or name."),
+                _query("wave", TEXT, "An existing wave, by id or name."),
                 _query(
                     "source",
-                    {"type": "string"},
+                    TEXT,
                     "Where the answers come from; names the wave when `wave` is not given "
                     "(default: API upload).",
                 ),
-                _query("instrument", {"type": "string"}, "Instrument name (default: Motivo's)."),
-                _query("version", {"type": "integer", "minimum": 1}, "Instrument version."),
+                _query("instrument", TEXT, "Instrument name (default: Motivo's)."),
+                _query(
+                    "version",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
+                    "Instrument version (default: the newest).",
+                ),
                 _query(
                     "create_people",
                     {"type": "boolean"},
@@ -729,10 +759,10 @@ PATHS: dict[str, dict] = {
                     "name": "metric",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "string"},
-                    "description": "The metric, e.g. revenue.",
+                    "schema": TEXT,
+                    "description": "The metric, e.g. revenue; an empty value is refused.",
                 },
-                _query("period", {"type": "string"}, "YYYY-MM or YYYY-Qn (default: the latest)."),
+                _query("period", PERIOD, "YYYY-MM or YYYY-Qn (default: the latest)."),
                 _query(
                     "by",
                     {"type": "string", "enum": ["team", "sales_role", "none"], "default": "team"},
@@ -768,7 +798,7 @@ PATHS: dict[str, dict] = {
                     "name": "external_id",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "pattern": "^[^\\u0000]*$"},
                     "description": "The person's id in the HRIS.",
                 },
                 _ref("parameters", "k"),

@@ -74,6 +74,7 @@ def people_import():
         header=rows.header,
         records=rows.records,
         deactivate_missing=not keep_missing,
+        allow_mass_deactivation=inputs.flag("allow_mass_deactivation"),
         source=source,
     )
     return jsonify({"counts": summary.as_dict(), "external_ids": asdict(summary)})
@@ -125,7 +126,7 @@ def responses_import():
         records=rows.records,
         wave=inputs.text("wave"),
         instrument_name=inputs.text("instrument"),
-        instrument_version=inputs.whole_number("version", None, 1, 10_000),
+        instrument_version=inputs.whole_number("version", None, 1, inputs.MAX_VERSION),
         create_people=inputs.flag("create_people"),
         source=source,
         replace_survey_responses=inputs.flag("replace_survey_answers"),

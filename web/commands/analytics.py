@@ -23,6 +23,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    upload_limit,
     write_csv,
     write_json,
 )
@@ -78,7 +79,7 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
     every problem is listed as `row N, column X: problem` and nothing is written.
     Importing the same file again changes nothing; changed values replace stored ones.
     """
-    table = read_table_file(file)
+    table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_kpis(
             session=session,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import sys
@@ -33,6 +32,12 @@ def db_session() -> Iterator[Session]:
 def safe_url() -> str:
     engine = current_app.extensions["motivo.engine"]
     return engine.url.render_as_string(hide_password=True)
+
+
+def upload_limit() -> int:
+    """The largest file an import command reads, in bytes: the web's upload limit
+    (``MOTIVO_MAX_UPLOAD_MB``), so a file the page refuses is refused here too."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -66,10 +71,10 @@ def write_json(data: object) -> None:
 
 
 def write_csv(rows: Sequence[dict], columns: Sequence[str]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
+    """Rows as CSV on stdout, every text cell quoted and neutralised (``csv_text``)."""
+    from services.tabular import csv_text
+
+    sys.stdout.write(csv_text(columns, ([row.get(c) for c in columns] for row in rows)))
 
 
 def format_option(*choices: str, default: str) -> Callable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    upload_limit,
     write_csv,
     write_json,
 )
@@ -55,11 +55,12 @@ def rewards_import(file: str) -> None:
     """
     from services.catalogue import import_rewards
     from services.errors import InvalidInput
-    from services.tabular import read_table_file
+    from services.tabular import check_size, read_table_file
 
     path = Path(file)
     if not path.is_file():
         raise InvalidInput(f"{file}: no such file")
+    check_size(path.stat().st_size, max_bytes=upload_limit(), name=file)
     if path.suffix.lower() == ".csv":
         # Blank rows stay in (the parser skips them) so messages keep the spreadsheet's
         # row numbers.
@@ -104,7 +105,7 @@ def feedback_import(file: str) -> None:
     from services.feedback import import_feedback
     from services.tabular import read_table_file
 
-    table = read_table_file(file)
+    table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_feedback(session=session, actor=SYSTEM, table=table, source=file)
     echo_err(f"Imported {file}: {summary.describe()}.")
@@ -168,13 +169,25 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
     if fmt == "json":
         write_json(rows)
         return
-    writer = csv.writer(sys.stdout)
-    writer.writerow(["person", "rank", "reward_id", "score", "reasons"])
-    for row in rows:
-        score = "" if row["score"] is None else f"{row['score']:.4f}"
-        writer.writerow(
-            [row["person"], row["rank"], row["reward_id"], score, " | ".join(row["reasons"])]
+    from services.tabular import csv_text
+
+    # Reasons quote names and free text: every text cell is quoted and neutralised, so no
+    # spreadsheet, whatever separator it splits on, runs one as a formula.
+    sys.stdout.write(
+        csv_text(
+            ["person", "rank", "reward_id", "score", "reasons"],
+            (
+                [
+                    row["person"],
+                    row["rank"],
+                    row["reward_id"],
+                    None if row["score"] is None else f"{row['score']:.4f}",
+                    " | ".join(row["reasons"]),
+                ]
+                for row in rows
+            ),
         )
+    )
 
 
 @click.command()

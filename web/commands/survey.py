@@ -22,6 +22,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    upload_limit,
     write_csv,
     write_json,
 )
@@ -175,7 +176,7 @@ def responses_import(
     Importing the same file again changes nothing. A response a person gave through the
     survey is never replaced (it is listed as a conflict) without --replace-survey-answers.
     """
-    table = read_table_file(file)
+    table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_responses(
             session=session,
