@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import Person
+from services.access import SYSTEM
 from services.api_tokens import SCOPES, create_token
 from services.imports import MAX_PROBLEMS
 from web.api.inputs import MAX_VERSION
@@ -20,7 +21,7 @@ COLUMNS = ["external_id", "name", "email", "team", "manager_email", "access", "s
 
 @pytest.fixture
 def auth(session) -> dict:
-    secret = create_token(session=session, actor=None, name="hostile", scopes=list(SCOPES))[1]
+    secret = create_token(session=session, actor=SYSTEM, name="hostile", scopes=list(SCOPES))[1]
     return {"Authorization": f"Bearer {secret}"}
 
 

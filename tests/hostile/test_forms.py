@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import Budget, Grant, LoginAttempt, Reward, SurveyResponse
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.instruments import definition, ensure_default_instrument
 from services.waves import open_wave
@@ -61,7 +62,7 @@ def test_a_nul_in_a_reward_note_is_a_400_and_gives_nothing(client, session, fact
 def test_a_nul_in_survey_free_text_is_a_400(client, session, factory):
     row = ensure_default_instrument(session=session).row
     rep = factory.person("rep")
-    wave = open_wave(session=session, actor=None, name="Winter")
+    wave = open_wave(session=session, actor=SYSTEM, name="Winter")
     login(client, rep.email)
     key, items = next(
         (key, items)

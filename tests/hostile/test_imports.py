@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import Person, Reward, SurveyResponse
+from services.access import SYSTEM
 from services.catalogue import ensure_seed_catalogue
 from services.errors import InvalidInput
 from services.imports import MAX_PROBLEMS
@@ -142,14 +143,14 @@ def test_a_roster_that_swaps_two_emails_imports(session, factory):
         {"external_id": ola.external_id, "name": ola.name, "email": kari_email,
          "team": "Oslo", "manager_email": ola_email, "access": "rep", "sales_role": "closer"},
     ]  # fmt: skip
-    summary = import_people(session=session, header=list(rows[0]), records=rows)
+    summary = import_people(session=session, header=list(rows[0]), records=rows, actor=SYSTEM)
     assert sorted(summary.updated) == sorted([kari.external_id, ola.external_id])
     session.expire_all()
     assert session.get(Person, kari.id).email == ola_email
     assert session.get(Person, ola.id).email == kari_email
     assert session.get(Person, ola.id).manager_id == kari.id
     # The same file again changes nothing.
-    again = import_people(session=session, header=list(rows[0]), records=rows)
+    again = import_people(session=session, header=list(rows[0]), records=rows, actor=SYSTEM)
     assert again.updated == [] and len(again.unchanged) == 2
 
 
@@ -160,7 +161,7 @@ def test_a_deactivated_person_is_reactivated_with_the_new_values(session, factor
          "team": "", "manager_email": "", "access": "rep", "sales_role": "closer"},
     ]  # fmt: skip
     summary = import_people(
-        session=session, header=list(rows[0]), records=rows, deactivate_missing=False
+        session=session, header=list(rows[0]), records=rows, deactivate_missing=False, actor=SYSTEM
     )
     assert summary.reactivated == [rep.external_id]
     session.expire_all()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, url_for
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.access import landing_endpoint
+from services.health import ping_database
 from web.auth_setup import viewer
 from web.db import get_session
 from web.errors import database_problem
@@ -27,7 +27,7 @@ def healthz():
     """Database reachable and initialised, and the model version once one exists."""
     session = get_session()
     try:
-        session.exec(text("SELECT 1")).one()
+        ping_database(session=session)
     except SQLAlchemyError as exc:
         current_app.logger.error("Health check: database unreachable: %s", exc)
         body = {"status": "error", "database": "unreachable", "reason": database_problem(exc)}
