@@ -647,10 +647,10 @@ def select_releasable(
     keep = np.zeros(len(members), dtype=bool)
     with threadpool_limits(limits=1, user_api="blas"):
         for i in ranking:
+            if members[i].size < min_size:
+                continue
             if basis.contains(members[i]):
                 keep[i] = True  # shown before: adds nothing
-                continue
-            if members[i].size < min_size:
                 continue
             residual, _coef, norm2 = basis.direction(members[i])
             grown = basis.leverage_ + residual * residual / max(norm2, LEVERAGE_TOLERANCE)

@@ -233,8 +233,16 @@ def org_db(request, tmp_path_factory):
         engine.dispose()
 
 
+def clear_ledger(engine) -> None:
+    """Forget every release, so each test starts with nothing shown for any wave."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM releasedgroup"))
+        conn.execute(text("DELETE FROM release"))
+
+
 @pytest.fixture
 def org_session(org_db):
+    clear_ledger(org_db.engine)
     with Session(org_db.engine, expire_on_commit=False) as session:
         yield session
 
