@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import func
@@ -62,6 +62,10 @@ class ProfileMap:
 
     assignments: dict[int, int]
     catalogue: dict[int, dict]
+    centres: dict[int, dict[str, float]] = field(default_factory=dict)
+    """Each profile's mean scale scores, as the model learned them."""
+    overall: dict[str, float] = field(default_factory=dict)
+    """The model's mean over all profiles, weighted by their share."""
 
     def name(self, profile: int, locale: str = "en") -> str:
         names = (self.catalogue.get(profile) or {}).get("name") or {}
@@ -80,9 +84,28 @@ def profile_map(*, session: Session) -> ProfileMap:
         return ProfileMap({}, {})
     assignments = recommendations.profile_assignments(session=session) or {}
     catalogue = recommendations.profile_catalogue(session=session) or {}
+    served = recommendations.current_model(session)
+    centres, overall = model_centres(served.model) if served is not None else ({}, {})
     return ProfileMap(
         {int(k): int(v) for k, v in assignments.items()},
         {int(k): dict(v) for k, v in catalogue.items()},
+        centres,
+        overall,
+    )
+
+
+def model_centres(model) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
+    """Profile centres and the weighted overall mean of a fitted model, by construct."""
+    profiles = getattr(model, "profiles_", None)
+    if profiles is None:
+        return {}, {}
+    constructs = model.features_.constructs
+    centres = np.asarray(profiles.cluster_centers_, dtype=float)
+    weights = np.asarray(profiles.weights_, dtype=float)
+    overall = weights @ centres / weights.sum()
+    return (
+        {k: dict(zip(constructs, map(float, row), strict=True)) for k, row in enumerate(centres)},
+        dict(zip(constructs, map(float, overall), strict=True)),
     )
 
 
@@ -104,6 +127,7 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
         if model.profiles_ is None:
             _models[key] = ProfileMap({}, {})
         else:
+            centres, overall = model_centres(model)
             labels = model.person_profiles_
             rows = {int(pid): i for i, pid in enumerate(row.meta.get("person_ids", []))}
             catalogue = {
@@ -111,7 +135,10 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
                 for k, label in enumerate(model.profile_labels_)
             }
             _models[key] = ProfileMap(
-                {pid: int(labels[i]) for pid, i in rows.items() if labels[i] >= 0}, catalogue
+                {pid: int(labels[i]) for pid, i in rows.items() if labels[i] >= 0},
+                catalogue,
+                centres,
+                overall,
             )
     current = set(
         session.exec(select(Person.id).where(Person.personalise.is_(True), Person.active.is_(True)))
@@ -123,6 +150,8 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
     return ProfileMap(
         {pid: label for pid, label in members.items() if visible[label]},
         {k: v for k, v in cached.catalogue.items() if visible[k]},
+        cached.centres,
+        cached.overall,
     )
 
 

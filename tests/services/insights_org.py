@@ -177,7 +177,13 @@ def cluster_profiles(session: Session, wave: Wave, *, n_profiles: int = 4) -> Pr
         k: {"name": {"en": name, "nb": name + " (nb)"}, "description": {"en": "", "nb": ""}}
         for k, name in enumerate(PROFILE_NAMES[:n_profiles])
     }
-    return ProfileMap(assignments, catalogue)
+    constructs = population.constructs
+    centres = {
+        k: dict(zip(constructs, population.scores[labels == k].mean(axis=0), strict=True))
+        for k in range(n_profiles)
+    }
+    overall = dict(zip(constructs, population.scores.mean(axis=0), strict=True))
+    return ProfileMap(assignments, catalogue, centres, overall)
 
 
 def reward_rows(session: Session) -> list[Reward]:
