@@ -282,3 +282,24 @@ def test_the_export_attacker_of_issue_ten_recovers_nobody(org_db, org_session):
 def team_name(session, person):
     team = session.get(Team, person.team_id) if person.team_id else None
     return team.name if team else "none"
+
+
+def test_profile_groups_stay_with_the_model_version_of_the_first_release(session):
+    from models.tables import ModelArtefact
+    from services.catalogue import ensure_seed_catalogue
+    from services.training import train_model
+
+    ensure_seed_catalogue(session=session)
+    wave, people = organisation(
+        session, {"North": ["closer"] * 20, "South": ["hunter"] * 20, "West": ["farmer"] * 20}
+    )
+    train_model(session=session, random_state=1)
+    first = summary(session=session, by="profile", wave=wave.name)
+    pinned = session.exec(select(Release.model_version)).first()
+    assert pinned == session.exec(select(ModelArtefact.version)).one()
+    train_model(session=session, random_state=2)
+    later = summary(session=session, by="profile", wave=wave.name)
+    assert [(g["key"], g["n"]) for g in later["groups"]] == [
+        (g["key"], g["n"]) for g in first["groups"]
+    ]
+    assert set(session.exec(select(Release.model_version)).all()) == {pinned}
