@@ -1,13 +1,16 @@
 """Cost of the disclosure ledger's check: 20,000 respondents, 500 released groups.
 
-Prints a small Markdown report to stdout. A release is checked by rebuilding the wave's
-basis from the stored groups (one eigen-decomposition of the groups' Gram matrix) and
-then trying the new groups one by one (incremental Gram-Schmidt), which is what every
-page, export and API call of a wave does. Target: under 200 ms per release.
+Prints a small Markdown report to stdout. A release tries its new groups one by one
+against the wave's basis (incremental Gram-Schmidt). Each worker keeps the basis of the
+wave's ledger after its last release, so the usual cost is the check alone ("warm");
+after another process released something, or when new respondents appear, the basis is
+first rebuilt from the stored groups (one eigen-decomposition of the groups' Gram
+matrix, "cold"). Target: under 200 ms per release.
 """
 
 from __future__ import annotations
 
+import copy
 import platform
 import sys
 import time
@@ -62,16 +65,24 @@ def main() -> None:
     grown = [np.union1d(g, newcomers[i::N_TEAMS]) for i, g in enumerate(groups[:N_TEAMS])]
     one_table = grown[:20]
 
-    def check(candidates):
+    def cold(candidates):
         fresh = LeverageBasis(N_PEOPLE, groups)
         return select_releasable(fresh, candidates, MIN_SIZE)
 
-    check_ms, keep = timed(lambda: check(one_table))
-    same_ms, _ = timed(lambda: check(groups[:N_TEAMS]))
+    def warm(candidates):
+        return select_releasable(copy.deepcopy(basis), candidates, MIN_SIZE)
+
+    fresh_team = [np.sort(rng.permutation(N_PEOPLE)[:60]) for _ in range(20)]
+    cold_ms, keep = timed(lambda: cold(one_table))
+    warm_ms, _ = timed(lambda: warm(one_table))
+    warm_new_ms, keep_new = timed(lambda: warm(fresh_team))
+    same_ms, _ = timed(lambda: warm(groups[:N_TEAMS]))
     rows = [
         ("rebuild the basis from 500 stored groups", build_ms),
-        (f"release of {len(one_table)} new groups (rebuild + greedy check)", check_ms),
-        (f"re-release of {N_TEAMS} groups already shown (rebuild + check)", same_ms),
+        (f"cold release of {len(one_table)} grown teams (rebuild + check)", cold_ms),
+        (f"warm release of {len(one_table)} grown teams (check)", warm_ms),
+        (f"warm release of {len(fresh_team)} new groups of 60 (check)", warm_new_ms),
+        (f"warm re-release of {N_TEAMS} groups already shown (check)", same_ms),
     ]
     print("# Disclosure ledger check")
     print()
@@ -83,8 +94,11 @@ def main() -> None:
     for label, ms in rows:
         print(f"| {label} | {ms:.0f} |")
     print()
-    print(f"Rank of the released groups: {basis.rank_}; new groups allowed: {int(keep.sum())}")
-    print(f"of {len(one_table)}. Target: under 200 ms per release.")
+    print(
+        f"Rank of the released groups: {basis.rank_}. Grown teams allowed: {int(keep.sum())} of"
+        f" {len(one_table)} (each differs from a shown team by a person or none); new groups"
+        f" allowed: {int(keep_new.sum())} of {len(fresh_team)}. Target: under 200 ms per release."
+    )
 
 
 if __name__ == "__main__":

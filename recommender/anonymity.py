@@ -467,7 +467,9 @@ class LeverageBasis:
         return self._scale.size
 
     def _members(self, group) -> np.ndarray:
-        members = np.unique(np.asarray(group, dtype=np.int64))
+        members = np.asarray(group, dtype=np.int64)
+        if members.ndim != 1 or (members.size > 1 and not np.all(members[1:] > members[:-1])):
+            members = np.unique(members)
         if members.size and (members[0] < 0 or members[-1] >= self.n_people):
             raise ValueError("group members must be indices below n_people")
         return members
@@ -486,23 +488,28 @@ class LeverageBasis:
 
     def _build(self, groups: list[np.ndarray]) -> None:
         """Add many groups at once: eigen-decomposition of the normalised Gram matrix."""
-        for members in groups:
-            self._append(members)
+        start = self.n_groups
+        sizes = np.array([m.size for m in groups], dtype=np.int64)
+        self._person = np.concatenate([self._person, *groups])
+        self._group = np.concatenate(
+            [self._group, np.repeat(np.arange(start, start + len(groups)), sizes)]
+        )
+        self._scale = np.append(self._scale, 1.0 / np.sqrt(np.maximum(sizes, 1)))
+        self._seen.update(m.tobytes() for m in groups)
         g = self.n_groups
         weights = self._scale[self._group]
         # Gram matrix of unit rows from the memberships: pairs of groups sharing a person.
         order = np.lexsort((self._group, self._person))
         person, group, weight = self._person[order], self._group[order], weights[order]
-        gram = np.zeros(g * g)
-        np.add.at(gram, group * g + group, weight * weight)
+        gram = np.bincount(group * g + group, weights=weight * weight, minlength=g * g)
         for offset in range(1, g):
             same = person[:-offset] == person[offset:]
             if not same.any():
                 break
             a, b = group[:-offset][same], group[offset:][same]
             w = weight[:-offset][same] * weight[offset:][same]
-            np.add.at(gram, a * g + b, w)
-            np.add.at(gram, b * g + a, w)
+            gram += np.bincount(a * g + b, weights=w, minlength=g * g)
+            gram += np.bincount(b * g + a, weights=w, minlength=g * g)
         gram = gram.reshape(g, g)
         # One thread: a few hundred groups decompose in tens of milliseconds, and many
         # threads fighting over a busy machine's cores make it hundreds.
@@ -550,11 +557,14 @@ class LeverageBasis:
             row[members] = 1.0 / np.sqrt(members.size)
         coef, projected = self._project(row)
         residual = row - projected
-        # Twice is enough: a second pass removes what rounding left in the row space.
-        coef2, projected2 = self._project(residual)
-        residual -= projected2
-        coef = coef + coef2
         norm2 = float(residual @ residual)
+        if norm2 < 0.5:
+            # Twice is enough (Kahan): when much of the row was cancelled, a second pass
+            # removes what rounding left in the row space.
+            coef2, projected2 = self._project(residual)
+            residual -= projected2
+            coef = coef + coef2
+            norm2 = float(residual @ residual)
         return residual, coef, norm2
 
     def leverage_with(self, group) -> np.ndarray:
@@ -564,7 +574,7 @@ class LeverageBasis:
             return self.leverage_
         return self.leverage_ + residual * residual / norm2
 
-    def add(self, group) -> LeverageBasis:
+    def add(self, group, *, direction: tuple | None = None) -> LeverageBasis:
         """Add one released group; returns self.
 
         A group already in the row space (the same people as an earlier group, or a sum
@@ -573,8 +583,10 @@ class LeverageBasis:
         members = self._members(group)
         if members.tobytes() in self._seen:
             return self
-        with threadpool_limits(limits=1, user_api="blas"):
-            residual, coef, norm2 = self.direction(members)
+        if direction is None:
+            with threadpool_limits(limits=1, user_api="blas"):
+                direction = self.direction(members)
+        residual, coef, norm2 = direction
         if norm2 <= LEVERAGE_TOLERANCE:
             self._seen.add(members.tobytes())
             return self
@@ -652,10 +664,10 @@ def select_releasable(
             if basis.contains(members[i]):
                 keep[i] = True  # shown before: adds nothing
                 continue
-            residual, _coef, norm2 = basis.direction(members[i])
+            residual, coef, norm2 = basis.direction(members[i])
             grown = basis.leverage_ + residual * residual / max(norm2, LEVERAGE_TOLERANCE)
             if norm2 > LEVERAGE_TOLERANCE and float(grown.max()) > bound:
                 continue
-            basis.add(members[i])
+            basis.add(members[i], direction=(residual, coef, norm2))
             keep[i] = True
     return keep

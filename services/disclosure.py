@@ -70,22 +70,37 @@ def stored_members(row: ReleasedGroup) -> np.ndarray:
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple[str, int], tuple[str, np.ndarray, LeverageBasis]] = {}
-"""Per database and wave: (ledger fingerprint, index space, basis), reused while unchanged."""
+"""Per database and wave: (ledger fingerprint, index space, basis) after the last release,
+reused while the ledger is unchanged and holds everyone the next release covers."""
 
 
-def _basis(session: Session, wave_id: int, rows: list[ReleasedGroup], ids: np.ndarray):
-    """The basis of the wave's released groups over the index space ``ids``."""
-    last = hashlib.sha256("".join(r.digest for r in rows).encode()).hexdigest()
+def _fingerprint(digests: Sequence[str]) -> str:
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _basis(
+    session: Session, wave_id: int, rows: list[ReleasedGroup], needed: np.ndarray
+) -> tuple[np.ndarray, LeverageBasis]:
+    """The index space and basis of the wave's released groups, covering ``needed``."""
+    fingerprint = _fingerprint([r.digest for r in rows])
     key = (str(session.get_bind().url), wave_id)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None and cached[0] == last and np.array_equal(cached[1], ids):
-        return _copy(cached[2])
-    groups = [np.searchsorted(ids, stored_members(r)) for r in rows]
-    basis = LeverageBasis(ids.size, groups)
+    if (
+        cached is not None
+        and cached[0] == fingerprint
+        and np.isin(needed, cached[1], assume_unique=True).all()
+    ):
+        return cached[1], _copy(cached[2])
+    stored = [stored_members(r) for r in rows]
+    ids = np.unique(np.concatenate([*stored, needed])) if stored else needed
+    groups = [np.searchsorted(ids, members) for members in stored]
+    return ids, LeverageBasis(ids.size, groups)
+
+
+def _remember(session: Session, wave_id: int, digests, ids, basis: LeverageBasis) -> None:
     with _cache_lock:
-        _cache[key] = (last, ids, _copy(basis))
-    return basis
+        _cache[(str(session.get_bind().url), wave_id)] = (_fingerprint(digests), ids, basis)
 
 
 def _copy(basis: LeverageBasis) -> LeverageBasis:
@@ -144,9 +159,9 @@ def release(
     ).all()
     prepared = [members_blob(c.members) for c in candidates]
     known = {r.digest: r for r in rows}
-    everyone = [stored_members(r) for r in rows] + [ids for ids, _, _ in prepared]
-    ids = np.unique(np.concatenate(everyone)) if everyone else np.zeros(0, dtype="<i8")
-    basis = _basis(session, wave.id, list(rows), ids)
+    needed = [p[0] for p in prepared]
+    needed = np.unique(np.concatenate(needed)) if needed else np.zeros(0, dtype="<i8")
+    ids, basis = _basis(session, wave.id, list(rows), needed)
     keep = select_releasable(
         basis,
         [np.searchsorted(ids, p[0]) for p in prepared],
@@ -189,5 +204,11 @@ def release(
             session.add(row)
             known[digest] = row
     session.commit()
+    digests = [r.digest for r in rows] + [
+        p[2]
+        for p, ok in zip(prepared, keep, strict=True)
+        if ok and p[2] not in {r.digest for r in rows}
+    ]
+    _remember(session, wave.id, list(dict.fromkeys(digests)), ids, _copy(basis))
     allowed = frozenset(c.key for c, ok in zip(candidates, keep, strict=True) if ok)
     return Decision(record.id, allowed, reasons, min_size)
