@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, true
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event, select, true
 from sqlmodel import Field, SQLModel
 
 ACCESS_ROLES = ("rep", "manager", "hr", "admin")
@@ -156,6 +156,35 @@ class SurveyResponse(SQLModel, table=True):
     submitted_at: datetime | None = None
     page_seconds: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The groups the person belonged to when they submitted. Every aggregate groups by
+    # these, never by today's roster, so moving someone cannot isolate their answers.
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    sales_role: str = Field(default="", max_length=64)
+    manager_id: int | None = Field(default=None, foreign_key="person.id")
+    groups_frozen_at: datetime | None = None
+
+
+def freeze_groups(connection, response: SurveyResponse) -> None:
+    """Record the person's team, sales role and manager on a response being submitted."""
+    if response.status != "submitted" or response.groups_frozen_at is not None:
+        return
+    person = Person.__table__
+    row = connection.execute(
+        select(person.c.team_id, person.c.sales_role, person.c.manager_id).where(
+            person.c.id == response.person_id
+        )
+    ).first()
+    if row is not None:
+        response.team_id, response.sales_role, response.manager_id = row[0], row[1] or "", row[2]
+    response.groups_frozen_at = utcnow()
+
+
+@event.listens_for(SurveyResponse, "before_insert")
+@event.listens_for(SurveyResponse, "before_update")
+def _freeze_on_submit(_mapper, connection, target: SurveyResponse) -> None:
+    # Whatever path submits a response (the survey, an import, the demo), it carries
+    # the groups of the moment it was submitted.
+    freeze_groups(connection, target)
 
 
 class Answer(SQLModel, table=True):
@@ -359,6 +388,41 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = None
 
 
+class ReleasedGroup(SQLModel, table=True):
+    """A group of a wave's respondents whose figures were shown: one row per membership.
+
+    ``members`` holds the sorted response ids (little-endian int64); ``digest`` is their
+    SHA-256, so showing the same people again finds the row instead of adding one.
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "digest", name="uq_releasedgroup_digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    digest: str = Field(max_length=64)
+    size: int
+    members: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    first_release_id: int | None = Field(default=None, foreign_key="release.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Release(SQLModel, table=True):
+    """One aggregate of a wave shown to someone: the disclosure ledger.
+
+    ``details`` records the filters, every group shown (its ledger row, key, size and
+    figures) and every group withheld with the reason.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=40)  # summary | focus_groups | distributions | drift
+    channel: str = Field(default="", max_length=20)  # page | export | report | api | cli
+    model_version: int | None = None
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ApiRateWindow(SQLModel, table=True):
     """Requests per token per minute, shared by every worker through the database."""
 
@@ -387,6 +451,8 @@ __all__ = [
     "ModelArtefact",
     "OCCASIONS",
     "Rating",
+    "Release",
+    "ReleasedGroup",
     "Reward",
     "Instrument",
     "LoginAttempt",
@@ -400,5 +466,6 @@ __all__ = [
     "WAVE_STATUSES",
     "Wave",
     "WaveTeam",
+    "freeze_groups",
     "utcnow",
 ]

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 MIN_GROUP_SIZE = 5
 """Default smallest group whose aggregates may be shown."""
@@ -406,3 +407,267 @@ def protect_tables(
                 break
         if not changed:
             return hidden
+
+
+# ---------------------------------------------------------------------- leverage ledger
+#
+# Every group whose mean is released is a row of A (1 for each member). A reader who
+# holds all released means can form any linear combination of the rows, so what they
+# can learn about respondent i is governed by i's leverage, the i-th diagonal element
+# of the projection onto A's row space. One group of m people gives each member 1/m;
+# two groups that differ by one person give that person 1. Keeping every leverage at or
+# below 1/k generalises "groups of at least k" to everything released together.
+
+LEVERAGE_TOLERANCE = 1e-9
+"""Slack on the bound, and the squared residual under which a row adds no direction."""
+
+
+def leverage_bound(min_size: int) -> float:
+    """The largest leverage any respondent may have: ``1 / min_size``."""
+    return 1.0 / check_min_size(min_size)
+
+
+class LeverageBasis:
+    """An orthonormal basis of the row space of released groups, kept incrementally.
+
+    Groups are sets of respondent indices in ``range(n_people)``. Rows are scaled to unit
+    length (which leaves the row space unchanged); the basis is held in coefficient form,
+    ``Q = A'^T W^T`` with ``W^T W = P``, so its cost grows with the number of groups and
+    memberships, never with ``n_people * n_groups``.
+
+    Parameters
+    ----------
+    n_people : int
+        Size of the respondent index space.
+    groups : sequence of array-like of int, optional
+        Groups already released, added with one eigen-decomposition.
+
+    Attributes
+    ----------
+    leverage_ : ndarray of float, shape (n_people,)
+        Diagonal of the projection onto the row space of the groups added so far.
+    rank_ : int
+        Dimension of the row space.
+    """
+
+    def __init__(self, n_people: int, groups: Sequence[Sequence[int] | np.ndarray] = ()):
+        self.n_people = int(n_people)
+        self._person = np.zeros(0, dtype=np.int64)
+        self._group = np.zeros(0, dtype=np.int64)
+        self._scale = np.zeros(0)  # 1 / sqrt(size) of each group
+        self._p = np.zeros((0, 0))
+        self.leverage_ = np.zeros(self.n_people)
+        self.rank_ = 0
+        self._seen: set[bytes] = set()
+        if len(groups):
+            self._build([self._members(g) for g in groups])
+
+    @property
+    def n_groups(self) -> int:
+        return self._scale.size
+
+    def _members(self, group) -> np.ndarray:
+        members = np.asarray(group, dtype=np.int64)
+        if members.ndim != 1 or (members.size > 1 and not np.all(members[1:] > members[:-1])):
+            members = np.unique(members)
+        if members.size and (members[0] < 0 or members[-1] >= self.n_people):
+            raise ValueError("group members must be indices below n_people")
+        return members
+
+    def contains(self, group) -> bool:
+        """Whether a group with exactly these members was added already."""
+        return self._members(group).tobytes() in self._seen
+
+    def _append(self, members: np.ndarray) -> None:
+        self._seen.add(members.tobytes())
+        index = self.n_groups
+        self._person = np.concatenate([self._person, members])
+        self._group = np.concatenate([self._group, np.full(members.size, index)])
+        scale = 1.0 / np.sqrt(members.size) if members.size else 0.0
+        self._scale = np.append(self._scale, scale)
+
+    def _build(self, groups: list[np.ndarray]) -> None:
+        """Add many groups at once: eigen-decomposition of the normalised Gram matrix."""
+        start = self.n_groups
+        sizes = np.array([m.size for m in groups], dtype=np.int64)
+        self._person = np.concatenate([self._person, *groups])
+        self._group = np.concatenate(
+            [self._group, np.repeat(np.arange(start, start + len(groups)), sizes)]
+        )
+        self._scale = np.append(self._scale, 1.0 / np.sqrt(np.maximum(sizes, 1)))
+        self._seen.update(m.tobytes() for m in groups)
+        g = self.n_groups
+        weights = self._scale[self._group]
+        # Gram matrix of unit rows from the memberships: pairs of groups sharing a person.
+        order = np.lexsort((self._group, self._person))
+        person, group, weight = self._person[order], self._group[order], weights[order]
+        gram = np.bincount(group * g + group, weights=weight * weight, minlength=g * g)
+        for offset in range(1, g):
+            same = person[:-offset] == person[offset:]
+            if not same.any():
+                break
+            a, b = group[:-offset][same], group[offset:][same]
+            w = weight[:-offset][same] * weight[offset:][same]
+            gram += np.bincount(a * g + b, weights=w, minlength=g * g)
+            gram += np.bincount(b * g + a, weights=w, minlength=g * g)
+        gram = gram.reshape(g, g)
+        # One thread: a few hundred groups decompose in tens of milliseconds, and many
+        # threads fighting over a busy machine's cores make it hundreds.
+        with threadpool_limits(limits=1, user_api="blas"):
+            values, vectors = np.linalg.eigh(gram)
+        keep = values > LEVERAGE_TOLERANCE * max(1.0, float(values.max(initial=0.0)))
+        vectors, values = vectors[:, keep], values[keep]
+        self._p = (vectors / values) @ vectors.T
+        self.rank_ = int(keep.sum())
+        self.leverage_ = self._diagonal()
+
+    def _diagonal(self) -> np.ndarray:
+        """``diag(A'^T P A')`` from the memberships."""
+        order = np.lexsort((self._group, self._person))
+        person, group = self._person[order], self._group[order]
+        scale = self._scale[group]
+        h = np.bincount(
+            person, weights=self._p[group, group] * scale * scale, minlength=self.n_people
+        )
+        for offset in range(1, self.n_groups):
+            same = person[:-offset] == person[offset:]
+            if not same.any():
+                break
+            a, b = group[:-offset][same], group[offset:][same]
+            w = 2 * self._p[a, b] * scale[:-offset][same] * scale[offset:][same]
+            h += np.bincount(person[:-offset][same], weights=w, minlength=self.n_people)
+        return np.clip(h, 0.0, 1.0)
+
+    def _project(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients and values of the projection of a person-vector on the row space."""
+        if not self.n_groups:
+            return np.zeros(0), np.zeros(self.n_people)
+        inner = np.bincount(self._group, weights=vector[self._person], minlength=self.n_groups)
+        coef = self._p @ (inner * self._scale)
+        values = np.bincount(
+            self._person, weights=(coef * self._scale)[self._group], minlength=self.n_people
+        )
+        return coef, values
+
+    def direction(self, group) -> tuple[np.ndarray, np.ndarray, float]:
+        """What adding a group would do: the new basis vector (or zeros) and its coefficients."""
+        members = self._members(group)
+        row = np.zeros(self.n_people)
+        if members.size:
+            row[members] = 1.0 / np.sqrt(members.size)
+        coef, projected = self._project(row)
+        residual = row - projected
+        norm2 = float(residual @ residual)
+        if norm2 < 0.5:
+            # Twice is enough (Kahan): when much of the row was cancelled, a second pass
+            # removes what rounding left in the row space.
+            coef2, projected2 = self._project(residual)
+            residual -= projected2
+            coef = coef + coef2
+            norm2 = float(residual @ residual)
+        return residual, coef, norm2
+
+    def leverage_with(self, group) -> np.ndarray:
+        """Leverage of everyone if ``group`` were added (the basis is left unchanged)."""
+        residual, _coef, norm2 = self.direction(group)
+        if norm2 <= LEVERAGE_TOLERANCE:
+            return self.leverage_
+        return self.leverage_ + residual * residual / norm2
+
+    def add(self, group, *, direction: tuple | None = None) -> LeverageBasis:
+        """Add one released group; returns self.
+
+        A group already in the row space (the same people as an earlier group, or a sum
+        of earlier groups) changes nothing and is not kept.
+        """
+        members = self._members(group)
+        if members.tobytes() in self._seen:
+            return self
+        if direction is None:
+            with threadpool_limits(limits=1, user_api="blas"):
+                direction = self.direction(members)
+        residual, coef, norm2 = direction
+        if norm2 <= LEVERAGE_TOLERANCE:
+            self._seen.add(members.tobytes())
+            return self
+        g = self.n_groups
+        self._append(members)
+        p = np.zeros((g + 1, g + 1))
+        p[:g, :g] = self._p
+        u = np.append(-coef, 1.0) / np.sqrt(norm2)
+        p += np.outer(u, u)
+        self._p = p
+        self.leverage_ = np.clip(self.leverage_ + residual * residual / norm2, 0.0, 1.0)
+        self.rank_ += 1
+        return self
+
+
+def leverage(n_people: int, groups: Sequence[Sequence[int] | np.ndarray]) -> np.ndarray:
+    """Leverage of each respondent given released groups (see :class:`LeverageBasis`).
+
+    Parameters
+    ----------
+    n_people : int
+    groups : sequence of array-like of int
+        Members (indices below ``n_people``) of each released group.
+
+    Returns
+    -------
+    ndarray of float, shape (n_people,)
+    """
+    return LeverageBasis(n_people, groups).leverage_
+
+
+def within_bound(values: np.ndarray, min_size: int) -> bool:
+    """Whether every leverage is at most ``1 / min_size`` (with rounding slack)."""
+    values = np.asarray(values, dtype=float)
+    return not values.size or float(values.max()) <= 1.0 / min_size + LEVERAGE_TOLERANCE
+
+
+def select_releasable(
+    basis: LeverageBasis,
+    candidates: Sequence[Sequence[int] | np.ndarray],
+    min_size: int,
+    *,
+    order: Sequence[object] | None = None,
+) -> np.ndarray:
+    """The candidate groups that may be released on top of ``basis``, chosen greedily.
+
+    Candidates are tried largest first (then by ``order``, then by position); each is kept
+    when, together with the groups already released and those kept so far, every
+    leverage stays at or below ``1 / min_size``. The choice depends only on who is in
+    which group, never on the answers. ``basis`` is extended with the kept groups.
+
+    Parameters
+    ----------
+    basis : LeverageBasis
+        The groups already released.
+    candidates : sequence of array-like of int
+    min_size : int
+    order : sequence, optional
+        A sort key per candidate used to break ties between equal sizes.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_candidates,)
+        True for the candidates that may be released.
+    """
+    bound = 1.0 / min_size + LEVERAGE_TOLERANCE
+    members = [basis._members(c) for c in candidates]
+    keys = list(order) if order is not None else list(range(len(members)))
+    ranking = sorted(range(len(members)), key=lambda i: (-members[i].size, keys[i], i))
+    keep = np.zeros(len(members), dtype=bool)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in ranking:
+            if members[i].size < min_size:
+                continue
+            if basis.contains(members[i]):
+                keep[i] = True  # shown before: adds nothing
+                continue
+            residual, coef, norm2 = basis.direction(members[i])
+            grown = basis.leverage_ + residual * residual / max(norm2, LEVERAGE_TOLERANCE)
+            if norm2 > LEVERAGE_TOLERANCE and float(grown.max()) > bound:
+                continue
+            basis.add(members[i], direction=(residual, coef, norm2))
+            keep[i] = True
+    return keep

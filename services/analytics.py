@@ -2,8 +2,9 @@
 waves, reward uptake, satisfaction with rewards, fairness and the current model card.
 
 Every figure about a group of people obeys the minimum group size, with complementary
-suppression (``recommender.anonymity``). Score distributions use the wave's shared
-suppression plan (``services.summaries.suppression_plan``). Participation is suppressed
+suppression (``recommender.anonymity``). Figures from answers (score distributions, the
+means of each wave) are releases of the wave's disclosure ledger
+(``services.disclosure``), like the summaries. Participation is suppressed
 by team size; it says who answered, never what, and the reminder list names the people
 who have not answered an open wave (HR needs the names to remind them).
 """
@@ -40,11 +41,14 @@ from services.access import Actor, require
 from services.errors import InvalidInput
 from services.summaries import (
     NONE_KEY,
+    TOTAL_KEY,
     check_group_size,
     construct_labels,
+    disclose,
+    group_rows,
+    hidden_reason,
     load_population,
     resolve_wave,
-    suppression_plan,
 )
 from services.waves import audience_query, find_wave, today
 
@@ -106,7 +110,7 @@ def participation(
     teams = []
     for key, hide in zip(keys, hidden, strict=True):
         figures = rows[key]
-        teams.append(_participation_row(key, figures, hide or not shown_total))
+        teams.append(_participation_row(key, figures, hide or not shown_total, min_size))
     total = {
         "invited": len(people),
         "submitted": sum(r["submitted"] for r in rows.values()),
@@ -119,15 +123,18 @@ def participation(
         "closes_on": wave_row.closes_on.isoformat(),
         "min_group_size": min_size,
         "teams": teams,
-        "total": _participation_row("total", total, not shown_total),
+        "total": _participation_row("total", total, not shown_total, min_size),
     }
 
 
-def _participation_row(key: str, figures: dict, hidden: bool) -> dict:
+def _participation_row(key: str, figures: dict, hidden: bool, min_size: int = 0) -> dict:
     if hidden:
         return {
             "key": key,
             "suppressed": True,
+            # "small" only when it is true; other cells are hidden so that the total
+            # minus the shown teams reveals no small team.
+            "reason": "small" if 0 < figures["invited"] < min_size else None,
             "invited": None,
             "submitted": None,
             "started": None,
@@ -207,13 +214,15 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
 # ---------------------------------------------------------------------- scores
 
 
-def distributions(population, plan, by: str, locale: str = "en") -> dict:
-    """Mean and quartiles of every construct per visible group (never minimum or maximum)."""
+def distributions(population, decision, by: str, locale: str = "en") -> dict:
+    """Mean and quartiles of every construct per group the ledger allows (never minimum or
+    maximum)."""
     labels, cells = population.labels(by)
     groups = []
     for index, key in enumerate(cells):
-        entry = {"key": key, "n": None, "suppressed": True, "constructs": None}
-        if not plan.is_hidden(by, key):
+        reason = hidden_reason(decision, f"{by}:{key}")
+        entry = {"key": key, "n": None, "suppressed": True, "reason": reason, "constructs": None}
+        if reason is None:
             values = population.scores[labels == index]
             mean = mean_ci(values)[0]
             q = quartiles(values)
@@ -234,21 +243,34 @@ def distributions(population, plan, by: str, locale: str = "en") -> dict:
     return {"by": by, "groups": groups}
 
 
-def drift(*, session: Session, min_size: int, locale: str = "en") -> dict:
-    """Mean scale score of each construct in each wave, and the latest change with its CI."""
+def drift(
+    *, session: Session, min_size: int, locale: str = "en", viewer: Person | None = None
+) -> dict:
+    """Mean scale score of each construct in each wave, and the latest change with its CI.
+
+    Each wave's mean is a release of that wave's ledger: an open wave's mean moves only
+    when enough new people have answered that nobody is isolated.
+    """
     waves = []
     for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
         population = load_population(session, wave)
         if population.n == 0:
             continue
-        waves.append(population)
+        decision = disclose(
+            session,
+            population,
+            "drift",
+            [(TOTAL_KEY, np.ones(population.n, dtype=bool))],
+            min_size=min_size,
+            viewer=viewer,
+        )
+        waves.append((population, decision.shown(TOTAL_KEY)))
     constructs: list[str] = []
-    for population in waves:
+    for population, _ in waves:
         constructs += [c for c in population.constructs if c not in constructs]
-    labels = construct_labels(waves[-1].instrument, locale) if waves else {}
+    labels = construct_labels(waves[-1][0].instrument, locale) if waves else {}
     series = []
-    for population in waves:
-        shown = total_visible(population.n, min_size)
+    for population, shown in waves:
         mean = mean_ci(population.scores)[0] if shown else None
         series.append(
             {
@@ -264,7 +286,7 @@ def drift(*, session: Session, min_size: int, locale: str = "en") -> dict:
             }
         )
     change = None
-    visible = [p for p in waves if total_visible(p.n, min_size)]
+    visible = [population for population, shown in waves if shown]
     if len(visible) >= 2:
         before, after = visible[-2], visible[-1]
         shared = [c for c in before.constructs if c in after.constructs]
@@ -388,6 +410,7 @@ def fairness(*, session: Session, min_size: int, days: int = FAIRNESS_DAYS) -> d
                     {
                         "key": key,
                         "suppressed": True,
+                        "reason": "small" if len(members) < min_size else None,
                         "reps": None,
                         "exposure": None,
                         "value_per_rep": None,
@@ -454,15 +477,28 @@ def programme_analytics(
     ).first()
     if has_answers is not None:
         population = load_population(session, resolve_wave(session, wave))
-        plan = suppression_plan(population, min_size)
+        groups = [
+            (f"{by}:{key}", rows)
+            for by in ("team", "sales_role")
+            for key, rows in group_rows(population, by)
+        ]
+        decision = disclose(
+            session,
+            population,
+            "distributions",
+            groups,
+            min_size=min_size,
+            viewer=viewer,
+            filters={"by": ["team", "sales_role"]},
+        )
         labels = construct_labels(population.instrument, locale)
         out["distributions"] = {
             "wave": population.wave.name,
             "constructs": [{"key": c, "label": labels.get(c, c)} for c in population.constructs],
-            "team": distributions(population, plan, "team", locale),
-            "sales_role": distributions(population, plan, "sales_role", locale),
+            "team": distributions(population, decision, "team", locale),
+            "sales_role": distributions(population, decision, "sales_role", locale),
         }
-    out["drift"] = drift(session=session, min_size=min_size, locale=locale)
+    out["drift"] = drift(session=session, min_size=min_size, locale=locale, viewer=viewer)
     out["uptake"] = reward_uptake(session=session, min_size=min_size)
     out["satisfaction"] = reward_satisfaction(session=session, min_size=min_size)
     out["fairness"] = fairness(session=session, min_size=min_size)

@@ -122,13 +122,30 @@ def _slug(text: str) -> str:
 # ------------------------------------------------------------------------ summaries
 
 
+HIDDEN_TEXT = {
+    "small": "hidden: fewer than {k} people",
+    "combined": (
+        "hidden: together with figures already shown for this wave it would reveal individuals"
+    ),
+    "named": "no figures: a list that names its members never carries them",
+}
+
+
+def hidden_text(reason: str | None, min_size: int) -> str | None:
+    """Why a row of an export shows no figures, in plain words (None when it shows them)."""
+    if reason is None:
+        return None
+    return HIDDEN_TEXT.get(reason, HIDDEN_TEXT["combined"]).format(k=min_size)
+
+
 def summary_rows(data: Mapping) -> tuple[list[str], list[dict]]:
     """One row per group (and the total), one column per construct."""
     constructs = [c["key"] for c in data["constructs"]]
-    columns = ["key", "label", "n", "suppressed", *constructs]
+    columns = ["key", "label", "n", "suppressed", "reason", *constructs]
     rows = []
     for group in [*data["groups"], {"key": "total", "label": "total", **data["total"]}]:
         row = {k: group.get(k) for k in ("key", "label", "n", "suppressed")}
+        row["reason"] = hidden_text(group.get("reason"), data["min_group_size"])
         for c in constructs:
             row[c] = (group.get("scores") or {}).get(c)
         rows.append(row)
@@ -181,6 +198,7 @@ def export_summary(
     fmt: str = "json",
     min_group_size: int = MIN_GROUP_SIZE,
     locale: str = "en",
+    channel: str = "export",
 ) -> Export:
     """The anonymous summary as JSON, CSV or XLSX, recorded in the audit log."""
     require(viewer, "run_hr")
@@ -192,6 +210,7 @@ def export_summary(
         wave=wave,
         min_group_size=min_group_size,
         locale=locale,
+        channel=channel,
     )
     if fmt == "json":
         content = to_json(data)
@@ -230,7 +249,8 @@ def focus_json(data: Mapping) -> dict:
 
 def focus_sheets(data: Mapping) -> dict:
     constructs = [c["key"] for c in data["constructs"]]
-    group_columns = ["id", "size", "suppressed", "profile_mix", "top_rewards", *constructs]
+    group_columns = ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
+    group_columns += constructs
     group_rows = []
     question_rows = []
     for g in data["groups"]:
@@ -239,6 +259,7 @@ def focus_sheets(data: Mapping) -> dict:
             "id": g["id"],
             "size": g["size"],
             "suppressed": s["suppressed"],
+            "reason": hidden_text(s.get("reason"), data["min_group_size"]),
             "profile_mix": s["profile_mix"],
             "top_rewards": s["top_rewards"],
         }
@@ -270,6 +291,7 @@ def export_focus_groups(
     fmt: str = "json",
     min_group_size: int = MIN_GROUP_SIZE,
     locale: str = "en",
+    channel: str = "export",
 ) -> Export:
     """Focus groups as JSON, CSV (one row per group) or XLSX, recorded in the audit log."""
     require(viewer, "run_hr")
@@ -283,6 +305,7 @@ def export_focus_groups(
         anonymous=anonymous,
         min_group_size=min_group_size,
         locale=locale,
+        channel=channel,
     )
     if fmt == "json":
         content = to_json(focus_json(data))

@@ -4,11 +4,15 @@ Members come from the same population as the wave's summaries (usable, unflagged
 responses). People who turned off "use my answers to personalise my rewards" are never
 placed by their profile: they count as having none, so a profile group never shows it.
 
-Each group's summary holds its size, profile mix, mean scale scores with 95% intervals,
-the reward categories it values most, three discussion questions (English and Norwegian)
-and themes, which need at least ``MIN_TEXT_RESPONDENTS`` answers and so appear only for
-groups that large (never for 5 to 8 people). A group's figures are hidden when the group
-subtracted from the wave's published tables would reveal a small group.
+The named list for invitations and a group's figures are different things. A list with
+members never carries figures: its summary describes the group from the model (the
+profile mix, the reward categories and three discussion questions, English and
+Norwegian, drawn from the profiles' centres, never from the members' own answers). An
+anonymous list may show each group's mean scale scores with 95% intervals; those figures
+are a release like any other and go through the wave's disclosure ledger, so a group
+whose figures, with everything already shown for the wave, would isolate someone shows
+none. Themes need at least ``MIN_TEXT_RESPONDENTS`` answers, so 5 to 8 people never
+have them.
 """
 
 from __future__ import annotations
@@ -19,11 +23,7 @@ import numpy as np
 from sqlmodel import Session
 
 from models.tables import Wave
-from recommender.anonymity import (
-    MIN_GROUP_SIZE,
-    MIN_TEXT_RESPONDENTS,
-    protect_tables,
-)
+from recommender.anonymity import MIN_GROUP_SIZE, MIN_TEXT_RESPONDENTS
 from recommender.catalogue import CATEGORIES
 from recommender.focus import (
     FOCUS_MAX_SIZE,
@@ -36,20 +36,21 @@ from recommender.focus import (
 from services.access import Actor, require
 from services.errors import InvalidInput
 from services.summaries import (
-    DIMENSIONS,
     NONE_KEY,
     Population,
     check_group_size,
     construct_labels,
+    disclose,
+    hidden_reason,
     load_population,
     resolve_wave,
     score_block,
-    suppression_plan,
-    themes_block,
 )
 
 LANGUAGES = ("en", "nb")
 TOP_REWARDS = 3
+REASON_NAMED = "named"
+"""Why a list with members shows no figures: named lists never carry them."""
 
 
 def size_bounds(min_group_size: int) -> tuple[int, int]:
@@ -78,13 +79,31 @@ def _profile_codes(population: Population) -> np.ndarray:
     return np.asarray(codes, dtype=int)
 
 
-def _top_rewards(constructs, means) -> list[str]:
+def _top_rewards(difference: dict[str, float]) -> list[str]:
     prefs = [
-        (float(m), c.removeprefix("pref_"))
-        for c, m in zip(constructs, means, strict=True)
-        if c.removeprefix("pref_") in CATEGORIES and c.startswith("pref_") and np.isfinite(m)
+        (value, c.removeprefix("pref_"))
+        for c, value in difference.items()
+        if c.startswith("pref_") and c.removeprefix("pref_") in CATEGORIES and np.isfinite(value)
     ]
     return [category for _, category in sorted(prefs, key=lambda x: (-x[0], x[1]))][:TOP_REWARDS]
+
+
+def model_difference(population: Population, codes: np.ndarray) -> dict[str, float]:
+    """How a group's profiles stand out, from the model's profile centres (never answers).
+
+    The mean of the members' profile centres minus the model's overall mean, per
+    construct; empty when no member has a profile the model describes.
+    """
+    centres = population.profiles.centres
+    overall = population.profiles.overall
+    chosen = [centres[int(c)] for c in codes if c != NO_PROFILE and int(c) in centres]
+    if not chosen or not overall:
+        return {}
+    return {
+        key: float(np.mean([centre[key] for centre in chosen])) - value
+        for key, value in overall.items()
+        if all(key in centre for centre in chosen)
+    }
 
 
 def focus_groups(
@@ -97,40 +116,42 @@ def focus_groups(
     anonymous: bool = False,
     min_group_size: int = MIN_GROUP_SIZE,
     locale: str = "en",
+    channel: str = "service",
 ) -> dict:
     """Form focus groups for a wave.
 
     ``{"wave", "by", "size", "anonymous", "min_group_size", "groups": [{"id", "size",
     "members": [external_id, ...], "summary": {...}}], "not_placed"}``. With
     ``anonymous`` the member lists are left out (``members`` is empty and there are no
-    names or emails anywhere).
+    names or emails anywhere) and the groups' figures may be shown, as the wave's
+    disclosure ledger allows; without it no group carries figures.
     """
     require(viewer, "run_hr")
     min_size = check_group_size(min_group_size)
     low, high = _check(by, size, min_size)
     wave_row = resolve_wave(session, wave)
     population = load_population(session, wave_row)
-    plan = suppression_plan(population, min_size)
     codes = _profile_codes(population)
     formed = form_focus_groups(
         codes, by=by, size=size, min_size=low, max_size=high, random_state=wave_row.id
     )
-    # Group figures are one more table over the same people: audit it against the
-    # wave's published tables, which stay as they are.
-    group_of = np.full(population.n, len(formed.groups), dtype=int)
-    for g, rows in enumerate(formed.groups):
-        group_of[rows] = g
-    labels = [population.labels(d)[0] for d in DIMENSIONS]
-    frozen = [
-        np.asarray([plan.is_hidden(dim, c) for c in population.labels(dim)[1]], dtype=bool)
-        for dim in DIMENSIONS
-    ]
-    hidden_groups = np.zeros(len(formed.groups) + 1, dtype=bool)
-    if population.n:
-        hidden_groups = protect_tables([*labels, group_of], min_size, frozen=[*frozen, None])[-1]
+    keys = [f"focus:{by}:{size}:{g + 1}" for g in range(len(formed.groups))]
+    if anonymous:
+        decision = disclose(
+            session,
+            population,
+            "focus_groups",
+            list(zip(keys, formed.groups, strict=True)),
+            min_size=min_size,
+            viewer=viewer,
+            channel=channel,
+            filters={"by": by, "size": size, "anonymous": True},
+        )
+        reasons = [hidden_reason(decision, key) for key in keys]
+    else:
+        reasons = [REASON_NAMED] * len(keys)
 
     names = construct_labels(population.instrument, locale)
-    overall = np.nanmean(population.scores, axis=0) if population.n else np.array([])
     groups = []
     for g, rows in enumerate(formed.groups):
         members = [population.people[r] for r in rows]
@@ -138,9 +159,7 @@ def focus_groups(
             "id": g + 1,
             "size": len(rows),
             "members": [] if anonymous else [p.external_id for p in members],
-            "summary": _group_summary(
-                population, rows, codes, overall, names, locale, hidden=bool(hidden_groups[g])
-            ),
+            "summary": _group_summary(population, rows, codes, names, locale, reason=reasons[g]),
         }
         if not anonymous:
             entry["contacts"] = [
@@ -164,31 +183,26 @@ def focus_groups(
     }
 
 
-def _group_summary(population, rows, codes, overall, names, locale, *, hidden: bool) -> dict:
+def _group_summary(population, rows, codes, names, locale, *, reason: str | None) -> dict:
     mix = Counter(
         population.profiles.name(int(c), locale) if c != NO_PROFILE else NONE_KEY
         for c in codes[rows]
     )
+    difference = model_difference(population, codes[rows])
     summary = {
         "n": len(rows),
-        "suppressed": hidden,
+        "suppressed": reason is not None,
+        "reason": reason,
         "profile_mix": dict(sorted(mix.items())),
         "scores": None,
         "ci": None,
-        "top_rewards": [],
-        "questions": {lang: [] for lang in LANGUAGES},
+        "top_rewards": _top_rewards(difference),
+        "questions": {
+            lang: [q["question"] for q in discussion_questions(difference, lang=lang, labels=names)]
+            for lang in LANGUAGES
+        },
         "themes": [],
     }
-    if hidden:
-        return summary
-    values = population.scores[rows]
-    summary.update(score_block(population.constructs, values))
-    means = np.nanmean(values, axis=0)
-    summary["top_rewards"] = _top_rewards(population.constructs, means)
-    difference = dict(zip(population.constructs, means - overall, strict=True))
-    summary["questions"] = {
-        lang: [q["question"] for q in discussion_questions(difference, lang=lang, labels=names)]
-        for lang in LANGUAGES
-    }
-    summary["themes"] = themes_block([population.texts[r] for r in rows])
+    if reason is None:
+        summary.update(score_block(population.constructs, population.scores[rows]))
     return summary

@@ -207,6 +207,8 @@ def _role_problems(rows: Sequence[_Row], people: Mapping[str, Person], actor: Ac
         if before in PRIVILEGED_ROLES and row.email != person.email and not admin:
             problems.append(f"row {row.number}, column email: {EMAIL_RULE}")
     return problems
+
+
 def _free_changed_emails(session: Session, people: dict[str, Person], rows: list[_Row]) -> None:
     """Give every person whose email changes a placeholder first, so a file that swaps two
     people's emails (an HRIS correction) never meets the unique constraint half-way.

@@ -5,24 +5,25 @@ score for every construct. A summary is always of one wave (two waves hold diffe
 answers, so one cannot be subtracted from the other to isolate a person), grouped by
 exactly one of ``DIMENSIONS``; there are no cross-filters.
 
-Which cells are hidden is decided once per wave for all three groupings together
-(``suppression_plan``), with ``recommender.anonymity.protect_tables``: a small group is
-hidden, the hidden groups of a table add up to nothing or to at least the minimum, and
-no table subtracted from another reveals a small group. Every page and export of the
-wave uses that one plan, so no pair of them can be combined into a small group either.
+People are grouped by the team, sales role and manager recorded on their response when
+they submitted it, never by today's roster, and by the profiles of the one model version
+the wave's first release used. Which groups show figures is decided by the wave's
+disclosure ledger (``services.disclosure``): a group is shown only if, with everything
+already shown for the wave, no linear combination of the figures isolates a respondent.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Instrument as InstrumentRow
-from models.tables import Person, SurveyResponse, Team, Wave
+from models.tables import ModelArtefact, Person, SurveyResponse, Team, Wave
 from recommender.anonymity import (
     MIN_GROUP_SIZE,
     MIN_TEXT_RESPONDENTS,
@@ -30,11 +31,20 @@ from recommender.anonymity import (
     protect_tables,
     total_visible,
 )
+from recommender.artefact import from_artefact
 from recommender.focus import mean_ci
 from recommender.instrument import Instrument
+from recommender.profiles import visible_profiles
 from recommender.scoring import score_responses
 from recommender.themes import find_themes
 from services.access import Actor, require
+from services.disclosure import (
+    REASON_SMALL,
+    Candidate,
+    Decision,
+    pinned_model_version,
+    release,
+)
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition
 from services.responses import answers_by_response
@@ -52,6 +62,10 @@ class ProfileMap:
 
     assignments: dict[int, int]
     catalogue: dict[int, dict]
+    centres: dict[int, dict[str, float]] = field(default_factory=dict)
+    """Each profile's mean scale scores, as the model learned them."""
+    overall: dict[str, float] = field(default_factory=dict)
+    """The model's mean over all profiles, weighted by their share."""
 
     def name(self, profile: int, locale: str = "en") -> str:
         names = (self.catalogue.get(profile) or {}).get("name") or {}
@@ -61,7 +75,7 @@ class ProfileMap:
 
 
 def profile_map(*, session: Session) -> ProfileMap:
-    """Profiles from ``services.recommendations``; empty when no model is trained yet."""
+    """Profiles of the newest model (``services.recommendations``); empty without one."""
     try:
         recommendations = importlib.import_module("services.recommendations")
     except ModuleNotFoundError as exc:  # the model's service may not be installed yet
@@ -70,10 +84,85 @@ def profile_map(*, session: Session) -> ProfileMap:
         return ProfileMap({}, {})
     assignments = recommendations.profile_assignments(session=session) or {}
     catalogue = recommendations.profile_catalogue(session=session) or {}
+    served = recommendations.current_model(session)
+    centres, overall = model_centres(served.model) if served is not None else ({}, {})
     return ProfileMap(
         {int(k): int(v) for k, v in assignments.items()},
         {int(k): dict(v) for k, v in catalogue.items()},
+        centres,
+        overall,
     )
+
+
+def model_centres(model) -> tuple[dict[int, dict[str, float]], dict[str, float]]:
+    """Profile centres and the weighted overall mean of a fitted model, by construct."""
+    profiles = getattr(model, "profiles_", None)
+    if profiles is None:
+        return {}, {}
+    constructs = model.features_.constructs
+    centres = np.asarray(profiles.cluster_centers_, dtype=float)
+    weights = np.asarray(profiles.weights_, dtype=float)
+    overall = weights @ centres / weights.sum()
+    return (
+        {k: dict(zip(constructs, map(float, row), strict=True)) for k, row in enumerate(centres)},
+        dict(zip(constructs, map(float, overall), strict=True)),
+    )
+
+
+def newest_model_version(session: Session) -> int | None:
+    return session.exec(select(func.max(ModelArtefact.version))).one()
+
+
+_models: dict[tuple[str, int], ProfileMap] = {}
+
+
+def _profiles_of_version(session: Session, version: int) -> ProfileMap:
+    """Profiles of one stored model version, for consenting active people it knows."""
+    key = (str(session.get_bind().url), version)
+    if key not in _models:
+        row = session.exec(select(ModelArtefact).where(ModelArtefact.version == version)).first()
+        if row is None:
+            return ProfileMap({}, {})
+        model = from_artefact(row.blob, row.meta)
+        if model.profiles_ is None:
+            _models[key] = ProfileMap({}, {})
+        else:
+            centres, overall = model_centres(model)
+            labels = model.person_profiles_
+            rows = {int(pid): i for i, pid in enumerate(row.meta.get("person_ids", []))}
+            catalogue = {
+                k: {"name": dict(label.name), "description": dict(label.description)}
+                for k, label in enumerate(model.profile_labels_)
+            }
+            _models[key] = ProfileMap(
+                {pid: int(labels[i]) for pid, i in rows.items() if labels[i] >= 0},
+                catalogue,
+                centres,
+                overall,
+            )
+    current = set(
+        session.exec(select(Person.id).where(Person.personalise.is_(True), Person.active.is_(True)))
+    )
+    cached = _models[key]
+    members = {pid: label for pid, label in cached.assignments.items() if pid in current}
+    counts = np.bincount(list(members.values()), minlength=len(cached.catalogue) or 1)
+    visible = visible_profiles(counts[: len(cached.catalogue)], MIN_GROUP_SIZE)
+    return ProfileMap(
+        {pid: label for pid, label in members.items() if visible[label]},
+        {k: v for k, v in cached.catalogue.items() if visible[k]},
+        cached.centres,
+        cached.overall,
+    )
+
+
+def wave_profiles(session: Session, wave: Wave) -> tuple[ProfileMap, int | None]:
+    """The profiles a wave is grouped by: those of the model version pinned by its first
+    release, or of the newest model when nothing was released yet (which it then pins)."""
+    newest = newest_model_version(session)
+    pinned = pinned_model_version(session=session, wave=wave)
+    if pinned is None or pinned == newest:
+        return profile_map(session=session), newest
+    return _profiles_of_version(session, pinned), pinned
 
 
 @dataclass
@@ -89,6 +178,12 @@ class Population:
     keys: dict[str, list[str]]
     """Group key of each row, per dimension."""
     profiles: ProfileMap
+    response_ids: np.ndarray | None = None
+    model_version: int | None = None
+
+    def members(self, rows: np.ndarray) -> np.ndarray:
+        """Response ids of the rows selected by a boolean mask or index array."""
+        return np.asarray(self.response_ids)[rows]
 
     @property
     def n(self) -> int:
@@ -152,8 +247,14 @@ def check_group_size(min_group_size: int) -> int:
 
 
 def load_population(session: Session, wave: Wave, profiles: ProfileMap | None = None) -> Population:
-    """Score the wave's usable responses and label each respondent's groups."""
-    profiles = profiles if profiles is not None else profile_map(session=session)
+    """Score the wave's usable responses and label each respondent's groups.
+
+    Groups are those recorded on each response at submission; profiles are those of the
+    wave's pinned model version unless ``profiles`` is given.
+    """
+    version = None
+    if profiles is None:
+        profiles, version = wave_profiles(session, wave)
     instrument = definition(session.get(InstrumentRow, wave.instrument_id))
     responses = [
         r
@@ -182,8 +283,8 @@ def load_population(session: Session, wave: Wave, profiles: ProfileMap | None = 
         people.append(person)
         parts = [answers[response.id].get(code) for code in text_codes]
         texts.append(" ".join(str(p).strip() for p in parts if isinstance(p, str) and p.strip()))
-        keys["team"].append(teams.get(person.team_id, NONE_KEY) if person.team_id else NONE_KEY)
-        keys["sales_role"].append(person.sales_role or NONE_KEY)
+        keys["team"].append(teams.get(response.team_id, NONE_KEY) if response.team_id else NONE_KEY)
+        keys["sales_role"].append(response.sales_role or NONE_KEY)
         profile = profiles.assignments.get(person.id)
         keys["profile"].append(str(profile) if profile is not None else NONE_KEY)
     return Population(
@@ -195,6 +296,8 @@ def load_population(session: Session, wave: Wave, profiles: ProfileMap | None = 
         texts=texts,
         keys=keys,
         profiles=profiles,
+        response_ids=np.asarray([r.id for r in kept], dtype=np.int64),
+        model_version=version,
     )
 
 
@@ -247,22 +350,70 @@ def construct_labels(instrument: Instrument, locale: str) -> dict[str, str]:
     return {c.key: c.label.get(locale) or c.label.get("en", c.key) for c in instrument.constructs}
 
 
-def summarise(population: Population, plan: Plan, by: str, *, locale: str = "en") -> dict:
-    """The anonymous aggregate table of a loaded population."""
+TOTAL_KEY = "total"
+
+
+def group_rows(population: Population, by: str) -> list[tuple[str, np.ndarray]]:
+    """The cells of one grouping as (key, row mask), in page order."""
     labels, cells = population.labels(by)
+    return [(key, labels == index) for index, key in enumerate(cells)]
+
+
+def disclose(
+    session: Session,
+    population: Population,
+    kind: str,
+    groups: Sequence[tuple[str, np.ndarray]],
+    *,
+    min_size: int,
+    viewer: Person | None = None,
+    channel: str = "service",
+    filters: dict | None = None,
+) -> Decision:
+    """Ask the wave's ledger which of these groups may show figures, and record it."""
+    candidates = []
+    for key, rows in groups:
+        rows = np.asarray(rows)
+        values = population.scores[rows]
+        figures = (
+            {c: _round(m) for c, m in zip(population.constructs, values.mean(axis=0), strict=True)}
+            if len(values)
+            else None
+        )
+        candidates.append(Candidate(key, population.members(rows), figures))
+    return release(
+        session=session,
+        wave=population.wave,
+        kind=kind,
+        candidates=candidates,
+        min_size=min_size,
+        actor=viewer,
+        channel=channel,
+        filters=filters,
+        model_version=population.model_version,
+    )
+
+
+def hidden_reason(decision: Decision, key: str) -> str | None:
+    """Why a group shows no figures: ``small``, ``combined`` or None when it shows them."""
+    return None if decision.shown(key) else decision.reason(key) or REASON_SMALL
+
+
+def summarise(population: Population, decision: Decision, by: str, *, locale: str = "en") -> dict:
+    """The anonymous aggregate table of a loaded population, as the ledger allows."""
     groups = []
-    for index, key in enumerate(cells):
-        rows = labels == index
+    for key, rows in group_rows(population, by):
         entry = {
             "key": key,
             "label": group_label(population, by, key, locale),
             "n": None,
             "suppressed": True,
+            "reason": hidden_reason(decision, f"{by}:{key}"),
             "scores": None,
             "ci": None,
             "themes": [],
         }
-        if not plan.is_hidden(by, key):
+        if entry["reason"] is None:
             texts = [t for t, r in zip(population.texts, rows, strict=True) if r]
             entry.update(
                 n=int(rows.sum()),
@@ -271,8 +422,14 @@ def summarise(population: Population, plan: Plan, by: str, *, locale: str = "en"
                 themes=themes_block(texts),
             )
         groups.append(entry)
-    total = {"n": None, "suppressed": True, "scores": None, "ci": None}
-    if plan.total_visible:
+    total = {
+        "n": None,
+        "suppressed": True,
+        "reason": hidden_reason(decision, TOTAL_KEY),
+        "scores": None,
+        "ci": None,
+    }
+    if total["reason"] is None:
         total.update(
             n=population.n,
             suppressed=False,
@@ -282,11 +439,11 @@ def summarise(population: Population, plan: Plan, by: str, *, locale: str = "en"
     return {
         "wave": population.wave.name,
         "by": by,
-        "min_group_size": plan.min_size,
+        "min_group_size": decision.min_size,
         "constructs": [{"key": c, "label": names.get(c, c)} for c in population.constructs],
         "groups": groups,
         "total": total,
-        "themes": themes_block(population.texts) if plan.total_visible else [],
+        "themes": themes_block(population.texts) if total["reason"] is None else [],
         "min_text_respondents": MIN_TEXT_RESPONDENTS,
     }
 
@@ -299,15 +456,30 @@ def summary(
     wave: str | int | Wave | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
     locale: str = "en",
+    channel: str = "service",
 ) -> dict:
     """The anonymous aggregate table of one wave by team, sales role or profile.
 
     ``{"wave", "by", "min_group_size", "constructs", "groups": [{"key", "label", "n",
-    "suppressed", "scores", "ci", "themes"}], "total", "themes"}``; a suppressed group has
-    ``n``, ``scores`` and ``ci`` set to None.
+    "suppressed", "reason", "scores", "ci", "themes"}], "total", "themes"}``; a suppressed
+    group has ``n``, ``scores`` and ``ci`` set to None and ``reason`` ``"small"`` (fewer
+    than the minimum) or ``"combined"`` (with figures already shown for the wave it would
+    reveal individuals). The release is recorded in the wave's disclosure ledger.
     """
     require(viewer, "run_hr")
     check_dimension(by)
     min_size = check_group_size(min_group_size)
     population = load_population(session, resolve_wave(session, wave))
-    return summarise(population, suppression_plan(population, min_size), by, locale=locale)
+    groups = [(f"{by}:{key}", rows) for key, rows in group_rows(population, by)]
+    groups.append((TOTAL_KEY, np.ones(population.n, dtype=bool)))
+    decision = disclose(
+        session,
+        population,
+        "summary",
+        groups,
+        min_size=min_size,
+        viewer=viewer,
+        channel=channel,
+        filters={"by": by},
+    )
+    return summarise(population, decision, by, locale=locale)

@@ -178,7 +178,13 @@ def cluster_profiles(session: Session, wave: Wave, *, n_profiles: int = 4) -> Pr
         k: {"name": {"en": name, "nb": name + " (nb)"}, "description": {"en": "", "nb": ""}}
         for k, name in enumerate(PROFILE_NAMES[:n_profiles])
     }
-    return ProfileMap(assignments, catalogue)
+    constructs = population.constructs
+    centres = {
+        k: dict(zip(constructs, population.scores[labels == k].mean(axis=0), strict=True))
+        for k in range(n_profiles)
+    }
+    overall = dict(zip(constructs, population.scores.mean(axis=0), strict=True))
+    return ProfileMap(assignments, catalogue, centres, overall)
 
 
 def reward_rows(session: Session) -> list[Reward]:
@@ -234,8 +240,16 @@ def org_db(request, tmp_path_factory):
         engine.dispose()
 
 
+def clear_ledger(engine) -> None:
+    """Forget every release, so each test starts with nothing shown for any wave."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM releasedgroup"))
+        conn.execute(text("DELETE FROM release"))
+
+
 @pytest.fixture
 def org_session(org_db):
+    clear_ledger(org_db.engine)
     with Session(org_db.engine, expire_on_commit=False) as session:
         yield session
 

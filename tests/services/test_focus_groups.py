@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from sqlmodel import select
 
 from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed
@@ -43,22 +44,71 @@ def test_profile_groups_are_one_profile_each_apart_from_merged_remainders(org_db
 
 def test_each_group_has_an_anonymous_summary(org_db, org_session):
     data = focus_groups(
-        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by="mixed"
+        session=org_session,
+        viewer=SYSTEM,
+        wave=org_db.org.first_wave.name,
+        by="mixed",
+        anonymous=True,
     )
     constructs = {c["key"] for c in data["constructs"]}
+    shown = [g for g in data["groups"] if not g["summary"]["suppressed"]]
+    assert shown, "some anonymous groups may show figures on an empty ledger"
     for g in data["groups"]:
         s = g["summary"]
-        if s["suppressed"]:
-            assert s["scores"] is None
-            continue
-        assert set(s["scores"]) == constructs
-        for key, (low, high) in s["ci"].items():
-            assert low <= s["scores"][key] <= high
         assert len(s["top_rewards"]) == 3
         assert len(s["questions"]["en"]) == len(s["questions"]["nb"]) == 3
         assert s["questions"]["en"] != s["questions"]["nb"]
         # 5 to 8 people can never reach the 10 answers themes need.
         assert s["themes"] == []
+        if s["suppressed"]:
+            assert s["scores"] is None and s["reason"] in ("small", "combined")
+            continue
+        assert set(s["scores"]) == constructs
+        for key, (low, high) in s["ci"].items():
+            assert low <= s["scores"][key] <= high
+
+
+def test_a_named_list_never_carries_figures(org_db, org_session):
+    data = focus_groups(
+        session=org_session, viewer=SYSTEM, wave=org_db.org.first_wave.name, by="profile"
+    )
+    for g in data["groups"]:
+        s = g["summary"]
+        assert g["members"] and s["suppressed"] and s["reason"] == "named"
+        assert s["scores"] is None and s["ci"] is None
+        # The description comes from the model's profiles, not the members' answers.
+        assert len(s["questions"]["en"]) == 3
+
+
+def test_questions_come_from_the_profiles_not_the_answers(org_db, org_session):
+    from models.tables import Answer
+
+    wave = org_db.org.first_wave.name
+    before = focus_groups(
+        session=org_session, viewer=SYSTEM, wave=wave, by="profile", anonymous=True
+    )
+    before_named = focus_groups(session=org_session, viewer=SYSTEM, wave=wave, by="profile")
+    # Nudging one member's answers changes nothing a named list shows.
+    answer = org_session.exec(select(Answer).where(Answer.value.is_not(None))).first()
+    old = answer.value
+    answer.value = 1.0 if old != 1.0 else 5.0
+    org_session.add(answer)
+    org_session.commit()
+    try:
+        after_named = focus_groups(session=org_session, viewer=SYSTEM, wave=wave, by="profile")
+        assert [g["summary"] for g in after_named["groups"]] == [
+            g["summary"] for g in before_named["groups"]
+        ]
+        again = focus_groups(
+            session=org_session, viewer=SYSTEM, wave=wave, by="profile", anonymous=True
+        )
+        assert [g["summary"]["questions"] for g in again["groups"]] == [
+            g["summary"]["questions"] for g in before["groups"]
+        ]
+    finally:
+        answer.value = old
+        org_session.add(answer)
+        org_session.commit()
 
 
 def test_anonymous_groups_carry_no_names_emails_or_ids(org_db, org_session):

@@ -43,8 +43,9 @@ def _min_group_size() -> int:
 def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> None:
     """Write the anonymous summary of a wave by team, sales role or profile.
 
-    Groups under the minimum group size, and groups that could be worked out by
-    subtraction, show no figures. The export is written to the audit log.
+    Groups under the minimum group size, and groups whose figures, with those already
+    shown for the wave, would reveal individuals, show no figures. The export is written
+    to the audit log and the wave's disclosure ledger.
     """
     with db_session() as session:
         export = export_summary(
@@ -54,6 +55,7 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
             wave=wave,
             fmt=fmt,
             min_group_size=_min_group_size(),
+            channel="cli",
         )
     _write(export, out)
 
@@ -79,7 +81,8 @@ def focus_groups_command(
     """Form focus groups of 5 to 8 people, each with an anonymous summary.
 
     Without --anonymous the member lists (external ids, and names and emails in XLSX)
-    are included for the invitations. The export is written to the audit log.
+    are included for the invitations and no group carries figures; with it, groups show
+    figures as the wave's disclosure ledger allows. The export is written to the audit log.
     """
     with db_session() as session:
         export = export_focus_groups(
@@ -91,6 +94,7 @@ def focus_groups_command(
             anonymous=anonymous,
             fmt=fmt,
             min_group_size=_min_group_size(),
+            channel="cli",
         )
     _write(export, out)
 

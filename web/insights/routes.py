@@ -151,6 +151,7 @@ def index():
                 wave=form.wave.data or None,
                 min_group_size=_min_size(),
                 locale=get_locale(),
+                channel="page",
             )
         except NotFound:
             problem = _("No wave has submitted answers yet.")
@@ -217,7 +218,9 @@ def focus():
     problem = None
     if "by" in request.args and form.validate():
         try:
-            data = focus_groups(session=get_session(), viewer=viewer(), **_focus_args(form))
+            data = focus_groups(
+                session=get_session(), viewer=viewer(), channel="page", **_focus_args(form)
+            )
         except NotFound:
             problem = _("No wave has submitted answers yet.")
     return render_template("insights/focus_groups.html", form=form, data=data, problem=problem)
@@ -426,6 +429,7 @@ def _report_html() -> tuple[str, dict]:
             wave=wave,
             min_group_size=_min_size(),
             locale=get_locale(),
+            channel="report",
         )
     except NotFound:
         data = None

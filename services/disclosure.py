@@ -1,0 +1,214 @@
+"""The disclosure ledger: every aggregate of a wave that Motivo shows, and the rule that
+decides what may still be shown.
+
+Each release (a page, an export in any format, the printable report, an API response, a
+CLI file) is a set of groups of respondents whose figures would be shown. Before anything
+is shown, the groups are checked against every group already shown for the wave: a
+group is shown only if, together with all of them, no respondent's leverage exceeds
+``1 / min_size`` (``recommender.anonymity``), so no linear combination of the figures
+isolates anyone. The decision looks only at who is in which group, never at the answers,
+so a refusal says nothing about them. Groups are chosen greedily, largest first; showing
+a group again with the same members adds nothing and is always allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlmodel import Session, select
+
+from models.tables import Person, Release, ReleasedGroup, Wave
+from recommender.anonymity import LeverageBasis, check_min_size, select_releasable
+
+REASON_SMALL = "small"
+"""Hidden because the group has fewer than the minimum number of people."""
+REASON_COMBINED = "combined"
+"""Hidden because, with figures already shown for the wave, it would reveal individuals."""
+CHANNELS = ("page", "export", "report", "api", "cli", "service")
+
+
+@dataclass
+class Candidate:
+    """A group whose figures a release would show: its key, members and figures."""
+
+    key: str
+    members: Sequence[int]
+    """Response ids."""
+    figures: Mapping | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a release may show: the keys allowed and, for the others, why not."""
+
+    release_id: int | None
+    allowed: frozenset[str]
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    min_size: int = 5
+
+    def shown(self, key: str) -> bool:
+        return key in self.allowed
+
+    def reason(self, key: str) -> str | None:
+        return self.reasons.get(key)
+
+
+def members_blob(members: Sequence[int] | np.ndarray) -> tuple[np.ndarray, bytes, str]:
+    """Sorted unique response ids, their stored bytes and digest."""
+    ids = np.unique(np.asarray(members, dtype="<i8"))
+    blob = ids.astype("<i8").tobytes()
+    return ids, blob, hashlib.sha256(blob).hexdigest()
+
+
+def stored_members(row: ReleasedGroup) -> np.ndarray:
+    return np.frombuffer(row.members, dtype="<i8")
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[str, int], tuple[str, np.ndarray, LeverageBasis]] = {}
+"""Per database and wave: (ledger fingerprint, index space, basis) after the last release,
+reused while the ledger is unchanged and holds everyone the next release covers."""
+
+
+def _fingerprint(digests: Sequence[str]) -> str:
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _basis(
+    session: Session, wave_id: int, rows: list[ReleasedGroup], needed: np.ndarray
+) -> tuple[np.ndarray, LeverageBasis]:
+    """The index space and basis of the wave's released groups, covering ``needed``."""
+    fingerprint = _fingerprint([r.digest for r in rows])
+    key = (str(session.get_bind().url), wave_id)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if (
+        cached is not None
+        and cached[0] == fingerprint
+        and np.isin(needed, cached[1], assume_unique=True).all()
+    ):
+        return cached[1], _copy(cached[2])
+    stored = [stored_members(r) for r in rows]
+    ids = np.unique(np.concatenate([*stored, needed])) if stored else needed
+    groups = [np.searchsorted(ids, members) for members in stored]
+    return ids, LeverageBasis(ids.size, groups)
+
+
+def _remember(session: Session, wave_id: int, digests, ids, basis: LeverageBasis) -> None:
+    with _cache_lock:
+        _cache[(str(session.get_bind().url), wave_id)] = (_fingerprint(digests), ids, basis)
+
+
+def _copy(basis: LeverageBasis) -> LeverageBasis:
+    clone = LeverageBasis.__new__(LeverageBasis)
+    clone.__dict__.update(
+        {k: (v.copy() if hasattr(v, "copy") else v) for k, v in basis.__dict__.items()}
+    )
+    return clone
+
+
+def _lock_wave(session: Session, wave_id: int) -> None:
+    """Serialise releases of one wave, so two at once cannot each miss the other."""
+    session.exec(select(Wave.id).where(Wave.id == wave_id).with_for_update()).first()
+
+
+def released_groups(*, session: Session, wave: Wave) -> list[np.ndarray]:
+    """Members (response ids) of every group shown for the wave, oldest first."""
+    rows = session.exec(
+        select(ReleasedGroup).where(ReleasedGroup.wave_id == wave.id).order_by(ReleasedGroup.id)
+    ).all()
+    return [stored_members(r) for r in rows]
+
+
+def pinned_model_version(*, session: Session, wave: Wave) -> int | None:
+    """The model version the wave's profile groups come from (its first release's)."""
+    return session.exec(
+        select(Release.model_version)
+        .where(Release.wave_id == wave.id, Release.model_version.is_not(None))
+        .order_by(Release.id)
+        .limit(1)
+    ).first()
+
+
+def release(
+    *,
+    session: Session,
+    wave: Wave,
+    kind: str,
+    candidates: Sequence[Candidate],
+    min_size: int,
+    actor: Person | None = None,
+    channel: str = "service",
+    filters: Mapping | None = None,
+    model_version: int | None = None,
+) -> Decision:
+    """Decide which candidate groups may be shown, record the release and commit.
+
+    Candidates with fewer than ``min_size`` members are withheld as small; the others
+    are tried largest first (then by key) and withheld when, with everything already
+    shown for the wave, they would push some respondent's leverage over ``1 / min_size``.
+    """
+    min_size = check_min_size(min_size)
+    _lock_wave(session, wave.id)
+    rows = session.exec(
+        select(ReleasedGroup).where(ReleasedGroup.wave_id == wave.id).order_by(ReleasedGroup.id)
+    ).all()
+    prepared = [members_blob(c.members) for c in candidates]
+    known = {r.digest: r for r in rows}
+    needed = [p[0] for p in prepared]
+    needed = np.unique(np.concatenate(needed)) if needed else np.zeros(0, dtype="<i8")
+    ids, basis = _basis(session, wave.id, list(rows), needed)
+    keep = select_releasable(
+        basis,
+        [np.searchsorted(ids, p[0]) for p in prepared],
+        min_size,
+        order=[c.key for c in candidates],
+    )
+    reasons = {}
+    for candidate, (members, _, _), ok in zip(candidates, prepared, keep, strict=True):
+        if not ok:
+            reasons[candidate.key] = REASON_SMALL if members.size < min_size else REASON_COMBINED
+    shown = [
+        {"key": c.key, "n": int(p[0].size), "digest": p[2], "figures": c.figures}
+        for c, p, ok in zip(candidates, prepared, keep, strict=True)
+        if ok
+    ]
+    record = Release(
+        wave_id=wave.id,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        channel=channel if channel in CHANNELS else "service",
+        model_version=model_version,
+        details={
+            "filters": dict(filters or {}),
+            "min_group_size": min_size,
+            "shown": shown,
+            "withheld": [{"key": k, "reason": r} for k, r in sorted(reasons.items())],
+        },
+    )
+    session.add(record)
+    session.flush()
+    for (members, blob, digest), ok in zip(prepared, keep, strict=True):
+        if ok and digest not in known:
+            row = ReleasedGroup(
+                wave_id=wave.id,
+                digest=digest,
+                size=int(members.size),
+                members=blob,
+                first_release_id=record.id,
+            )
+            session.add(row)
+            known[digest] = row
+    session.commit()
+    digests = [r.digest for r in rows] + [
+        p[2]
+        for p, ok in zip(prepared, keep, strict=True)
+        if ok and p[2] not in {r.digest for r in rows}
+    ]
+    _remember(session, wave.id, list(dict.fromkeys(digests)), ids, _copy(basis))
+    allowed = frozenset(c.key for c, ok in zip(candidates, keep, strict=True) if ok)
+    return Decision(record.id, allowed, reasons, min_size)
