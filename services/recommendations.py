@@ -11,6 +11,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import func
@@ -18,11 +19,12 @@ from sqlmodel import Session, select
 
 from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
-from recommender.artefact import MotivoModel, from_artefact
-from recommender.profiles import visible_profiles
 from services.access import can_view_person
 from services.errors import NotFound
 from services.scores import latest_responses, score_stored
+
+if TYPE_CHECKING:
+    from recommender.artefact import MotivoModel
 
 MIN_GROUP_SIZE = 5
 POPULARITY_PRIOR = 3  # ratings' worth of shrinkage towards the organisation's mean
@@ -49,6 +51,9 @@ def current_model(session: Session) -> ServedModel | None:
     served = _cache.get(key)
     if served is not None and served.version == newest:
         return served
+    # scikit-learn loads with the first model, not with every process that imports this.
+    from recommender.artefact import from_artefact
+
     with _lock:
         served = _cache.get(key)
         if served is None or served.version != newest:
@@ -570,6 +575,8 @@ def profile_assignments(
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
+    from recommender.profiles import visible_profiles
+
     members, counts = _current_members(session, served)
     visible = visible_profiles(counts, min_group_size)
     return {pid: label for pid, label in members.items() if visible[label]}
@@ -580,6 +587,8 @@ def profile_catalogue(*, session: Session, min_group_size: int = MIN_GROUP_SIZE)
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
+    from recommender.profiles import visible_profiles
+
     _members, counts = _current_members(session, served)
     visible = visible_profiles(counts, min_group_size)
     return {

@@ -33,7 +33,6 @@ from recommender.anonymity import (
 from recommender.focus import mean_ci
 from recommender.instrument import Instrument
 from recommender.scoring import score_responses
-from recommender.themes import find_themes
 from services.access import require
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition
@@ -233,6 +232,8 @@ def themes_block(texts: Sequence[str]) -> list[dict]:
     answered = [t for t in texts if t]
     if len(answered) < MIN_TEXT_RESPONDENTS:
         return []
+    from recommender.themes import find_themes  # scikit-learn: loaded only when needed
+
     return [{"keywords": list(t.keywords), "n_answers": t.n_answers} for t in find_themes(answered)]
 
 

@@ -13,19 +13,21 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
-from recommender.artefact import MotivoModel, from_artefact, to_artefact
-from recommender.ranker import Ratings
 from services.access import require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound
 from services.scores import latest_responses, score_stored
+
+if TYPE_CHECKING:
+    from recommender.artefact import MotivoModel
 
 DEFAULT_RANDOM_STATE = 20261130
 STALE_JOB = timedelta(minutes=30)
@@ -68,6 +70,8 @@ def latest_artefact(session: Session) -> ModelArtefact | None:
 
 
 def load_model(row: ModelArtefact) -> MotivoModel:
+    from recommender.artefact import from_artefact
+
     return from_artefact(row.blob, row.meta)
 
 
@@ -76,6 +80,10 @@ def train_model(
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
     feedback; store the result as the next model version."""
+    # scikit-learn is loaded by the processes that train, not by every one that imports this.
+    from recommender.artefact import MotivoModel, to_artefact
+    from recommender.ranker import Ratings
+
     if actor is not None:
         require(actor, "run_hr")
     responses = latest_responses(session)
