@@ -482,20 +482,43 @@ def popular_rewards(
     )
 
 
-def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> list[dict]:
+def _active_reps():
+    return select(Person).where(Person.active.is_(True), Person.access == "rep")
+
+
+def count_reps(*, session: Session) -> int:
+    """How many active reps ``recommend_for_all`` covers (counted in the database)."""
+    return session.exec(select(func.count()).select_from(_active_reps().subquery())).one()
+
+
+def recommend_for_all(
+    *,
+    session: Session,
+    k: int = 5,
+    locale: str = "en",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
     """Suggestions with reasons for every active rep, one row per suggestion, by external id.
 
     Each rep gets what ``recommendation_rows`` gives them one at a time, computed for all
     of them together: the people the model was trained on and those who answered since
     are ranked and explained in two batches, everyone else gets the non-personal list.
+    With ``limit``, only that page of reps (by external id, from ``offset``) is read and
+    computed; ``count_reps`` gives the total.
     """
     served = current_model(session)
-    people = session.exec(
+    stmt = (
         select(Person.id, Person.external_id, Person.sales_role, Person.personalise)
         .where(Person.active.is_(True), Person.access == "rep")
         .order_by(Person.external_id)
-    ).all()
-    context = _bulk_context(session)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    people = session.exec(stmt).all()
+    if limit is not None and not people:
+        return []
+    context = _bulk_context(session, [p.id for p in people] if limit is not None else None)
     today = date.today()
     # The same rules as one by one (role, retired, rated, dismissed, received, cooldown).
     left_out = {p.id: _exclusions(session, p, context, today=today) for p in people}
@@ -511,7 +534,7 @@ def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> li
                 rows_of.update(ranked)
     # No model, no consent or no response: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
-    rows_of.update(_popular_rows(context, left_out, rest, k, lang))
+    rows_of.update(_popular_rows(session, context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]
 
 
@@ -526,7 +549,7 @@ class _RewardFacts:
     category: str
 
 
-def _bulk_context(session: Session) -> FeedbackContext:
+def _bulk_context(session: Session, person_ids: list[int] | None = None) -> FeedbackContext:
     """The catalogue and everyone's grants and ratings, read as plain column rows.
 
     Plain rows with the fields ``_exclusions`` reads stand in for the ORM objects: building
@@ -549,11 +572,17 @@ def _bulk_context(session: Session) -> FeedbackContext:
         )
     ]
     grants: dict[int, list] = defaultdict(list)
-    for row in session.exec(select(Grant.person_id, Grant.reward_id, Grant.given_on)):
-        grants[row.person_id].append(row)
     ratings: dict[int, list] = defaultdict(list)
-    for row in session.exec(select(Rating.person_id, Rating.reward_id, Rating.rating)):
-        ratings[row.person_id].append(row)
+    grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
+    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
+    chunks = [None] if person_ids is None else _chunks(person_ids)
+    for ids in chunks:
+        where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
+        where_r = ratings_stmt if ids is None else ratings_stmt.where(Rating.person_id.in_(ids))
+        for row in session.exec(where_g):
+            grants[row.person_id].append(row)
+        for row in session.exec(where_r):
+            ratings[row.person_id].append(row)
     return FeedbackContext({r.id: r for r in rewards}, grants, ratings)
 
 
@@ -625,7 +654,13 @@ def _ranked_rows(
     return out
 
 
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """Below SQLite's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)] or [[]]
+
+
 def _popular_rows(
+    session: Session,
     context: FeedbackContext,
     left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
     people: list,
@@ -639,36 +674,10 @@ def _popular_rows(
     """
     if not people:
         return {}
-    stats: dict[int, list[int]] = defaultdict(list)
-    for rows in context.ratings.values():
-        for rating in rows:
-            if rating.rating is not None:
-                stats[rating.reward_id].append(rating.rating)
-    all_ratings = [x for values in stats.values() for x in values]
-    mean = float(np.mean(all_ratings)) if all_ratings else 3.0
-
-    def shrunk(reward) -> float:
-        values = stats.get(reward.id, [])
-        return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
-
-    active = [r for r in context.rewards.values() if r.active]
-    ranked = sorted(active, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
-    texts: dict[int, list[str]] = {}
-    for reward in ranked:
-        values = stats.get(reward.id, [])
-        if len(values) >= MIN_GROUP_SIZE:
-            avg = np.mean(values)
-            texts[reward.id] = [
-                f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"
-                if lang == "nb"
-                else f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"
-            ]
-        else:
-            texts[reward.id] = [
-                "Et populært valg mens Motivo lærer hva som passer deg"
-                if lang == "nb"
-                else "A popular choice while Motivo learns what suits you"
-            ]
+    # Everyone's ratings count, also when ``context`` holds only one page of people.
+    popularity = _popularity(session, context)
+    ranked = popularity.ranked
+    texts = {reward.id: popularity.reasons(reward)[lang] for reward in ranked}
     out: dict[int, list[dict]] = {}
     for person in people:
         excluded, _grants = left_out[person.id]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from models.tables import ModelArtefact, Person, Rating, TrainingJob, utcnow
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from recommender.artefact import MotivoModel
 
 DEFAULT_RANDOM_STATE = 20261130
+DEFAULT_MODEL_RETENTION = 5
+"""Model versions kept (``MOTIVO_MODEL_RETENTION``): the newest, which is served, and the
+ones before it, for comparison; older ones are deleted after each training."""
 STALE_JOB = timedelta(minutes=30)
 _WORKER = "from web.cli import main; main()"
 
@@ -76,10 +79,14 @@ def load_model(row: ModelArtefact) -> MotivoModel:
 
 
 def train_model(
-    *, session: Session, actor: Person | None = None, random_state: int = DEFAULT_RANDOM_STATE
+    *,
+    session: Session,
+    actor: Person | None = None,
+    random_state: int = DEFAULT_RANDOM_STATE,
+    retention: int = DEFAULT_MODEL_RETENTION,
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
-    feedback; store the result as the next model version."""
+    feedback; store the result as the next model version and keep the newest ``retention``."""
     # scikit-learn is loaded by the processes that train, not by every one that imports this.
     from recommender.artefact import MotivoModel, to_artefact
     from recommender.ranker import Ratings
@@ -124,15 +131,34 @@ def train_model(
             meta=json.loads(json.dumps(meta)),
         )
     )
+    session.flush()
+    pruned = prune_models(session=session, keep=retention)
     record_event(
         session,
         actor=actor,
         action="model.train",
         target=f"version {version}",
-        details={"n_responses": len(responses), "n_ratings": len(records)},
+        details={"n_responses": len(responses), "n_ratings": len(records), "pruned": pruned},
     )
     session.commit()
     return TrainingResult(version=version, card=model.card_)
+
+
+def prune_models(*, session: Session, keep: int) -> list[int]:
+    """Delete all but the newest ``keep`` model versions; the versions deleted, oldest first.
+
+    The newest version is the one every worker serves, so it is never deleted. The caller
+    commits (training does, in the same transaction as the new version).
+    """
+    if keep < 1:
+        raise InvalidInput("Keep at least one model version (MOTIVO_MODEL_RETENTION >= 1).")
+    newest_first = session.exec(
+        select(ModelArtefact.version).order_by(ModelArtefact.version.desc())
+    ).all()
+    old = sorted(newest_first[keep:])
+    if old:
+        session.execute(delete(ModelArtefact).where(ModelArtefact.version.in_(old)))
+    return old
 
 
 def model_card(*, session: Session) -> dict | None:
@@ -181,7 +207,9 @@ def queue_training(*, session: Session, actor: Person, spawn: bool = True) -> Tr
     return job
 
 
-def run_job(*, session: Session, job_id: int) -> TrainingJob:
+def run_job(
+    *, session: Session, job_id: int, retention: int = DEFAULT_MODEL_RETENTION
+) -> TrainingJob:
     """Run a queued training job (called by the worker process, not by a web request)."""
     job = session.get(TrainingJob, job_id)
     if job is None:
@@ -193,7 +221,7 @@ def run_job(*, session: Session, job_id: int) -> TrainingJob:
     session.commit()
     actor = session.get(Person, job.requested_by_id) if job.requested_by_id else None
     try:
-        result = train_model(session=session, actor=actor)
+        result = train_model(session=session, actor=actor, retention=retention)
     except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
         session.rollback()
         job = session.get(TrainingJob, job_id)

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_LOGIN_MAX_FAILURES": 5,
     "MOTIVO_LOGIN_WINDOW_SECONDS": 300,
     "MOTIVO_RECOGNITION_DUE_DAYS": 45,
+    "MOTIVO_MODEL_RETENTION": 5,  # model versions kept; older ones are deleted after training
     "MOTIVO_DEFAULT_LOCALE": "en",
     # Email copies of notifications (`motivo notifications send-email`); off by default.
     "MOTIVO_EMAIL_ENABLED": False,
@@ -39,6 +40,7 @@ INT_KEYS = {
     "MOTIVO_LOGIN_MAX_FAILURES",
     "MOTIVO_LOGIN_WINDOW_SECONDS",
     "MOTIVO_RECOGNITION_DUE_DAYS",
+    "MOTIVO_MODEL_RETENTION",
     "MOTIVO_SMTP_PORT",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MOTIVO_EMAIL_ENABLED", "MOTIVO_SMTP_TLS"}
@@ -85,6 +87,8 @@ def resolve(
     size = int(config["MOTIVO_MIN_GROUP_SIZE"])
     if not 3 <= size <= 10:
         raise ConfigError("MOTIVO_MIN_GROUP_SIZE must be between 3 and 10.")
+    if int(config["MOTIVO_MODEL_RETENTION"]) < 1:
+        raise ConfigError("MOTIVO_MODEL_RETENTION must be at least 1 (the model in use).")
     return config
 
 
