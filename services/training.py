@@ -104,14 +104,18 @@ def train_model(
     column_of = {r.id: j for j, r in enumerate(rewards)}
     slug_of = {r.id: r.slug for r in session.exec(select(RewardRow))}
     records = []
-    for rating in session.exec(select(Rating).where(Rating.person_id.in_(list(row_of)))):
-        column = column_of.get(slug_of.get(rating.reward_id))
-        if column is None:
+    # Plain columns of every rating, filtered here: tens of thousands of ORM objects (and a
+    # bound parameter per person) cost seconds for nothing.
+    stmt = select(Rating.person_id, Rating.reward_id, Rating.rating, Rating.dismissed)
+    for person_id, reward_id, value, dismissed in session.connection().execute(stmt):
+        row = row_of.get(person_id)
+        column = column_of.get(slug_of.get(reward_id))
+        if row is None or column is None:
             continue
-        if rating.dismissed:
-            records.append((row_of[rating.person_id], column, None))
-        elif rating.rating is not None:
-            records.append((row_of[rating.person_id], column, float(rating.rating)))
+        if dismissed:
+            records.append((row, column, None))
+        elif value is not None:
+            records.append((row, column, float(value)))
     ratings = Ratings.from_records(records) if records else Ratings.empty()
 
     previous_row = latest_artefact(session)
