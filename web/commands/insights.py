@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.errors import InvalidInput
-from services.exports import Export, export_focus_groups, export_summary
-from services.summaries import DIMENSIONS
-from web.commands.common import db_session, echo_err, format_option, handle_errors
+from web.commands.common import (
+    LazyChoice,
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+)
+
+if TYPE_CHECKING:
+    from services.exports import Export
 
 OUT_HELP = "File to write; JSON and CSV go to stdout when it is left out or '-'."
 
 
 def _write(export: Export, out: str | None) -> None:
+    from services.errors import InvalidInput
+
     if out in (None, "-"):
         if export.filename.endswith(".xlsx"):
             raise InvalidInput("An XLSX workbook needs a file: add --out FILE.")
@@ -33,7 +42,12 @@ def _min_group_size() -> int:
 
 
 @click.command("summary")
-@click.option("--by", type=click.Choice(DIMENSIONS), required=True, help="Group by this.")
+@click.option(
+    "--by",
+    type=LazyChoice("services.summaries", "DIMENSIONS"),
+    required=True,
+    help="Group by this.",
+)
 @click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
@@ -45,6 +59,8 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
     Groups under the minimum group size, and groups that could be worked out by
     subtraction, show no figures. The export is written to the audit log.
     """
+    from services.exports import export_summary
+
     with db_session() as session:
         export = export_summary(
             session=session, by=by, wave=wave, fmt=fmt, min_group_size=_min_group_size()
@@ -75,6 +91,8 @@ def focus_groups_command(
     Without --anonymous the member lists (external ids, and names and emails in XLSX)
     are included for the invitations. The export is written to the audit log.
     """
+    from services.exports import export_focus_groups
+
     with db_session() as session:
         export = export_focus_groups(
             session=session,

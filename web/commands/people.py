@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from services.people import import_people
-from services.tabular import read_table_file
 from web.commands.common import db_session, echo_err, handle_errors
 
 
@@ -36,6 +34,9 @@ def import_command(file: str, keep_missing: bool, allow_mass_deactivation: bool)
     `row N, column X: problem`. Re-importing updates people by external_id; people missing
     from the file are deactivated (never deleted) unless --keep-missing is given.
     """
+    from services.people import import_people
+    from services.tabular import read_table_file
+
     table = read_table_file(file)
     with db_session() as session:
         summary = import_people(

@@ -10,9 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import select
 
-from models.tables import Person
 from web.commands.common import (
     db_session,
     echo_err,
@@ -148,6 +146,9 @@ def train(job: int | None, seed: int | None) -> None:
 @handle_errors
 def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt: str) -> None:
     """Write suggestions: person,rank,reward_id,score,reasons (reasons joined by " | ")."""
+    from sqlmodel import select
+
+    from models.tables import Person
     from services.errors import InvalidInput, NotFound
     from services.recommendations import recommend_for_all, recommendation_rows
 
