@@ -167,6 +167,16 @@ def build_database(url: str) -> dict[str, float | int]:
     return facts
 
 
+def artefact_facts(path: Path) -> dict[str, float | int]:
+    """Size of the newest stored model (arrays and metadata) and how many versions are kept."""
+    with sqlite3.connect(path) as db:
+        blob, meta = db.execute(
+            "SELECT length(blob), length(meta) FROM modelartefact ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        versions = db.execute("SELECT count(*) FROM modelartefact").fetchone()[0]
+    return {"blob_mb": blob / 1e6, "meta_kb": meta / 1e3, "versions": versions}
+
+
 def table_counts(path: Path) -> dict[str, int]:
     with sqlite3.connect(path) as db:
         return {
@@ -340,6 +350,7 @@ def main() -> str:
 
         print("timing motivo train ...", flush=True)
         train_s, train_mb = p50_of_runs([str(motivo), "train"], env, scratch)
+        artefact = artefact_facts(db_path)
 
         print("timing motivo recommend --all ...", flush=True)
         recommend_args = [str(motivo), "recommend", "--all", "--k", str(K), "--format", "csv"]
@@ -438,7 +449,11 @@ def main() -> str:
         f"({recommend_s:.1f} s, of which {recommend_s - startup_s:.1f} s after start-up).",
         "",
         "Start-up (imports and the app factory) is part of every command; the last rows",
-        "measure it alone.",
+        "measure it alone (`bench_startup.py` measures it against `import flask, sqlalchemy`).",
+        "",
+        f"Stored model after these {1 + RUNS} trainings: {artefact['blob_mb']:.2f} MB of "
+        f"compressed arrays and {artefact['meta_kb']:.0f} kB of metadata per version; "
+        f"{artefact['versions']} versions kept (`MOTIVO_MODEL_RETENTION`, default 5).",
         "",
     ]
     report = "\n".join(lines)

@@ -8,7 +8,10 @@ rendered page, with every database read. The first request (which loads the mode
 process) is reported separately; then 40 requests give p50 and p95.
 
 Floor: ``GET /healthz`` (routing, one tiny query, JSON) in the same process, so the ratio
-says how much the team page costs above the framework's own overhead. Target: < 150 ms.
+says how much the team page costs above the framework's own overhead. Target: p95 < 50 ms.
+The page is timed twice: with every rep consenting to personal suggestions, and with half
+of them opted out (they get the non-personal list); the database statements one request
+sends are counted too (they must not grow with the team).
 
 Writes ``bench/results/pages.md`` and prints it.
 """
@@ -33,7 +36,7 @@ if str(ROOT) not in sys.path:
 
 TEAM_SIZE = 50
 RUNS = 40
-TARGET_MS = 150.0
+TARGET_MS = 50.0
 RESULTS = ROOT / "bench" / "results" / "pages.md"
 
 
@@ -156,6 +159,38 @@ def timed(client, path: str) -> float:
     return elapsed
 
 
+def measure(client, engine) -> tuple[float, float, int]:
+    """p50 and p95 of ``RUNS`` team pages, and the statements one of them sends."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    timed(client, "/team/")
+    event.remove(engine, "before_cursor_execute", count)
+    team = sorted(timed(client, "/team/") for _ in range(RUNS))
+    return statistics.median(team), team[int(0.95 * (len(team) - 1))], len(statements)
+
+
+def opt_out_half(engine) -> None:
+    """Every other rep of the bench team turns personal suggestions off."""
+    from sqlmodel import Session, select
+
+    from models.tables import Person
+
+    with Session(engine) as session:
+        reps = session.exec(
+            select(Person).where(Person.external_id.like("B%"), Person.access == "rep")
+        ).all()
+        for rep in sorted(reps, key=lambda p: p.external_id)[::2]:
+            rep.personalise = False
+            session.add(rep)
+        session.commit()
+
+
 def main() -> str:
     from web import create_app
 
@@ -178,13 +213,14 @@ def main() -> str:
         html = client.get("/team/").get_data(as_text=True)
         cards = len(re.findall(r'class="card person-card"', html))
         assert cards == TEAM_SIZE, cards
-        team = sorted(timed(client, "/team/") for _ in range(RUNS))
+        engine = app.extensions["motivo.engine"]
+        cases = [("team page, {n} reps", *measure(client, engine))]
+        opt_out_half(engine)
+        cases.append(("team page, {n} reps, half opted out", *measure(client, engine)))
         floor = sorted(timed(client, "/healthz") for _ in range(RUNS))
-        app.extensions["motivo.engine"].dispose()
+        engine.dispose()
 
-    p50, p95 = statistics.median(team), team[int(0.95 * (len(team) - 1))]
     f50 = statistics.median(floor)
-    verdict = "met" if p95 < TARGET_MS else "MISSED"
     lines = [
         "# Page speed",
         "",
@@ -194,13 +230,17 @@ def main() -> str:
         f"`GET /team/` for a manager with {TEAM_SIZE} reps (a card each with profile and three "
         "suggestions with reasons), SQLite, in-process through Flask's test client.",
         "",
-        "| measurement | p50 | p95 | floor (`/healthz`, p50) | ratio p50/floor | target |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| team page, {TEAM_SIZE} reps | {p50:.1f} ms | {p95:.1f} ms | {f50:.2f} ms | "
-        f"{p50 / f50:.0f}× | < {TARGET_MS:.0f} ms: {verdict} |",
-        f"| first request (loads the model) | {first:.1f} ms | | | | |",
-        "",
+        "| measurement | p50 | p95 | queries | floor (`/healthz`, p50) | ratio p50/floor "
+        "| target (p95) |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+    for name, p50, p95, queries in cases:
+        verdict = "met" if p95 < TARGET_MS else "MISSED"
+        lines.append(
+            f"| {name.format(n=TEAM_SIZE)} | {p50:.1f} ms | {p95:.1f} ms | {queries} | "
+            f"{f50:.2f} ms | {p50 / f50:.0f}× | < {TARGET_MS:.0f} ms: {verdict} |"
+        )
+    lines += [f"| first request (loads the model) | {first:.1f} ms | | | | | |", ""]
     report = "\n".join(lines)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")

@@ -49,12 +49,13 @@ _PROFILE_ARRAYS = (
     "cluster_centers_",
     "covariances_",
     "weights_",
-    "labels_",
     "counts_",
     "bic_",
     "n_profiles_tried_",
     "previous_label_",
 )
+# ``MotivationProfiles.labels_`` (one per usable training response) is not stored: it is
+# ``person_profiles_`` without the -1 of flagged responses, and is restored from it.
 _PROFILE_SCALARS = (
     "n_profiles_",
     "n_features_in_",
@@ -608,6 +609,7 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
         profiles.weak_structure_ = bool(scalars["weak_structure_"])
         profiles.converged_ = bool(scalars["converged_"])
         profiles.n_iter_ = int(scalars["n_iter_"])
+        profiles.labels_ = model.person_profiles_[model.person_profiles_ >= 0]
         model.profiles_ = profiles
     model.profile_labels_ = [
         ProfileLabel(

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
 
 VERDICTS = ("effect", "no_clear_difference", "too_few")
 WARNINGS = ("small_arm", "low_power")
@@ -215,6 +214,8 @@ def welch_interval(treated: ArrayLike, control: ArrayLike, *, confidence: float 
     Interval
         ``method="welch"``; when neither group varies at all the interval is the point.
     """
+    from scipy import stats
+
     _check_confidence(confidence)
     a, b = _check_pair(treated, control)
     diff, se, df = _welch_parts(a, b)
@@ -226,6 +227,8 @@ def welch_interval(treated: ArrayLike, control: ArrayLike, *, confidence: float 
 
 def welch_p_value(treated: ArrayLike, control: ArrayLike) -> float:
     """Two-sided p-value of Welch's test that the two means are equal."""
+    from scipy import stats
+
     a, b = _check_pair(treated, control)
     diff, se, df = _welch_parts(a, b)
     if se == 0:
@@ -295,6 +298,8 @@ def hedges_g(treated: ArrayLike, control: ArrayLike) -> float:
     float
         Positive when ``treated`` is higher; NaN when neither group varies.
     """
+    from scipy import special
+
     a, b = _check_pair(treated, control)
     df = a.size + b.size - 2
     pooled = math.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / df)
@@ -330,6 +335,8 @@ def power_two_sample(
     float
         The probability of a significant result when the true effect is ``effect_size``.
     """
+    from scipy import stats
+
     n_control = n_treated if n_control is None else n_control
     if n_treated < 2 or n_control < 2:
         raise ValueError("each arm needs at least two people")
@@ -366,6 +373,8 @@ def required_n_per_arm(
     int
         People per arm (at least 2).
     """
+    from scipy import stats
+
     if effect_size == 0 or not math.isfinite(effect_size):
         raise ValueError("effect_size must be a finite, non-zero number")
     if not alpha < power < 1:
@@ -455,6 +464,8 @@ def paired_change(
     PairedSummary
         Descriptive only: without a control group a change may have any cause.
     """
+    from scipy import stats
+
     _check_confidence(confidence)
     x, y = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
     if x.shape != y.shape or x.ndim != 1:

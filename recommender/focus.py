@@ -25,8 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from sklearn.utils import check_random_state
 
 FOCUS_MIN_SIZE = 5
 FOCUS_MAX_SIZE = 8
@@ -131,6 +129,8 @@ def form_focus_groups(
     -------
     FocusPlan
     """
+    from sklearn.utils import check_random_state
+
     if by not in MODES:
         raise ValueError(f"by must be one of {MODES}, got {by!r}")
     if not min_size <= size <= max_size:
@@ -193,6 +193,8 @@ def mean_ci(
     n : ndarray of int, shape (n_columns,)
         Values per column.
     """
+    from scipy import stats
+
     values = np.asarray(values, dtype=float)
     present = ~np.isnan(values)
     n = present.sum(axis=0)
@@ -405,6 +407,8 @@ def difference_ci(
     difference, low, high : ndarray of shape (n_columns,)
         NaN where either sample has fewer than two values in a column.
     """
+    from scipy import stats
+
     mean_a, _, _, n_a = mean_ci(a, confidence)
     mean_b, _, _, n_b = mean_ci(b, confidence)
     diff = mean_b - mean_a

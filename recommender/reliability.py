@@ -28,9 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from sklearn.decomposition import FactorAnalysis
-from sklearn.exceptions import ConvergenceWarning
 
 from recommender.instrument import Instrument
 from recommender.scoring import answer_matrix, keyed_matrix
@@ -114,6 +111,8 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
     (lower, upper) : tuple of float
         NaN bounds when ``alpha`` is NaN, ``n < 2`` or ``k < 2``.
     """
+    from scipy import stats
+
     if math.isnan(alpha) or n < 2 or k < 2:
         return math.nan, math.nan
     tail = (1.0 - level) / 2.0
@@ -140,6 +139,9 @@ def omega_total(x: np.ndarray, random_state=None) -> float:
         maximum-likelihood one-factor fit to the item covariances; NaN with fewer than 2
         items or 3 responses, or when no item varies.
     """
+    from sklearn.decomposition import FactorAnalysis
+    from sklearn.exceptions import ConvergenceWarning
+
     x = np.asarray(x, dtype=float)
     n, k = x.shape
     if k < 2 or n < MIN_RESPONSES or not (x.var(axis=0) > 0).any():

@@ -29,7 +29,7 @@ from services.access import Actor, TokenActor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotAllowed, NotFound, ServiceError, Throttled
 from services.kpis import parse_period, period_order
-from services.recommendations import recommend_for_all, suggest_rewards
+from services.recommendations import count_reps, recommend_for_all, suggest_rewards
 from services.waves import WaveSummary, list_waves, wave_team_ids
 
 # What each scope allows; the OpenAPI document and the admin page show these texts.
@@ -563,14 +563,29 @@ def person_suggestions(*, session: Session, viewer: Actor, external_id: str, k: 
     }
 
 
-def suggestions_for_everyone(*, session: Session, viewer: Actor, k: int) -> list[dict]:
-    """Every active rep's top-``k`` suggestions, by external_id, without reasons or scores."""
+def suggestions_for_everyone(
+    *, session: Session, viewer: Actor, k: int, limit: int | None = None, offset: int = 0
+) -> list[dict]:
+    """Every active rep's top-``k`` suggestions, by external_id, without reasons or scores.
+
+    With ``limit``, one page of reps (from ``offset``): only theirs are computed.
+    """
     require(viewer, "view_suggestions")
     rewards = {r.slug: r for r in session.exec(select(RewardRow))}
     people: dict[str, list[dict]] = {}
-    for row in recommend_for_all(session=session, viewer=viewer, k=k):
+    for row in recommend_for_all(session=session, viewer=viewer, k=k, limit=limit, offset=offset):
         reward = rewards.get(row["reward_id"])
         if reward is not None:
             entry = {"rank": row["rank"], **_reward_facts(reward)}
             people.setdefault(row["person"], []).append(entry)
     return [{"person": person, "suggestions": items} for person, items in people.items()]
+
+
+def suggestions_page(
+    *, session: Session, viewer: Actor, k: int, limit: int, offset: int
+) -> tuple[list[dict], int]:
+    """One page of ``suggestions_for_everyone`` and the number of active reps in all."""
+    items = suggestions_for_everyone(
+        session=session, viewer=viewer, k=k, limit=limit, offset=offset
+    )
+    return items, count_reps(session=session)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import func
@@ -18,11 +21,13 @@ from sqlmodel import Session, select
 
 from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
-from recommender.artefact import MotivoModel, from_artefact
-from recommender.profiles import visible_profiles
+from recommender.scoring import ScaleScores
 from services.access import Actor, can_view_person, require
 from services.errors import NotFound
 from services.scores import latest_responses, score_stored
+
+if TYPE_CHECKING:
+    from recommender.artefact import MotivoModel
 
 MIN_GROUP_SIZE = 5
 POPULARITY_PRIOR = 3  # ratings' worth of shrinkage towards the organisation's mean
@@ -49,6 +54,9 @@ def current_model(session: Session) -> ServedModel | None:
     served = _cache.get(key)
     if served is not None and served.version == newest:
         return served
+    # scikit-learn loads with the first model, not with every process that imports this.
+    from recommender.artefact import from_artefact
+
     with _lock:
         served = _cache.get(key)
         if served is None or served.version != newest:
@@ -89,14 +97,37 @@ class FeedbackContext:
     rewards: dict[int, RewardRow]
     grants: dict[int, list[Grant]]
     ratings: dict[int, list[Rating]]
+    # (role, cost cap) -> slugs left out for everyone with that role: worked out once.
+    _left_out: dict[tuple[str | None, int | None], set[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
-    @property
+    @cached_property
     def by_slug(self) -> dict[str, RewardRow]:
         return {r.slug: r for r in self.rewards.values()}
 
+    def left_out_for(self, role: str | None, max_cost_band: int | None) -> set[str]:
+        """Inactive rewards, those this role may not have, and those above the cost cap."""
+        key = (role, max_cost_band)
+        if key not in self._left_out:
+            self._left_out[key] = {
+                r.slug
+                for r in self.rewards.values()
+                if not r.active
+                or not ("all" in r.roles or role is None or role in r.roles)
+                or (max_cost_band is not None and r.cost_band > max_cost_band)
+            }
+        return self._left_out[key]
+
 
 def load_context(session: Session, person_ids: list[int] | None = None) -> FeedbackContext:
-    grants_stmt, ratings_stmt = select(Grant), select(Rating)
+    """Rewards, and the grants and ratings of ``person_ids`` (everyone's when None).
+
+    Grants and ratings are plain rows of the columns suggestions read (``person_id``,
+    ``reward_id``, ``given_on``, ``rating``, ``dismissed``), not ORM objects.
+    """
+    grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
+    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating, Rating.dismissed)
     if person_ids is not None:
         grants_stmt = grants_stmt.where(Grant.person_id.in_(person_ids))
         ratings_stmt = ratings_stmt.where(Rating.person_id.in_(person_ids))
@@ -127,14 +158,7 @@ def _exclusions(
     context = context or load_context(session, [person.id])
     rewards = context.rewards
     today = today or date.today()
-    role = person.sales_role or None
-    excluded: set[str] = {
-        r.slug
-        for r in rewards.values()
-        if not r.active
-        or not ("all" in r.roles or role is None or role in r.roles)
-        or (max_cost_band is not None and r.cost_band > max_cost_band)
-    }
+    excluded = set(context.left_out_for(person.sales_role or None, max_cost_band))
     grants: list[tuple[str, date]] = []
     for grant in context.grants.get(person.id, []):
         reward = rewards.get(grant.reward_id)
@@ -187,52 +211,250 @@ def suggest_rewards(
 ) -> SuggestionList:
     """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` may be the system actor.
 
-    Pass a ``context`` from ``load_context`` when suggesting for many people on one page.
+    For a page that suggests for many people, ``suggest_for_people`` does the same for
+    all of them with a fixed number of queries.
     """
-    if not can_view_person(viewer, person):
+    return suggest_for_people(
+        session=session,
+        viewer=viewer,
+        people=[person],
+        k=k,
+        max_cost_band=max_cost_band,
+        today=today,
+        context=context,
+    )[person.id]
+
+
+def suggest_for_people(
+    *,
+    session: Session,
+    viewer: Actor,
+    people: Sequence[Person],
+    k: int = 5,
+    max_cost_band: int | None = None,
+    today: date | None = None,
+    context: FeedbackContext | None = None,
+) -> dict[int, SuggestionList]:
+    """``suggest_rewards`` for each of ``people`` (person id -> list), read together.
+
+    The queries do not grow with the number of people: the model, their feedback (or
+    ``context``), the non-personal ranking and the responses of those who answered after
+    training are each read once for all of them.
+    """
+    if not all(can_view_person(viewer, p) for p in people):
         raise NotFound("No such person.")
+    if not people:
+        return {}
     served = current_model(session)
-    fallback = {
-        "session": session,
-        "person": person,
-        "k": k,
-        "context": context,
-        "today": today,
-        "max_cost_band": max_cost_band,
-    }
-    if not person.personalise:
-        return popular_rewards(reason="no_consent", **fallback)
-    if served is None:
-        return popular_rewards(reason="no_model", **fallback)
-    excluded, grants = _exclusions(
-        session, person, context, today=today, max_cost_band=max_cost_band
-    )
-    common = {
-        "k": k,
-        "role": person.sales_role or None,
-        "max_cost_band": max_cost_band,
-        "exclude_ids": excluded,
-        "grants": grants,
-        "today": today or date.today(),
-    }
-    row = served.row_of.get(person.id)
-    if row is not None:
-        suggestions = served.model.recommend(person=row, **common)
-    else:
-        # Answered after the model was trained: score the response and use it directly.
-        responses = latest_responses(session, person_ids=[person.id])
-        if not responses:
-            return popular_rewards(reason="no_response", **fallback)
-        scored = score_stored(session, responses)
-        suggestions = served.model.recommend(
-            scores=scored.scores, flagged=bool(scored.flagged[0]), **common
+    context = context or load_context(session, [p.id for p in people])
+    new_scores = _scores_since_training(session, served, people)
+    popularity: _Popularity | None = None
+    out: dict[int, SuggestionList] = {}
+    personal: list[Person] = []
+    for person in people:
+        reason = None
+        if not person.personalise:
+            reason = "no_consent"
+        elif served is None:
+            reason = "no_model"
+        elif person.id not in served.row_of and person.id not in new_scores:
+            reason = "no_response"
+        if reason is None:
+            personal.append(person)
+            continue
+        popularity = popularity or _popularity(session, context)
+        out[person.id] = _popular_list(
+            session,
+            person,
+            popularity,
+            k=k,
+            reason=reason,
+            context=context,
+            today=today,
+            max_cost_band=max_cost_band,
         )
-    for_manager = viewer.id is not None and viewer.id != person.id
-    return SuggestionList(
-        personal=True,
-        items=_views(session, suggestions, context, for_manager=for_manager),
-        model_version=served.version,
-    )
+    if personal:
+        ranked = _suggestions_for(
+            session, served, context, personal, new_scores, k, max_cost_band, today
+        )
+        for person in personal:
+            # The system actor (CLI) has no id and reads a rep's own, second-person reasons.
+            for_manager = viewer.id is not None and viewer.id != person.id
+            out[person.id] = SuggestionList(
+                personal=True,
+                items=_views(session, ranked[person.id], context, for_manager=for_manager),
+                model_version=served.version,
+            )
+    return out
+
+
+def _suggestions_for(
+    session: Session,
+    served: ServedModel,
+    context: FeedbackContext,
+    people: list[Person],
+    new_scores: dict[int, tuple[ScaleScores, bool]],
+    k: int,
+    max_cost_band: int | None,
+    today: date | None,
+) -> dict[int, list]:
+    """Each person's ranked suggestions with explanations, ranked together.
+
+    ``MotivoModel.recommend_all`` gives each row what ``MotivoModel.recommend`` gives it
+    alone (the same exclusions, cooldowns, diversification and reasons), in one pass: the
+    people the model was trained on by their rows, those who answered since by their scores.
+    """
+    from recommender.artefact import Suggestion
+
+    model = served.model
+    index = model.index_
+    today = today or date.today()
+    trained = [p for p in people if p.id in served.row_of]
+    since = [p for p in people if p.id not in served.row_of]
+    out: dict[int, list] = {}
+    for group in (trained, since):
+        if not group:
+            continue
+        excluded_mask = np.zeros((len(group), len(index)), dtype=bool)
+        for row, person in enumerate(group):
+            excluded, grants = _exclusions(
+                session, person, context, today=today, max_cost_band=max_cost_band
+            )
+            cols = index.columns(excluded, skip_unknown=True)
+            if grants:
+                cols = np.union1d(cols, index.cooldown_columns(grants, today))
+            excluded_mask[row, cols] = True
+        common = {
+            "roles": [p.sales_role or None for p in group],
+            "exclude": excluded_mask,
+            "max_cost_band": max_cost_band,
+            "explain": True,
+        }
+        if group is trained:
+            rows = [served.row_of[p.id] for p in group]
+            items, scores, reasons = model.recommend_all(k, persons=rows, **common)
+        else:
+            values = np.vstack([new_scores[p.id][0].values for p in group])
+            ranks = np.vstack([new_scores[p.id][0].rank_values for p in group])
+            first = new_scores[group[0].id][0]
+            batch = ScaleScores(first.constructs, values, first.ranking, ranks)
+            flagged = np.asarray([new_scores[p.id][1] for p in group], dtype=bool)
+            items, scores, reasons = model.recommend_all(k, scores=batch, flagged=flagged, **common)
+        for row, person in enumerate(group):
+            out[person.id] = [
+                Suggestion(index.ids[int(col)], float(scores[row, j]), reasons.explanation(row, j))
+                for j, col in enumerate(items[row].tolist())
+                if col >= 0
+            ]
+    return out
+
+
+def _scores_since_training(
+    session: Session, served: ServedModel | None, people: Sequence[Person]
+) -> dict[int, tuple[ScaleScores, bool]]:
+    """Scale scores (one row each) and flag of consenting people the model has not seen."""
+    if served is None:
+        return {}
+    ids = [p.id for p in people if p.personalise and p.id not in served.row_of]
+    responses = []
+    for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
+        responses += latest_responses(session, person_ids=ids[start : start + 900])
+    if not responses:
+        return {}
+    scored = score_stored(session, responses)
+    s = scored.scores
+    return {
+        pid: (
+            ScaleScores(s.constructs, s.values[i : i + 1], s.ranking, s.rank_values[i : i + 1]),
+            bool(scored.flagged[i]),
+        )
+        for i, pid in enumerate(scored.person_ids)
+    }
+
+
+@dataclass(frozen=True)
+class _Popularity:
+    """The non-personal ranking: active rewards, best rated first, and their rating facts."""
+
+    ranked: list[RewardRow]
+    stats: dict[int, tuple[int, int]]  # reward id -> (number of ratings, sum of ratings)
+
+    def reasons(self, reward: RewardRow) -> dict[str, list[str]]:
+        n, total = self.stats.get(reward.id, (0, 0))
+        if n >= MIN_GROUP_SIZE:
+            avg = total / n
+            return {
+                "en": [f"Colleagues rated this {avg:.1f} of 5 ({n} ratings)"],
+                "nb": [f"Kolleger ga denne {avg:.1f} av 5 ({n} vurderinger)"],
+            }
+        return {
+            "en": ["A popular choice while Motivo learns what suits you"],
+            "nb": ["Et populært valg mens Motivo lærer hva som passer deg"],
+        }
+
+
+def _popularity(session: Session, context: FeedbackContext | None = None) -> _Popularity:
+    """Rank the active rewards by their shrunk mean rating: one aggregate query."""
+    if context is not None:
+        rewards = [r for r in context.rewards.values() if r.active]
+    else:
+        rewards = list(session.exec(select(RewardRow).where(RewardRow.active.is_(True))))
+    stats = {
+        reward_id: (int(n), int(total))
+        for reward_id, n, total in session.exec(
+            select(Rating.reward_id, func.count(Rating.rating), func.sum(Rating.rating))
+            .where(Rating.rating.is_not(None))
+            .group_by(Rating.reward_id)
+        )
+    }
+    n_all = sum(n for n, _ in stats.values())
+    mean = sum(total for _, total in stats.values()) / n_all if n_all else 3.0
+
+    def shrunk(reward: RewardRow) -> float:
+        n, total = stats.get(reward.id, (0, 0))
+        return (total + POPULARITY_PRIOR * mean) / (n + POPULARITY_PRIOR)
+
+    ranked = sorted(rewards, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
+    return _Popularity(ranked, stats)
+
+
+def _popular_list(
+    session: Session,
+    person: Person | None,
+    popularity: _Popularity,
+    *,
+    k: int,
+    reason: str,
+    context: FeedbackContext | None,
+    today: date | None,
+    max_cost_band: int | None,
+) -> SuggestionList:
+    rewards = popularity.ranked
+    if max_cost_band is not None:
+        rewards = [r for r in rewards if r.cost_band <= max_cost_band]
+    if person is not None:
+        excluded, _grants = _exclusions(
+            session, person, context, today=today, max_cost_band=max_cost_band
+        )
+        rewards = [r for r in rewards if r.slug not in excluded]
+    picked: list[RewardRow] = []
+    seen_categories: set[str] = set()
+    for reward in rewards:  # one per category first, so the list is varied
+        if reward.category not in seen_categories:
+            picked.append(reward)
+            seen_categories.add(reward.category)
+        if len(picked) == k:
+            break
+    for reward in rewards:
+        if len(picked) == k:
+            break
+        if reward not in picked:
+            picked.append(reward)
+    items = [
+        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
+        for reward in picked
+    ]
+    return SuggestionList(personal=False, items=items, why_not_personal=reason)
 
 
 def popular_rewards(
@@ -249,73 +471,57 @@ def popular_rewards(
 
     The same exclusions apply as for personal suggestions (role, cooldown, cost cap, ...).
     """
-    rewards = list(session.exec(select(RewardRow).where(RewardRow.active.is_(True))))
-    if max_cost_band is not None:
-        rewards = [r for r in rewards if r.cost_band <= max_cost_band]
-    if person is not None:
-        excluded, _grants = _exclusions(
-            session, person, context, today=today, max_cost_band=max_cost_band
-        )
-        rewards = [r for r in rewards if r.slug not in excluded]
-    stats: dict[int, list[int]] = defaultdict(list)
-    for rating in session.exec(select(Rating).where(Rating.rating.is_not(None))):
-        stats[rating.reward_id].append(rating.rating)
-    all_ratings = [x for values in stats.values() for x in values]
-    mean = float(np.mean(all_ratings)) if all_ratings else 3.0
+    return _popular_list(
+        session,
+        person,
+        _popularity(session, context),
+        k=k,
+        reason=reason,
+        context=context,
+        today=today,
+        max_cost_band=max_cost_band,
+    )
 
-    def shrunk(reward: RewardRow) -> float:
-        values = stats.get(reward.id, [])
-        return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
 
-    ranked = sorted(rewards, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
-    picked: list[RewardRow] = []
-    seen_categories: set[str] = set()
-    for reward in ranked:  # one per category first, so the list is varied
-        if reward.category not in seen_categories:
-            picked.append(reward)
-            seen_categories.add(reward.category)
-        if len(picked) == k:
-            break
-    for reward in ranked:
-        if len(picked) == k:
-            break
-        if reward not in picked:
-            picked.append(reward)
-    items = []
-    for reward in picked:
-        values = stats.get(reward.id, [])
-        if len(values) >= MIN_GROUP_SIZE:
-            avg = np.mean(values)
-            reasons = {
-                "en": [f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"],
-                "nb": [f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"],
-            }
-        else:
-            reasons = {
-                "en": ["A popular choice while Motivo learns what suits you"],
-                "nb": ["Et populært valg mens Motivo lærer hva som passer deg"],
-            }
-        items.append(SuggestionView(reward=reward, score=None, reasons=reasons))
-    return SuggestionList(personal=False, items=items, why_not_personal=reason)
+def _active_reps():
+    return select(Person).where(Person.active.is_(True), Person.access == "rep")
+
+
+def count_reps(*, session: Session) -> int:
+    """How many active reps ``recommend_for_all`` covers (counted in the database)."""
+    return session.exec(select(func.count()).select_from(_active_reps().subquery())).one()
 
 
 def recommend_for_all(
-    *, session: Session, viewer: Actor, k: int = 5, locale: str = "en"
+    *,
+    session: Session,
+    viewer: Actor,
+    k: int = 5,
+    locale: str = "en",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict]:
     """Suggestions with reasons for every active rep, one row per suggestion, by external id.
 
     Each rep gets what ``recommendation_rows`` gives them one at a time, computed for all
     of them together: the people the model was trained on and those who answered since
     are ranked and explained in two batches, everyone else gets the non-personal list.
+    With ``limit``, only that page of reps (by external id, from ``offset``) is read and
+    computed; ``count_reps`` gives the total.
     """
     require(viewer, "view_suggestions")
     served = current_model(session)
-    people = session.exec(
+    stmt = (
         select(Person.id, Person.external_id, Person.sales_role, Person.personalise)
         .where(Person.active.is_(True), Person.access == "rep")
         .order_by(Person.external_id)
-    ).all()
-    context = _bulk_context(session)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    people = session.exec(stmt).all()
+    if limit is not None and not people:
+        return []
+    context = _bulk_context(session, [p.id for p in people] if limit is not None else None)
     today = date.today()
     # The same rules as one by one (role, retired, rated, dismissed, received, cooldown).
     left_out = {p.id: _exclusions(session, p, context, today=today) for p in people}
@@ -331,7 +537,7 @@ def recommend_for_all(
                 rows_of.update(ranked)
     # No model, no consent or no response: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
-    rows_of.update(_popular_rows(context, left_out, rest, k, lang))
+    rows_of.update(_popular_rows(session, context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]
 
 
@@ -346,7 +552,7 @@ class _RewardFacts:
     category: str
 
 
-def _bulk_context(session: Session) -> FeedbackContext:
+def _bulk_context(session: Session, person_ids: list[int] | None = None) -> FeedbackContext:
     """The catalogue and everyone's grants and ratings, read as plain column rows.
 
     Plain rows with the fields ``_exclusions`` reads stand in for the ORM objects: building
@@ -369,11 +575,17 @@ def _bulk_context(session: Session) -> FeedbackContext:
         )
     ]
     grants: dict[int, list] = defaultdict(list)
-    for row in session.exec(select(Grant.person_id, Grant.reward_id, Grant.given_on)):
-        grants[row.person_id].append(row)
     ratings: dict[int, list] = defaultdict(list)
-    for row in session.exec(select(Rating.person_id, Rating.reward_id, Rating.rating)):
-        ratings[row.person_id].append(row)
+    grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
+    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
+    chunks = [None] if person_ids is None else _chunks(person_ids)
+    for ids in chunks:
+        where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
+        where_r = ratings_stmt if ids is None else ratings_stmt.where(Rating.person_id.in_(ids))
+        for row in session.exec(where_g):
+            grants[row.person_id].append(row)
+        for row in session.exec(where_r):
+            ratings[row.person_id].append(row)
     return FeedbackContext({r.id: r for r in rewards}, grants, ratings)
 
 
@@ -445,7 +657,13 @@ def _ranked_rows(
     return out
 
 
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """Below SQLite's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)] or [[]]
+
+
 def _popular_rows(
+    session: Session,
     context: FeedbackContext,
     left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
     people: list,
@@ -459,36 +677,10 @@ def _popular_rows(
     """
     if not people:
         return {}
-    stats: dict[int, list[int]] = defaultdict(list)
-    for rows in context.ratings.values():
-        for rating in rows:
-            if rating.rating is not None:
-                stats[rating.reward_id].append(rating.rating)
-    all_ratings = [x for values in stats.values() for x in values]
-    mean = float(np.mean(all_ratings)) if all_ratings else 3.0
-
-    def shrunk(reward) -> float:
-        values = stats.get(reward.id, [])
-        return (sum(values) + POPULARITY_PRIOR * mean) / (len(values) + POPULARITY_PRIOR)
-
-    active = [r for r in context.rewards.values() if r.active]
-    ranked = sorted(active, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
-    texts: dict[int, list[str]] = {}
-    for reward in ranked:
-        values = stats.get(reward.id, [])
-        if len(values) >= MIN_GROUP_SIZE:
-            avg = np.mean(values)
-            texts[reward.id] = [
-                f"Kolleger ga denne {avg:.1f} av 5 ({len(values)} vurderinger)"
-                if lang == "nb"
-                else f"Colleagues rated this {avg:.1f} of 5 ({len(values)} ratings)"
-            ]
-        else:
-            texts[reward.id] = [
-                "Et populært valg mens Motivo lærer hva som passer deg"
-                if lang == "nb"
-                else "A popular choice while Motivo learns what suits you"
-            ]
+    # Everyone's ratings count, also when ``context`` holds only one page of people.
+    popularity = _popularity(session, context)
+    ranked = popularity.ranked
+    texts = {reward.id: popularity.reasons(reward)[lang] for reward in ranked}
     out: dict[int, list[dict]] = {}
     for person in people:
         excluded, _grants = left_out[person.id]
@@ -575,6 +767,8 @@ def profile_assignments(
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
+    from recommender.profiles import visible_profiles
+
     members, counts = _current_members(session, served)
     visible = visible_profiles(counts, min_group_size)
     return {pid: label for pid, label in members.items() if visible[label]}
@@ -585,6 +779,8 @@ def profile_catalogue(*, session: Session, min_group_size: int = MIN_GROUP_SIZE)
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}
+    from recommender.profiles import visible_profiles
+
     _members, counts = _current_members(session, served)
     visible = visible_profiles(counts, min_group_size)
     return {

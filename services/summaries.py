@@ -36,7 +36,6 @@ from recommender.focus import mean_ci
 from recommender.instrument import Instrument
 from recommender.profiles import visible_profiles
 from recommender.scoring import score_responses
-from recommender.themes import find_themes
 from services.access import Actor, require
 from services.disclosure import (
     REASON_SMALL,
@@ -336,6 +335,8 @@ def themes_block(texts: Sequence[str]) -> list[dict]:
     answered = [t for t in texts if t]
     if len(answered) < MIN_TEXT_RESPONDENTS:
         return []
+    from recommender.themes import find_themes  # scikit-learn: loaded only when needed
+
     return [{"keywords": list(t.keywords), "n_answers": t.n_answers} for t in find_themes(answered)]
 
 

@@ -22,6 +22,7 @@ from services.recommendations import (
     load_context,
     profile_assignments,
     profile_catalogue,
+    suggest_for_people,
     suggest_rewards,
 )
 from services.waves import open_waves_for
@@ -84,6 +85,9 @@ def team_overview(
     last_grant: dict[int, date] = {}
     for person_id, grants in context.grants.items():
         last_grant[person_id] = max(g.given_on for g in grants)
+    suggestions = suggest_for_people(
+        session=session, viewer=manager, people=reports, k=k, context=context
+    )
     for person in reports:
         survey = statuses.get(person.id, "not_started" if overview.wave else "not_invited")
         overview.members.append(
@@ -91,9 +95,7 @@ def team_overview(
                 person=person,
                 survey=survey,
                 profile=_profile_for(person, assignments, catalogue),
-                suggestions=suggest_rewards(
-                    session=session, viewer=manager, person=person, k=k, context=context
-                ),
+                suggestions=suggestions[person.id],
                 last_recognised=last_grant.get(person.id),
             )
         )

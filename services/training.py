@@ -20,22 +20,27 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
-from recommender.artefact import MotivoModel, from_artefact, to_artefact
-from recommender.ranker import Ratings
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
 from services.scores import latest_responses, score_stored
 
+if TYPE_CHECKING:
+    from recommender.artefact import MotivoModel
+
 DEFAULT_RANDOM_STATE = 20261130
+DEFAULT_MODEL_RETENTION = 5
+"""Model versions kept (``MOTIVO_MODEL_RETENTION``): the newest, which is served, and the
+ones before it, for comparison; older ones are deleted after each training."""
 STALE_JOB = timedelta(minutes=30)
 _WORKER = "from web.cli import main; main()"
 _STALE_MESSAGE = "No result after 30 minutes; the worker was probably stopped."
@@ -90,14 +95,24 @@ def latest_artefact(session: Session) -> ModelArtefact | None:
 
 
 def load_model(row: ModelArtefact) -> MotivoModel:
+    from recommender.artefact import from_artefact
+
     return from_artefact(row.blob, row.meta)
 
 
 def _fit_and_store(
-    *, session: Session, actor: Actor, random_state: int = DEFAULT_RANDOM_STATE
+    *,
+    session: Session,
+    actor: Actor,
+    random_state: int = DEFAULT_RANDOM_STATE,
+    retention: int = DEFAULT_MODEL_RETENTION,
 ) -> TrainingResult:
     """Fit profiles and ranker on each consenting rep's latest non-flagged response and all
-    feedback; store the result as the next model version."""
+    feedback; store the result as the next model version and keep the newest ``retention``."""
+    # scikit-learn is loaded by the processes that train, not by every one that imports this.
+    from recommender.artefact import MotivoModel, to_artefact
+    from recommender.ranker import Ratings
+
     require(actor, "run_hr")
     responses = latest_responses(session)
     if not responses:
@@ -110,14 +125,18 @@ def _fit_and_store(
     column_of = {r.id: j for j, r in enumerate(rewards)}
     slug_of = {r.id: r.slug for r in session.exec(select(RewardRow))}
     records = []
-    for rating in session.exec(select(Rating).where(Rating.person_id.in_(list(row_of)))):
-        column = column_of.get(slug_of.get(rating.reward_id))
-        if column is None:
+    # Plain columns of every rating, filtered here: tens of thousands of ORM objects (and a
+    # bound parameter per person) cost seconds for nothing.
+    stmt = select(Rating.person_id, Rating.reward_id, Rating.rating, Rating.dismissed)
+    for person_id, reward_id, value, dismissed in session.connection().execute(stmt):
+        row = row_of.get(person_id)
+        column = column_of.get(slug_of.get(reward_id))
+        if row is None or column is None:
             continue
-        if rating.dismissed:
-            records.append((row_of[rating.person_id], column, None))
-        elif rating.rating is not None:
-            records.append((row_of[rating.person_id], column, float(rating.rating)))
+        if dismissed:
+            records.append((row, column, None))
+        elif value is not None:
+            records.append((row, column, float(value)))
     ratings = Ratings.from_records(records) if records else Ratings.empty()
 
     previous_row = latest_artefact(session)
@@ -137,15 +156,34 @@ def _fit_and_store(
             meta=json.loads(json.dumps(meta)),
         )
     )
+    session.flush()
+    pruned = prune_models(session=session, keep=retention)
     record_event(
         session,
         actor=actor,
         action="model.train",
         target=f"version {version}",
-        details={"n_responses": len(responses), "n_ratings": len(records)},
+        details={"n_responses": len(responses), "n_ratings": len(records), "pruned": pruned},
     )
     session.commit()
     return TrainingResult(version=version, card=model.card_)
+
+
+def prune_models(*, session: Session, keep: int) -> list[int]:
+    """Delete all but the newest ``keep`` model versions; the versions deleted, oldest first.
+
+    The newest version is the one every worker serves, so it is never deleted. The caller
+    commits (training does, in the same transaction as the new version).
+    """
+    if keep < 1:
+        raise InvalidInput("Keep at least one model version (MOTIVO_MODEL_RETENTION >= 1).")
+    newest_first = session.exec(
+        select(ModelArtefact.version).order_by(ModelArtefact.version.desc())
+    ).all()
+    old = sorted(newest_first[keep:])
+    if old:
+        session.execute(delete(ModelArtefact).where(ModelArtefact.version.in_(old)))
+    return old
 
 
 def model_card(*, session: Session) -> dict | None:
@@ -216,13 +254,19 @@ def _failure_message(exc: BaseException) -> str:
 
 
 def train_model(
-    *, session: Session, actor: Actor, random_state: int = DEFAULT_RANDOM_STATE
+    *,
+    session: Session,
+    actor: Actor,
+    random_state: int = DEFAULT_RANDOM_STATE,
+    retention: int = DEFAULT_MODEL_RETENTION,
 ) -> TrainingResult:
     """Train now and store the next model version; ``TrainingRunning`` if one is running."""
     require(actor, "run_hr")
     job = _claim(session, actor=actor, status="running")
     try:
-        result = _fit_and_store(session=session, actor=actor, random_state=random_state)
+        result = _fit_and_store(
+            session=session, actor=actor, random_state=random_state, retention=retention
+        )
     except BaseException as exc:
         session.rollback()
         _finish(session, job.id, "failed", _failure_message(exc))
@@ -264,7 +308,9 @@ def queue_training(*, session: Session, actor: Actor, spawn: bool = True) -> Tra
     return request_training(session=session, actor=actor, spawn=spawn)[0]
 
 
-def run_job(*, session: Session, job_id: int) -> TrainingJob:
+def run_job(
+    *, session: Session, job_id: int, retention: int = DEFAULT_MODEL_RETENTION
+) -> TrainingJob:
     """Run a queued training job (called by the worker process, not by a web request)."""
     job = session.get(TrainingJob, job_id)
     if job is None:
@@ -286,7 +332,7 @@ def run_job(*, session: Session, job_id: int) -> TrainingJob:
     # The job was authorised when it was requested; the worker acts on that request.
     requester = session.get(Person, job.requested_by_id) if job.requested_by_id else None
     try:
-        result = _fit_and_store(session=session, actor=requester or SYSTEM)
+        result = _fit_and_store(session=session, actor=requester or SYSTEM, retention=retention)
     except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
         session.rollback()
         return _finish(session, job_id, "failed", _failure_message(exc))

@@ -32,8 +32,20 @@ def _create_app_for_cli() -> Flask:
         sys.exit(1)
 
 
+class MotivoGroup(FlaskGroup):
+    """A FlaskGroup whose commands are known without building the app.
+
+    The commands are added to the group itself as well as to ``app.cli`` (which
+    ``flask --app web`` reads), so ``motivo --help`` lists them without creating the app;
+    a command that needs the app still gets it, through ``with_appcontext``.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=MotivoGroup,
     create_app=_create_app_for_cli,
     add_default_commands=False,
     add_version_option=False,
@@ -46,6 +58,10 @@ def _create_app_for_cli() -> Flask:
 )
 def main() -> None:
     """The motivo command group."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # `python -m web.cli`, used by training jobs queued from the UI

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, object] = {
     # no forwarded header: the proxy's address is then everyone's address for throttling.
     "MOTIVO_TRUSTED_PROXIES": 0,
     "MOTIVO_RECOGNITION_DUE_DAYS": 45,
+    "MOTIVO_MODEL_RETENTION": 5,  # model versions kept; older ones are deleted after training
     "MOTIVO_DEFAULT_LOCALE": "en",
     # Email copies of notifications (`motivo notifications send-email`); off by default.
     "MOTIVO_EMAIL_ENABLED": False,
@@ -49,6 +50,7 @@ INT_KEYS = {
     "MOTIVO_LOGIN_WINDOW_SECONDS",
     "MOTIVO_TRUSTED_PROXIES",
     "MOTIVO_RECOGNITION_DUE_DAYS",
+    "MOTIVO_MODEL_RETENTION",
     "MOTIVO_SMTP_PORT",
     "MOTIVO_MAX_UPLOAD_MB",
 }
@@ -106,6 +108,8 @@ def resolve(
             "MOTIVO_TRUSTED_PROXIES must be the number of reverse proxies in front of Motivo "
             "(0 to 5; 1 behind a single nginx or Caddy)."
         )
+    if int(config["MOTIVO_MODEL_RETENTION"]) < 1:
+        raise ConfigError("MOTIVO_MODEL_RETENTION must be at least 1 (the model in use).")
     return config
 
 

@@ -32,10 +32,13 @@ class Page:
 
     def of(self, items: list) -> dict:
         """One page of ``items`` with the paging facts a client needs for the next call."""
-        total = len(items)
+        return self.counted(items[self.offset : self.offset + self.limit], len(items))
+
+    def counted(self, page_items: list, total: int) -> dict:
+        """This page's items, already cut in the database, and the total counted there."""
         end = self.offset + self.limit
         return {
-            "items": items[self.offset : end],
+            "items": page_items,
             "total": total,
             "limit": self.limit,
             "offset": self.offset,

@@ -15,7 +15,7 @@ from services.api_tokens import (
     kpi_summary,
     person_suggestions,
     response_counts,
-    suggestions_for_everyone,
+    suggestions_page,
     wave_details,
     wave_participation,
 )
@@ -171,9 +171,10 @@ def kpis():
 def recommendations():
     page = inputs.page()
     k = inputs.whole_number("k", 5, 1, MAX_SUGGESTIONS)
-    return jsonify(
-        page.of(suggestions_for_everyone(session=get_session(), viewer=current_actor(), k=k))
+    items, total = suggestions_page(
+        session=get_session(), viewer=current_actor(), k=k, limit=page.limit, offset=page.offset
     )
+    return jsonify(page.counted(items, total))
 
 
 @bp.get("/recommendations/<external_id>")

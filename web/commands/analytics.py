@@ -7,17 +7,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.experiments import (
-    create_experiment,
-    experiment_results,
-    format_figure,
-    list_experiments,
-    parse_arm,
-    precision,
-    programme_change,
-)
-from services.kpis import KNOWN_METRICS, import_kpis, kpi_coverage
-from services.tabular import read_table_file
 from web.commands.common import (
     db_session,
     echo_err,
@@ -79,6 +68,9 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
     every problem is listed as `row N, column X: problem` and nothing is written.
     Importing the same file again changes nothing; changed values replace stored ones.
     """
+    from services.kpis import import_kpis
+    from services.tabular import read_table_file
+
     table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_kpis(
@@ -98,6 +90,8 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
 @handle_errors
 def kpis_list(metric: str | None, fmt: str) -> None:
     """Count the people with a value per period and metric (counts only, never values)."""
+    from services.kpis import kpi_coverage
+
     with db_session() as session:
         coverage = kpi_coverage(session=session, viewer=SYSTEM, metric=metric)
     rows = [{"period": r.period, "metric": r.metric, "people": r.people} for r in coverage.rows()]
@@ -115,6 +109,8 @@ def kpis_list(metric: str | None, fmt: str) -> None:
 @with_appcontext
 def kpis_metrics() -> None:
     """List the metrics Motivo knows and what each means."""
+    from services.kpis import KNOWN_METRICS
+
     for metric in KNOWN_METRICS.values():
         click.echo(f"{metric.key:<16} {metric.description}")
 
@@ -135,6 +131,8 @@ def kpis_change(
     Without a control group a change may come from the season, the market or anything
     else; run an experiment to learn what rewards cause.
     """
+    from services.experiments import format_figure, precision, programme_change
+
     with db_session() as session:
         change = programme_change(
             session=session,
@@ -202,6 +200,8 @@ def experiments_create(
     description: str,
 ) -> None:
     """Create experiment NAME and assign the active reps (or the chosen teams') to its arms."""
+    from services.experiments import create_experiment, parse_arm
+
     specs = [parse_arm(text) for text in arms]
     with db_session() as session:
         experiment = create_experiment(
@@ -230,6 +230,8 @@ def experiments_create(
 @handle_errors
 def experiments_list(fmt: str) -> None:
     """List experiments with their metric, periods, arms and number of people."""
+    from services.experiments import list_experiments
+
     with db_session() as session:
         rows = [e.as_dict() for e in list_experiments(session=session, viewer=SYSTEM)]
     if fmt == "json":
@@ -249,6 +251,8 @@ def experiments_results(name: str, bootstrap: bool, fmt: str) -> None:
 
     Arms with fewer people than MOTIVO_MIN_GROUP_SIZE show no figures.
     """
+    from services.experiments import experiment_results, format_figure, precision
+
     with db_session() as session:
         results = experiment_results(
             session=session,

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
-from models.engine import DatabaseUrlError
-from services.errors import InvalidInput, ServiceError
-from services.tabular import TableError
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def echo_err(message: str) -> None:
@@ -24,6 +23,8 @@ def echo_err(message: str) -> None:
 
 @contextmanager
 def db_session() -> Iterator[Session]:
+    from sqlmodel import Session
+
     engine = current_app.extensions["motivo.engine"]
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -45,6 +46,13 @@ def handle_errors(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        # Imported when a command runs, so that listing the commands stays light.
+        from sqlalchemy.exc import OperationalError
+
+        from models.engine import DatabaseUrlError
+        from services.errors import InvalidInput, ServiceError
+        from services.tabular import TableError
+
         try:
             return command(*args, **kwargs)
         except InvalidInput as exc:
@@ -86,3 +94,20 @@ def format_option(*choices: str, default: str) -> Callable:
         show_default=True,
         help="Output format; machine-readable formats go to stdout with nothing else on it.",
     )
+
+
+class LazyChoice(click.Choice):
+    """A ``click.Choice`` whose values are read from ``module.attribute`` when first needed.
+
+    Listing the commands (``motivo --help``) then does not import the service that defines
+    them, with everything it imports.
+    """
+
+    def __init__(self, module: str, attribute: str, case_sensitive: bool = True) -> None:
+        self._where = (module, attribute)
+        self.case_sensitive = case_sensitive
+
+    @property
+    def choices(self) -> tuple:
+        module, attribute = self._where
+        return tuple(getattr(importlib.import_module(module), attribute))

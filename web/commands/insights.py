@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.errors import InvalidInput
-from services.exports import Export, export_focus_groups, export_summary
-from services.summaries import DIMENSIONS
-from web.commands.common import db_session, echo_err, format_option, handle_errors
+from web.commands.common import (
+    LazyChoice,
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+)
+
+if TYPE_CHECKING:
+    from services.exports import Export
 
 OUT_HELP = "File to write; JSON and CSV go to stdout when it is left out or '-'."
 
 
 def _write(export: Export, out: str | None) -> None:
+    from services.errors import InvalidInput
+
     if out in (None, "-"):
         if export.filename.endswith(".xlsx"):
             raise InvalidInput("An XLSX workbook needs a file: add --out FILE.")
@@ -34,7 +43,12 @@ def _min_group_size() -> int:
 
 
 @click.command("summary")
-@click.option("--by", type=click.Choice(DIMENSIONS), required=True, help="Group by this.")
+@click.option(
+    "--by",
+    type=LazyChoice("services.summaries", "DIMENSIONS"),
+    required=True,
+    help="Group by this.",
+)
 @click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
@@ -47,6 +61,8 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
     shown for the wave, would reveal individuals, show no figures. The export is written
     to the audit log and the wave's disclosure ledger.
     """
+    from services.exports import export_summary
+
     with db_session() as session:
         export = export_summary(
             session=session,
@@ -84,6 +100,8 @@ def focus_groups_command(
     are included for the invitations and no group carries figures; with it, groups show
     figures as the wave's disclosure ledger allows. The export is written to the audit log.
     """
+    from services.exports import export_focus_groups
+
     with db_session() as session:
         export = export_focus_groups(
             session=session,

@@ -6,12 +6,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.notifications import (
-    notify_all_recognition_due,
-    notify_survey_open,
-    send_pending_email,
-)
-from services.waves import find_wave
 from web.commands.common import db_session, echo_err, handle_errors
 
 
@@ -31,6 +25,8 @@ def notifications() -> None:
 @handle_errors
 def due_command(days: int | None) -> None:
     """Tell each manager how many of their people are due for recognition (once a day)."""
+    from services.notifications import notify_all_recognition_due
+
     days = days or int(current_app.config["MOTIVO_RECOGNITION_DUE_DAYS"])
     with db_session() as session:
         told = notify_all_recognition_due(session=session, days=days)
@@ -44,6 +40,9 @@ def due_command(days: int | None) -> None:
 @handle_errors
 def survey_open_command(wave: str) -> None:
     """Tell the reps a wave (id or name) is meant for that it is open; each rep once."""
+    from services.notifications import notify_survey_open
+    from services.waves import find_wave
+
     with db_session() as session:
         created = notify_survey_open(session=session, wave=find_wave(session, wave))
     click.echo(created)
@@ -55,6 +54,8 @@ def survey_open_command(wave: str) -> None:
 @handle_errors
 def send_email_command() -> None:
     """Email unread notifications not emailed yet (needs MOTIVO_EMAIL_ENABLED and SMTP settings)."""
+    from services.notifications import send_pending_email
+
     if not current_app.config.get("MOTIVO_EMAIL_ENABLED"):
         echo_err("Email is off: set MOTIVO_EMAIL_ENABLED=1 and the MOTIVO_SMTP_* settings.")
         click.echo(0)

@@ -6,8 +6,6 @@ import click
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.people import import_people
-from services.tabular import read_table_file
 from web.commands.common import db_session, echo_err, handle_errors, upload_limit
 
 
@@ -37,6 +35,9 @@ def import_command(file: str, keep_missing: bool, allow_mass_deactivation: bool)
     `row N, column X: problem`. Re-importing updates people by external_id; people missing
     from the file are deactivated (never deleted) unless --keep-missing is given.
     """
+    from services.people import import_people
+    from services.tabular import read_table_file
+
     table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_people(

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
@@ -124,9 +125,10 @@ def train(job: int | None, seed: int | None) -> None:
     """
     from services.training import DEFAULT_RANDOM_STATE, run_job, train_model
 
+    retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
     with db_session() as session:
         if job is not None:
-            result = run_job(session=session, job_id=job)
+            result = run_job(session=session, job_id=job, retention=retention)
             echo_err(f"Job {result.id}: {result.status}. {result.message}")
             if result.status != "done":
                 sys.exit(1)
@@ -136,6 +138,7 @@ def train(job: int | None, seed: int | None) -> None:
             session=session,
             actor=SYSTEM,
             random_state=DEFAULT_RANDOM_STATE if seed is None else seed,
+            retention=retention,
         )
     echo_err(f"Stored {result.describe()}.")
 

@@ -10,7 +10,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import migrate
 from services.access import SYSTEM
 from web.commands.common import db_session, echo_err, handle_errors
 from web.config import ConfigError, check_secret_key
@@ -31,6 +30,7 @@ def init(demo: bool, demo_password: str) -> None:
 
     Safe to run again: existing data is kept and nothing is loaded twice.
     """
+    from models import migrate
     from services.catalogue import ensure_seed_catalogue
     from services.instruments import ensure_default_instrument
 
@@ -79,6 +79,8 @@ def db() -> None:
 @handle_errors
 def db_upgrade(revision: str) -> None:
     """Apply schema migrations (creates the schema on an empty database)."""
+    from models import migrate  # Alembic: loaded only by the commands that migrate
+
     engine = current_app.extensions["motivo.engine"]
     migrate.upgrade(engine, revision)
     echo_err(f"Schema is at revision {migrate.current_revision(engine)}.")

@@ -11,12 +11,6 @@ import click
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.errors import InvalidInput
-from services.instruments import export_instrument, import_instrument, list_instruments
-from services.reliability import reliability
-from services.responses_import import import_responses
-from services.tabular import read_table_file
-from services.waves import close_wave, list_waves, open_wave
 from web.commands.common import (
     db_session,
     echo_err,
@@ -66,6 +60,8 @@ def _print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
 
 
 def _read_instrument_file(file: str) -> dict:
+    from services.errors import InvalidInput
+
     path = Path(file)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
@@ -100,6 +96,8 @@ def instrument_import(file: str) -> None:
     A changed definition under an existing name becomes that instrument's next version;
     an unchanged one is not stored again. Every problem in the file is listed at once.
     """
+    from services.instruments import import_instrument
+
     data = _read_instrument_file(file)
     with db_session() as session:
         result = import_instrument(session=session, actor=SYSTEM, data=data, source=file)
@@ -118,6 +116,8 @@ def instrument_import(file: str) -> None:
 @handle_errors
 def instrument_export(name: str | None, version: int | None, fmt: str) -> None:
     """Print an instrument (default: motivation) as JSON that `instrument import` reads back."""
+    from services.instruments import export_instrument
+
     with db_session() as session:
         data = export_instrument(session=session, name=name, version=version)
     write_json(data)
@@ -129,6 +129,8 @@ def instrument_export(name: str | None, version: int | None, fmt: str) -> None:
 @handle_errors
 def instrument_list(fmt: str) -> None:
     """List every stored instrument version with its item and response counts."""
+    from services.instruments import list_instruments
+
     with db_session() as session:
         rows = list_instruments(session=session)
     rows = [{**r, "created_at": r["created_at"].isoformat(timespec="seconds")} for r in rows]
@@ -176,6 +178,9 @@ def responses_import(
     Importing the same file again changes nothing. A response a person gave through the
     survey is never replaced (it is listed as a conflict) without --replace-survey-answers.
     """
+    from services.responses_import import import_responses
+    from services.tabular import read_table_file
+
     table = read_table_file(file, max_bytes=upload_limit())
     with db_session() as session:
         summary = import_responses(
@@ -243,6 +248,8 @@ def reliability_command(
     Uses the submitted responses to the newest version of the instrument, or to one wave.
     The csv format has one row per item, its scale's figures repeated on each row.
     """
+    from services.reliability import reliability
+
     with db_session() as session:
         report = reliability(
             session=session,
@@ -286,6 +293,8 @@ def waves_open(
     teams: tuple[str, ...],
 ) -> None:
     """Open a wave called NAME for everyone, or only for the teams given with --team."""
+    from services.waves import open_wave
+
     with db_session() as session:
         wave = open_wave(
             session=session,
@@ -309,6 +318,8 @@ def waves_open(
 @handle_errors
 def waves_close(wave: str) -> None:
     """Close WAVE (name or id); closing a closed wave does nothing."""
+    from services.waves import close_wave
+
     with db_session() as session:
         closed = close_wave(session=session, actor=SYSTEM, wave_id=wave)
     echo_err(f"Wave {closed.name!r} is closed.")
@@ -320,6 +331,8 @@ def waves_close(wave: str) -> None:
 @handle_errors
 def waves_list(fmt: str) -> None:
     """List every wave with its instrument and participation counts."""
+    from services.waves import list_waves
+
     with db_session() as session:
         summaries = list_waves(session=session, viewer=SYSTEM)
     rows = [

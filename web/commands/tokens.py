@@ -6,8 +6,14 @@ import click
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.api_tokens import SCOPES, create_token, describe_token, list_tokens, revoke_token
-from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
+from web.commands.common import (
+    LazyChoice,
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+    write_json,
+)
 
 LIST_FIELDS = ("id", "name", "prefix", "scopes", "status", "expires_at", "last_used_at")
 
@@ -24,7 +30,7 @@ def tokens() -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(list(SCOPES)),
+    type=LazyChoice("services.api_tokens", "SCOPES"),
     help="What the token may do; repeat for more than one.",
 )
 @click.option(
@@ -34,6 +40,8 @@ def tokens() -> None:
 @handle_errors
 def create_command(name: str, scopes: tuple[str, ...], days: int | None) -> None:
     """Create a token called NAME and print it on stdout; it cannot be shown again."""
+    from services.api_tokens import create_token
+
     with db_session() as session:
         token, secret = create_token(
             session=session, actor=SYSTEM, name=name, scopes=scopes, expires_in_days=days
@@ -52,6 +60,8 @@ def create_command(name: str, scopes: tuple[str, ...], days: int | None) -> None
 @handle_errors
 def list_command(fmt: str) -> None:
     """List tokens with their scopes and status (never the tokens themselves)."""
+    from services.api_tokens import describe_token, list_tokens
+
     with db_session() as session:
         rows = [describe_token(t) for t in list_tokens(session=session, viewer=SYSTEM)]
     if fmt == "json":
@@ -78,6 +88,8 @@ def list_command(fmt: str) -> None:
 @handle_errors
 def revoke_command(token_id: int) -> None:
     """Revoke token ID at once; requests with it are refused from now on."""
+    from services.api_tokens import revoke_token
+
     with db_session() as session:
         token = revoke_token(session=session, actor=SYSTEM, token_id=token_id)
     echo_err(f"Token {token.id} {token.name!r} ({token.prefix}…) is revoked.")

@@ -8,8 +8,6 @@ import click
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
-from services.accounts import set_password
-from services.people import list_people
 from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
 
 USER_FIELDS = ("external_id", "name", "email", "access", "team", "manager_email", "sales_role")
@@ -26,6 +24,8 @@ def users() -> None:
 @handle_errors
 def set_password_command(email: str) -> None:
     """Set EMAIL's password (read from stdin or a prompt) and sign them out everywhere."""
+    from services.accounts import set_password
+
     if sys.stdin.isatty():
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     else:
@@ -42,6 +42,8 @@ def set_password_command(email: str) -> None:
 @handle_errors
 def list_command(fmt: str, inactive: bool) -> None:
     """List people with their access role, team and manager."""
+    from services.people import list_people
+
     with db_session() as session:
         rows = list_people(session=session, viewer=SYSTEM, include_inactive=inactive)
     if fmt == "json":

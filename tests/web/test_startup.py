@@ -1,0 +1,93 @@
+"""Start-up stays light: the app and the console script load no heavy library until used.
+
+Every CLI call and every gunicorn worker pays for what importing ``web`` loads, so
+scikit-learn, SciPy, pandas, WeasyPrint and openpyxl load only inside the commands and
+pages that use them. Each check runs in a fresh interpreter, where ``sys.modules`` starts
+empty (this test process has long since loaded all of them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("sklearn", "scipy", "pandas", "weasyprint", "openpyxl")
+
+CREATE_APP = """
+from web import create_app
+app = create_app({"TESTING": True, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": "x" * 32})
+app.test_client().get("/healthz")
+"""
+
+CLI_HELP = """
+from click.testing import CliRunner
+from web.cli import main
+result = CliRunner().invoke(main, ["--help"])
+assert result.exit_code == 0, result.output
+assert "users" in result.output, result.output
+"""
+
+CLI_USERS = """
+from click.testing import CliRunner
+from models import migrate
+from models.engine import make_engine
+from web.cli import main
+migrate.upgrade(make_engine(DATABASE_URL))
+result = CliRunner().invoke(main, ["users", "list", "--format", "json"])
+assert result.exit_code == 0, result.output
+"""
+
+
+def heavy_modules_after(code: str, database_url: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the heavy top-level packages it left loaded."""
+    program = (
+        f"import json, sys\nHEAVY = {HEAVY!r}\nDATABASE_URL = {database_url!r}\n{code}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(HEAVY))))\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "x" * 32,
+        "MOTIVO_INSTANCE_PATH": str(Path(database_url.removeprefix("sqlite:///")).parent),
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and program
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'startup.db'}"
+
+
+def test_creating_the_app_loads_no_heavy_library(url):
+    assert heavy_modules_after(CREATE_APP, url) == []
+
+
+def test_motivo_help_loads_no_heavy_library(url):
+    assert heavy_modules_after(CLI_HELP, url) == []
+
+
+def test_motivo_users_list_loads_no_heavy_library(url):
+    assert heavy_modules_after(CLI_USERS, url) == []
+
+
+def test_the_heavy_libraries_still_load_where_they_are_used(url):
+    """The check can fail: training code really does bring scikit-learn in."""
+    code = "import services.training\nservices.training.load_model  # noqa\n"
+    code += "from recommender.artefact import MotivoModel  # noqa: F401\n"
+    assert "sklearn" in heavy_modules_after(code, url)
