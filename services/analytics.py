@@ -244,7 +244,7 @@ def distributions(population, decision, by: str, locale: str = "en") -> dict:
 
 
 def drift(
-    *, session: Session, min_size: int, locale: str = "en", viewer: Person | None = None
+    *, session: Session, viewer: Actor, min_size: int, locale: str = "en"
 ) -> dict:
     """Mean scale score of each construct in each wave, and the latest change with its CI.
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlmodel import Session, select
 
-from models.tables import Person, Release, ReleasedGroup, Wave
+from models.tables import Release, ReleasedGroup, Wave
 from recommender.anonymity import LeverageBasis, check_min_size, select_releasable
+from services.access import Actor
 
 REASON_SMALL = "small"
 """Hidden because the group has fewer than the minimum number of people."""
@@ -141,7 +142,7 @@ def release(
     kind: str,
     candidates: Sequence[Candidate],
     min_size: int,
-    actor: Person | None = None,
+    actor: Actor,
     channel: str = "service",
     filters: Mapping | None = None,
     model_version: int | None = None,
@@ -179,7 +180,7 @@ def release(
     ]
     record = Release(
         wave_id=wave.id,
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor.id,  # None for the command line and API tokens
         kind=kind,
         channel=channel if channel in CHANNELS else "service",
         model_version=model_version,

@@ -367,7 +367,7 @@ def disclose(
     groups: Sequence[tuple[str, np.ndarray]],
     *,
     min_size: int,
-    viewer: Person | None = None,
+    viewer: Actor,
     channel: str = "service",
     filters: dict | None = None,
 ) -> Decision:

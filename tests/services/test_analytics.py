@@ -68,7 +68,7 @@ def test_reminders_are_only_for_open_waves(session):
 
 
 def test_drift_compares_the_last_two_waves(org_db, org_session):
-    data = drift(session=org_session, min_size=MIN)
+    data = drift(session=org_session, viewer=SYSTEM, min_size=MIN)
     assert [w["wave"] for w in data["waves"]] == [
         org_db.org.first_wave.name,
         org_db.org.current_wave.name,
