@@ -243,9 +243,7 @@ def distributions(population, decision, by: str, locale: str = "en") -> dict:
     return {"by": by, "groups": groups}
 
 
-def drift(
-    *, session: Session, viewer: Actor, min_size: int, locale: str = "en"
-) -> dict:
+def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en") -> dict:
     """Mean scale score of each construct in each wave, and the latest change with its CI.
 
     Each wave's mean is a release of that wave's ledger: an open wave's mean moves only

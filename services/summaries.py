@@ -31,10 +31,8 @@ from recommender.anonymity import (
     protect_tables,
     total_visible,
 )
-from recommender.artefact import from_artefact
 from recommender.focus import mean_ci
 from recommender.instrument import Instrument
-from recommender.profiles import visible_profiles
 from recommender.scoring import score_responses
 from services.access import Actor, require
 from services.disclosure import (
@@ -122,6 +120,9 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
         row = session.exec(select(ModelArtefact).where(ModelArtefact.version == version)).first()
         if row is None:
             return ProfileMap({}, {})
+        # scikit-learn loads here, in the requests that group by profile, not at start-up.
+        from recommender.artefact import from_artefact
+
         model = from_artefact(row.blob, row.meta)
         if model.profiles_ is None:
             _models[key] = ProfileMap({}, {})
@@ -145,6 +146,8 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
     cached = _models[key]
     members = {pid: label for pid, label in cached.assignments.items() if pid in current}
     counts = np.bincount(list(members.values()), minlength=len(cached.catalogue) or 1)
+    from recommender.profiles import visible_profiles
+
     visible = visible_profiles(counts[: len(cached.catalogue)], MIN_GROUP_SIZE)
     return ProfileMap(
         {pid: label for pid, label in members.items() if visible[label]},

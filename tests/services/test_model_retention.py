@@ -29,7 +29,7 @@ def test_training_keeps_the_newest_versions_and_serves_the_newest(session, facto
         train_model(session=session, actor=SYSTEM, retention=2)
     assert versions(session) == [3, 4]
     assert current_model(session).version == 4
-    assert suggest_rewards(session=session, viewer=None, person=reps[0]).model_version == 4
+    assert suggest_rewards(session=session, viewer=SYSTEM, person=reps[0]).model_version == 4
     event = session.exec(select(AuditLog).where(AuditLog.action == "model.train")).all()[-1]
     assert event.details["pruned"] == [2]
 
