@@ -103,7 +103,15 @@ def serve(host: str, port: int, workers: int) -> None:
         echo_err("Error: gunicorn is not installed; run `pip install motivo`.")
         sys.exit(1)
     echo_err(f"Serving Motivo on http://{host}:{port} with {workers} worker(s). Ctrl+C stops it.")
-    args = [
+    args = gunicorn_command(host=host, port=port, workers=workers)
+    os.execv(sys.executable, args)
+
+
+def gunicorn_command(
+    *, host: str, port: int, workers: int, app: str = "web:create_app()"
+) -> list[str]:
+    """The gunicorn command line ``motivo serve`` runs (the load benchmark runs it too)."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -113,6 +121,5 @@ def serve(host: str, port: int, workers: int) -> None:
         str(workers),
         "--access-logfile",
         "-",
-        "web:create_app()",
+        app,
     ]
-    os.execv(sys.executable, args)
