@@ -1,8 +1,8 @@
 """Survey saves under load: Motivo through gunicorn, beside a bare Flask endpoint.
 
 Run ``python bench/bench_load.py`` (about a minute; needs ``wrk``: ``apt-get install -y wrk``).
-For SQLite (a file in a temporary folder) and PostgreSQL (a fresh database, dropped
-afterwards; ``MOTIVO_BENCH_POSTGRES_URL``, default the local server's ``postgres`` database)
+For SQLite (a file in a temporary folder) and PostgreSQL (a fresh schema, dropped afterwards,
+in ``MOTIVO_BENCH_POSTGRES_URL``, default the local server's ``postgres`` database)
 it builds the demo organisation with an open wave, starts ``motivo serve``'s gunicorn command
 on a free loopback port, signs every demo rep in over HTTP, and replays each rep's real save
 of the first survey page (their session cookie, their CSRF token, every item answered) with
@@ -46,7 +46,6 @@ if str(ROOT) not in sys.path:
 RESULTS = ROOT / "bench" / "results" / "load.md"
 CONNECTIONS = 50
 WRK_THREADS = 2
-WORKERS = 4
 DURATION_S = 10
 WARMUP_S = 2
 PASSWORD = "demo"
@@ -264,7 +263,7 @@ class Server:
         )
         return self
 
-    def wait_ready(self, url: str, timeout: float = 60.0) -> None:
+    def wait_ready(self, url: str, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -339,29 +338,39 @@ def wrk(base: str, script: Path, seconds: int) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
+def sign_in_all(base: str, org: Organisation, script: Path) -> None:
+    """Sign every rep in and write the wrk script carrying their cookies and forms."""
+    progress(f"signing {len(org.emails)} reps in")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        reps = list(pool.map(lambda email: sign_in(base, email, org), org.emails))
+    script.write_text(
+        LUA
+        % {
+            "reps": lua_table(reps),
+            "path": f"/survey/{org.wave_id}/page/{org.page_key}",
+            "nthreads": WRK_THREADS,
+            "agent": USER_AGENT,
+        }
+    )
+
+
 def load(app: str, args: list[str], env: dict, folder: Path, org: Organisation) -> Run:
-    """Start one server, sign the reps in, warm up, then measure."""
+    """Start one server, warm up, then measure (signing the reps in on the first run).
+
+    Sessions are signed cookies, so one sign-in serves every later server of the same
+    database and secret key; the bare endpoint ignores them and parses the same bodies.
+    """
     port = int(args[args.index("--bind") + 1].rsplit(":", 1)[1])
     base = f"http://127.0.0.1:{port}"
-    with Server(args, env, folder / f"{app}.log") as server:
+    script = folder / "save.lua"
+    with Server(args, env, folder / "server.log") as server:
         server.wait_ready(f"{base}/healthz")
-        progress(f"{app}: signing {len(org.emails)} reps in")
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            reps = list(pool.map(lambda email: sign_in(base, email, org), org.emails))
-        script = folder / "save.lua"
-        script.write_text(
-            LUA
-            % {
-                "reps": lua_table(reps),
-                "path": f"/survey/{org.wave_id}/page/{org.page_key}",
-                "nthreads": WRK_THREADS,
-                "agent": USER_AGENT,
-            }
-        )
+        if not script.exists():
+            sign_in_all(base, org, script)
         progress(f"{app}: warm-up, then {DURATION_S} s of saves")
         wrk(base, script, WARMUP_S)
         result = wrk(base, script, DURATION_S)
-    return Run(
+    run = Run(
         app=app,
         requests=result["requests"],
         seconds=result["duration_us"] / 1e6,
@@ -372,9 +381,12 @@ def load(app: str, args: list[str], env: dict, folder: Path, org: Organisation) 
         p95=result["p95"] / 1000,
         p99=result["p99"] / 1000,
     )
+    progress(f"{app}: {run.rate:.0f} saves/s, p95 {run.p95:.0f} ms")
+    return run
 
 
-def measure(database: str, url: str, folder: Path) -> list[Run]:
+def measure(database: str, url: str, folder: Path, servers: list[tuple[int, int]]) -> list[Run]:
+    """Motivo with each (workers, threads), checked for lost saves, then the bare endpoint."""
     from web.commands.setup import gunicorn_command
 
     progress(f"{database}: building the demo organisation")
@@ -386,84 +398,94 @@ def measure(database: str, url: str, folder: Path) -> list[Run]:
         MOTIVO_INSTANCE_PATH=str(folder / "instance"),
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
     )
-    motivo = gunicorn_command(host="127.0.0.1", port=free_port(), workers=WORKERS)
-    runs = [load("Motivo", motivo, env, folder, org)]
-    problems = check_stored(url, org)
-    if problems:
-        raise SystemExit(f"{database}: saves were lost or doubled:\n" + "\n".join(problems[:10]))
-
-    # The bare app gets the same bodies and cookies (it ignores them) from a Motivo sign-in.
+    runs = []
+    for workers, threads in servers:
+        motivo = gunicorn_command(
+            host="127.0.0.1", port=free_port(), workers=workers, threads=threads
+        )
+        label = f"Motivo ({workers} workers × {threads} threads)"
+        runs.append(load(label, motivo, env, folder, org))
+        problems = check_stored(url, org)
+        if problems:
+            raise SystemExit(f"{database}: saves lost or doubled:\n" + "\n".join(problems[:10]))
+    workers, threads = servers[0]
     bare = gunicorn_command(
-        host="127.0.0.1", port=free_port(), workers=WORKERS, app="bench_load:bare_app()"
+        host="127.0.0.1",
+        port=free_port(),
+        workers=workers,
+        threads=threads,
+        app="bench_load:bare_app()",
     )
-    runs.append(load_bare(bare, motivo, env, folder, org))
+    runs.append(load("bare Flask endpoint", bare, env, folder, org))
     return runs
 
 
-def load_bare(bare: list[str], motivo: list[str], env: dict, folder: Path, org) -> Run:
-    """The bare endpoint, fed the very same requests as the Motivo run."""
-    port = int(bare[bare.index("--bind") + 1].rsplit(":", 1)[1])
-    base = f"http://127.0.0.1:{port}"
-    script = folder / "save.lua"
-    with Server(bare, env, folder / "bare.log") as server:
-        server.wait_ready(f"{base}/healthz")
-        progress(f"bare endpoint: warm-up, then {DURATION_S} s of saves")
-        wrk(base, script, WARMUP_S)
-        result = wrk(base, script, DURATION_S)
-    return Run(
-        app="bare Flask endpoint",
-        requests=result["requests"],
-        seconds=result["duration_us"] / 1e6,
-        acknowledged=result["acknowledged"],
-        refused=result["refused"],
-        socket_errors=result["socket_errors"],
-        p50=result["p50"] / 1000,
-        p95=result["p95"] / 1000,
-        p99=result["p99"] / 1000,
-    )
-
-
 def postgres_database() -> tuple[str, callable] | None:
-    """A fresh PostgreSQL database and the function that drops it; None when unreachable."""
+    """A fresh PostgreSQL schema and the function that drops it; None when unreachable.
+
+    A schema, not a database: dropping a database waits for a checkpoint, which on a busy
+    machine took minutes.
+    """
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
     from models.engine import make_engine
 
-    name = f"motivo_load_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    schema = f"motivo_load_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_ADMIN_URL)
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001 - reported, and the SQLite figures still stand
         print(f"PostgreSQL skipped: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-        admin.engine.dispose()
+        admin.dispose()
         return None
 
     def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    return url, drop
+    sep = "&" if "?" in PG_ADMIN_URL else "?"
+    return f"{PG_ADMIN_URL}{sep}options={urllib.parse.quote(f'-csearch_path={schema}')}", drop
 
 
-def main() -> str:
+def main(argv: list[str] | None = None) -> str:
+    import argparse
+
+    from web.commands.setup import SERVE_THREADS, SERVE_WORKERS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgresql"], action="append", help="default: both"
+    )
+    parser.add_argument(
+        "--server",
+        action="append",
+        metavar="WORKERS:THREADS",
+        help=f"gunicorn settings to compare (default: motivo serve's, "
+        f"{SERVE_WORKERS}:{SERVE_THREADS}); the first one also serves the bare endpoint",
+    )
+    args = parser.parse_args(argv)
+    databases = args.database or ["sqlite", "postgresql"]
+    servers = [tuple(int(n) for n in s.split(":")) for s in args.server or []] or [
+        (SERVE_WORKERS, SERVE_THREADS)
+    ]
     if shutil.which("wrk") is None:
         raise SystemExit("bench_load needs wrk: apt-get install -y wrk")
     results: dict[str, list[Run]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "sqlite"
-        folder.mkdir()
-        results["SQLite"] = measure("SQLite", f"sqlite:///{folder / 'motivo.db'}", folder)
-        created = postgres_database()
+        if "sqlite" in databases:
+            folder = Path(tmp) / "sqlite"
+            folder.mkdir()
+            url = f"sqlite:///{folder / 'motivo.db'}"
+            results["SQLite"] = measure("SQLite", url, folder, servers)
+        created = postgres_database() if "postgresql" in databases else None
         if created is not None:
             url, drop = created
             folder = Path(tmp) / "postgresql"
             folder.mkdir()
             try:
-                results["PostgreSQL"] = measure("PostgreSQL", url, folder)
+                results["PostgreSQL"] = measure("PostgreSQL", url, folder, servers)
             finally:
                 drop()
     report = render(results)
@@ -481,7 +503,7 @@ def render(results: dict[str, list[Run]]) -> str:
         "",
         f"`POST` of the first survey page (every item answered, real session and CSRF token) "
         f"by {CONNECTIONS} connections for {DURATION_S} s (`wrk`), through `motivo serve`'s "
-        f"gunicorn command with {WORKERS} workers on the same machine. The bare endpoint is "
+        "gunicorn command on the same machine. The bare endpoint is "
         "a Flask app that parses the same form and redirects, served the same way: the "
         "ceiling. A save counts when it is acknowledged with the redirect; afterwards each "
         "rep's stored answers are checked against what was posted.",
@@ -491,9 +513,9 @@ def render(results: dict[str, list[Run]]) -> str:
     ]
     verdicts = []
     for database, runs in results.items():
-        motivo, bare = runs
+        motivo, bare = runs[0], runs[-1]
         for run in runs:
-            share = f"{run.rate / bare.rate:.0%}" if run is motivo else ""
+            share = f"{run.rate / bare.rate:.0%}" if run is not bare else ""
             lines.append(
                 f"| {database} | {run.app} | {run.rate:.0f} | {run.p50:.1f} ms | "
                 f"{run.p95:.1f} ms | {run.p99:.1f} ms | {run.refused + run.socket_errors} | "
