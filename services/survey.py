@@ -20,6 +20,8 @@ from services.instruments import definition_of
 from services.responses import answers_by_response, dialect_insert, replace_answers
 from services.waves import is_answerable, is_in_audience, open_waves_for
 
+ALREADY_SUBMITTED = "You have already submitted this survey; it can no longer be changed."
+
 
 @dataclass
 class SurveyView:
@@ -202,9 +204,6 @@ def save_page(
     set_committed_value(response, "updated_at", now)
     set_committed_value(response, "page_seconds", timings)
     return response
-
-
-ALREADY_SUBMITTED = "You have already submitted this survey; it can no longer be changed."
 
 
 def _create_response(session: Session, view: SurveyView, person: Person) -> int:
