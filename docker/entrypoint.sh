@@ -5,5 +5,6 @@ motivo db upgrade
 exec gunicorn \
   --bind "${MOTIVO_BIND:-0.0.0.0:8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
+  --threads "${GUNICORN_THREADS:-4}" \
   --access-logfile - \
   'web:create_app()'

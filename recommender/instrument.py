@@ -132,10 +132,19 @@ class Instrument:
 
     def item(self, code: str) -> Item:
         """Return the item with ``code``; raise ``KeyError`` if there is none."""
-        for item in self.items:
-            if item.code == code:
-                return item
-        raise KeyError(code)
+        by_code = self._memo("by_code", lambda: {i.code: i for i in reversed(self.items)})
+        try:
+            return by_code[code]
+        except KeyError:
+            raise KeyError(code) from None
+
+    def _memo(self, name: str, compute):
+        # The instance is frozen, so derived structures are computed once and kept beside
+        # the fields (outside them: equality, hashing and ``replace`` ignore them).
+        key = f"_memo_{name}"
+        if key not in self.__dict__:
+            self.__dict__[key] = compute()
+        return self.__dict__[key]
 
     def ranking_item(self) -> Item | None:
         """Return the ranking item, or ``None`` if the instrument has none."""
@@ -152,6 +161,9 @@ class Instrument:
             options' constructs, an attention item on the page of the item before it, and
             text items on a final page keyed ``"open"``.
         """
+        return list(self._memo("pages", self._pages))
+
+    def _pages(self) -> tuple[tuple[str, tuple[Item, ...]], ...]:
         groups = {construct.key: construct.group for construct in self.constructs}
         keys: list[str | None] = []
         for item in self.items:
@@ -182,7 +194,7 @@ class Instrument:
             members[page].append(item)
         if OPEN_PAGE in members:
             order.append(OPEN_PAGE)
-        return [(page, tuple(members[page])) for page in order]
+        return tuple((page, tuple(members[page])) for page in order)
 
     def fingerprint(self) -> str:
         """Return a hash of the content, ignoring ``version``.

@@ -42,6 +42,23 @@ def definition(row: InstrumentRow) -> Instrument:
     return _PARSED[key]
 
 
+def definition_of(
+    session: Session, instrument_id: int, version: int, fingerprint: str
+) -> Instrument:
+    """The parsed instrument of a stored version, reading its definition only on a miss.
+
+    For callers that already know the version's key from a join (the survey pages), so a
+    request costs no instrument read at all once the process has parsed it.
+    """
+    parsed = _PARSED.get((instrument_id, version, fingerprint))
+    if parsed is not None:
+        return parsed
+    row = session.get(InstrumentRow, instrument_id)
+    if row is None:
+        raise NotFound(f"No instrument with id {instrument_id}.")
+    return definition(row)
+
+
 def latest_row(session: Session, name: str) -> InstrumentRow | None:
     stmt = (
         select(InstrumentRow)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from models.tables import Answer, SurveyResponse
@@ -18,20 +20,24 @@ from recommender.instrument import Instrument, Item
 RANKING_SEPARATOR = ">"
 
 
-def to_answer_row(response_id: int, item: Item, value: object) -> Answer | None:
-    """The Answer row for one item's value, or None when the value is empty."""
+def answer_columns(item: Item, value: object) -> dict[str, object] | None:
+    """The stored ``value`` and ``text`` of one item's answer, or None when it is empty."""
     if value is None or value == "" or value == [] or value == ():
         return None
     if item.type == "ranking":
         codes = value if isinstance(value, list | tuple) else str(value).split(RANKING_SEPARATOR)
-        return Answer(
-            response_id=response_id,
-            item_code=item.code,
-            text=RANKING_SEPARATOR.join(str(c).strip() for c in codes),
-        )
+        return {"value": None, "text": RANKING_SEPARATOR.join(str(c).strip() for c in codes)}
     if item.type == "text":
-        return Answer(response_id=response_id, item_code=item.code, text=str(value).strip())
-    return Answer(response_id=response_id, item_code=item.code, value=float(value))
+        return {"value": None, "text": str(value).strip()}
+    return {"value": float(value), "text": None}
+
+
+def to_answer_row(response_id: int, item: Item, value: object) -> Answer | None:
+    """The Answer row for one item's value, or None when the value is empty."""
+    columns = answer_columns(item, value)
+    if columns is None:
+        return None
+    return Answer(response_id=response_id, item_code=item.code, **columns)
 
 
 def from_answer_row(item: Item, row) -> object:
@@ -78,26 +84,44 @@ def replace_answers(
     *,
     codes: Iterable[str] | None = None,
 ) -> None:
-    """Set the answers of ``codes`` (default: all in ``answers``) on one response."""
-    codes = list(answers) if codes is None else list(codes)
-    existing = {
-        a.item_code: a
-        for a in session.exec(
-            select(Answer).where(Answer.response_id == response_id, Answer.item_code.in_(codes))
-        )
-    }
+    """Set the answers of ``codes`` (default: all in ``answers``) on one response.
+
+    One upsert statement for the given values and one delete for the emptied ones, so two
+    saves of the same page at once (a double click) both succeed and leave one row per
+    item. Rows are written in item-code order, so concurrent saves lock them in one order.
+    """
+    codes = sorted(set(answers if codes is None else codes))
+    rows, emptied = [], []
     for code in codes:
-        item = instrument.item(code)
-        new = to_answer_row(response_id, item, answers.get(code))
-        old = existing.get(code)
-        if new is None:
-            if old is not None:
-                session.delete(old)
-        elif old is None:
-            session.add(new)
+        columns = answer_columns(instrument.item(code), answers.get(code))
+        if columns is None:
+            emptied.append(code)
         else:
-            old.value, old.text = new.value, new.text
-            session.add(old)
+            rows.append({"response_id": response_id, "item_code": code, **columns})
+    table = Answer.__table__
+    if rows:
+        insert = dialect_insert(session)(table)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[table.c.response_id, table.c.item_code],
+            set_={"value": insert.excluded.value, "text": insert.excluded.text},
+        ).returning(table.c.id)
+        # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (its
+        # "insertmanyvalues"), and the statement's compiled form is cached between calls.
+        session.execute(upsert, rows).all()
+    if emptied:
+        session.execute(
+            delete(table).where(table.c.response_id == response_id, table.c.item_code.in_(emptied))
+        )
+
+
+def dialect_insert(session: Session):
+    """INSERT with ON CONFLICT for the session's database (both dialects spell it alike)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"no upsert for {name}")
 
 
 def submitted_responses(

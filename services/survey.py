@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from models.tables import Instrument as InstrumentRow
@@ -14,9 +16,11 @@ from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
-from services.instruments import definition
-from services.responses import answers_by_response, replace_answers
-from services.waves import find_wave, is_answerable, is_in_audience, open_waves_for
+from services.instruments import definition_of
+from services.responses import answers_by_response, dialect_insert, replace_answers
+from services.waves import is_answerable, is_in_audience, open_waves_for
+
+ALREADY_SUBMITTED = "You have already submitted this survey; it can no longer be changed."
 
 
 @dataclass
@@ -26,6 +30,7 @@ class SurveyView:
     wave: Wave
     instrument: Instrument
     response: SurveyResponse | None
+    person_id: int
     answers: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -78,21 +83,50 @@ def _response(session: Session, wave: Wave, person: Person) -> SurveyResponse | 
     ).first()
 
 
-def survey_for(*, session: Session, person: Person, wave_id: int) -> SurveyView:
-    """The survey of one wave as this person sees it; other people's waves do not exist."""
+def survey_for(
+    *, session: Session, person: Person, wave_id: int, with_answers: bool = True
+) -> SurveyView:
+    """The survey of one wave as this person sees it; other people's waves do not exist.
+
+    One query finds the wave, this person's response and the key of its instrument version
+    (parsed once per process); one more reads the answers unless ``with_answers`` is False.
+    """
     try:
-        wave = find_wave(session, wave_id)
-    except NotFound:
+        wave_id = int(wave_id)
+    except (TypeError, ValueError):
         raise NotFound("No such survey.") from None
-    response = _response(session, wave, person)
+    stmt = (
+        sa_select(
+            Wave,
+            SurveyResponse,
+            InstrumentRow.id,
+            InstrumentRow.version,
+            InstrumentRow.fingerprint,
+        )
+        .outerjoin(
+            SurveyResponse,
+            and_(SurveyResponse.wave_id == Wave.id, SurveyResponse.person_id == person.id),
+        )
+        .join(
+            InstrumentRow,
+            InstrumentRow.id == func.coalesce(SurveyResponse.instrument_id, Wave.instrument_id),
+        )
+        .where(Wave.id == wave_id)
+        .execution_options(populate_existing=True)
+    )
+    found = session.execute(stmt).first()
+    if found is None:
+        raise NotFound("No such survey.")
+    wave, response, instrument_id, version, fingerprint = found
     if response is None and not is_in_audience(session, wave, person):
         raise NotFound("No such survey.")
-    row = session.get(InstrumentRow, response.instrument_id if response else wave.instrument_id)
-    instrument = definition(row)
+    instrument = definition_of(session, instrument_id, version, fingerprint)
     answers = {}
-    if response is not None:
+    if response is not None and with_answers:
         answers = answers_by_response(session, instrument, [response.id])[response.id]
-    return SurveyView(wave=wave, instrument=instrument, response=response, answers=answers)
+    return SurveyView(
+        wave=wave, instrument=instrument, response=response, person_id=person.id, answers=answers
+    )
 
 
 def validate_answers(
@@ -125,11 +159,18 @@ def save_page(
     page_key: str,
     answers: Mapping[str, object],
     seconds: float | None = None,
-) -> SurveyView:
-    """Store one page's answers on the person's response, creating it on the first save."""
-    view = survey_for(session=session, person=person, wave_id=wave_id)
+    view: SurveyView | None = None,
+) -> SurveyResponse:
+    """Store one page's answers on the person's response, creating it on the first save.
+
+    Idempotent: the same page posted twice at once (a double click) succeeds twice and
+    stores its answers once. ``view`` is this person's survey as :func:`survey_for` gave
+    it earlier in the same request, so it is not read again.
+    """
+    if view is None or view.person_id != person.id or view.wave.id != wave_id:
+        view = survey_for(session=session, person=person, wave_id=wave_id, with_answers=False)
     if view.submitted:
-        raise InvalidInput("You have already submitted this survey; it can no longer be changed.")
+        raise InvalidInput(ALREADY_SUBMITTED)
     if not is_answerable(view.wave):
         raise InvalidInput("This survey wave is closed; answers can no longer be changed.")
     items = view.items_on(page_key)
@@ -137,39 +178,59 @@ def save_page(
     if problems:
         raise InvalidInput("Some answers could not be saved.", problems)
     response = view.response
-    if response is None:
-        response = SurveyResponse(
-            wave_id=view.wave.id, person_id=person.id, instrument_id=view.wave.instrument_id
-        )
-        session.add(response)
-        try:
-            session.flush()
-        except IntegrityError:
-            # A second tab or a double click created it first; use that one.
-            session.rollback()
-            return save_page(
-                session=session,
-                person=person,
-                wave_id=wave_id,
-                page_key=page_key,
-                answers=answers,
-                seconds=seconds,
-            )
+    response_id = response.id if response is not None else _create_response(session, view, person)
     replace_answers(
-        session, response.id, view.instrument, answers, codes=[item.code for item in items]
+        session, response_id, view.instrument, answers, codes=[item.code for item in items]
     )
+    # Time on the page adds up over visits; two posts racing each other count it once.
+    timings = dict(response.page_seconds or {}) if response is not None else {}
     if seconds is not None and seconds >= 0:
-        timings = dict(response.page_seconds or {})
         timings[page_key] = round(float(timings.get(page_key, 0.0)) + float(seconds), 1)
-        response.page_seconds = timings
-    response.updated_at = utcnow()
-    session.add(response)
+    now = utcnow()
+    table = SurveyResponse.__table__
+    # The status test makes the write and the submission exclusive: a submission that got
+    # in between turns this save away instead of changing a submitted response.
+    changed = session.execute(
+        update(table)
+        .where(table.c.id == response_id, table.c.status == "in_progress")
+        .values(updated_at=now, page_seconds=timings)
+    ).rowcount
+    if changed != 1:
+        session.rollback()
+        raise InvalidInput(ALREADY_SUBMITTED)
     session.commit()
-    return survey_for(session=session, person=person, wave_id=wave_id)
+    if response is None:
+        return session.get(SurveyResponse, response_id)
+    set_committed_value(response, "updated_at", now)
+    set_committed_value(response, "page_seconds", timings)
+    return response
+
+
+def _create_response(session: Session, view: SurveyView, person: Person) -> int:
+    """The id of this person's response in the wave, inserting it unless it exists."""
+    table = SurveyResponse.__table__
+    # The model's own defaults, so a column added to it later is filled here too.
+    new = SurveyResponse(
+        wave_id=view.wave.id, person_id=person.id, instrument_id=view.wave.instrument_id
+    )
+    values = {c.name: getattr(new, c.name) for c in table.columns if c.name != "id"}
+    inserted = session.execute(
+        dialect_insert(session)(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[table.c.wave_id, table.c.person_id])
+        .returning(table.c.id)
+    ).scalar()
+    if inserted is not None:
+        return inserted
+    # A second tab or a double click created it first (and has committed: the insert
+    # waited for it); use that one.
+    return session.execute(
+        sa_select(table.c.id).where(table.c.wave_id == view.wave.id, table.c.person_id == person.id)
+    ).scalar_one()
 
 
 def submit_response(*, session: Session, person: Person, wave_id: int) -> SurveyResponse:
-    """Submit once; a second submission returns the first instead of creating another."""
+    """Submit once; a second submission, even one racing the first, returns the first."""
     view = survey_for(session=session, person=person, wave_id=wave_id)
     if view.submitted:
         return view.response
@@ -181,6 +242,11 @@ def submit_response(*, session: Session, person: Person, wave_id: int) -> Survey
     if missing:
         raise InvalidInput("Some questions are not answered yet.", missing)
     response = view.response
+    if not _claim_submission(session, response.id):
+        # The same submission posted twice at once: the other one got here first.
+        session.rollback()
+        session.refresh(response)
+        return response
     flags = quality_flags(view.instrument, [view.answers], [response.page_seconds or None])[0]
     response.flags = sorted(flags)
     response.status = "submitted"
@@ -189,6 +255,17 @@ def submit_response(*, session: Session, person: Person, wave_id: int) -> Survey
     record_event(session, actor=person, action="survey.submit", target=view.wave.name)
     session.commit()
     return response
+
+
+def _claim_submission(session: Session, response_id: int) -> bool:
+    """Mark the response submitted unless it already is; True for the one caller that did."""
+    table = SurveyResponse.__table__
+    claimed = session.execute(
+        update(table)
+        .where(table.c.id == response_id, table.c.status == "in_progress")
+        .values(status="submitted")
+    )
+    return claimed.rowcount == 1
 
 
 @dataclass(frozen=True)

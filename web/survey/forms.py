@@ -92,8 +92,38 @@ def build_page_form(
     formdata=None,
 ) -> SurveyPageForm:
     """A form for one survey page, pre-filled with the rep's saved answers."""
-    fields: dict[str, object] = {"items": items}
     data: dict[str, object] = {"shown_at": f"{time.time():.3f}"}
+    for item in items:
+        if item.type in ("likert", "attention"):
+            data[item.code] = saved.get(item.code)
+        elif item.type == "ranking":
+            order = saved.get(item.code) or []
+            for option in item.options:
+                if option.code in order:
+                    data[f"{item.code}{RANK_SEPARATOR}{option.code}"] = str(
+                        order.index(option.code) + 1
+                    )
+        elif item.type == "text":
+            data[item.code] = saved.get(item.code) or ""
+    form_class = page_form_class(instrument, items, locale)
+    if formdata is not None:
+        return form_class(formdata=formdata)
+    return form_class(formdata=None, data=data)
+
+
+# Generated form classes per process, by instrument version, page and language: building
+# one took longer than the rest of a save. The instrument is kept with its class, and
+# compared by identity, because parsed instruments are themselves kept per process.
+_FORM_CLASSES: dict[tuple[int, tuple[str, ...], str], tuple[Instrument, type]] = {}
+
+
+def page_form_class(instrument: Instrument, items: tuple[Item, ...], locale: str) -> type:
+    """The form class of one page in one language (generated once per process)."""
+    key = (id(instrument), tuple(item.code for item in items), locale)
+    cached = _FORM_CLASSES.get(key)
+    if cached is not None and cached[0] is instrument:
+        return cached[1]
+    fields: dict[str, object] = {"items": items}
     for item in items:
         label = localised(item.text, locale)
         if item.type in ("likert", "attention"):
@@ -103,25 +133,19 @@ def build_page_form(
                 coerce=int,
                 validators=[Optional()],
             )
-            data[item.code] = saved.get(item.code)
         elif item.type == "ranking":
             places = [SelectChoice("", "–")] + [
                 SelectChoice(str(n)) for n in range(1, len(item.options) + 1)
             ]
-            order = saved.get(item.code) or []
             for option in item.options:
                 name = f"{item.code}{RANK_SEPARATOR}{option.code}"
                 fields[name] = SelectField(
                     localised(option.text, locale), choices=places, validate_choice=False
                 )
-                if option.code in order:
-                    data[name] = str(order.index(option.code) + 1)
         elif item.type == "text":
             fields[item.code] = TextAreaField(
                 label, validators=[Optional(), Length(max=2000)], render_kw={"rows": 4}
             )
-            data[item.code] = saved.get(item.code) or ""
     form_class = type("GeneratedSurveyPageForm", (SurveyPageForm,), fields)
-    if formdata is not None:
-        return form_class(formdata=formdata)
-    return form_class(formdata=None, data=data)
+    _FORM_CLASSES[key] = (instrument, form_class)
+    return form_class

@@ -17,8 +17,10 @@ from web.survey.forms import build_page_form, localised
 bp = Blueprint("survey", __name__, url_prefix="/survey")
 
 
-def _view(wave_id: int):
-    return survey_service.survey_for(session=get_session(), person=viewer(), wave_id=wave_id)
+def _view(wave_id: int, *, with_answers: bool = True):
+    return survey_service.survey_for(
+        session=get_session(), person=viewer(), wave_id=wave_id, with_answers=with_answers
+    )
 
 
 @bp.get("/")
@@ -41,7 +43,8 @@ def start(wave_id: int):
 @requires("view_own")
 def page(wave_id: int, page_key: str):
     session = get_session()
-    view = _view(wave_id)
+    # A post carries the page's answers itself: the saved ones are not needed to save it.
+    view = _view(wave_id, with_answers=request.method == "GET")
     if view.submitted:
         return redirect(url_for("survey.done", wave_id=wave_id))
     if not view.editable:
@@ -71,13 +74,14 @@ def page(wave_id: int, page_key: str):
             form.form_errors.append(_("The form had expired. Your answers are below; send again."))
         return _render_page(view, page_key, form, position, status=400)
     try:
-        view = survey_service.save_page(
+        survey_service.save_page(
             session=session,
             person=viewer(),
             wave_id=wave_id,
             page_key=page_key,
             answers=form.answers(),
             seconds=form.seconds_on_page(),
+            view=view,
         )
     except InvalidInput as exc:
         form.form_errors.append(str(exc.args[0]))
