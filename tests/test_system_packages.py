@@ -14,7 +14,7 @@ def _packages(name: str) -> list[str]:
 
 
 def test_lists_name_real_package_names():
-    for name in ("debian-runtime.txt", "debian-test.txt"):
+    for name in ("debian-runtime.txt", "debian-test.txt", "debian-bench.txt"):
         packages = _packages(name)
         assert packages
         assert all(re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", p) for p in packages), packages
@@ -41,7 +41,8 @@ def test_ci_installs_both_lists():
 
 def test_readme_names_every_package():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for package in _packages("debian-runtime.txt") + _packages("debian-test.txt"):
+    lists = ("debian-runtime.txt", "debian-test.txt", "debian-bench.txt")
+    for package in [p for name in lists for p in _packages(name)]:
         assert f"`{package}`" in readme, package
 
 
