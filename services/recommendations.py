@@ -22,6 +22,7 @@ from recommender.artefact import MotivoModel, from_artefact
 from recommender.profiles import visible_profiles
 from services.access import can_view_person
 from services.errors import NotFound
+from services.quality import flagged_people
 from services.scores import latest_responses, score_stored
 
 MIN_GROUP_SIZE = 5
@@ -79,7 +80,7 @@ class SuggestionList:
     personal: bool
     items: list[SuggestionView] = field(default_factory=list)
     model_version: int | None = None
-    why_not_personal: str = ""  # no_model | no_consent | no_response
+    why_not_personal: str = ""  # no_model | no_consent | no_response | flagged
 
 
 @dataclass
@@ -202,6 +203,8 @@ def suggest_rewards(
     }
     if not person.personalise:
         return popular_rewards(reason="no_consent", **fallback)
+    if flagged_people(session, [person.id]):  # no silent mix: see services.quality
+        return popular_rewards(reason="flagged", **fallback)
     if served is None:
         return popular_rewards(reason="no_model", **fallback)
     excluded, grants = _exclusions(
@@ -319,14 +322,15 @@ def recommend_for_all(*, session: Session, k: int = 5, locale: str = "en") -> li
     lang = locale if locale in ("en", "nb") else "en"
     rows_of: dict[int, list[dict]] = {}
     if served is not None:
-        personal = [p for p in people if p.personalise]
+        flagged = flagged_people(session)
+        personal = [p for p in people if p.personalise and p.id not in flagged]
         trained = [p for p in personal if p.id in served.row_of]
         answered_since = [p for p in personal if p.id not in served.row_of]
         for group, new in ((trained, False), (answered_since, True)):
             if group:
                 ranked = _ranked_rows(session, served, context, left_out, group, new, k, lang)
                 rows_of.update(ranked)
-    # No model, no consent or no response: the non-personal list.
+    # No model, no consent, no response or a flagged one: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
     rows_of.update(_popular_rows(context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]

@@ -257,6 +257,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
         person=org.rep,
         reward_slug=kinds["rated"],
         given_on=TODAY - timedelta(days=400),
+        confirm_over_budget=True,
     )
     rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=4)
     for kind in ("one-off received", "cooling"):
@@ -266,6 +267,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
             person=org.rep,
             reward_slug=kinds[kind],
             given_on=TODAY - timedelta(days=10),
+            confirm_over_budget=True,
         )
     [retired] = [r for r in export_rewards(session=session) if r.id == kinds["retired"]]
     import_rewards(session=session, records=[{**reward_to_dict(retired), "active": False}])
