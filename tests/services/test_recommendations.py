@@ -352,6 +352,7 @@ def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
                 person=org.rep,
                 reward_slug=slug,
                 given_on=TODAY - timedelta(days=30),
+                confirm_over_budget=True,
             )
             rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=stars)
             rated.append(slug)
