@@ -133,7 +133,7 @@ def revise_flagged(wave_id: int):
         return redirect(url_for("me.home"))
     try:
         reopen_flagged_response(session=get_session(), person=viewer(), wave_id=wave_id)
-    except InvalidInput as exc:
+    except (InvalidInput, NotFound) as exc:
         flash(str(exc.args[0]), "error")
         return redirect(url_for("me.home"))
     flash(_("Your answers are open again: check each page, then submit."), "success")
