@@ -197,7 +197,13 @@ class MotivoModel:
                 params["previous_centroids"] = prev.cluster_centers_
             profiles = MotivationProfiles(**params).fit(scale_scores.values[usable])
             self.profiles_ = profiles
-            self.profile_labels_ = describe_profiles(profiles.means_, self.features_.constructs)
+            kept = None
+            if "previous_centroids" in params:
+                old = previous.profile_labels_
+                kept = [old[j] if 0 <= j < len(old) else None for j in profiles.previous_label_]
+            self.profile_labels_ = describe_profiles(
+                profiles.means_, self.features_.constructs, previous=kept
+            )
             self.person_profiles_[usable] = profiles.labels_
             self.use_profiles_ = not profiles.weak_structure_
 

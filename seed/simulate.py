@@ -196,15 +196,25 @@ class SimulatedRatings:
 def _profile_means(
     rng: np.random.Generator, constructs: Sequence[str], n_profiles: int
 ) -> np.ndarray:
-    """Each profile is high on two or three constructs and low on one or two."""
+    """Each profile is high on two or three constructs of its own and low on one or two.
+
+    High constructs are dealt from one shuffled deck, so two profiles share a high
+    construct only when there are more profiles than the deck can serve; drawing them
+    independently sometimes planted two near-identical profiles, which no clustering can
+    (or should) tell apart.
+    """
     d = len(constructs)
     means = rng.normal(0.0, 0.25, size=(n_profiles, d))
+    deck = rng.permutation(d)
+    dealt = 0
     for row in means:
-        order = rng.permutation(d)
         n_high = int(rng.integers(2, 4))
-        n_low = int(rng.integers(1, 3))
-        row[order[:n_high]] = rng.uniform(0.9, 1.4, size=n_high)
-        row[order[n_high : n_high + n_low]] = rng.uniform(-1.1, -0.7, size=n_low)
+        high = np.asarray([deck[(dealt + i) % d] for i in range(n_high)])
+        dealt += n_high
+        others = rng.permutation(np.setdiff1d(np.arange(d), high))
+        low = others[: int(rng.integers(1, 3))]
+        row[high] = rng.uniform(0.9, 1.4, size=n_high)
+        row[low] = rng.uniform(-1.1, -0.7, size=low.size)
     return means
 
 

@@ -24,6 +24,7 @@ from models.tables import Reward as RewardRow
 from recommender.scoring import ScaleScores
 from services.access import Actor, can_view_person, require
 from services.errors import NotFound
+from services.quality import flagged_people
 from services.scores import latest_responses, score_stored
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class SuggestionList:
     personal: bool
     items: list[SuggestionView] = field(default_factory=list)
     model_version: int | None = None
-    why_not_personal: str = ""  # no_model | no_consent | no_response
+    why_not_personal: str = ""  # no_model | no_consent | no_response | flagged
 
 
 @dataclass
@@ -248,6 +249,8 @@ def suggest_for_people(
     served = current_model(session)
     context = context or load_context(session, [p.id for p in people])
     new_scores = _scores_since_training(session, served, people)
+    # A flagged response gives the labelled non-personal list, never a silent mix.
+    flagged = flagged_people(session, [p.id for p in people])
     popularity: _Popularity | None = None
     out: dict[int, SuggestionList] = {}
     personal: list[Person] = []
@@ -255,6 +258,8 @@ def suggest_for_people(
         reason = None
         if not person.personalise:
             reason = "no_consent"
+        elif person.id in flagged:
+            reason = "flagged"
         elif served is None:
             reason = "no_model"
         elif person.id not in served.row_of and person.id not in new_scores:
@@ -528,14 +533,15 @@ def recommend_for_all(
     lang = locale if locale in ("en", "nb") else "en"
     rows_of: dict[int, list[dict]] = {}
     if served is not None:
-        personal = [p for p in people if p.personalise]
+        flagged = flagged_people(session)
+        personal = [p for p in people if p.personalise and p.id not in flagged]
         trained = [p for p in personal if p.id in served.row_of]
         answered_since = [p for p in personal if p.id not in served.row_of]
         for group, new in ((trained, False), (answered_since, True)):
             if group:
                 ranked = _ranked_rows(session, served, context, left_out, group, new, k, lang)
                 rows_of.update(ranked)
-    # No model, no consent or no response: the non-personal list.
+    # No model, no consent, no response or a flagged one: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
     rows_of.update(_popular_rows(session, context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]

@@ -163,3 +163,41 @@ def test_descriptions_name_the_distinctive_constructs():
     assert "average" in labels[1].description["en"]
     custom = describe_profiles(np.array([[1.0]]), ["grit"])
     assert custom[0].name["en"] == "Grit"
+
+
+def test_a_profile_with_a_distinctive_construct_is_never_called_balanced():
+    means = np.array(
+        [
+            [0.0, 0.0, 0.0, 0.0, -0.9, 0.1],  # only low on time off
+            [0.1, -0.1, 0.0, 0.2, 0.0, 0.0],  # nothing stands out
+            [1.2, 0.0, 0.0, 0.0, 0.0, 0.0],
+        ]
+    )
+    labels = describe_profiles(means, CONSTRUCTS)
+    assert labels[0].name == {
+        "en": "Less drawn to flexibility",
+        "nb": "Mindre opptatt av fleksibilitet",
+    }
+    assert CONSTRUCT_PHRASES["pref_time"]["en"][1] in labels[0].description["en"]
+    assert labels[1].name["en"] == "Balanced"
+    for lang in ("en", "nb"):
+        for entry in CONSTRUCT_PHRASES.values():
+            assert entry[lang][1] not in labels[1].description[lang]
+            assert entry[lang][0].lower() not in labels[1].description[lang].lower()
+
+
+def test_previous_names_are_kept_while_they_still_fit():
+    before = np.array([[1.0, 0.9, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0, 0.8]])
+    first = describe_profiles(before, CONSTRUCTS)
+    assert first[0].name["en"] == "Autonomy and mastery"
+    # The two leaders swap places: the name stays, and the description still names both.
+    after = np.array([[0.9, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.8, 1.0]])
+    kept = describe_profiles(after, CONSTRUCTS, previous=first)
+    assert [label.name for label in kept] == [label.name for label in first]
+    assert CONSTRUCT_PHRASES["autonomy"]["en"][1] in kept[0].description["en"]
+    # A name whose construct no longer stands out is not kept.
+    faded = np.array([[0.0, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.8, 1.0]])
+    renamed = describe_profiles(faded, CONSTRUCTS, previous=first)
+    assert renamed[0].name["en"] == "Mastery"
+    with pytest.raises(ValueError, match="previous"):
+        describe_profiles(faded, CONSTRUCTS, previous=first[:1])

@@ -59,16 +59,22 @@ def test_straightlining_ignores_the_attention_item_between_likert_items(instrume
 
 def test_speeding_uses_seconds_per_answered_item(instrument):
     # The motivation page holds 12 likert items and the attention item: 13 answers.
-    fast = {"motivation": 25.0}  # 1.9 s per item
-    slow = {"motivation": 27.0}  # 2.1 s per item
-    half = {"motivation": 14.0}  # 7 answered items -> 2.0 s per item
+    fast = {"motivation": 12.0}  # 0.9 s per item
+    slow = {"motivation": 14.0}  # 1.1 s per item
+    half = {"motivation": 7.0}  # 7 answered items -> 1.0 s per item
     answers = [clean(), clean(), clean(**dict.fromkeys(LIKERT[:6]))]
     flags = quality_flags(instrument, answers, [fast, slow, half])
     assert flags == [frozenset({"speeding"}), frozenset(), frozenset()]
 
 
+def test_a_quick_but_plausible_pace_is_not_speeding(instrument):
+    # 1.7 s per item on short 5-point items: quick, but time enough to read them.
+    timings = [{"motivation": 13 * 1.7, "reward_preference": 10.0, "open": 30.0}]
+    assert quality_flags(instrument, [clean()], timings) == [frozenset()]
+
+
 def test_speeding_checks_every_page(instrument):
-    timings = [{"motivation": 200.0, "reward_preference": 1.0}]
+    timings = [{"motivation": 200.0, "reward_preference": 0.5}]
     assert quality_flags(instrument, [clean()], timings) == [frozenset({"speeding"})]
 
 

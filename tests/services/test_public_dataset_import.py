@@ -11,7 +11,8 @@ Published alphas: the psych documentation scores the five scales with
 ``scoreItems(bfi.keys, bfi)`` and reports alpha of .70 (agreeableness),
 .72 (conscientiousness), .76 (extraversion), .81 (neuroticism) and .60 (openness).
 ``scoreItems`` replaces a missing answer by the item's median and keeps every one of the
-2,800 people, so the report is run with ``--missing median --include-flagged``.
+2,800 people, so the report is run with ``--missing median`` (every response counts by
+default).
 
 The path is the one HR would take: ``motivo instrument import``, then
 ``motivo responses import`` of a CSV in Motivo's import format (person column = the data
@@ -79,7 +80,6 @@ def test_published_alphas_are_reproduced_through_the_cli(runner, tmp_path, bfi_r
             "bfi25",
             "--missing",
             "median",
-            "--include-flagged",
             "--format",
             "json",
         ).stdout
@@ -93,11 +93,29 @@ def test_published_alphas_are_reproduced_through_the_cli(runner, tmp_path, bfi_r
         # itself is rounded to three).
         assert abs(scales[key]["alpha"] - published) <= 0.005 + 1e-9, (key, scales[key])
 
-    # The default report leaves out flagged responses and drops incomplete ones per scale.
+    # Flagged responses count by default; leaving them out flatters agreeableness, whose
+    # contradictory reverse-keyed pairs are exactly what the inconsistency flag removes.
+    assert report["n_flagged"] > 0 and report["n_flagged_excluded"] == 0
+    agree = scales["agree"]
+    assert agree["unflagged"]["n"] == N_PEOPLE - report["n_flagged"]
+    assert agree["unflagged"]["alpha"] > agree["alpha"] + 0.02, agree
+    # Listwise deletion drops incomplete responses per scale.
     default = json.loads(invoke(runner, "reliability", "--instrument", "bfi25").stdout)
     assert default["missing_data_policy"] == "listwise"
-    assert default["n_flagged_excluded"] > 0
-    assert default["n_responses"] + default["n_flagged_excluded"] == N_PEOPLE
+    assert default["n_responses"] == N_PEOPLE and default["n_flagged_excluded"] == 0
     for scale in default["scales"]:
         assert 0 < scale["n"] <= default["n_responses"]
         assert scale["alpha"] is not None
+    unflagged = json.loads(
+        invoke(runner, "reliability", "--instrument", "bfi25", "--exclude-flagged").stdout
+    )
+    assert unflagged["n_responses"] + unflagged["n_flagged_excluded"] == N_PEOPLE
+    print(
+        "bfi agreeableness alpha:",
+        {
+            "median, all": agree["alpha"],
+            "median, unflagged": agree["unflagged"]["alpha"],
+            "listwise, all": default["scales"][0]["alpha"],
+            "listwise, unflagged": unflagged["scales"][0]["alpha"],
+        },
+    )

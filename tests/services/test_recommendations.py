@@ -260,6 +260,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
         person=org.rep,
         reward_slug=kinds["rated"],
         given_on=TODAY - timedelta(days=400),
+        confirm_over_budget=True,
     )
     rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=4)
     for kind in ("one-off received", "cooling"):
@@ -269,6 +270,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
             person=org.rep,
             reward_slug=kinds[kind],
             given_on=TODAY - timedelta(days=10),
+            confirm_over_budget=True,
         )
     [retired] = [
         r for r in export_rewards(session=session, actor=SYSTEM) if r.id == kinds["retired"]
@@ -359,6 +361,7 @@ def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
                 person=org.rep,
                 reward_slug=slug,
                 given_on=TODAY - timedelta(days=30),
+                confirm_over_budget=True,
             )
             rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=stars)
             rated.append(slug)

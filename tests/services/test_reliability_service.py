@@ -89,21 +89,40 @@ def answers(session, instrument):
     return answers
 
 
-def test_figures_match_the_pure_report_on_the_unflagged_responses(session, instrument, answers):
+def test_figures_are_on_all_responses_with_the_unflagged_ones_beside(session, instrument, answers):
     flags = quality_flags(instrument, answers)
     assert [bool(f) for f in flags] == [False] * N_GOOD + [True] * N_CARELESS
     result = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
-    expected = report_to_dict(
+    everything = report_to_dict(
+        instrument,
+        reliability_report(instrument, answers, random_state=0),
+        n_responses=N_GOOD + N_CARELESS,
+    )
+    unflagged = report_to_dict(
         instrument,
         reliability_report(instrument, answers[:N_GOOD], random_state=0),
         n_responses=N_GOOD,
     )
-    extra = {"wave": None, "n_flagged_excluded": N_CARELESS, "missing_data_policy": "listwise"}
-    assert result == {**expected, **extra}
+    beside = {
+        s["construct"]: {key: s[key] for key in ("n", "alpha", "alpha_ci", "omega")}
+        for s in unflagged["scales"]
+    }
+    for scale in everything["scales"]:
+        scale["unflagged"] = beside[scale["construct"]]
+    extra = {
+        "wave": None,
+        "n_flagged": N_CARELESS,
+        "n_flagged_excluded": 0,
+        "basis": "all responses",
+        "missing_data_policy": "listwise",
+    }
+    assert result == {**everything, **extra}
 
 
 def test_figures_are_sensible(session, instrument, answers):
-    result = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    result = reliability(
+        session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=False
+    )
     scales = {s["construct"]: s for s in result["scales"]}
     assert list(scales) == ["autonomy", "mastery", "purpose"]
     for key in ("autonomy", "mastery"):
@@ -118,21 +137,23 @@ def test_figures_are_sensible(session, instrument, answers):
     assert any("below the usual minimum" in w for w in scales["purpose"]["warnings"])
 
 
-def test_flagged_responses_are_left_out_unless_included(session, instrument, answers):
+def test_leaving_flagged_responses_out_is_a_choice_not_the_default(session, instrument, answers):
     flagged = [r for r in session.exec(select(SurveyResponse)) if r.flags]
     assert len(flagged) == N_CARELESS and all("attention" in r.flags for r in flagged)
 
     default = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
-    everything = reliability(
-        session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=True
+    unflagged = reliability(
+        session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=False
     )
-    assert (default["n_responses"], default["n_flagged_excluded"]) == (N_GOOD, N_CARELESS)
-    assert (everything["n_responses"], everything["n_flagged_excluded"]) == (
-        N_GOOD + N_CARELESS,
-        0,
-    )
-    # Random answers dilute a consistent scale.
-    assert everything["scales"][0]["alpha"] < default["scales"][0]["alpha"]
+    assert (default["n_responses"], default["n_flagged_excluded"]) == (N_GOOD + N_CARELESS, 0)
+    assert default["basis"] == "all responses"
+    assert (unflagged["n_responses"], unflagged["n_flagged_excluded"]) == (N_GOOD, N_CARELESS)
+    assert unflagged["basis"] == "unflagged responses"
+    assert all(scale["unflagged"] is None for scale in unflagged["scales"])
+    first, beside = default["scales"][0], default["scales"][0]["unflagged"]
+    # Random answers dilute a consistent scale: the default does not hide that.
+    assert first["alpha"] < beside["alpha"] == unflagged["scales"][0]["alpha"]
+    assert beside["n"] == N_GOOD and first["n"] == N_GOOD + N_CARELESS
 
 
 def test_missing_answers_listwise_or_median(session, instrument):
@@ -153,7 +174,7 @@ def test_a_wave_limits_the_responses(session, instrument, answers):
 
     everyone = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
     autumn = reliability(session=session, viewer=SYSTEM, wave="Autumn")
-    assert everyone["n_responses"] == N_GOOD + 20
+    assert everyone["n_responses"] == N_GOOD + N_CARELESS + 20
     assert (autumn["n_responses"], autumn["wave"]) == (20, "Autumn")
 
 
@@ -168,7 +189,8 @@ def test_a_response_in_progress_is_ignored(session, instrument, answers, factory
         session.add(Answer(response_id=draft.id, item_code="aut1", value=1.0))
     session.commit()
     assert (
-        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)["n_responses"] == N_GOOD
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)["n_responses"]
+        == N_GOOD + N_CARELESS
     )
     with pytest.raises(NotFound, match="No submitted responses to motivation_test version 1 in"):
         reliability(session=session, viewer=SYSTEM, wave="Autumn")
@@ -182,7 +204,7 @@ def test_the_newest_version_is_used_unless_a_wave_says_otherwise(
     with pytest.raises(NotFound, match="motivation_test version 2"):
         reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
     result = reliability(session=session, viewer=SYSTEM, wave="Imported from survey.csv")
-    assert (result["version"], result["n_responses"]) == (1, N_GOOD)
+    assert (result["version"], result["n_responses"]) == (1, N_GOOD + N_CARELESS)
 
 
 def test_no_responses_is_a_clear_message(session, instrument):
@@ -193,8 +215,9 @@ def test_no_responses_is_a_clear_message(session, instrument):
 def test_all_flagged_is_a_clear_message(session, instrument):
     load(session, simulate(instrument, 0, 5))
     with pytest.raises(InvalidInput, match="All 5 submitted responses"):
-        reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
-    assert reliability(session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=True)
+        reliability(session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=False)
+    report = reliability(session=session, viewer=SYSTEM, instrument_name=NAME)
+    assert report["n_responses"] == 5 and report["scales"][0]["unflagged"] is None
 
 
 def test_a_wave_of_another_instrument_is_refused(session, instrument, answers):
@@ -218,4 +241,4 @@ def test_only_hr_may_see_reliability(session, instrument, answers, factory):
     with pytest.raises(NotAllowed):
         reliability(session=session, viewer=factory.person("manager"), instrument_name=NAME)
     result = reliability(session=session, viewer=factory.person("hr"), instrument_name=NAME)
-    assert result["n_responses"] == N_GOOD
+    assert result["n_responses"] == N_GOOD + N_CARELESS

@@ -61,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
     "/me/notifications/read": SIGNED_IN,
     "/me/rate/<int:grant_id>": {"rep"},  # only the rep who received the reward
     "/me/settings": SIGNED_IN,
+    "/me/survey/<int:wave_id>/revise": SIGNED_IN,  # only ever the viewer's own response
     "/survey/": SIGNED_IN,
     "/survey/<int:wave_id>/": SIGNED_IN,
     "/survey/<int:wave_id>/done": SIGNED_IN,

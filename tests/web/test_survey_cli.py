@@ -202,16 +202,23 @@ def test_reliability_json_on_stdout_alone(runner, imported):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["instrument"] == NAME
-    assert report["n_flagged_excluded"] == 1  # R6 fails the attention check
-    assert report["n_responses"] == 5
+    assert report["n_flagged"] == 1  # R6 fails the attention check
+    assert (report["n_responses"], report["n_flagged_excluded"]) == (6, 0)
     assert report["missing_data_policy"] == "listwise"
     assert [s["construct"] for s in report["scales"]] == ["autonomy", "mastery", "purpose"]
-    assert "5 response(s), 1 flagged left out" in result.stderr
+    assert report["scales"][0]["unflagged"]["n"] <= 5
+    assert "6 response(s) (1 flagged, 0 left out), figures and warnings on all" in result.stderr
 
-    flagged = json.loads(
+    unflagged = json.loads(
+        invoke(runner, "reliability", "--instrument", NAME, "--exclude-flagged").stdout
+    )
+    assert (unflagged["n_responses"], unflagged["n_flagged_excluded"]) == (5, 1)
+    old_scripts = json.loads(
         invoke(runner, "reliability", "--instrument", NAME, "--include-flagged").stdout
     )
-    assert (flagged["n_responses"], flagged["n_flagged_excluded"]) == (6, 0)
+    assert old_scripts == report
+    both = invoke(runner, "reliability", "--exclude-flagged", "--include-flagged")
+    assert both.exit_code == 1 and "not both" in both.stderr
     median = json.loads(
         invoke(runner, "reliability", "--instrument", NAME, "--missing", "median").stdout
     )
@@ -233,7 +240,13 @@ def test_reliability_csv_has_one_row_per_item(runner, imported):
         "item_total_r",
         "alpha_if_deleted",
         "warnings",
+        "n_unflagged",
+        "alpha_unflagged",
+        "alpha_unflagged_ci_low",
+        "alpha_unflagged_ci_high",
+        "omega_unflagged",
     ]
+    assert rows[0]["n_unflagged"] and rows[0]["alpha_unflagged"]
     assert [r["item"] for r in rows] == [
         "aut1",
         "aut2",

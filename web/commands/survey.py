@@ -32,6 +32,11 @@ RELIABILITY_COLUMNS = (
     "item_total_r",
     "alpha_if_deleted",
     "warnings",
+    "n_unflagged",
+    "alpha_unflagged",
+    "alpha_unflagged_ci_low",
+    "alpha_unflagged_ci_high",
+    "omega_unflagged",
 )
 INSTRUMENT_COLUMNS = ("name", "version", "title", "items", "responses", "created_at")
 WAVE_COLUMNS = (
@@ -200,6 +205,8 @@ def _reliability_rows(report: dict) -> list[dict]:
     rows = []
     for scale in report["scales"]:
         low, high = scale["alpha_ci"] or (None, None)
+        unflagged = scale.get("unflagged") or {}
+        u_low, u_high = unflagged.get("alpha_ci") or (None, None)
         for item in scale["items"]:
             rows.append(
                 {
@@ -213,6 +220,11 @@ def _reliability_rows(report: dict) -> list[dict]:
                     "item_total_r": item["item_total_r"],
                     "alpha_if_deleted": item["alpha_if_deleted"],
                     "warnings": " | ".join(scale["warnings"]),
+                    "n_unflagged": unflagged.get("n"),
+                    "alpha_unflagged": unflagged.get("alpha"),
+                    "alpha_unflagged_ci_low": u_low,
+                    "alpha_unflagged_ci_high": u_high,
+                    "omega_unflagged": unflagged.get("omega"),
                 }
             )
     return rows
@@ -229,9 +241,15 @@ def _reliability_rows(report: dict) -> list[dict]:
     help="Missing answers: drop incomplete responses per scale, or use the item median.",
 )
 @click.option(
+    "--exclude-flagged",
+    is_flag=True,
+    help="Leave responses with quality flags out of the main figures and the warnings.",
+)
+@click.option(
     "--include-flagged",
     is_flag=True,
-    help="Keep responses with quality flags (left out by default).",
+    hidden=True,
+    help="Kept for old scripts: flagged responses are included by default.",
 )
 @format_option("json", "csv", default="json")
 @with_appcontext
@@ -240,16 +258,22 @@ def reliability_command(
     instrument_name: str | None,
     wave: str | None,
     missing: str,
+    exclude_flagged: bool,
     include_flagged: bool,
     fmt: str,
 ) -> None:
     """Report scale reliability: alpha with its 95% interval, omega and item analysis.
 
     Uses the submitted responses to the newest version of the instrument, or to one wave.
-    The csv format has one row per item, its scale's figures repeated on each row.
+    Figures and warnings are on all responses; the figures without flagged responses
+    stand beside them ("unflagged" in json, *_unflagged columns in csv). The csv format
+    has one row per item, its scale's figures repeated on each row.
     """
+    from services.errors import InvalidInput
     from services.reliability import reliability
 
+    if exclude_flagged and include_flagged:
+        raise InvalidInput("Choose --exclude-flagged or --include-flagged, not both.")
     with db_session() as session:
         report = reliability(
             session=session,
@@ -257,7 +281,7 @@ def reliability_command(
             instrument_name=instrument_name,
             wave=wave,
             missing=missing,
-            include_flagged=include_flagged,
+            include_flagged=not exclude_flagged,
         )
     if fmt == "json":
         write_json(report)
@@ -265,7 +289,8 @@ def reliability_command(
         write_csv(_reliability_rows(report), RELIABILITY_COLUMNS)
     echo_err(
         f"{report['instrument']} version {report['version']}: {report['n_responses']} "
-        f"response(s), {report['n_flagged_excluded']} flagged left out, missing answers: "
+        f"response(s) ({report['n_flagged']} flagged, {report['n_flagged_excluded']} left "
+        f"out), figures and warnings on {report['basis']}, missing answers: "
         f"{report['missing_data_policy']}."
     )
 

@@ -101,11 +101,11 @@ def reliability():
 
     session = get_session()
     wave = request.args.get("wave") or None
-    include_flagged = request.args.get("include_flagged") == "1"
+    exclude_flagged = request.args.get("exclude_flagged") == "1"
     report, problem = None, None
     try:
         report = reliability_report(
-            session=session, viewer=viewer(), wave=wave, include_flagged=include_flagged
+            session=session, viewer=viewer(), wave=wave, include_flagged=not exclude_flagged
         )
     except (InvalidInput, NotFound) as exc:
         problem = str(exc.args[0])
@@ -116,7 +116,7 @@ def reliability():
         problem=problem,
         waves=waves,
         selected_wave=wave,
-        include_flagged=include_flagged,
+        exclude_flagged=exclude_flagged,
     )
 
 

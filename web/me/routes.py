@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from models.tables import Grant
-from services.errors import NotFound
+from services.errors import InvalidInput, NotFound
 from services.feedback import (
     dismiss_reward,
     dismissed_rewards,
@@ -16,6 +16,7 @@ from services.feedback import (
 )
 from services.me import construct_labels, my_scores, score_history
 from services.people import team_name, update_preferences
+from services.quality import flag_notice, reopen_flagged_response
 from services.recommendations import person_profile, suggest_rewards
 from services.survey import survey_status
 from web.auth_setup import viewer
@@ -65,6 +66,7 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
             team=team_name(session, person),
             open_surveys=[s for s in statuses if s.status in ("not_started", "in_progress")],
             statuses=statuses,
+            flag_notice=flag_notice(session=session, person=person),
             profile=person_profile(session=session, viewer=person, person=person),
             scores=scores,
             chart=chart,
@@ -121,6 +123,21 @@ def undo_not_for_me(slug: str):
     if ActionForm().validate_on_submit():
         undo_dismissal(session=get_session(), person=viewer(), reward_slug=slug)
     return redirect(url_for("me.home") + "#suggestions")
+
+
+@bp.post("/survey/<int:wave_id>/revise")
+@requires("view_own")
+def revise_flagged(wave_id: int):
+    """Reopen a flagged response so the rep can review their answers and submit again."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("me.home"))
+    try:
+        reopen_flagged_response(session=get_session(), person=viewer(), wave_id=wave_id)
+    except (InvalidInput, NotFound) as exc:
+        flash(str(exc.args[0]), "error")
+        return redirect(url_for("me.home"))
+    flash(_("Your answers are open again: check each page, then submit."), "success")
+    return redirect(url_for("survey.review", wave_id=wave_id))
 
 
 @bp.get("/history")

@@ -1,0 +1,125 @@
+"""A flagged rep is told what was flagged, gets the labelled non-personal list (never a
+silent mix), and can reopen the response while the wave is open to answer again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from models.tables import AuditLog, Person
+from seed.demo_org import demo_people
+from services import survey
+from services.demo import load_demo_people, load_demo_survey
+from services.errors import InvalidInput, NotFound
+from services.instruments import definition, ensure_default_instrument
+from services.quality import flag_notice, flagged_people, reopen_flagged_response
+from services.recommendations import (
+    person_profile,
+    recommend_for_all,
+    recommendation_rows,
+    suggest_rewards,
+)
+from services.training import train_model
+from services.waves import close_wave, open_wave
+from tests.conftest import TEST_PASSWORD
+
+
+def varied(items, shift=0):
+    out = {}
+    for n, item in enumerate(items):
+        if item.type == "ranking":
+            out[item.code] = [o.code for o in item.options]
+        elif item.type == "attention":
+            out[item.code] = item.expected
+        elif item.type == "likert":
+            out[item.code] = 2 + (n + shift) % 3
+    return out
+
+
+def answer_all(session, rep, wave, seconds):
+    view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
+    for key, items in view.pages:
+        survey.save_page(
+            session=session,
+            person=rep,
+            wave_id=wave.id,
+            page_key=key,
+            answers=varied(items),
+            seconds=seconds * len(items),
+        )
+    return survey.submit_response(session=session, person=rep, wave_id=wave.id)
+
+
+@pytest.fixture
+def rushed(session, factory):
+    definition(ensure_default_instrument(session=session).row)
+    rep = factory.person("rep")
+    wave = open_wave(session=session, actor=None, name="Wave 1")
+    response = answer_all(session, rep, wave, seconds=0.5)
+    assert response.flags == ["speeding"]
+    return {"rep": rep, "wave": wave}
+
+
+def test_a_quick_rep_at_under_two_seconds_per_item_is_not_flagged(session, factory):
+    ensure_default_instrument(session=session)
+    rep = factory.person("rep")
+    wave = open_wave(session=session, actor=None, name="Wave 1")
+    assert answer_all(session, rep, wave, seconds=1.7).flags == []
+
+
+def test_the_rep_is_told_which_rule_fired_and_may_revise(session, rushed):
+    notice = flag_notice(session=session, person=rushed["rep"])
+    assert notice.flags == ("speeding",) and notice.wave.id == rushed["wave"].id
+    assert notice.can_revise
+    assert flagged_people(session) == {rushed["rep"].id}
+
+
+def test_reopening_lets_the_rep_submit_again_to_the_same_wave(session, rushed):
+    rep, wave = rushed["rep"], rushed["wave"]
+    reopened = reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
+    assert reopened.status == "in_progress" and reopened.submitted_at is None
+    view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
+    assert view.editable and view.answered_count > 0  # the answers are there to review
+    event = session.exec(select(AuditLog).where(AuditLog.action == "survey.reopen")).one()
+    assert event.details == {"flags": ["speeding"]} and event.actor_id == rep.id
+
+    again = answer_all(session, rep, wave, seconds=3.0)
+    assert again.id == reopened.id and again.status == "submitted" and again.flags == []
+    assert flag_notice(session=session, person=rep) is None
+    assert flagged_people(session) == set()
+
+
+def test_only_a_flagged_response_in_an_open_wave_can_be_reopened(session, rushed, factory):
+    rep, wave = rushed["rep"], rushed["wave"]
+    with pytest.raises(NotFound):
+        reopen_flagged_response(session=session, person=factory.person("rep"), wave_id=wave.id)
+    close_wave(session=session, actor=None, wave_id=wave.id)
+    assert flag_notice(session=session, person=rep).can_revise is False
+    with pytest.raises(InvalidInput, match="closed"):
+        reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
+
+    clean_rep = factory.person("rep")
+    other = open_wave(session=session, actor=None, name="Wave 2")
+    answer_all(session, clean_rep, other, seconds=3.0)
+    with pytest.raises(InvalidInput, match="quality flags"):
+        reopen_flagged_response(session=session, person=clean_rep, wave_id=other.id)
+
+
+def test_a_flagged_rep_gets_the_labelled_popular_list_and_no_profile(session):
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session)
+    train_model(session=session)
+    flagged = flagged_people(session)
+    assert flagged
+    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
+    rep = reps[min(flagged)]
+    suggestions = suggest_rewards(session=session, viewer=None, person=rep, k=5)
+    assert not suggestions.personal and suggestions.why_not_personal == "flagged"
+    assert all(item.score is None for item in suggestions.items)
+    assert person_profile(session=session, viewer=None, person=rep) is None
+    # The list for everyone says the same, row for row.
+    rows = [r for r in recommend_for_all(session=session, k=5) if r["person"] == rep.external_id]
+    assert rows == recommendation_rows(session=session, person=rep, k=5)
+    # Everyone else with a clean response still gets personal suggestions.
+    clean = next(p for pid, p in reps.items() if pid not in flagged and p.personalise)
+    assert suggest_rewards(session=session, viewer=None, person=clean, k=5).personal

@@ -1,0 +1,52 @@
+"""A rep's own page says plainly what was flagged and offers to review and resubmit."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.instruments import ensure_default_instrument
+from services.waves import close_wave, open_wave
+from tests.conftest import csrf_token, login
+from tests.services.test_flagged_response import answer_all
+
+
+@pytest.fixture
+def flagged_rep(session, factory, client):
+    ensure_default_instrument(session=session)
+    rep = factory.person("rep")
+    wave = open_wave(session=session, actor=None, name="Winter check-in")
+    response = answer_all(session, rep, wave, seconds=0.5)
+    response.flags = ["attention", "speeding"]
+    session.add(response)
+    session.commit()
+    login(client, rep.email)
+    return {"rep": rep, "wave": wave}
+
+
+def test_my_page_names_the_rules_in_words_and_offers_a_review(client, flagged_rep):
+    html = client.get("/me/").get_data(as_text=True)
+    assert "Your latest answers were flagged" in html
+    assert "faster than the questions can be read" in html
+    assert "attention question" in html
+    assert "never whose" in html
+    assert "appears after the next training" not in html
+    assert "Not personalised: your latest answers were flagged" in html
+    assert f'action="/me/survey/{flagged_rep["wave"].id}/revise"' in html
+
+
+def test_review_and_resubmit_reopens_the_survey(client, flagged_rep):
+    wave_id = flagged_rep["wave"].id
+    token = csrf_token(client, "/me/")
+    response = client.post(f"/me/survey/{wave_id}/revise", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/survey/{wave_id}/review")
+    html = client.get(f"/survey/{wave_id}/review").get_data(as_text=True)
+    assert "Submit my answers" in html
+    assert "Your latest answers were flagged" not in client.get("/me/").get_data(as_text=True)
+
+
+def test_a_closed_wave_says_the_next_survey_replaces_the_answers(client, session, flagged_rep):
+    close_wave(session=session, actor=None, wave_id=flagged_rep["wave"].id)
+    html = client.get("/me/").get_data(as_text=True)
+    assert "That wave is closed" in html
+    assert "/revise" not in html
