@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 
 from models.tables import Answer, AuditLog, SurveyResponse
 from services import survey
+from services.access import SYSTEM
 from services.instruments import definition, ensure_default_instrument
 from services.waves import open_wave
 
@@ -57,7 +58,7 @@ def wave_and_reps(session, factory):
     instrument = definition(ensure_default_instrument(session=session).row)
     team = factory.team("Oslo")
     reps = [factory.person("rep", team=team) for _ in range(TRIALS)]
-    wave = open_wave(session=session, actor=None, name="Race wave")
+    wave = open_wave(session=session, actor=SYSTEM, name="Race wave")
     return instrument, wave, reps
 
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from models.tables import AuditLog, Person
 from seed.demo_org import demo_people
 from services import survey
+from services.access import SYSTEM
 from services.demo import load_demo_people, load_demo_survey
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition, ensure_default_instrument
@@ -54,7 +55,7 @@ def answer_all(session, rep, wave, seconds):
 def rushed(session, factory):
     definition(ensure_default_instrument(session=session).row)
     rep = factory.person("rep")
-    wave = open_wave(session=session, actor=None, name="Wave 1")
+    wave = open_wave(session=session, actor=SYSTEM, name="Wave 1")
     response = answer_all(session, rep, wave, seconds=0.5)
     assert response.flags == ["speeding"]
     return {"rep": rep, "wave": wave}
@@ -63,7 +64,7 @@ def rushed(session, factory):
 def test_a_quick_rep_at_under_two_seconds_per_item_is_not_flagged(session, factory):
     ensure_default_instrument(session=session)
     rep = factory.person("rep")
-    wave = open_wave(session=session, actor=None, name="Wave 1")
+    wave = open_wave(session=session, actor=SYSTEM, name="Wave 1")
     assert answer_all(session, rep, wave, seconds=1.7).flags == []
 
 
@@ -93,13 +94,13 @@ def test_only_a_flagged_response_in_an_open_wave_can_be_reopened(session, rushed
     rep, wave = rushed["rep"], rushed["wave"]
     with pytest.raises(NotFound):
         reopen_flagged_response(session=session, person=factory.person("rep"), wave_id=wave.id)
-    close_wave(session=session, actor=None, wave_id=wave.id)
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
     assert flag_notice(session=session, person=rep).can_revise is False
     with pytest.raises(InvalidInput, match="closed"):
         reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
 
     clean_rep = factory.person("rep")
-    other = open_wave(session=session, actor=None, name="Wave 2")
+    other = open_wave(session=session, actor=SYSTEM, name="Wave 2")
     answer_all(session, clean_rep, other, seconds=3.0)
     with pytest.raises(InvalidInput, match="quality flags"):
         reopen_flagged_response(session=session, person=clean_rep, wave_id=other.id)
@@ -108,18 +109,18 @@ def test_only_a_flagged_response_in_an_open_wave_can_be_reopened(session, rushed
 def test_a_flagged_rep_gets_the_labelled_popular_list_and_no_profile(session):
     load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
     load_demo_survey(session=session)
-    train_model(session=session)
+    train_model(session=session, actor=SYSTEM)
     flagged = flagged_people(session)
     assert flagged
     reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
     rep = reps[min(flagged)]
-    suggestions = suggest_rewards(session=session, viewer=None, person=rep, k=5)
+    suggestions = suggest_rewards(session=session, viewer=SYSTEM, person=rep, k=5)
     assert not suggestions.personal and suggestions.why_not_personal == "flagged"
     assert all(item.score is None for item in suggestions.items)
-    assert person_profile(session=session, viewer=None, person=rep) is None
+    assert person_profile(session=session, viewer=SYSTEM, person=rep) is None
     # The list for everyone says the same, row for row.
     rows = [r for r in recommend_for_all(session=session, k=5) if r["person"] == rep.external_id]
     assert rows == recommendation_rows(session=session, person=rep, k=5)
     # Everyone else with a clean response still gets personal suggestions.
     clean = next(p for pid, p in reps.items() if pid not in flagged and p.personalise)
-    assert suggest_rewards(session=session, viewer=None, person=clean, k=5).personal
+    assert suggest_rewards(session=session, viewer=SYSTEM, person=clean, k=5).personal

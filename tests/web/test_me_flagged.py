@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.access import SYSTEM
 from services.instruments import ensure_default_instrument
 from services.waves import close_wave, open_wave
 from tests.conftest import csrf_token, login
@@ -14,7 +15,7 @@ from tests.services.test_flagged_response import answer_all
 def flagged_rep(session, factory, client):
     ensure_default_instrument(session=session)
     rep = factory.person("rep")
-    wave = open_wave(session=session, actor=None, name="Winter check-in")
+    wave = open_wave(session=session, actor=SYSTEM, name="Winter check-in")
     response = answer_all(session, rep, wave, seconds=0.5)
     response.flags = ["attention", "speeding"]
     session.add(response)
@@ -46,7 +47,7 @@ def test_review_and_resubmit_reopens_the_survey(client, flagged_rep):
 
 
 def test_a_closed_wave_says_the_next_survey_replaces_the_answers(client, session, flagged_rep):
-    close_wave(session=session, actor=None, wave_id=flagged_rep["wave"].id)
+    close_wave(session=session, actor=SYSTEM, wave_id=flagged_rep["wave"].id)
     html = client.get("/me/").get_data(as_text=True)
     assert "That wave is closed" in html
     assert "/revise" not in html
