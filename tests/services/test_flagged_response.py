@@ -119,8 +119,12 @@ def test_a_flagged_rep_gets_the_labelled_popular_list_and_no_profile(session):
     assert all(item.score is None for item in suggestions.items)
     assert person_profile(session=session, viewer=SYSTEM, person=rep) is None
     # The list for everyone says the same, row for row.
-    rows = [r for r in recommend_for_all(session=session, k=5) if r["person"] == rep.external_id]
-    assert rows == recommendation_rows(session=session, person=rep, k=5)
+    rows = [
+        r
+        for r in recommend_for_all(session=session, viewer=SYSTEM, k=5)
+        if r["person"] == rep.external_id
+    ]
+    assert rows == recommendation_rows(session=session, viewer=SYSTEM, person=rep, k=5)
     # Everyone else with a clean response still gets personal suggestions.
     clean = next(p for pid, p in reps.items() if pid not in flagged and p.personalise)
     assert suggest_rewards(session=session, viewer=SYSTEM, person=clean, k=5).personal
