@@ -41,6 +41,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import Achievement, Grant, Person, Reward, Team, utcnow
 from recommender.anonymity import check_min_size, protect_tables, total_visible
 from recommender.fairness import MAX_SHARE, concentration_flags, gini, group_gini
@@ -53,16 +54,10 @@ from services.people import direct_reports
 RECOGNITION_WINDOW_DAYS = 7
 DEFAULT_DUE_DAYS = 45
 DUE_REASONS = ("achievement", "no_recognition")
-CHUNK = 900  # keeps IN lists under SQLite's parameter limit
 
 
 def _today(today: date | None) -> date:
     return today or utcnow().date()
-
-
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
-    ids = list(ids)
-    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 # --- achievements ---------------------------------------------------------------------
@@ -161,7 +156,7 @@ def _grant_dates(
 ) -> dict[int, list[tuple[date, int]]]:
     """Person id -> (given_on, grant id) of their grants in ``[since, until]``, in date order."""
     dates: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         rows = session.exec(
             select(Grant.person_id, Grant.given_on, Grant.id)
             .where(Grant.person_id.in_(chunk), Grant.given_on >= since, Grant.given_on <= until)
@@ -215,7 +210,7 @@ def recent_achievements(
         return []
     since = today - timedelta(days=days)
     achievements = []
-    for chunk in _chunks(list(reps)):
+    for chunk in chunks(list(reps)):
         achievements.extend(
             session.exec(
                 select(Achievement).where(
@@ -290,7 +285,7 @@ def recognition_due(
     window_start = today - timedelta(days=RECOGNITION_WINDOW_DAYS)
     open_achievements: list[Achievement] = []
     last_given: dict[int, date] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         open_achievements.extend(
             session.exec(
                 select(Achievement).where(
@@ -404,7 +399,7 @@ def _received(
     first, last = quarter_bounds(quarter)
     counts: dict[int, int] = {}
     values: dict[int, float] = {}
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         rows = session.exec(
             select(Grant.person_id, func.count(Grant.id), func.sum(Reward.cost))
             .select_from(Grant)

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
 from recommender.scoring import ScaleScores
@@ -357,8 +358,8 @@ def _scores_since_training(
         return {}
     ids = [p.id for p in people if p.personalise and p.id not in served.row_of]
     responses = []
-    for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
-        responses += latest_responses(session, person_ids=ids[start : start + 900])
+    for chunk in chunks(ids):
+        responses += latest_responses(session, person_ids=chunk)
     if not responses:
         return {}
     scored = score_stored(session, responses)
@@ -578,8 +579,8 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
     ratings: dict[int, list] = defaultdict(list)
     grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
     ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
-    chunks = [None] if person_ids is None else _chunks(person_ids)
-    for ids in chunks:
+    # None reads everyone's; an empty page reads nobody's.
+    for ids in [None] if person_ids is None else chunks(person_ids):
         where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
         where_r = ratings_stmt if ids is None else ratings_stmt.where(Rating.person_id.in_(ids))
         for row in session.exec(where_g):
@@ -607,8 +608,8 @@ def _ranked_rows(
     if new:
         responses = []
         ids = [p.id for p in people]
-        for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
-            responses += latest_responses(session, person_ids=ids[start : start + 900])
+        for chunk in chunks(ids):
+            responses += latest_responses(session, person_ids=chunk)
         if not responses:
             return {}
         scored = score_stored(session, responses)
@@ -655,11 +656,6 @@ def _ranked_rows(
             )
         out[person.id] = person_rows
     return out
-
-
-def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    """Below SQLite's limit on bound parameters."""
-    return [ids[start : start + size] for start in range(0, len(ids), size)] or [[]]
 
 
 def _popular_rows(
