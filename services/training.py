@@ -59,6 +59,11 @@ class TrainingRunning(ServiceError):
         )
 
 
+def _figure(value: float | None) -> str:
+    # The card stores None where a figure is undefined (one profile has no silhouette).
+    return "n/a" if value is None or value != value else f"{value:.2f}"
+
+
 @dataclass(frozen=True)
 class TrainingResult:
     version: int
@@ -76,8 +81,8 @@ class TrainingResult:
         if profiles:
             parts.append(
                 f"{profiles.get('n_profiles')} profiles (silhouette "
-                f"{profiles.get('silhouette', float('nan')):.2f}, entropy "
-                f"{profiles.get('entropy', float('nan')):.2f}"
+                f"{_figure(profiles.get('silhouette'))}, entropy "
+                f"{_figure(profiles.get('entropy'))}"
                 + (
                     ", weak structure: ranking on scores alone"
                     if card.get("weak_structure")
