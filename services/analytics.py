@@ -20,7 +20,6 @@ from sqlmodel import Session, select
 
 from models.tables import (
     Grant,
-    ModelArtefact,
     Person,
     Rating,
     Reward,
@@ -50,6 +49,7 @@ from services.summaries import (
     load_population,
     resolve_wave,
 )
+from services.training import model_card
 from services.waves import audience_query, find_wave, today
 
 DECIMALS = 2
@@ -428,23 +428,6 @@ def fairness(*, session: Session, min_size: int, days: int = FAIRNESS_DAYS) -> d
             )
         out[dim] = groups
     return out
-
-
-# ---------------------------------------------------------------------- model card
-
-
-def model_card(*, session: Session, min_size: int) -> dict | None:
-    """The newest model's card, with profile sizes under the minimum left out."""
-    row = session.exec(select(ModelArtefact).order_by(ModelArtefact.version.desc())).first()
-    if row is None:
-        return None
-    card = dict((row.meta or {}).get("card") or {})
-    profiles = card.get("profiles")
-    if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
-        profiles = dict(profiles)
-        profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
-        card["profiles"] = profiles
-    return {"version": row.version, "created_at": row.created_at.isoformat(), "card": card}
 
 
 # ---------------------------------------------------------------------- the page

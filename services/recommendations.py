@@ -438,24 +438,30 @@ def _popular_list(
             session, person, context, today=today, max_cost_band=max_cost_band
         )
         rewards = [r for r in rewards if r.slug not in excluded]
-    picked: list[RewardRow] = []
+    items = [
+        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
+        for reward in _varied(rewards, k)
+    ]
+    return SuggestionList(personal=False, items=items, why_not_personal=reason)
+
+
+def _varied(ranked: Sequence, k: int) -> list:
+    """The non-personal pick: the best ``k`` of ``ranked``, one per category first, so the
+    list is varied, then the best of the rest."""
+    picked: list = []
     seen_categories: set[str] = set()
-    for reward in rewards:  # one per category first, so the list is varied
+    for reward in ranked:
         if reward.category not in seen_categories:
             picked.append(reward)
             seen_categories.add(reward.category)
         if len(picked) == k:
             break
-    for reward in rewards:
+    for reward in ranked:
         if len(picked) == k:
             break
         if reward not in picked:
             picked.append(reward)
-    items = [
-        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
-        for reward in picked
-    ]
-    return SuggestionList(personal=False, items=items, why_not_personal=reason)
+    return picked
 
 
 def popular_rewards(
@@ -668,8 +674,9 @@ def _popular_rows(
 ) -> dict[int, list[dict]]:
     """``popular_rewards`` for many people: one ranking of the catalogue, filtered per person.
 
-    Mirrors ``popular_rewards`` rule for rule (tests hold the two to the same output), so a
-    thousand reps without a response cost one pass over the ratings, not a thousand.
+    The same ranking (``_popularity``), exclusions and pick (``_varied``) as
+    ``popular_rewards``, so a thousand reps without a response cost one pass over the
+    ratings, not a thousand.
     """
     if not people:
         return {}
@@ -680,20 +687,7 @@ def _popular_rows(
     out: dict[int, list[dict]] = {}
     for person in people:
         excluded, _grants = left_out[person.id]
-        allowed = [r for r in ranked if r.slug not in excluded]
-        picked: list = []
-        seen_categories: set[str] = set()
-        for reward in allowed:  # one per category first, so the list is varied
-            if reward.category not in seen_categories:
-                picked.append(reward)
-                seen_categories.add(reward.category)
-            if len(picked) == k:
-                break
-        for reward in allowed:
-            if len(picked) == k:
-                break
-            if reward not in picked:
-                picked.append(reward)
+        picked = _varied([r for r in ranked if r.slug not in excluded], k)
         out[person.id] = [
             {
                 "person": person.external_id,

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
+from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
@@ -191,12 +192,18 @@ def prune_models(*, session: Session, keep: int) -> list[int]:
     return old
 
 
-def model_card(*, session: Session) -> dict | None:
+def model_card(*, session: Session, min_size: int = MIN_GROUP_SIZE) -> dict | None:
+    """The newest model's card with its version and time stored; profile sizes under
+    ``min_size`` are left out (None), as a small profile's size points at people."""
     row = latest_artefact(session)
     if row is None:
         return None
-    card = dict(row.meta.get("card") or {})
-    card.setdefault("version", row.version)
+    card = dict((row.meta or {}).get("card") or {})
+    profiles = card.get("profiles")
+    if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
+        profiles = dict(profiles)
+        profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
+        card["profiles"] = profiles
     card["version"] = row.version
     card["created_at"] = row.created_at.isoformat(timespec="seconds")
     return card

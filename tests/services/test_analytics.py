@@ -2,13 +2,12 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from models.tables import ModelArtefact, Person, SurveyResponse
+from models.tables import Person, SurveyResponse
 from recommender.focus import difference_ci
 from services.access import SYSTEM
 from services.analytics import (
     drift,
     fairness,
-    model_card,
     participation,
     programme_analytics,
     reminder_list,
@@ -108,17 +107,6 @@ def test_fairness_hides_small_teams_and_roles(org_db, org_session):
                 assert g["reps"] >= MIN
                 assert 0 <= g["exposure"] <= 1
                 assert g["value_per_rep"] >= 0
-
-
-def test_the_model_card_hides_small_profiles(session):
-    assert model_card(session=session, min_size=MIN) is None
-    card = {"n_responses": 40, "profiles": {"n_profiles": 2, "counts": [37, 3]}}
-    session.add(ModelArtefact(version=1, blob=b"", meta={"card": {"n_responses": 1}}))
-    session.add(ModelArtefact(version=2, blob=b"", meta={"card": card}))
-    session.commit()
-    shown = model_card(session=session, min_size=MIN)
-    assert shown["version"] == 2
-    assert shown["card"]["profiles"]["counts"] == [37, None]
 
 
 def test_the_whole_page_never_shows_a_small_group(org_db, org_session):

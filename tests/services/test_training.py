@@ -284,3 +284,16 @@ def test_describe_reads_a_card_whose_silhouette_is_undefined():
     }
     text = TrainingResult(version=3, card=card).describe()
     assert "1 profiles (silhouette n/a, entropy 0.00, weak structure" in text
+
+
+def test_the_model_card_hides_small_profiles(session):
+    assert model_card(session=session, min_size=5) is None
+    card = {"n_responses": 40, "profiles": {"n_profiles": 2, "counts": [37, 3]}}
+    session.add(ModelArtefact(version=1, blob=b"", meta={"card": {"n_responses": 1}}))
+    session.add(ModelArtefact(version=2, blob=b"", meta={"card": card}))
+    session.commit()
+    shown = model_card(session=session, min_size=5)
+    assert shown["version"] == 2
+    assert shown["n_responses"] == 40
+    assert shown["profiles"]["counts"] == [37, None]
+    assert model_card(session=session)["profiles"]["counts"] == [37, None]
