@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from models.tables import Person
 from services.access import SYSTEM
-from services.api_tokens import create_token, suggestions_for_everyone
+from services.api_reads import suggestions_for_everyone
+from services.api_tokens import create_token
 
 
 @pytest.fixture
@@ -35,7 +36,9 @@ def _get(client, secret: str, query: str) -> dict:
 
 
 def test_pages_put_together_are_everyone_once_in_order(client, session, trained):
-    secret = create_token(session=session, actor=None, name="t", scopes=["recommendations:read"])[1]
+    secret = create_token(session=session, actor=SYSTEM, name="t", scopes=["recommendations:read"])[
+        1
+    ]
     everyone = suggestions_for_everyone(session=session, viewer=SYSTEM, k=3)
     pages, offset = [], 0
     while offset is not None:
@@ -54,7 +57,9 @@ def test_pages_put_together_are_everyone_once_in_order(client, session, trained)
 
 def test_a_page_reads_only_its_own_peoples_feedback(app, client, session, trained):
     """The grants and ratings read are those of the page's people, never everyone's."""
-    secret = create_token(session=session, actor=None, name="t", scopes=["recommendations:read"])[1]
+    secret = create_token(session=session, actor=SYSTEM, name="t", scopes=["recommendations:read"])[
+        1
+    ]
     _get(client, secret, "k=3&limit=2")  # load the model first
     statements: list[str] = []
 
