@@ -7,7 +7,6 @@ from recommender.focus import difference_ci
 from services.access import SYSTEM
 from services.analytics import (
     drift,
-    fairness,
     participation,
     programme_analytics,
     reminder_list,
@@ -15,6 +14,7 @@ from services.analytics import (
     reward_uptake,
 )
 from services.errors import InvalidInput, NotAllowed
+from services.fairness import exposure
 from services.summaries import load_population
 from services.waves import close_wave
 from tests.services import insights_org
@@ -98,7 +98,7 @@ def test_reward_figures_need_enough_different_people(org_db, org_session):
 
 
 def test_fairness_hides_small_teams_and_roles(org_db, org_session):
-    data = fairness(session=org_session, min_size=MIN)
+    data = exposure(session=org_session, min_size=MIN)
     planted = next(g for g in data["team"] if g["key"] == PLANTED_TEAM)
     assert planted["suppressed"]
     for by in ("team", "sales_role"):
