@@ -271,18 +271,20 @@ def test_a_queued_job_is_trained_by_a_separate_worker_process(session, factory):
     assert session.exec(select(ModelArtefact.trained_by_id)).one() == hr.id
 
 
+# One profile, or as many as people: ``ProfileModel.quality`` stores no silhouette (None).
+CARD_WITHOUT_SILHOUETTE = {
+    "n_responses": 12,
+    "n_flagged": 0,
+    "n_ratings": 3,
+    "n_dismissals": 1,
+    "n_rewards": 9,
+    "weak_structure": True,
+    "profiles": {"n_profiles": 1, "silhouette": None, "entropy": 0.0, "counts": [12]},
+}
+
+
 def test_describe_reads_a_card_whose_silhouette_is_undefined():
-    # One profile, or as many as people: ``ProfileModel.quality`` stores no silhouette.
-    card = {
-        "n_responses": 12,
-        "n_flagged": 0,
-        "n_ratings": 3,
-        "n_dismissals": 1,
-        "n_rewards": 9,
-        "weak_structure": True,
-        "profiles": {"n_profiles": 1, "silhouette": None, "entropy": 0.0, "counts": [12]},
-    }
-    text = TrainingResult(version=3, card=card).describe()
+    text = TrainingResult(version=3, card=CARD_WITHOUT_SILHOUETTE).describe()
     assert "1 profiles (silhouette n/a, entropy 0.00, weak structure" in text
 
 
