@@ -423,6 +423,6 @@ def programme_analytics(
     out["drift"] = drift(session=session, min_size=min_size, locale=locale, viewer=viewer)
     out["uptake"] = reward_uptake(session=session, min_size=min_size)
     out["satisfaction"] = reward_satisfaction(session=session, min_size=min_size)
-    out["fairness"] = exposure(session=session, min_size=min_size)
+    out["fairness"] = exposure(session=session, viewer=viewer, min_size=min_size)
     out["model"] = model_card(session=session, min_size=min_size)
     return out

@@ -26,7 +26,7 @@ from models.queries import chunks
 from models.tables import Grant, Person, Reward, Team
 from recommender.anonymity import check_min_size, protect_tables, total_visible
 from recommender.fairness import MAX_SHARE, concentration_flags, gini, group_gini
-from services.access import can
+from services.access import Actor, can, require
 from services.budgets import quarter_bounds, resolve_quarter
 from services.errors import NotAllowed
 from services.people import direct_reports
@@ -96,7 +96,7 @@ def _nan_to_none(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def received(
+def _received(
     session: Session, person_ids: Sequence[int], first: date, last: date | None = None
 ) -> tuple[dict[int, int], dict[int, float]]:
     """Number and catalogue value of the rewards each person was given from ``first`` to
@@ -119,7 +119,7 @@ def received(
     return counts, values
 
 
-def active_reps(session: Session) -> list[Person]:
+def _active_reps(session: Session) -> list[Person]:
     """Every active rep, by id: the people both reports are about."""
     return list(
         session.exec(
@@ -140,9 +140,7 @@ class Groups:
     hidden: dict[str, np.ndarray]
 
 
-def team_and_role_groups(
-    session: Session, reps: Sequence[Person], min_size: int, none_key: str
-) -> Groups:
+def _groups(session: Session, reps: Sequence[Person], min_size: int, none_key: str) -> Groups:
     team_names = {t.id: t.name for t in session.exec(select(Team))}
     keys_of = {
         "team": [team_names.get(p.team_id, none_key) if p.team_id else none_key for p in reps],
@@ -161,7 +159,7 @@ def team_and_role_groups(
 
 def _team_report(session: Session, manager: Person, quarter: str, min_size: int) -> FairnessReport:
     reps = direct_reports(session=session, manager=manager)
-    counts, values = received(session, [p.id for p in reps], *quarter_bounds(quarter))
+    counts, values = _received(session, [p.id for p in reps], *quarter_bounds(quarter))
     count_arr = np.array([counts.get(p.id, 0) for p in reps], dtype=float)
     value_arr = np.array([values.get(p.id, 0.0) for p in reps], dtype=float)
     total_value = float(value_arr.sum())
@@ -237,11 +235,11 @@ def _group_rows(
 
 
 def _organisation_report(session: Session, quarter: str, min_size: int) -> FairnessReport:
-    reps = active_reps(session)
-    counts, values = received(session, [p.id for p in reps], *quarter_bounds(quarter))
+    reps = _active_reps(session)
+    counts, values = _received(session, [p.id for p in reps], *quarter_bounds(quarter))
     count_arr = np.array([counts.get(p.id, 0) for p in reps], dtype=float)
     value_arr = np.array([values.get(p.id, 0.0) for p in reps], dtype=float)
-    groups = team_and_role_groups(session, reps, min_size, none_key="")
+    groups = _groups(session, reps, min_size, none_key="")
     n = len(reps)
     visible = total_visible(n, min_size)
     total_value = float(value_arr.sum())
@@ -286,12 +284,13 @@ def _round(value: float) -> float | None:
     return None if not math.isfinite(value) else round(float(value), DECIMALS)
 
 
-def exposure(*, session: Session, min_size: int, days: int = EXPOSURE_DAYS) -> dict:
+def exposure(*, session: Session, viewer: Actor, min_size: int, days: int = EXPOSURE_DAYS) -> dict:
     """Exposure (share of reps given a reward) and value per rep over the last ``days``,
     by team and sales role, small groups hidden; for HR's programme analytics."""
-    reps = active_reps(session)
-    counts, values = received(session, [p.id for p in reps], today() - timedelta(days=days))
-    groups = team_and_role_groups(session, reps, min_size, none_key=NONE_KEY)
+    require(viewer, "run_hr")
+    reps = _active_reps(session)
+    counts, values = _received(session, [p.id for p in reps], today() - timedelta(days=days))
+    groups = _groups(session, reps, min_size, none_key=NONE_KEY)
     out: dict = {"days": days}
     for dim in ("team", "sales_role"):
         rows = []

@@ -98,7 +98,7 @@ def test_reward_figures_need_enough_different_people(org_db, org_session):
 
 
 def test_fairness_hides_small_teams_and_roles(org_db, org_session):
-    data = exposure(session=org_session, min_size=MIN)
+    data = exposure(session=org_session, viewer=SYSTEM, min_size=MIN)
     planted = next(g for g in data["team"] if g["key"] == PLANTED_TEAM)
     assert planted["suppressed"]
     for by in ("team", "sales_role"):
@@ -107,6 +107,12 @@ def test_fairness_hides_small_teams_and_roles(org_db, org_session):
                 assert g["reps"] >= MIN
                 assert 0 <= g["exposure"] <= 1
                 assert g["value_per_rep"] >= 0
+
+
+def test_only_hr_sees_the_exposure_report(org_db, org_session):
+    rep = org_session.exec(select(Person).where(Person.access == "rep")).first()
+    with pytest.raises(NotAllowed):
+        exposure(session=org_session, viewer=rep, min_size=MIN)
 
 
 def test_the_whole_page_never_shows_a_small_group(org_db, org_session):
