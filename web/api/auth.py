@@ -86,7 +86,8 @@ def current_actor() -> TokenActor:
 
 def token_required(scope: str) -> Callable:
     """The request must carry an active token with ``scope``; every such request is counted
-    against the token's rate limit and audited (the rules live in ``services.api_tokens``)."""
+    against the token's rate limit and audited (the rules live in ``services.api_tokens`` and
+    ``services.rate_limits``)."""
     if scope not in api_tokens.SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
