@@ -12,7 +12,6 @@ who have not answered an open wave (HR needs the names to remind them).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import func
@@ -20,7 +19,6 @@ from sqlmodel import Session, select
 
 from models.tables import (
     Grant,
-    ModelArtefact,
     Person,
     Rating,
     Reward,
@@ -30,7 +28,6 @@ from models.tables import (
 )
 from recommender.anonymity import (
     MIN_GROUP_SIZE,
-    protect_tables,
     suppress_cells,
     suppress_overlapping,
     total_visible,
@@ -39,6 +36,7 @@ from recommender.catalogue import CATEGORIES
 from recommender.focus import difference_ci, mean_ci, quartiles
 from services.access import Actor, require
 from services.errors import InvalidInput
+from services.fairness import exposure
 from services.summaries import (
     NONE_KEY,
     TOTAL_KEY,
@@ -50,10 +48,10 @@ from services.summaries import (
     load_population,
     resolve_wave,
 )
-from services.waves import audience_query, find_wave, today
+from services.training import model_card
+from services.waves import audience_query, find_wave
 
 DECIMALS = 2
-FAIRNESS_DAYS = 365
 
 
 def _round(value) -> float | None:
@@ -369,82 +367,6 @@ def _by_category(rows, min_size: int, figures) -> dict:
     return {"categories": categories, "total": total}
 
 
-def fairness(*, session: Session, min_size: int, days: int = FAIRNESS_DAYS) -> dict:
-    """Exposure (share of reps given a reward) and value per rep, by team and sales role."""
-    reps = list(
-        session.exec(
-            select(Person)
-            .where(Person.access == "rep", Person.active.is_(True))
-            .order_by(Person.id)
-        )
-    )
-    since = today() - timedelta(days=days)
-    given = defaultdict(float)
-    got = set()
-    for person_id, cost in session.exec(
-        select(Grant.person_id, Reward.cost)
-        .join(Reward, Reward.id == Grant.reward_id)
-        .where(Grant.given_on >= since)
-    ):
-        given[person_id] += float(cost)
-        got.add(person_id)
-    names = _team_names(session)
-    keys = {
-        "team": [names.get(p.team_id, NONE_KEY) if p.team_id else NONE_KEY for p in reps],
-        "sales_role": [p.sales_role or NONE_KEY for p in reps],
-    }
-    cells = {d: sorted(set(k), key=lambda x: (x == NONE_KEY, x)) for d, k in keys.items()}
-    labels = [
-        np.asarray([cells[d].index(k) for k in keys[d]], dtype=int) for d in ("team", "sales_role")
-    ]
-    hidden = protect_tables(labels, min_size) if reps else [np.zeros(0, bool), np.zeros(0, bool)]
-    out = {"days": days}
-    for d, dim in enumerate(("team", "sales_role")):
-        groups = []
-        for c, key in enumerate(cells[dim]):
-            members = [p for p, label in zip(reps, labels[d], strict=True) if label == c]
-            if hidden[d][c]:
-                groups.append(
-                    {
-                        "key": key,
-                        "suppressed": True,
-                        "reason": "small" if len(members) < min_size else None,
-                        "reps": None,
-                        "exposure": None,
-                        "value_per_rep": None,
-                    }
-                )
-                continue
-            groups.append(
-                {
-                    "key": key,
-                    "suppressed": False,
-                    "reps": len(members),
-                    "exposure": _round(sum(p.id in got for p in members) / len(members)),
-                    "value_per_rep": _round(sum(given[p.id] for p in members) / len(members)),
-                }
-            )
-        out[dim] = groups
-    return out
-
-
-# ---------------------------------------------------------------------- model card
-
-
-def model_card(*, session: Session, min_size: int) -> dict | None:
-    """The newest model's card, with profile sizes under the minimum left out."""
-    row = session.exec(select(ModelArtefact).order_by(ModelArtefact.version.desc())).first()
-    if row is None:
-        return None
-    card = dict((row.meta or {}).get("card") or {})
-    profiles = card.get("profiles")
-    if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
-        profiles = dict(profiles)
-        profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
-        card["profiles"] = profiles
-    return {"version": row.version, "created_at": row.created_at.isoformat(), "card": card}
-
-
 # ---------------------------------------------------------------------- the page
 
 
@@ -499,6 +421,6 @@ def programme_analytics(
     out["drift"] = drift(session=session, min_size=min_size, locale=locale, viewer=viewer)
     out["uptake"] = reward_uptake(session=session, min_size=min_size)
     out["satisfaction"] = reward_satisfaction(session=session, min_size=min_size)
-    out["fairness"] = fairness(session=session, min_size=min_size)
+    out["fairness"] = exposure(session=session, viewer=viewer, min_size=min_size)
     out["model"] = model_card(session=session, min_size=min_size)
     return out

@@ -21,7 +21,6 @@ be worked out by subtraction either.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import secrets
@@ -32,6 +31,7 @@ import numpy as np
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import (
     KPI,
     AuditLog,
@@ -58,8 +58,9 @@ from recommender.experiments import (
 )
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound, ServiceError
+from services.errors import InvalidInput, NotFound
 from services.kpis import metric_choices, parse_period, period_kind, period_months
+from services.recommendations import profile_assignments
 
 SEED_MAX = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 _ARM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -90,40 +91,22 @@ def parse_arm(text: str) -> ArmSpec:
 def strata_for(session: Session, person_ids: Sequence[int]) -> tuple[dict[int, Hashable], str]:
     """Each person's stratum and what it is: ``"profile"``, or ``"sales_role"`` as fallback.
 
-    Profiles come from ``services.recommendations.profile_assignments``; while that module
-    or a trained model is missing, people are stratified by sales role. People the model
+    Profiles come from ``services.recommendations.profile_assignments``; while no model
+    has been trained, people are stratified by sales role. People the model
     has no profile for (no submitted survey), and people who turned personalisation off,
     share a stratum of their own: their answers are not used to place them.
     """
     ids = list(person_ids)
     people: list[tuple[int, str, bool]] = []
-    for start in range(0, len(ids), 900):
-        stmt = select(Person.id, Person.sales_role, Person.personalise).where(
-            Person.id.in_(ids[start : start + 900])
-        )
+    for chunk in chunks(ids):
+        stmt = select(Person.id, Person.sales_role, Person.personalise).where(Person.id.in_(chunk))
         people.extend(session.exec(stmt).all())
-    profiles = _profile_assignments(session)
+    profiles = profile_assignments(session=session)
     if profiles:
         consenting = {person_id for person_id, _, personalise in people if personalise}
         return {p: profiles.get(p) if p in consenting else None for p in ids}, "profile"
     roles = {person_id: role for person_id, role, _ in people}
     return {p: roles.get(p) or None for p in ids}, "sales_role"
-
-
-def _profile_assignments(session: Session) -> dict[int, int] | None:
-    try:
-        recommendations = importlib.import_module("services.recommendations")
-    except ModuleNotFoundError as exc:
-        if exc.name != "services.recommendations":
-            raise
-        return None
-    assignments = getattr(recommendations, "profile_assignments", None)
-    if assignments is None:
-        return None
-    try:
-        return dict(assignments(session=session))
-    except ServiceError:
-        return None  # no trained model yet
 
 
 def _audience(session: Session, teams: Sequence[Team]) -> list[int]:
@@ -277,8 +260,8 @@ def create_experiment(
             for person, key in sorted(assignment.items())
         ]
         table = ExperimentAssignment.__table__
-        for start in range(0, len(values), CHUNK):
-            session.execute(insert(table), values[start : start + CHUNK])
+        for chunk in chunks(values, CHUNK):
+            session.execute(insert(table), chunk)
         sizes = {arm.key: 0 for arm in cleaned}
         for key in assignment.values():
             sizes[key] += 1
@@ -831,11 +814,11 @@ def programme_change(
         raise InvalidInput("The change was not computed.", problems)
     audience = _audience(session, teams)
     values: dict[str, dict[int, float]] = {before: {}, after: {}}
-    for start in range(0, len(audience), 900):
+    for chunk in chunks(audience):
         stmt = select(KPI.person_id, KPI.period, KPI.value).where(
             KPI.metric == metric,
             KPI.period.in_([before, after]),
-            KPI.person_id.in_(audience[start : start + 900]),
+            KPI.person_id.in_(chunk),
         )
         for person_id, period, value in session.exec(stmt):
             values[period][person_id] = value

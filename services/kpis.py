@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import KPI, Person, utcnow
 from services.access import Actor, require
 from services.audit import record_event
@@ -56,7 +57,6 @@ KNOWN_METRICS: dict[str, Metric] = {
 }
 KPI_COLUMNS = ("person", "period", "metric", "value")
 IMPORT_SOURCE = "import"
-CHUNK = 900  # below SQLite's smallest limit on bound parameters
 WRITE_CHUNK = 10_000
 _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -134,11 +134,6 @@ class _Row:
     period: str
     metric: str
     value: float
-
-
-def _chunks(values: Sequence, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def stored_metrics(session: Session) -> list[str]:
@@ -264,7 +259,7 @@ def _parse_rows(
 
 def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(list(external_ids)):
+    for chunk in chunks(list(external_ids)):
         stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
         found.update(session.exec(stmt).all())
     return found
@@ -319,7 +314,7 @@ def _stored(
     session: Session, person_ids: Sequence[int], periods: Sequence[str]
 ) -> dict[tuple[int, str, str], tuple[int, float]]:
     out: dict[tuple[int, str, str], tuple[int, float]] = {}
-    for chunk in _chunks(list(person_ids)):
+    for chunk in chunks(list(person_ids)):
         stmt = select(KPI.id, KPI.person_id, KPI.period, KPI.metric, KPI.value).where(
             KPI.person_id.in_(chunk), KPI.period.in_(list(periods))
         )
@@ -361,7 +356,7 @@ def _write(
             .where(table.c.id == bindparam("kpi_id"))
             .values(value=bindparam("new_value"), source=IMPORT_SOURCE, updated_at=now)
         )
-        for chunk in _chunks(to_update, WRITE_CHUNK):
+        for chunk in chunks(to_update, WRITE_CHUNK):
             session.execute(stmt, [{"kpi_id": i, "new_value": v} for i, v in chunk])
     summary.created = len(to_insert)
     summary.updated = len(to_update)
@@ -388,7 +383,7 @@ def _bulk_insert(session: Session, values: list[tuple[int, str, str, float]], no
             for person_id, period, metric, value in values:
                 copy.write_row((person_id, period, metric, value, IMPORT_SOURCE, now))
         return
-    for chunk in _chunks(values, WRITE_CHUNK):
+    for chunk in chunks(values, WRITE_CHUNK):
         session.execute(
             insert(table),
             [

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
 from recommender.scoring import ScaleScores
@@ -362,8 +363,8 @@ def _scores_since_training(
         return {}
     ids = [p.id for p in people if p.personalise and p.id not in served.row_of]
     responses = []
-    for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
-        responses += latest_responses(session, person_ids=ids[start : start + 900])
+    for chunk in chunks(ids):
+        responses += latest_responses(session, person_ids=chunk)
     if not responses:
         return {}
     scored = score_stored(session, responses)
@@ -442,24 +443,30 @@ def _popular_list(
             session, person, context, today=today, max_cost_band=max_cost_band
         )
         rewards = [r for r in rewards if r.slug not in excluded]
-    picked: list[RewardRow] = []
+    items = [
+        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
+        for reward in _varied(rewards, k)
+    ]
+    return SuggestionList(personal=False, items=items, why_not_personal=reason)
+
+
+def _varied(ranked: Sequence, k: int) -> list:
+    """The non-personal pick: the best ``k`` of ``ranked``, one per category first, so the
+    list is varied, then the best of the rest."""
+    picked: list = []
     seen_categories: set[str] = set()
-    for reward in rewards:  # one per category first, so the list is varied
+    for reward in ranked:
         if reward.category not in seen_categories:
             picked.append(reward)
             seen_categories.add(reward.category)
         if len(picked) == k:
             break
-    for reward in rewards:
+    for reward in ranked:
         if len(picked) == k:
             break
         if reward not in picked:
             picked.append(reward)
-    items = [
-        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
-        for reward in picked
-    ]
-    return SuggestionList(personal=False, items=items, why_not_personal=reason)
+    return picked
 
 
 def popular_rewards(
@@ -584,8 +591,8 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
     ratings: dict[int, list] = defaultdict(list)
     grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
     ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
-    chunks = [None] if person_ids is None else _chunks(person_ids)
-    for ids in chunks:
+    # None reads everyone's; an empty page reads nobody's.
+    for ids in [None] if person_ids is None else chunks(person_ids):
         where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
         where_r = ratings_stmt if ids is None else ratings_stmt.where(Rating.person_id.in_(ids))
         for row in session.exec(where_g):
@@ -613,8 +620,8 @@ def _ranked_rows(
     if new:
         responses = []
         ids = [p.id for p in people]
-        for start in range(0, len(ids), 900):  # below SQLite's limit on bound parameters
-            responses += latest_responses(session, person_ids=ids[start : start + 900])
+        for chunk in chunks(ids):
+            responses += latest_responses(session, person_ids=chunk)
         if not responses:
             return {}
         scored = score_stored(session, responses)
@@ -663,11 +670,6 @@ def _ranked_rows(
     return out
 
 
-def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    """Below SQLite's limit on bound parameters."""
-    return [ids[start : start + size] for start in range(0, len(ids), size)] or [[]]
-
-
 def _popular_rows(
     session: Session,
     context: FeedbackContext,
@@ -678,8 +680,9 @@ def _popular_rows(
 ) -> dict[int, list[dict]]:
     """``popular_rewards`` for many people: one ranking of the catalogue, filtered per person.
 
-    Mirrors ``popular_rewards`` rule for rule (tests hold the two to the same output), so a
-    thousand reps without a response cost one pass over the ratings, not a thousand.
+    The same ranking (``_popularity``), exclusions and pick (``_varied``) as
+    ``popular_rewards``, so a thousand reps without a response cost one pass over the
+    ratings, not a thousand.
     """
     if not people:
         return {}
@@ -690,20 +693,7 @@ def _popular_rows(
     out: dict[int, list[dict]] = {}
     for person in people:
         excluded, _grants = left_out[person.id]
-        allowed = [r for r in ranked if r.slug not in excluded]
-        picked: list = []
-        seen_categories: set[str] = set()
-        for reward in allowed:  # one per category first, so the list is varied
-            if reward.category not in seen_categories:
-                picked.append(reward)
-                seen_categories.add(reward.category)
-            if len(picked) == k:
-                break
-        for reward in allowed:
-            if len(picked) == k:
-                break
-            if reward not in picked:
-                picked.append(reward)
+        picked = _varied([r for r in ranked if r.slug not in excluded], k)
         out[person.id] = [
             {
                 "person": person.external_id,

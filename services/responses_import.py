@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import and_, exists, insert, or_, update
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import Answer, Person, SurveyResponse, Wave, utcnow
 from models.tables import Instrument as InstrumentRow
 from recommender.instrument import Instrument, Item
@@ -41,8 +42,6 @@ PERSON_COLUMN = "person"
 IMPORT_SOURCE = "import"
 SURVEY_SOURCE = "web"  # answered by the person through the survey pages
 IMPORTED_WAVE_PREFIX = "Imported from "
-# Stays below SQLite's smallest limit on bound parameters and keeps statements small.
-CHUNK = 900
 ANSWER_CHUNK = 10_000
 _WAVE_NAME_MAX = 120
 _EXTERNAL_ID_MAX = 64
@@ -88,11 +87,6 @@ class _Row:
     number: int
     external_id: str
     answers: dict[str, object]
-
-
-def _chunks(values: Sequence, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _cell(value: object) -> str:
@@ -223,7 +217,7 @@ def _parse_rows(
 
 def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(list(external_ids)):
+    for chunk in chunks(list(external_ids)):
         stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
         found.update(session.exec(stmt).all())
     return found
@@ -371,7 +365,7 @@ def _write(
     responses: dict[int, SurveyResponse] = {}
     stored: dict[int, dict[str, object]] = {}
     if wave is not None:
-        for chunk in _chunks(list(person_ids.values())):
+        for chunk in chunks(list(person_ids.values())):
             stmt = select(SurveyResponse).where(
                 SurveyResponse.wave_id == wave.id, SurveyResponse.person_id.in_(chunk)
             )
@@ -420,7 +414,7 @@ def _write(
             ),
         )
         kept = 0
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             kept += session.execute(
                 update(SurveyResponse)
                 .where(SurveyResponse.id.in_(chunk), ~protected)
@@ -484,7 +478,7 @@ def _write(
     session.flush()  # many-row INSERT ... RETURNING gives the new ids in a few statements
 
     replaced = [response.id for _, _, response in to_update]
-    for chunk in _chunks(replaced):
+    for chunk in chunks(replaced):
         session.execute(Answer.__table__.delete().where(Answer.response_id.in_(chunk)))
     pairs = [(response, row) for response, (row, _) in zip(created, to_create, strict=True)]
     pairs += [(response, row) for row, _, response in to_update]
@@ -555,6 +549,6 @@ def _bulk_insert(session: Session, values: list[tuple[int, str, float | None, st
         return
     # With RETURNING, SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues");
     # a plain executemany would run one statement per answer.
-    for chunk in _chunks(values, ANSWER_CHUNK):
+    for chunk in chunks(values, ANSWER_CHUNK):
         rows = [dict(zip(columns, value, strict=True)) for value in chunk]
         session.execute(insert(table).returning(table.c.id), rows).close()

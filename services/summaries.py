@@ -14,7 +14,6 @@ already shown for the wave, no linear combination of the figures isolates a resp
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -44,6 +43,7 @@ from services.disclosure import (
 )
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition
+from services.recommendations import current_model, profile_assignments, profile_catalogue
 from services.responses import answers_by_response
 from services.waves import find_wave
 
@@ -73,15 +73,9 @@ class ProfileMap:
 
 def profile_map(*, session: Session) -> ProfileMap:
     """Profiles of the newest model (``services.recommendations``); empty without one."""
-    try:
-        recommendations = importlib.import_module("services.recommendations")
-    except ModuleNotFoundError as exc:  # the model's service may not be installed yet
-        if exc.name != "services.recommendations":
-            raise
-        return ProfileMap({}, {})
-    assignments = recommendations.profile_assignments(session=session) or {}
-    catalogue = recommendations.profile_catalogue(session=session) or {}
-    served = recommendations.current_model(session)
+    assignments = profile_assignments(session=session)
+    catalogue = profile_catalogue(session=session)
+    served = current_model(session)
     centres, overall = model_centres(served.model) if served is not None else ({}, {})
     return ProfileMap(
         {int(k): int(v) for k, v in assignments.items()},
@@ -115,6 +109,10 @@ _models: dict[tuple[str, int], ProfileMap] = {}
 
 def _profiles_of_version(session: Session, version: int) -> ProfileMap:
     """Profiles of one stored model version, for consenting active people it knows."""
+    # scikit-learn loads with the first model read, not with the app (see test_startup).
+    from recommender.artefact import from_artefact
+    from recommender.profiles import visible_profiles
+
     key = (str(session.get_bind().url), version)
     if key not in _models:
         row = session.exec(select(ModelArtefact).where(ModelArtefact.version == version)).first()

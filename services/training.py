@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
+from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
@@ -59,6 +60,11 @@ class TrainingRunning(ServiceError):
         )
 
 
+def _figure(value: float | None) -> str:
+    # The card stores None where a figure is undefined (one profile has no silhouette).
+    return "n/a" if value is None or value != value else f"{value:.2f}"
+
+
 @dataclass(frozen=True)
 class TrainingResult:
     version: int
@@ -76,8 +82,8 @@ class TrainingResult:
         if profiles:
             parts.append(
                 f"{profiles.get('n_profiles')} profiles (silhouette "
-                f"{profiles.get('silhouette', float('nan')):.2f}, entropy "
-                f"{profiles.get('entropy', float('nan')):.2f}"
+                f"{_figure(profiles.get('silhouette'))}, entropy "
+                f"{_figure(profiles.get('entropy'))}"
                 + (
                     ", weak structure: ranking on scores alone"
                     if card.get("weak_structure")
@@ -186,12 +192,18 @@ def prune_models(*, session: Session, keep: int) -> list[int]:
     return old
 
 
-def model_card(*, session: Session) -> dict | None:
+def model_card(*, session: Session, min_size: int = MIN_GROUP_SIZE) -> dict | None:
+    """The newest model's card with its version and time stored; profile sizes under
+    ``min_size`` are left out (None), as a small profile's size points at people."""
     row = latest_artefact(session)
     if row is None:
         return None
-    card = dict(row.meta.get("card") or {})
-    card.setdefault("version", row.version)
+    card = dict((row.meta or {}).get("card") or {})
+    profiles = card.get("profiles")
+    if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
+        profiles = dict(profiles)
+        profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
+        card["profiles"] = profiles
     card["version"] = row.version
     card["created_at"] = row.created_at.isoformat(timespec="seconds")
     return card

@@ -2,13 +2,11 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from models.tables import ModelArtefact, Person, SurveyResponse
+from models.tables import Person, SurveyResponse
 from recommender.focus import difference_ci
 from services.access import SYSTEM
 from services.analytics import (
     drift,
-    fairness,
-    model_card,
     participation,
     programme_analytics,
     reminder_list,
@@ -16,6 +14,7 @@ from services.analytics import (
     reward_uptake,
 )
 from services.errors import InvalidInput, NotAllowed
+from services.fairness import exposure
 from services.summaries import load_population
 from services.waves import close_wave
 from tests.services import insights_org
@@ -99,7 +98,7 @@ def test_reward_figures_need_enough_different_people(org_db, org_session):
 
 
 def test_fairness_hides_small_teams_and_roles(org_db, org_session):
-    data = fairness(session=org_session, min_size=MIN)
+    data = exposure(session=org_session, viewer=SYSTEM, min_size=MIN)
     planted = next(g for g in data["team"] if g["key"] == PLANTED_TEAM)
     assert planted["suppressed"]
     for by in ("team", "sales_role"):
@@ -110,15 +109,10 @@ def test_fairness_hides_small_teams_and_roles(org_db, org_session):
                 assert g["value_per_rep"] >= 0
 
 
-def test_the_model_card_hides_small_profiles(session):
-    assert model_card(session=session, min_size=MIN) is None
-    card = {"n_responses": 40, "profiles": {"n_profiles": 2, "counts": [37, 3]}}
-    session.add(ModelArtefact(version=1, blob=b"", meta={"card": {"n_responses": 1}}))
-    session.add(ModelArtefact(version=2, blob=b"", meta={"card": card}))
-    session.commit()
-    shown = model_card(session=session, min_size=MIN)
-    assert shown["version"] == 2
-    assert shown["card"]["profiles"]["counts"] == [37, None]
+def test_only_hr_sees_the_exposure_report(org_db, org_session):
+    rep = org_session.exec(select(Person).where(Person.access == "rep")).first()
+    with pytest.raises(NotAllowed):
+        exposure(session=org_session, viewer=rep, min_size=MIN)
 
 
 def test_the_whole_page_never_shows_a_small_group(org_db, org_session):

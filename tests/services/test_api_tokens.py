@@ -12,33 +12,47 @@ from sqlmodel import Session, func, select
 from models.tables import KPI, ApiRateWindow, ApiToken, AuditLog, Person, SurveyResponse
 from services import api_tokens
 from services.access import SYSTEM
-from services.api_tokens import (
-    SCOPES,
-    RateLimited,
-    ScopeMissing,
-    TokenRefused,
-    check_scope,
-    check_token,
-    count_request,
-    create_token,
-    find_token,
+from services.api_reads import (
     kpi_summary,
-    list_tokens,
     person_suggestions,
     response_counts,
-    revoke_token,
     suggestions_for_everyone,
     wave_details,
     wave_participation,
     withhold_breakdown,
     withhold_small,
 )
+from services.api_tokens import (
+    SCOPES,
+    ScopeMissing,
+    TokenRefused,
+    check_scope,
+    check_token,
+    create_token,
+    find_token,
+    list_tokens,
+    revoke_token,
+    token_actor,
+)
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.instruments import ensure_default_instrument
+from services.rate_limits import RateLimited, count_request
 from services.recommendations import suggest_rewards
 from services.waves import open_wave
 
 NOON = datetime(2026, 10, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def _count(session, token, limit, now):
+    """One API request with ``token``, counted as the token's own actor."""
+    return count_request(
+        session=session,
+        actor=token_actor(token),
+        token=token,
+        limit=limit,
+        action="api.request",
+        now=now,
+    )
 
 
 def audit_actions(session) -> list[str]:
@@ -152,14 +166,17 @@ def test_rate_limit_counts_per_minute_and_says_when_to_retry(session):
     token, _ = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["kpis:read"])
     at = NOON + timedelta(seconds=45)
     for used in (1, 2, 3):
-        count = count_request(session=session, token=token, limit=3, action="api.request", now=at)
+        count = _count(session, token, 3, at)
         assert (count.used, count.remaining) == (used, 3 - used)
     with pytest.raises(RateLimited) as caught:
-        count_request(session=session, token=token, limit=3, action="api.request", now=at)
+        _count(session, token, 3, at)
     assert caught.value.retry_after == 15  # 12:00:45 -> the next minute starts at 12:01:00
     # A new minute starts from zero, and the old minute's row is gone.
-    count = count_request(
-        session=session, token=token, limit=3, action="api.request", now=NOON + timedelta(minutes=1)
+    count = _count(
+        session,
+        token,
+        3,
+        NOON + timedelta(minutes=1),
     )
     assert count.used == 1
     windows = session.exec(select(ApiRateWindow)).all()
@@ -175,10 +192,8 @@ def test_each_token_has_its_own_count(session):
     one, _ = create_token(session=session, actor=SYSTEM, name="one", scopes=["kpis:read"])
     two, _ = create_token(session=session, actor=SYSTEM, name="two", scopes=["kpis:read"])
     for _ in range(2):
-        count_request(session=session, token=one, limit=2, action="api.request", now=NOON)
-    assert (
-        count_request(session=session, token=two, limit=2, action="api.request", now=NOON).used == 1
-    )
+        _count(session, one, 2, NOON)
+    assert _count(session, two, 2, NOON).used == 1
 
 
 def test_concurrent_workers_share_one_exact_count(engine):
@@ -194,9 +209,7 @@ def test_concurrent_workers_share_one_exact_count(engine):
             mine = own.get(ApiToken, token.id)
             for _ in range(per_thread):
                 try:
-                    count_request(
-                        session=own, token=mine, limit=limit, action="api.request", now=NOON
-                    )
+                    _count(own, mine, limit, NOON)
                     outcome = "ok"
                 except RateLimited:
                     outcome = "limited"

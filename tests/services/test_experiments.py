@@ -1,7 +1,5 @@
 """Experiments: creation all or nothing, reproducible and stratified assignment, results."""
 
-import sys
-import types
 from collections import Counter
 
 import numpy as np
@@ -14,9 +12,11 @@ from models.tables import (
     Experiment,
     ExperimentArm,
     ExperimentAssignment,
+    ModelArtefact,
     Person,
     Team,
 )
+from services import experiments
 from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.experiments import (
@@ -173,9 +173,7 @@ def test_stratified_uses_motivation_profiles_when_there_is_a_model(session, org,
     reps = org["reps"]
     # Profiles that cut across sales roles; ten reps have no profile (no survey).
     profiles = {p.id: (i // 4) % 2 for i, p in enumerate(reps[:80])}
-    module = types.ModuleType("services.recommendations")
-    module.profile_assignments = lambda *, session: profiles
-    monkeypatch.setitem(sys.modules, "services.recommendations", module)
+    monkeypatch.setattr(experiments, "profile_assignments", lambda *, session: profiles)
     arms = ARMS[:2]
     experiment = create(session, stratified=True, arms=arms)
     assigned = assignment(session, experiment)
@@ -191,21 +189,16 @@ def test_profiles_of_people_who_turned_personalisation_off_are_not_used(session,
     for rep in reps[:30]:
         rep.personalise = False
     session.commit()
-    module = types.ModuleType("services.recommendations")
-    module.profile_assignments = lambda *, session: {p.id: 1 for p in reps}
-    monkeypatch.setitem(sys.modules, "services.recommendations", module)
+    monkeypatch.setattr(
+        experiments, "profile_assignments", lambda *, session: {p.id: 1 for p in reps}
+    )
     strata, source = strata_for(session, [p.id for p in reps])
     assert source == "profile"
     assert Counter(strata.values()) == {None: 30, 1: 60}
 
 
-def test_a_missing_model_falls_back_to_sales_roles(session, org, monkeypatch):
-    def no_model(*, session):
-        raise NotFound("No trained model yet.")
-
-    module = types.ModuleType("services.recommendations")
-    module.profile_assignments = no_model
-    monkeypatch.setitem(sys.modules, "services.recommendations", module)
+def test_a_missing_model_falls_back_to_sales_roles(session, org):
+    assert session.exec(select(func.count()).select_from(ModelArtefact)).one() == 0
     strata, source = strata_for(session, [p.id for p in org["reps"]])
     assert source == "sales_role"
     assert set(strata.values()) == set(ROLES)

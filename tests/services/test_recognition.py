@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from models.tables import Achievement, AuditLog, Person, utcnow
 from services.errors import InvalidInput, NotAllowed, NotFound
+from services.fairness import fairness
 from services.recognition import (
-    fairness,
     link_grant_to_achievements,
     recent_achievements,
     recognition_due,

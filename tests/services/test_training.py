@@ -25,6 +25,7 @@ from services.recommendations import current_model, suggest_rewards
 from services.responses import to_answer_row
 from services.scores import latest_responses
 from services.training import (
+    TrainingResult,
     model_card,
     model_versions,
     queue_training,
@@ -268,3 +269,33 @@ def test_a_queued_job_is_trained_by_a_separate_worker_process(session, factory):
     finished = session.get(TrainingJob, job.id)
     assert (finished.status, finished.model_version) == ("done", 1), finished.message
     assert session.exec(select(ModelArtefact.trained_by_id)).one() == hr.id
+
+
+# One profile, or as many as people: ``ProfileModel.quality`` stores no silhouette (None).
+CARD_WITHOUT_SILHOUETTE = {
+    "n_responses": 12,
+    "n_flagged": 0,
+    "n_ratings": 3,
+    "n_dismissals": 1,
+    "n_rewards": 9,
+    "weak_structure": True,
+    "profiles": {"n_profiles": 1, "silhouette": None, "entropy": 0.0, "counts": [12]},
+}
+
+
+def test_describe_reads_a_card_whose_silhouette_is_undefined():
+    text = TrainingResult(version=3, card=CARD_WITHOUT_SILHOUETTE).describe()
+    assert "1 profiles (silhouette n/a, entropy 0.00, weak structure" in text
+
+
+def test_the_model_card_hides_small_profiles(session):
+    assert model_card(session=session, min_size=5) is None
+    card = {"n_responses": 40, "profiles": {"n_profiles": 2, "counts": [37, 3]}}
+    session.add(ModelArtefact(version=1, blob=b"", meta={"card": {"n_responses": 1}}))
+    session.add(ModelArtefact(version=2, blob=b"", meta={"card": card}))
+    session.commit()
+    shown = model_card(session=session, min_size=5)
+    assert shown["version"] == 2
+    assert shown["n_responses"] == 40
+    assert shown["profiles"]["counts"] == [37, None]
+    assert model_card(session=session)["profiles"]["counts"] == [37, None]

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import KPI, ApiToken, AuditLog, Person, SurveyResponse, Wave
-from services import api_tokens
+from services import api_tokens, rate_limits
 from services.access import SYSTEM
 from services.api_tokens import create_token
 from services.instruments import import_instrument
@@ -131,7 +131,7 @@ def test_rate_limit_is_shared_by_every_worker(app, client, session, database_url
     from web import create_app
 
     clock = {"now": datetime(2026, 10, 1, 12, 0, 50, tzinfo=UTC)}
-    monkeypatch.setattr(api_tokens, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(rate_limits, "utcnow", lambda: clock["now"])
     app.config["MOTIVO_API_RATE_PER_MINUTE"] = 3
     other = create_app(
         {

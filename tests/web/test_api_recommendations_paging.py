@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from models.tables import Person
 from services.access import SYSTEM
-from services.api_tokens import create_token, suggestions_for_everyone
+from services.api_reads import suggestions_for_everyone
+from services.api_tokens import create_token
 
 
 @pytest.fixture

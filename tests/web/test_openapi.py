@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from services import api_tokens
+from services import api_tokens, rate_limits
 from services.access import SYSTEM
 from services.api_tokens import SCOPES
 from tests.conftest import login
@@ -316,7 +316,7 @@ def test_every_documented_status_is_what_a_real_call_returns(
             expect("403", _call_as(api, op, world, make_token(runner, others)))
             # A fixed clock keeps both calls in one minute.
             fixed = datetime(2026, 10, 1, 12, 0, 1, tzinfo=UTC)
-            monkeypatch.setattr(api_tokens, "utcnow", lambda fixed=fixed: fixed)
+            monkeypatch.setattr(rate_limits, "utcnow", lambda fixed=fixed: fixed)
             app.config["MOTIVO_API_RATE_PER_MINUTE"] = 1
             token = make_token(runner, scopes)
             assert _call_as(api, op, world, token).status_code != 429

@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from models.tables import Achievement, AuditLog, Budget, Notification, Wave, utcnow
 from services.budgets import budget_status, current_quarter
+from services.fairness import fairness
 from services.instruments import ensure_default_instrument
 from services.notifications import notify
-from services.recognition import fairness, recognition_due
+from services.recognition import recognition_due
 from tests.conftest import csrf_token, login
 from tests.services.test_budgets import add_reward, give
 from tests.services.test_notifications import Sink, free_port

@@ -14,8 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from services import api_tokens
 from services.access import TokenActor
-from services.api_tokens import RateLimited, ScopeMissing, TokenRefused
+from services.api_tokens import ScopeMissing, TokenRefused
 from services.errors import InvalidInput, NotFound
+from services.rate_limits import DEFAULT_RATE_PER_MINUTE, RateLimited
 from services.tabular import TableError
 from web.config import ConfigError
 from web.db import get_session
@@ -85,7 +86,8 @@ def current_actor() -> TokenActor:
 
 def token_required(scope: str) -> Callable:
     """The request must carry an active token with ``scope``; every such request is counted
-    against the token's rate limit and audited (the rules live in ``services.api_tokens``)."""
+    against the token's rate limit and audited (the rules live in ``services.api_tokens`` and
+    ``services.rate_limits``)."""
     if scope not in api_tokens.SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
@@ -113,7 +115,7 @@ def token_required(scope: str) -> Callable:
 
 
 def _check_settings(app) -> None:
-    value = app.config.get(RATE_SETTING, api_tokens.DEFAULT_RATE_PER_MINUTE)
+    value = app.config.get(RATE_SETTING, DEFAULT_RATE_PER_MINUTE)
     try:
         rate = int(value)
     except (TypeError, ValueError) as exc:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from services.api_tokens import DEFAULT_RATE_PER_MINUTE, SCOPES
+from services.api_tokens import SCOPES
+from services.rate_limits import DEFAULT_RATE_PER_MINUTE
 from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_TEXT, MAX_VERSION
 
 JSON = "application/json"

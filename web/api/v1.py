@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify
 
-from services.api_tokens import (
+from services.api_reads import (
     MAX_SUGGESTIONS,
     kpi_summary,
     person_suggestions,

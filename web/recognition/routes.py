@@ -24,10 +24,11 @@ from wtforms import SelectChoice
 
 from services.budgets import budget_status, list_budgets, resolve_quarter, set_budget
 from services.errors import InvalidInput
+from services.fairness import fairness
 from services.notifications import list_notifications, mark_read, render, unread_count
 from services.organisation import list_teams
 from services.people import direct_reports
-from services.recognition import fairness, recent_achievements, recognition_due, record_achievement
+from services.recognition import recent_achievements, recognition_due, record_achievement
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
