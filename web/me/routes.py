@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from models.tables import Grant
@@ -37,8 +37,7 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
     person = viewer()
     locale = get_locale()
     statuses = survey_status(session=session, person=person)
-    min_size = current_app.config["MOTIVO_MIN_GROUP_SIZE"]
-    scores = my_scores(session=session, person=person, min_group_size=min_size)
+    scores = my_scores(session=session, person=person)
     chart = None
     if scores:
         chart = comparison_chart(
