@@ -15,6 +15,7 @@ from services.feedback import (
     undo_dismissal,
 )
 from services.me import construct_labels, my_scores, score_history
+from services.organisation import min_group_size
 from services.people import team_name, update_preferences
 from services.recommendations import person_profile, suggest_rewards
 from services.survey import survey_status
@@ -67,6 +68,7 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
             profile=person_profile(session=session, viewer=person, person=person),
             scores=scores,
             chart=chart,
+            min_group_size=min_group_size(session),
             suggestions=suggest_rewards(session=session, viewer=person, person=person, k=5),
             received=received,
             rate_forms=forms,
