@@ -85,6 +85,10 @@ _RANKER_ARRAYS = (
     "profile_n_ratings_",
     "similarity_",
 )
+# Added after the first artefacts were stored: absent from those, and then read as zero
+# people, so an old model cites no rating summary until it is retrained (never one that
+# might speak for fewer people than the minimum group size).
+_RANKER_PEOPLE_ARRAYS = ("item_n_people_", "profile_n_people_")
 _RANKER_SCALARS = ("mu_", "item_shrinkage_", "profile_shrinkage_", "person_shrinkage_")
 
 
@@ -222,7 +226,8 @@ class MotivoModel:
         profiles = None
         if self.profiles_ is not None:
             quality = self.profiles_.quality()
-            visible = visible_profiles(self.profiles_.counts_, MIN_GROUP_SIZE)
+            min_size = int(self.ranker_params.get("min_group_size", MIN_GROUP_SIZE))
+            visible = visible_profiles(self.profiles_.counts_, min_size)
             profiles = {
                 **quality,
                 "used_by_ranker": self.use_profiles_,
@@ -235,7 +240,7 @@ class MotivoModel:
                 "thresholds": {
                     "min_silhouette": self.profiles_.min_silhouette,
                     "min_entropy": self.profiles_.min_entropy,
-                    "min_group_size": MIN_GROUP_SIZE,
+                    "min_group_size": min_size,
                 },
             }
         ranker = self.ranker_
@@ -316,6 +321,7 @@ class MotivoModel:
         grants: Iterable[tuple[str, date]] = (),
         today: date | None = None,
         explain: bool = True,
+        min_group_size: int | None = None,
     ) -> list[Suggestion]:
         """Suggestions for one person, with reasons.
 
@@ -356,11 +362,22 @@ class MotivoModel:
             X, labels = self.person_terms(scores, np.asarray([flagged]))
             profile = int(labels[0]) if self.use_profiles_ else None
             result = self.ranker_.recommend(
-                X[0], k, profile=profile, candidates=mask, exclude=excluded, explain=explain
+                X[0],
+                k,
+                profile=profile,
+                candidates=mask,
+                exclude=excluded,
+                explain=explain,
+                min_group_size=min_group_size,
             )
         elif person is not None:
             result = self.ranker_.recommend(
-                int(person), k, candidates=mask, exclude=excluded, explain=explain
+                int(person),
+                k,
+                candidates=mask,
+                exclude=excluded,
+                explain=explain,
+                min_group_size=min_group_size,
             )
         else:
             raise ValueError("pass a training row (person) or a new response (scores)")
@@ -384,6 +401,7 @@ class MotivoModel:
         scores: ScaleScores | None = None,
         flagged: np.ndarray | None = None,
         explain: bool = False,
+        min_group_size: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` suggestions for many people at once.
 
@@ -405,6 +423,9 @@ class MotivoModel:
             Which of those responses are flagged as careless.
         explain : bool, default=False
             Also give each suggestion's reasons, the same ones ``recommend`` gives.
+        min_group_size : int, optional
+            Rating summaries of fewer distinct people are not cited; the ranker's own
+            ``min_group_size`` when omitted (the organisation's setting applies at serving).
 
         Returns
         -------
@@ -444,6 +465,7 @@ class MotivoModel:
             candidates=candidates,
             exclude=exclude,
             explain=explain,
+            min_group_size=min_group_size,
         )
 
 
@@ -497,7 +519,7 @@ def to_artefact(model: MotivoModel) -> tuple[bytes, dict[str, Any]]:
         "features.sd": model.features_.sd,
         "model.person_profiles": model.person_profiles_,
     }
-    for name in _RANKER_ARRAYS:
+    for name in _RANKER_ARRAYS + _RANKER_PEOPLE_ARRAYS:
         arrays[f"ranker.{name}"] = np.asarray(getattr(model.ranker_, name))
     profiles_meta = None
     if model.profiles_ is not None:
@@ -630,6 +652,12 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
     ranker = HybridRanker(**meta_ranker["params"])
     for name in _RANKER_ARRAYS:
         setattr(ranker, name, arrays[f"ranker.{name}"])
+    ranker.item_n_people_ = arrays.get(
+        "ranker.item_n_people_", np.zeros_like(ranker.item_n_ratings_)
+    )
+    ranker.profile_n_people_ = arrays.get(
+        "ranker.profile_n_people_", np.zeros_like(ranker.profile_n_ratings_)
+    )
     ranker.feature_names_ = tuple(meta_ranker["feature_names"])
     ranker.attribute_names_ = tuple(meta_ranker["attribute_names"])
     scalars = meta_ranker["scalars"]

@@ -319,14 +319,14 @@ def render(reason: Reason, lang: str = "en") -> str:
         mean, n = _number(float(p["mean"]), lang), int(p["n"])
         if code == "rated_well":
             return (
-                f"Kolleger ga denne {mean} av 5 ({n} vurderinger)"
+                f"Kolleger ga denne {mean} av 5 ({n} personer)"
                 if nb
-                else (f"Colleagues rated this {mean} of 5 ({n} ratings)")
+                else (f"Colleagues rated this {mean} of 5 ({n} people)")
             )
         return (
-            f"Selgere med en lignende profil ga denne {mean} av 5 ({n} vurderinger)"
+            f"Selgere med en lignende profil ga denne {mean} av 5 ({n} personer)"
             if nb
-            else (f"Reps with a similar profile rated this {mean} of 5 ({n} ratings)")
+            else (f"Reps with a similar profile rated this {mean} of 5 ({n} people)")
         )
     if code == "own_ratings":
         if "category" in p:
@@ -349,6 +349,7 @@ def explain_item(
     *,
     person_bias: float = 0.0,
     promoted: bool = False,
+    min_group_size: int | None = None,
 ) -> Explanation:
     """Explain one reward's score for one person of a fitted ``HybridRanker``.
 
@@ -369,12 +370,14 @@ def explain_item(
         same for every reward).
     promoted : bool, default=False
         Whether diversification promoted the reward.
+    min_group_size : int, optional
+        Cite no rating summary of fewer distinct people (default: the ranker's).
 
     Returns
     -------
     Explanation
     """
-    parts = contributions(ranker, x, u, profile, item)
+    parts = contributions(ranker, x, u, profile, item, min_group_size=min_group_size)
     chosen = []
     for reason in sorted(parts, key=lambda r: -r.contribution):
         if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
@@ -396,13 +399,20 @@ def _score(ranker: HybridRanker, x, u, profile: int, item: int) -> float:
 
 
 def contributions(
-    ranker: HybridRanker, x: np.ndarray, u: np.ndarray, profile: int, item: int
+    ranker: HybridRanker,
+    x: np.ndarray,
+    u: np.ndarray,
+    profile: int,
+    item: int,
+    *,
+    min_group_size: int | None = None,
 ) -> list[Reason]:
     """Every additive part of one score that can differ between rewards, merged by reason.
 
     The contributions sum to the score minus the global mean and the person's bias. A
     ``shareable`` parameter of False marks a rating summary that may not be cited (too
-    few people, or a mean below the overall mean).
+    few people, or a mean below the overall mean). People are counted, not ratings: ``n``
+    is the number of distinct people behind the summary.
     """
     features = ranker.feature_names_
     attributes = ranker.attribute_names_
@@ -444,10 +454,10 @@ def contributions(
         if value != 0.0:
             add("own_ratings", _attribute_params(attributes[a_idx], a[a_idx]), value)
 
-    min_n = ranker.min_group_size
+    min_n = _min_people(ranker, min_group_size)
     bias = ranker.item_bias_[item]
     if bias != 0.0:
-        n = int(ranker.item_n_ratings_[item])
+        n = int(ranker.item_n_people_[item])
         mean = float(ranker.item_mean_rating_[item]) if n else float("nan")
         params = {"mean": round(mean, 2), "n": n}
         params["shareable"] = bool(n >= min_n and mean >= ranker.mu_)
@@ -456,7 +466,7 @@ def contributions(
     if profile >= 0 and ranker.profile_effects_.shape[0]:
         effect = ranker.profile_effects_[profile, item]
         if effect != 0.0:
-            n = int(ranker.profile_n_ratings_[profile, item])
+            n = int(ranker.profile_n_people_[profile, item])
             mean = float(ranker.profile_mean_rating_[profile, item]) if n else float("nan")
             params = {"profile": int(profile), "mean": round(mean, 2), "n": n}
             params["shareable"] = bool(n >= min_n and mean >= ranker.mu_)
@@ -674,14 +684,12 @@ class BatchExplanations:
         ranker = self._ranker
         if found.varies == _ITEM:
             (item,) = variant
-            return _summary(
-                float(ranker.item_mean_rating_[item]), int(ranker.item_n_ratings_[item])
-            )
+            return _summary(float(ranker.item_mean_rating_[item]), int(ranker.item_n_people_[item]))
         if found.varies == _PROFILE:
             profile, item = variant
             params = _summary(
                 float(ranker.profile_mean_rating_[profile, item]),
-                int(ranker.profile_n_ratings_[profile, item]),
+                int(ranker.profile_n_people_[profile, item]),
             )
             params["profile"] = profile
             return params
@@ -741,6 +749,7 @@ def explain_batch(
     *,
     person_bias: np.ndarray | None = None,
     promoted: np.ndarray | None = None,
+    min_group_size: int | None = None,
 ) -> BatchExplanations:
     """Explain an (n, k) array of rewards for n people at once, as ``explain_item`` would.
 
@@ -764,6 +773,8 @@ def explain_batch(
         Rating generosity of each person (part of the score, never a reason).
     promoted : ndarray of bool, shape (n, k), optional
         Whether diversification promoted each reward.
+    min_group_size : int, optional
+        Cite no rating summary of fewer distinct people (default: the ranker's).
 
     Returns
     -------
@@ -781,13 +792,14 @@ def explain_batch(
         raise ValueError("X, U, profiles, items and promoted must have one row per person")
     plan = _plan(ranker)
     n_keep = max(int(ranker.max_reasons), 0)
+    min_n = _min_people(ranker, min_group_size)
     scores = np.full((n, k), np.nan)
     slots = np.full((n, k, n_keep), -1, dtype=np.int64)
     sizes = np.full((n, k, n_keep), np.nan)
     for start in range(0, n, _BATCH_ROWS):
         rows = slice(start, start + _BATCH_ROWS)
         scores[rows], slots[rows], sizes[rows] = _explain_rows(
-            ranker, plan, n_keep, X[rows], U[rows], profiles[rows], items[rows], bias[rows]
+            ranker, plan, n_keep, min_n, X[rows], U[rows], profiles[rows], items[rows], bias[rows]
         )
     valid = items >= 0
     return BatchExplanations(
@@ -804,7 +816,7 @@ def explain_batch(
 
 
 def _explain_rows(
-    ranker: HybridRanker, plan: _Plan, n_keep: int, X, U, profiles, items, bias
+    ranker: HybridRanker, plan: _Plan, n_keep: int, min_n: int, X, U, profiles, items, bias
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n, k = items.shape
     cols = np.where(items >= 0, items, 0)
@@ -836,13 +848,13 @@ def _explain_rows(
         value[:, :, number] += np.where(hit, own, 0.0)
         present[:, :, number] |= hit
 
-    min_n, mu = ranker.min_group_size, ranker.mu_
+    mu = ranker.mu_
     item_bias = ranker.item_bias_[cols]
     value[:, :, plan.rated] = item_bias
     present[:, :, plan.rated] = item_bias != 0
     shareable = np.ones((n, k, n_slots), dtype=bool)
     with np.errstate(invalid="ignore"):
-        item_ok = (ranker.item_n_ratings_ >= min_n) & (ranker.item_mean_rating_ >= mu)
+        item_ok = (ranker.item_n_people_ >= min_n) & (ranker.item_mean_rating_ >= mu)
     shareable[:, :, plan.rated] = item_ok[cols]
     effects = ranker.profile_effects_
     has_profile = (profiles >= 0) & (effects.shape[0] > 0)
@@ -853,7 +865,7 @@ def _explain_rows(
         value[:, :, plan.profile] = effect
         present[:, :, plan.profile] = effect != 0
         with np.errstate(invalid="ignore"):
-            profile_ok = (ranker.profile_n_ratings_ >= min_n) & (ranker.profile_mean_rating_ >= mu)
+            profile_ok = (ranker.profile_n_people_ >= min_n) & (ranker.profile_mean_rating_ >= mu)
         shareable[:, :, plan.profile] = profile_ok[prof, cols]
 
     # Largest first, ties in the order ``contributions`` meets them: the stable sort
@@ -871,6 +883,11 @@ def _explain_rows(
     score += effect
     score += bias[:, None]
     return score, slots, sizes
+
+
+def _min_people(ranker: HybridRanker, min_group_size: int | None) -> int:
+    """The fewest distinct people a cited rating summary may speak for."""
+    return int(ranker.min_group_size if min_group_size is None else min_group_size)
 
 
 def _summary(mean: float, n: int) -> dict[str, object]:

@@ -96,17 +96,16 @@ def construct_phrase(key: str, lang: str = "en") -> str:
     return entry.get(lang, entry["en"])[1]
 
 
-def visible_profiles(
-    counts: Sequence[int] | np.ndarray, min_size: int = MIN_GROUP_SIZE
-) -> np.ndarray:
+def visible_profiles(counts: Sequence[int] | np.ndarray, min_size: int) -> np.ndarray:
     """Which profiles may be shown: those with at least ``min_size`` members.
 
     Parameters
     ----------
     counts : array-like of int, shape (n_profiles,)
         Members per profile.
-    min_size : int, default=5
-        Smallest group that may be shown.
+    min_size : int
+        Smallest group that may be shown: the organisation's minimum group size, which
+        the caller passes (no default, so no caller can forget the setting).
 
     Returns
     -------

@@ -489,7 +489,8 @@ class HybridRanker(BaseEstimator):
     max_reasons : int, default=3
         Most reasons per suggestion.
     min_group_size : int, default=5
-        Rating summaries of fewer people are never cited.
+        Rating summaries of fewer people (distinct raters, not ratings) are never cited.
+        ``explain`` and ``explain_batch`` take the value in force when they run instead.
 
     Attributes
     ----------
@@ -516,6 +517,11 @@ class HybridRanker(BaseEstimator):
     item_mean_rating_, item_n_ratings_ : ndarray of shape (n_items,)
         Mean 1-5 rating and number of ratings (dismissals excluded).
     profile_mean_rating_, profile_n_ratings_ : ndarray of shape (n_profiles, n_items)
+    item_n_people_ : ndarray of shape (n_items,)
+        Distinct people who rated each reward (dismissals excluded): one person's several
+        ratings are one voice, so the minimum group size counts these.
+    profile_n_people_ : ndarray of shape (n_profiles, n_items)
+        The same per profile.
     item_shrinkage_, profile_shrinkage_, person_shrinkage_ : float
         Shrinkage constants used.
     similarity_ : ndarray of shape (n_items, n_items)
@@ -737,6 +743,14 @@ class HybridRanker(BaseEstimator):
         key = lab[ok] * n_i + ri[ok]
         size = n_profiles * n_i
         self.profile_n_ratings_ = np.bincount(key, minlength=size).reshape(n_profiles, n_i)
+        pairs = np.unique(p[real] * n_i + ri)  # each (person, reward) once
+        who, what = pairs // n_i, pairs % n_i
+        self.item_n_people_ = np.bincount(what, minlength=n_i)
+        who_lab = labels[who]
+        mine = who_lab >= 0
+        self.profile_n_people_ = np.bincount(
+            who_lab[mine] * n_i + what[mine], minlength=size
+        ).reshape(n_profiles, n_i)
         self.profile_mean_rating_ = np.divide(
             np.bincount(key, rv[ok], minlength=size).reshape(n_profiles, n_i),
             self.profile_n_ratings_,
@@ -846,6 +860,7 @@ class HybridRanker(BaseEstimator):
         exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
         exclude_rated: bool = True,
         explain: bool = False,
+        min_group_size: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` diversified suggestions for many people at once.
 
@@ -864,6 +879,8 @@ class HybridRanker(BaseEstimator):
             Leave out what each fitted person already rated or dismissed.
         explain : bool, default=False
             Also explain every suggestion (see ``explain_batch``).
+        min_group_size : int, optional
+            Cite no rating summary of fewer distinct people (default: the parameter).
 
         Returns
         -------
@@ -888,7 +905,14 @@ class HybridRanker(BaseEstimator):
         if not explain:
             return idx, scores
         explanations = explain_batch(
-            self, X, U, lab, idx, person_bias=bias, promoted=promoted & valid
+            self,
+            X,
+            U,
+            lab,
+            idx,
+            person_bias=bias,
+            promoted=promoted & valid,
+            min_group_size=min_group_size,
         )
         return BatchSuggestions(idx, scores, explanations)
 
@@ -902,6 +926,7 @@ class HybridRanker(BaseEstimator):
         exclude: Iterable[int] = (),
         exclude_rated: bool = True,
         explain: bool = True,
+        min_group_size: int | None = None,
     ) -> Suggestions:
         """Top-``k`` diversified suggestions for one person, with reasons.
 
@@ -920,6 +945,8 @@ class HybridRanker(BaseEstimator):
             Leave out what a fitted person already rated or dismissed.
         explain : bool, default=True
             Build explanations (skip for speed when only indices are needed).
+        min_group_size : int, optional
+            Cite no rating summary of fewer distinct people (default: the parameter).
 
         Returns
         -------
@@ -941,7 +968,14 @@ class HybridRanker(BaseEstimator):
         if explain:
             reasons = [
                 explain_item(
-                    self, X[0], U[0], int(lab[0]), int(j), person_bias=bias[0], promoted=bool(pr)
+                    self,
+                    X[0],
+                    U[0],
+                    int(lab[0]),
+                    int(j),
+                    person_bias=bias[0],
+                    promoted=bool(pr),
+                    min_group_size=min_group_size,
                 )
                 for j, pr in zip(items, promoted[0][keep], strict=True)
             ]
@@ -955,6 +989,7 @@ class HybridRanker(BaseEstimator):
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
         promoted: np.ndarray | None = None,
+        min_group_size: int | None = None,
     ) -> BatchExplanations:
         """Reasons for an (n, k) array of rewards, n people at once (see ``explain``).
 
@@ -968,6 +1003,8 @@ class HybridRanker(BaseEstimator):
             Feature rows and profiles of people not in the fitted data.
         promoted : ndarray of bool, shape (n, k), optional
             Which rewards diversification promoted.
+        min_group_size : int, optional
+            Cite no rating summary of fewer distinct people (default: the parameter).
 
         Returns
         -------
@@ -977,10 +1014,24 @@ class HybridRanker(BaseEstimator):
         """
         check_is_fitted(self)
         X, U, bias, lab, _ = self._person_terms(persons, features, profiles)
-        return explain_batch(self, X, U, lab, items, person_bias=bias, promoted=promoted)
+        return explain_batch(
+            self,
+            X,
+            U,
+            lab,
+            items,
+            person_bias=bias,
+            promoted=promoted,
+            min_group_size=min_group_size,
+        )
 
     def explain(
-        self, person: int | np.ndarray, item: int, *, profile: int | None = None
+        self,
+        person: int | np.ndarray,
+        item: int,
+        *,
+        profile: int | None = None,
+        min_group_size: int | None = None,
     ) -> Explanation:
         """Reasons for one reward's score for one person (see ``recommend``)."""
         check_is_fitted(self)
@@ -988,7 +1039,15 @@ class HybridRanker(BaseEstimator):
             X, U, bias, lab, _ = self._person_terms([int(person)], None, None)
         else:
             X, U, bias, lab, _ = self._person_terms(None, person, profile)
-        return explain_item(self, X[0], U[0], int(lab[0]), int(item), person_bias=bias[0])
+        return explain_item(
+            self,
+            X[0],
+            U[0],
+            int(lab[0]),
+            int(item),
+            person_bias=bias[0],
+            min_group_size=min_group_size,
+        )
 
 
 def _mmr(

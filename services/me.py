@@ -1,15 +1,28 @@
-"""What a rep sees about themself: scale scores beside their team, and how they moved."""
+"""What a rep sees about themself: scale scores beside their team, and how they moved.
+
+The team median beside a rep's own scores comes from the team's last *closed* wave only:
+the responses submitted in it by people who were in the team when they submitted (the
+membership frozen on each response), flagged ones left out, at least the minimum group
+size of them, and shown only if the disclosure ledger allows it with everything else
+shown for that wave. An open wave never feeds it, so watching the figure while teammates
+submit one by one reveals nobody's answers.
+"""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Wave
+from services.disclosure import Candidate, release
 from services.instruments import DEFAULT_INSTRUMENT, definition, latest_row
+from services.organisation import min_group_size
 from services.scores import latest_responses, score_stored
+
+TEAM_MEDIAN_KIND = "team_median"
 
 
 @dataclass(frozen=True)
@@ -33,25 +46,77 @@ def _value(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 2)
 
 
-def my_scores(*, session: Session, person: Person, min_group_size: int = 5) -> list[ScoreRow]:
-    """The rep's latest scale scores; the team median only when enough teammates answered."""
+def last_closed_team_wave(session: Session, team_id: int) -> Wave | None:
+    """The most recently closed wave in which someone then in the team submitted."""
+    return session.exec(
+        select(Wave)
+        .join(SurveyResponse, SurveyResponse.wave_id == Wave.id)
+        .where(
+            Wave.status == "closed",
+            SurveyResponse.status == "submitted",
+            SurveyResponse.team_id == team_id,
+        )
+        .order_by(Wave.closes_on.desc(), Wave.id.desc())
+        .limit(1)
+    ).first()
+
+
+def team_medians(*, session: Session, person: Person) -> tuple[Wave | None, np.ndarray | None]:
+    """The wave and per-construct medians of the rep's team, or None where none may be shown.
+
+    See the module docstring for the rule; the release is recorded in the ledger.
+    """
+    if person.team_id is None:
+        return None, None
+    wave = last_closed_team_wave(session, person.team_id)
+    if wave is None:
+        return None, None
+    responses = list(
+        session.exec(
+            select(SurveyResponse)
+            .where(
+                SurveyResponse.wave_id == wave.id,
+                SurveyResponse.status == "submitted",
+                SurveyResponse.team_id == person.team_id,
+            )
+            .order_by(SurveyResponse.id)
+        )
+    )
+    scored = score_stored(session, responses)
+    usable = ~scored.flagged
+    members = [r.id for r, ok in zip(responses, usable, strict=True) if ok]
+    k = min_group_size(session)
+    if len(members) < k:
+        return wave, None
+    key = f"team:{person.team_id}"
+    decision = release(
+        session=session,
+        wave=wave,
+        kind=TEAM_MEDIAN_KIND,
+        candidates=[Candidate(key, members)],
+        min_size=k,
+        actor=person,
+        channel="page",
+        filters={"team_id": person.team_id, "view": "my_scores"},
+    )
+    if not decision.shown(key):
+        return wave, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a scale nobody answered: NaN
+        return wave, np.nanmedian(scored.scores.values[usable], axis=0)
+
+
+def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:
+    """The rep's latest scale scores, beside their team's median from the last closed wave
+    when at least the minimum group size answered in it (``team_medians``)."""
     mine = latest_responses(session, consenting_only=False, person_ids=[person.id])
     if not mine:
         return []
     own = score_stored(session, mine)
     medians = np.full(len(own.scores.constructs), np.nan)
-    if person.team_id is not None:
-        team_ids = list(
-            session.exec(
-                select(Person.id).where(Person.team_id == person.team_id, Person.active.is_(True))
-            )
-        )
-        team = latest_responses(session, consenting_only=False, person_ids=team_ids)
-        if len(team) >= min_group_size:
-            scored = score_stored(session, team)
-            usable = scored.scores.values[~scored.flagged]
-            if usable.shape[0] >= min_group_size:
-                medians = np.nanmedian(usable, axis=0)
+    _wave, team = team_medians(session=session, person=person)
+    if team is not None and team.shape == medians.shape:
+        medians = team
     labels = _labels(session)
     rows = []
     for j, key in enumerate(own.scores.constructs):

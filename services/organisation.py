@@ -1,4 +1,11 @@
-"""Organisation-wide aggregates that respect the minimum group size."""
+"""Organisation-wide aggregates that respect the minimum group size, and that size itself.
+
+``min_group_size(session)`` is the one place every service reads the minimum group size
+(``MOTIVO_MIN_GROUP_SIZE``). The app reads the setting from its configuration once, at
+start-up, and every session it opens (page, API or CLI command, and so the training worker,
+which is a CLI command) carries it; a session opened without the app (a script, a test)
+gets the default of 5.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,20 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Person, Team
+from recommender.anonymity import MIN_GROUP_SIZE, check_min_size
+
+SESSION_KEY = "motivo.min_group_size"
+
+
+def use_min_group_size(session: Session, size: int) -> Session:
+    """Make ``size`` the minimum group size every service sees through ``session``."""
+    session.info[SESSION_KEY] = check_min_size(int(size))
+    return session
+
+
+def min_group_size(session: Session) -> int:
+    """The minimum group size: no figure about fewer people is ever shown."""
+    return int(session.info.get(SESSION_KEY, MIN_GROUP_SIZE))
 
 
 @dataclass(frozen=True)
@@ -22,8 +43,9 @@ def list_teams(*, session: Session) -> list[Team]:
     return list(session.exec(select(Team).order_by(Team.name)))
 
 
-def headcount_by_team(*, session: Session, min_group_size: int) -> list[TeamCount]:
+def headcount_by_team(*, session: Session) -> list[TeamCount]:
     """Active reps per team; teams under the minimum size show no figure."""
+    k = min_group_size(session)
     stmt = (
         select(Team.name, func.count(Person.id))
         .join(Person, Person.team_id == Team.id)
@@ -33,6 +55,6 @@ def headcount_by_team(*, session: Session, min_group_size: int) -> list[TeamCoun
     )
     rows = []
     for name, n in session.exec(stmt):
-        small = n < min_group_size
+        small = n < k
         rows.append(TeamCount(team=name, n=None if small else n, suppressed=small))
     return rows

@@ -25,13 +25,13 @@ from models.tables import Reward as RewardRow
 from recommender.scoring import ScaleScores
 from services.access import Actor, can_view_person, require
 from services.errors import NotFound
+from services.organisation import min_group_size
 from services.quality import flagged_people
 from services.scores import latest_responses, score_stored
 
 if TYPE_CHECKING:
     from recommender.artefact import MotivoModel
 
-MIN_GROUP_SIZE = 5
 POPULARITY_PRIOR = 3  # ratings' worth of shrinkage towards the organisation's mean
 
 
@@ -335,6 +335,7 @@ def _suggestions_for(
             "exclude": excluded_mask,
             "max_cost_band": max_cost_band,
             "explain": True,
+            "min_group_size": min_group_size(session),
         }
         if group is trained:
             rows = [served.row_of[p.id] for p in group]
@@ -384,14 +385,18 @@ class _Popularity:
 
     ranked: list[RewardRow]
     stats: dict[int, tuple[int, int]]  # reward id -> (number of ratings, sum of ratings)
+    people: dict[int, int]  # reward id -> number of distinct people who rated it
+    min_size: int
 
     def reasons(self, reward: RewardRow) -> dict[str, list[str]]:
         n, total = self.stats.get(reward.id, (0, 0))
-        if n >= MIN_GROUP_SIZE:
+        # A summary speaks for people, not ratings: one person's five ratings are one voice.
+        people = self.people.get(reward.id, 0)
+        if n and people >= self.min_size:
             avg = total / n
             return {
-                "en": [f"Colleagues rated this {avg:.1f} of 5 ({n} ratings)"],
-                "nb": [f"Kolleger ga denne {avg:.1f} av 5 ({n} vurderinger)"],
+                "en": [f"Colleagues rated this {avg:.1f} of 5 ({people} people)"],
+                "nb": [f"Kolleger ga denne {avg:.1f} av 5 ({people} personer)"],
             }
         return {
             "en": ["A popular choice while Motivo learns what suits you"],
@@ -405,14 +410,20 @@ def _popularity(session: Session, context: FeedbackContext | None = None) -> _Po
         rewards = [r for r in context.rewards.values() if r.active]
     else:
         rewards = list(session.exec(select(RewardRow).where(RewardRow.active.is_(True))))
-    stats = {
-        reward_id: (int(n), int(total))
-        for reward_id, n, total in session.exec(
-            select(Rating.reward_id, func.count(Rating.rating), func.sum(Rating.rating))
-            .where(Rating.rating.is_not(None))
-            .group_by(Rating.reward_id)
+    stats: dict[int, tuple[int, int]] = {}
+    people: dict[int, int] = {}
+    for reward_id, n, total, raters in session.exec(
+        select(
+            Rating.reward_id,
+            func.count(Rating.rating),
+            func.sum(Rating.rating),
+            func.count(func.distinct(Rating.person_id)),
         )
-    }
+        .where(Rating.rating.is_not(None))
+        .group_by(Rating.reward_id)
+    ):
+        stats[reward_id] = (int(n), int(total))
+        people[reward_id] = int(raters)
     n_all = sum(n for n, _ in stats.values())
     mean = sum(total for _, total in stats.values()) / n_all if n_all else 3.0
 
@@ -421,7 +432,7 @@ def _popularity(session: Session, context: FeedbackContext | None = None) -> _Po
         return (total + POPULARITY_PRIOR * mean) / (n + POPULARITY_PRIOR)
 
     ranked = sorted(rewards, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
-    return _Popularity(ranked, stats)
+    return _Popularity(ranked, stats, people, min_group_size(session))
 
 
 def _popular_list(
@@ -641,7 +652,12 @@ def _ranked_rows(
     excluded_mask = np.zeros((len(people), len(index)), dtype=bool)
     excluded_mask[hits_row, hits_col] = True
     roles = [p.sales_role or None for p in people]
-    common = {"roles": roles, "exclude": excluded_mask, "explain": True}
+    common = {
+        "roles": roles,
+        "exclude": excluded_mask,
+        "explain": True,
+        "min_group_size": min_group_size(session),
+    }
     if scored is None:
         rows = [served.row_of[p.id] for p in people]
         items, scores, reasons = model.recommend_all(k, persons=rows, **common)
@@ -756,9 +772,7 @@ def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, i
     return members, counts
 
 
-def profile_assignments(
-    *, session: Session, min_group_size: int = MIN_GROUP_SIZE
-) -> dict[int, int]:
+def profile_assignments(*, session: Session) -> dict[int, int]:
     """Person id -> profile, for consenting people in profiles big enough to be shown."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
@@ -766,11 +780,11 @@ def profile_assignments(
     from recommender.profiles import visible_profiles
 
     members, counts = _current_members(session, served)
-    visible = visible_profiles(counts, min_group_size)
+    visible = visible_profiles(counts, min_group_size(session))
     return {pid: label for pid, label in members.items() if visible[label]}
 
 
-def profile_catalogue(*, session: Session, min_group_size: int = MIN_GROUP_SIZE) -> dict[int, dict]:
+def profile_catalogue(*, session: Session) -> dict[int, dict]:
     """Name, description and current size of every profile that may be shown."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
@@ -778,7 +792,7 @@ def profile_catalogue(*, session: Session, min_group_size: int = MIN_GROUP_SIZE)
     from recommender.profiles import visible_profiles
 
     _members, counts = _current_members(session, served)
-    visible = visible_profiles(counts, min_group_size)
+    visible = visible_profiles(counts, min_group_size(session))
     return {
         k: {
             "name": dict(label.name),

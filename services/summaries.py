@@ -33,6 +33,7 @@ from recommender.anonymity import (
 from recommender.focus import mean_ci
 from recommender.instrument import Instrument
 from recommender.scoring import score_responses
+from services import organisation
 from services.access import Actor, require
 from services.disclosure import (
     REASON_SMALL,
@@ -144,9 +145,10 @@ def _profiles_of_version(session: Session, version: int) -> ProfileMap:
     cached = _models[key]
     members = {pid: label for pid, label in cached.assignments.items() if pid in current}
     counts = np.bincount(list(members.values()), minlength=len(cached.catalogue) or 1)
-    from recommender.profiles import visible_profiles
 
-    visible = visible_profiles(counts[: len(cached.catalogue)], MIN_GROUP_SIZE)
+    visible = visible_profiles(
+        counts[: len(cached.catalogue)], organisation.min_group_size(session)
+    )
     return ProfileMap(
         {pid: label for pid, label in members.items() if visible[label]},
         {k: v for k, v in cached.catalogue.items() if visible[k]},

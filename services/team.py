@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from models.tables import Grant, Person, SurveyResponse, Wave
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
+from services.organisation import min_group_size
 from services.people import direct_reports, team_name
 from services.recommendations import (
     PersonProfile,
@@ -60,14 +61,17 @@ def _profile_for(person: Person, assignments, catalogue) -> PersonProfile | None
     return PersonProfile(label, info["name"], info["description"])
 
 
-def team_overview(
-    *, session: Session, manager: Person, k: int = 3, min_group_size: int = 5
-) -> TeamOverview:
-    """Everything the team page shows, read with a fixed number of queries."""
+def team_overview(*, session: Session, manager: Person, k: int = 3) -> TeamOverview:
+    """Everything the team page shows, read with a fixed number of queries.
+
+    The profile mix counts the profiles already on the members' cards (it adds nothing a
+    manager cannot count there); no aggregate of survey answers is shown.
+    """
     require(manager, "view_team")
     reports = direct_reports(session=session, manager=manager)
+    min_size = min_group_size(session)
     overview = TeamOverview(
-        manager=manager, team=team_name(session, manager), min_group_size=min_group_size
+        manager=manager, team=team_name(session, manager), min_group_size=min_size
     )
     ids = [p.id for p in reports]
     waves = open_waves_for(session=session, person=reports[0]) if reports else []
@@ -100,7 +104,7 @@ def team_overview(
             )
         )
     overview.answered = sum(1 for m in overview.members if m.survey == "submitted")
-    if len(reports) >= min_group_size:
+    if len(reports) >= min_size:
         counts = Counter(m.profile.profile for m in overview.members if m.profile is not None)
         overview.profile_mix = [
             (catalogue[label]["name"], n) for label, n in sorted(counts.items())

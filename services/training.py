@@ -33,6 +33,7 @@ from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
+from services.organisation import min_group_size
 from services.scores import latest_responses, score_stored
 
 if TYPE_CHECKING:
@@ -147,9 +148,9 @@ def _fit_and_store(
 
     previous_row = latest_artefact(session)
     previous = load_model(previous_row) if previous_row is not None else None
-    model = MotivoModel(random_state=random_state).fit(
-        scored.scores, ratings, rewards, flagged=scored.flagged, previous=previous
-    )
+    model = MotivoModel(
+        random_state=random_state, ranker_params={"min_group_size": min_group_size(session)}
+    ).fit(scored.scores, ratings, rewards, flagged=scored.flagged, previous=previous)
     blob, meta = to_artefact(model)
     version = (previous_row.version if previous_row else 0) + 1
     # Rows of the model are people; keep the mapping beside the arrays.
@@ -308,7 +309,11 @@ def request_training(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "DATABASE_URL": url},
+            env={
+                **os.environ,
+                "DATABASE_URL": url,
+                "MOTIVO_MIN_GROUP_SIZE": str(min_group_size(session)),
+            },
         )
         # Reap the worker when it ends, so it neither lingers as a zombie nor warns on exit.
         threading.Thread(target=worker.wait, daemon=True).start()

@@ -11,9 +11,19 @@ def get_engine() -> Engine:
     return current_app.extensions["motivo.engine"]
 
 
+def open_session() -> Session:
+    """A new session that carries this app's settings the services read (the minimum
+    group size, ``MOTIVO_MIN_GROUP_SIZE``): pages, the API and CLI commands all open theirs
+    here, so they agree."""
+    from services.organisation import use_min_group_size
+
+    session = Session(get_engine(), expire_on_commit=False)
+    return use_min_group_size(session, int(current_app.config["MOTIVO_MIN_GROUP_SIZE"]))
+
+
 def get_session() -> Session:
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = open_session()
     return g.db_session
 
 

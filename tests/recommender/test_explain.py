@@ -176,12 +176,12 @@ def test_own_ratings_become_a_reason_after_feedback():
         (Reason("type_liked", {}), "across the organisation", "hele organisasjonen"),
         (
             Reason("rated_well", {"mean": 4.56, "n": 12}),
-            "Colleagues rated this 4.6 of 5 (12 ratings)",
+            "Colleagues rated this 4.6 of 5 (12 people)",
             "4,6 av 5 (12",
         ),
         (
             Reason("similar_profile", {"profile": 1, "mean": 4.6, "n": 12}),
-            "Reps with a similar profile rated this 4.6 of 5 (12 ratings)",
+            "Reps with a similar profile rated this 4.6 of 5 (12 people)",
             "lignende profil",
         ),
         (

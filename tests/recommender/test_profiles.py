@@ -137,7 +137,7 @@ def test_tiny_samples_fall_back_to_fewer_profiles():
 
 
 def test_visible_profiles_hide_small_groups():
-    assert visible_profiles([3, 5, 12]).tolist() == [False, True, True]
+    assert visible_profiles([3, 5, 12], 5).tolist() == [False, True, True]
     assert visible_profiles([4, 4], min_size=4).tolist() == [True, True]
 
 

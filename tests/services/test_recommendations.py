@@ -22,6 +22,7 @@ from services.demo import load_demo_people, load_demo_survey
 from services.errors import NotFound
 from services.feedback import dismiss_reward, rate_grant
 from services.grants import give_reward
+from services.organisation import use_min_group_size
 from services.recommendations import (
     current_model,
     person_profile,
@@ -120,6 +121,33 @@ def test_without_a_model_suggestions_are_a_labelled_non_personal_list(session, f
     assert len({item.reward.category for item in result.items}) == 7
 
 
+def test_the_fallback_counts_people_not_ratings(session, factory):
+    """Six ratings from three people are three voices: below five, no figure is quoted."""
+    ensure_seed_catalogue(session=session)
+    reps = [factory.person("rep", password=None) for _ in range(8)]
+    by_slug = {r.slug: r for r in session.exec(select(RewardRow))}
+    bell = by_slug["deal-bell"]
+    for person in reps[1:6]:  # so that the bell stands out
+        session.add(
+            Rating(person_id=person.id, reward_id=by_slug["employee-of-the-month"].id, rating=1)
+        )
+    for person in reps[1:4]:  # three people, two grants of the bell each, both rated 5
+        for _ in range(2):
+            session.add(Rating(person_id=person.id, reward_id=bell.id, rating=5))
+    session.commit()
+    result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
+    assert slugs(result)[0] == "deal-bell"
+    assert result.items[0].reasons["en"] == [FALLBACK_REASONS["en"]]
+    for person in reps[4:6]:  # two more people: five voices, seven ratings
+        session.add(Rating(person_id=person.id, reward_id=bell.id, rating=5))
+    session.commit()
+    result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
+    assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 people)"]
+    use_min_group_size(session, 7)  # the organisation's setting, not a constant, decides
+    result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
+    assert result.items[0].reasons["en"] == [FALLBACK_REASONS["en"]]
+
+
 def test_the_fallback_says_what_colleagues_thought_only_with_five_ratings_or_more(session, factory):
     ensure_seed_catalogue(session=session)
     reps = [factory.person("rep", password=None) for _ in range(7)]
@@ -135,8 +163,8 @@ def test_the_fallback_says_what_colleagues_thought_only_with_five_ratings_or_mor
     session.commit()
     result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
     assert slugs(result)[0] == "deal-bell"
-    assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 ratings)"]
-    assert result.items[0].reasons["nb"] == ["Kolleger ga denne 5.0 av 5 (5 vurderinger)"]
+    assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 people)"]
+    assert result.items[0].reasons["nb"] == ["Kolleger ga denne 5.0 av 5 (5 personer)"]
     assert "outreach-bootcamp" not in slugs(result)  # for SDRs only; this rep is a closer
     sdr = factory.person("rep", sales_role="sdr", password=None)
     for_sdr = suggest_rewards(session=session, viewer=SYSTEM, person=sdr, k=3)

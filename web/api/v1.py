@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from services.api_reads import (
     MAX_SUGGESTIONS,
@@ -21,6 +21,7 @@ from services.api_reads import (
 )
 from services.feedback import import_feedback
 from services.kpis import import_kpis
+from services.organisation import min_group_size
 from services.people import import_people, list_people
 from services.responses_import import import_responses
 from web.api import inputs
@@ -37,7 +38,7 @@ init_blueprint(bp)
 
 
 def _min_group_size() -> int:
-    return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
+    return min_group_size(get_session())
 
 
 def _source() -> str:

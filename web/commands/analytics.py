@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
+from services.organisation import min_group_size
 from web.commands.common import (
     db_session,
     echo_err,
@@ -39,10 +39,6 @@ def _print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
     click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
     for row in rows:
         click.echo("  ".join(cell(row.get(c)).ljust(widths[c]) for c in columns).rstrip())
-
-
-def _min_group_size() -> int:
-    return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
 
 
 @click.group()
@@ -141,7 +137,7 @@ def kpis_change(
             period_before=period_before,
             period_after=period_after,
             team_names=teams,
-            min_group_size=_min_group_size(),
+            min_group_size=min_group_size(session),
         )
     if fmt == "json":
         write_json(change.as_dict())
@@ -258,7 +254,7 @@ def experiments_results(name: str, bootstrap: bool, fmt: str) -> None:
             session=session,
             viewer=SYSTEM,
             ref=name,
-            min_group_size=_min_group_size(),
+            min_group_size=min_group_size(session),
             bootstrap=bootstrap,
             export=True,
         )

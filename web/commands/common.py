@@ -23,10 +23,9 @@ def echo_err(message: str) -> None:
 
 @contextmanager
 def db_session() -> Iterator[Session]:
-    from sqlmodel import Session
+    from web.db import open_session
 
-    engine = current_app.extensions["motivo.engine"]
-    with Session(engine, expire_on_commit=False) as session:
+    with open_session() as session:
         yield session
 
 

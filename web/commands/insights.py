@@ -6,10 +6,10 @@ import sys
 from typing import TYPE_CHECKING
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from services.access import SYSTEM
+from services.organisation import min_group_size
 from web.commands.common import (
     LazyChoice,
     db_session,
@@ -36,10 +36,6 @@ def _write(export: Export, out: str | None) -> None:
     with open(out, "wb") as handle:
         handle.write(export.content)
     echo_err(f"Wrote {out}")
-
-
-def _min_group_size() -> int:
-    return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
 
 
 @click.command("summary")
@@ -70,7 +66,7 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
             by=by,
             wave=wave,
             fmt=fmt,
-            min_group_size=_min_group_size(),
+            min_group_size=min_group_size(session),
             channel="cli",
         )
     _write(export, out)
@@ -111,7 +107,7 @@ def focus_groups_command(
             size=size,
             anonymous=anonymous,
             fmt=fmt,
-            min_group_size=_min_group_size(),
+            min_group_size=min_group_size(session),
             channel="cli",
         )
     _write(export, out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from services.experiments import (
     precision,
 )
 from services.kpis import import_kpis, kpi_coverage, metric_choices
-from services.organisation import list_teams
+from services.organisation import list_teams, min_group_size
 from web.auth_setup import viewer
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
@@ -86,7 +86,7 @@ def helpers() -> dict:
         "figure": figure,
         "metric_name": metric_name,
         "precision": precision,
-        "min_group_size": current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+        "min_group_size": min_group_size(get_session()),
     }
 
 
@@ -179,7 +179,7 @@ def detail(experiment_id: int):
         session=session,
         viewer=viewer(),
         ref=experiment_id,
-        min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+        min_group_size=min_group_size(get_session()),
         bootstrap=request.args.get("bootstrap") == "1",
     )
     return render_template("experiments/detail.html", info=info, results=results)

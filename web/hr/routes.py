@@ -27,9 +27,7 @@ def _open_form() -> OpenWaveForm:
 @requires("run_hr")
 def home():
     session = get_session()
-    rows = headcount_by_team(
-        session=session, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
-    )
+    rows = headcount_by_team(session=session)
     summaries = wave_service.list_waves(session=session, viewer=viewer())
     return render_template(
         "hr/home.html",
@@ -66,9 +64,7 @@ def open_wave():
             flash(_("The wave %(name)s is open.", name=wave.name), "success")
             return redirect(url_for("hr.home"))
     session = get_session()
-    rows = headcount_by_team(
-        session=session, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
-    )
+    rows = headcount_by_team(session=session)
     summaries = wave_service.list_waves(session=session, viewer=viewer())
     return (
         render_template(

@@ -12,7 +12,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -34,6 +33,7 @@ from services.exports import (
     export_summary,
 )
 from services.focus_groups import focus_groups, size_bounds
+from services.organisation import min_group_size
 from services.summaries import DIMENSIONS, NONE_KEY, summary
 from services.waves import list_waves
 from web.auth_setup import viewer
@@ -79,12 +79,12 @@ def labels() -> dict:
         "group_name": group_name,
         "category_name": category_name,
         "dimension_labels": DIMENSION_LABELS,
-        "min_group_size": current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+        "min_group_size": min_group_size(get_session()),
     }
 
 
 def _min_size() -> int:
-    return int(current_app.config["MOTIVO_MIN_GROUP_SIZE"])
+    return min_group_size(get_session())
 
 
 def _wave_choices() -> list[SelectChoice]:

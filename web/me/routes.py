@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from models.tables import Grant
@@ -15,6 +15,7 @@ from services.feedback import (
     undo_dismissal,
 )
 from services.me import construct_labels, my_scores, score_history
+from services.organisation import min_group_size
 from services.people import team_name, update_preferences
 from services.quality import flag_notice, reopen_flagged_response
 from services.recommendations import person_profile, suggest_rewards
@@ -38,8 +39,7 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
     person = viewer()
     locale = get_locale()
     statuses = survey_status(session=session, person=person)
-    min_size = current_app.config["MOTIVO_MIN_GROUP_SIZE"]
-    scores = my_scores(session=session, person=person, min_group_size=min_size)
+    scores = my_scores(session=session, person=person)
     chart = None
     if scores:
         chart = comparison_chart(
@@ -70,6 +70,7 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
             profile=person_profile(session=session, viewer=person, person=person),
             scores=scores,
             chart=chart,
+            min_group_size=min_group_size(session),
             suggestions=suggest_rewards(session=session, viewer=person, person=person, k=5),
             received=received,
             rate_forms=forms,

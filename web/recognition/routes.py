@@ -26,7 +26,7 @@ from services.budgets import budget_status, list_budgets, resolve_quarter, set_b
 from services.errors import InvalidInput
 from services.fairness import fairness
 from services.notifications import list_notifications, mark_read, render, unread_count
-from services.organisation import list_teams
+from services.organisation import list_teams, min_group_size
 from services.people import direct_reports
 from services.recognition import recent_achievements, recognition_due, record_achievement
 from web.auth_setup import viewer
@@ -127,7 +127,7 @@ def team():
                 session=session,
                 viewer=manager,
                 quarter=quarter,
-                min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+                min_group_size=min_group_size(get_session()),
             ),
             budget=(
                 budget_status(session=session, team_id=manager.team_id, quarter=quarter)
@@ -206,7 +206,7 @@ def hr_fairness():
         session=get_session(),
         viewer=viewer(),
         quarter=quarter,
-        min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"],
+        min_group_size=min_group_size(get_session()),
     )
     return render_template("recognition/fairness.html", fairness=report, quarter=quarter)
 

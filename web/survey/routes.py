@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 
 from services import survey as survey_service
 from services.errors import InvalidInput
+from services.organisation import min_group_size
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
@@ -36,7 +37,12 @@ def start(wave_id: int):
     view = _view(wave_id)
     if view.submitted:
         return redirect(url_for("survey.done", wave_id=wave_id))
-    return render_template("survey/notice.html", view=view, next_page=view.first_incomplete_page())
+    return render_template(
+        "survey/notice.html",
+        view=view,
+        next_page=view.first_incomplete_page(),
+        min_group_size=min_group_size(get_session()),
+    )
 
 
 @bp.route("/<int:wave_id>/page/<page_key>", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from wtforms import SelectChoice
@@ -40,9 +40,7 @@ CATEGORY_ORDER = (
 def home():
     session = get_session()
     manager = viewer()
-    overview = team_overview(
-        session=session, manager=manager, min_group_size=current_app.config["MOTIVO_MIN_GROUP_SIZE"]
-    )
+    overview = team_overview(session=session, manager=manager)
     budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
     return render_template(
         "team/home.html", overview=overview, budget=budget, text=text, locale=get_locale()
