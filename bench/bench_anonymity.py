@@ -11,14 +11,17 @@ matrix, "cold"). Target: under 200 ms per release.
 from __future__ import annotations
 
 import copy
+import os
 import platform
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+RESULTS = Path(__file__).resolve().parent / "results" / "anonymity.md"
 
 from recommender.anonymity import LeverageBasis, select_releasable, within_bound  # noqa: E402
 
@@ -84,21 +87,26 @@ def main() -> None:
         (f"warm release of {len(fresh_team)} new groups of 60 (check)", warm_new_ms),
         (f"warm re-release of {N_TEAMS} groups already shown (check)", same_ms),
     ]
-    print("# Disclosure ledger check")
-    print()
-    print(f"{N_PEOPLE:,} respondents, 500 released groups, k = {MIN_SIZE}; best of {REPEATS}.")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}.")
-    print()
-    print("| step | ms |")
-    print("|---|---:|")
-    for label, ms in rows:
-        print(f"| {label} | {ms:.0f} |")
-    print()
-    print(
+    lines = [
+        "# Disclosure ledger check",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. {N_PEOPLE:,} respondents, 500 released"
+        f" groups, k = {MIN_SIZE}; best of {REPEATS}.",
+        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()},"
+        f" {os.cpu_count()} CPUs.",
+        "",
+        "| step | ms |",
+        "|---|---:|",
+        *(f"| {label} | {ms:.0f} |" for label, ms in rows),
+        "",
         f"Rank of the released groups: {basis.rank_}. Grown teams allowed: {int(keep.sum())} of"
         f" {len(one_table)} (each differs from a shown team by a person or none); new groups"
-        f" allowed: {int(keep_new.sum())} of {len(fresh_team)}. Target: under 200 ms per release."
-    )
+        f" allowed: {int(keep_new.sum())} of {len(fresh_team)}. Target: under 200 ms per release.",
+    ]
+    report = "\n".join(lines) + "\n"
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(report, encoding="utf-8")
+    print(report, end="")
 
 
 if __name__ == "__main__":

@@ -25,9 +25,8 @@ access, or change the email of an admin or HR person; nobody changes their own a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from models.tables import Person
+from services.actors import SYSTEM, SystemActor, TokenActor  # noqa: F401  (re-exported: services name the system actor through access)
 from services.errors import NotAllowed, NotFound
 
 # Capabilities are named after what a person can do, so pages and commands read naturally.
@@ -66,35 +65,6 @@ PRIVILEGED_ROLES = frozenset({"hr", "admin"})
 # The highest access an integration token may give anyone.
 TOKEN_ACCESS_CEILING = "manager"
 
-
-@dataclass(frozen=True)
-class SystemActor:
-    """The operator at the command line: every capability, and never a person."""
-
-    label: str = "command line"
-    id: None = None
-    access: str = "system"
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class TokenActor:
-    """An integration token acting for the organisation, with the powers of its scopes."""
-
-    token_id: int
-    prefix: str
-    name: str
-    scopes: frozenset[str]
-    id: None = None
-    access: str = "token"
-    active: bool = True
-
-    @property
-    def label(self) -> str:
-        return f"API token {self.prefix}… ({self.name})"
-
-
-SYSTEM = SystemActor()
 
 Actor = Person | SystemActor | TokenActor
 

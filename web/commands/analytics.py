@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
-from services.organisation import min_group_size
+from services.actors import SYSTEM
 from web.commands.common import (
     db_session,
     echo_err,
     format_option,
     handle_errors,
+    min_group_size,
     upload_limit,
     write_csv,
     write_json,

@@ -110,3 +110,10 @@ class LazyChoice(click.Choice):
     def choices(self) -> tuple:
         module, attribute = self._where
         return tuple(getattr(importlib.import_module(module), attribute))
+
+
+def min_group_size(session) -> int:
+    """The organisation's minimum group size, read where a command runs (not at start-up)."""
+    from services.organisation import min_group_size as configured
+
+    return configured(session)

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
-from services.organisation import min_group_size
+from services.actors import SYSTEM
 from web.commands.common import (
     LazyChoice,
     db_session,
     echo_err,
     format_option,
     handle_errors,
+    min_group_size,
 )
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
+from services.actors import SYSTEM
 from web.commands.common import db_session, echo_err, handle_errors, upload_limit
 
 

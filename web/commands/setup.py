@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
+from services.actors import SYSTEM
 from web.commands.common import db_session, echo_err, handle_errors
 from web.config import ConfigError, check_secret_key
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
+from services.actors import SYSTEM
 from web.commands.common import (
     db_session,
     echo_err,

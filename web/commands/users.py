@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from services.access import SYSTEM
+from services.actors import SYSTEM
 from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
 
 USER_FIELDS = ("external_id", "name", "email", "access", "team", "manager_email", "sales_role")
