@@ -33,6 +33,9 @@ lock: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.9'
 	$(LOCK) -o requirements/runtime.txt pyproject.toml requirements/build.in
 	$(LOCK) -o requirements/test.txt pyproject.toml requirements/build.in --extra test
+	# pip's hash-checking mode wants an extra that a dependency asks for pinned with the extra
+	# (WeasyPrint needs fonttools[woff]), or it looks for the newest release of it instead.
+	sed -i 's/^fonttools==/fonttools[woff]==/' requirements/runtime.txt requirements/test.txt
 
 ## test-latest: the whole suite in .venv-latest against the newest versions pip resolves today
 test-latest:
