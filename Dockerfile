@@ -13,11 +13,12 @@ RUN useradd --create-home --uid 10001 motivo \
 WORKDIR /app
 # System libraries from the one list Motivo keeps (Pango for PDF reports, a font).
 COPY requirements ./requirements
+COPY requirements.txt ./
 RUN apt-get update \
     && apt-get install -y --no-install-recommends $(sed 's/#.*//' requirements/debian-runtime.txt) \
     && rm -rf /var/lib/apt/lists/*
 # Python packages from the lock: exact versions, hashes checked.
-RUN pip install --require-hashes -r requirements/runtime.txt
+RUN pip install --require-hashes -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY recommender ./recommender
 COPY models ./models

@@ -16,13 +16,13 @@ $(BIN)/python:
 
 # Installs come from the lock (exact versions, checked hashes); the package itself goes on
 # top without touching them. `make lock` refreshes the lock from pyproject.toml.
-$(RUNTIME_STAMP): requirements/runtime.txt pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.txt
+$(RUNTIME_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(STAMP): requirements/test.txt pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+$(STAMP): requirements-test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(RUNTIME_STAMP)
 
@@ -31,11 +31,11 @@ install: $(STAMP)
 ## lock: re-resolve the newest versions pyproject.toml allows into requirements/*.txt
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.9'
-	$(LOCK) -o requirements/runtime.txt pyproject.toml requirements/build.in
-	$(LOCK) -o requirements/test.txt pyproject.toml requirements/build.in --extra test
+	$(LOCK) -o requirements.txt pyproject.toml requirements/build.in
+	$(LOCK) -o requirements-test.txt pyproject.toml requirements/build.in --extra test
 	# pip's hash-checking mode wants an extra that a dependency asks for pinned with the extra
 	# (WeasyPrint needs fonttools[woff]), or it looks for the newest release of it instead.
-	sed -i 's/^fonttools==/fonttools[woff]==/' requirements/runtime.txt requirements/test.txt
+	sed -i 's/^fonttools==/fonttools[woff]==/' requirements.txt requirements-test.txt
 
 ## test-latest: the whole suite in .venv-latest against the newest versions pip resolves today
 test-latest:
