@@ -28,7 +28,7 @@ $(STAMP): requirements-test.txt pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## lock: re-resolve the newest versions pyproject.toml allows into requirements/*.txt
+## lock: re-resolve the newest versions pyproject.toml allows into requirements.txt and requirements-test.txt
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.9'
 	$(LOCK) -o requirements.txt pyproject.toml requirements/build.in
