@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 from recommender.artefact import MotivoModel  # noqa: E402
 from recommender.catalogue import Reward  # noqa: E402
 from recommender.evaluate import render_markdown, targets_met  # noqa: E402
-from recommender.ranker import Ratings  # noqa: E402
+from recommender.ratings import Ratings  # noqa: E402
 from recommender.scoring import score_responses  # noqa: E402
 from seed.loaders import load_catalogue, load_default_instrument  # noqa: E402
 from seed.simulate import (  # noqa: E402

@@ -21,6 +21,7 @@ import sklearn
 
 from recommender.catalogue import Reward
 from recommender.explain import Explanation
+from recommender.features import SurveyFeatures
 from recommender.profiles import (
     MIN_GROUP_SIZE,
     MotivationProfiles,
@@ -28,13 +29,9 @@ from recommender.profiles import (
     describe_profiles,
     visible_profiles,
 )
-from recommender.ranker import (
-    BatchSuggestions,
-    HybridRanker,
-    Ratings,
-    RewardIndex,
-    SurveyFeatures,
-)
+from recommender.ranker import BatchSuggestions, HybridRanker
+from recommender.ratings import Ratings
+from recommender.reward_index import RewardIndex
 from recommender.scoring import ScaleScores
 
 ARTEFACT_FORMAT = "motivo-model"

@@ -1,7 +1,7 @@
 """The reward catalogue as plain frozen dataclasses, plus parsing and validation.
 
 Ids are stable slugs; the recommender maps them to matrix columns through
-``RewardIndex`` (see ``recommender.ranker``), so the estimator never sees database ids.
+``RewardIndex`` (see ``recommender.reward_index``), so the estimator never sees database ids.
 
 Two record shapes are accepted, so the seed file, JSON exports and spreadsheet imports all
 go through :func:`parse_catalogue`:

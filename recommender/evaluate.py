@@ -27,7 +27,8 @@ import numpy as np
 
 from recommender.artefact import MotivoModel
 from recommender.catalogue import CATEGORIES, Reward
-from recommender.ranker import Ratings, RewardIndex
+from recommender.ratings import Ratings
+from recommender.reward_index import RewardIndex
 from recommender.scoring import ScaleScores
 
 METHODS = ("hybrid", "survey prior", "naive rule", "popularity", "random")

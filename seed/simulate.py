@@ -525,7 +525,7 @@ def run_simulated_evaluation(
     """
     from recommender.evaluate import evaluate
     from recommender.quality import quality_flags
-    from recommender.ranker import Ratings
+    from recommender.ratings import Ratings
     from recommender.scoring import score_responses
 
     org = simulate_organisation(instrument, rewards, n_people, random_state=random_state)

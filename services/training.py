@@ -118,7 +118,7 @@ def _fit_and_store(
     feedback; store the result as the next model version and keep the newest ``retention``."""
     # scikit-learn is loaded by the processes that train, not by every one that imports this.
     from recommender.artefact import MotivoModel, to_artefact
-    from recommender.ranker import Ratings
+    from recommender.ratings import Ratings
 
     require(actor, "run_hr")
     responses = latest_responses(session)

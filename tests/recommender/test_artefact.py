@@ -12,7 +12,7 @@ import pytest
 
 from recommender.artefact import ARTEFACT_VERSION, MotivoModel, from_artefact, to_artefact
 from recommender.quality import quality_flags
-from recommender.ranker import Ratings
+from recommender.ratings import Ratings
 from recommender.scoring import ScaleScores, score_responses
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings

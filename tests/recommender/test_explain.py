@@ -7,7 +7,9 @@ import pytest
 
 from recommender.catalogue import CATEGORIES, Reward
 from recommender.explain import REASON_CODES, Explanation, Reason, contributions, render
-from recommender.ranker import HybridRanker, Ratings, RewardIndex
+from recommender.ranker import HybridRanker
+from recommender.ratings import Ratings
+from recommender.reward_index import RewardIndex
 
 CONSTRUCTS = (*(f"pref_{c}" for c in CATEGORIES), "pref_public", "pref_team", "mastery")
 NAMES = ("baseline", *CONSTRUCTS, *(f"rank:pref_{c}" for c in CATEGORIES))

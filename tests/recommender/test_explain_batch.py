@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from recommender.artefact import MotivoModel
 from recommender.explain import BatchExplanations, explain_batch
 from recommender.quality import quality_flags
-from recommender.ranker import Ratings
+from recommender.ratings import Ratings
 from recommender.scoring import ScaleScores, score_responses
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings

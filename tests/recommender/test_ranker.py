@@ -11,14 +11,10 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from recommender.catalogue import CATEGORIES, Reward
-from recommender.ranker import (
-    ATTRIBUTE_NAMES,
-    HybridRanker,
-    Ratings,
-    RewardIndex,
-    SurveyFeatures,
-    prior_weights,
-)
+from recommender.features import SurveyFeatures, prior_weights
+from recommender.ranker import HybridRanker
+from recommender.ratings import Ratings
+from recommender.reward_index import ATTRIBUTE_NAMES, RewardIndex
 from recommender.scoring import ScaleScores
 
 CONSTRUCTS = (

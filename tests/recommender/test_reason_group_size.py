@@ -10,7 +10,8 @@ import pytest
 
 from recommender.artefact import MotivoModel, from_artefact, to_artefact
 from recommender.explain import Explanation
-from recommender.ranker import HybridRanker, Ratings
+from recommender.ranker import HybridRanker
+from recommender.ratings import Ratings
 from recommender.scoring import score_responses
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
