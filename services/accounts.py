@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -183,6 +183,13 @@ def authenticate(
     usable = person is not None and person.active and credential is not None
     ok = _verify(credential.password_hash if usable else None, password)
     session.add(LoginAttempt(at=now, email=email, ip=ip, success=ok))
+    # Counts whose window has passed behave exactly like no row at all: delete them, so
+    # a spray of made-up emails or addresses cannot grow the table without end.
+    session.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.window_started < now - timedelta(seconds=policy.window_seconds))
+        .execution_options(synchronize_session=False)
+    )
     if ok:
         _give_back(session, keys)
         if _hasher.check_needs_rehash(credential.password_hash):

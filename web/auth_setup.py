@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, jsonify, redirect, request, url_for
+import time
+
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext
 from flask_login import UserMixin, current_user
 
@@ -10,6 +12,40 @@ from models.tables import Person
 from web.db import get_session
 from web.errors import DATABASE_DOWN
 from web.extensions import csrf, login_manager
+
+# Seconds since the epoch; a module attribute so tests can move time forward.
+clock = time.time
+
+# The session's own timestamps (seconds): when the person signed in and was last seen.
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+SEEN_EVERY = 60  # refresh "last seen" at most once a minute, not on every request
+
+
+def start_session() -> None:
+    """Stamp a new sign-in; call right after ``login_user``."""
+    now = int(clock())
+    session[SIGNED_IN_AT] = now
+    session[SEEN_AT] = now
+
+
+def _session_is_current() -> bool:
+    """True while the session is within its idle and absolute lifetimes.
+
+    A session without the stamps (signed before lifetimes existed) counts as ended.
+    """
+    now = int(clock())
+    started, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return False
+    config = current_app.config
+    idle = int(config["MOTIVO_SESSION_IDLE_MINUTES"]) * 60
+    longest = int(config["MOTIVO_SESSION_MAX_HOURS"]) * 3600
+    if now - seen > idle or now - started > longest:
+        return False
+    if now - seen >= SEEN_EVERY:
+        session[SEEN_AT] = now
+    return True
 
 
 class Account(UserMixin):
@@ -40,7 +76,10 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             body = {"error": {"status": 401, "message": "Sign in or send a valid token."}}
             return jsonify(body), 401
-        flash(login_manager.login_message, login_manager.login_message_category)
+        if g.get("session_ended"):
+            flash(lazy_gettext("Your session has ended. Sign in again to continue."), "info")
+        else:
+            flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 
     @login_manager.user_loader
@@ -50,6 +89,12 @@ def init_app(app: Flask) -> None:
             return None
         # Runs on every request: a session signed before a sign-out, a new password or a
         # deactivation carries an old version and is refused, whichever worker answers.
+        if not _session_is_current():
+            # Idle too long or signed in too long ago: the cookie no longer signs anyone in.
+            session.pop(SIGNED_IN_AT, None)
+            session.pop(SEEN_AT, None)
+            g.session_ended = True
+            return None
         person_id, _, version = user_id.partition(".")
         try:
             person = get_session().get(Person, int(person_id))

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, object] = {
     # no forwarded header: the proxy's address is then everyone's address for throttling.
     "MOTIVO_TRUSTED_PROXIES": 0,
     "MOTIVO_RECOGNITION_DUE_DAYS": 45,
+    # A signed-in session ends after this long without a request, and in any case this long
+    # after signing in: a copied cookie stops working even if nobody signs out.
+    "MOTIVO_SESSION_IDLE_MINUTES": 120,
+    "MOTIVO_SESSION_MAX_HOURS": 12,
     "MOTIVO_MODEL_RETENTION": 5,  # model versions kept; older ones are deleted after training
     "MOTIVO_DEFAULT_LOCALE": "en",
     # Email copies of notifications (`motivo notifications send-email`); off by default.
@@ -50,6 +54,8 @@ INT_KEYS = {
     "MOTIVO_LOGIN_WINDOW_SECONDS",
     "MOTIVO_TRUSTED_PROXIES",
     "MOTIVO_RECOGNITION_DUE_DAYS",
+    "MOTIVO_SESSION_IDLE_MINUTES",
+    "MOTIVO_SESSION_MAX_HOURS",
     "MOTIVO_MODEL_RETENTION",
     "MOTIVO_SMTP_PORT",
     "MOTIVO_MAX_UPLOAD_MB",
@@ -107,6 +113,15 @@ def resolve(
         raise ConfigError(
             "MOTIVO_TRUSTED_PROXIES must be the number of reverse proxies in front of Motivo "
             "(0 to 5; 1 behind a single nginx or Caddy)."
+        )
+    idle, longest = (
+        int(config["MOTIVO_SESSION_IDLE_MINUTES"]),
+        int(config["MOTIVO_SESSION_MAX_HOURS"]),
+    )
+    if idle < 1 or longest < 1 or idle > longest * 60:
+        raise ConfigError(
+            "MOTIVO_SESSION_IDLE_MINUTES and MOTIVO_SESSION_MAX_HOURS must be at least 1, "
+            "and the idle limit no longer than the absolute one."
         )
     if int(config["MOTIVO_MODEL_RETENTION"]) < 1:
         raise ConfigError("MOTIVO_MODEL_RETENTION must be at least 1 (the model in use).")

@@ -192,3 +192,34 @@ def test_every_sign_in_does_the_same_hashing_work(session, factory, hasher, case
             session=session, email=emails[case], password="not the password", ip="192.0.2.1"
         )
     assert hasher.verified == 1
+
+
+def test_a_spray_of_made_up_accounts_does_not_grow_the_throttle_table(session, factory):
+    """Each failure under a new email or address adds a count; once its window has passed,
+    the next sign-in attempt clears it, so the table holds only live counts."""
+    from datetime import timedelta
+
+    from sqlmodel import func, select
+
+    from models.tables import LoginThrottle, utcnow
+
+    policy = accounts.ThrottlePolicy()
+    start = utcnow()
+    for n in range(30):
+        with pytest.raises(accounts.BadCredentials):
+            accounts.authenticate(
+                session=session,
+                email=f"nobody{n}@example.org",
+                password="guess",
+                ip=f"203.0.113.{n}",
+                policy=policy,
+                now=start,
+            )
+    assert session.exec(select(func.count()).select_from(LoginThrottle)).one() == 60
+    later = start + timedelta(seconds=policy.window_seconds + 1)
+    rep = factory.person("rep")
+    accounts.authenticate(
+        session=session, email=rep.email, password=TEST_PASSWORD, ip="192.0.2.9", now=later
+    )
+    keys = set(session.exec(select(LoginThrottle.key)))
+    assert keys == {f"account:{rep.email}", "ip:192.0.2.9"}

@@ -22,7 +22,7 @@ from services import accounts
 from services.access import landing_endpoint
 from services.errors import Throttled
 from web.auth.forms import LoginForm, LogoutForm, OpenLinkForm, SetPasswordForm
-from web.auth_setup import Account, viewer
+from web.auth_setup import Account, start_session, viewer
 from web.db import get_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -107,6 +107,7 @@ def login():
             status = 401
         else:
             login_user(Account(person))
+            start_session()
             target = _safe_next(request.args.get("next"))
             response = redirect(target or url_for(landing_endpoint(person)))
             _remember_device(response, person.email)
