@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from models.queries import chunks
 from models.tables import Person, SurveyResponse, Wave, utcnow
 from recommender.quality import FLAGS
 from services.audit import record_event
@@ -40,10 +41,9 @@ def _ordered(flags: Iterable[str]) -> tuple[str, ...]:
 
 def flagged_people(session: Session, person_ids: Iterable[int] | None = None) -> set[int]:
     """Ids of the active people whose latest submitted response has quality flags."""
-    ids = None if person_ids is None else list(person_ids)
+    groups = [None] if person_ids is None else chunks(list(person_ids))
     found: set[int] = set()
-    chunks = [None] if ids is None else [ids[i : i + 900] for i in range(0, len(ids), 900)]
-    for chunk in chunks:  # below SQLite's limit on bound parameters
+    for chunk in groups:
         responses = latest_responses(session, consenting_only=False, person_ids=chunk)
         found |= {r.person_id for r in responses if r.flags}
     return found
