@@ -251,12 +251,12 @@ def test_train_stores_versions_and_says_what_it_stored(runner, session):
 
 def test_train_job_runs_a_queued_job_and_fails_with_exit_1(runner, session, factory):
     hr = factory.person("hr", password=None)
-    failing = queue_training(session=session, actor=hr, spawn=False)
+    failing = queue_training(session=session, actor=hr)
     result = invoke(runner, "train", "--job", str(failing.id))
     assert result.exit_code == 1
     assert f"Job {failing.id}: failed." in result.stderr
     demo(session)
-    job = queue_training(session=session, actor=hr, spawn=False)
+    job = queue_training(session=session, actor=hr)
     result = ok(runner, "train", "--job", str(job.id))
     assert f"Job {job.id}: done. model version 1;" in result.stderr
     session.expire_all()

@@ -112,21 +112,51 @@ def feedback_import(file: str) -> None:
     echo_err(f"Imported {file}: {summary.describe()}.")
 
 
+def _policy():
+    from services.retraining import RetrainPolicy
+
+    return RetrainPolicy.from_settings(current_app.config)
+
+
+def _report(outcome) -> None:
+    echo_err(outcome.message)
+    if outcome.action == "failed":
+        sys.exit(1)
+
+
 @click.command()
 @click.option("--job", type=int, help="Run a training job queued from the HR page.")
+@click.option(
+    "--if-stale",
+    "if_stale",
+    is_flag=True,
+    help="Run the queued job, or train only if the retraining policy says the model is "
+    "stale; otherwise say why not and exit 0 (for cron).",
+)
 @click.option("--seed", type=int, default=None, help="Random state (default: fixed).")
 @with_appcontext
 @handle_errors
-def train(job: int | None, seed: int | None) -> None:
+def train(job: int | None, if_stale: bool, seed: int | None) -> None:
     """Fit motivation profiles and the ranker, and store the model as a new version.
 
     One training runs at a time: while another is queued or running this stops with
-    "a training is already running" and exit code 1, and changes nothing.
+    "a training is already running" and exit code 1, and changes nothing. With
+    --if-stale a training that is already running is not an error: the command says so
+    and exits 0.
     """
     from services.training import DEFAULT_RANDOM_STATE, run_job, train_model
 
     retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
     with db_session() as session:
+        if if_stale:
+            from services.retraining import run_due_training
+
+            _report(
+                run_due_training(
+                    session=session, actor=SYSTEM, policy=_policy(), retention=retention
+                )
+            )
+            return
         if job is not None:
             result = run_job(session=session, job_id=job, retention=retention)
             echo_err(f"Job {result.id}: {result.status}. {result.message}")
@@ -141,6 +171,59 @@ def train(job: int | None, seed: int | None) -> None:
             retention=retention,
         )
     echo_err(f"Stored {result.describe()}.")
+
+
+@click.command()
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 86400),
+    default=None,
+    help="Seconds between looks (default: MOTIVO_WORKER_INTERVAL, 60).",
+)
+@click.option("--once", is_flag=True, help="Look once and exit (what `train --if-stale` does).")
+@with_appcontext
+@handle_errors
+def worker(interval: int | None, once: bool) -> None:
+    """Run queued training jobs and retrain when the model is stale, until stopped.
+
+    Every interval it runs the job HR queued from the model page, or trains if the
+    retraining policy (MOTIVO_RETRAIN_*) finds the model stale. Stop it with SIGTERM or
+    Ctrl-C; a training in progress finishes first. Run one, under a process manager.
+    """
+    import signal
+    import threading
+
+    from services.retraining import run_due_training
+
+    seconds = interval or int(current_app.config["MOTIVO_WORKER_INTERVAL"])
+    retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
+    stop = threading.Event()
+
+    def _stop(_signum, _frame) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    echo_err(f"Worker started: looking every {seconds} s; {_policy().describe()}.")
+    last = None
+    try:
+        while not stop.is_set():
+            with db_session() as session:
+                outcome = run_due_training(
+                    session=session, actor=SYSTEM, policy=_policy(), retention=retention
+                )
+            # A quiet model is reported once, not every interval.
+            if outcome.action != "fresh" or outcome.message != last:
+                echo_err(outcome.message)
+            last = outcome.message
+            if once:
+                if outcome.action == "failed":
+                    sys.exit(1)
+                break
+            stop.wait(seconds)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    echo_err("Worker stopped.")
 
 
 @click.command()
