@@ -276,30 +276,60 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
     )
 
 
+WORLDS = {
+    "profiles": "latent motivation profiles (seed/simulate.py)",
+    "additive": "additive tastes, graded-response answers, few noisy ratings "
+    "(seed/world_additive.py)",
+}
+
+
 @click.command()
 @click.option("--people", default=1200, show_default=True, type=click.IntRange(100, 50000))
 @click.option("--seed", default=3, show_default=True, type=int)
+@click.option(
+    "--world",
+    "worlds",
+    type=click.Choice(list(WORLDS)),
+    multiple=True,
+    help="Simulated world to evaluate on (repeatable; default: every world).",
+)
 @format_option("table", "json", default="table")
 @with_appcontext
 @handle_errors
-def evaluate(people: int, seed: int, fmt: str) -> None:
-    """Offline evaluation on a simulated organisation with known true utilities.
+def evaluate(people: int, seed: int, worlds: tuple[str, ...], fmt: str) -> None:
+    """Offline evaluation on simulated organisations with known true utilities.
 
-    Reports NDCG@5, precision@5, catalogue coverage and intra-list diversity for cold reps
-    (no ratings) and warm reps (3 or more), beside random, popularity and the naive rule
-    "rank by the rep's own preference score for the reward's category".
+    For each simulated world (two, built on different assumptions) reports NDCG@5,
+    precision@5, catalogue coverage and intra-list diversity for cold reps (no ratings)
+    and warm reps (3 or more), beside references from the same run: random, popularity,
+    the naive rule "rank by the rep's own preference score for the reward's category",
+    the survey ceiling and the oracle.
     """
-    from recommender.evaluate import render_markdown, targets_met
+    from recommender.evaluate import render_markdown, targets_met, world_targets_met
     from seed.loaders import load_catalogue, load_default_instrument
     from seed.simulate import run_simulated_evaluation
+    from seed.world_additive import run_additive_evaluation
 
-    echo_err(f"Simulating {people} reps and evaluating (seed {seed})…")
-    result = run_simulated_evaluation(
-        load_default_instrument(), load_catalogue(), people, random_state=seed
-    )
+    run = {"profiles": run_simulated_evaluation, "additive": run_additive_evaluation}
+    chosen = [w for w in WORLDS if w in worlds] if worlds else list(WORLDS)
+    instrument, catalogue = load_default_instrument(), load_catalogue()
+    results = {}
+    for world in chosen:
+        echo_err(f"Simulating {people} reps in the {world} world and evaluating (seed {seed})…")
+        results[world] = run[world](instrument, catalogue, people, random_state=seed)
     if fmt == "json":
-        write_json(result)
+        write_json(results)
     else:
-        click.echo(render_markdown(result))
-    met = targets_met(result)
-    echo_err("Targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
+        click.echo(
+            "\n".join(
+                f"## World: {world}, {WORLDS[world]}\n\n{render_markdown(result)}"
+                for world, result in results.items()
+            ),
+            nl=False,
+        )
+    for world, result in results.items():
+        met = targets_met(result) if world == "profiles" else world_targets_met(result)
+        echo_err(
+            f"Targets ({world}): "
+            + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items())
+        )
