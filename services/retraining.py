@@ -29,6 +29,7 @@ from services.training import (
     TrainingRunning,
     active_job,
     latest_artefact,
+    release_abandoned,
     run_job,
     train_model,
 )
@@ -187,6 +188,7 @@ def run_due_training(
 ) -> RetrainOutcome:
     """Run the queued job, or train if the model is stale, or say why nothing was done."""
     require(actor, "run_hr")
+    release_abandoned(session=session)
     holder = active_job(session=session)
     if holder is not None and holder.status == "queued":
         job = run_job(session=session, job_id=holder.id, retention=retention)
@@ -204,8 +206,10 @@ def run_due_training(
         return RetrainOutcome("fresh", f"Not training: {state.reason}.")
     failed = _last_failure(session)
     now = now or utcnow()
-    if failed is not None and failed.finished_at is not None:
-        retry_at = _aware(failed.finished_at) + policy.retry_after
+    if failed is not None:
+        # Counted from when the attempt began, so a job abandoned by a worker that died
+        # long ago does not hold the next attempt back.
+        retry_at = _aware(failed.started_at or failed.requested_at) + policy.retry_after
         if now < retry_at:
             return RetrainOutcome(
                 "fresh",

@@ -265,6 +265,19 @@ def _claim(session: Session, *, actor: Actor, status: str, reason: str = "") -> 
     raise TrainingRunning(active_job(session=session) or job)
 
 
+def release_abandoned(*, session: Session) -> TrainingJob | None:
+    """Close a running job whose worker has given no result for ``STALE_JOB``; the job."""
+    holder = active_job(session=session)
+    if holder is None or holder.status != "running":
+        return None
+    started = holder.started_at or holder.requested_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=utcnow().tzinfo)
+    if utcnow() - started <= STALE_JOB:
+        return None
+    return _finish(session, holder.id, "failed", _STALE_MESSAGE)
+
+
 def _failure_message(exc: BaseException) -> str:
     if isinstance(exc, ServiceError):
         return str(exc)

@@ -265,3 +265,20 @@ def test_the_worker_runs_a_queued_job_and_stops_on_sigterm(database_url, engine,
     with Session(engine) as fresh:
         finished = fresh.get(TrainingJob, job.id)
     assert (finished.status, finished.model_version) == ("done", 1), finished.message
+
+
+def test_a_training_left_running_by_a_dead_worker_does_not_block_the_worker(session, factory):
+    small_org(session, factory, n=12)
+    dead = TrainingJob(
+        status="running",
+        claim="model",
+        requested_at=utcnow() - timedelta(hours=2),
+        started_at=utcnow() - timedelta(hours=2),
+        reason="stale: no model yet, 12 new responses",
+    )
+    session.add(dead)
+    session.commit()
+    outcome = run_due_training(session=session, actor=SYSTEM, policy=POLICY)
+    assert outcome.action == "trained", outcome.message
+    session.refresh(dead)
+    assert dead.status == "failed" and dead.claim is None
