@@ -272,7 +272,8 @@ TRAINING_CLAIM = "model"
 
 
 class TrainingJob(SQLModel, table=True):
-    """A request to train the model, run outside the web request by `motivo train --job`."""
+    """A request to train the model, run outside any web request by `motivo worker` or
+    `motivo train --if-stale`; ``reason`` says why ("requested by Hanne", "stale: ...")."""
 
     # ``claim`` is TRAINING_CLAIM while the job is queued or running and NULL once it ended;
     # the unique index lets one training at a time hold it (NULLs never collide).
@@ -287,6 +288,7 @@ class TrainingJob(SQLModel, table=True):
     message: str = Field(default="", max_length=2000)
     model_version: int | None = None
     claim: str | None = Field(default=None, max_length=16)
+    reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Budget(SQLModel, table=True):

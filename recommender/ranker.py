@@ -67,6 +67,38 @@ def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> fl
     return float(np.clip(sigma2 / tau2, 0.5, 50.0))
 
 
+def _person_posterior(
+    gram: np.ndarray, rhs: np.ndarray, ss: np.ndarray, *, n_iter: int = 30
+) -> tuple[np.ndarray, float]:
+    """Posterior means of per-person random effects, variances by empirical Bayes.
+
+    Each person ``p`` has residual ratings ``r = D_p b_p + e`` with ``b_p ~ N(0, diag(tau2))``
+    and ``e ~ N(0, sigma2 I)``; ``gram[p] = D_p' D_p``, ``rhs[p] = D_p' r`` and ``ss[p] =
+    r' r``. EM over everyone estimates ``tau2`` (one variance per column) and ``sigma2``;
+    returns the posterior means (n_persons, k) and ``sigma2 / mean(tau2[1:])``.
+    """
+    n, k, _ = gram.shape
+    n_obs = float(np.trace(gram[:, :1, :1].sum(axis=0)))  # first column is the constant
+    if n == 0 or n_obs == 0:
+        return np.zeros((n, k)), float("nan")
+    total = float(ss.sum())
+    sigma2 = max(total / n_obs, 1e-6) * 0.7
+    tau2 = np.full(k, max(total / n_obs, 1e-6) * 0.3)
+    eye = np.eye(k)
+    for _ in range(max(int(n_iter), 1)):
+        precision = gram / sigma2 + eye / tau2
+        cov = np.linalg.inv(precision)
+        mean = np.einsum("pij,pj->pi", cov, rhs) / sigma2
+        tau2 = np.maximum((mean**2 + np.diagonal(cov, axis1=1, axis2=2)).mean(axis=0), 1e-6)
+        fit = np.einsum("pi,pij,pj->p", mean, gram, mean)
+        error = ss - 2.0 * (mean * rhs).sum(axis=1) + fit
+        error += np.einsum("pij,pji->p", gram, cov)
+        sigma2 = max(float(error.sum()) / n_obs, 1e-6)
+    precision = gram / sigma2 + eye / tau2
+    mean = np.linalg.solve(precision, rhs[:, :, None])[:, :, 0] / sigma2
+    return mean, float(sigma2 / tau2[1:].mean()) if k > 1 else float("nan")
+
+
 # --------------------------------------------------------------------------- estimator
 
 
@@ -111,7 +143,16 @@ class HybridRanker(BaseEstimator):
         The same for person-level attribute tastes; "auto" estimates it from the ratings
         (empirical Bayes, ``sigma^2 / tau^2``).
     person_alpha : float, default=1.0
-        Ridge penalty of each person's attribute-taste regression.
+        Ridge penalty of each person's attribute-taste regression (``person_prior="ridge"``).
+    person_prior : {"empirical_bayes", "ridge"}, default="empirical_bayes"
+        How each person's own tastes are learned from their few ratings. "empirical_bayes"
+        treats them as random effects, one prior variance per attribute (and for
+        generosity), estimated with the rating noise from everyone's residuals by EM; each
+        person then gets the posterior mean. A taste people really differ in is learned
+        from two or three ratings; one nobody differs in stays near zero however a rep
+        rated. "ridge" uses ``person_alpha`` and ``person_shrinkage`` instead.
+    person_em_iter : int, default=30
+        EM rounds for the empirical-Bayes variances.
     dismissal_rating : float, default=0.0
         Rating a dismissal ("not for me") counts as: below the scale, a strong negative.
     n_iter : int, default=3
@@ -158,7 +199,8 @@ class HybridRanker(BaseEstimator):
     profile_n_people_ : ndarray of shape (n_profiles, n_items)
         The same per profile.
     item_shrinkage_, profile_shrinkage_, person_shrinkage_ : float
-        Shrinkage constants used.
+        Shrinkage constants used (for empirical-Bayes person tastes: the rating noise
+        variance over the mean prior variance of an attribute taste).
     similarity_ : ndarray of shape (n_items, n_items)
     """
 
@@ -171,6 +213,8 @@ class HybridRanker(BaseEstimator):
         profile_shrinkage: float | str = 10.0,
         person_shrinkage: float | str = 5.0,
         person_alpha: float = 1.0,
+        person_prior: str = "empirical_bayes",
+        person_em_iter: int = 30,
         dismissal_rating: float = 0.0,
         n_iter: int = 3,
         mmr_lambda: float = 0.75,
@@ -185,6 +229,8 @@ class HybridRanker(BaseEstimator):
         self.profile_shrinkage = profile_shrinkage
         self.person_shrinkage = person_shrinkage
         self.person_alpha = person_alpha
+        self.person_prior = person_prior
+        self.person_em_iter = person_em_iter
         self.dismissal_rating = dismissal_rating
         self.n_iter = n_iter
         self.mmr_lambda = mmr_lambda
@@ -348,14 +394,21 @@ class HybridRanker(BaseEstimator):
         gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
         rhs = np.asarray(onehot @ (Ai * residual[:, None]))
         rated = self.person_n_ratings_ > 0
-        # The constant is penalised lightly so it takes most of what all of a person's
-        # ratings share (generosity), yet a rep who rated only one kind of reward still
-        # shows a taste for that kind.
-        penalty = np.diag(np.r_[0.25 * self.person_alpha, np.full(m, self.person_alpha)])
-        G = gram[rated].reshape(-1, k, k) + penalty
-        effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
-        n = self.person_n_ratings_[rated].astype(float)
-        effects *= (n / (n + self.person_shrinkage_))[:, None]
+        if self.person_prior == "empirical_bayes":
+            ss = np.bincount(p, residual**2, minlength=n_p)[rated]
+            effects, ratio = _person_posterior(
+                gram[rated].reshape(-1, k, k), rhs[rated], ss, n_iter=self.person_em_iter
+            )
+            self.person_shrinkage_ = ratio
+        else:
+            # The constant is penalised lightly so it takes most of what all of a person's
+            # ratings share (generosity), yet a rep who rated only one kind of reward still
+            # shows a taste for that kind.
+            penalty = np.diag(np.r_[0.25 * self.person_alpha, np.full(m, self.person_alpha)])
+            G = gram[rated].reshape(-1, k, k) + penalty
+            effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
+            n = self.person_n_ratings_[rated].astype(float)
+            effects *= (n / (n + self.person_shrinkage_))[:, None]
         self.person_bias_[rated] = effects[:, 0]
         self.person_effects_[rated] = effects[:, 1:]
 

@@ -150,6 +150,9 @@ class SimulatedOrganisation:
         True utility of each reward for each person.
     quality : ndarray of shape (n_rewards,)
         The reward-specific part of the utility.
+    expected_utility : ndarray of shape (n_people, n_rewards), optional
+        ``utility`` without its pure person-by-reward noise (what an oracle that knew
+        every trait and taste would expect).
     """
 
     answers: list[dict[str, object]]
@@ -164,6 +167,7 @@ class SimulatedOrganisation:
     reward_ids: tuple[str, ...]
     utility: np.ndarray
     quality: np.ndarray
+    expected_utility: np.ndarray | None = None
 
 
 @dataclass
@@ -245,7 +249,7 @@ def _true_utility(
     traits: np.ndarray,
     constructs: Sequence[str],
     rewards: Sequence[Reward],
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = traits.shape[0]
     col = {key: j for j, key in enumerate(constructs)}
 
@@ -274,8 +278,9 @@ def _true_utility(
     )
     utility += np.outer(AUTONOMY_TIME * trait("autonomy"), onehot[:, CATEGORIES.index("time")])
     utility += quality + appeal + COST_PULL * attrs["cost"]
+    expected = utility.copy()
     utility += rng.normal(0.0, NOISE_SD, size=utility.shape)
-    return utility, quality
+    return utility, quality, expected
 
 
 def simulate_organisation(
@@ -387,7 +392,7 @@ def simulate_organisation(
             _free_text(rng, item.code, answers, traits, constructs, careless, languages, text_rate)
 
     page_seconds = _page_seconds(rng, instrument, answers, careless)
-    utility, quality = _true_utility(rng, traits, constructs, rewards)
+    utility, quality, expected = _true_utility(rng, traits, constructs, rewards)
     return SimulatedOrganisation(
         answers=answers,
         page_seconds=page_seconds,
@@ -401,6 +406,7 @@ def simulate_organisation(
         reward_ids=tuple(r.id for r in rewards),
         utility=utility,
         quality=quality,
+        expected_utility=expected,
     )
 
 
@@ -542,6 +548,7 @@ def run_simulated_evaluation(
         org.utility,
         Ratings(sim.person, sim.reward, sim.rating),
         flagged=flagged,
+        oracle_utility=org.expected_utility,
         model_params=model_params,
         random_state=random_state,
         **evaluate_kwargs,

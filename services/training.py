@@ -1,23 +1,22 @@
 """Training the recommender offline and storing it as a versioned artefact in the database.
 
-Training never runs inside an ordinary page request: the CLI runs it directly, and the HR
-page queues a job that `motivo train --job ID` runs in its own process.
+Training never runs inside a page request, and a request never starts a process: the CLI
+trains directly (`motivo train`), the HR page queues a job, and a long-running
+`motivo worker` (or `motivo train --if-stale` from cron) runs queued jobs and retrains
+when the model is stale (``services.retraining``).
 
-One training at a time: every training, from the CLI or the HR page, first claims a
-``TrainingJob`` row whose ``claim`` column is unique while the job is queued or running.
-A second request finds the claim taken: the HR page joins the queued or running job, the
-CLI stops with ``TrainingRunning`` ("a training is already running"). A claim left by a
-worker that died is released after ``STALE_JOB``.
+One training at a time: every training, from the CLI, the worker or the HR page, first
+claims a ``TrainingJob`` row whose ``claim`` column is unique while the job is queued or
+running. A second request finds the claim taken: the HR page joins the queued or running
+job, the CLI stops with ``TrainingRunning`` ("a training is already running"). A claim left
+by a worker that died is released after ``STALE_JOB``. Every job records why it ran
+(``reason``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -44,7 +43,6 @@ DEFAULT_MODEL_RETENTION = 5
 """Model versions kept (``MOTIVO_MODEL_RETENTION``): the newest, which is served, and the
 ones before it, for comparison; older ones are deleted after each training."""
 STALE_JOB = timedelta(minutes=30)
-_WORKER = "from web.cli import main; main()"
 _STALE_MESSAGE = "No result after 30 minutes; the worker was probably stopped."
 log = logging.getLogger(__name__)
 
@@ -121,6 +119,9 @@ def _fit_and_store(
     from recommender.ratings import Ratings
 
     require(actor, "run_hr")
+    # What the model has seen: everything submitted or rated before this moment. The
+    # retraining policy counts what came after it (``services.retraining``).
+    data_as_of = utcnow()
     responses = latest_responses(session)
     if not responses:
         raise InvalidInput("There are no submitted survey responses to train on yet.")
@@ -154,7 +155,12 @@ def _fit_and_store(
     blob, meta = to_artefact(model)
     version = (previous_row.version if previous_row else 0) + 1
     # Rows of the model are people; keep the mapping beside the arrays.
-    meta = {**meta, "person_ids": scored.person_ids, "model_version": version}
+    meta = {
+        **meta,
+        "person_ids": scored.person_ids,
+        "model_version": version,
+        "data_as_of": data_as_of.isoformat(),
+    }
     session.add(
         ModelArtefact(
             version=version,
@@ -224,7 +230,7 @@ def _finish(session: Session, job_id: int, status: str, message: str, version=No
     return job
 
 
-def _claim(session: Session, *, actor: Actor, status: str) -> TrainingJob:
+def _claim(session: Session, *, actor: Actor, status: str, reason: str = "") -> TrainingJob:
     """Insert a job that holds the training claim, or raise ``TrainingRunning``.
 
     The unique index on ``claim`` decides between concurrent requests, on both databases:
@@ -238,6 +244,7 @@ def _claim(session: Session, *, actor: Actor, status: str) -> TrainingJob:
             started_at=now if status == "running" else None,
             status=status,
             claim=TRAINING_CLAIM,
+            reason=reason[:200],
         )
         session.add(job)
         if status == "queued":
@@ -258,6 +265,19 @@ def _claim(session: Session, *, actor: Actor, status: str) -> TrainingJob:
     raise TrainingRunning(active_job(session=session) or job)
 
 
+def release_abandoned(*, session: Session) -> TrainingJob | None:
+    """Close a running job whose worker has given no result for ``STALE_JOB``; the job."""
+    holder = active_job(session=session)
+    if holder is None or holder.status != "running":
+        return None
+    started = holder.started_at or holder.requested_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=utcnow().tzinfo)
+    if utcnow() - started <= STALE_JOB:
+        return None
+    return _finish(session, holder.id, "failed", _STALE_MESSAGE)
+
+
 def _failure_message(exc: BaseException) -> str:
     if isinstance(exc, ServiceError):
         return str(exc)
@@ -272,10 +292,11 @@ def train_model(
     actor: Actor,
     random_state: int = DEFAULT_RANDOM_STATE,
     retention: int = DEFAULT_MODEL_RETENTION,
+    reason: str = "run from the command line",
 ) -> TrainingResult:
     """Train now and store the next model version; ``TrainingRunning`` if one is running."""
     require(actor, "run_hr")
-    job = _claim(session, actor=actor, status="running")
+    job = _claim(session, actor=actor, status="running", reason=reason)
     try:
         result = _fit_and_store(
             session=session, actor=actor, random_state=random_state, retention=retention
@@ -288,47 +309,30 @@ def train_model(
     return result
 
 
-def request_training(
-    *, session: Session, actor: Actor, spawn: bool = True
-) -> tuple[TrainingJob, bool]:
-    """Queue a training job and start its worker, or join the one queued or running.
+def request_training(*, session: Session, actor: Actor) -> tuple[TrainingJob, bool]:
+    """Queue a training job for the worker, or join the one queued or running.
 
-    Returns the job and whether it was already there (then no worker is started).
+    Returns the job and whether it was already there. Nothing is started here: `motivo
+    worker` (or `motivo train --if-stale` from cron) picks the job up.
     """
     require(actor, "run_hr")
+    who = getattr(actor, "name", None) or getattr(actor, "label", "the system")
     try:
-        job = _claim(session, actor=actor, status="queued")
+        job = _claim(session, actor=actor, status="queued", reason=f"requested by {who}")
     except TrainingRunning as running:
         return running.job, True
-    if spawn:
-        # The worker trains the database this request used.
-        url = session.get_bind().url.render_as_string(hide_password=False)
-        worker = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [sys.executable, "-c", _WORKER, "train", "--job", str(job.id)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env={
-                **os.environ,
-                "DATABASE_URL": url,
-                "MOTIVO_MIN_GROUP_SIZE": str(min_group_size(session)),
-            },
-        )
-        # Reap the worker when it ends, so it neither lingers as a zombie nor warns on exit.
-        threading.Thread(target=worker.wait, daemon=True).start()
     return job, False
 
 
-def queue_training(*, session: Session, actor: Actor, spawn: bool = True) -> TrainingJob:
-    """Queue a training job (or join the active one) and start `motivo train --job ID`."""
-    return request_training(session=session, actor=actor, spawn=spawn)[0]
+def queue_training(*, session: Session, actor: Actor) -> TrainingJob:
+    """Queue a training job (or join the active one) for the worker to run."""
+    return request_training(session=session, actor=actor)[0]
 
 
 def run_job(
     *, session: Session, job_id: int, retention: int = DEFAULT_MODEL_RETENTION
 ) -> TrainingJob:
-    """Run a queued training job (called by the worker process, not by a web request)."""
+    """Run a queued training job (called by the worker or the CLI, never by a web request)."""
     job = session.get(TrainingJob, job_id)
     if job is None:
         raise NotFound(f"No training job {job_id}.")

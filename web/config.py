@@ -27,6 +27,13 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_SESSION_IDLE_MINUTES": 120,
     "MOTIVO_SESSION_MAX_HOURS": 12,
     "MOTIVO_MODEL_RETENTION": 5,  # model versions kept; older ones are deleted after training
+    # Retraining policy (services.retraining): the model is stale after this many new
+    # submitted responses or new ratings, or at this age in days when anything is new.
+    "MOTIVO_RETRAIN_NEW_RESPONSES": 10,
+    "MOTIVO_RETRAIN_NEW_RATINGS": 25,
+    "MOTIVO_RETRAIN_MAX_AGE_DAYS": 7,
+    "MOTIVO_RETRAIN_RETRY_MINUTES": 60,  # wait after a failed training before trying again
+    "MOTIVO_WORKER_INTERVAL": 60,  # seconds between the worker's looks
     "MOTIVO_DEFAULT_LOCALE": "en",
     # Email copies of notifications (`motivo notifications send-email`); off by default.
     "MOTIVO_EMAIL_ENABLED": False,
@@ -57,6 +64,11 @@ INT_KEYS = {
     "MOTIVO_SESSION_IDLE_MINUTES",
     "MOTIVO_SESSION_MAX_HOURS",
     "MOTIVO_MODEL_RETENTION",
+    "MOTIVO_RETRAIN_NEW_RESPONSES",
+    "MOTIVO_RETRAIN_NEW_RATINGS",
+    "MOTIVO_RETRAIN_MAX_AGE_DAYS",
+    "MOTIVO_RETRAIN_RETRY_MINUTES",
+    "MOTIVO_WORKER_INTERVAL",
     "MOTIVO_SMTP_PORT",
     "MOTIVO_MAX_UPLOAD_MB",
 }
@@ -123,6 +135,16 @@ def resolve(
             "MOTIVO_SESSION_IDLE_MINUTES and MOTIVO_SESSION_MAX_HOURS must be at least 1, "
             "and the idle limit no longer than the absolute one."
         )
+    for key in (
+        "MOTIVO_RETRAIN_NEW_RESPONSES",
+        "MOTIVO_RETRAIN_NEW_RATINGS",
+        "MOTIVO_RETRAIN_MAX_AGE_DAYS",
+        "MOTIVO_WORKER_INTERVAL",
+    ):
+        if int(config[key]) < 1:
+            raise ConfigError(f"{key} must be at least 1.")
+    if int(config["MOTIVO_RETRAIN_RETRY_MINUTES"]) < 0:
+        raise ConfigError("MOTIVO_RETRAIN_RETRY_MINUTES must not be negative.")
     if int(config["MOTIVO_MODEL_RETENTION"]) < 1:
         raise ConfigError("MOTIVO_MODEL_RETENTION must be at least 1 (the model in use).")
     return config

@@ -103,8 +103,32 @@ def live_server(demo_database, tmp_path_factory):
         "web:create_app()",
     ]
     base = f"http://127.0.0.1:{port}"
-    with running(args, env=env, health_url=f"{base}/healthz", cwd=ROOT):
-        yield LiveServer(base=base, database_url=demo_database, logins=logins)
+    # The training worker runs beside the web server, as in production: it runs the jobs
+    # HR queues from the model page (and, with these thresholds, never retrains alone).
+    worker_env = {
+        **env,
+        "MOTIVO_RETRAIN_NEW_RESPONSES": "1000000",
+        "MOTIVO_RETRAIN_NEW_RATINGS": "1000000",
+        "MOTIVO_RETRAIN_MAX_AGE_DAYS": "100000",
+    }
+    worker = subprocess.Popen(
+        [str(BIN / "motivo"), "worker", "--interval", "1"],
+        env=worker_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        with running(args, env=env, health_url=f"{base}/healthz", cwd=ROOT):
+            yield LiveServer(base=base, database_url=demo_database, logins=logins)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 @pytest.fixture(scope="session")

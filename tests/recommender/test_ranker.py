@@ -400,3 +400,27 @@ def test_top_suggestion_moves_towards_a_category_rated_highly(category, seed):
     assert gain[same] > gain[rivals].max()
     # Diversified lists interleave categories, but the category never falls back.
     assert position_of_category(fit(X, ratings)) <= position_of_category(fit(X, base))
+
+
+def test_empirical_bayes_person_tastes_learn_what_people_differ_in_and_nothing_else():
+    # 600 people rate 4 rewards each. They differ in one attribute (a) only; the other
+    # (b) and the rating noise are the same for everyone. The estimated tastes should
+    # follow the real ones on (a) and stay near zero on (b).
+    rng = np.random.default_rng(11)
+    n_people, n_items = 600, 40
+    A = np.c_[rng.choice([-1.0, 1.0], n_items), rng.choice([-1.0, 1.0], n_items)]
+    taste = rng.normal(0.0, 0.8, n_people)
+    person = np.repeat(np.arange(n_people), 4)
+    item = np.concatenate([rng.choice(n_items, 4, replace=False) for _ in range(n_people)])
+    rating = np.clip(3.0 + taste[person] * A[item, 0] + rng.normal(0.0, 0.7, person.size), 1, 5)
+    ranker = HybridRanker(prior_scale=0.0).fit(
+        np.zeros((n_people, 1)), Ratings(person, item, rating), item_attributes=A
+    )
+    learned = ranker.person_effects_
+    assert np.corrcoef(learned[:, 0], taste)[0, 1] > 0.6
+    assert np.abs(learned[:, 1]).mean() < 0.25 * np.abs(learned[:, 0]).mean()
+    ridge = HybridRanker(prior_scale=0.0, person_prior="ridge").fit(
+        np.zeros((n_people, 1)), Ratings(person, item, rating), item_attributes=A
+    )
+    # The ridge estimate shrinks every taste alike, so the one nobody has gets more weight.
+    assert np.abs(ridge.person_effects_[:, 1]).mean() > np.abs(learned[:, 1]).mean()

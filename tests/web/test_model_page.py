@@ -11,3 +11,31 @@ def test_the_model_page_shows_a_card_whose_silhouette_is_undefined(client, sessi
     page = client.get("/hr/model")
     assert page.status_code == 200
     assert "silhouette –, entropy 0.00" in page.get_data(as_text=True)
+
+
+def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
+    app, client, session, factory
+):
+    from services.retraining import RetrainPolicy, run_due_training
+    from tests.services.test_retraining import rate
+    from tests.services.test_training import small_org
+
+    reps = small_org(session, factory, n=12)
+    run_due_training(
+        session=session, actor=factory.person("hr", password=None), policy=RetrainPolicy()
+    )
+    rate(session, reps, 3)
+    hr = factory.person("hr", name="Hanne Berg")
+    login(client, hr.email)
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "stale: no model yet, 12 new responses" in page
+    assert "0 new survey responses, 3 new ratings" in page
+    assert "after 10 new responses or 25 new ratings, or when the model is 7 days old" in page
+    # "Train now" queues a job for the worker, with who asked, and starts nothing.
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/hr/model")
+    client.post("/hr/model/train", data={"csrf_token": token})
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "requested by Hanne Berg" in page
+    assert "Waiting for the worker to pick it up." in page

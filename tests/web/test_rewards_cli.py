@@ -251,12 +251,12 @@ def test_train_stores_versions_and_says_what_it_stored(runner, session):
 
 def test_train_job_runs_a_queued_job_and_fails_with_exit_1(runner, session, factory):
     hr = factory.person("hr", password=None)
-    failing = queue_training(session=session, actor=hr, spawn=False)
+    failing = queue_training(session=session, actor=hr)
     result = invoke(runner, "train", "--job", str(failing.id))
     assert result.exit_code == 1
     assert f"Job {failing.id}: failed." in result.stderr
     demo(session)
-    job = queue_training(session=session, actor=hr, spawn=False)
+    job = queue_training(session=session, actor=hr)
     result = ok(runner, "train", "--job", str(job.id))
     assert f"Job {job.id}: done. model version 1;" in result.stderr
     session.expire_all()
@@ -399,7 +399,7 @@ def test_feedback_imported_from_a_file_changes_suggestions_after_motivo_train(
 # --- evaluate ----------------------------------------------------------------------------
 
 
-def test_evaluate_prints_a_markdown_table_beside_the_three_references(tmp_path):
+def test_evaluate_prints_both_worlds_beside_the_same_run_references(tmp_path):
     from web import create_app
 
     # No database work, so one run (not one per database) is enough.
@@ -410,17 +410,22 @@ def test_evaluate_prints_a_markdown_table_beside_the_three_references(tmp_path):
         result = ok(app.test_cli_runner(), "evaluate", "--people", "300")
     finally:
         app.extensions["motivo.engine"].dispose()
-    lines = result.stdout.splitlines()
-    assert lines[0] == ("| group | people | method | NDCG@5 | precision@5 | coverage | diversity |")
-    methods = {
-        (line.split("|")[1].strip(), line.split("|")[3].strip())
-        for line in lines[2:]
-        if line.startswith("|")
-    }
-    for group in ("cold", "warm"):
-        for method in ("hybrid", "random", "popularity", "naive rule"):
-            assert (group, method) in methods
-    assert any(line.startswith("Relevance:") and "300 people" in line for line in lines)
-    assert "constraint violations: 0" in result.stdout
-    assert "Targets:" in result.stderr
-    assert "Targets:" not in result.stdout
+    worlds = result.stdout.split("## World: ")[1:]
+    assert [w.split(",")[0] for w in worlds] == ["profiles", "additive"]
+    for world in worlds:
+        lines = world.splitlines()
+        assert (
+            lines[2] == "| group | people | method | NDCG@5 | precision@5 | coverage | diversity |"
+        )
+        methods = {
+            (line.split("|")[1].strip(), line.split("|")[3].strip())
+            for line in lines[4:]
+            if line.startswith("|")
+        }
+        for group in ("cold", "warm"):
+            for method in ("hybrid", "random", "popularity", "naive rule", "oracle"):
+                assert (group, method) in methods
+        assert any(line.startswith("Relevance:") and "300 people" in line for line in lines)
+        assert "constraint violations: 0" in world
+    assert "Targets (profiles):" in result.stderr and "Targets (additive):" in result.stderr
+    assert "Targets" not in result.stdout

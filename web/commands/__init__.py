@@ -4,7 +4,7 @@ from web.commands.analytics import ANALYTICS_COMMANDS
 from web.commands.insights import INSIGHTS_COMMANDS
 from web.commands.notifications import notifications
 from web.commands.people import people
-from web.commands.rewards import evaluate, feedback, recommend, rewards, train
+from web.commands.rewards import evaluate, feedback, recommend, rewards, train, worker
 from web.commands.setup import db, init, serve
 from web.commands.survey import SURVEY_COMMANDS
 from web.commands.tokens import tokens
@@ -19,6 +19,7 @@ COMMANDS = [
     rewards,
     feedback,
     train,
+    worker,
     recommend,
     evaluate,
     *SURVEY_COMMANDS,

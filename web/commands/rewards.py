@@ -112,21 +112,51 @@ def feedback_import(file: str) -> None:
     echo_err(f"Imported {file}: {summary.describe()}.")
 
 
+def _policy():
+    from services.retraining import RetrainPolicy
+
+    return RetrainPolicy.from_settings(current_app.config)
+
+
+def _report(outcome) -> None:
+    echo_err(outcome.message)
+    if outcome.action == "failed":
+        sys.exit(1)
+
+
 @click.command()
 @click.option("--job", type=int, help="Run a training job queued from the HR page.")
+@click.option(
+    "--if-stale",
+    "if_stale",
+    is_flag=True,
+    help="Run the queued job, or train only if the retraining policy says the model is "
+    "stale; otherwise say why not and exit 0 (for cron).",
+)
 @click.option("--seed", type=int, default=None, help="Random state (default: fixed).")
 @with_appcontext
 @handle_errors
-def train(job: int | None, seed: int | None) -> None:
+def train(job: int | None, if_stale: bool, seed: int | None) -> None:
     """Fit motivation profiles and the ranker, and store the model as a new version.
 
     One training runs at a time: while another is queued or running this stops with
-    "a training is already running" and exit code 1, and changes nothing.
+    "a training is already running" and exit code 1, and changes nothing. With
+    --if-stale a training that is already running is not an error: the command says so
+    and exits 0.
     """
     from services.training import DEFAULT_RANDOM_STATE, run_job, train_model
 
     retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
     with db_session() as session:
+        if if_stale:
+            from services.retraining import run_due_training
+
+            _report(
+                run_due_training(
+                    session=session, actor=SYSTEM, policy=_policy(), retention=retention
+                )
+            )
+            return
         if job is not None:
             result = run_job(session=session, job_id=job, retention=retention)
             echo_err(f"Job {result.id}: {result.status}. {result.message}")
@@ -141,6 +171,59 @@ def train(job: int | None, seed: int | None) -> None:
             retention=retention,
         )
     echo_err(f"Stored {result.describe()}.")
+
+
+@click.command()
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 86400),
+    default=None,
+    help="Seconds between looks (default: MOTIVO_WORKER_INTERVAL, 60).",
+)
+@click.option("--once", is_flag=True, help="Look once and exit (what `train --if-stale` does).")
+@with_appcontext
+@handle_errors
+def worker(interval: int | None, once: bool) -> None:
+    """Run queued training jobs and retrain when the model is stale, until stopped.
+
+    Every interval it runs the job HR queued from the model page, or trains if the
+    retraining policy (MOTIVO_RETRAIN_*) finds the model stale. Stop it with SIGTERM or
+    Ctrl-C; a training in progress finishes first. Run one, under a process manager.
+    """
+    import signal
+    import threading
+
+    from services.retraining import run_due_training
+
+    seconds = interval or int(current_app.config["MOTIVO_WORKER_INTERVAL"])
+    retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
+    stop = threading.Event()
+
+    def _stop(_signum, _frame) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    echo_err(f"Worker started: looking every {seconds} s; {_policy().describe()}.")
+    last = None
+    try:
+        while not stop.is_set():
+            with db_session() as session:
+                outcome = run_due_training(
+                    session=session, actor=SYSTEM, policy=_policy(), retention=retention
+                )
+            # A quiet model is reported once, not every interval.
+            if outcome.action != "fresh" or outcome.message != last:
+                echo_err(outcome.message)
+            last = outcome.message
+            if once:
+                if outcome.action == "failed":
+                    sys.exit(1)
+                break
+            stop.wait(seconds)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    echo_err("Worker stopped.")
 
 
 @click.command()
@@ -193,30 +276,60 @@ def recommend(external_id: str | None, everyone: bool, k: int, locale: str, fmt:
     )
 
 
+WORLDS = {
+    "profiles": "latent motivation profiles (seed/simulate.py)",
+    "additive": "additive tastes, graded-response answers, few noisy ratings "
+    "(seed/world_additive.py)",
+}
+
+
 @click.command()
 @click.option("--people", default=1200, show_default=True, type=click.IntRange(100, 50000))
 @click.option("--seed", default=3, show_default=True, type=int)
+@click.option(
+    "--world",
+    "worlds",
+    type=click.Choice(list(WORLDS)),
+    multiple=True,
+    help="Simulated world to evaluate on (repeatable; default: every world).",
+)
 @format_option("table", "json", default="table")
 @with_appcontext
 @handle_errors
-def evaluate(people: int, seed: int, fmt: str) -> None:
-    """Offline evaluation on a simulated organisation with known true utilities.
+def evaluate(people: int, seed: int, worlds: tuple[str, ...], fmt: str) -> None:
+    """Offline evaluation on simulated organisations with known true utilities.
 
-    Reports NDCG@5, precision@5, catalogue coverage and intra-list diversity for cold reps
-    (no ratings) and warm reps (3 or more), beside random, popularity and the naive rule
-    "rank by the rep's own preference score for the reward's category".
+    For each simulated world (two, built on different assumptions) reports NDCG@5,
+    precision@5, catalogue coverage and intra-list diversity for cold reps (no ratings)
+    and warm reps (3 or more), beside references from the same run: random, popularity,
+    the naive rule "rank by the rep's own preference score for the reward's category",
+    the survey ceiling and the oracle.
     """
-    from recommender.evaluate import render_markdown, targets_met
+    from recommender.evaluate import render_markdown, targets_met, world_targets_met
     from seed.loaders import load_catalogue, load_default_instrument
     from seed.simulate import run_simulated_evaluation
+    from seed.world_additive import run_additive_evaluation
 
-    echo_err(f"Simulating {people} reps and evaluating (seed {seed})…")
-    result = run_simulated_evaluation(
-        load_default_instrument(), load_catalogue(), people, random_state=seed
-    )
+    run = {"profiles": run_simulated_evaluation, "additive": run_additive_evaluation}
+    chosen = [w for w in WORLDS if w in worlds] if worlds else list(WORLDS)
+    instrument, catalogue = load_default_instrument(), load_catalogue()
+    results = {}
+    for world in chosen:
+        echo_err(f"Simulating {people} reps in the {world} world and evaluating (seed {seed})…")
+        results[world] = run[world](instrument, catalogue, people, random_state=seed)
     if fmt == "json":
-        write_json(result)
+        write_json(results)
     else:
-        click.echo(render_markdown(result))
-    met = targets_met(result)
-    echo_err("Targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
+        click.echo(
+            "\n".join(
+                f"## World: {world}, {WORLDS[world]}\n\n{render_markdown(result)}"
+                for world, result in results.items()
+            ),
+            nl=False,
+        )
+    for world, result in results.items():
+        met = targets_met(result) if world == "profiles" else world_targets_met(result)
+        echo_err(
+            f"Targets ({world}): "
+            + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items())
+        )

@@ -154,14 +154,22 @@ def import_responses():
 @bp.get("/model")
 @requires("run_hr")
 def model():
-    """The current model's card, recent training jobs, and the button that queues training."""
-    from services.training import model_card, recent_jobs
+    """The current model's card, when and why it trained, what is pending, and the button
+    that queues training."""
+    from services.retraining import RetrainPolicy, training_status
+    from services.training import model_card
 
     session = get_session()
+    status = training_status(
+        session=session,
+        viewer=viewer(),
+        policy=RetrainPolicy.from_settings(current_app.config),
+    )
     return render_template(
         "hr/model.html",
         card=model_card(session=session),
-        jobs=recent_jobs(session=session),
+        status=status,
+        jobs=status.jobs,
         form=CloseWaveForm(),
     )
 
@@ -172,9 +180,7 @@ def train():
     from services.training import request_training
 
     if CloseWaveForm().validate_on_submit():
-        job, joined = request_training(
-            session=get_session(), actor=viewer(), spawn=not current_app.config.get("TESTING")
-        )
+        job, joined = request_training(session=get_session(), actor=viewer())
         if joined:
             since = job.started_at or job.requested_at
             flash(
