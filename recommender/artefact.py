@@ -216,6 +216,8 @@ class MotivoModel:
             attribute_names=index.attribute_names,
             person_profiles=self.person_profiles_ if self.use_profiles_ else None,
         )
+        # Reasons compare answers with the scale's midpoint, which only the features know.
+        self.ranker_.feature_midpoints_ = self.features_.midpoints()
         self.card_ = self._model_card(n, int(flagged.sum()), ratings)
         return self
 
@@ -661,5 +663,6 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
     ranker.mu_ = float(scalars["mu_"])
     for name in ("item_shrinkage_", "profile_shrinkage_", "person_shrinkage_"):
         setattr(ranker, name, _float(scalars[name]))
+    ranker.feature_midpoints_ = model.features_.midpoints()
     model.ranker_ = ranker
     return model
