@@ -321,6 +321,7 @@ class MotivoModel:
         today: date | None = None,
         explain: bool = True,
         min_group_size: int | None = None,
+        dismissed_ids: Iterable[str] = (),
     ) -> list[Suggestion]:
         """Suggestions for one person, with reasons.
 
@@ -345,6 +346,9 @@ class MotivoModel:
         today : date, optional
             Reference date for cooldowns (default: today).
         explain : bool, default=True
+        dismissed_ids : iterable of str
+            Reward ids the person said "not for me" to: left out, and rewards of the same
+            category and visibility come last.
 
         Returns
         -------
@@ -357,6 +361,7 @@ class MotivoModel:
             grants=grants,
             today=today,
         )
+        dismissed = self.index_.columns(dismissed_ids, skip_unknown=True)
         if scores is not None:
             X, labels = self.person_terms(scores, np.asarray([flagged]))
             profile = int(labels[0]) if self.use_profiles_ else None
@@ -368,6 +373,7 @@ class MotivoModel:
                 exclude=excluded,
                 explain=explain,
                 min_group_size=min_group_size,
+                dismissed=dismissed,
             )
         elif person is not None:
             result = self.ranker_.recommend(
@@ -377,6 +383,7 @@ class MotivoModel:
                 exclude=excluded,
                 explain=explain,
                 min_group_size=min_group_size,
+                dismissed=dismissed,
             )
         else:
             raise ValueError("pass a training row (person) or a new response (scores)")
@@ -401,6 +408,7 @@ class MotivoModel:
         flagged: np.ndarray | None = None,
         explain: bool = False,
         min_group_size: int | None = None,
+        dismissed: np.ndarray | Sequence[Iterable[int]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` suggestions for many people at once.
 
@@ -425,6 +433,9 @@ class MotivoModel:
         min_group_size : int, optional
             Rating summaries of fewer distinct people are not cited; the ranker's own
             ``min_group_size`` when omitted (the organisation's setting applies at serving).
+        dismissed : bool array (n_persons, n_rewards) or iterables of columns, optional
+            What each person said "not for me" to: left out, and rewards of the same
+            category and visibility come only after every other eligible reward.
 
         Returns
         -------
@@ -465,6 +476,7 @@ class MotivoModel:
             exclude=exclude,
             explain=explain,
             min_group_size=min_group_size,
+            dismissed=dismissed,
         )
 
 

@@ -176,6 +176,16 @@ def _exclusions(
     return excluded, grants
 
 
+def _dismissed(person_id: int, context: FeedbackContext) -> set[str]:
+    """Slugs of the rewards this person said "not for me" to."""
+    rewards = context.rewards
+    return {
+        rewards[row.reward_id].slug
+        for row in context.ratings.get(person_id, [])
+        if row.dismissed and row.reward_id in rewards
+    }
+
+
 def _views(
     session: Session,
     suggestions,
@@ -322,6 +332,7 @@ def _suggestions_for(
         if not group:
             continue
         excluded_mask = np.zeros((len(group), len(index)), dtype=bool)
+        dismissed_mask = np.zeros((len(group), len(index)), dtype=bool)
         for row, person in enumerate(group):
             excluded, grants = _exclusions(
                 session, person, context, today=today, max_cost_band=max_cost_band
@@ -330,9 +341,12 @@ def _suggestions_for(
             if grants:
                 cols = np.union1d(cols, index.cooldown_columns(grants, today))
             excluded_mask[row, cols] = True
+            dismissed = index.columns(_dismissed(person.id, context), skip_unknown=True)
+            dismissed_mask[row, dismissed] = True
         common = {
             "roles": [p.sales_role or None for p in group],
             "exclude": excluded_mask,
+            "dismissed": dismissed_mask,
             "max_cost_band": max_cost_band,
             "explain": True,
             "min_group_size": min_group_size(session),
@@ -601,7 +615,7 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
     grants: dict[int, list] = defaultdict(list)
     ratings: dict[int, list] = defaultdict(list)
     grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
-    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
+    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating, Rating.dismissed)
     # None reads everyone's; an empty page reads nobody's.
     for ids in [None] if person_ids is None else chunks(person_ids):
         where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
@@ -651,10 +665,15 @@ def _ranked_rows(
         hits_col += cols
     excluded_mask = np.zeros((len(people), len(index)), dtype=bool)
     excluded_mask[hits_row, hits_col] = True
+    dismissed_mask = np.zeros((len(people), len(index)), dtype=bool)
+    for row, person in enumerate(people):
+        dismissed = _dismissed(person.id, context)
+        dismissed_mask[row, [column[slug] for slug in dismissed if slug in column]] = True
     roles = [p.sales_role or None for p in people]
     common = {
         "roles": roles,
         "exclude": excluded_mask,
+        "dismissed": dismissed_mask,
         "explain": True,
         "min_group_size": min_group_size(session),
     }
