@@ -658,6 +658,13 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
         )
         for label in metadata["profile_labels"]
     ]
+    if model.profiles_ is not None and len(model.profile_labels_) == model.profiles_.n_profiles_:
+        # Names and descriptions follow from the means. One stored by an older release
+        # that no longer fits them ("Balanced" for a distinctive profile) is rewritten;
+        # every name that still fits is kept.
+        model.profile_labels_ = describe_profiles(
+            model.profiles_.means_, model.features_.constructs, previous=model.profile_labels_
+        )
 
     meta_ranker = metadata["ranker"]
     ranker = HybridRanker(**meta_ranker["params"])
