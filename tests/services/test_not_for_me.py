@@ -44,3 +44,24 @@ def test_the_rejected_kind_comes_last_and_only_when_nothing_else_is_left(session
     assert any(rejected), "the catalogue has more rewards of that kind"
     assert rejected == sorted(rejected)  # every other reward first
     assert top.slug not in slugs(everything)
+
+
+def test_the_non_personal_list_also_moves_away_from_a_rejected_kind(session):
+    org = build(session)
+    rep = org.rep
+    rep.personalise = False
+    session.add(rep)
+    session.commit()
+    before = suggest_rewards(session=session, viewer=rep, person=rep, k=5)
+    assert before.why_not_personal == "no_consent"
+    top = before.items[0].reward
+    dismiss_reward(session=session, person=rep, reward_slug=top.slug)
+    after = suggest_rewards(session=session, viewer=rep, person=rep, k=5)
+    assert len(after.items) == 5 and top.slug not in slugs(after)
+    assert kind(top) not in {kind(item.reward) for item in after.items}
+    rows = recommend_for_all(session=session, viewer=SYSTEM, k=5)
+    assert [r["reward_id"] for r in rows if r["person"] == rep.external_id] == slugs(after)
+    everything = [
+        kind(item.reward) == kind(top) for item in everything_for(session, org, rep).items
+    ]
+    assert any(everything) and everything == sorted(everything)
