@@ -4,8 +4,10 @@
 reward's score into those terms, merges terms that tell the same story (for example the
 pull of a category preference through its scale score), and keeps the two or three
 largest positive ones above a threshold. A reason is a code plus JSON-able parameters;
-``render`` turns it into a sentence in English or Norwegian. Nothing is cited that did not
-add to the score, and rating summaries of fewer than ``min_group_size`` people are never
+``render`` turns it into a sentence in English or Norwegian (one of ``TEMPLATES``, to the
+rep; ``render_for_manager`` about the rep, in the third person singular). Nothing is cited
+that did not add to the score, nothing the person's own answers contradict (see
+``_believable``), and rating summaries of fewer than ``min_group_size`` people are never
 cited.
 """
 
