@@ -216,6 +216,8 @@ class MotivoModel:
             attribute_names=index.attribute_names,
             person_profiles=self.person_profiles_ if self.use_profiles_ else None,
         )
+        # Reasons compare answers with the scale's midpoint, which only the features know.
+        self.ranker_.feature_midpoints_ = self.features_.midpoints()
         self.card_ = self._model_card(n, int(flagged.sum()), ratings)
         return self
 
@@ -319,6 +321,7 @@ class MotivoModel:
         today: date | None = None,
         explain: bool = True,
         min_group_size: int | None = None,
+        dismissed_ids: Iterable[str] = (),
     ) -> list[Suggestion]:
         """Suggestions for one person, with reasons.
 
@@ -343,6 +346,9 @@ class MotivoModel:
         today : date, optional
             Reference date for cooldowns (default: today).
         explain : bool, default=True
+        dismissed_ids : iterable of str
+            Reward ids the person said "not for me" to: left out, and rewards of the same
+            category and visibility come last.
 
         Returns
         -------
@@ -355,6 +361,7 @@ class MotivoModel:
             grants=grants,
             today=today,
         )
+        dismissed = self.index_.columns(dismissed_ids, skip_unknown=True)
         if scores is not None:
             X, labels = self.person_terms(scores, np.asarray([flagged]))
             profile = int(labels[0]) if self.use_profiles_ else None
@@ -366,6 +373,7 @@ class MotivoModel:
                 exclude=excluded,
                 explain=explain,
                 min_group_size=min_group_size,
+                dismissed=dismissed,
             )
         elif person is not None:
             result = self.ranker_.recommend(
@@ -375,6 +383,7 @@ class MotivoModel:
                 exclude=excluded,
                 explain=explain,
                 min_group_size=min_group_size,
+                dismissed=dismissed,
             )
         else:
             raise ValueError("pass a training row (person) or a new response (scores)")
@@ -399,6 +408,7 @@ class MotivoModel:
         flagged: np.ndarray | None = None,
         explain: bool = False,
         min_group_size: int | None = None,
+        dismissed: np.ndarray | Sequence[Iterable[int]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` suggestions for many people at once.
 
@@ -423,6 +433,9 @@ class MotivoModel:
         min_group_size : int, optional
             Rating summaries of fewer distinct people are not cited; the ranker's own
             ``min_group_size`` when omitted (the organisation's setting applies at serving).
+        dismissed : bool array (n_persons, n_rewards) or iterables of columns, optional
+            What each person said "not for me" to: left out, and rewards of the same
+            category and visibility come only after every other eligible reward.
 
         Returns
         -------
@@ -463,6 +476,7 @@ class MotivoModel:
             exclude=exclude,
             explain=explain,
             min_group_size=min_group_size,
+            dismissed=dismissed,
         )
 
 
@@ -644,6 +658,13 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
         )
         for label in metadata["profile_labels"]
     ]
+    if model.profiles_ is not None and len(model.profile_labels_) == model.profiles_.n_profiles_:
+        # Names and descriptions follow from the means. One stored by an older release
+        # that no longer fits them ("Balanced" for a distinctive profile) is rewritten;
+        # every name that still fits is kept.
+        model.profile_labels_ = describe_profiles(
+            model.profiles_.means_, model.features_.constructs, previous=model.profile_labels_
+        )
 
     meta_ranker = metadata["ranker"]
     ranker = HybridRanker(**meta_ranker["params"])
@@ -661,5 +682,6 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
     ranker.mu_ = float(scalars["mu_"])
     for name in ("item_shrinkage_", "profile_shrinkage_", "person_shrinkage_"):
         setattr(ranker, name, _float(scalars[name]))
+    ranker.feature_midpoints_ = model.features_.midpoints()
     model.ranker_ = ranker
     return model

@@ -4,8 +4,10 @@
 reward's score into those terms, merges terms that tell the same story (for example the
 pull of a category preference through its scale score), and keeps the two or three
 largest positive ones above a threshold. A reason is a code plus JSON-able parameters;
-``render`` turns it into a sentence in English or Norwegian. Nothing is cited that did not
-add to the score, and rating summaries of fewer than ``min_group_size`` people are never
+``render`` turns it into a sentence in English or Norwegian (one of ``TEMPLATES``, to the
+rep; ``render_for_manager`` about the rep, in the third person singular). Nothing is cited
+that did not add to the score, nothing the person's own answers contradict (see
+``_believable``), and rating summaries of fewer than ``min_group_size`` people are never
 cited.
 """
 
@@ -54,21 +56,6 @@ CATEGORY_PHRASES: dict[str, dict[str, str]] = {
     "time": {"en": "time off and flexibility", "nb": "fri og fleksibilitet"},
 }
 
-_MOTIVATION_TEXT = {
-    "autonomy": {
-        "en": "Freedom to decide how you work matters to you",
-        "nb": "Frihet til å bestemme hvordan du jobber, betyr mye for deg",
-    },
-    "mastery": {
-        "en": "Getting better at what you do matters to you",
-        "nb": "Det betyr mye for deg å bli bedre i det du gjør",
-    },
-    "purpose": {
-        "en": "Work that matters to others is important to you",
-        "nb": "Arbeid som betyr noe for andre, er viktig for deg",
-    },
-}
-
 # The sides of a two-valued attribute (+1 side first) and how rewards on each side are
 # called in a sentence.
 _ATTRIBUTE_SIDES = {
@@ -102,7 +89,128 @@ _ATTRIBUTE_SIDES = {
     ),
 }
 
-_VARIETY_TEXT = {"en": "Added to vary your suggestions", "nb": "Tatt med for å gi deg variasjon"}
+# Every sentence a reason can become, keyed by (audience, template). "rep" sentences
+# speak to the rep (second person); "manager" sentences speak about the rep in the third
+# person singular ("they" in English, "hen" in Norwegian). A slot is always an object or a
+# number, never the subject of a verb, so no filling can break subject-verb agreement.
+TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
+    ("rep", "preference"): {
+        "en": "You rated {category} highly in the survey",
+        "nb": "Du ga {category} høy score i undersøkelsen",
+    },
+    ("rep", "ranking_first"): {
+        "en": "You ranked {category} highest of all reward types",
+        "nb": "Du rangerte {category} høyest av alle belønningstyper",
+    },
+    ("rep", "ranking"): {
+        "en": "You ranked {category} {ordinal} of {n} reward types",
+        "nb": "Du rangerte {category} som {ordinal} av {n} belønningstyper",
+    },
+    ("rep", "visibility_public"): {
+        "en": "You prefer public recognition",
+        "nb": "Du foretrekker anerkjennelse som andre ser",
+    },
+    ("rep", "visibility_private"): {
+        "en": "You prefer private recognition",
+        "nb": "Du foretrekker anerkjennelse i det stille",
+    },
+    ("rep", "scope_team"): {
+        "en": "You prefer rewards you share with your team",
+        "nb": "Du foretrekker belønninger du deler med teamet",
+    },
+    ("rep", "scope_individual"): {
+        "en": "You prefer rewards just for you",
+        "nb": "Du foretrekker belønninger bare for deg",
+    },
+    ("rep", "motivation_autonomy"): {
+        "en": "Freedom to decide how you work matters to you",
+        "nb": "Frihet til å bestemme hvordan du jobber, betyr mye for deg",
+    },
+    ("rep", "motivation_mastery"): {
+        "en": "Getting better at what you do matters to you",
+        "nb": "Det betyr mye for deg å bli bedre i det du gjør",
+    },
+    ("rep", "motivation_purpose"): {
+        "en": "Work that matters to others is important to you",
+        "nb": "Arbeid som betyr noe for andre, er viktig for deg",
+    },
+    ("rep", "motivation"): {
+        "en": "You put weight on {construct}",
+        "nb": "Du la vekt på {construct}",
+    },
+    ("rep", "survey"): {
+        "en": "Your survey answers on {construct} point to this reward",
+        "nb": "Svarene dine om {construct} peker mot denne belønningen",
+    },
+    ("rep", "type_liked"): {
+        "en": "Rewards like this are rated well across the organisation",
+        "nb": "Belønninger som denne får gode vurderinger i hele organisasjonen",
+    },
+    ("rep", "rated_well"): {
+        "en": "Colleagues rated this {mean} of 5 ({people})",
+        "nb": "Kolleger ga denne {mean} av 5 ({people})",
+    },
+    ("rep", "similar_profile"): {
+        "en": "Reps with a similar profile rated this {mean} of 5 ({people})",
+        "nb": "Selgere med en lignende profil ga denne {mean} av 5 ({people})",
+    },
+    ("rep", "own_ratings"): {
+        "en": "You have rated {what} well before",
+        "nb": "Du har tidligere vurdert {what} høyt",
+    },
+    ("rep", "variety"): {
+        "en": "Added to vary your suggestions",
+        "nb": "Tatt med for å gi deg variasjon",
+    },
+    ("manager", "preference"): {
+        "en": "They rated {category} highly in the survey",
+        "nb": "Hen ga {category} høy score i undersøkelsen",
+    },
+    ("manager", "visibility_public"): {
+        "en": "They prefer public recognition",
+        "nb": "Hen foretrekker anerkjennelse som andre ser",
+    },
+    ("manager", "visibility_private"): {
+        "en": "They prefer private recognition",
+        "nb": "Hen foretrekker anerkjennelse i det stille",
+    },
+    ("manager", "scope_team"): {
+        "en": "They prefer rewards shared with the team",
+        "nb": "Hen foretrekker belønninger som deles med teamet",
+    },
+    ("manager", "scope_individual"): {
+        "en": "They prefer rewards of their own",
+        "nb": "Hen foretrekker belønninger bare for seg selv",
+    },
+    ("manager", "motivation_autonomy"): {
+        "en": "Freedom to decide how they work matters to them",
+        "nb": "Frihet til å bestemme hvordan hen jobber, betyr mye for hen",
+    },
+    ("manager", "motivation_mastery"): {
+        "en": "Getting better at what they do matters to them",
+        "nb": "Det betyr mye for hen å bli bedre i det hen gjør",
+    },
+    ("manager", "motivation_purpose"): {
+        "en": "Work that matters to others is important to them",
+        "nb": "Arbeid som betyr noe for andre, er viktig for hen",
+    },
+    ("manager", "motivation"): {
+        "en": "They put weight on {construct}",
+        "nb": "Hen legger vekt på {construct}",
+    },
+    ("manager", "survey"): {
+        "en": "Their survey answers on {construct} point to this reward",
+        "nb": "Svarene hens om {construct} peker mot denne belønningen",
+    },
+    ("manager", "own_ratings"): {
+        "en": "They have rated {what} well before",
+        "nb": "Hen har tidligere vurdert {what} høyt",
+    },
+    ("manager", "variety"): {"en": "Added for variety", "nb": "Tatt med for variasjon"},
+}
+# Reasons about the reward rather than the rep read the same to both.
+for _key in ("type_liked", "rated_well", "similar_profile"):
+    TEMPLATES[("manager", _key)] = TEMPLATES[("rep", _key)]
 
 _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
@@ -140,14 +248,14 @@ class Explanation:
         """The reasons as sentences."""
         out = [render(reason, lang) for reason in self.reasons]
         if self.promoted_for_variety:
-            out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
+            out.append(TEMPLATES[("rep", "variety")][_lang(lang)])
         return out
 
     def texts_for_manager(self, lang: str = "en") -> list[str]:
         """The reasons as the rep's manager may read them (see ``render_for_manager``)."""
         out = [t for t in (render_for_manager(r, lang) for r in self.reasons) if t]
         if self.promoted_for_variety:
-            out.append("Tatt med for variasjon" if lang == "nb" else "Added for variety")
+            out.append(TEMPLATES[("manager", "variety")][_lang(lang)])
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -165,6 +273,12 @@ def _number(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "nb" else text
 
 
+def _people(n: int, lang: str) -> str:
+    if n == 1:
+        return "1 person"
+    return f"{n} personer" if lang == "nb" else f"{n} people"
+
+
 def _category(category: str, lang: str) -> str:
     entry = CATEGORY_PHRASES.get(category, {"en": category})
     return entry.get(lang, entry["en"])
@@ -175,169 +289,72 @@ def _label(construct: str, lang: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-_MOTIVATION_THIRD = {
-    "autonomy": {
-        "en": "Freedom to decide how they work matters to them",
-        "nb": "Frihet til å bestemme hvordan de jobber, betyr mye for dem",
-    },
-    "mastery": {
-        "en": "Getting better at what they do matters to them",
-        "nb": "Det betyr mye for dem å bli bedre i det de gjør",
-    },
-    "purpose": {
-        "en": "Work that matters to others is important to them",
-        "nb": "Arbeid som betyr noe for andre, er viktig for dem",
-    },
-}
+def _ordinal(position: int, lang: str) -> str:
+    if lang == "nb" or position > len(_EN_ORDINALS):
+        return f"nummer {position}" if lang == "nb" else f"number {position}"
+    return _EN_ORDINALS[position - 1]
 
 
-def render_for_manager(reason: Reason, lang: str = "en") -> str | None:
-    """The reason as the rep's manager may read it: third person, scale level only.
-
-    Managers see profile summaries, never item-level answers, so a reason that rests on a
-    single item (the ranking question, or a learned link to one ranked option) is left out
-    (None); the rest are phrased about the rep rather than to them.
-    """
-    nb = lang == "nb"
+def _template(reason: Reason, lang: str) -> tuple[str, dict[str, object]]:
+    """The template key of a reason and the values of its slots in ``lang``."""
     p = reason.params
     code = reason.code
-    if code == "ranking" or (code == "survey" and str(p["construct"]).startswith(RANK_PREFIX)):
-        return None
     if code == "preference":
+        return code, {"category": _category(str(p["category"]), lang)}
+    if code == "ranking":
         cat = _category(str(p["category"]), lang)
-        return (
-            f"Undersøkelsen viser at {cat} betyr mye for dem"
-            if nb
-            else f"Their survey shows {cat} matter to them"
-        )
-    if code == "visibility":
-        public = p["prefers"] == "public"
-        if nb:
-            return (
-                "Foretrekker anerkjennelse som andre ser"
-                if public
-                else "Foretrekker anerkjennelse i det stille"
-            )
-        return "Prefers public recognition" if public else "Prefers private recognition"
-    if code == "scope":
-        team = p["prefers"] == "team"
-        if nb:
-            return (
-                "Foretrekker belønninger som deles med teamet"
-                if team
-                else "Foretrekker belønninger bare for seg selv"
-            )
-        return "Prefers rewards shared with the team" if team else "Prefers rewards just for them"
+        pos = int(p["position"])
+        if pos == 1:
+            return "ranking_first", {"category": cat}
+        return code, {"category": cat, "ordinal": _ordinal(pos, lang), "n": int(p["n_options"])}
+    if code in ("visibility", "scope"):
+        return f"{code}_{p['prefers']}", {}
     if code == "motivation":
-        texts = _MOTIVATION_THIRD.get(str(p["construct"]))
-        if texts:
-            return texts["nb" if nb else "en"]
-        phrase = _label(str(p["construct"]), lang)
-        return f"Legger vekt på {phrase}" if nb else f"Puts weight on {phrase}"
+        construct = str(p["construct"])
+        if construct in ("autonomy", "mastery", "purpose"):
+            return f"motivation_{construct}", {}
+        return code, {"construct": _label(construct, lang)}
     if code == "survey":
-        phrase = _label(str(p["construct"]), lang)
-        return (
-            f"Passer profilen deres for {phrase}"
-            if nb
-            else f"Fits their survey profile on {phrase}"
-        )
+        return code, {"construct": _label(str(p["construct"]).removeprefix(RANK_PREFIX), lang)}
+    if code == "type_liked":
+        return code, {}
+    if code in ("rated_well", "similar_profile"):
+        return code, {"mean": _number(float(p["mean"]), lang), "people": _people(int(p["n"]), lang)}
     if code == "own_ratings":
         if "category" in p:
             what = _category(str(p["category"]), lang)
         else:
             sides, words = _ATTRIBUTE_SIDES[str(p["attribute"])]
-            what = words["nb" if nb else "en"][sides.index(str(p["side"]))]
-        return f"Har tidligere vurdert {what} høyt" if nb else f"Has rated {what} well before"
-    return render(reason, lang)  # about the reward, not the rep: the same for everyone
+            what = words[lang][sides.index(str(p["side"]))]
+        return code, {"what": what}
+    raise ValueError(f"unknown reason code: {code}")
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"
+
+
+def render_for_manager(reason: Reason, lang: str = "en") -> str | None:
+    """The reason as the rep's manager may read it: third person singular, scale level only.
+
+    Managers see profile summaries, never item-level answers, so a reason that rests on a
+    single item (the ranking question, or a learned link to one ranked option) is left out
+    (None); the rest are phrased about the rep ("they", "hen") rather than to them.
+    """
+    if reason.code == "ranking" or (
+        reason.code == "survey" and str(reason.params["construct"]).startswith(RANK_PREFIX)
+    ):
+        return None
+    lang = _lang(lang)
+    key, slots = _template(reason, lang)
+    return TEMPLATES[("manager", key)][lang].format(**slots)
 
 
 def render(reason: Reason, lang: str = "en") -> str:
     """A reason as one plain sentence in ``lang`` ("en" or "nb"; others fall back to en)."""
-    nb = lang == "nb"
-    p = reason.params
-    code = reason.code
-    if code == "preference":
-        cat = _category(str(p["category"]), lang)
-        return (
-            f"Du ga {cat} høy score i undersøkelsen"
-            if nb
-            else f"You rated {cat} highly in the survey"
-        )
-    if code == "ranking":
-        cat = _category(str(p["category"]), lang)
-        pos, n = int(p["position"]), int(p["n_options"])
-        if pos == 1:
-            return (
-                f"Du rangerte {cat} høyest av alle belønningstyper"
-                if nb
-                else f"You ranked {cat} highest of all reward types"
-            )
-        if nb:
-            return f"Du rangerte {cat} som nummer {pos} av {n} belønningstyper"
-        ordinal = _EN_ORDINALS[pos - 1] if pos <= len(_EN_ORDINALS) else f"number {pos}"
-        return f"You ranked {cat} {ordinal} of {n} reward types"
-    if code == "visibility":
-        if p["prefers"] == "public":
-            return (
-                "Du foretrekker anerkjennelse som andre ser"
-                if nb
-                else "You prefer public recognition"
-            )
-        return (
-            "Du foretrekker anerkjennelse i det stille" if nb else "You prefer private recognition"
-        )
-    if code == "scope":
-        if p["prefers"] == "team":
-            return (
-                "Du foretrekker belønninger du deler med teamet"
-                if nb
-                else "You prefer rewards you share with your team"
-            )
-        return (
-            "Du foretrekker belønninger bare for deg" if nb else "You prefer rewards just for you"
-        )
-    if code == "motivation":
-        texts = _MOTIVATION_TEXT.get(str(p["construct"]))
-        if texts:
-            return texts["nb" if nb else "en"]
-        phrase = _label(str(p["construct"]), lang)
-        return f"Du la vekt på {phrase}" if nb else f"You put weight on {phrase}"
-    if code == "survey":
-        phrase = _label(str(p["construct"]).removeprefix(RANK_PREFIX), lang)
-        return (
-            f"Svarene dine om {phrase} peker mot denne belønningen"
-            if nb
-            else f"Your survey answers on {phrase} point to this reward"
-        )
-    if code == "type_liked":
-        return (
-            "Belønninger som denne får gode vurderinger i hele organisasjonen"
-            if nb
-            else "Rewards like this are rated well across the organisation"
-        )
-    if code in ("rated_well", "similar_profile"):
-        mean, n = _number(float(p["mean"]), lang), int(p["n"])
-        if code == "rated_well":
-            return (
-                f"Kolleger ga denne {mean} av 5 ({n} personer)"
-                if nb
-                else (f"Colleagues rated this {mean} of 5 ({n} people)")
-            )
-        return (
-            f"Selgere med en lignende profil ga denne {mean} av 5 ({n} personer)"
-            if nb
-            else (f"Reps with a similar profile rated this {mean} of 5 ({n} people)")
-        )
-    if code == "own_ratings":
-        if "category" in p:
-            what = _category(str(p["category"]), lang)
-        else:
-            sides, words = _ATTRIBUTE_SIDES[str(p["attribute"])]
-            what = words["nb" if nb else "en"][sides.index(str(p["side"]))]
-        return (
-            f"Du har tidligere vurdert {what} høyt" if nb else f"You have rated {what} well before"
-        )
-    raise ValueError(f"unknown reason code: {code}")
+    lang = _lang(lang)
+    key, slots = _template(reason, lang)
+    return TEMPLATES[("rep", key)][lang].format(**slots)
 
 
 def explain_item(
@@ -378,6 +395,8 @@ def explain_item(
     Explanation
     """
     parts = contributions(ranker, x, u, profile, item, min_group_size=min_group_size)
+    x = np.asarray(x, dtype=float)
+    a = ranker.item_attributes_[item]
     chosen = []
     for reason in sorted(parts, key=lambda r: -r.contribution):
         if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
@@ -385,6 +404,8 @@ def explain_item(
         if reason.params.get("shareable", True) is False:
             continue
         params = {k: v for k, v in reason.params.items() if k != "shareable"}
+        if not _believable(ranker, reason.code, params, x[None, :], a[None, None, :])[0, 0]:
+            continue
         chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
     score = _score(ranker, x, u, profile, item) + float(person_bias)
     return Explanation(int(item), score, tuple(chosen), promoted)
@@ -522,6 +543,90 @@ def _rank_position(x: float, n_rank: int) -> int:
     """Place (1 = first) of a ranking option from its rank feature in [-1, 1]."""
     rank_value = (x + 1.0) / 2.0
     return int(round((1.0 - rank_value) * (n_rank - 1))) + 1
+
+
+def _top_ranks(n_rank: int) -> int:
+    """How far down the ranking a place is still cited: the top third (3 of 7)."""
+    return max(1, (n_rank + 2) // 3)
+
+
+def _feature_midpoints(ranker: HybridRanker) -> np.ndarray:
+    """Each feature's value for an answer at the middle of its scale (see ``SurveyFeatures``).
+
+    A ranker fitted outside ``MotivoModel`` has none; its features are then read as
+    centred on the midpoint.
+    """
+    mid = getattr(ranker, "feature_midpoints_", None)
+    if mid is None or len(mid) != len(ranker.feature_names_):
+        return np.zeros(len(ranker.feature_names_))
+    return np.asarray(mid, dtype=float)
+
+
+# Reasons that say something about the person's answers; the rest are about the reward.
+_CLAIMS = ("preference", "ranking", "visibility", "scope", "motivation", "survey")
+
+
+def _believable(
+    ranker: HybridRanker, code: str, params: dict[str, object], X: np.ndarray, A: np.ndarray
+) -> np.ndarray:
+    """Whether a reason's claim about the person agrees with their own answers.
+
+    A reason the person's own chart would contradict is never cited, even when its term
+    raised the score: a stated preference needs a scale score on that side of the scale's
+    midpoint (and of the average), a ranking needs a place in the top third, and a
+    motivation or survey reason needs a construct the survey's prior links to this reward
+    in the direction the answer points (no "mastery" reason for a team cake).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+    A : ndarray of shape (n, k, n_attributes)
+        Attributes of the rewards being explained for each person.
+
+    Returns
+    -------
+    ndarray of bool, shape (n, k)
+    """
+    n, k = A.shape[:2]
+    if code not in _CLAIMS:
+        return np.ones((n, k), dtype=bool)
+    column = {name: j for j, name in enumerate(ranker.feature_names_)}
+    mid = _feature_midpoints(ranker)
+    n_rank = sum(f.startswith(RANK_PREFIX) for f in ranker.feature_names_)
+
+    def side(feature: str, sign: float) -> np.ndarray:
+        j = column.get(feature)
+        if j is None:
+            return np.zeros((n, k), dtype=bool)
+        if feature.startswith(RANK_PREFIX):
+            ok = (X[:, j] > 0) & (_rank_positions(X[:, j], n_rank) <= _top_ranks(n_rank))
+        elif sign > 0:
+            ok = X[:, j] > max(mid[j], 0.0)
+        else:
+            ok = X[:, j] < min(mid[j], 0.0)
+        return np.broadcast_to(ok[:, None], (n, k))
+
+    def related(feature: str) -> np.ndarray:
+        j = column.get(feature)
+        if j is None:
+            return np.zeros((n, k), dtype=bool)
+        return A @ ranker.prior_weights_[j] > 0
+
+    if code == "preference":
+        return side(f"pref_{params['category']}", 1.0)
+    if code == "ranking":
+        return side(f"{RANK_PREFIX}pref_{params['category']}", 1.0)
+    if code == "visibility":
+        return side("pref_public", 1.0 if params["prefers"] == "public" else -1.0)
+    if code == "scope":
+        return side("pref_team", 1.0 if params["prefers"] == "team" else -1.0)
+    construct = str(params["construct"])
+    return side(construct, 1.0) & related(construct)
+
+
+def _rank_positions(x: np.ndarray, n_rank: int) -> np.ndarray:
+    """``_rank_position`` for an array of rank features."""
+    return np.rint((1.0 - (x + 1.0) / 2.0) * (n_rank - 1)).astype(np.int64) + 1
 
 
 # --------------------------------------------------------------------------- many at once
@@ -736,7 +841,7 @@ class BatchExplanations:
                 self._texts[key] = text
             out.append(text)
         if promoted[row][col]:
-            out.append(_VARIETY_TEXT["nb" if lang == "nb" else "en"])
+            out.append(TEMPLATES[("rep", "variety")][_lang(lang)])
         return out
 
 
@@ -867,6 +972,11 @@ def _explain_rows(
         with np.errstate(invalid="ignore"):
             profile_ok = (ranker.profile_n_people_ >= min_n) & (ranker.profile_mean_rating_ >= mu)
         shareable[:, :, plan.profile] = profile_ok[prof, cols]
+
+    # Nothing the person's own answers contradict is cited (see ``_believable``).
+    for number, slot in enumerate(plan.slots):
+        if slot.code in _CLAIMS:
+            shareable[:, :, number] &= _believable(ranker, slot.code, slot.params, X, A)
 
     # Largest first, ties in the order ``contributions`` meets them: the stable sort
     # keeps slot order, which is that order.

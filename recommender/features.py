@@ -17,6 +17,9 @@ from recommender.explain import BASELINE, RANK_PREFIX
 from recommender.reward_index import SIGNED_ATTRIBUTES
 from recommender.scoring import ScaleScores, standardise
 
+SCALE_MIDPOINT = 3.0
+"""Middle of the 1-5 agreement scale: a scale score above it leans towards agreeing."""
+
 
 @dataclass(frozen=True)
 class SurveyFeatures:
@@ -45,6 +48,19 @@ class SurveyFeatures:
     def names(self) -> tuple[str, ...]:
         """Feature names, in column order."""
         return (BASELINE, *self.constructs, *(RANK_PREFIX + c for c in self.ranking))
+
+    def midpoints(self, midpoint: float = SCALE_MIDPOINT) -> np.ndarray:
+        """Feature values of answers at the middle of the scale, shape (n_features,).
+
+        A standardised score is centred on the population's mean, not on the scale's
+        midpoint, so a feature above 0 can still be a "disagree". Explanations compare
+        with these values before saying that someone prefers something. The constant and
+        the rank scores (already centred on the middle rank) get 0.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (midpoint - np.asarray(self.mean, dtype=float)) / np.asarray(self.sd, dtype=float)
+        z = np.where(np.isfinite(z), z, 0.0)
+        return np.concatenate([[0.0], z, np.zeros(len(self.ranking))])
 
     def transform(self, scores: ScaleScores, flagged: np.ndarray | None = None) -> np.ndarray:
         """Feature matrix of shape (n_responses, n_features).

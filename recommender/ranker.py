@@ -537,6 +537,30 @@ class HybridRanker(BaseEstimator):
                 allowed[who, flat] = False
         return allowed
 
+    def _dismissed_kinds(self, n, dismissed, allowed: np.ndarray) -> np.ndarray | None:
+        """Rewards of a kind each person dismissed, shape (n, n_items); None if none.
+
+        Also takes the dismissed rewards themselves out of ``allowed`` (in place).
+        """
+        if dismissed is None:
+            return None
+        n_i = self.item_attributes_.shape[0]
+        if isinstance(dismissed, np.ndarray) and dismissed.dtype == bool:
+            mask = np.broadcast_to(dismissed, (n, n_i))
+        else:
+            mask = np.zeros((n, n_i), dtype=bool)
+            for row, cols in enumerate(dismissed):
+                mask[row, np.fromiter(cols, dtype=np.int64)] = True
+        if not mask.any():
+            return None
+        allowed &= ~mask
+        kind = _reward_kinds(self.item_attributes_, self.attribute_names_)
+        n_kinds = int(kind.max()) + 1
+        rejected = np.zeros((n, n_kinds), dtype=bool)
+        who, what = np.nonzero(mask)
+        rejected[who, kind[what]] = True
+        return rejected[:, kind]
+
     def recommend_batch(
         self,
         persons: Sequence[int] | np.ndarray | None = None,
@@ -549,6 +573,7 @@ class HybridRanker(BaseEstimator):
         exclude_rated: bool = True,
         explain: bool = False,
         min_group_size: int | None = None,
+        dismissed: np.ndarray | Sequence[Iterable[int]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
         """Top-``k`` diversified suggestions for many people at once.
 
@@ -569,6 +594,9 @@ class HybridRanker(BaseEstimator):
             Also explain every suggestion (see ``explain_batch``).
         min_group_size : int, optional
             Cite no rating summary of fewer distinct people (default: the parameter).
+        dismissed : bool ndarray of shape (n, n_items) or one iterable of columns per person
+            Rewards each person said "not for me" to: left out, and rewards of the same
+            kind (category and visibility) come only after every other allowed reward.
 
         Returns
         -------
@@ -585,7 +613,8 @@ class HybridRanker(BaseEstimator):
         X, U, bias, lab, rows = self._person_terms(persons, features, profiles)
         S = self._scores(X, U, bias, lab)
         allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
-        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
+        demoted = self._dismissed_kinds(S.shape[0], dismissed, allowed)
+        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda, demoted)
         valid = idx >= 0
         scores = np.full(idx.shape, np.nan)
         r = np.nonzero(valid)
@@ -615,6 +644,7 @@ class HybridRanker(BaseEstimator):
         exclude_rated: bool = True,
         explain: bool = True,
         min_group_size: int | None = None,
+        dismissed: Iterable[int] = (),
     ) -> Suggestions:
         """Top-``k`` diversified suggestions for one person, with reasons.
 
@@ -635,6 +665,8 @@ class HybridRanker(BaseEstimator):
             Build explanations (skip for speed when only indices are needed).
         min_group_size : int, optional
             Cite no rating summary of fewer distinct people (default: the parameter).
+        dismissed : iterable of int
+            Columns the person said "not for me" to (see ``recommend_batch``).
 
         Returns
         -------
@@ -648,7 +680,8 @@ class HybridRanker(BaseEstimator):
             X, U, bias, lab, rows = self._person_terms(None, person, profile)
         S = self._scores(X, U, bias, lab)
         allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated)
-        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
+        demoted = self._dismissed_kinds(1, [dismissed], allowed)
+        idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda, demoted)
         keep = idx[0] >= 0
         items = idx[0][keep]
         scores = S[0, items]
@@ -738,13 +771,36 @@ class HybridRanker(BaseEstimator):
         )
 
 
+def _reward_kinds(attributes: np.ndarray, attribute_names: Sequence[str]) -> np.ndarray:
+    """Kind of each reward as an int: its category and its visibility.
+
+    Two rewards of one kind are the same kind of thing to a rep who said "not for me" to
+    one of them (another on-stage award after an on-stage award).
+    """
+    names = list(attribute_names)
+    category = [j for j, name in enumerate(names) if name.startswith("category:")]
+    kind = np.zeros(attributes.shape[0], dtype=np.int64)
+    if category:
+        kind += 2 * attributes[:, category].argmax(axis=1)
+    if "visibility" in names:
+        kind += (attributes[:, names.index("visibility")] > 0).astype(np.int64)
+    return kind
+
+
 def _mmr(
-    relevance: np.ndarray, allowed: np.ndarray, k: int, similarity: np.ndarray, lam: float
+    relevance: np.ndarray,
+    allowed: np.ndarray,
+    k: int,
+    similarity: np.ndarray,
+    lam: float,
+    demoted: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy maximal marginal relevance for every row at once.
 
-    Returns the chosen columns (-1 when none is left) and whether each pick was promoted
-    over a more relevant allowed reward for the sake of variety.
+    ``demoted`` (n, n_items) marks rewards picked only once no other allowed reward is
+    left (kinds the person dismissed). Returns the chosen columns (-1 when none is left)
+    and whether each pick was promoted over a more relevant reward, among those it could
+    have been, for the sake of variety.
     """
     n, n_i = relevance.shape
     k = int(k)
@@ -757,12 +813,16 @@ def _mmr(
     rows = np.arange(n)
     for step in range(min(k, n_i)):
         value = lam * relevance - (1.0 - lam) * penalty if step else relevance
-        value = np.where(open_, value, -np.inf)
+        pool = open_
+        if demoted is not None:
+            fresh = open_ & ~demoted
+            pool = np.where(fresh.any(axis=1)[:, None], fresh, open_)
+        value = np.where(pool, value, -np.inf)
         pick = value.argmax(axis=1)
         ok = np.isfinite(value[rows, pick])
         if not ok.any():
             break
-        best = np.where(open_, relevance, -np.inf).max(axis=1)
+        best = np.where(pool, relevance, -np.inf).max(axis=1)
         idx[ok, step] = pick[ok]
         promoted[ok, step] = relevance[rows, pick][ok] < best[ok]
         open_[rows[ok], pick[ok]] = False

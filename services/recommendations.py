@@ -176,6 +176,25 @@ def _exclusions(
     return excluded, grants
 
 
+def _dismissed(person_id: int, context: FeedbackContext) -> set[str]:
+    """Slugs of the rewards this person said "not for me" to."""
+    return {reward.slug for reward in _dismissed_rewards(person_id, context)}
+
+
+def _dismissed_rewards(person_id: int, context: FeedbackContext) -> list:
+    rewards = context.rewards
+    return [
+        rewards[row.reward_id]
+        for row in context.ratings.get(person_id, [])
+        if row.dismissed and row.reward_id in rewards
+    ]
+
+
+def _kinds(rewards) -> set[tuple[str, str]]:
+    """Category and visibility: what makes two rewards the same kind of thing to a rep."""
+    return {(r.category, r.visibility) for r in rewards}
+
+
 def _views(
     session: Session,
     suggestions,
@@ -322,6 +341,7 @@ def _suggestions_for(
         if not group:
             continue
         excluded_mask = np.zeros((len(group), len(index)), dtype=bool)
+        dismissed_mask = np.zeros((len(group), len(index)), dtype=bool)
         for row, person in enumerate(group):
             excluded, grants = _exclusions(
                 session, person, context, today=today, max_cost_band=max_cost_band
@@ -330,9 +350,12 @@ def _suggestions_for(
             if grants:
                 cols = np.union1d(cols, index.cooldown_columns(grants, today))
             excluded_mask[row, cols] = True
+            dismissed = index.columns(_dismissed(person.id, context), skip_unknown=True)
+            dismissed_mask[row, dismissed] = True
         common = {
             "roles": [p.sales_role or None for p in group],
             "exclude": excluded_mask,
+            "dismissed": dismissed_mask,
             "max_cost_band": max_cost_band,
             "explain": True,
             "min_group_size": min_group_size(session),
@@ -449,21 +472,32 @@ def _popular_list(
     rewards = popularity.ranked
     if max_cost_band is not None:
         rewards = [r for r in rewards if r.cost_band <= max_cost_band]
+    rejected: set[tuple[str, str]] = set()
     if person is not None:
+        context = context or load_context(session, [person.id])
         excluded, _grants = _exclusions(
             session, person, context, today=today, max_cost_band=max_cost_band
         )
         rewards = [r for r in rewards if r.slug not in excluded]
+        rejected = _kinds(_dismissed_rewards(person.id, context))
     items = [
         SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
-        for reward in _varied(rewards, k)
+        for reward in _varied(rewards, k, rejected)
     ]
     return SuggestionList(personal=False, items=items, why_not_personal=reason)
 
 
-def _varied(ranked: Sequence, k: int) -> list:
+def _varied(ranked: Sequence, k: int, rejected: set[tuple[str, str]] | None = None) -> list:
     """The non-personal pick: the best ``k`` of ``ranked``, one per category first, so the
-    list is varied, then the best of the rest."""
+    list is varied, then the best of the rest. Rewards of a ``rejected`` kind (category and
+    visibility of a "not for me") come only when nothing else is left."""
+    if rejected:
+        fresh = [r for r in ranked if (r.category, r.visibility) not in rejected]
+        picked = _varied(fresh, k)
+        if len(picked) < k:
+            stale = [r for r in ranked if (r.category, r.visibility) in rejected]
+            picked += _varied(stale, k - len(picked))
+        return picked
     picked: list = []
     seen_categories: set[str] = set()
     for reward in ranked:
@@ -574,6 +608,7 @@ class _RewardFacts:
     cost_band: int
     cooldown_days: int
     category: str
+    visibility: str
 
 
 def _bulk_context(session: Session, person_ids: list[int] | None = None) -> FeedbackContext:
@@ -581,8 +616,8 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
 
     Plain rows with the fields ``_exclusions`` reads stand in for the ORM objects: building
     tens of thousands of those, and reading a reward's attributes once per reward for
-    every person, would cost seconds. ``rating`` and ``category`` ride along for the
-    non-personal list.
+    every person, would cost seconds. ``rating``, ``dismissed``, ``category`` and
+    ``visibility`` ride along for the non-personal list and "not for me".
     """
     rewards = [
         _RewardFacts(*row)
@@ -595,13 +630,14 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
                 RewardRow.cost_band,
                 RewardRow.cooldown_days,
                 RewardRow.category,
+                RewardRow.visibility,
             )
         )
     ]
     grants: dict[int, list] = defaultdict(list)
     ratings: dict[int, list] = defaultdict(list)
     grants_stmt = select(Grant.person_id, Grant.reward_id, Grant.given_on)
-    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating)
+    ratings_stmt = select(Rating.person_id, Rating.reward_id, Rating.rating, Rating.dismissed)
     # None reads everyone's; an empty page reads nobody's.
     for ids in [None] if person_ids is None else chunks(person_ids):
         where_g = grants_stmt if ids is None else grants_stmt.where(Grant.person_id.in_(ids))
@@ -651,10 +687,15 @@ def _ranked_rows(
         hits_col += cols
     excluded_mask = np.zeros((len(people), len(index)), dtype=bool)
     excluded_mask[hits_row, hits_col] = True
+    dismissed_mask = np.zeros((len(people), len(index)), dtype=bool)
+    for row, person in enumerate(people):
+        dismissed = _dismissed(person.id, context)
+        dismissed_mask[row, [column[slug] for slug in dismissed if slug in column]] = True
     roles = [p.sales_role or None for p in people]
     common = {
         "roles": roles,
         "exclude": excluded_mask,
+        "dismissed": dismissed_mask,
         "explain": True,
         "min_group_size": min_group_size(session),
     }
@@ -709,7 +750,8 @@ def _popular_rows(
     out: dict[int, list[dict]] = {}
     for person in people:
         excluded, _grants = left_out[person.id]
-        picked = _varied([r for r in ranked if r.slug not in excluded], k)
+        rejected = _kinds(_dismissed_rewards(person.id, context))
+        picked = _varied([r for r in ranked if r.slug not in excluded], k, rejected)
         out[person.id] = [
             {
                 "person": person.external_id,

@@ -21,7 +21,7 @@ def test_item_level_reasons_are_withheld_and_the_rest_are_third_person():
     linked = Reason("survey", {"construct": "rank:pref_time"}, 0.2)
     assert render_for_manager(linked, "en") is None
     scope = Reason("scope", {"prefers": "team"}, 0.3)
-    assert render_for_manager(scope, "en") == "Prefers rewards shared with the team"
+    assert render_for_manager(scope, "en") == "They prefer rewards shared with the team"
     colleagues = Reason("rated_well", {"mean": 4.5, "n": 12}, 0.2)
     assert render_for_manager(colleagues, "en") == render(colleagues, "en")
 
