@@ -79,7 +79,11 @@ def test_own_data_download_holds_profile_answers_rewards_ratings_and_settings(se
     rep, boss = answered["rep"], answered["boss"]
     ensure_seed_catalogue(session=session)
     grant = give_reward(
-        session=session, manager=boss, person=rep, reward_slug="team-meeting-shout-out", note="Well done"
+        session=session,
+        manager=boss,
+        person=rep,
+        reward_slug="team-meeting-shout-out",
+        note="Well done",
     )
     rate_grant(session=session, person=rep, grant_id=grant.id, rating=4, comment="Lovely")
     data = my_data(session=session, person=rep, locale="en")
