@@ -39,6 +39,8 @@ class ChannelOutcome:
     channel: str
     ok: bool
     error: str = ""
+    status: int | None = None  # the HTTP status of a refusal
+    reason: str = ""  # why it could not be reached
 
 
 def _is_loopback(host: str) -> bool:
@@ -162,7 +164,11 @@ def post_to_channels(*, session: Session, title: str, text: str) -> list[Channel
         try:
             url = validate_webhook_url(row.url)
         except InvalidInput:
-            outcomes.append(ChannelOutcome(row.kind, False, "the stored address is not allowed"))
+            outcomes.append(
+                ChannelOutcome(
+                    row.kind, False, "the stored address is not allowed", reason="not allowed"
+                )
+            )
             continue
         body = json.dumps(_payload(row.kind, text, title)).encode()
         request = urllib.request.Request(
@@ -174,9 +180,13 @@ def post_to_channels(*, session: Session, title: str, text: str) -> list[Channel
             outcomes.append(ChannelOutcome(row.kind, True))
         except urllib.error.HTTPError as exc:
             outcomes.append(
-                ChannelOutcome(row.kind, False, f"the channel answered HTTP {exc.code}")
+                ChannelOutcome(
+                    row.kind, False, f"the channel answered HTTP {exc.code}", status=exc.code
+                )
             )
         except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            outcomes.append(ChannelOutcome(row.kind, False, f"could not reach it ({reason})"))
+            reason = str(getattr(exc, "reason", None) or exc) or exc.__class__.__name__
+            outcomes.append(
+                ChannelOutcome(row.kind, False, f"could not reach it ({reason})", reason=reason)
+            )
     return outcomes

@@ -195,8 +195,8 @@ def test_a_channel_that_redirects_is_not_followed(session, wave_setup):
         result = send_reminders(
             session=session, actor=hr, wave=wave_setup["wave"].name, settings=SETTINGS
         )
-    assert [(c.channel, c.ok, c.error) for c in result.channels] == [
-        ("teams", False, "the channel answered HTTP 302")
+    assert [(c.channel, c.ok, c.error, c.status) for c in result.channels] == [
+        ("teams", False, "the channel answered HTTP 302", 302)
     ]
     assert len(hooks.posts) == 1
 
