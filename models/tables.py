@@ -424,11 +424,18 @@ class Release(SQLModel, table=True):
 
 
 class Reminder(SQLModel, table=True):
-    """One survey reminder sent to one person in one wave; the per-wave cap counts these."""
+    """One survey reminder sent to one person in one wave; the per-wave cap counts these.
+
+    ``seq`` numbers a person's reminders in a wave (1, 2, ...); being unique, two rounds
+    sent at the same moment cannot both remind the same person.
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "person_id", "seq", name="uq_reminder_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     wave_id: int = Field(foreign_key="wave.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
+    seq: int
     sent_by_id: int | None = Field(default=None, foreign_key="person.id")
     sent_at: datetime = Field(default_factory=utcnow)
 

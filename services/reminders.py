@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.tables import Notification, Person, Reminder, SurveyResponse, Wave, utcnow
 from services.access import Actor, require
 from services.analytics import reminder_list
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.errors import InvalidInput, ServiceError
 from services.notifications import Delivery, email_now, format_day
 from services.webhooks import ChannelOutcome, post_to_channels
 
@@ -41,6 +42,10 @@ CHANNEL_TEXT = {
         " en påminnelse nå. Undersøkelsen stenger {closes_on}."
     ),
 }
+
+
+class RemindersBusy(ServiceError):
+    """Someone else was sending reminders for the same wave at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,11 @@ def send_reminders(
     for person in ready:
         session.add(
             Reminder(
-                wave_id=wave_row.id, person_id=person["person_id"], sent_by_id=sent_by, sent_at=now
+                wave_id=wave_row.id,
+                person_id=person["person_id"],
+                seq=person["reminders"] + 1,
+                sent_by_id=sent_by,
+                sent_at=now,
             )
         )
         notice = Notification(
@@ -208,8 +217,15 @@ def send_reminders(
             "min_hours": policy.min_hours,
         },
     )
-    # The in-app reminders are safe before anything leaves the building.
-    session.commit()
+    # The in-app reminders are safe before anything leaves the building. A round sent at
+    # the same moment took the same sequence numbers first: this one then sends nothing.
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise RemindersBusy(
+            "Reminders for this wave were being sent at the same moment; nobody was reminded twice."
+        ) from None
 
     email = email_now(session=session, settings=settings, notifications=notices)
     channels: list[ChannelOutcome] = []

@@ -36,7 +36,13 @@ from services.exports import (
 )
 from services.focus_groups import focus_groups, size_bounds
 from services.organisation import min_group_size
-from services.reminders import ReminderResult, reminder_overview, reminder_policy, send_reminders
+from services.reminders import (
+    ReminderResult,
+    RemindersBusy,
+    reminder_overview,
+    reminder_policy,
+    send_reminders,
+)
 from services.summaries import DIMENSIONS, NONE_KEY, summary
 from services.waves import list_waves
 from web.auth_setup import viewer
@@ -369,6 +375,15 @@ def reminders_send():
     except NotFound:
         flash(_("There is no such wave."), "error")
         return redirect(url_for("insights.reminders"))
+    except RemindersBusy:
+        flash(
+            _(
+                "Someone sent reminders for this wave at the same moment. Nobody was reminded"
+                " twice; the list below shows who got one."
+            ),
+            "info",
+        )
+        return redirect(url_for("insights.reminders", wave=form.wave.data))
     _report(result)
     return redirect(url_for("insights.reminders", wave=result.wave))
 

@@ -21,12 +21,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("wave_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("sent_by_id", sa.Integer(), nullable=True),
         sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["wave_id"], ["wave.id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.ForeignKeyConstraint(["sent_by_id"], ["person.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("wave_id", "person_id", "seq", name="uq_reminder_seq"),
     )
     op.create_index("ix_reminder_wave_id", "reminder", ["wave_id"])
     op.create_index("ix_reminder_person_id", "reminder", ["person_id"])
