@@ -483,3 +483,24 @@ def test_parallel_reminder_clicks_on_the_page_never_remind_anyone_twice(
     with Session(engine) as fresh:
         for rep in reps:
             assert len(fresh.exec(select(Reminder).where(Reminder.person_id == rep.id)).all()) == 1
+
+
+def test_parallel_recognition_due_runs_tell_each_manager_once(engine, session, factory):
+    from models.tables import Notification, RecognitionNotice
+    from services.notifications import recognition_due_notices
+
+    boss = factory.person("manager")
+    for i in range(3):
+        factory.person(manager=boss, name=f"Due {i}")
+
+    def run(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return len(recognition_due_notices(session=own, days=45))
+
+    results = _in_parallel(6, run)
+    assert sorted(results) == [0, 0, 0, 0, 0, 1], results
+    with Session(engine) as fresh:
+        notices = fresh.exec(select(Notification).where(Notification.person_id == boss.id)).all()
+        told = fresh.exec(select(RecognitionNotice)).all()
+    assert len(notices) == 1, results
+    assert len(told) == 3
