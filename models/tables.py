@@ -425,6 +425,49 @@ class Release(SQLModel, table=True):
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class Reminder(SQLModel, table=True):
+    """One survey reminder sent to one person in one wave; the per-wave cap counts these.
+
+    ``seq`` numbers a person's reminders in a wave (1, 2, ...); being unique, two rounds
+    sent at the same moment cannot both remind the same person.
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "person_id", "seq", name="uq_reminder_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="wave.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    seq: int
+    sent_by_id: int | None = Field(default=None, foreign_key="person.id")
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Webhook(SQLModel, table=True):
+    """A chat channel's incoming webhook (``slack`` or ``teams``); it only ever gets counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, unique=True)
+    url: str = Field(max_length=500)
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RecognitionNotice(SQLModel, table=True):
+    """A manager was told that one of their people was due for recognition in a period
+    (an achievement's window, or a calendar month of waiting); each at most once."""
+
+    __table_args__ = (
+        UniqueConstraint("manager_id", "person_id", "period", name="uq_recognition_notice"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    period: str = Field(max_length=40)
+    notification_id: int | None = Field(default=None, foreign_key="notification.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ApiRateWindow(SQLModel, table=True):
     """Requests per token per minute, shared by every worker through the database."""
 
@@ -453,6 +496,8 @@ __all__ = [
     "ModelArtefact",
     "OCCASIONS",
     "Rating",
+    "RecognitionNotice",
+    "Reminder",
     "Release",
     "ReleasedGroup",
     "Reward",
@@ -468,6 +513,7 @@ __all__ = [
     "WAVE_STATUSES",
     "Wave",
     "WaveTeam",
+    "Webhook",
     "freeze_groups",
     "utcnow",
 ]

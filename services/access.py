@@ -43,6 +43,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "import_feedback": frozenset({"hr"}),
     "import_kpis": frozenset({"hr"}),
     "view_kpis": frozenset({"hr"}),
+    # Chat webhooks (Slack, Microsoft Teams) that get counts-only messages.
+    "manage_channels": frozenset({"hr", "admin"}),
     # Every person's suggestions at once; a person's own page goes through can_view_person.
     "view_suggestions": frozenset(),
 }

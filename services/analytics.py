@@ -197,6 +197,7 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
     people = session.exec(select(Person).where(Person.id.in_(ids))).all() if ids else []
     pending = [
         {
+            "person_id": p.id,
             "name": p.name,
             "email": p.email or "",
             "team": names.get(p.team_id, "") if p.team_id else "",

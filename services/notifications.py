@@ -10,20 +10,23 @@ with STARTTLS when ``MOTIVO_SMTP_TLS`` is on, and marks it ``emailed_at``.
 
 from __future__ import annotations
 
+import dataclasses
 import smtplib
 import string
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.tables import Notification, Person, Reward, Wave, utcnow
+from models.tables import Notification, Person, RecognitionNotice, Reward, Wave, utcnow
 from services.audit import record_event
 from services.errors import InvalidInput, ServiceError
-from services.recognition import recognition_due
+from services.recognition import DueItem, recognition_due
 from services.waves import audience_query
 
 EMAIL_MAX_AGE_DAYS = 7
@@ -45,6 +48,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{count} people in your team are due for recognition.",
         "nb": "{count} personer i teamet ditt bør få anerkjennelse.",
     },
+    "survey_reminder": {
+        "en": "Reminder: {wave} is waiting for your answers. Please answer by {closes_on}.",
+        "nb": "Påminnelse: {wave} venter på svarene dine. Svar innen {closes_on}.",
+    },
     "recognition_due/1": {
         "en": "One person in your team is due for recognition.",
         "nb": "Én person i teamet ditt bør få anerkjennelse.",
@@ -54,6 +61,25 @@ SUBJECTS: dict[str, dict[str, str]] = {
     "reward_received": {"en": "You received a reward", "nb": "Du har fått en belønning"},
     "survey_open": {"en": "A survey is open for you", "nb": "En undersøkelse er åpen for deg"},
     "recognition_due": {"en": "Recognition due in your team", "nb": "Anerkjennelse i teamet"},
+    "survey_reminder": {
+        "en": "Reminder: a survey is waiting for you",
+        "nb": "Påminnelse: en undersøkelse venter på deg",
+    },
+}
+# The lines of the recognition digest (the email copy of a "recognition_due" notice).
+DIGEST: dict[str, dict[str, str]] = {
+    "achievement": {
+        "en": "- {name}: {title}; recognise by {due_by}",
+        "nb": "- {name}: {title}; gi anerkjennelse innen {due_by}",
+    },
+    "waiting": {
+        "en": "- {name}: no reward for {days} days",
+        "nb": "- {name}: ingen belønning på {days} dager",
+    },
+    "never": {
+        "en": "- {name}: never given a reward",
+        "nb": "- {name}: har aldri fått en belønning",
+    },
 }
 FALLBACK = {"en": "You have a new notification.", "nb": "Du har fått et nytt varsel."}
 EMAIL_FOOTER = {
@@ -248,6 +274,27 @@ def notify_survey_open(*, session: Session, wave: Wave, commit: bool = True) -> 
     return len(new)
 
 
+def _due_period(item: DueItem, day: date) -> str:
+    """The period a manager is told about a due person once: the achievement's window, or
+    the calendar month while the person keeps waiting."""
+    if item.reason == "achievement" and item.achievement is not None:
+        return f"achievement:{item.achievement.id}"
+    return f"waiting:{day:%Y-%m}"
+
+
+def _digest_entry(item: DueItem) -> dict:
+    if item.reason == "achievement" and item.achievement is not None:
+        return {
+            "name": item.person.name,
+            "reason": "achievement",
+            "title": item.achievement.title,
+            "due_by": item.due_by.isoformat() if item.due_by else "",
+        }
+    if item.days_since is None:
+        return {"name": item.person.name, "reason": "never"}
+    return {"name": item.person.name, "reason": "waiting", "days": item.days_since}
+
+
 def notify_recognition_due(
     *,
     session: Session,
@@ -256,54 +303,90 @@ def notify_recognition_due(
     today: date | None = None,
     commit: bool = True,
 ) -> Notification | None:
-    """Tell a manager how many reps are due for recognition; at most once a day, and only
-    when someone is due. Returns the new notification, or None."""
+    """Tell a manager who in their team is newly due for recognition; returns the notice or None.
+
+    Idempotent per person and period (:func:`_due_period`): running it again, the same day
+    or the next, tells nobody twice; a person comes back only with a new achievement or
+    when a new month of waiting begins. One notice per run names the newly due people in
+    its ``params`` (for the email digest); its sentence gives the count only.
+    """
     day = today or utcnow().date()
-    recent = session.exec(
-        select(Notification.params).where(
-            Notification.person_id == manager.id,
-            Notification.kind == "recognition_due",
-            Notification.created_at >= utcnow() - timedelta(days=3),
-        )
-    ).all()
-    if any((params or {}).get("day") == day.isoformat() for params in recent):
-        return None
     due = recognition_due(session=session, manager=manager, days=days, today=day)
-    people = {item.person.id for item in due}
-    if not people:
+    wanted: dict[tuple[int, str], DueItem] = {}
+    for item in due:
+        wanted.setdefault((item.person.id, _due_period(item, day)), item)
+    if not wanted:
         return None
-    row = notify(
-        session,
-        manager,
-        "recognition_due",
-        {"count": len(people), "day": day.isoformat()},
-        link="/team/recognition",
+    told = set(
+        session.exec(
+            select(RecognitionNotice.person_id, RecognitionNotice.period).where(
+                RecognitionNotice.manager_id == manager.id,
+                RecognitionNotice.period.in_(sorted({period for _, period in wanted})),
+            )
+        ).all()
     )
+    new = {key: item for key, item in wanted.items() if key not in told}
+    if not new:
+        return None
+    entries: list[dict] = []
+    seen: set[int] = set()
+    for (person_id, _), item in new.items():
+        if person_id not in seen:
+            seen.add(person_id)
+            entries.append(_digest_entry(item))
+    params = {"count": len(seen), "day": day.isoformat(), "people": entries}
+    try:
+        # A savepoint: a concurrent run that told the same people first makes this one a no-op.
+        with session.begin_nested():
+            row = notify(session, manager, "recognition_due", params, link="/team/recognition")
+            session.flush()
+            for person_id, period in new:
+                session.add(
+                    RecognitionNotice(
+                        manager_id=manager.id,
+                        person_id=person_id,
+                        period=period,
+                        notification_id=row.id,
+                    )
+                )
+            session.flush()
+    except IntegrityError:
+        return None
     record_event(
         session,
         actor=None,
         action="notifications.recognition_due",
         target=manager.external_id,
-        details={"count": len(people), "day": day.isoformat()},
+        details={"count": len(seen), "day": day.isoformat()},
     )
     if commit:
         session.commit()
     return row
 
 
+def recognition_due_notices(
+    *, session: Session, days: int, today: date | None = None
+) -> list[Notification]:
+    """Run :func:`notify_recognition_due` for every active manager; returns the new notices."""
+    managers = session.exec(
+        select(Person)
+        .where(Person.active.is_(True), Person.access == "manager")
+        .order_by(Person.id)
+    ).all()
+    created = []
+    for manager in managers:
+        row = notify_recognition_due(
+            session=session, manager=manager, days=days, today=today, commit=False
+        )
+        if row is not None:
+            created.append(row)
+    session.commit()
+    return created
+
+
 def notify_all_recognition_due(*, session: Session, days: int, today: date | None = None) -> int:
     """Run :func:`notify_recognition_due` for every active manager; returns how many were told."""
-    managers = session.exec(
-        select(Person).where(Person.active.is_(True), Person.access == "manager")
-    ).all()
-    told = 0
-    for manager in managers:
-        if notify_recognition_due(
-            session=session, manager=manager, days=days, today=today, commit=False
-        ):
-            told += 1
-    session.commit()
-    return told
+    return len(recognition_due_notices(session=session, days=days, today=today))
 
 
 # --- email ----------------------------------------------------------------------------
@@ -320,6 +403,28 @@ def _flag(value: object) -> bool:
     return bool(value)
 
 
+def digest_lines(notification: Notification, locale: str) -> list[str]:
+    """The people a recognition notice names, one line each (empty for other kinds)."""
+    locale = _locale(locale)
+    people = (
+        (notification.params or {}).get("people")
+        if notification.kind == "recognition_due"
+        else None
+    )
+    if not isinstance(people, list) or not people:
+        return []
+    lines = [""]
+    for entry in people:
+        if not isinstance(entry, Mapping):
+            continue
+        texts = DIGEST.get(str(entry.get("reason")), DIGEST["never"])
+        fields = _Blank({k: v for k, v in entry.items() if isinstance(v, str | int | float)})
+        if entry.get("due_by"):
+            fields["due_by"] = format_day(entry["due_by"], locale)
+        lines.append(string.Formatter().vformat(texts[locale], (), fields))
+    return lines
+
+
 def email_message(
     notification: Notification, person: Person, *, sender: str, base_url: str, locale: str
 ) -> EmailMessage:
@@ -331,6 +436,7 @@ def email_message(
     message["Subject"] = subject(notification, locale)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     lines = [render(notification, locale)]
+    lines += digest_lines(notification, locale)
     if notification.link:
         link = notification.link
         if base_url and link.startswith("/"):
@@ -361,14 +467,18 @@ def _pending(session: Session, limit: int) -> list[tuple[Notification, Person]]:
     )
 
 
-def send_pending_email(*, session: Session, settings: Mapping, limit: int = 500) -> int:
-    """Email unread notifications not emailed yet, when ``MOTIVO_EMAIL_ENABLED`` is on.
+@dataclass(frozen=True)
+class Delivery:
+    """What became of a batch of emails: ``error`` says why sending stopped, if it did."""
 
-    Returns how many were sent; 0 when email is off. Those sent are marked ``emailed_at``
-    even if a later one fails, so nothing is sent twice.
-    """
-    if not _flag(settings.get("MOTIVO_EMAIL_ENABLED")):
-        return 0
+    sent: int = 0
+    refused: int = 0
+    no_address: int = 0
+    error: str = ""
+    enabled: bool = True
+
+
+def _smtp_config(settings: Mapping) -> dict:
     host = str(_setting(settings, "MOTIVO_SMTP_HOST", ""))
     sender = str(_setting(settings, "MOTIVO_SMTP_FROM", ""))
     problems = []
@@ -384,28 +494,41 @@ def send_pending_email(*, session: Session, settings: Mapping, limit: int = 500)
         problems.append("MOTIVO_SMTP_PORT: use a port number from 1 to 65535")
     if problems:
         raise InvalidInput("Email is on but not configured.", problems)
-    pending = _pending(session, limit)
-    if not pending:
-        return 0
-    user = str(_setting(settings, "MOTIVO_SMTP_USER", ""))
-    password = str(_setting(settings, "MOTIVO_SMTP_PASSWORD", ""))
-    base_url = str(_setting(settings, "MOTIVO_BASE_URL", ""))
-    default_locale = str(_setting(settings, "MOTIVO_DEFAULT_LOCALE", "en"))
-    sent = 0
-    refused = 0
+    return {
+        "host": host,
+        "port": port,
+        "sender": sender,
+        "user": str(_setting(settings, "MOTIVO_SMTP_USER", "")),
+        "password": str(_setting(settings, "MOTIVO_SMTP_PASSWORD", "")),
+        "tls": _flag(settings.get("MOTIVO_SMTP_TLS")),
+        "base_url": str(_setting(settings, "MOTIVO_BASE_URL", "")),
+        "locale": str(_setting(settings, "MOTIVO_DEFAULT_LOCALE", "en")),
+    }
+
+
+def _deliver(
+    session: Session, config: dict, pending: Sequence[tuple[Notification, Person]]
+) -> Delivery:
+    """Send each notification's email copy and mark it ``emailed_at``; never raises for SMTP.
+
+    Those sent are marked even if a later one fails, so nothing is sent twice; the caller
+    commits.
+    """
+    sent = refused = 0
+    error = ""
     try:
-        with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            if _flag(settings.get("MOTIVO_SMTP_TLS")):
+        with smtplib.SMTP(config["host"], config["port"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if config["tls"]:
                 smtp.starttls()
-            if user:
-                smtp.login(user, password)
+            if config["user"]:
+                smtp.login(config["user"], config["password"])
             for notification, person in pending:
                 message = email_message(
                     notification,
                     person,
-                    sender=sender,
-                    base_url=base_url,
-                    locale=default_locale,
+                    sender=config["sender"],
+                    base_url=config["base_url"],
+                    locale=config["locale"],
                 )
                 try:
                     smtp.send_message(message)
@@ -417,17 +540,66 @@ def send_pending_email(*, session: Session, settings: Mapping, limit: int = 500)
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:
         reason = exc.__class__.__name__ + (f": {exc}" if str(exc) else "")
-        raise ServiceError(
-            f"Sending email through {host}:{port} failed after {sent} messages ({reason})."
-        ) from exc
+        error = (
+            f"Sending email through {config['host']}:{config['port']} failed"
+            f" after {sent} messages ({reason})."
+        )
+    if sent or refused or error:
+        record_event(
+            session,
+            actor=None,
+            action="notifications.email",
+            target=config["host"],
+            details={"sent": sent, "refused": refused, **({"failed": True} if error else {})},
+        )
+    return Delivery(sent=sent, refused=refused, error=error)
+
+
+def email_now(
+    *, session: Session, settings: Mapping, notifications: Sequence[Notification]
+) -> Delivery:
+    """Email these notifications at once (reminders, digests); reports failures, never raises
+    for them, and commits. With email off it sends nothing and says so (``enabled`` False)."""
+    if not _flag(settings.get("MOTIVO_EMAIL_ENABLED")):
+        return Delivery(enabled=False)
+    try:
+        config = _smtp_config(settings)
+    except InvalidInput as exc:
+        return Delivery(error=str(exc))
+    ids = [n.person_id for n in notifications]
+    people = (
+        {p.id: p for p in session.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    )
+    pending, no_address = [], 0
+    for notification in notifications:
+        person = people.get(notification.person_id)
+        if notification.emailed_at is not None:
+            continue
+        if person is None or not person.active or not person.email:
+            no_address += 1
+            continue
+        pending.append((notification, person))
+    delivery = _deliver(session, config, pending) if pending else Delivery()
+    session.commit()
+    return dataclasses.replace(delivery, no_address=no_address)
+
+
+def send_pending_email(*, session: Session, settings: Mapping, limit: int = 500) -> int:
+    """Email unread notifications not emailed yet, when ``MOTIVO_EMAIL_ENABLED`` is on.
+
+    Returns how many were sent; 0 when email is off. Those sent are marked ``emailed_at``
+    even if a later one fails, so nothing is sent twice.
+    """
+    if not _flag(settings.get("MOTIVO_EMAIL_ENABLED")):
+        return 0
+    config = _smtp_config(settings)
+    pending = _pending(session, limit)
+    if not pending:
+        return 0
+    try:
+        delivery = _deliver(session, config, pending)
     finally:
-        if sent or refused:
-            record_event(
-                session,
-                actor=None,
-                action="notifications.email",
-                target=host,
-                details={"sent": sent, "refused": refused},
-            )
         session.commit()
-    return sent
+    if delivery.error:
+        raise ServiceError(delivery.error)
+    return delivery.sent

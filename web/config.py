@@ -43,6 +43,9 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_SMTP_PASSWORD": "",
     "MOTIVO_SMTP_FROM": "",
     "MOTIVO_SMTP_TLS": True,
+    # Survey reminders: at most this many per person and wave, at least this many hours apart.
+    "MOTIVO_REMINDER_MAX_PER_WAVE": 3,
+    "MOTIVO_REMINDER_MIN_HOURS": 48,
     "MOTIVO_BASE_URL": "",  # makes the links in emails absolute, e.g. https://motivo.example.org
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -71,6 +74,8 @@ INT_KEYS = {
     "MOTIVO_WORKER_INTERVAL",
     "MOTIVO_SMTP_PORT",
     "MOTIVO_MAX_UPLOAD_MB",
+    "MOTIVO_REMINDER_MAX_PER_WAVE",
+    "MOTIVO_REMINDER_MIN_HOURS",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MOTIVO_EMAIL_ENABLED", "MOTIVO_SMTP_TLS"}
 
@@ -147,6 +152,13 @@ def resolve(
         raise ConfigError("MOTIVO_RETRAIN_RETRY_MINUTES must not be negative.")
     if int(config["MOTIVO_MODEL_RETENTION"]) < 1:
         raise ConfigError("MOTIVO_MODEL_RETENTION must be at least 1 (the model in use).")
+    if (
+        int(config["MOTIVO_REMINDER_MAX_PER_WAVE"]) < 1
+        or int(config["MOTIVO_REMINDER_MIN_HOURS"]) < 1
+    ):
+        raise ConfigError(
+            "MOTIVO_REMINDER_MAX_PER_WAVE and MOTIVO_REMINDER_MIN_HOURS must be at least 1."
+        )
     return config
 
 

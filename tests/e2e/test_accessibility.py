@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 PAGES = {
     "anon": ["/auth/login"],
-    "rep": ["/me/", "/me/history", "/me/settings", "/survey/", "/me/notifications"],
+    "rep": ["/me/", "/me/history", "/me/settings", "/survey/", "/me/notifications", "/me/answers"],
     "manager": ["/team/", "/team/recognition"],
     "hr": [
         "/hr/",
@@ -26,12 +26,13 @@ PAGES = {
         "/hr/insights/",
         "/hr/insights/analytics",
         "/hr/insights/focus-groups",
+        "/hr/insights/reminders",
         "/hr/experiments/",
         "/hr/experiments/new",
         "/hr/experiments/kpis",
         "/admin/people",
     ],
-    "admin": ["/admin/people"],
+    "admin": ["/admin/people", "/admin/channels"],
 }
 
 

@@ -424,3 +424,83 @@ def test_the_migration_keeps_one_active_training_job(database_url):
             assert [tuple(r) for r in rows] == [(1, "failed", None), (2, "queued", "model")]
     finally:
         engine.dispose()
+
+
+def test_parallel_reminder_sends_never_remind_anyone_twice(engine, session, factory):
+    from models.tables import Notification, Person, Reminder
+    from services.reminders import RemindersBusy, send_reminders
+
+    ensure_default_instrument(session=session)
+    reps = [factory.person(name=f"Rep {i}") for i in range(6)]
+    hr = factory.person("hr")
+    wave = open_wave(session=session, actor=SYSTEM, name="Race wave")
+
+    def send(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return send_reminders(
+                session=own, actor=own.get(Person, hr.id), wave=wave.id, settings={}
+            )
+
+    results = _in_parallel(8, send)
+    unexpected = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, RemindersBusy)
+    ]
+    assert not unexpected, unexpected
+    assert sum(r.reminded for r in results if not isinstance(r, Exception)) == len(reps)
+    with Session(engine) as fresh:
+        for rep in reps:
+            reminders = fresh.exec(select(Reminder).where(Reminder.person_id == rep.id)).all()
+            notices = fresh.exec(
+                select(Notification).where(
+                    Notification.person_id == rep.id, Notification.kind == "survey_reminder"
+                )
+            ).all()
+            assert (len(reminders), len(notices)) == (1, 1), rep.name
+
+
+def test_parallel_reminder_clicks_on_the_page_never_remind_anyone_twice(
+    app, engine, session, factory
+):
+    from models.tables import Reminder
+
+    ensure_default_instrument(session=session)
+    reps = [factory.person(name=f"Rep {i}") for i in range(4)]
+    hr = factory.person("hr")
+    wave = open_wave(session=session, actor=SYSTEM, name="Race wave")
+    clients = []
+    for _ in range(6):
+        client = app.test_client()
+        login(client, hr.email)
+        clients.append((client, csrf_token(client, "/hr/insights/reminders")))
+
+    def post(i):
+        client, token = clients[i]
+        data = {"csrf_token": token, "wave": str(wave.id)}
+        return client.post("/hr/insights/reminders/send", data=data).status_code
+
+    codes = _in_parallel(len(clients), post)
+    assert codes == [302] * len(clients), codes
+    with Session(engine) as fresh:
+        for rep in reps:
+            assert len(fresh.exec(select(Reminder).where(Reminder.person_id == rep.id)).all()) == 1
+
+
+def test_parallel_recognition_due_runs_tell_each_manager_once(engine, session, factory):
+    from models.tables import Notification, RecognitionNotice
+    from services.notifications import recognition_due_notices
+
+    boss = factory.person("manager")
+    for i in range(3):
+        factory.person(manager=boss, name=f"Due {i}")
+
+    def run(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return len(recognition_due_notices(session=own, days=45))
+
+    results = _in_parallel(6, run)
+    assert sorted(results) == [0, 0, 0, 0, 0, 1], results
+    with Session(engine) as fresh:
+        notices = fresh.exec(select(Notification).where(Notification.person_id == boss.id)).all()
+        told = fresh.exec(select(RecognitionNotice)).all()
+    assert len(notices) == 1, results
+    assert len(told) == 3

@@ -55,7 +55,7 @@ def test_reminders_name_only_people_who_have_not_submitted(org_db, org_session):
     names_answered = {org_session.get(Person, pid).name for pid in answered}
     pending = {p["name"] for p in data["people"]}
     assert pending and not pending & names_answered
-    assert set(data["people"][0]) == {"name", "email", "team", "started"}
+    assert set(data["people"][0]) == {"person_id", "name", "email", "team", "started"}
     assert any(p["started"] for p in data["people"])
 
 

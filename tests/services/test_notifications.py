@@ -10,11 +10,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import func, select
 
-from models.tables import AuditLog, Notification, Wave, WaveTeam, utcnow
+from models.tables import AuditLog, Notification, RecognitionNotice, Wave, WaveTeam, utcnow
 from services.errors import InvalidInput, ServiceError
 from services.instruments import ensure_default_instrument
 from services.notifications import (
     KINDS,
+    email_message,
+    format_day,
     list_notifications,
     mark_read,
     notify,
@@ -26,6 +28,7 @@ from services.notifications import (
     subject,
     unread_count,
 )
+from services.recognition import record_achievement
 from tests.services.test_budgets import add_reward, give
 
 TODAY = utcnow().date()
@@ -67,7 +70,7 @@ def test_every_kind_reads_as_a_sentence_in_english_and_norwegian(session, factor
     assert render(many, "nb_NO") == render(many, "nb")
     assert render(many, "de") == render(many, "en")  # unknown languages fall back to English
     assert subject(reward, "nb") == "Motivo: Du har fått en belønning"
-    assert set(KINDS) == {"reward_received", "survey_open", "recognition_due"}
+    assert set(KINDS) == {"reward_received", "survey_open", "recognition_due", "survey_reminder"}
 
 
 def test_old_or_odd_rows_still_render(session, factory):
@@ -157,24 +160,61 @@ def test_survey_notices_reach_each_invited_active_rep_once(session, factory):
     assert [a.details["created"] for a in audits] == [2, 1, 1]
 
 
-def test_recognition_due_notice_at_most_once_a_day_and_only_when_someone_is_due(session, factory):
+def test_recognition_due_tells_each_person_once_per_period_and_only_when_someone_is_due(
+    session, factory
+):
     boss = factory.person("manager")
-    ada, bo = factory.person(manager=boss), factory.person(manager=boss)
+    ada = factory.person(manager=boss, name="Ada")
+    bo = factory.person(manager=boss, name="Bo")
     lunch = add_reward(session, "lunch", 300, 1)
     give(session, lunch, ada, TODAY - timedelta(days=3))
     row = notify_recognition_due(session=session, manager=boss, days=45, today=TODAY)
-    assert row is not None and row.params == {"count": 1, "day": TODAY.isoformat()}
+    assert row is not None and row.params["count"] == 1
+    assert row.params["people"] == [{"name": "Bo", "reason": "never"}]
     assert row.link == "/team/recognition"
     assert render(row, "en") == "One person in your team is due for recognition."
+    # Same day, next day: Bo was told about this month already; nobody else is due.
     assert notify_recognition_due(session=session, manager=boss, days=45, today=TODAY) is None
     tomorrow = TODAY + timedelta(days=1)
+    assert notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow) is None
+    # A shorter wait makes Ada due: only she is new.
     again = notify_recognition_due(session=session, manager=boss, days=2, today=tomorrow)
-    assert again.params["count"] == 2
+    assert again.params["count"] == 1
+    assert again.params["people"] == [{"name": "Ada", "reason": "waiting", "days": 4}]
+    # A new achievement of Bo is a new period, though he was told about this month.
+    record_achievement(
+        session=session, manager=boss, person=bo, title="Closed Nordlys", achieved_on=TODAY
+    )
+    third = notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow)
+    assert third.params["people"][0]["reason"] == "achievement"
+    assert third.params["people"][0]["title"] == "Closed Nordlys"
+    assert notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow) is None
+    # Next month, whoever still waits is mentioned once more.
+    next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
     give(session, lunch, bo, tomorrow)
-    give(session, lunch, ada, tomorrow)
-    later = TODAY + timedelta(days=2)
-    assert notify_recognition_due(session=session, manager=boss, days=45, today=later) is None
-    assert count(session, person_id=boss.id) == 2
+    fourth = notify_recognition_due(session=session, manager=boss, days=2, today=next_month)
+    assert {p["name"] for p in fourth.params["people"]} == {"Ada", "Bo"}
+    assert count(session, person_id=boss.id) == 4
+    assert session.exec(select(func.count()).select_from(RecognitionNotice)).one() == 5
+
+
+def test_recognition_digest_email_names_the_people_in_the_managers_language(session, factory):
+    boss = factory.person("manager")
+    boss.locale = "nb"
+    ada = factory.person(manager=boss, name="Ada")
+    factory.person(manager=boss, name="Bo")
+    record_achievement(
+        session=session, manager=boss, person=ada, title="Ny kunde", achieved_on=TODAY
+    )
+    row = notify_recognition_due(session=session, manager=boss, days=45, today=TODAY)
+    body = email_message(
+        row, boss, sender="motivo@example.test", base_url="https://m.example.test", locale="en"
+    ).get_content()
+    assert "2 personer i teamet ditt bør få anerkjennelse." in body
+    due_by = format_day(TODAY + timedelta(days=7), "nb")
+    assert f"- Ada: Ny kunde; gi anerkjennelse innen {due_by}" in body
+    assert "- Bo: har aldri fått en belønning" in body
+    assert "https://m.example.test/team/recognition" in body
 
 
 def test_every_manager_with_someone_due_is_told(session, factory):

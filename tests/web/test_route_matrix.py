@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from models.tables import Reward
+from services import survey
 from services.access import SYSTEM
 from services.api_tokens import create_token
 from services.catalogue import ensure_seed_catalogue
@@ -21,6 +22,7 @@ from services.instruments import ensure_default_instrument
 from services.waves import open_wave
 from tests.conftest import csrf_token, login
 from tests.security.headers import header_problems
+from tests.services.test_survey import answers_for
 
 SIGNED_IN = {"rep", "manager", "manager_b", "rep_b", "hr", "admin"}
 
@@ -28,6 +30,7 @@ SIGNED_IN = {"rep", "manager", "manager_b", "rep_b", "hr", "admin"}
 ALLOWED: dict[str, set[str]] = {
     "/": SIGNED_IN,
     "/admin/people": {"hr", "admin"},
+    "/admin/channels": {"hr", "admin"},
     "/admin/people/<external_id>/password-link": {"admin"},
     "/admin/tokens/": {"admin"},
     "/admin/tokens/<int:token_id>/revoke": {"admin"},
@@ -44,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "/hr/insights/focus-groups": {"hr"},
     "/hr/insights/focus-groups.<fmt>": {"hr"},
     "/hr/insights/reminders": {"hr"},
+    "/hr/insights/reminders/send": {"hr"},
     "/hr/insights/report": {"hr"},
     "/hr/insights/report.pdf": {"hr"},
     "/hr/insights/summary.<fmt>": {"hr"},
@@ -54,6 +58,9 @@ ALLOWED: dict[str, set[str]] = {
     "/hr/waves": {"hr"},
     "/hr/waves/<int:wave_id>/close": {"hr"},
     "/me/": SIGNED_IN,
+    "/me/answers": SIGNED_IN,
+    "/me/answers/<int:response_id>": {"rep"},  # only the person who gave the answers
+    "/me/data.json": SIGNED_IN,  # always the viewer's own data
     "/me/history": SIGNED_IN,
     "/me/not-for-me/<slug>": SIGNED_IN,
     "/me/not-for-me/<slug>/undo": SIGNED_IN,
@@ -102,6 +109,15 @@ def org(session, factory):
     grant = give_reward(
         session=session, manager=manager, person=people["rep"], reward_slug=reward.slug
     )
+    view = survey.survey_for(session=session, person=people["rep"], wave_id=wave.id)
+    page_key, items = view.pages[0]
+    response = survey.save_page(
+        session=session,
+        person=people["rep"],
+        wave_id=wave.id,
+        page_key=page_key,
+        answers=answers_for(items),
+    )
     token, _secret = create_token(session=session, actor=SYSTEM, name="t", scopes=["people:read"])
     experiment = create_experiment(
         session=session,
@@ -122,6 +138,7 @@ def org(session, factory):
         "token_id": token.id,
         "experiment_id": experiment.id,
         "fmt": "csv",
+        "response_id": response.id,
     }
     return people, values
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import Length, Optional
 
 
 class PeopleImportForm(FlaskForm):
@@ -23,3 +24,23 @@ class PeopleImportForm(FlaskForm):
 
 class PasswordLinkForm(FlaskForm):
     submit = SubmitField(_l("Create a one-time password link"))
+
+
+class ChannelsForm(FlaskForm):
+    """Chat webhooks; an empty field keeps what is stored (a stored address is never shown)."""
+
+    slack = StringField(
+        _l("Slack incoming webhook address"),
+        validators=[Optional(), Length(max=500)],
+        description=_l(
+            "Starts with https://hooks.slack.com/. Leave empty to keep the current one."
+        ),
+    )
+    teams = StringField(
+        _l("Microsoft Teams incoming webhook address"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("An https:// address from the channel's Incoming Webhook connector."),
+    )
+    remove_slack = BooleanField(_l("Remove the Slack webhook"))
+    remove_teams = BooleanField(_l("Remove the Microsoft Teams webhook"))
+    submit = SubmitField(_l("Save"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from services import accounts
-from services.errors import NotFound
+from services.errors import InvalidInput, NotFound
 from services.people import find_person, import_people, list_people
-from web.admin.forms import PasswordLinkForm, PeopleImportForm
+from services.webhooks import list_webhooks, set_webhook
+from web.admin.forms import ChannelsForm, PasswordLinkForm, PeopleImportForm
 from web.auth.routes import password_link_address
 from web.auth_setup import viewer
 from web.db import get_session
@@ -69,3 +70,47 @@ def password_link(external_id: str):
     token = accounts.create_password_link(session=session, actor=viewer(), email=person.email)
     link = password_link_address(token)
     return render_template("admin/password_link.html", link=link, person=person)
+
+
+@bp.route("/channels", methods=["GET", "POST"])
+@requires("manage_channels")
+def channels():
+    """Slack and Microsoft Teams webhooks that get counts-only reminder messages."""
+    session = get_session()
+    form = ChannelsForm()
+    status = 200
+    if form.validate_on_submit():
+        changed = False
+        for channel in ("slack", "teams"):
+            url_field = getattr(form, channel)
+            if getattr(form, f"remove_{channel}").data:
+                set_webhook(session=session, actor=viewer(), channel=channel, url="")
+                changed = True
+            elif (url_field.data or "").strip():
+                try:
+                    set_webhook(
+                        session=session, actor=viewer(), channel=channel, url=url_field.data
+                    )
+                except InvalidInput:
+                    url_field.errors.append(
+                        _(
+                            "Use an https:// address (http:// only for 127.0.0.1 or localhost),"
+                            " without spaces, user name or password."
+                        )
+                    )
+                    continue
+                changed = True
+        if not (form.slack.errors or form.teams.errors):
+            if changed:
+                flash(_("The chat channels are saved."), "success")
+            return redirect(url_for("admin.channels"))
+    if form.errors or form.slack.errors or form.teams.errors:
+        status = 400
+    return (
+        render_template(
+            "admin/channels.html",
+            form=form,
+            channels=list_webhooks(session=session, viewer=viewer()),
+        ),
+        status,
+    )

@@ -1,4 +1,4 @@
-"""Notification commands, meant for cron: recognition reminders, survey notices, email."""
+"""Notification commands, meant for cron: recognition due, survey notices and reminders, email."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from services.actors import SYSTEM
 from web.commands.common import db_session, echo_err, handle_errors
 
 
@@ -14,24 +15,86 @@ def notifications() -> None:
     """Create notifications and send their email copies."""
 
 
-@notifications.command("due")
-@click.option(
-    "--days",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Days without a reward before a rep is due (default: MOTIVO_RECOGNITION_DUE_DAYS).",
-)
-@with_appcontext
-@handle_errors
-def due_command(days: int | None) -> None:
-    """Tell each manager how many of their people are due for recognition (once a day)."""
-    from services.notifications import notify_all_recognition_due
+def _days_option(command):
+    return click.option(
+        "--days",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Days without a reward before a rep is due (default: MOTIVO_RECOGNITION_DUE_DAYS).",
+    )(command)
+
+
+def _recognition_due(days: int | None) -> None:
+    from services.notifications import email_now, recognition_due_notices
 
     days = days or int(current_app.config["MOTIVO_RECOGNITION_DUE_DAYS"])
     with db_session() as session:
-        told = notify_all_recognition_due(session=session, days=days)
-    click.echo(told)
-    echo_err(f"{told} managers were told that people in their team are due for recognition.")
+        notices = recognition_due_notices(session=session, days=days)
+        delivery = email_now(session=session, settings=current_app.config, notifications=notices)
+    click.echo(len(notices))
+    echo_err(f"{len(notices)} managers were told who in their team is newly due for recognition.")
+    if delivery.enabled and notices:
+        echo_err(f"{delivery.sent} digest emails were sent.")
+    if delivery.error:
+        raise click.ClickException(
+            "The notices are saved in Motivo, but the digest emails failed: " + delivery.error
+        )
+
+
+@notifications.command("recognition-due")
+@_days_option
+@with_appcontext
+@handle_errors
+def recognition_due_command(days: int | None) -> None:
+    """Tell managers who is due for recognition, in Motivo and by an email digest (for cron).
+
+    Each person is named to their manager once per period: once per achievement, and once
+    a month while they wait for a reward. Run it daily; running it again tells nobody twice.
+    The digest email is sent at once when MOTIVO_EMAIL_ENABLED is on.
+    """
+    _recognition_due(days)
+
+
+@notifications.command("due", hidden=True)
+@_days_option
+@with_appcontext
+@handle_errors
+def due_command(days: int | None) -> None:
+    """The earlier name of recognition-due."""
+    _recognition_due(days)
+
+
+@notifications.command("remind")
+@click.argument("wave")
+@with_appcontext
+@handle_errors
+def remind_command(wave: str) -> None:
+    """Remind the people who have not answered an open WAVE (id or name), as HR's page does.
+
+    In Motivo, by email when it is on, and a counts-only message to the chat channels set
+    up; at most MOTIVO_REMINDER_MAX_PER_WAVE reminders per person and wave, at least
+    MOTIVO_REMINDER_MIN_HOURS hours apart (others are skipped).
+    """
+    from services.reminders import send_reminders
+
+    with db_session() as session:
+        result = send_reminders(
+            session=session, actor=SYSTEM, wave=wave, settings=current_app.config
+        )
+    click.echo(result.reminded)
+    echo_err(
+        f"{result.reminded} of {result.pending} people who have not answered were reminded"
+        f" ({result.capped} at the limit, {result.too_soon} reminded too recently);"
+        f" {result.email.sent} emails sent."
+    )
+    for channel in result.channels:
+        if channel.ok:
+            echo_err(f"Posted the numbers to {channel.channel}.")
+    if result.failures:
+        raise click.ClickException(
+            "The reminders are saved in Motivo, but some could not be delivered:\n  "
+            + "\n  ".join(result.failures)
+        )
 
 
 @notifications.command("survey-open")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField
-from wtforms.validators import Optional
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class _GetForm(FlaskForm):
@@ -42,3 +42,10 @@ class FocusGroupForm(_GetForm):
 
 class WaveFilterForm(_GetForm):
     wave = SelectField(_l("Wave"), validators=[Optional()])
+
+
+class SendRemindersForm(FlaskForm):
+    """Sends reminders for one wave: a change, so it is a POST with CSRF."""
+
+    wave = HiddenField(validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Send reminders"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,9 +22,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
-from services.analytics import programme_analytics, reminder_list
+from services.analytics import programme_analytics
 from services.errors import InvalidInput, NotFound
 from services.exports import (
     FORMATS,
@@ -34,6 +36,13 @@ from services.exports import (
 )
 from services.focus_groups import focus_groups, size_bounds
 from services.organisation import min_group_size
+from services.reminders import (
+    ReminderResult,
+    RemindersBusy,
+    reminder_overview,
+    reminder_policy,
+    send_reminders,
+)
 from services.summaries import DIMENSIONS, NONE_KEY, summary
 from services.waves import list_waves
 from web.auth_setup import viewer
@@ -42,7 +51,12 @@ from web.db import get_session
 from web.filters import category_label, role_label
 from web.guards import requires
 from web.i18n import get_locale
-from web.insights.forms import FocusGroupForm, SummaryFilterForm, WaveFilterForm
+from web.insights.forms import (
+    FocusGroupForm,
+    SendRemindersForm,
+    SummaryFilterForm,
+    WaveFilterForm,
+)
 
 bp = Blueprint("insights", __name__, url_prefix="/hr/insights")
 
@@ -253,16 +267,125 @@ def reminders():
     form = WaveFilterForm(request.args)
     form.wave.choices = _wave_choices()
     data = problem = None
+    policy = reminder_policy(current_app.config)
     if form.validate():
         try:
-            data = reminder_list(
-                session=get_session(), viewer=viewer(), wave=form.wave.data or None
+            data = reminder_overview(
+                session=get_session(), viewer=viewer(), wave=form.wave.data or None, policy=policy
             )
         except InvalidInput:
             problem = _("Reminders are only for open waves. Choose an open wave.")
         except NotFound:
             problem = _("There is no such wave.")
-    return render_template("insights/reminders.html", form=form, data=data, problem=problem)
+    send_form = SendRemindersForm(wave=str(data["wave_id"])) if data else None
+    return render_template(
+        "insights/reminders.html",
+        form=form,
+        data=data,
+        problem=problem,
+        policy=policy,
+        send_form=send_form,
+        email_on=bool(current_app.config.get("MOTIVO_EMAIL_ENABLED")),
+    )
+
+
+def _report(result: ReminderResult) -> None:
+    """Flash what the round did; failures outside Motivo as errors, plainly."""
+    flash(
+        ngettext(
+            "%(num)s person was reminded in Motivo.",
+            "%(num)s people were reminded in Motivo.",
+            result.reminded,
+        ),
+        "success" if result.reminded else "info",
+    )
+    if result.capped or result.too_soon:
+        flash(
+            _(
+                "Skipped so nobody is spammed: %(capped)s reached the limit for this wave,"
+                " %(soon)s were reminded too recently.",
+                capped=result.capped,
+                soon=result.too_soon,
+            ),
+            "info",
+        )
+    if result.email.sent:
+        flash(
+            ngettext(
+                "%(num)s reminder was also emailed.",
+                "%(num)s reminders were also emailed.",
+                result.email.sent,
+            ),
+            "success",
+        )
+    if result.email.error:
+        flash(
+            _(
+                "The email copies could not be sent: %(reason)s The reminders in Motivo are"
+                " kept; ask your administrator to check the email settings.",
+                reason=result.email.error.splitlines()[0],
+            ),
+            "error",
+        )
+    for channel in result.channels:
+        if channel.ok:
+            flash(
+                _("The numbers were posted to %(channel)s.", channel=_channel(channel.channel)),
+                "success",
+            )
+        elif channel.status:
+            flash(
+                _(
+                    "%(channel)s refused the message (HTTP status %(code)s). The reminders in"
+                    " Motivo are kept; check the channel's webhook address.",
+                    channel=_channel(channel.channel),
+                    code=channel.status,
+                ),
+                "error",
+            )
+        else:
+            flash(
+                _(
+                    "%(channel)s could not be reached (%(reason)s). The reminders in Motivo are"
+                    " kept; check the channel's webhook address.",
+                    channel=_channel(channel.channel),
+                    reason=channel.reason,
+                ),
+                "error",
+            )
+
+
+def _channel(key: str) -> str:
+    return {"slack": "Slack", "teams": "Microsoft Teams"}.get(key, key)
+
+
+@bp.post("/reminders/send")
+@requires("run_hr")
+def reminders_send():
+    form = SendRemindersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = send_reminders(
+            session=get_session(), actor=viewer(), wave=form.wave.data, settings=current_app.config
+        )
+    except InvalidInput:
+        flash(_("Reminders are only for open waves. Choose an open wave."), "error")
+        return redirect(url_for("insights.reminders"))
+    except NotFound:
+        flash(_("There is no such wave."), "error")
+        return redirect(url_for("insights.reminders"))
+    except RemindersBusy:
+        flash(
+            _(
+                "Someone sent reminders for this wave at the same moment. Nobody was reminded"
+                " twice; the list below shows who got one."
+            ),
+            "info",
+        )
+        return redirect(url_for("insights.reminders", wave=form.wave.data))
+    _report(result)
+    return redirect(url_for("insights.reminders", wave=result.wave))
 
 
 # ---------------------------------------------------------------------- analytics

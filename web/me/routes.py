@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from models.tables import Grant
@@ -16,6 +18,7 @@ from services.feedback import (
 )
 from services.me import construct_labels, my_scores, score_history
 from services.organisation import min_group_size
+from services.own_data import my_answers, my_data, my_responses
 from services.people import team_name, update_preferences
 from services.quality import flag_notice, reopen_flagged_response
 from services.recommendations import person_profile, suggest_rewards
@@ -173,3 +176,34 @@ def settings():
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("me.settings"))
     return render_template("me/settings.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/answers")
+@requires("view_own")
+def answers():
+    """Every response the signed-in person gave; nobody else's exists here."""
+    responses = my_responses(session=get_session(), person=viewer(), locale=get_locale())
+    return render_template("me/answers.html", responses=responses)
+
+
+@bp.get("/answers/<int:response_id>")
+@requires("view_own")
+def answer_detail(response_id: int):
+    own = my_answers(
+        session=get_session(), person=viewer(), response_id=response_id, locale=get_locale()
+    )
+    return render_template("me/answer_detail.html", own=own, text=text, locale=get_locale())
+
+
+@bp.get("/data.json")
+@requires("view_own")
+def data_download():
+    """The signed-in person's own data as a JSON file."""
+    person = viewer()
+    data = my_data(session=get_session(), person=person, locale=get_locale())
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="motivo-my-data.json"'},
+    )

@@ -1,0 +1,192 @@
+"""Chat channels: Slack and Microsoft Teams incoming webhooks that HR or an admin configures.
+
+A webhook URL is a secret (whoever holds it can post to the channel), so it is stored but
+never shown again in full, nor written to the audit log: pages show its host only.
+URLs must be ``https``; plain ``http`` is accepted only for a loopback address (a local
+receiver in tests or a relay on the same machine). Redirects are not followed, so a
+stored URL cannot bounce a message somewhere else.
+
+Messages to a channel carry counts only, never a person's name: a channel is read by
+people who have no business knowing who has not answered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from models.tables import Webhook, utcnow
+from services.access import Actor, require
+from services.audit import record_event
+from services.errors import InvalidInput
+
+CHANNELS = ("slack", "teams")
+CHANNEL_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
+MAX_URL_LENGTH = 500
+WEBHOOK_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class ChannelOutcome:
+    """What one channel answered: ``ok``, or ``error`` saying why not."""
+
+    channel: str
+    ok: bool
+    error: str = ""
+    status: int | None = None  # the HTTP status of a refusal
+    reason: str = ""  # why it could not be reached
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_webhook_url(url: str) -> str:
+    """The URL, trimmed, if it may be used; raises :class:`InvalidInput` saying why not."""
+    url = (url or "").strip()
+    problems = []
+    if len(url) > MAX_URL_LENGTH:
+        problems.append(f"url: keep it under {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise InvalidInput("The webhook address was not accepted.", ["url: not a URL"]) from None
+    if any(ch.isspace() for ch in url):
+        problems.append("url: an address has no spaces")
+    if not host:
+        problems.append("url: give the full address, starting with https://")
+    elif parts.username or parts.password:
+        problems.append("url: leave out a user name and password")
+    elif parts.scheme == "http":
+        if not _is_loopback(host):
+            problems.append("url: use https (http only for this machine: 127.0.0.1 or localhost)")
+    elif parts.scheme != "https":
+        problems.append("url: use an https:// address")
+    if problems:
+        raise InvalidInput("The webhook address was not accepted.", problems)
+    return url
+
+
+def _check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise InvalidInput("No such channel.", [f"channel: one of {', '.join(CHANNELS)}"])
+    return channel
+
+
+def set_webhook(*, session: Session, actor: Actor, channel: str, url: str) -> Webhook | None:
+    """Store (or, with an empty ``url``, remove) the webhook of a channel; audited by host."""
+    require(actor, "manage_channels")
+    channel = _check_channel(channel)
+    row = session.exec(select(Webhook).where(Webhook.kind == channel)).first()
+    if not (url or "").strip():
+        if row is not None:
+            session.delete(row)
+            record_event(session, actor=actor, action="webhook.remove", target=channel)
+            session.commit()
+        return None
+    url = validate_webhook_url(url)
+    if row is None:
+        row = Webhook(kind=channel, url=url)
+    row.url = url
+    row.updated_at = utcnow()
+    row.updated_by_id = getattr(actor, "id", None)
+    session.add(row)
+    record_event(
+        session,
+        actor=actor,
+        action="webhook.set",
+        target=channel,
+        details={"host": urlsplit(url).hostname or ""},
+    )
+    session.commit()
+    return row
+
+
+def list_webhooks(*, session: Session, viewer: Actor) -> list[dict]:
+    """Every channel with whether it is set and, if so, its host (never the full URL)."""
+    require(viewer, "manage_channels")
+    rows = {w.kind: w for w in session.exec(select(Webhook))}
+    out = []
+    for channel in CHANNELS:
+        row = rows.get(channel)
+        out.append(
+            {
+                "channel": channel,
+                "name": CHANNEL_NAMES[channel],
+                "set": row is not None,
+                "host": (urlsplit(row.url).hostname or "") if row else "",
+                "updated_at": row.updated_at if row else None,
+            }
+        )
+    return out
+
+
+def _payload(channel: str, text: str, title: str) -> dict:
+    if channel == "teams":
+        return {
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": title,
+            "title": title,
+            "text": text,
+        }
+    return {"text": f"*{title}*\n{text}"}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def post_to_channels(*, session: Session, title: str, text: str) -> list[ChannelOutcome]:
+    """Post one counts-only message to every configured channel; one outcome per channel.
+
+    The caller builds ``text`` and is responsible for it naming nobody.
+    """
+    outcomes = []
+    for row in session.exec(select(Webhook).order_by(Webhook.kind)):
+        try:
+            url = validate_webhook_url(row.url)
+        except InvalidInput:
+            outcomes.append(
+                ChannelOutcome(
+                    row.kind, False, "the stored address is not allowed", reason="not allowed"
+                )
+            )
+            continue
+        body = json.dumps(_payload(row.kind, text, title)).encode()
+        request = urllib.request.Request(
+            url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        try:
+            with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+                response.read(2048)
+            outcomes.append(ChannelOutcome(row.kind, True))
+        except urllib.error.HTTPError as exc:
+            outcomes.append(
+                ChannelOutcome(
+                    row.kind, False, f"the channel answered HTTP {exc.code}", status=exc.code
+                )
+            )
+        except (OSError, ValueError) as exc:
+            reason = str(getattr(exc, "reason", None) or exc) or exc.__class__.__name__
+            outcomes.append(
+                ChannelOutcome(row.kind, False, f"could not reach it ({reason})", reason=reason)
+            )
+    return outcomes
