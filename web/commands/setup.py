@@ -62,6 +62,13 @@ def init(demo: bool, demo_password: str) -> None:
         if latest_artefact(session) is None:
             result = train_model(session=session, actor=SYSTEM)
             echo_err(f"Trained {result.describe()}.")
+        # What the daily cron job would have told the demo's managers by now.
+        from services.notifications import recognition_due_notices
+
+        days = int(current_app.config["MOTIVO_RECOGNITION_DUE_DAYS"])
+        told = recognition_due_notices(session=session, days=days)
+        if told:
+            echo_err(f"Told {len(told)} managers who is due for recognition.")
         logins = load_demo_people(session=session, people=demo_people(), password=demo_password)
     click.echo(f"Demo organisation ready. Sign in with any of these (password: {demo_password!r}):")
     for login in logins:
