@@ -112,6 +112,7 @@ def org(session, factory):
         period_after="2026-10",
         arms=[ArmSpec("a", "A", None), ArmSpec("control", "Control", None)],
         control="control",
+        retrospective=True,
     )
     values = {
         "external_id": people["rep"].external_id,

@@ -16,12 +16,14 @@ from services.budgets import (
 )
 from services.catalogue import catalogue_rows, find_reward
 from services.errors import InvalidInput
+from services.experiments import team_experiments
 from services.grants import eligible, give_reward, set_grant_status
 from services.people import visible_person
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
 from web.auth_setup import viewer
 from web.db import get_session
+from web.experiments.routes import metric_name
 from web.filters import money
 from web.guards import requires
 from web.i18n import get_locale
@@ -49,7 +51,13 @@ def home():
     overview = team_overview(session=session, manager=manager)
     budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
     return render_template(
-        "team/home.html", overview=overview, budget=budget, text=text, locale=get_locale()
+        "team/home.html",
+        overview=overview,
+        budget=budget,
+        experiments=team_experiments(session=session, manager=manager),
+        metric_name=metric_name,
+        text=text,
+        locale=get_locale(),
     )
 
 
