@@ -7,9 +7,9 @@ aggregated by team and by sales role, never names.
 Flags
 -----
 * ``"concentrated"``: one person received more than ``MAX_SHARE`` (40%) of the group's
-  value, the value is above zero and at least ``MIN_RECIPIENTS`` (3) people received
-  something. With one or two recipients someone always has half or more, and a share of
-  nothing (only free rewards) means nothing, so neither is flagged.
+  value, the value is above zero and at least ``MIN_RECIPIENTS`` (5) people received
+  something. With few recipients someone is nearly always over 40% (with one or two,
+  always), and a share of nothing (only free rewards) means nothing, so neither is flagged.
 * ``"left_out"``: some, not all, of the group received nothing in the quarter.
 * ``"nobody_recognised"``: nobody in the group received anything in the quarter; the
   report says for how many days (``quiet_days``, up to ``as_of``: today, or the quarter's
@@ -46,8 +46,11 @@ from services.waves import today
 
 DECIMALS = 2
 EXPOSURE_DAYS = 365
-MIN_RECIPIENTS = 3
-"""Fewest people who must have received something before one person's share is flagged."""
+MIN_RECIPIENTS = 5
+"""Fewest people who must have received something before one person's share is flagged:
+with five, an equal share is 20%, so more than 40% is at least twice anyone's fair part.
+With three, someone over 40% is the rule rather than a sign (the demo flagged five of six
+teams), so it is not flagged."""
 
 
 @dataclass(frozen=True)

@@ -199,33 +199,44 @@ def test_recent_achievements_say_whether_each_was_recognised_in_time(session, te
 
 def test_a_manager_sees_their_team_by_name_with_flags(session, team):
     reps, lunch, trip = team["reps"], team["lunch"], team["trip"]
-    # Q2 2026: Ada 5000 + 300, Bo 300 x 2, Cy 300; Di, Ed and Fi nothing.
+    # Q2 2026: Ada 5000 + 300, Bo 300 x 2, Cy, Di and Ed 300; Fi nothing.
     give(session, trip, reps["Ada"], date(2026, 4, 1))
     give(session, lunch, reps["Ada"], date(2026, 6, 30))
     give(session, lunch, reps["Bo"], date(2026, 5, 2))
     give(session, lunch, reps["Bo"], date(2026, 5, 3))
-    give(session, lunch, reps["Cy"], date(2026, 5, 3))
-    give(session, trip, reps["Di"], date(2026, 7, 1))  # next quarter
+    for name in ("Cy", "Di", "Ed"):
+        give(session, lunch, reps[name], date(2026, 5, 3))
+    give(session, trip, reps["Fi"], date(2026, 7, 1))  # next quarter
     give(session, trip, team["stranger"], date(2026, 5, 1))  # not this team
     report = fairness(session=session, viewer=team["boss"], quarter="2026-q2")
     assert report.scope == "team" and report.quarter == "2026-Q2"
-    assert report.n_people == 6 and report.total_count == 5 and report.total_value == 6200
-    assert report.top.name == "Ada"
-    assert report.top_share == pytest.approx(5300 / 6200)
-    # Sorted values 0, 0, 0, 300, 600, 5300: sum (2i - n - 1) x_i / (n * total).
-    expected = (1 * 300 + 3 * 600 + 5 * 5300) / (6 * 6200)
+    assert report.n_people == 6 and report.total_count == 7 and report.total_value == 6800
+    assert report.top.name == "Ada" and report.recipients == 5
+    assert report.top_share == pytest.approx(5300 / 6800)
+    # Sorted values 0, 300, 300, 300, 600, 5300: sum (2i - n - 1) x_i / (n * total).
+    expected = (-3 * 300 - 1 * 300 + 1 * 300 + 3 * 600 + 5 * 5300) / (6 * 6800)
     assert report.gini == pytest.approx(expected)
     assert report.flags == ("concentrated", "left_out")
-    assert [p.name for p in report.left_out] == ["Di", "Ed", "Fi"]
+    assert [p.name for p in report.left_out] == ["Fi"]
     assert [(s.person.name, s.count, s.value) for s in report.people] == [
         ("Ada", 2, 5300),
         ("Bo", 2, 600),
         ("Cy", 1, 300),
-        ("Di", 0, 0),
-        ("Ed", 0, 0),
+        ("Di", 1, 300),
+        ("Ed", 1, 300),
         ("Fi", 0, 0),
     ]
     assert sum(s.share for s in report.people) == pytest.approx(1)
+
+
+def test_three_recipients_are_not_concentration(session, team):
+    # One person over 40% of three is common and says little: not flagged.
+    reps = team["reps"]
+    give(session, team["trip"], reps["Ada"], date(2026, 5, 1))
+    give(session, team["lunch"], reps["Bo"], date(2026, 5, 1))
+    give(session, team["lunch"], reps["Cy"], date(2026, 5, 1))
+    report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
+    assert report.recipients == 3 and report.flags == ("left_out",)
 
 
 def test_an_even_team_raises_no_flags(session, team):
@@ -240,7 +251,7 @@ def test_two_recipients_are_not_concentration_but_the_others_are_left_out(sessio
     give(session, team["trip"], reps["Ada"], date(2026, 5, 1))
     give(session, team["lunch"], reps["Bo"], date(2026, 5, 1))
     report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
-    assert report.recipients == 2 and report.min_recipients == 3
+    assert report.recipients == 2 and report.min_recipients == 5
     assert report.top_share == pytest.approx(5000 / 5300)
     assert report.flags == ("left_out",)
 

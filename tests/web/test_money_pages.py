@@ -150,7 +150,7 @@ def test_fairness_explains_the_rule_and_shows_a_quiet_team_separately(client, se
     html = client.get("/team/recognition").get_data(as_text=True)
     # One person received everything: left out is flagged, concentration is not (too few).
     assert "more than 40%" not in html.split('class="fairness-panel"')[1].split("</ul>")[0]
-    assert "at least 3 people" in html
+    assert "at least 5 people" in html
     session.delete(session.exec(select(Grant)).one())
     session.commit()
     html = client.get("/team/recognition").get_data(as_text=True)
@@ -176,3 +176,14 @@ def test_quiet_days_are_counted_from_the_last_reward(app, session, org):
     with app.test_request_context("/?lang=en"):
         html = render_template("recognition/_fairness.html", fairness=report)
     assert f"Nobody in the team has been given a reward for {report.quiet_days} days" in html
+
+
+def test_concentration_is_flagged_among_five_recipients(client, session, org, factory):
+    fifth = factory.person(team=org["north"], manager=org["boss"], name="Rep4")
+    for rep in org["reps"][1:] + [fifth]:
+        give(session, org["lunch"], rep, TODAY)
+    give(session, org["trip"], org["reps"][0], TODAY)
+    login(client, org["boss"].email)
+    html = client.get("/team/recognition").get_data(as_text=True)
+    # Rep0: 300 + 5,000 of 6,500.
+    assert "<bdi>Rep0</bdi> received 82% of this quarter’s reward value, more than 40%." in html
