@@ -1,13 +1,14 @@
 """Money on the pages: the organisation's currency, cost bands as amounts, the give form's
 cost and remaining budget before the manager commits, and the fairness rule explained."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from flask import render_template
 from sqlmodel import select
 
-from models.tables import Budget, Grant, utcnow
+from models.tables import AuditLog, Budget, Grant, utcnow
 from services.budgets import budget_status, current_quarter
 from services.fairness import fairness
 from tests.conftest import csrf_token, login
@@ -187,3 +188,37 @@ def test_concentration_is_flagged_among_five_recipients(client, session, org, fa
     html = client.get("/team/recognition").get_data(as_text=True)
     # Rep0: 300 + 5,000 of 6,500.
     assert "<bdi>Rep0</bdi> received 82% of this quarter’s reward value, more than 40%." in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_budget_exports_carry_the_currency(client, session, org, fmt):
+    login(client, org["hr"].email)
+    response = client.get(f"/hr/budgets.{fmt}?quarter={QUARTER}")
+    assert response.status_code == 200
+    assert f"budgets-{QUARTER.lower()}.{fmt}" in response.headers["Content-Disposition"]
+    if fmt == "csv":
+        lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+        assert lines[0].startswith("team,quarter,currency,budget,spent,remaining,over,")
+        assert lines[1] == f'"North","{QUARTER}","NOK",2000,300,1700,"no",1,300,0,0,0'
+    elif fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:6] == ("team", "quarter", "currency", "budget", "spent", "remaining")
+        assert rows[1][:6] == ("North", QUARTER, "NOK", 2000, 300, 1700)
+    else:
+        data = response.get_json()
+        assert data["currency"] == "NOK" and data["teams"][0]["budget"] == 2000
+        assert data["cost_bands"]["1"] == {"lowest": 300, "highest": 300}
+    audit = session.exec(select(AuditLog).where(AuditLog.action == "export.budgets")).one()
+    assert audit.actor_id == org["hr"].id
+    client.get("/auth/login")
+    assert client.get(f"/hr/budgets.pdf?quarter={QUARTER}").status_code == 404
+
+
+def test_budget_page_links_its_exports(client, session, org):
+    login(client, org["hr"].email)
+    html = client.get(f"/hr/budgets?quarter={QUARTER}").get_data(as_text=True)
+    assert f"/hr/budgets.csv?quarter={QUARTER}" in html
+    assert f"/hr/budgets.xlsx?quarter={QUARTER}" in html

@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "/api/v1/me": SIGNED_IN,
     "/hr/": {"hr"},
     "/hr/budgets": {"hr"},
+    "/hr/budgets.<fmt>": {"hr"},
     "/hr/experiments/": {"hr"},
     "/hr/experiments/<int:experiment_id>": {"hr"},
     "/hr/experiments/kpis": {"hr"},

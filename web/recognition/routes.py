@@ -8,14 +8,18 @@ signed-in people.
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     has_request_context,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +28,7 @@ from wtforms import SelectChoice
 
 from services.budgets import budget_status, list_budgets, resolve_quarter, set_budget
 from services.errors import InvalidInput
+from services.exports import FORMATS, export_budgets
 from services.fairness import fairness
 from services.notifications import list_notifications, mark_read, render, unread_count
 from services.organisation import list_teams, min_group_size
@@ -151,6 +156,20 @@ def _budget_form(quarter: str, **kwargs) -> BudgetForm:
     if not form.is_submitted() and not form.quarter.data:
         form.quarter.data = quarter
     return form
+
+
+@bp.get("/hr/budgets.<fmt>")
+@requires("run_hr")
+def budgets_download(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    export = export_budgets(session=get_session(), viewer=viewer(), quarter=_quarter(), fmt=fmt)
+    return send_file(
+        io.BytesIO(export.content),
+        mimetype=export.mimetype,
+        as_attachment=True,
+        download_name=export.filename,
+    )
 
 
 @bp.route("/hr/budgets", methods=["GET", "POST"])
