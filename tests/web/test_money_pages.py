@@ -91,6 +91,7 @@ def test_cost_bands_show_amounts_not_dollar_signs(client, session, org):
     # Each band's range is the cheapest to the dearest reward in it.
     assert "NOK300" in table and "NOK1,900" in table and "NOK5,000" in table
     assert "NOK2,000" in html.split('id="budgets-table"')[1]  # North's budget
+    assert "For the whole quarter, in NOK." in html  # the amount field says its currency
 
 
 def test_give_form_lists_each_rewards_cost_and_what_is_left(client, session, org):

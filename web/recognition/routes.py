@@ -36,6 +36,7 @@ from services.people import direct_reports
 from services.recognition import recent_achievements, recognition_due, record_achievement
 from web.auth_setup import viewer
 from web.db import get_session
+from web.filters import organisation_currency
 from web.guards import requires
 from web.i18n import get_locale
 from web.recognition.forms import AchievementForm, BudgetForm, MarkReadForm
@@ -155,6 +156,9 @@ def _budget_form(quarter: str, **kwargs) -> BudgetForm:
     ]
     if not form.is_submitted() and not form.quarter.data:
         form.quarter.data = quarter
+    form.amount.description = _(
+        "For the whole quarter, in %(currency)s.", currency=organisation_currency()
+    )
     return form
 
 
