@@ -461,3 +461,23 @@ def test_a_manager_sees_their_reps_arms_on_the_team_page(app, session, reps, fac
     assert reps[30].name not in section
     nb = client.get("/team/?lang=nb")
     assert nb.status_code == 200
+
+
+def test_experiment_pages_in_norwegian(client, session, hr, reps):
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    running = client.post("/hr/experiments/new", data=form_data(client))
+    html = client.get(running.headers["Location"]).get_data(as_text=True)
+    assert "Resultatene vises fra" in html and "Pågår siden" in html
+    old = client.post(
+        "/hr/experiments/new",
+        data=form_data(
+            client, name="Old", period_before=month(-3), period_after=month(-1), retrospective="y"
+        ),
+    )
+    html = client.get(old.headers["Location"]).get_data(as_text=True)
+    assert "Observasjon, ikke et eksperiment." in html
+    assert "observasjon, ikke et eksperiment" in client.get("/hr/experiments/").get_data(
+        as_text=True
+    )
