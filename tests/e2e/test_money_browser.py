@@ -53,3 +53,15 @@ def test_hr_sees_the_currency_on_the_budget_page(live_server, page_factory):
     table = page.locator("#budgets-table").inner_text()
     assert "NOK" in table and "$" not in table
     shot(page, "money-budgets")
+
+
+def test_manager_sees_the_demo_experiment_and_what_to_do(live_server, page_factory):
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["manager"])
+    page.goto(f"{live_server.base}/team/")
+    section = page.locator("section[aria-labelledby=experiments-heading]")
+    text = section.inner_text()
+    assert "Winter recognition trial" in text and "Running from" in text
+    assert "Carry on as usual" in text or "Give these reps rewards from the category" in text
+    section.scroll_into_view_if_needed()
+    shot(page, "money-team-experiment")
