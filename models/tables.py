@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event, select, true
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    event,
+    false,
+    select,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 ACCESS_ROLES = ("rep", "manager", "hr", "admin")
@@ -345,7 +355,13 @@ class KPI(SQLModel, table=True):
 
 
 class Experiment(SQLModel, table=True):
-    """An incentive test HR runs: arms, an audience, a KPI, and periods before and after."""
+    """An incentive test HR runs: arms, an audience, a KPI, and periods before and after.
+
+    The arms start on ``starts_on`` (the day it was created, or a later day); the before
+    period ends before it and the after period begins on or after it. ``retrospective``
+    marks a comparison of periods that were over when it was made: observational, not an
+    experiment, and ``starts_on`` is then None.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
@@ -358,6 +374,8 @@ class Experiment(SQLModel, table=True):
     status: str = Field(default="running", max_length=12)  # running | finished
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    starts_on: date | None = None
+    retrospective: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ExperimentArm(SQLModel, table=True):

@@ -122,21 +122,25 @@ class ConcentrationFlags:
     Attributes
     ----------
     top : int or None
-        Index of the person who received the most (the first on ties); None when
-        nothing was received.
+        Index of the person who received the most value (the first on ties); None when
+        the value received adds up to zero.
     share : float
-        That person's share of the total; NaN when nothing was received.
+        That person's share of the total value; NaN when the total is zero.
     concentrated : bool
-        True when ``share`` exceeds the maximum share and the group has two people or
-        more (one person alone always has everything).
+        True when ``share`` exceeds the maximum share, the total is above zero and at
+        least ``min_recipients`` people (and never fewer than two) received something:
+        with one or two recipients someone always has half or more.
     left_out : tuple of int
         Indices of the people who received nothing, in order.
+    recipients : int
+        How many people received something.
     """
 
     top: int | None
     share: float
     concentrated: bool
     left_out: tuple[int, ...]
+    recipients: int = 0
 
 
 def concentration_flags(
@@ -144,13 +148,14 @@ def concentration_flags(
     counts: Sequence[int] | np.ndarray | None = None,
     *,
     max_share: float = MAX_SHARE,
+    min_recipients: int = 2,
 ) -> ConcentrationFlags:
-    """Flag one person receiving more than ``max_share`` of the total, and who got nothing.
+    """Flag one person receiving more than ``max_share`` of the value, and who got nothing.
 
-    The share is taken of ``values``; when they add up to zero (every reward given was
-    free) it is taken of ``counts`` instead, so a run of free rewards to one person is
-    still seen. "Received nothing" means a count of zero when ``counts`` is given (a
-    free reward is still a reward), else a value of zero.
+    The share is taken of ``values`` only: when they add up to zero (every reward given
+    was free) nobody is flagged, as a share of nothing means nothing. "Received nothing"
+    means a count of zero when ``counts`` is given (a free reward is still a reward), else
+    a value of zero.
 
     Parameters
     ----------
@@ -160,6 +165,9 @@ def concentration_flags(
         Number of rewards each person received.
     max_share : float, default=0.4
         Share above which the top recipient is flagged.
+    min_recipients : int, default=2
+        Fewest people who must have received something before a share is flagged
+        (two or more are always needed).
 
     Returns
     -------
@@ -167,30 +175,35 @@ def concentration_flags(
 
     Examples
     --------
-    >>> flags = concentration_flags([500, 100, 0], counts=[2, 1, 0])
+    >>> flags = concentration_flags([500, 100, 50, 0], counts=[2, 1, 1, 0], min_recipients=3)
     >>> flags.top, round(flags.share, 3), flags.concentrated, flags.left_out
-    (0, 0.833, True, (2,))
+    (0, 0.769, True, (3,))
     """
     if not 0 < max_share <= 1:
         raise ValueError("max_share must lie in (0, 1]")
+    if min_recipients < 1:
+        raise ValueError("min_recipients must be 1 or more")
     amounts = _amounts(values)
     numbers = None if counts is None else _amounts(counts)
     if numbers is not None and numbers.size != amounts.size:
         raise ValueError("values and counts must have the same length")
-    weights = amounts
-    if numbers is not None and amounts.sum() == 0:
-        weights = numbers
     received = numbers if numbers is not None else amounts
     left_out = tuple(int(i) for i in np.flatnonzero(received == 0))
-    if weights.size == 0 or weights.sum() == 0:
+    recipients = int(np.count_nonzero(received))
+    if amounts.size == 0 or amounts.sum() == 0:
         return ConcentrationFlags(
-            top=None, share=float("nan"), concentrated=False, left_out=left_out
+            top=None,
+            share=float("nan"),
+            concentrated=False,
+            left_out=left_out,
+            recipients=recipients,
         )
-    top = int(np.argmax(weights))
-    share = float(weights[top] / weights.sum())
+    top = int(np.argmax(amounts))
+    share = float(amounts[top] / amounts.sum())
     return ConcentrationFlags(
         top=top,
         share=share,
-        concentrated=weights.size >= 2 and share > max_share,
+        concentrated=recipients >= max(2, min_recipients) and share > max_share,
         left_out=left_out,
+        recipients=recipients,
     )

@@ -19,6 +19,13 @@ PERSON_KEYS = ("external_id", "name", "email", "team", "manager_email", "access"
 _ASCII = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "đ": "d", "ł": "l"})
 
 
+def demo_experiment() -> dict[str, Any]:
+    """The demo's running experiment: name, description, metric, control and arms (each
+    with ``key``, ``label`` and an optional ``category``)."""
+    with DEMO_ORG_PATH.open("rb") as handle:
+        return dict(tomllib.load(handle)["experiment"])
+
+
 def demo_people(random_state: int = 7) -> list[dict[str, Any]]:
     """Return the demo organisation as people records, the shape the roster import takes.
 

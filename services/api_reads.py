@@ -18,6 +18,7 @@ from recommender.anonymity import suppress_cells, total_visible
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound
 from services.kpis import parse_period, period_order
+from services.organisation import currency
 from services.recommendations import count_reps, recommend_for_all, suggest_rewards
 from services.waves import WaveSummary, list_waves, wave_team_ids
 
@@ -226,12 +227,14 @@ def kpi_summary(
 # highest" is a survey answer, and a score is the model's reading of the person's answers.
 
 
-def _reward_facts(reward: RewardRow) -> dict:
+def _reward_facts(reward: RewardRow, currency: str) -> dict:
     return {
         "reward_id": reward.slug,
         "name": dict(reward.name),
         "category": reward.category,
         "cost_band": reward.cost_band,
+        "cost": reward.cost,
+        "currency": currency,
     }
 
 
@@ -245,7 +248,7 @@ def person_suggestions(*, session: Session, viewer: Actor, external_id: str, k: 
     return {
         "person": person.external_id,
         "suggestions": [
-            {"rank": rank, **_reward_facts(item.reward)}
+            {"rank": rank, **_reward_facts(item.reward, currency(session))}
             for rank, item in enumerate(found.items, start=1)
         ],
     }
@@ -260,11 +263,12 @@ def suggestions_for_everyone(
     """
     require(viewer, "view_suggestions")
     rewards = {r.slug: r for r in session.exec(select(RewardRow))}
+    code = currency(session)
     people: dict[str, list[dict]] = {}
     for row in recommend_for_all(session=session, viewer=viewer, k=k, limit=limit, offset=offset):
         reward = rewards.get(row["reward_id"])
         if reward is not None:
-            entry = {"rank": row["rank"], **_reward_facts(reward)}
+            entry = {"rank": row["rank"], **_reward_facts(reward, code)}
             people.setdefault(row["person"], []).append(entry)
     return [{"person": person, "suggestions": items} for person, items in people.items()]
 

@@ -27,6 +27,7 @@ from models.tables import Budget, Grant, Person, Reward, Team, utcnow
 from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, ServiceError
+from services.organisation import currency
 
 COST_BANDS = (1, 2, 3, 4)
 MAX_AMOUNT = 1e12
@@ -180,16 +181,61 @@ def would_exceed(
     return status.spent + float(extra_cost) > status.amount + 1e-9
 
 
+@dataclass(frozen=True)
+class SpendPreview:
+    """What giving a reward of ``cost`` would leave of the team's budget, before it is given.
+
+    ``remaining_after`` is None when the team has no budget for the quarter (no limit).
+    """
+
+    status: BudgetStatus
+    cost: float
+    remaining_after: float | None
+    over: bool
+
+
+def preview_spend(
+    *, session: Session, team_id: int, cost: float, on: date | None = None
+) -> SpendPreview:
+    """The team's budget for the quarter of ``on`` (today) as it would be after ``cost`` more;
+    the same check ``reserve_spend`` makes when the reward is given."""
+    status = budget_status(session=session, team_id=team_id, quarter=current_quarter(on))
+    return spend_after(status, cost)
+
+
+def spend_after(status: BudgetStatus, cost: float) -> SpendPreview:
+    """``preview_spend`` for a status already read (one read for a whole list of rewards)."""
+    cost = float(cost)
+    if status.amount is None:
+        return SpendPreview(status=status, cost=cost, remaining_after=None, over=False)
+    return SpendPreview(
+        status=status,
+        cost=cost,
+        remaining_after=round(status.amount - status.spent - cost, 2),
+        over=status.spent + cost > status.amount + 1e-9,
+    )
+
+
+def cost_band_ranges(*, session: Session) -> dict[int, tuple[float, float]]:
+    """The cheapest and dearest catalogue cost in each cost band (bands with no reward are
+    left out): what a band means in the organisation's currency."""
+    stmt = select(Reward.cost_band, func.min(Reward.cost), func.max(Reward.cost)).group_by(
+        Reward.cost_band
+    )
+    return {int(b): (float(lo), float(hi)) for b, lo, hi in session.exec(stmt).all()}
+
+
 class OverBudget(ServiceError):
     """Spending this would take the team over its budget; give it again with confirmation."""
 
-    def __init__(self, status: BudgetStatus, cost: float):
+    def __init__(self, status: BudgetStatus, cost: float, currency: str = ""):
         self.status = status
         self.cost = float(cost)
+        unit = f"{currency} " if currency else ""
         super().__init__(
-            f"This reward costs {self.cost:.2f} and would take the team over its budget for "
-            f"{status.quarter} ({status.spent:.2f} of {status.amount:.2f} spent); "
-            "confirm to give it anyway."
+            f"This reward costs {unit}{self.cost:.2f} and would take the team over its budget "
+            f"for {status.quarter} ({unit}{status.spent:.2f} of {unit}{status.amount:.2f} "
+            "spent); confirm to give it anyway."
         )
 
 
@@ -227,7 +273,7 @@ def reserve_spend(
         and status.spent + float(cost) > status.amount + 1e-9
         and not confirmed
     ):
-        raise OverBudget(status, cost)
+        raise OverBudget(status, cost, currency(session))
     return status
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
-from models.tables import Credential, Person
+from models.tables import Credential, Experiment, Person
 from services.access import SYSTEM
 from services.accounts import hash_password, store_password
 from services.people import PEOPLE_COLUMNS, import_people
@@ -348,3 +349,39 @@ def load_demo_kpis(*, session: Session, random_state: int = 17) -> int:
         source="demo organisation",
     )
     return getattr(summary, "created", 0)
+
+
+def load_demo_experiment(
+    *, session: Session, spec: dict, today: date | None = None, seed: int = 11
+) -> Experiment | None:
+    """Start the demo's running experiment today (idempotent: kept once it exists).
+
+    The before period is last month, the after period next month, so the arms start now
+    and the results appear once next month is over.
+    """
+    from services.experiments import ArmSpec, create_experiment
+    from services.waves import today as current_day
+
+    existing = session.exec(select(Experiment).where(Experiment.name == spec["name"])).first()
+    if existing is not None:
+        return existing
+    day = today or current_day()
+    index = day.year * 12 + day.month - 1
+
+    def month(offset: int) -> str:
+        i = index + offset
+        return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+    return create_experiment(
+        session=session,
+        actor=SYSTEM,
+        name=spec["name"],
+        description=spec.get("description", ""),
+        metric=spec["metric"],
+        period_before=month(-1),
+        period_after=month(1),
+        arms=[ArmSpec(a["key"], a["label"], a.get("category")) for a in spec["arms"]],
+        control=spec["control"],
+        seed=seed,
+        today=day,
+    )

@@ -12,6 +12,19 @@ assignment balances within each sales role instead, and the experiment records w
 used (``strata`` in the ``experiment.create`` audit row; ``strata_for`` is the hook). The
 seed is stored, so the assignment can be reproduced.
 
+Not retroactive
+---------------
+An experiment's arms start when it is created, or on a later ``starts_on``: nobody can
+have been given a reward because of an arm before then. So its before period must end
+before the start, its after period must begin on or after it, and its results are shown
+only once the after period is over (``results_from``); until then the page says when.
+Comparing periods that were already over is allowed only when marked ``retrospective``:
+it is then observational, not an experiment, and every result says so (``LABEL``), on the
+page, on the command line and in JSON.
+
+Managers see the running experiments their reps are in (``team_experiments``): which arm
+each rep is in and what to do for it until the after period ends.
+
 Privacy
 -------
 Results are aggregates only. An arm with fewer people (with both KPI values) than the
@@ -25,7 +38,8 @@ import math
 import re
 import secrets
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import func, insert
@@ -60,11 +74,61 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
 from services.kpis import metric_choices, parse_period, period_kind, period_months
+from services.people import direct_reports
 from services.recommendations import profile_assignments
+from services.waves import today as current_day
 
 SEED_MAX = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 _ARM_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 CHUNK = 10_000
+LABEL = "Observational, not an experiment"
+"""Said on every result of a retrospective comparison."""
+
+
+def period_first_day(period: str) -> date:
+    """The first day of a stored period (``2026-11`` or ``2026-Q4``)."""
+    first, _last = period_months(period)
+    return date(first // 12, first % 12 + 1, 1)
+
+
+def period_last_day(period: str) -> date:
+    """The last day of a stored period."""
+    _first, last = period_months(period)
+    following = last + 1
+    return date(following // 12, following % 12 + 1, 1) - timedelta(days=1)
+
+
+def _check_start(
+    before: str | None,
+    after: str | None,
+    starts_on: date | None,
+    retrospective: bool,
+    day: date,
+) -> tuple[date | None, list[str]]:
+    """The day the arms start, and what is wrong with the periods around it."""
+    if retrospective:
+        return None, []
+    if starts_on is not None and starts_on < day:
+        return starts_on, [
+            f"starts_on: {starts_on.isoformat()} is in the past; an experiment's arms start "
+            f"on the day it is created ({day.isoformat()}) or later. To compare periods that "
+            "are over, mark it retrospective: observational, not an experiment"
+        ]
+    start = starts_on or day
+    problems: list[str] = []
+    if before and after:
+        if period_last_day(before) >= start:
+            problems.append(
+                f"period_before: {before} must end before the experiment starts "
+                f"({start.isoformat()}), or the baseline includes time under the arms"
+            )
+        if period_first_day(after) < start:
+            problems.append(
+                f"period_after: {after} must begin on or after the day the experiment starts "
+                f"({start.isoformat()}), when the arms start; to compare periods that are "
+                "over, mark it retrospective: observational, not an experiment"
+            )
+    return start, problems
 
 
 @dataclass(frozen=True)
@@ -184,8 +248,15 @@ def create_experiment(
     stratified: bool = False,
     seed: int | None = None,
     description: str = "",
+    starts_on: date | None = None,
+    retrospective: bool = False,
+    today: date | None = None,
 ) -> Experiment:
-    """Define an experiment and assign its audience to the arms; all or nothing."""
+    """Define an experiment and assign its audience to the arms; all or nothing.
+
+    The arms start on ``starts_on`` (today by default, never earlier); ``retrospective``
+    compares periods that are over instead, labelled observational, not an experiment.
+    """
     require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
@@ -204,6 +275,14 @@ def create_experiment(
         problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
     before, after, period_problems = _check_periods(period_before, period_after)
     problems += period_problems
+    start, start_problems = _check_start(
+        None if period_problems else before,
+        None if period_problems else after,
+        starts_on,
+        bool(retrospective),
+        today or current_day(),
+    )
+    problems += start_problems
     cleaned, arm_problems = _check_arms(arms, control)
     problems += arm_problems
     control = (control or "").strip().lower()
@@ -239,6 +318,8 @@ def create_experiment(
             random_seed=seed,
             status="running",
             created_by_id=actor.id if actor else None,
+            starts_on=start,
+            retrospective=bool(retrospective),
         )
         session.add(experiment)
         session.flush()
@@ -275,6 +356,8 @@ def create_experiment(
                 "metric": metric,
                 "period_before": before,
                 "period_after": after,
+                "starts_on": start.isoformat() if start else None,
+                "retrospective": bool(retrospective),
                 "arms": [asdict(a) for a in cleaned],
                 "control": control,
                 "teams": [t.name for t in teams],
@@ -315,6 +398,8 @@ class ExperimentSummary:
     arms: int
     people: int
     created_at: str
+    starts_on: str | None = None
+    design: str = "experiment"  # "observational" for a retrospective comparison
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -350,6 +435,8 @@ def list_experiments(*, session: Session, viewer: Actor) -> list[ExperimentSumma
             arms=int(arms.get(e.id, 0)),
             people=int(people.get(e.id, 0)),
             created_at=e.created_at.isoformat(timespec="seconds"),
+            starts_on=e.starts_on.isoformat() if e.starts_on else None,
+            design="observational" if e.retrospective else "experiment",
         )
         for e in experiments
     ]
@@ -488,11 +575,39 @@ class ExperimentResults:
     standard_effect: float = STANDARD_EFFECT
     alpha: float = ALPHA
     notes: list[str] = field(default_factory=list)
+    ready: bool = True  # False while the after period of a running experiment is not over
+    results_from: date | None = None
+    observational: bool = False  # a retrospective comparison: not an experiment
 
     def as_dict(self) -> dict:
         e = self.experiment
-        return {
+        head = {
             "experiment": e.name,
+            "design": "observational" if self.observational else "experiment",
+            **({"label": f"{LABEL}."} if self.observational else {}),
+            "starts_on": e.starts_on.isoformat() if e.starts_on else None,
+            "ready": self.ready,
+            "results_from": self.results_from.isoformat() if self.results_from else None,
+        }
+        if not self.ready:
+            return {
+                **head,
+                "metric": e.metric,
+                "period_before": e.period_before,
+                "period_after": e.period_after,
+                "arms": [
+                    {
+                        "key": a.key,
+                        "label": a.label,
+                        "is_control": a.is_control,
+                        "assigned": a.assigned,
+                    }
+                    for a in self.arms
+                ],
+                "notes": self.notes,
+            }
+        return {
+            **head,
             "metric": e.metric,
             "period_before": e.period_before,
             "period_after": e.period_after,
@@ -511,6 +626,7 @@ class ExperimentResults:
                 {
                     "arm": c.arm,
                     "control": self.control_key,
+                    "observational": self.observational,
                     "verdict": c.verdict,
                     "sentence": c.sentence,
                     "warnings": c.warnings,
@@ -635,14 +751,20 @@ def experiment_results(
     bootstrap: bool = False,
     confidence: float = 0.95,
     export: bool = False,
+    today: date | None = None,
 ) -> ExperimentResults:
     """Compare each arm's KPI change with control; arms under the minimum size stay hidden.
 
+    A running experiment shows no figures until its after period is over; a retrospective
+    comparison is labelled observational, not an experiment, in every sentence and note.
     ``export`` marks output that leaves Motivo (the command line); it is audited.
     """
     require(viewer, "run_hr")
     experiment = find_experiment(session, ref)
     arms = _arms(session, experiment)
+    results_from = period_last_day(experiment.period_after) + timedelta(days=1)
+    if not experiment.retrospective and (today or current_day()) < results_from:
+        return _pending(session, experiment, arms, results_from, min_group_size, confidence)
     by_id = {a.id: a for a in arms}
     control = next((a for a in arms if a.is_control), None)
     if control is None:
@@ -740,6 +862,16 @@ def experiment_results(
             f"Arms with fewer than {min_group_size} people with both values show no figures and "
             "are left out of every figure."
         )
+    if experiment.retrospective:
+        notes.insert(
+            0,
+            f"{LABEL}: the periods were over when this comparison was made, so nobody was "
+            "given rewards because of an arm; differences describe what happened and are not "
+            "evidence of what caused them.",
+        )
+        comparison_results = [
+            replace(c, sentence=f"{LABEL}: {c.sentence}") for c in comparison_results
+        ]
     if export:
         record_event(
             session,
@@ -759,7 +891,160 @@ def experiment_results(
         confidence=confidence,
         bootstrap=bootstrap,
         notes=notes,
+        results_from=results_from,
+        observational=experiment.retrospective,
     )
+
+
+def _pending(
+    session: Session,
+    experiment: Experiment,
+    arms: list[ExperimentArm],
+    results_from: date,
+    min_group_size: int,
+    confidence: float,
+) -> ExperimentResults:
+    """A running experiment's results before its after period is over: sizes only."""
+    sizes = dict(
+        session.exec(
+            select(ExperimentAssignment.arm_id, func.count(ExperimentAssignment.person_id))
+            .where(ExperimentAssignment.experiment_id == experiment.id)
+            .group_by(ExperimentAssignment.arm_id)
+        ).all()
+    )
+    start = experiment.starts_on.isoformat() if experiment.starts_on else "its start"
+    return ExperimentResults(
+        experiment=experiment,
+        arms=[
+            ArmResult(
+                key=a.key,
+                label=a.label,
+                is_control=a.is_control,
+                assigned=int(sizes.get(a.id, 0)),
+                hidden=False,
+                summary=None,
+            )
+            for a in arms
+        ],
+        comparisons=[],
+        overall=None,
+        overall_hidden=True,
+        min_group_size=min_group_size,
+        confidence=confidence,
+        bootstrap=False,
+        notes=[
+            f"The experiment is running: its arms started on {start}. Results are shown from "
+            f"{results_from.isoformat()}, once the after period {experiment.period_after} is "
+            "over; earlier figures would judge arms before they had their time."
+        ],
+        ready=False,
+        results_from=results_from,
+    )
+
+
+# --- what a manager sees -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamArm:
+    """One arm as a manager sees it: which of their reps are in it and what to do.
+
+    ``instruction`` is ``"control"`` (carry on as usual), ``"category"`` (give rewards
+    from ``reward_category`` when a rep earns recognition) or ``"described"`` (follow the
+    experiment's description).
+    """
+
+    key: str
+    label: str
+    reward_category: str | None
+    is_control: bool
+    instruction: str
+    people: list[Person]
+
+
+@dataclass(frozen=True)
+class TeamExperiment:
+    id: int
+    name: str
+    description: str
+    metric: str
+    starts_on: date | None
+    ends_on: date
+    started: bool
+    other_categories: list[str]  # the treatment arms' categories: what control reps keep to
+    arms: list[TeamArm]
+
+
+def team_experiments(
+    *, session: Session, manager: Person, today: date | None = None
+) -> list[TeamExperiment]:
+    """The running experiments the manager's reps are in: each arm with their reps in it and
+    what to do, until the after period ends. Retrospective comparisons have no arms to run."""
+    require(manager, "view_team")
+    day = today or current_day()
+    reps = {p.id: p for p in direct_reports(session=session, manager=manager)}
+    if not reps:
+        return []
+    rows = session.exec(
+        select(
+            ExperimentAssignment.experiment_id,
+            ExperimentAssignment.arm_id,
+            ExperimentAssignment.person_id,
+        )
+        .join(Experiment, Experiment.id == ExperimentAssignment.experiment_id)
+        .where(
+            ExperimentAssignment.person_id.in_(list(reps)),
+            Experiment.retrospective.is_(False),
+            Experiment.status == "running",
+        )
+    ).all()
+    people_of: dict[int, dict[int, list[Person]]] = {}
+    for experiment_id, arm_id, person_id in rows:
+        people_of.setdefault(experiment_id, {}).setdefault(arm_id, []).append(reps[person_id])
+    views = []
+    for experiment_id in sorted(people_of):
+        experiment = session.get(Experiment, experiment_id)
+        ends_on = period_last_day(experiment.period_after)
+        if ends_on < day:
+            continue
+        arms = _arms(session, experiment)
+        team_arms = []
+        for arm in arms:
+            people = sorted(people_of[experiment_id].get(arm.id, []), key=lambda p: p.name)
+            if not people:
+                continue
+            if arm.is_control:
+                instruction = "control"
+            elif arm.reward_category:
+                instruction = "category"
+            else:
+                instruction = "described"
+            team_arms.append(
+                TeamArm(
+                    key=arm.key,
+                    label=arm.label,
+                    reward_category=arm.reward_category,
+                    is_control=arm.is_control,
+                    instruction=instruction,
+                    people=people,
+                )
+            )
+        views.append(
+            TeamExperiment(
+                id=experiment.id,
+                name=experiment.name,
+                description=experiment.description,
+                metric=experiment.metric,
+                starts_on=experiment.starts_on,
+                ends_on=ends_on,
+                started=experiment.starts_on is None or experiment.starts_on <= day,
+                other_categories=sorted(
+                    {a.reward_category for a in arms if a.reward_category and not a.is_control}
+                ),
+                arms=team_arms,
+            )
+        )
+    return views
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Exports of summaries, focus groups and the printable report, each written to the
-audit log (who, when, what, which filters) before it is handed out.
+"""Exports of summaries, focus groups, budgets and the printable report, each written to
+the audit log (who, when, what, which filters) before it is handed out. Amounts of money
+are in the organisation's currency, which every budget export names.
 
 CSV and XLSX cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return are prefixed with ``'``, so a spreadsheet never runs them as a formula. An
@@ -378,3 +379,77 @@ def export_report(
     record_export(session, actor=viewer, kind="report", fmt=fmt, filters=filters)
     wave = str(filters.get("wave") or "programme")
     return Export(f"motivo-report-{_slug(wave)}.{fmt}", MIMETYPES[fmt], content)
+
+
+# ------------------------------------------------------------------------ budgets
+
+BUDGET_COLUMNS = (
+    "team",
+    "quarter",
+    "currency",
+    "budget",
+    "spent",
+    "remaining",
+    "over",
+    "rewards",
+    "band_1_spent",
+    "band_2_spent",
+    "band_3_spent",
+    "band_4_spent",
+)
+
+
+def _amount(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), 2)
+
+
+def export_budgets(
+    *, session: Session, viewer: Actor, quarter: str | None = None, fmt: str = "csv"
+) -> Export:
+    """Every team's budget and spend for a quarter, in the organisation's currency."""
+    from services.budgets import COST_BANDS, cost_band_ranges, list_budgets, resolve_quarter
+    from services.organisation import currency
+
+    require(viewer, "run_hr")
+    _check_format(fmt, FORMATS)
+    quarter = resolve_quarter(quarter)
+    code = currency(session)
+    rows = []
+    for row in list_budgets(session=session, viewer=viewer, quarter=quarter):
+        s = row.status
+        rows.append(
+            {
+                "team": row.team.name,
+                "quarter": quarter,
+                "currency": code,
+                "budget": _amount(s.amount),
+                "spent": _amount(s.spent),
+                "remaining": _amount(s.remaining),
+                "over": s.over,
+                "rewards": s.count,
+                **{f"band_{b}_spent": _amount(s.by_band.get(b, 0.0)) for b in COST_BANDS},
+            }
+        )
+    if fmt == "json":
+        bands = cost_band_ranges(session=session)
+        content = to_json(
+            {
+                "quarter": quarter,
+                "currency": code,
+                "cost_bands": {
+                    str(b): {"lowest": _amount(lo), "highest": _amount(hi)}
+                    for b, (lo, hi) in sorted(bands.items())
+                },
+                "teams": [{k: v for k, v in r.items() if k != "currency"} for r in rows],
+            }
+        )
+    else:
+        table = [{**r, "over": "yes" if r["over"] else "no"} for r in rows]
+        if fmt == "csv":
+            content = to_csv(BUDGET_COLUMNS, table)
+        else:
+            content = to_xlsx({"Budgets": (BUDGET_COLUMNS, table)})
+    record_export(session, actor=viewer, kind="budgets", fmt=fmt, filters={"quarter": quarter})
+    return Export(f"budgets-{quarter.lower()}.{fmt}", MIMETYPES[fmt], content)

@@ -1,9 +1,20 @@
 """How evenly rewards are spread: one reading of what reps received, two reports.
 
 :func:`fairness` is the recognition pages' report of one quarter (by catalogue cost,
-"value", and by number): a manager sees their own reps by name, with flags when one person
-received more than 40% of the value or someone received nothing; HR sees every active rep
-aggregated by team and by sales role, never names. :func:`exposure` is programme
+"value", and by number): a manager sees their own reps by name; HR sees every active rep
+aggregated by team and by sales role, never names.
+
+Flags
+-----
+* ``"concentrated"``: one person received more than ``MAX_SHARE`` (40%) of the group's
+  value, the value is above zero and at least ``MIN_RECIPIENTS`` (5) people received
+  something. With few recipients someone is nearly always over 40% (with one or two,
+  always), and a share of nothing (only free rewards) means nothing, so neither is flagged.
+* ``"left_out"``: some, not all, of the group received nothing in the quarter.
+* ``"nobody_recognised"``: nobody in the group received anything in the quarter; the
+  report says for how many days (``quiet_days``, up to ``as_of``: today, or the quarter's
+  last day for a past quarter), instead of listing everyone as left out.
+ :func:`exposure` is programme
 analytics' view of the last year: the share of reps given anything, and value per rep, by
 team and sales role. In both, a group of fewer than the minimum group size shows no
 figures, with complementary suppression across the two tables
@@ -35,6 +46,11 @@ from services.waves import today
 
 DECIMALS = 2
 EXPOSURE_DAYS = 365
+MIN_RECIPIENTS = 5
+"""Fewest people who must have received something before one person's share is flagged:
+with five, an equal share is 20%, so more than 40% is at least twice anyone's fair part.
+With three, someone over 40% is the rule rather than a sign (the demo flagged five of six
+teams), so it is not flagged."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,9 @@ class GroupShare:
     without: int | None = None  # people who received nothing
     concentrated: bool = False
     suppressed: bool = False
+    recipients: int | None = None
+    nobody_recognised: bool = False
+    quiet_days: int | None = None  # with nobody_recognised: days since the last reward
 
 
 @dataclass(frozen=True)
@@ -69,8 +88,8 @@ class FairnessReport:
 
     ``scope`` is ``"team"`` (a manager's own reps, by name, in ``people``) or
     ``"organisation"`` (HR: ``by_team`` and ``by_role``, never names). ``flags`` holds
-    ``"concentrated"`` (one person received more than ``max_share`` of the value) and
-    ``"left_out"`` (someone received nothing) for a team.
+    ``"concentrated"``, ``"left_out"`` or ``"nobody_recognised"`` for a team (see the
+    module's docstring).
     """
 
     scope: str
@@ -89,7 +108,10 @@ class FairnessReport:
     by_role: tuple[GroupShare, ...] = ()
     total_suppressed: bool = False
     max_share: float = MAX_SHARE
-    share_of: str = "value"  # "count" when every reward given was free
+    min_recipients: int = MIN_RECIPIENTS
+    recipients: int = 0
+    as_of: date | None = None
+    quiet_days: int | None = None  # with "nobody_recognised": days since the last reward
 
 
 def _nan_to_none(value: float) -> float | None:
@@ -163,7 +185,8 @@ def _team_report(session: Session, manager: Person, quarter: str, min_size: int)
     count_arr = np.array([counts.get(p.id, 0) for p in reps], dtype=float)
     value_arr = np.array([values.get(p.id, 0.0) for p in reps], dtype=float)
     total_value = float(value_arr.sum())
-    flags = concentration_flags(value_arr, count_arr)
+    flags = concentration_flags(value_arr, count_arr, min_recipients=MIN_RECIPIENTS)
+    as_of = _as_of(quarter)
     people = tuple(
         sorted(
             (
@@ -179,9 +202,13 @@ def _team_report(session: Session, manager: Person, quarter: str, min_size: int)
         )
     )
     codes = []
+    quiet_days = None
     if flags.concentrated:
         codes.append("concentrated")
-    if reps and flags.left_out:
+    if reps and not count_arr.sum():
+        codes.append("nobody_recognised")
+        quiet_days = _quiet_days(session, [p.id for p in reps], as_of)
+    elif reps and flags.left_out:
         codes.append("left_out")
     return FairnessReport(
         scope="team",
@@ -194,10 +221,38 @@ def _team_report(session: Session, manager: Person, quarter: str, min_size: int)
         top_share=_nan_to_none(flags.share),
         top=reps[flags.top] if flags.top is not None else None,
         flags=tuple(codes),
-        left_out=tuple(sorted((reps[i] for i in flags.left_out), key=lambda p: p.name)),
+        left_out=tuple(sorted((reps[i] for i in flags.left_out), key=lambda p: p.name))
+        if "left_out" in codes
+        else (),
         people=people,
-        share_of="value" if total_value > 0 or not count_arr.sum() else "count",
+        recipients=flags.recipients,
+        as_of=as_of,
+        quiet_days=quiet_days,
     )
+
+
+def _as_of(quarter: str) -> date:
+    """The day a quarter's report looks from: today, or the last day of a past quarter."""
+    return min(today(), quarter_bounds(quarter)[1])
+
+
+def _last_given(session: Session, person_ids: Sequence[int], as_of: date) -> dict[int, date]:
+    """The day each person was last given a reward, on or before ``as_of``."""
+    last: dict[int, date] = {}
+    for chunk in chunks(person_ids):
+        stmt = (
+            select(Grant.person_id, func.max(Grant.given_on))
+            .where(Grant.person_id.in_(chunk), Grant.given_on <= as_of)
+            .group_by(Grant.person_id)
+        )
+        last.update(session.exec(stmt).all())
+    return last
+
+
+def _quiet_days(session: Session, person_ids: Sequence[int], as_of: date) -> int | None:
+    """Days from the group's last reward to ``as_of``; None when it never had one."""
+    last = _last_given(session, person_ids, as_of)
+    return (as_of - max(last.values())).days if last else None
 
 
 def _group_rows(
@@ -207,6 +262,8 @@ def _group_rows(
     counts: np.ndarray,
     values: np.ndarray,
     total_value: float,
+    last_given: Sequence[date | None],
+    as_of: date,
 ) -> tuple[GroupShare, ...]:
     ginis = group_gini(values, labels)
     rows = []
@@ -217,7 +274,9 @@ def _group_rows(
             rows.append(GroupShare(key=key, people=None, suppressed=True))
             continue
         value = float(values[members].sum())
-        flags = concentration_flags(values[members], counts[members])
+        flags = concentration_flags(values[members], counts[members], min_recipients=MIN_RECIPIENTS)
+        nobody = n > 0 and not counts[members].sum()
+        dates = [d for d, m in zip(last_given, members, strict=True) if m and d is not None]
         rows.append(
             GroupShare(
                 key=key,
@@ -229,6 +288,9 @@ def _group_rows(
                 gini=_nan_to_none(ginis[cell]) if value > 0 else None,
                 without=len(flags.left_out),
                 concentrated=flags.concentrated,
+                recipients=flags.recipients,
+                nobody_recognised=nobody,
+                quiet_days=(as_of - max(dates)).days if nobody and dates else None,
             )
         )
     return tuple(rows)
@@ -243,9 +305,19 @@ def _organisation_report(session: Session, quarter: str, min_size: int) -> Fairn
     n = len(reps)
     visible = total_visible(n, min_size)
     total_value = float(value_arr.sum())
+    as_of = _as_of(quarter)
+    last = _last_given(session, [p.id for p in reps], as_of)
+    last_given = [last.get(p.id) for p in reps]
     by_team, by_role = (
         _group_rows(
-            groups.keys[d], groups.labels[d], groups.hidden[d], count_arr, value_arr, total_value
+            groups.keys[d],
+            groups.labels[d],
+            groups.hidden[d],
+            count_arr,
+            value_arr,
+            total_value,
+            last_given,
+            as_of,
         )
         for d in ("team", "sales_role")
     )
@@ -260,6 +332,7 @@ def _organisation_report(session: Session, quarter: str, min_size: int) -> Fairn
         by_team=by_team,
         by_role=by_role,
         total_suppressed=not visible,
+        as_of=as_of,
     )
 
 

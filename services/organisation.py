@@ -4,7 +4,8 @@
 (``MOTIVO_MIN_GROUP_SIZE``). The app reads the setting from its configuration once, at
 start-up, and every session it opens (page, API or CLI command, and so the training worker,
 which is a CLI command) carries it; a session opened without the app (a script, a test)
-gets the default of 5.
+gets the default of 5. The organisation's currency (``MOTIVO_CURRENCY``, default NOK)
+travels the same way: ``currency(session)``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from models.tables import Person, Team
 from recommender.anonymity import MIN_GROUP_SIZE, check_min_size
 
 SESSION_KEY = "motivo.min_group_size"
+CURRENCY_KEY = "motivo.currency"
+DEFAULT_CURRENCY = "NOK"
 
 
 def use_min_group_size(session: Session, size: int) -> Session:
@@ -29,6 +32,18 @@ def use_min_group_size(session: Session, size: int) -> Session:
 def min_group_size(session: Session) -> int:
     """The minimum group size: no figure about fewer people is ever shown."""
     return int(session.info.get(SESSION_KEY, MIN_GROUP_SIZE))
+
+
+def use_currency(session: Session, code: str) -> Session:
+    """Make ``code`` (ISO 4217, checked by the app's configuration) the organisation's
+    currency for every service that reads it through ``session``."""
+    session.info[CURRENCY_KEY] = code.strip().upper()
+    return session
+
+
+def currency(session: Session) -> str:
+    """The organisation's currency: budgets and reward costs are amounts in it."""
+    return str(session.info.get(CURRENCY_KEY, DEFAULT_CURRENCY))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,19 @@ from pathlib import Path
 
 
 def free_port() -> int:
+    """A free loopback port: from ``MOTIVO_TEST_PORTS`` (``8200-8299``) when set, so people
+    sharing a machine keep to their own ranges, else any the system hands out."""
+    ports = os.environ.get("MOTIVO_TEST_PORTS", "")
+    if ports:
+        low, _sep, high = ports.partition("-")
+        for port in range(int(low), int(high or low) + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in MOTIVO_TEST_PORTS={ports}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

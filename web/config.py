@@ -16,6 +16,8 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "MOTIVO_MIN_GROUP_SIZE": 5,
+    # The organisation's currency (ISO 4217): budgets and reward costs are in it.
+    "MOTIVO_CURRENCY": "NOK",
     "MOTIVO_LOGIN_MAX_FAILURES": 5,
     "MOTIVO_LOGIN_WINDOW_SECONDS": 300,
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0 believes
@@ -95,6 +97,19 @@ def _coerce(key: str, value: str) -> object:
     return value
 
 
+def check_currency(value: object) -> str:
+    """The currency code in capitals, or ``ConfigError`` if Babel does not know it."""
+    from babel.numbers import list_currencies
+
+    code = str(value or "").strip().upper()
+    if code not in list_currencies():
+        raise ConfigError(
+            f"MOTIVO_CURRENCY must be an ISO 4217 currency code such as NOK, SEK or EUR, "
+            f"not {value!r}."
+        )
+    return code
+
+
 def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
     found: dict[str, object] = {}
     for key, value in environ.items():
@@ -125,6 +140,7 @@ def resolve(
     size = int(config["MOTIVO_MIN_GROUP_SIZE"])
     if not 3 <= size <= 10:
         raise ConfigError("MOTIVO_MIN_GROUP_SIZE must be between 3 and 10.")
+    config["MOTIVO_CURRENCY"] = check_currency(config["MOTIVO_CURRENCY"])
     proxies = int(config["MOTIVO_TRUSTED_PROXIES"])
     if not 0 <= proxies <= 5:
         raise ConfigError(

@@ -13,11 +13,12 @@ def get_engine() -> Engine:
 
 def open_session() -> Session:
     """A new session that carries this app's settings the services read (the minimum
-    group size, ``MOTIVO_MIN_GROUP_SIZE``): pages, the API and CLI commands all open theirs
+    group size, ``MOTIVO_MIN_GROUP_SIZE``, and the currency, ``MOTIVO_CURRENCY``): pages, the API and CLI commands all open theirs
     here, so they agree."""
-    from services.organisation import use_min_group_size
+    from services.organisation import use_currency, use_min_group_size
 
     session = Session(get_engine(), expire_on_commit=False)
+    use_currency(session, str(current_app.config["MOTIVO_CURRENCY"]))
     return use_min_group_size(session, int(current_app.config["MOTIVO_MIN_GROUP_SIZE"]))
 
 

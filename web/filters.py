@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
+from flask_babel import format_currency
+from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -45,7 +47,45 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format("" if value is None else value)
 
 
+def organisation_currency() -> str:
+    """The organisation's currency code (``MOTIVO_CURRENCY``), as every service sees it."""
+    from services.organisation import currency
+    from web.db import get_session
+
+    return currency(get_session())
+
+
+def money(value: float | None, whole: bool = True) -> str:
+    """An amount in the organisation's currency, written the reader's way: ``NOK20,700`` in
+    English, ``20 700 kr`` in Norwegian. Whole units unless ``whole`` is false."""
+    if value is None:
+        return "–"
+    code = organisation_currency()
+    if not whole:
+        return format_currency(value, code)
+    pattern = babel_locale().currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace(".00", "").replace(",00", "")
+    return format_currency(round(value), code, format=pattern, currency_digits=False)
+
+
+def band_range(band: int) -> str:
+    """What a cost band means in money: the cheapest to the dearest reward in it."""
+    if "cost_band_ranges" not in g:
+        from services.budgets import cost_band_ranges
+        from web.db import get_session
+
+        g.cost_band_ranges = cost_band_ranges(session=get_session())
+    low_high = g.cost_band_ranges.get(int(band))
+    if low_high is None:
+        return ""
+    low, high = low_high
+    return money(low) if low == high else f"{money(low)}–{money(high)}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_global(band_range, "band_range")
+    app.add_template_global(organisation_currency, "organisation_currency")
     app.add_template_filter(bdi, "bdi")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(category_label, "category_label")

@@ -102,11 +102,22 @@ def test_exactly_the_maximum_share_is_not_flagged():
     assert flags.left_out == ()
 
 
-def test_free_rewards_count_by_number_and_still_count_as_received():
-    # Every reward given was free: the share falls back on the number of rewards.
+def test_free_rewards_are_never_concentration_but_still_count_as_received():
+    # Every reward given was free: a total of 0 has no share worth flagging.
     flags = concentration_flags([0, 0, 0], counts=[3, 1, 0])
-    assert flags.top == 0 and flags.share == pytest.approx(0.75) and flags.concentrated
+    assert flags.top is None and math.isnan(flags.share) and not flags.concentrated
     assert flags.left_out == (2,)  # the others received a free reward: not left out
+
+
+def test_too_few_recipients_are_not_concentration():
+    # Two people received something: one of them always has half or more.
+    flags = concentration_flags([500, 100, 0, 0], counts=[2, 1, 0, 0], min_recipients=3)
+    assert flags.share == pytest.approx(500 / 600) and not flags.concentrated
+    assert flags.recipients == 2
+    flags = concentration_flags([500, 100, 100, 0], counts=[2, 1, 1, 0], min_recipients=3)
+    assert flags.recipients == 3 and flags.concentrated
+    with pytest.raises(ValueError):
+        concentration_flags([1, 2], min_recipients=0)
 
 
 def test_nothing_given_flags_nobody_as_concentrated_but_everyone_as_left_out():

@@ -1,6 +1,7 @@
 """Experiments: creation all or nothing, reproducible and stratified assignment, results."""
 
 from collections import Counter
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -31,7 +32,9 @@ from services.experiments import (
     precision,
     programme_change,
     strata_for,
+    team_experiments,
 )
+from services.waves import today
 
 ARMS = [
     ArmSpec("control", "Control"),
@@ -68,6 +71,11 @@ def org(session):
     return {"reps": reps, "hr": others[1], "manager": others[0], "gone": others[2]}
 
 
+# Created at the start of Q3 2026, so its Q2 baseline is over and its Q3 after period lies
+# ahead of the start; Q3 has ended by now, so its results can be read.
+CREATED = date(2026, 7, 1)
+
+
 def create(session, name="Q4 rewards", **kwargs):
     values = {
         "session": session,
@@ -75,7 +83,8 @@ def create(session, name="Q4 rewards", **kwargs):
         "name": name,
         "metric": "revenue",
         "period_before": "2026-Q2",
-        "period_after": "2026-Q4",
+        "period_after": "2026-Q3",
+        "today": CREATED,
         "arms": ARMS,
         "control": "control",
         "seed": 7,
@@ -111,7 +120,7 @@ def plant_kpis(session, experiment, effects: dict[str, float], *, seed=0, skip=(
         before = level + rng.normal(0, 4000)
         after = level + 2000 + rng.normal(0, 4000) + effects.get(key, 0.0)
         rows.append(KPI(person_id=person_id, period="2026-Q2", metric="revenue", value=before))
-        rows.append(KPI(person_id=person_id, period="2026-Q4", metric="revenue", value=after))
+        rows.append(KPI(person_id=person_id, period="2026-Q3", metric="revenue", value=after))
     session.add_all(rows)
     session.commit()
 
@@ -401,7 +410,7 @@ def test_programme_change_is_paired_and_not_causal(session, org):
         viewer=SYSTEM,
         metric="revenue",
         period_before="2026-Q2",
-        period_after="2026-Q4",
+        period_after="2026-Q3",
         min_group_size=5,
     )
     assert change.summary.n == 90 and not change.hidden
@@ -412,7 +421,7 @@ def test_programme_change_is_paired_and_not_causal(session, org):
         viewer=SYSTEM,
         metric="revenue",
         period_before="2026-Q1",
-        period_after="2026-Q4",
+        period_after="2026-Q3",
         min_group_size=5,
     )
     assert few.hidden and few.summary is None
@@ -430,3 +439,117 @@ def test_programme_change_is_paired_and_not_causal(session, org):
 )
 def test_figures_are_rounded_to_what_the_interval_supports(value, spread, text):
     assert format_figure(value, precision(spread)) == text
+
+
+# --- not retroactive ------------------------------------------------------------------------
+
+
+def month(offset: int) -> str:
+    """The month ``offset`` months from this one, as ``YYYY-MM``."""
+    now = today()
+    index = now.year * 12 + now.month - 1 + offset
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def test_an_experiment_cannot_start_in_the_past(session, org):
+    with pytest.raises(InvalidInput) as caught:
+        create(
+            session,
+            today=None,
+            starts_on=today() - timedelta(days=1),
+            period_before=month(-1),
+            period_after=month(1),
+        )
+    assert any(p.startswith("starts_on:") for p in caught.value.problems)
+    assert counts(session) == (0, 0, 0, 0)
+
+
+def test_periods_that_are_over_are_refused_unless_marked_retrospective(session, org):
+    # Created today, "before" three months ago and "after" last month: the arms never
+    # received anything in the after period, so this cannot be an experiment.
+    past = {"today": None, "period_before": month(-3), "period_after": month(-1)}
+    with pytest.raises(InvalidInput) as caught:
+        create(session, **past)
+    assert [p.split(":")[0] for p in caught.value.problems] == ["period_after"]
+    assert "on or after the day the experiment starts" in caught.value.problems[0]
+    assert counts(session) == (0, 0, 0, 0)
+    # A baseline that runs into the experiment is refused too.
+    with pytest.raises(InvalidInput) as caught:
+        create(session, today=None, period_before=month(0), period_after=month(1))
+    assert [p.split(":")[0] for p in caught.value.problems] == ["period_before"]
+
+    experiment = create(session, retrospective=True, **past)
+    assert experiment.retrospective and experiment.starts_on is None
+
+
+def test_a_retrospective_comparison_is_labelled_observational_everywhere(session, org):
+    experiment = create(
+        session, retrospective=True, today=None, period_before="2026-Q2", period_after="2026-Q3"
+    )
+    plant_kpis(session, experiment, {"recognition": 8000}, seed=1)
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5
+    )
+    assert results.observational and results.ready
+    label = "Observational, not an experiment"
+    assert all(c.sentence.startswith(label) for c in results.comparisons)
+    assert results.notes[0].startswith(label)
+    data = results.as_dict()
+    assert data["design"] == "observational" and data["label"].startswith(label)
+    assert all(c["observational"] and c["sentence"].startswith(label) for c in data["comparisons"])
+    listed = list_experiments(session=session, viewer=SYSTEM)[0]
+    assert listed.design == "observational"
+
+
+def test_results_wait_until_the_after_period_is_over(session, org):
+    experiment = create(session, today=None, period_before=month(-1), period_after=month(1))
+    assert experiment.starts_on == today() and not experiment.retrospective
+    # Figures in the after period already (say, typed in early) show nothing yet.
+    for person_id in assignment(session, experiment):
+        session.add(KPI(person_id=person_id, period=month(-1), metric="revenue", value=1.0))
+        session.add(KPI(person_id=person_id, period=month(1), metric="revenue", value=9.0))
+    session.commit()
+    results = experiment_results(
+        session=session, viewer=SYSTEM, ref=experiment.id, min_group_size=5
+    )
+    assert not results.ready and not results.observational
+    assert all(a.summary is None for a in results.arms) and results.comparisons == []
+    assert results.overall is None
+    assert results.results_from > today()
+    assert results.as_dict()["ready"] is False and "comparisons" not in results.as_dict()
+
+
+def test_a_future_start_date_moves_the_earliest_after_period(session, org):
+    start = today() + timedelta(days=70)
+    with pytest.raises(InvalidInput) as caught:
+        create(session, today=None, starts_on=start, period_before=month(0), period_after=month(1))
+    assert [p.split(":")[0] for p in caught.value.problems] == ["period_after"]
+    experiment = create(
+        session, today=None, starts_on=start, period_before=month(0), period_after=month(4)
+    )
+    assert experiment.starts_on == start
+
+
+def test_a_manager_sees_which_arm_each_of_their_reps_is_in_and_what_to_do(session, org):
+    manager = org["manager"]
+    mine = org["reps"][:9]
+    for rep in mine:
+        rep.manager_id = manager.id
+        session.add(rep)
+    session.commit()
+    running = create(session, today=None, period_before=month(-1), period_after=month(1))
+    create(session, name="Old look", retrospective=True, today=None)
+    views = team_experiments(session=session, manager=manager)
+    assert [v.name for v in views] == [running.name]  # observational comparisons: no arms
+    view = views[0]
+    assert sum(len(a.people) for a in view.arms) == 9
+    assert {p.id for a in view.arms for p in a.people} == {p.id for p in mine}
+    by_key = {a.key: a for a in view.arms}
+    assert by_key["control"].instruction == "control"
+    assert by_key["recognition"].instruction == "category"
+    assert by_key["recognition"].reward_category == "recognition"
+    assert view.ends_on == date.fromisoformat(month(1) + "-01").replace(day=1) + timedelta(
+        days=40
+    ) - timedelta(days=(date.fromisoformat(month(1) + "-01") + timedelta(days=40)).day)
+    with pytest.raises(NotAllowed):
+        team_experiments(session=session, manager=org["reps"][0])

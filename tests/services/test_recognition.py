@@ -199,33 +199,44 @@ def test_recent_achievements_say_whether_each_was_recognised_in_time(session, te
 
 def test_a_manager_sees_their_team_by_name_with_flags(session, team):
     reps, lunch, trip = team["reps"], team["lunch"], team["trip"]
-    # Q2 2026: Ada 5000 + 300, Bo 300 x 2, Cy 300; Di, Ed and Fi nothing.
+    # Q2 2026: Ada 5000 + 300, Bo 300 x 2, Cy, Di and Ed 300; Fi nothing.
     give(session, trip, reps["Ada"], date(2026, 4, 1))
     give(session, lunch, reps["Ada"], date(2026, 6, 30))
     give(session, lunch, reps["Bo"], date(2026, 5, 2))
     give(session, lunch, reps["Bo"], date(2026, 5, 3))
-    give(session, lunch, reps["Cy"], date(2026, 5, 3))
-    give(session, trip, reps["Di"], date(2026, 7, 1))  # next quarter
+    for name in ("Cy", "Di", "Ed"):
+        give(session, lunch, reps[name], date(2026, 5, 3))
+    give(session, trip, reps["Fi"], date(2026, 7, 1))  # next quarter
     give(session, trip, team["stranger"], date(2026, 5, 1))  # not this team
     report = fairness(session=session, viewer=team["boss"], quarter="2026-q2")
     assert report.scope == "team" and report.quarter == "2026-Q2"
-    assert report.n_people == 6 and report.total_count == 5 and report.total_value == 6200
-    assert report.top.name == "Ada"
-    assert report.top_share == pytest.approx(5300 / 6200)
-    # Sorted values 0, 0, 0, 300, 600, 5300: sum (2i - n - 1) x_i / (n * total).
-    expected = (1 * 300 + 3 * 600 + 5 * 5300) / (6 * 6200)
+    assert report.n_people == 6 and report.total_count == 7 and report.total_value == 6800
+    assert report.top.name == "Ada" and report.recipients == 5
+    assert report.top_share == pytest.approx(5300 / 6800)
+    # Sorted values 0, 300, 300, 300, 600, 5300: sum (2i - n - 1) x_i / (n * total).
+    expected = (-3 * 300 - 1 * 300 + 1 * 300 + 3 * 600 + 5 * 5300) / (6 * 6800)
     assert report.gini == pytest.approx(expected)
     assert report.flags == ("concentrated", "left_out")
-    assert [p.name for p in report.left_out] == ["Di", "Ed", "Fi"]
+    assert [p.name for p in report.left_out] == ["Fi"]
     assert [(s.person.name, s.count, s.value) for s in report.people] == [
         ("Ada", 2, 5300),
         ("Bo", 2, 600),
         ("Cy", 1, 300),
-        ("Di", 0, 0),
-        ("Ed", 0, 0),
+        ("Di", 1, 300),
+        ("Ed", 1, 300),
         ("Fi", 0, 0),
     ]
     assert sum(s.share for s in report.people) == pytest.approx(1)
+
+
+def test_three_recipients_are_not_concentration(session, team):
+    # One person over 40% of three is common and says little: not flagged.
+    reps = team["reps"]
+    give(session, team["trip"], reps["Ada"], date(2026, 5, 1))
+    give(session, team["lunch"], reps["Bo"], date(2026, 5, 1))
+    give(session, team["lunch"], reps["Cy"], date(2026, 5, 1))
+    report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
+    assert report.recipients == 3 and report.flags == ("left_out",)
 
 
 def test_an_even_team_raises_no_flags(session, team):
@@ -233,6 +244,40 @@ def test_an_even_team_raises_no_flags(session, team):
         give(session, team["lunch"], rep, date(2026, 5, 1))
     report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
     assert report.flags == () and report.gini == 0 and report.top_share == pytest.approx(1 / 6)
+
+
+def test_two_recipients_are_not_concentration_but_the_others_are_left_out(session, team):
+    reps = team["reps"]
+    give(session, team["trip"], reps["Ada"], date(2026, 5, 1))
+    give(session, team["lunch"], reps["Bo"], date(2026, 5, 1))
+    report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
+    assert report.recipients == 2 and report.min_recipients == 5
+    assert report.top_share == pytest.approx(5000 / 5300)
+    assert report.flags == ("left_out",)
+
+
+def test_a_team_given_only_free_rewards_is_not_concentrated(session, team, factory):
+    shout = add_reward(session, "shout-out", 0, 1)
+    for _ in range(5):
+        give(session, shout, team["reps"]["Ada"], date(2026, 5, 1))
+    give(session, shout, team["reps"]["Bo"], date(2026, 5, 1))
+    give(session, shout, team["reps"]["Cy"], date(2026, 5, 1))
+    report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
+    assert report.total_value == 0 and report.total_count == 7
+    assert "concentrated" not in report.flags and report.top_share is None
+
+
+def test_a_team_given_nothing_shows_how_long_nobody_was_recognised(session, team):
+    give(session, team["lunch"], team["reps"]["Ada"], date(2026, 3, 20))
+    report = fairness(session=session, viewer=team["boss"], quarter="2026-Q2")
+    assert report.flags == ("nobody_recognised",)
+    assert (
+        report.as_of == date(2026, 6, 30)
+        and report.quiet_days == (date(2026, 6, 30) - date(2026, 3, 20)).days
+    )
+    assert report.left_out == ()  # not a list of the whole team
+    never = fairness(session=session, viewer=team["boss"], quarter="2025-Q4")
+    assert never.flags == ("nobody_recognised",) and never.quiet_days is None
 
 
 def test_reps_may_not_see_fairness(session, team):
@@ -291,7 +336,9 @@ def test_hr_sees_aggregates_by_team_and_role_with_small_groups_hidden(session, o
     assert north.value_per_person == 100 and north.share == pytest.approx(800 / 1700)
     # Sorted 0 x 6, 200, 600: (5 * 200 + 7 * 600) / (8 * 800).
     assert north.gini == pytest.approx((5 * 200 + 7 * 600) / (8 * 800))
-    assert north.concentrated and north.without == 6
+    # Two of North's people received everything: too few recipients for a share to mean
+    # anything; the six with nothing are what stands out.
+    assert not north.concentrated and north.without == 6 and north.recipients == 2
     assert (south.people, south.gini, south.without, south.concentrated) == (7, 0, 0, False)
     roles = {g.key: g for g in report.by_role}
     assert roles["closer"].people == 15 and roles["sdr"].people == 8
@@ -330,3 +377,16 @@ def test_hr_sees_nothing_when_there_are_too_few_reps(session, factory):
     assert all(g.suppressed for g in report.by_team + report.by_role)
     with pytest.raises(ValueError):
         fairness(session=session, viewer=hr, quarter="2026-Q2", min_group_size=2)
+
+
+def test_hr_sees_groups_given_nothing_separately(session, organisation, factory):
+    quiet = factory.team("Quiet")
+    for i in range(6):
+        factory.person(team=quiet, name=f"SecretQuiet{i}", sales_role="closer")
+    report = fairness(
+        session=session, viewer=organisation["hr"], quarter="2026-Q2", min_group_size=5
+    )
+    teams = {g.key: g for g in report.by_team}
+    assert teams["Quiet"].count == 0 and teams["Quiet"].nobody_recognised
+    assert not teams["Quiet"].concentrated and teams["Quiet"].quiet_days is None
+    assert not teams["South"].nobody_recognised

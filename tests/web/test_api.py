@@ -531,6 +531,9 @@ def test_feedback_import_records_ratings_and_given_rewards(client, session):
     slugs = [s["reward_id"] for s in suggestions.get_json()["suggestions"]]
     assert "team-meeting-shout-out" not in slugs and len(slugs) == 20
     assert "Made my week" not in suggestions.get_data(as_text=True)
+    # Each suggestion says what it costs, in the organisation's currency.
+    first = suggestions.get_json()["suggestions"][0]
+    assert first["currency"] == "NOK" and isinstance(first["cost"], int | float)
 
 
 def test_suggestions_for_unknown_people_and_bad_k(client, session):

@@ -3,6 +3,7 @@
 import io
 import json
 from collections import Counter
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -19,7 +20,16 @@ from models.tables import (
 )
 from services.access import SYSTEM
 from services.experiments import ArmSpec, create_experiment
+from services.waves import today
 from tests.conftest import csrf_token, login
+
+
+def month(offset: int) -> str:
+    """The month ``offset`` months from this one, as ``YYYY-MM``."""
+    now = today()
+    index = now.year * 12 + now.month - 1 + offset
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
 
 ARMS = [
     ArmSpec("control", "Control"),
@@ -70,11 +80,12 @@ def simulated(session, effects: dict[str, float], *, team_names=(), missing=()) 
         name="Q4 rewards",
         metric="revenue",
         period_before="2026-Q2",
-        period_after="2026-Q4",
+        period_after="2026-Q3",
         arms=ARMS,
         control="control",
         team_names=team_names,
         seed=3,
+        today=date(2026, 7, 1),  # created as Q3 began; Q3 is over now
     )
     stmt = (
         select(ExperimentAssignment.person_id, ExperimentArm.key)
@@ -90,7 +101,7 @@ def simulated(session, effects: dict[str, float], *, team_names=(), missing=()) 
             dropped[key] += 1
             continue
         after = level + 2000 + rng.normal(0, 3000) + effects.get(key, 0)
-        session.add(KPI(person_id=person_id, period="2026-Q4", metric="revenue", value=after))
+        session.add(KPI(person_id=person_id, period="2026-Q3", metric="revenue", value=after))
     session.commit()
     return experiment
 
@@ -117,8 +128,8 @@ def form_data(client, **overrides) -> dict:
         "name": "Recognition trial",
         "description": "",
         "metric": "revenue",
-        "period_before": "2026-Q2",
-        "period_after": "2026-Q4",
+        "period_before": month(-1),
+        "period_after": month(1),
         "arms-0-key": "control",
         "arms-0-label": "Control",
         "arms-0-category": "",
@@ -321,6 +332,7 @@ def test_cli_experiments_create_list_results(runner, session, reps):
         "--arm", "control:Control",
         "--arm", "recognition:Recognition rewards:recognition",
         "--control", "control", "--team", "North", "--stratified", "--seed", "5",
+        "--retrospective",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert "stratified assignment, seed 5" in created.stderr
@@ -348,10 +360,12 @@ def test_cli_experiments_create_list_results(runner, session, reps):
     data = json.loads(result.stdout)
     comparison = data["comparisons"][0]
     assert comparison["verdict"] == "effect" and comparison["bootstrap"]["method"] == "bootstrap"
+    assert data["design"] == "observational" and comparison["observational"]
     assert data["random_seed"] == experiment.random_seed == 5
     assert data["before_after_all_participants"]["causal"] is False
     table = invoke(runner, "experiments", "results", "Q4 rewards")
-    assert "Recognition rewards raised revenue by" in table.stdout
+    assert "Observational, not an experiment: Recognition rewards raised revenue by" in table.stdout
+    assert table.stdout.startswith("Observational, not an experiment.")
     assert "not causal" in table.stdout
     exports = session.exec(
         select(AuditLog).where(AuditLog.action == "experiment.results_export")
@@ -379,3 +393,91 @@ def test_cli_experiments_create_problems_exit_1(runner, session, reps):
     assert counts(session) == (0, 0, 0, 0)
     unknown = invoke(runner, "experiments", "results", "Nope")
     assert unknown.exit_code == 1 and "No experiment called 'Nope'" in unknown.stderr
+
+
+# --- not retroactive ----------------------------------------------------------------------
+
+
+def test_the_form_refuses_periods_that_are_over_unless_marked_retrospective(
+    client, session, hr, reps
+):
+    data = form_data(client, period_before=month(-3), period_after=month(-1))
+    response = client.post("/hr/experiments/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="period_after-error"' in html
+    assert "must begin on or after the day the experiment starts" in html
+    assert counts(session) == (0, 0, 0, 0)
+    data = form_data(client, period_before=month(-3), period_after=month(-1), retrospective="y")
+    response = client.post("/hr/experiments/new", data=data)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Observational, not an experiment" in page
+    listing = client.get("/hr/experiments/").get_data(as_text=True)
+    assert "observational" in listing
+
+
+def test_a_start_date_in_the_past_is_refused_on_its_field(client, session, hr, reps):
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    response = client.post("/hr/experiments/new", data=form_data(client, starts_on=yesterday))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="starts_on-error"' in html
+    assert counts(session) == (0, 0, 0, 0)
+
+
+def test_a_running_experiment_says_when_its_results_come(client, session, hr, reps):
+    response = client.post("/hr/experiments/new", data=form_data(client))
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Running since " + today().isoformat() in html
+    assert "Results are shown from" in html and "likely a real effect" not in html
+    assert "Observational" not in html
+
+
+def test_a_manager_sees_their_reps_arms_on_the_team_page(app, session, reps, factory):
+    manager = factory.person("manager", name="Mona Manager")
+    for rep in reps[:30]:
+        rep.manager_id = manager.id
+        session.add(rep)
+    session.commit()
+    create_experiment(
+        session=session,
+        actor=SYSTEM,
+        name="Winter recognition",
+        metric="revenue",
+        period_before=month(-1),
+        period_after=month(1),
+        arms=ARMS,
+        control="control",
+        seed=3,
+    )
+    client = app.test_client()
+    login(client, manager.email)
+    html = client.get("/team/").get_data(as_text=True)
+    section = html.split('id="experiments-heading"')[1].split("</section>")[0]
+    assert "Winter recognition" in section, section
+    assert "Carry on as usual" in section, section
+    assert "Give these reps rewards from the category" in section
+    assert all(f"<bdi>{rep.name}</bdi>" in section for rep in reps[:30])
+    assert reps[30].name not in section
+    nb = client.get("/team/?lang=nb")
+    assert nb.status_code == 200
+
+
+def test_experiment_pages_in_norwegian(client, session, hr, reps):
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    running = client.post("/hr/experiments/new", data=form_data(client))
+    html = client.get(running.headers["Location"]).get_data(as_text=True)
+    assert "Resultatene vises fra" in html and "Pågår siden" in html
+    old = client.post(
+        "/hr/experiments/new",
+        data=form_data(
+            client, name="Old", period_before=month(-3), period_after=month(-1), retrospective="y"
+        ),
+    )
+    html = client.get(old.headers["Location"]).get_data(as_text=True)
+    assert "Observasjon, ikke et eksperiment." in html
+    assert "observasjon, ikke et eksperiment" in client.get("/hr/experiments/").get_data(
+        as_text=True
+    )

@@ -201,3 +201,12 @@ def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
 
     result = runner.invoke(args=["focus-groups", "--size", "12", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1 and "size" in result.output
+
+
+def test_the_report_gives_value_per_rep_in_the_currency(hr_client):
+    html = hr_client.get("/hr/insights/report?by=team").get_data(as_text=True)
+    assert "Value per rep" in html
+    table = html.split("Value per rep")[1].split("</table>")[0]
+    shown = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert shown and all(not c[:1].isdigit() for c in shown[2::3])  # no bare amounts
+    assert "NOK" in table

@@ -37,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "/api/v1/me": SIGNED_IN,
     "/hr/": {"hr"},
     "/hr/budgets": {"hr"},
+    "/hr/budgets.<fmt>": {"hr"},
     "/hr/experiments/": {"hr"},
     "/hr/experiments/<int:experiment_id>": {"hr"},
     "/hr/experiments/kpis": {"hr"},
@@ -128,6 +129,7 @@ def org(session, factory):
         period_after="2026-10",
         arms=[ArmSpec("a", "A", None), ArmSpec("control", "Control", None)],
         control="control",
+        retrospective=True,
     )
     values = {
         "external_id": people["rep"].external_id,

@@ -418,6 +418,14 @@ SCHEMAS: dict[str, dict] = {
             },
             "category": {"type": "string"},
             "cost_band": {"type": "integer"},
+            "cost": {
+                "type": "number",
+                "description": "The reward's catalogue cost, in the organisation's currency.",
+            },
+            "currency": {
+                "type": "string",
+                "description": "The organisation's currency (ISO 4217), e.g. NOK.",
+            },
         },
     },
     "PersonSuggestions": {

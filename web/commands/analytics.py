@@ -181,6 +181,16 @@ def experiments() -> None:
 )
 @click.option("--seed", type=int, help="Random seed (default: a new one, stored either way).")
 @click.option("--description", default="", help="What the experiment tests.")
+@click.option(
+    "--starts-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the arms start (YYYY-MM-DD): today by default, never earlier.",
+)
+@click.option(
+    "--retrospective",
+    is_flag=True,
+    help="Compare periods that are over: observational, not an experiment (labelled so).",
+)
 @with_appcontext
 @handle_errors
 def experiments_create(
@@ -194,6 +204,8 @@ def experiments_create(
     stratified: bool,
     seed: int | None,
     description: str,
+    starts_on,
+    retrospective: bool,
 ) -> None:
     """Create experiment NAME and assign the active reps (or the chosen teams') to its arms."""
     from services.experiments import create_experiment, parse_arm
@@ -213,6 +225,8 @@ def experiments_create(
             stratified=stratified,
             seed=seed,
             description=description,
+            starts_on=starts_on.date() if starts_on else None,
+            retrospective=retrospective,
         )
     echo_err(
         f"Created experiment {experiment.name!r} ({experiment.assignment} assignment, "
@@ -247,7 +261,7 @@ def experiments_results(name: str, bootstrap: bool, fmt: str) -> None:
 
     Arms with fewer people than MOTIVO_MIN_GROUP_SIZE show no figures.
     """
-    from services.experiments import experiment_results, format_figure, precision
+    from services.experiments import LABEL, experiment_results, format_figure, precision
 
     with db_session() as session:
         results = experiment_results(
@@ -260,6 +274,14 @@ def experiments_results(name: str, bootstrap: bool, fmt: str) -> None:
         )
     if fmt == "json":
         write_json(results.as_dict())
+        return
+    if results.observational:
+        click.echo(f"{LABEL}.")
+    if not results.ready:
+        e = results.experiment
+        click.echo(f"{e.name}: {e.metric}, {e.period_before} -> {e.period_after}")
+        for note in results.notes:
+            click.echo(note)
         return
     rows = []
     for arm in results.arms:

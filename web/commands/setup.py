@@ -46,8 +46,13 @@ def init(demo: bool, demo_password: str) -> None:
             echo_err(f"Loaded the reward catalogue ({len(catalogue.created)} rewards).")
     if not demo:
         return
-    from seed.demo_org import demo_people
-    from services.demo import load_demo_kpis, load_demo_people, load_demo_survey
+    from seed.demo_org import demo_experiment, demo_people
+    from services.demo import (
+        load_demo_experiment,
+        load_demo_kpis,
+        load_demo_people,
+        load_demo_survey,
+    )
     from services.training import latest_artefact, train_model
 
     with db_session() as session:
@@ -62,6 +67,8 @@ def init(demo: bool, demo_password: str) -> None:
         if latest_artefact(session) is None:
             result = train_model(session=session, actor=SYSTEM)
             echo_err(f"Trained {result.describe()}.")
+        experiment = load_demo_experiment(session=session, spec=demo_experiment())
+        echo_err(f"The experiment {experiment.name!r} runs until {experiment.period_after} ends.")
         # What the daily cron job would have told the demo's managers by now.
         from services.notifications import recognition_due_notices
 

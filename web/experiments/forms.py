@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     FieldList,
     Form,
     FormField,
@@ -50,6 +51,21 @@ class ExperimentForm(FlaskForm):
         _l("Period after"),
         validators=[DataRequired(), PERIOD],
         description=_l("The same kind of period, after the rewards were given."),
+    )
+    starts_on = DateField(
+        _l("Start (optional)"),
+        validators=[Optional()],
+        description=_l(
+            "The day the arms start: today if left empty, never earlier. The before period "
+            "must end before it and the after period begin on or after it."
+        ),
+    )
+    retrospective = BooleanField(
+        _l("Compare periods that are over (observational, not an experiment)"),
+        description=_l(
+            "Nobody was given rewards because of these arms, so the results describe what "
+            "happened and cannot show what caused it; every result is labelled so."
+        ),
     )
     arms = FieldList(FormField(ArmForm), min_entries=ARM_ROWS, max_entries=ARM_ROWS)
     control = RadioField(

@@ -64,6 +64,7 @@ FIELD_OF_PROBLEM = {
     "period_after": "period_after",
     "teams": "teams",
     "seed": "seed",
+    "starts_on": "starts_on",
 }
 
 
@@ -146,6 +147,8 @@ def new():
                 team_names=form.teams.data or [],
                 stratified=form.assignment.data == "stratified",
                 seed=form.seed.data,
+                starts_on=form.starts_on.data,
+                retrospective=bool(form.retrospective.data),
             )
         except InvalidInput as exc:
             for problem in exc.problems:

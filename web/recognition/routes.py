@@ -8,14 +8,18 @@ signed-in people.
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     has_request_context,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +28,7 @@ from wtforms import SelectChoice
 
 from services.budgets import budget_status, list_budgets, resolve_quarter, set_budget
 from services.errors import InvalidInput
+from services.exports import FORMATS, export_budgets
 from services.fairness import fairness
 from services.notifications import list_notifications, mark_read, render, unread_count
 from services.organisation import list_teams, min_group_size
@@ -31,6 +36,7 @@ from services.people import direct_reports
 from services.recognition import recent_achievements, recognition_due, record_achievement
 from web.auth_setup import viewer
 from web.db import get_session
+from web.filters import organisation_currency
 from web.guards import requires
 from web.i18n import get_locale
 from web.recognition.forms import AchievementForm, BudgetForm, MarkReadForm
@@ -150,7 +156,24 @@ def _budget_form(quarter: str, **kwargs) -> BudgetForm:
     ]
     if not form.is_submitted() and not form.quarter.data:
         form.quarter.data = quarter
+    form.amount.description = _(
+        "For the whole quarter, in %(currency)s.", currency=organisation_currency()
+    )
     return form
+
+
+@bp.get("/hr/budgets.<fmt>")
+@requires("run_hr")
+def budgets_download(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    export = export_budgets(session=get_session(), viewer=viewer(), quarter=_quarter(), fmt=fmt)
+    return send_file(
+        io.BytesIO(export.content),
+        mimetype=export.mimetype,
+        as_attachment=True,
+        download_name=export.filename,
+    )
 
 
 @bp.route("/hr/budgets", methods=["GET", "POST"])

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from models.tables import Person
-from services.budgets import OverBudget, budget_status, charged_team_id
+from services.budgets import (
+    BudgetStatus,
+    OverBudget,
+    budget_status,
+    charged_team_id,
+    spend_after,
+)
 from services.catalogue import catalogue_rows, find_reward
 from services.errors import InvalidInput
+from services.experiments import team_experiments
 from services.grants import eligible, give_reward, set_grant_status
 from services.people import visible_person
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
 from web.auth_setup import viewer
 from web.db import get_session
+from web.experiments.routes import metric_name
+from web.filters import money
 from web.guards import requires
 from web.i18n import get_locale
 from web.me.routes import text
@@ -43,7 +51,13 @@ def home():
     overview = team_overview(session=session, manager=manager)
     budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
     return render_template(
-        "team/home.html", overview=overview, budget=budget, text=text, locale=get_locale()
+        "team/home.html",
+        overview=overview,
+        budget=budget,
+        experiments=team_experiments(session=session, manager=manager),
+        metric_name=metric_name,
+        text=text,
+        locale=get_locale(),
     )
 
 
@@ -66,26 +80,46 @@ def person(external_id: str):
     )
 
 
-def _reward_choices(target: Person, suggested: list[str], locale: str) -> list[SelectChoice]:
+def _reward_choices(
+    target: Person, suggested: list[str], locale: str, budget: BudgetStatus | None
+) -> list[SelectChoice]:
     rewards = [
         r for r in catalogue_rows(session=get_session(), active_only=True) if eligible(r, target)
     ]
     by_slug = {r.slug: r for r in rewards}
+
+    def choice(reward, group: str) -> SelectChoice:
+        # Each option carries its cost and what would be left, for give.js to show at once.
+        attrs = {"data-cost": money(reward.cost)}
+        if budget is not None:
+            after = spend_after(budget, reward.cost)
+            if after.remaining_after is not None:
+                attrs["data-after"] = _after_text(after)
+                attrs["data-over"] = "1" if after.over else "0"
+        label = f"{text(reward.name, locale)} — {money(reward.cost)}"
+        return SelectChoice(reward.slug, label, render_kw=attrs, optgroup=group)
+
     choices = [
-        SelectChoice(
-            slug, text(by_slug[slug].name, locale), optgroup=_("Suggested for this person")
-        )
+        choice(by_slug[slug], _("Suggested for this person"))
         for slug in suggested
         if slug in by_slug
     ]
     for category in CATEGORY_ORDER:
         for reward in sorted(
-            (r for r in rewards if r.category == category), key=lambda r: r.cost_band
+            (r for r in rewards if r.category == category), key=lambda r: (r.cost, r.slug)
         ):
             if reward.slug not in suggested:
-                label = f"{text(reward.name, locale)} ({'$' * reward.cost_band})"
-                choices.append(SelectChoice(reward.slug, label, optgroup=_("Whole catalogue")))
+                choices.append(choice(reward, _("Whole catalogue")))
     return [SelectChoice("", _("Choose a reward"))] + choices
+
+
+def _after_text(after) -> str:
+    if after.over:
+        return _(
+            "This would take the team over this quarter's budget by %(amount)s.",
+            amount=money(-after.remaining_after),
+        )
+    return _("%(amount)s left after this reward.", amount=money(after.remaining_after))
 
 
 @bp.route("/person/<external_id>/give", methods=["GET", "POST"])
@@ -102,12 +136,16 @@ def give(external_id: str):
     form = GiveRewardForm()
     if request.method == "GET" and request.args.get("reward"):
         form.reward.data = request.args["reward"]
-    form.reward.choices = _reward_choices(target, suggested, locale)
     warning = None
     team_id = charged_team_id(target, manager)
     budget = budget_status(session=session, team_id=team_id) if team_id else None
+    form.reward.choices = _reward_choices(target, suggested, locale, budget)
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("preview"):
+        # "Check the cost": show the cost and the budget after it, give nothing.
+        if not form.validate_on_submit():
+            status = 400
+    elif form.validate_on_submit():
         reward = find_reward(session=session, slug=form.reward.data)
         try:
             # The budget check happens inside give_reward, under a lock on the budget row.
@@ -127,7 +165,7 @@ def give(external_id: str):
             warning = _(
                 "This reward costs about %(cost)s and would take the team over this quarter's "
                 "budget. Give it anyway?",
-                cost=format_decimal(round(exc.cost)),
+                cost=money(exc.cost),
             )
             form.confirm_over_budget.data = "yes"
             budget = exc.status
@@ -153,6 +191,8 @@ def give(external_id: str):
             return redirect(url_for("team.person", external_id=target.external_id))
     elif form.is_submitted():
         status = 400
+    chosen = find_reward(session=session, slug=form.reward.data) if form.reward.data else None
+    preview = spend_after(budget, chosen.cost) if chosen is not None and budget else None
     return (
         render_template(
             "team/give.html",
@@ -160,6 +200,11 @@ def give(external_id: str):
             detail=detail,
             warning=warning,
             budget=budget,
+            chosen=chosen,
+            preview=preview,
+            after_text=_after_text(preview)
+            if preview and preview.remaining_after is not None
+            else "",
             text=text,
             locale=locale,
         ),

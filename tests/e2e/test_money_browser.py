@@ -1,0 +1,67 @@
+"""Money in Chromium: a manager sees the reward's cost and what is left of the budget on the
+give form before giving (with and without JavaScript), and HR sees the currency on the
+budget page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import go, shot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def open_give_form(page, base: str) -> None:
+    page.goto(f"{base}/team/")
+    go(page.locator("a.button.small", has_text="Give a reward").first)
+
+
+def test_manager_sees_cost_and_remaining_budget_before_giving(live_server, page_factory):
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["manager"])
+    open_give_form(page, live_server.base)
+    budget = page.locator(".budget-inline")
+    assert re.search(r"NOK[\d,]+ left this quarter\.|Over budget by NOK", budget.inner_text())
+
+    # Choosing a reward shows its cost and the budget after it at once.
+    select = page.locator("select[name=reward]")
+    value = select.locator("option[data-cost]").nth(3).get_attribute("value")
+    select.select_option(value)
+    preview = page.locator("#give-preview")
+    text = preview.inner_text()
+    assert re.search(r"This reward costs NOK[\d,]+\.", text), text
+    assert "left after this reward" in text or "over this quarter's budget" in text
+    shot(page, "money-give-form")
+
+    # Without JavaScript, "Check the cost" asks the server for the same.
+    plain = page_factory(javascript=False)
+    sign_in(plain, live_server.base, live_server.logins["manager"])
+    open_give_form(plain, live_server.base)
+    plain.locator("select[name=reward]").select_option(value)
+    go(plain.locator("button[name=preview]"))
+    assert plain.locator("#give-preview").inner_text().strip().startswith("This reward costs NOK")
+    assert plain.locator("textarea[name=note]").count() == 1  # still the give form
+
+
+def test_hr_sees_the_currency_on_the_budget_page(live_server, page_factory):
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["hr"])
+    page.goto(f"{live_server.base}/hr/budgets")
+    assert "Amounts are in NOK." in page.inner_text("main")
+    table = page.locator("#budgets-table").inner_text()
+    assert "NOK" in table and "$" not in table
+    shot(page, "money-budgets")
+
+
+def test_manager_sees_the_demo_experiment_and_what_to_do(live_server, page_factory):
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["manager"])
+    page.goto(f"{live_server.base}/team/")
+    section = page.locator("section[aria-labelledby=experiments-heading]")
+    text = section.inner_text()
+    assert "Winter recognition trial" in text and "Running from" in text
+    assert "Carry on as usual" in text or "Give these reps rewards from the category" in text
+    section.scroll_into_view_if_needed()
+    shot(page, "money-team-experiment")
