@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -404,6 +406,103 @@ def list_people(*, session: Session, viewer: Actor, include_inactive: bool = Fal
         for p in people
         if include_inactive or p.active
     ]
+
+
+PEOPLE_STATUSES = ("all", "active", "deactivated")
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a filtered roster, and where it sits among the others."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the first row on this page, 0 when there are none."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def search_people(
+    *,
+    session: Session,
+    viewer: Actor,
+    q: str = "",
+    team: str = "",
+    sales_role: str = "",
+    access: str = "",
+    status: str = "all",
+    page: int = 1,
+    per_page: int = 50,
+) -> PeoplePage:
+    """One page of the roster, filtered and counted in the database (two statements).
+
+    ``q`` matches part of a name, email or external id, ignoring case; ``team`` is a team
+    name. People are in name order, then external id, so a page is the same slice each
+    time. A page past the end is the last page.
+    """
+    require(viewer, "view_people")
+    per_page = max(1, min(int(per_page), 200))
+    manager = aliased(Person)
+    conditions = []
+    if q.strip():
+        needle = q.strip().lower()
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Person.name, Person.email, Person.external_id)
+                )
+            )
+        )
+    if team:
+        conditions.append(Team.name == team)
+    if sales_role:
+        conditions.append(Person.sales_role == sales_role)
+    if access:
+        conditions.append(Person.access == access)
+    if status == "active":
+        conditions.append(Person.active.is_(True))
+    elif status == "deactivated":
+        conditions.append(Person.active.is_(False))
+    base = select(Person.id).join(Team, Team.id == Person.team_id, isouter=True).where(*conditions)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, int(page)), pages)
+    stmt = (
+        select(Person, Team.name, manager.email)
+        .join(Team, Team.id == Person.team_id, isouter=True)
+        .join(manager, manager.id == Person.manager_id, isouter=True)
+        .where(*conditions)
+        .order_by(Person.name, Person.external_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = [
+        {
+            "external_id": p.external_id,
+            "name": p.name,
+            "email": p.email,
+            "access": p.access,
+            "team": team_name,
+            "manager_email": manager_email,
+            "sales_role": p.sales_role,
+            "active": p.active,
+        }
+        for p, team_name, manager_email in session.exec(stmt)
+    ]
+    return PeoplePage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
