@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -45,7 +46,13 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format("" if value is None else value)
 
 
+def number(value: int) -> str:
+    """A count with the reader's digit grouping (20,001 in English, 20 001 in Norwegian)."""
+    return format_number(value)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(number, "number")
     app.add_template_filter(bdi, "bdi")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(category_label, "category_label")

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from services import accounts
 from services.errors import NotFound
-from services.people import find_person, import_people, list_people
+from services.organisation import list_teams
+from services.people import PEOPLE_STATUSES, find_person, import_people, search_people
 from web.admin.forms import PasswordLinkForm, PeopleImportForm
 from web.auth.routes import password_link_address
 from web.auth_setup import viewer
 from web.db import get_session
+from web.filters import SALES_ROLES
 from web.guards import requires
 from web.uploads import run_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ACCESS_FILTERS = ("rep", "manager", "hr", "admin")
+PER_PAGE = 50
+
+
+def _filters() -> dict[str, str]:
+    """The roster filters from the query string; unknown values are kept (they match nobody)."""
+    args = request.args
+    status = args.get("status", "all")
+    return {
+        "q": args.get("q", "").strip()[:200],
+        "team": args.get("team", ""),
+        "role": args.get("role", ""),
+        "access": args.get("access", ""),
+        "status": status if status in PEOPLE_STATUSES else "all",
+    }
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() else 1
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -43,12 +66,30 @@ def people():
             ),
             "success",
         )
+    filters = _filters()
+    found = search_people(
+        session=session,
+        viewer=viewer(),
+        q=filters["q"],
+        team=filters["team"],
+        sales_role=filters["role"],
+        access=filters["access"],
+        status=filters["status"],
+        page=_page_number(),
+        per_page=PER_PAGE,
+    )
+    kept = {key: value for key, value in filters.items() if value}
     return (
         render_template(
             "admin/people.html",
             form=form,
             link_form=PasswordLinkForm(),
-            people=list_people(session=session, viewer=viewer(), include_inactive=True),
+            found=found,
+            filters=filters,
+            teams=[t.name for t in list_teams(session=session)],
+            roles=SALES_ROLES,
+            access_roles=ACCESS_FILTERS,
+            page_url=lambda n: url_for("admin.people", **kept, page=n),
             problems=result.problems,
             can_link=viewer().access == "admin",
         ),

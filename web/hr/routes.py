@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from services import waves as wave_service
 from services.errors import InvalidInput, NotFound
 from services.organisation import headcount_by_team, list_teams
 from web.auth_setup import viewer
+from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
@@ -83,10 +85,48 @@ def open_wave():
 @bp.post("/waves/<int:wave_id>/close")
 @requires("run_hr")
 def close_wave(wave_id: int):
-    if CloseWaveForm().validate_on_submit():
-        wave = wave_service.close_wave(session=get_session(), actor=viewer(), wave_id=wave_id)
-        flash(_("The wave %(name)s is closed.", name=wave.name), "success")
-    return redirect(url_for("hr.home") + f"#wave-{wave_id}" if request else url_for("hr.home"))
+    """Close a wave after a confirmation step that says who has not answered yet."""
+    back = url_for("hr.home") + f"#wave-{wave_id}"
+    if not CloseWaveForm().validate_on_submit():
+        return redirect(back)
+    session = get_session()
+    summary = wave_service.wave_summary(session=session, viewer=viewer(), wave_id=wave_id)
+    if summary.wave.status == "closed":
+        return redirect(back)
+    if not confirmed():
+        missing = max(summary.invited - summary.submitted, 0)
+        consequences = [
+            _("Closing the wave stops new answers at once; it cannot be opened again."),
+            ngettext(
+                "%(num)d person has not answered.",
+                "%(num)d people have not answered.",
+                missing,
+            ),
+        ]
+        if summary.in_progress:
+            consequences.append(
+                ngettext(
+                    "%(num)d person has started but not submitted; their answers are not counted.",
+                    "%(num)d people have started but not submitted; their answers are not counted.",
+                    summary.in_progress,
+                )
+            )
+        return ask_to_confirm(
+            title=_("Close the wave %(name)s?", name=summary.wave.name),
+            consequences=consequences,
+            keeps=[
+                ngettext(
+                    "The %(num)d submitted answer stays in the results.",
+                    "The %(num)d submitted answers stay in the results.",
+                    summary.submitted,
+                )
+            ],
+            button=_("Close the wave"),
+            cancel_url=back,
+        )
+    wave = wave_service.close_wave(session=session, actor=viewer(), wave_id=wave_id)
+    flash(_("The wave %(name)s is closed.", name=wave.name), "success")
+    return redirect(back)
 
 
 @bp.get("/reliability")
