@@ -59,9 +59,16 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     reactivated: list[str] = field(default_factory=list)
+    # (external id, access before, access after) for people who were there before.
+    access_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    # Names of the people in ``deactivated`` and ``access_changes``, for a confirmation step.
+    names: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: len(v) for k, v in self.__dict__.items()}
+        return {
+            k: len(getattr(self, k))
+            for k in ("created", "updated", "unchanged", "deactivated", "reactivated")
+        }
 
     def describe(self) -> str:
         counts = self.as_dict()
@@ -244,6 +251,7 @@ def import_people(
     deactivate_missing: bool = True,
     allow_mass_deactivation: bool = False,
     source: str = "",
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Create or update people from roster rows; any problem means nothing is written.
 
@@ -253,6 +261,9 @@ def import_people(
     an HR person. A file that would change access or an email against the role rules (see
     ``services.access``) is refused whole. Each access and email change is audited with its
     before and after.
+
+    ``dry_run`` checks everything and returns the summary of what would change, then writes
+    nothing: a page shows it to confirm deactivations and access changes first.
     """
     require(actor, "import_people")
     rows, problems = _validate(session, header, records)
@@ -306,6 +317,11 @@ def import_people(
                         if getattr(person, key) != wanted[key]:
                             before = getattr(person, key)
                             changes.append((row.external_id, key, before, wanted[key]))
+                            if key == "access":
+                                summary.access_changes.append(
+                                    (row.external_id, before, wanted[key])
+                                )
+                                summary.names[row.external_id] = row.name
                     for key, value in wanted.items():
                         setattr(person, key, value)
                     person.updated_at = utcnow()
@@ -363,6 +379,7 @@ def import_people(
                 person.updated_at = utcnow()
                 end_sessions(session, person)
                 summary.deactivated.append(external_id)
+                summary.names[external_id] = person.name
 
         for external_id, key, before, after in changes:
             record_event(
@@ -379,7 +396,10 @@ def import_people(
             target=source,
             details=summary.as_dict(),
         )
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except Exception:
         session.rollback()
         raise

@@ -13,6 +13,19 @@ from pathlib import Path
 
 
 def free_port() -> int:
+    """A free loopback port: the first free one in ``MOTIVO_TEST_PORTS`` ("8400-8499") when
+    that is set, so people sharing a machine keep to their own ranges; else any."""
+    wanted = os.environ.get("MOTIVO_TEST_PORTS", "")
+    if wanted:
+        low, _sep, high = wanted.partition("-")
+        for port in range(int(low), int(high or low) + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in MOTIVO_TEST_PORTS={wanted}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -26,8 +26,13 @@ def ask_to_confirm(
     cancel_url: str,
     fields: Mapping[str, str] | None = None,
     keeps: Sequence[str] = (),
+    upload=None,
 ):
-    """The page that asks; ``fields`` are posted again with the confirmation."""
+    """The page that asks; ``fields`` are posted again with the confirmation.
+
+    ``upload`` is a file field to choose again: a browser never re-sends a file by itself,
+    and a page may not hold a whole roster, so an import is confirmed by uploading it again.
+    """
     page = render_template(
         "confirm.html",
         title=title,
@@ -37,5 +42,6 @@ def ask_to_confirm(
         cancel_url=cancel_url,
         action=request.path,
         fields=dict(fields or {}),
+        upload=upload,
     )
     return page, 200

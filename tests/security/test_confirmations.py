@@ -7,6 +7,7 @@ inline), so the tests drive it as a browser without JavaScript would.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -123,7 +124,7 @@ def test_retiring_a_reward_asks_first_and_names_the_grants_it_keeps(client, sess
     html = first.get_data(as_text=True)
     assert "Retire the reward A quiet day?" in html
     assert "It is no longer suggested to anyone" in html
-    assert "1 grant (to 1 people) keeps it in its history" in html
+    assert "1 grant already given keeps it in its history, with its rating. (1 person)" in html
     assert session.exec(select(RewardRow)).one().active
 
     action, fields = confirmation_form(html)
@@ -161,3 +162,75 @@ def test_a_confirmation_without_the_csrf_token_does_nothing(client, session, fac
     assert response.status_code in (302, 400)
     session.refresh(wave)
     assert wave.status == "open"
+
+
+ROSTER_HEADER = "external_id,name,email,team,manager_email,access,sales_role\n"
+ROSTER = (
+    ROSTER_HEADER
+    + "M1,Kari Nordmann,kari@example.test,Oslo,,manager,\n"
+    + "R1,Ola Hansen,ola@example.test,Oslo,kari@example.test,rep,closer\n"
+    + "R2,Aisha Khan,aisha@example.test,Oslo,kari@example.test,rep,presales\n"
+)
+WITHOUT_AISHA = ROSTER.replace(
+    "R2,Aisha Khan,aisha@example.test,Oslo,kari@example.test,rep,presales\n", ""
+)
+
+
+def upload(client, text: str, **fields):
+    data = {
+        "csrf_token": csrf_token(client, "/admin/people"),
+        "file": (io.BytesIO(text.encode()), "roster.csv"),
+        **fields,
+    }
+    return client.post("/admin/people", data=data, content_type="multipart/form-data")
+
+
+def person_state(session) -> dict[str, bool]:
+    from models.tables import Person
+
+    session.expire_all()
+    return {p.external_id: p.active for p in session.exec(select(Person))}
+
+
+def test_a_roster_that_deactivates_people_asks_first_and_names_them(client, session, factory):
+    login(client, factory.person("admin").email)
+    assert upload(client, ROSTER).status_code == 200
+    first = upload(client, WITHOUT_AISHA)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "1 person will be deactivated and signed out" in html and "Aisha Khan" in html
+    assert person_state(session)["R2"] is True
+    assert actions(session).count("people.import") == 1
+
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', html).group(1)
+    # Confirming another file than the one shown changes nothing: it is shown instead.
+    other = upload(client, WITHOUT_AISHA.replace("Ola Hansen", "Ola H"), confirm="1", digest=digest)
+    assert "1 person will be deactivated" in other.get_data(as_text=True)
+    assert person_state(session)["R2"] is True
+
+    done = upload(client, WITHOUT_AISHA, confirm="1", digest=digest)
+    assert done.status_code == 200 and "1 deactivated" in done.get_data(as_text=True)
+    state = person_state(session)
+    assert state["R2"] is False and state["R1"] is True and state["M1"] is True
+
+
+def test_a_roster_that_changes_access_asks_first(client, session, factory):
+    login(client, factory.person("admin").email)
+    upload(client, ROSTER)
+    demoted = ROSTER.replace(
+        "Kari Nordmann,kari@example.test,Oslo,,manager,",
+        ("Kari Nordmann,kari@example.test,Oslo,,rep,"),
+    ).replace("kari@example.test,rep,", ",rep,")
+    html = upload(client, demoted).get_data(as_text=True)
+    assert "Kari Nordmann (M1): manager → rep" in html
+    from models.tables import Person
+
+    kari = session.exec(select(Person).where(Person.external_id == "M1")).one()
+    session.refresh(kari)
+    assert kari.access == "manager"
+
+
+def test_a_roster_that_only_adds_people_is_imported_at_once(client, session, factory):
+    login(client, factory.person("hr").email)
+    response = upload(client, ROSTER)
+    assert "3 created" in response.get_data(as_text=True)

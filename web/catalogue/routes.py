@@ -194,11 +194,12 @@ def retire(slug: str):
             ],
             keeps=[
                 ngettext(
-                    "%(num)d grant (to %(people)d people) keeps it in its history, with ratings.",
-                    "%(num)d grants (to %(people)d people) keep it in their history, with ratings.",
+                    "%(num)d grant already given keeps it in its history, with its rating.",
+                    "%(num)d grants already given keep it in their history, with their ratings.",
                     effects.grants,
-                    people=effects.people,
-                ),
+                )
+                + " "
+                + ngettext("(%(num)d person)", "(%(num)d people)", effects.people),
                 _("You can bring it back at any time."),
             ],
             button=_("Retire the reward"),
