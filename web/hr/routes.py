@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -9,6 +11,7 @@ from flask_babel import ngettext
 from services import waves as wave_service
 from services.errors import InvalidInput, NotFound
 from services.organisation import headcount_by_team, list_teams
+from services.tabular import Table, table_digest
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
@@ -163,18 +166,32 @@ def import_responses():
     from services.responses_import import import_responses as run_import
 
     form = ResponsesImportForm()
-    result = run_upload(
-        form,
-        lambda table, name: run_import(
-            session=get_session(),
-            table=table,
-            wave=form.wave.data or None,
-            create_people=form.create_people.data,
-            actor=viewer(),
-            source=name,
-            replace_survey_responses=form.replace_survey.data,
-        ),
-    )
+
+    def run(table: Table, name: str):
+        def attempt(dry_run: bool):
+            return run_import(
+                session=get_session(),
+                table=table,
+                wave=form.wave.data or None,
+                create_people=form.create_people.data,
+                actor=viewer(),
+                source=name,
+                replace_survey_responses=form.replace_survey.data,
+                dry_run=dry_run,
+            )
+
+        # Overwriting stored answers needs a second step that says how many; the digest makes
+        # sure the file confirmed is the file that was counted.
+        digest = table_digest(table)
+        if not (confirmed() and request.form.get("digest") == digest):
+            preview = attempt(dry_run=True)
+            if preview.updated or preview.survey_replaced:
+                return _Replacing(preview, digest)
+        return attempt(dry_run=False)
+
+    result = run_upload(form, run)
+    if isinstance(result.summary, _Replacing):
+        return _confirm_replacing(form, result.filename, result.summary)
     if result.done:
         flash(
             _(
@@ -188,6 +205,60 @@ def import_responses():
     return (
         render_template("hr/responses_import.html", form=form, problems=result.problems),
         result.status,
+    )
+
+
+@dataclass(frozen=True)
+class _Replacing:
+    preview: object
+    digest: str
+
+
+def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: _Replacing):
+    preview = pending.preview
+    imported_before = preview.updated - preview.survey_replaced
+    consequences = []
+    if preview.survey_replaced:
+        consequences.append(
+            ngettext(
+                "%(num)d response given through the survey will be overwritten by the file; "
+                "the audit log names the person.",
+                "%(num)d responses given through the survey will be overwritten by the file; "
+                "the audit log names the people.",
+                preview.survey_replaced,
+            )
+        )
+    if imported_before:
+        consequences.append(
+            ngettext(
+                "%(num)d response imported earlier will be replaced by the file's answers.",
+                "%(num)d responses imported earlier will be replaced by the file's answers.",
+                imported_before,
+            )
+        )
+    return ask_to_confirm(
+        title=_("Import %(file)s?", file=filename),
+        consequences=consequences,
+        keeps=[
+            ngettext(
+                "%(num)d new response is added.",
+                "%(num)d new responses are added.",
+                preview.created,
+            ),
+            _(
+                "To confirm, choose the same file again. "
+                "If the file has changed, you are asked again."
+            ),
+        ],
+        button=_("Import and apply these changes"),
+        cancel_url=url_for("hr.import_responses"),
+        fields={
+            "digest": pending.digest,
+            "wave": form.wave.data or "",
+            "create_people": "y" if form.create_people.data else "",
+            "replace_survey": "y" if form.replace_survey.data else "",
+        },
+        upload=form.file,
     )
 
 
