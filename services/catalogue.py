@@ -160,6 +160,16 @@ def export_rewards(*, session: Session, actor: Actor, fmt: str = "") -> list[Rew
     return rewards
 
 
+def export_catalogue_csv(*, session: Session, actor: Actor):
+    """The whole catalogue as a CSV download in the shape the import reads (audited)."""
+    from recommender.catalogue import CSV_COLUMNS, reward_to_row
+    from services.exports import MIMETYPES, Export, to_csv
+
+    rewards = export_rewards(session=session, actor=actor, fmt="csv")
+    content = to_csv(CSV_COLUMNS, [reward_to_row(r) for r in rewards])
+    return Export(filename="rewards.csv", mimetype=MIMETYPES["csv"], content=content)
+
+
 # --- the editor -----------------------------------------------------------------------
 
 REWARD_ACTIONS = (

@@ -156,3 +156,23 @@ def test_only_hr_opens_the_editor(client, session, factory, access):
     )
     assert response.status_code == 403
     assert session.exec(select(RewardRow)).one().active
+
+
+def test_hr_downloads_the_catalogue_as_a_csv_the_import_reads_back(client, session, hr):
+    from recommender.catalogue import parse_catalogue
+    from services.tabular import read_table_bytes
+
+    create_reward(session=session, actor=SYSTEM, record=record(cost=1500.5))
+    create_reward(session=session, actor=SYSTEM, record=record("team-lunch", active=False))
+    response = client.get("/hr/rewards/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    table = read_table_bytes(response.data, name="rewards.csv")
+    rewards = {r.id: r for r in parse_catalogue(table.rows)}
+    assert rewards["quiet-day"].cost == 1500.5 and not rewards["team-lunch"].active
+    assert rewards["quiet-day"].name == {"en": "A quiet day", "nb": "En rolig dag"}
+    from models.tables import AuditLog
+
+    event = session.exec(select(AuditLog).where(AuditLog.action == "rewards.export")).one()
+    assert event.actor_id == hr.id and event.target == "csv"

@@ -55,6 +55,7 @@ ALLOWED: dict[str, set[str]] = {
     "/hr/rewards/<slug>": {"hr"},
     "/hr/rewards/<slug>/reactivate": {"hr"},
     "/hr/rewards/<slug>/retire": {"hr"},
+    "/hr/rewards/export.csv": {"hr"},
     "/hr/rewards/new": {"hr"},
     "/hr/waves": {"hr"},
     "/hr/waves/<int:wave_id>/close": {"hr"},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -10,6 +12,7 @@ from recommender.catalogue import CATEGORIES
 from services.catalogue import (
     catalogue_rows,
     create_reward,
+    export_catalogue_csv,
     retirement_effects,
     reward_history,
     reward_record,
@@ -71,6 +74,19 @@ def index():
         name=lambda r: _text(r.name, locale),
         categories=[(c, category_label(c)) for c in CATEGORIES],
         action_form=RewardActionForm(),
+    )
+
+
+@bp.get("/export.csv")
+@requires("run_hr")
+def export():
+    """The whole catalogue as CSV, in the columns the import reads."""
+    file = export_catalogue_csv(session=get_session(), actor=viewer())
+    return send_file(
+        io.BytesIO(file.content),
+        mimetype=file.mimetype,
+        as_attachment=True,
+        download_name=file.filename,
     )
 
 
