@@ -242,10 +242,29 @@ def create_reward(*, session: Session, actor: Actor, record: Mapping) -> RewardR
     return row
 
 
-def update_reward(*, session: Session, actor: Actor, slug: str, record: Mapping) -> RewardRow:
-    """Change one reward's texts and facts; its id and whether it is retired stay as they are."""
+def reward_version(row: RewardRow) -> str:
+    """A token for the stored state of a reward; a form sends it back with its changes."""
+    return row.updated_at.isoformat()
+
+
+def update_reward(
+    *, session: Session, actor: Actor, slug: str, record: Mapping, version: str | None = None
+) -> RewardRow:
+    """Change one reward's texts and facts; its id and whether it is retired stay as they are.
+
+    With ``version`` (from :func:`reward_version` when the form was opened), a reward someone
+    changed in the meantime is refused rather than overwritten.
+    """
     require(actor, "run_hr")
     row = _stored(session, slug)
+    if version is not None and version != reward_version(row):
+        raise InvalidInput(
+            "The reward was not saved.",
+            [
+                "Someone changed this reward since you opened it. Your changes are still in "
+                "the form: compare them with its history below, then save again."
+            ],
+        )
     reward = _parse_one({**record, "id": slug, "active": row.active})
     before, after = _values(to_reward(row)), _values(reward)
     if before != after:

@@ -14,6 +14,7 @@ from services.catalogue import (
     retirement_effects,
     reward_history,
     reward_record,
+    reward_version,
     set_reward_active,
     update_reward,
 )
@@ -166,3 +167,24 @@ def test_an_unknown_reward_is_not_found(session, hr):
         update_reward(session=session, actor=hr, slug="nope", record=record("nope"))
     with pytest.raises(NotFound):
         set_reward_active(session=session, actor=hr, slug="nope", active=False)
+
+
+def test_an_edit_based_on_an_old_version_is_refused_and_changes_nothing(session, hr):
+    row = create_reward(session=session, actor=hr, record=record())
+    opened = reward_version(row)
+    update_reward(session=session, actor=hr, slug="quiet-day", record=record(cost=100))
+    with pytest.raises(InvalidInput) as refused:
+        update_reward(
+            session=session,
+            actor=hr,
+            slug="quiet-day",
+            record=record(cost=200),
+            version=opened,
+        )
+    assert "since you opened it" in str(refused.value)
+    assert stored(session, "quiet-day").cost == 100
+    current = reward_version(stored(session, "quiet-day"))
+    update_reward(
+        session=session, actor=hr, slug="quiet-day", record=record(cost=200), version=current
+    )
+    assert stored(session, "quiet-day").cost == 200

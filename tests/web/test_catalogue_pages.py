@@ -176,3 +176,31 @@ def test_hr_downloads_the_catalogue_as_a_csv_the_import_reads_back(client, sessi
 
     event = session.exec(select(AuditLog).where(AuditLog.action == "rewards.export")).one()
     assert event.actor_id == hr.id and event.target == "csv"
+
+
+def test_a_form_opened_before_someone_else_saved_does_not_overwrite_their_change(
+    client, session, hr
+):
+    import re
+
+    from services.catalogue import update_reward
+
+    create_reward(session=session, actor=SYSTEM, record=record())
+    page = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/hr/rewards/quiet-day")
+    update_reward(session=session, actor=SYSTEM, slug="quiet-day", record=record(cost=300))
+    refused = client.post(
+        "/hr/rewards/quiet-day", data=form_data(token, cost="999", version=version)
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Someone changed this reward since you opened it" in html
+    assert 'value="999"' in html  # what was typed is still there
+    assert session.exec(select(RewardRow)).one().cost == 300
+    newer = re.search(r'name="version" type="hidden" value="([^"]+)"', html).group(1)
+    saved = client.post("/hr/rewards/quiet-day", data=form_data(token, cost="999", version=newer))
+    assert saved.status_code == 302
+    row = session.exec(select(RewardRow)).one()
+    session.refresh(row)
+    assert row.cost == 999

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -84,6 +85,7 @@ class RewardForm(FlaskForm):
         _l("Days before the same person may receive it again"),
         render_kw={"inputmode": "numeric"},
     )
+    version = HiddenField()
     submit = SubmitField(_l("Save the reward"))
 
     # The service names fields as the import does ("name.en"); the form's are flat.
@@ -136,7 +138,7 @@ class RewardForm(FlaskForm):
             name, sep, message = problem.partition(": ")
             target = getattr(self, self.FIELD_FOR_PROBLEM.get(name, name), None) if sep else None
             if target is None or not hasattr(target, "errors"):
-                self.form_errors.append(translate_problem(problem) if not sep else problem)
+                self.form_errors.append(translate_problem(problem))
             else:
                 target.errors = [*target.errors, translate_problem(message)]
 

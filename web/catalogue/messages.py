@@ -14,6 +14,13 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"^Someone changed this reward since you opened it\."),
+        lambda m: _(
+            "Someone changed this reward since you opened it. Your changes are still in "
+            "the form: compare them with its history below, then save again."
+        ),
+    ),
     (re.compile(r"^missing value$"), lambda m: _("missing value")),
     (
         re.compile(r"^missing value \(use 'all' for every role\)$"),

@@ -16,6 +16,7 @@ from services.catalogue import (
     retirement_effects,
     reward_history,
     reward_record,
+    reward_version,
     set_reward_active,
     update_reward,
 )
@@ -124,11 +125,20 @@ def edit(slug: str):
     status = 200
     if not form.is_submitted():
         form.fill(reward_record(reward))
+        form.version.data = reward_version(reward)
     elif form.validate_on_submit():
         try:
-            update_reward(session=session, actor=viewer(), slug=slug, record=form.record())
+            update_reward(
+                session=session,
+                actor=viewer(),
+                slug=slug,
+                record=form.record(),
+                version=form.version.data or None,
+            )
         except InvalidInput as exc:
             form.show_problems(exc.problems)
+            # The form now answers to the reward as it is stored (and as its history shows).
+            form.version.data = reward_version(reward)
             status = 400
         else:
             flash(_("Your changes to %(name)s are saved.", name=reward.name["en"]), "success")
