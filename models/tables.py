@@ -33,6 +33,9 @@ class Team(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    # The people page lists people in this order, a page at a time.
+    __table_args__ = (Index("ix_person_name_external_id", "name", "external_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)

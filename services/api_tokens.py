@@ -178,6 +178,15 @@ def revoke_token(
     return token
 
 
+def token_for_revoking(*, session: Session, viewer: Actor, token_id: int) -> dict:
+    """The token as :func:`describe_token` shows it, for the step that confirms a revocation."""
+    require(viewer, "manage_accounts")
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id}.")
+    return describe_token(token)
+
+
 def find_token(*, session: Session, secret: str | None) -> ApiToken | None:
     """The stored row a presented token belongs to, whatever its status."""
     if not secret:

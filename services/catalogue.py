@@ -1,17 +1,24 @@
-"""The reward catalogue: seed it, import and export it (all-or-nothing), read it."""
+"""The reward catalogue: seed it, import and export it (all-or-nothing), edit it, read it.
+
+The editor and the import share one rule book, ``recommender.catalogue.parse_catalogue``:
+a reward the editor saves is exactly a record the import would accept, and each change
+leaves an audit row per reward with the fields' values before and after.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
+from models.tables import AuditLog, Grant, Person, utcnow
 from models.tables import Reward as RewardRow
-from models.tables import utcnow
 from recommender.catalogue import CatalogueError, Reward, parse_catalogue, reward_to_dict
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
+from services.errors import InvalidInput, NotFound
 from services.imports import nothing_imported
 
 _FIELDS = (
@@ -91,12 +98,15 @@ def import_rewards(
         if row is None:
             session.add(RewardRow(slug=reward.id, **values))
             summary.created.append(reward.id)
+            _record_change(session, actor, "reward.import", reward.id, {}, values, source)
         elif _values(to_reward(row)) != values:
+            before = _values(to_reward(row))
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_at = utcnow()
             session.add(row)
             summary.updated.append(reward.id)
+            _record_change(session, actor, "reward.import", reward.id, before, values, source)
         else:
             summary.unchanged.append(reward.id)
     if summary.created or summary.updated:
@@ -148,3 +158,191 @@ def export_rewards(*, session: Session, actor: Actor, fmt: str = "") -> list[Rew
     )
     session.commit()
     return rewards
+
+
+def export_catalogue_csv(*, session: Session, actor: Actor):
+    """The whole catalogue as a CSV download in the shape the import reads (audited)."""
+    from recommender.catalogue import CSV_COLUMNS, reward_to_row
+    from services.exports import MIMETYPES, Export, to_csv
+
+    rewards = export_rewards(session=session, actor=actor, fmt="csv")
+    content = to_csv(CSV_COLUMNS, [reward_to_row(r) for r in rewards])
+    return Export(filename="rewards.csv", mimetype=MIMETYPES["csv"], content=content)
+
+
+# --- the editor -----------------------------------------------------------------------
+
+REWARD_ACTIONS = (
+    "reward.create",
+    "reward.update",
+    "reward.retire",
+    "reward.reactivate",
+    "reward.import",
+)
+"""Audit actions that make up one reward's history."""
+
+
+def _record_change(
+    session: Session,
+    actor: Actor,
+    action: str,
+    slug: str,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    source: str = "",
+) -> None:
+    """One audit row per changed reward, holding only the fields that changed."""
+    changed = [key for key in _FIELDS if before.get(key) != after.get(key)]
+    details: dict[str, object] = {
+        "before": {key: before[key] for key in changed if key in before},
+        "after": {key: after[key] for key in changed if key in after},
+    }
+    if source:
+        details["source"] = source
+    record_event(session, actor=actor, action=action, target=slug, details=details)
+
+
+def reward_record(row: RewardRow) -> dict[str, object]:
+    """A stored reward in the TOML/JSON shape the editor and the import both accept."""
+    return reward_to_dict(to_reward(row))
+
+
+def _parse_one(record: Mapping) -> Reward:
+    """Validate one record with the import's rules; problems read ``"field: message"``."""
+    try:
+        [reward] = parse_catalogue([record], first_row=1)
+    except CatalogueError as exc:
+        # The import says "row 1, column X: ..."; a form has no rows, only fields.
+        problems = [p.removeprefix("row 1, column ").removeprefix("row 1: ") for p in exc.problems]
+        raise InvalidInput("The reward was not saved.", problems) from exc
+    return reward
+
+
+def _stored(session: Session, slug: str) -> RewardRow:
+    row = find_reward(session=session, slug=slug)
+    if row is None:
+        raise NotFound(f"No reward {slug!r}.")
+    return row
+
+
+def create_reward(*, session: Session, actor: Actor, record: Mapping) -> RewardRow:
+    """Add one reward to the catalogue; its id must be new."""
+    require(actor, "run_hr")
+    reward = _parse_one(record)
+    if find_reward(session=session, slug=reward.id) is not None:
+        raise InvalidInput(
+            "The reward was not saved.",
+            [f"id: another reward already has the id '{reward.id}'"],
+        )
+    values = _values(reward)
+    row = RewardRow(slug=reward.id, **values)
+    session.add(row)
+    _record_change(session, actor, "reward.create", reward.id, {}, values)
+    session.commit()
+    return row
+
+
+def reward_version(row: RewardRow) -> str:
+    """A token for the stored state of a reward; a form sends it back with its changes."""
+    return row.updated_at.isoformat()
+
+
+def update_reward(
+    *, session: Session, actor: Actor, slug: str, record: Mapping, version: str | None = None
+) -> RewardRow:
+    """Change one reward's texts and facts; its id and whether it is retired stay as they are.
+
+    With ``version`` (from :func:`reward_version` when the form was opened), a reward someone
+    changed in the meantime is refused rather than overwritten.
+    """
+    require(actor, "run_hr")
+    row = _stored(session, slug)
+    if version is not None and version != reward_version(row):
+        raise InvalidInput(
+            "The reward was not saved.",
+            [
+                "Someone changed this reward since you opened it. Your changes are still in "
+                "the form: compare them with its history below, then save again."
+            ],
+        )
+    reward = _parse_one({**record, "id": slug, "active": row.active})
+    before, after = _values(to_reward(row)), _values(reward)
+    if before != after:
+        for key, value in after.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        session.add(row)
+        _record_change(session, actor, "reward.update", slug, before, after)
+        session.commit()
+    return row
+
+
+def set_reward_active(*, session: Session, actor: Actor, slug: str, active: bool) -> RewardRow:
+    """Retire a reward (never suggested or given again; its grants and ratings stay) or bring it back."""
+    require(actor, "run_hr")
+    row = _stored(session, slug)
+    if row.active != active:
+        row.active = active
+        row.updated_at = utcnow()
+        session.add(row)
+        action = "reward.reactivate" if active else "reward.retire"
+        _record_change(session, actor, action, slug, {"active": not active}, {"active": active})
+        session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class RetirementEffects:
+    """What retiring a reward changes, for the confirmation step."""
+
+    reward: RewardRow
+    grants: int
+    people: int
+
+
+def retirement_effects(*, session: Session, viewer: Actor, slug: str) -> RetirementEffects:
+    """How many grants (and people) keep this reward in their history when it is retired."""
+    require(viewer, "run_hr")
+    row = _stored(session, slug)
+    grants, people = session.exec(
+        select(func.count(Grant.id), func.count(func.distinct(Grant.person_id))).where(
+            Grant.reward_id == row.id
+        )
+    ).one()
+    return RetirementEffects(reward=row, grants=grants, people=people)
+
+
+@dataclass(frozen=True)
+class RewardChange:
+    """One entry of a reward's history: who changed which fields, from what to what."""
+
+    at: datetime
+    action: str
+    actor_id: int | None
+    who: str
+    before: dict
+    after: dict
+    source: str
+
+
+def reward_history(*, session: Session, viewer: Actor, slug: str) -> list[RewardChange]:
+    """Every change to one reward, newest first: who, when, and each field before and after."""
+    require(viewer, "run_hr")
+    stmt = (
+        select(AuditLog, Person.name)
+        .join(Person, Person.id == AuditLog.actor_id, isouter=True)
+        .where(AuditLog.target == slug, AuditLog.action.in_(REWARD_ACTIONS))
+        .order_by(AuditLog.id.desc())
+    )
+    return [
+        RewardChange(
+            at=event.at,
+            action=event.action,
+            actor_id=event.actor_id,
+            who=name or str(event.details.get("actor", "")),
+            before=dict(event.details.get("before", {})),
+            after=dict(event.details.get("after", {})),
+            source=str(event.details.get("source", "")),
+        )
+        for event, name in session.exec(stmt)
+    ]

@@ -274,11 +274,13 @@ def import_kpis(
     allow_new_metrics: bool = False,
     actor: Actor,
     source: str = "",
+    dry_run: bool = False,
 ) -> KpiImportSummary:
     """Store KPI values from a table; any problem means nothing is written.
 
     Give either ``table`` (from ``services.tabular``) or ``header`` and ``records``.
     Re-importing the same file changes nothing; a changed value replaces the stored one.
+    ``dry_run`` counts what would change and writes nothing (a page confirms replacements).
     """
     require(actor, "import_kpis")
     header, records, source = table_input(table, header, records, source, what="import_kpis")
@@ -303,7 +305,15 @@ def import_kpis(
         new_metrics=sorted(new_metrics),
     )
     try:
-        _write(session, rows=rows, people=people, summary=summary, actor=actor, source=source)
+        _write(
+            session,
+            rows=rows,
+            people=people,
+            summary=summary,
+            actor=actor,
+            source=source,
+            dry_run=dry_run,
+        )
     except Exception:
         session.rollback()
         raise
@@ -331,6 +341,7 @@ def _write(
     summary: KpiImportSummary,
     actor: Actor,
     source: str,
+    dry_run: bool = False,
 ) -> None:
     stored = _stored(session, sorted(set(people.values())), summary.periods)
     to_insert: list[tuple[int, str, str, float]] = []
@@ -367,7 +378,10 @@ def _write(
         target=source,
         details=summary.as_dict(),
     )
-    session.commit()
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
 
 
 def _bulk_insert(session: Session, values: list[tuple[int, str, str, float]], now) -> None:

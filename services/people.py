@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -57,9 +59,16 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     reactivated: list[str] = field(default_factory=list)
+    # (external id, access before, access after) for people who were there before.
+    access_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    # Names of the people in ``deactivated`` and ``access_changes``, for a confirmation step.
+    names: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: len(v) for k, v in self.__dict__.items()}
+        return {
+            k: len(getattr(self, k))
+            for k in ("created", "updated", "unchanged", "deactivated", "reactivated")
+        }
 
     def describe(self) -> str:
         counts = self.as_dict()
@@ -242,6 +251,7 @@ def import_people(
     deactivate_missing: bool = True,
     allow_mass_deactivation: bool = False,
     source: str = "",
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Create or update people from roster rows; any problem means nothing is written.
 
@@ -251,6 +261,9 @@ def import_people(
     an HR person. A file that would change access or an email against the role rules (see
     ``services.access``) is refused whole. Each access and email change is audited with its
     before and after.
+
+    ``dry_run`` checks everything and returns the summary of what would change, then writes
+    nothing: a page shows it to confirm deactivations and access changes first.
     """
     require(actor, "import_people")
     rows, problems = _validate(session, header, records)
@@ -304,6 +317,11 @@ def import_people(
                         if getattr(person, key) != wanted[key]:
                             before = getattr(person, key)
                             changes.append((row.external_id, key, before, wanted[key]))
+                            if key == "access":
+                                summary.access_changes.append(
+                                    (row.external_id, before, wanted[key])
+                                )
+                                summary.names[row.external_id] = row.name
                     for key, value in wanted.items():
                         setattr(person, key, value)
                     person.updated_at = utcnow()
@@ -361,6 +379,7 @@ def import_people(
                 person.updated_at = utcnow()
                 end_sessions(session, person)
                 summary.deactivated.append(external_id)
+                summary.names[external_id] = person.name
 
         for external_id, key, before, after in changes:
             record_event(
@@ -377,7 +396,10 @@ def import_people(
             target=source,
             details=summary.as_dict(),
         )
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except Exception:
         session.rollback()
         raise
@@ -404,6 +426,103 @@ def list_people(*, session: Session, viewer: Actor, include_inactive: bool = Fal
         for p in people
         if include_inactive or p.active
     ]
+
+
+PEOPLE_STATUSES = ("all", "active", "deactivated")
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a filtered roster, and where it sits among the others."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the first row on this page, 0 when there are none."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def search_people(
+    *,
+    session: Session,
+    viewer: Actor,
+    q: str = "",
+    team: str = "",
+    sales_role: str = "",
+    access: str = "",
+    status: str = "all",
+    page: int = 1,
+    per_page: int = 50,
+) -> PeoplePage:
+    """One page of the roster, filtered and counted in the database (two statements).
+
+    ``q`` matches part of a name, email or external id, ignoring case; ``team`` is a team
+    name. People are in name order, then external id, so a page is the same slice each
+    time. A page past the end is the last page.
+    """
+    require(viewer, "view_people")
+    per_page = max(1, min(int(per_page), 200))
+    manager = aliased(Person)
+    conditions = []
+    if q.strip():
+        needle = q.strip().lower()
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Person.name, Person.email, Person.external_id)
+                )
+            )
+        )
+    if team:
+        conditions.append(Team.name == team)
+    if sales_role:
+        conditions.append(Person.sales_role == sales_role)
+    if access:
+        conditions.append(Person.access == access)
+    if status == "active":
+        conditions.append(Person.active.is_(True))
+    elif status == "deactivated":
+        conditions.append(Person.active.is_(False))
+    base = select(Person.id).join(Team, Team.id == Person.team_id, isouter=True).where(*conditions)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, int(page)), pages)
+    stmt = (
+        select(Person, Team.name, manager.email)
+        .join(Team, Team.id == Person.team_id, isouter=True)
+        .join(manager, manager.id == Person.manager_id, isouter=True)
+        .where(*conditions)
+        .order_by(Person.name, Person.external_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = [
+        {
+            "external_id": p.external_id,
+            "name": p.name,
+            "email": p.email,
+            "access": p.access,
+            "team": team_name,
+            "manager_email": manager_email,
+            "sales_role": p.sales_role,
+            "active": p.active,
+        }
+        for p, team_name, manager_email in session.exec(stmt)
+    ]
+    return PeoplePage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:

@@ -272,6 +272,7 @@ def import_responses(
     actor: Actor,
     source: str = "",
     replace_survey_responses: bool = False,
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Store submitted responses from a table; any problem means nothing is written.
 
@@ -282,6 +283,7 @@ def import_responses(
     person's response, except one the person gave through the survey: that is a conflict
     (nothing is written) unless ``replace_survey_responses`` is set, which is audited. With
     ``create_people``, unknown people are created as respondents without a login.
+    ``dry_run`` counts what would change and writes nothing (a page confirms replacements).
     """
     require(actor, "import_responses")
     header, records, source = table_input(table, header, records, source, what="import_responses")
@@ -329,6 +331,7 @@ def import_responses(
             source=source,
             summary=summary,
             replace_survey=replace_survey_responses,
+            dry_run=dry_run,
         )
     except Exception:
         session.rollback()
@@ -359,6 +362,7 @@ def _write(
     source: str,
     summary: ImportSummary,
     replace_survey: bool = False,
+    dry_run: bool = False,
 ) -> None:
     now = utcnow()
     wave = existing_wave
@@ -506,7 +510,10 @@ def _write(
                 "answers_replaced": sum(len(stored.get(r.id, {})) for _, r in from_survey),
             },
         )
-    session.commit()
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
 
 
 def _conflict(row: _Row, wave: Wave, n_answers: int) -> str:

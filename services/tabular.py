@@ -10,7 +10,9 @@ overrides, text longer than any column). It also writes CSV that spreadsheets op
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +42,12 @@ class Table:
     header: list[str]
     rows: list[dict[str, str]]  # rows[i] is spreadsheet row i + 2; blank rows are {} here
     name: str = ""
+
+
+def table_digest(table: Table) -> str:
+    """A fingerprint of a table's content (not its file name), to tell one upload from another."""
+    payload = json.dumps([table.header, table.rows], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def refused_character(value: str) -> str | None:

@@ -178,3 +178,29 @@ def list_waves(*, session: Session, viewer: Actor) -> list[WaveSummary]:
             )
         )
     return summaries
+
+
+def wave_summary(*, session: Session, viewer: Actor, wave_id: int) -> WaveSummary:
+    """One wave's participation counts, for the step that confirms closing it."""
+    require(viewer, "view_waves")
+    from models.tables import Instrument
+
+    wave = find_wave(session, wave_id)
+    invited = session.exec(
+        select(func.count()).select_from(audience_query(session, wave).subquery())
+    ).one()
+    counts = dict(
+        session.exec(
+            select(SurveyResponse.status, func.count())
+            .where(SurveyResponse.wave_id == wave.id)
+            .group_by(SurveyResponse.status)
+        ).all()
+    )
+    instrument = session.get(Instrument, wave.instrument_id)
+    return WaveSummary(
+        wave=wave,
+        instrument=f"{instrument.name} v{instrument.version}",
+        invited=invited,
+        submitted=counts.get("submitted", 0),
+        in_progress=counts.get("in_progress", 0),
+    )

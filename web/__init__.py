@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from web.api.admin import bp as api_tokens_bp
     from web.api.routes import bp as api_bp
     from web.auth.routes import bp as auth_bp
+    from web.catalogue.routes import bp as catalogue_bp
     from web.experiments.routes import bp as experiments_bp
     from web.hr.routes import bp as hr_bp
     from web.insights.routes import bp as insights_bp
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         team_bp,
         recognition_bp,
         hr_bp,
+        catalogue_bp,
         insights_bp,
         experiments_bp,
         admin_bp,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import format_currency
+from flask_babel import format_currency, format_number
 from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -82,10 +82,16 @@ def band_range(band: int) -> str:
     return money(low) if low == high else f"{money(low)}–{money(high)}"
 
 
+def number(value: int) -> str:
+    """A count with the reader's digit grouping (20,001 in English, 20 001 in Norwegian)."""
+    return format_number(value)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_global(band_range, "band_range")
     app.add_template_global(organisation_currency, "organisation_currency")
+    app.add_template_filter(number, "number")
     app.add_template_filter(bdi, "bdi")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(category_label, "category_label")

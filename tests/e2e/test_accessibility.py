@@ -30,7 +30,11 @@ PAGES = {
         "/hr/experiments/",
         "/hr/experiments/new",
         "/hr/experiments/kpis",
+        "/hr/rewards/",
+        "/hr/rewards/new",
+        "/hr/rewards/account-planning-workshop",
         "/admin/people",
+        "/admin/people?q=a&status=active",
     ],
     "admin": ["/admin/people", "/admin/channels"],
 }

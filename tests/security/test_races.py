@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -359,7 +360,15 @@ def test_the_answers_import_page_shows_the_conflict_and_replaces_only_when_ticke
     assert refused.status_code == 400
     assert "through the survey" in refused.get_data(as_text=True)
     assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
-    assert upload(replace_survey="y").status_code == 302
+    # Ticking "replace" is not enough: a second step says what will be overwritten.
+    asked = upload(replace_survey="y")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "1 response given through the survey will be overwritten" in html
+    assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', html).group(1)
+    assert 'name="replace_survey" value="y"' in html and 'name="wave" value="Autumn pulse"' in html
+    assert upload(replace_survey="y", confirm="1", digest=digest).status_code == 302
     assert len(_answers(engine, survey_answered["response"].id)) == 3
 
 

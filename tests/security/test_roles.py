@@ -39,10 +39,11 @@ def row(person: Person, *, access: str | None = None, email: str | None = None) 
     )
 
 
-def upload(client, text: str, *, partial: bool = True):
+def upload(client, text: str, *, partial: bool = True, **extra):
     data = {
         "csrf_token": csrf_token(client, "/admin/people"),
         "file": (io.BytesIO(text.encode()), "roster.csv"),
+        **extra,
     }
     if partial:
         data["keep_missing"] = "y"
@@ -163,7 +164,12 @@ def test_an_admin_may_grant_and_remove_hr_and_it_is_audited(client, session, fac
     hr = factory.person("hr")
     login(client, admin.email)
     text = HEADER + row(rep, access="hr") + row(hr, access="rep", email="new@example.test")
-    response = upload(client, text)
+    # Access changes are confirmed first: the page names both, and nothing changes yet.
+    asked = upload(client, text).get_data(as_text=True)
+    assert f"({rep.external_id}): rep → hr" in asked and f"({hr.external_id}): hr → rep" in asked
+    assert fresh(session, rep).access == "rep" and not access_events(session)
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', asked).group(1)
+    response = upload(client, text, confirm="1", digest=digest)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert fresh(session, rep).access == "hr"
     assert fresh(session, hr).access == "rep" and fresh(session, hr).email == "new@example.test"

@@ -249,3 +249,13 @@ def test_known_metrics_are_documented():
     )
     assert {"calls", "emails", "meetings"} <= set(KNOWN_METRICS)
     assert all(m.description for m in KNOWN_METRICS.values())
+
+
+def test_a_dry_run_counts_replaced_values_and_writes_nothing(session, people):
+    run(session, GOOD)
+    before, audits = stored(session), counts(session)
+    changed = GOOD.replace("R2,2026-Q2,revenue,98000", "R2,2026-Q2,revenue,99500")
+    preview = run(session, changed + "R3,2026-Q2,revenue,50000\n", dry_run=True)
+    assert (preview.created, preview.updated, preview.unchanged) == (1, 1, 4)
+    session.expire_all()
+    assert stored(session) == before and counts(session) == audits

@@ -205,3 +205,28 @@ def test_problems_are_listed_in_row_order(session):
         run(session, text)
     rows = [int(p.split(",")[0].removeprefix("row ")) for p in caught.value.problems]
     assert rows == sorted(rows)
+
+
+def test_a_dry_run_reports_who_would_lose_access_and_writes_nothing(session):
+    run(session, ROSTER)
+    before = [
+        (p.external_id, p.name, p.access, p.active, p.session_version)
+        for p in session.exec(select(Person).order_by(Person.external_id))
+    ]
+    audit = count(session, AuditLog)
+    changed = ROSTER.replace(
+        "R1,Ola Hansen,ola@example.test,Oslo Enterprise,kari@example.test,,closer",
+        "R1,Ola Hansen,ola@example.test,Oslo Enterprise,kari@example.test,manager,closer",
+    ).replace(
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise,kari@example.test,rep,presales\n", ""
+    )
+    preview = run(session, changed, dry_run=True)
+    assert preview.deactivated == ["R2"]
+    assert preview.access_changes == [("R1", "rep", "manager")]
+    assert preview.names == {"R2": "Aisha Khan", "R1": "Ola Hansen"}
+    assert "access_changes" not in preview.describe()
+    after = [
+        (p.external_id, p.name, p.access, p.active, p.session_version)
+        for p in session.exec(select(Person).order_by(Person.external_id))
+    ]
+    assert after == before and count(session, AuditLog) == audit

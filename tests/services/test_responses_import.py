@@ -341,3 +341,15 @@ def test_only_hr_may_import(session, people, instrument, factory):
     run(session, GOOD, actor=hr)
     event = session.exec(select(AuditLog).where(AuditLog.action == "responses.import")).one()
     assert event.actor_id == hr.id
+
+
+def test_a_dry_run_counts_what_would_be_replaced_and_writes_nothing(session, people, instrument):
+    run(session, GOOD)
+    changed = GOOD.replace("R1,4,5,", "R1,4,,")
+    session.expire_all()
+    before = stored(session, "R1")
+    preview = run(session, changed, dry_run=True)
+    assert (preview.created, preview.updated, preview.unchanged) == (0, 1, 1)
+    session.expire_all()
+    assert stored(session, "R1")[1] == before[1]
+    assert run(session, changed).updated == 1

@@ -439,9 +439,12 @@ def test_admin_creates_a_token_that_is_shown_once_then_revokes_it(client, sessio
     assert client.get("/api/v1/people", headers=bearer(secret)).status_code == 200
     assert secret not in client.get("/admin/tokens/").get_data(as_text=True)
 
+    csrf = csrf_token(client, "/admin/tokens/")
+    asked = client.post(f"/admin/tokens/{token.id}/revoke", data={"csrf_token": csrf})
+    assert asked.status_code == 200 and "Revoke the token" in asked.get_data(as_text=True)
+    assert client.get("/api/v1/people", headers=bearer(secret)).status_code == 200
     revoke = client.post(
-        f"/admin/tokens/{token.id}/revoke",
-        data={"csrf_token": csrf_token(client, "/admin/tokens/")},
+        f"/admin/tokens/{token.id}/revoke", data={"csrf_token": csrf, "confirm": "1"}
     )
     assert revoke.status_code == 302
     assert client.get("/api/v1/people", headers=bearer(secret)).status_code == 401

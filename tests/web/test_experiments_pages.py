@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -481,3 +482,20 @@ def test_experiment_pages_in_norwegian(client, session, hr, reps):
     assert "observasjon, ikke et eksperiment" in client.get("/hr/experiments/").get_data(
         as_text=True
     )
+
+
+def test_replacing_stored_kpi_values_asks_first(client, session, hr, reps):
+    text = "person,period,metric,value\nR000,2026-Q2,revenue,100\nR001,2026-Q2,revenue,200\n"
+    assert upload(client, text).status_code == 302
+    changed = text.replace("R001,2026-Q2,revenue,200", "R001,2026-Q2,revenue,250")
+    asked = upload(client, changed)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "1 stored KPI value will be replaced by the file" in html
+    from models.tables import KPI
+
+    assert sorted(v for v in session.exec(select(KPI.value))) == [100, 200]
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', html).group(1)
+    assert upload(client, changed, confirm="1", digest=digest).status_code == 302
+    session.expire_all()
+    assert sorted(v for v in session.exec(select(KPI.value))) == [100, 250]

@@ -2,21 +2,107 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from services import accounts
 from services.errors import InvalidInput, NotFound
-from services.people import find_person, import_people, list_people
+from services.organisation import list_teams
+from services.people import (
+    PEOPLE_STATUSES,
+    ImportSummary,
+    find_person,
+    import_people,
+    search_people,
+)
+from services.tabular import Table, table_digest
 from services.webhooks import list_webhooks, set_webhook
 from web.admin.forms import ChannelsForm, PasswordLinkForm, PeopleImportForm
 from web.auth.routes import password_link_address
 from web.auth_setup import viewer
+from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
+from web.filters import SALES_ROLES
 from web.guards import requires
 from web.uploads import run_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ACCESS_FILTERS = ("rep", "manager", "hr", "admin")
+PER_PAGE = 50
+
+
+def _filters() -> dict[str, str]:
+    """The roster filters from the query string; unknown values are kept (they match nobody)."""
+    args = request.args
+    status = args.get("status", "all")
+    return {
+        "q": args.get("q", "").strip()[:200],
+        "team": args.get("team", ""),
+        "role": args.get("role", ""),
+        "access": args.get("access", ""),
+        "status": status if status in PEOPLE_STATUSES else "all",
+    }
+
+
+@dataclass(frozen=True)
+class _NeedsConfirmation:
+    preview: ImportSummary
+    digest: str
+
+
+def _confirm_roster(form: PeopleImportForm, filename: str, pending: _NeedsConfirmation):
+    preview, shown = pending.preview, 20
+    consequences = []
+    if preview.deactivated:
+        consequences.append(
+            ngettext(
+                "%(num)d person will be deactivated and signed out: %(names)s",
+                "%(num)d people will be deactivated and signed out: %(names)s",
+                len(preview.deactivated),
+                names=_listed(preview.deactivated[:shown], preview.names),
+            )
+            + (
+                " " + _("and %(n)d more.", n=len(preview.deactivated) - shown)
+                if len(preview.deactivated) > shown
+                else ""
+            )
+        )
+    for external_id, before, after in preview.access_changes:
+        person = _listed([external_id], preview.names)
+        consequences.append(
+            _("%(person)s: %(before)s → %(after)s", person=person, before=before, after=after)
+        )
+    return ask_to_confirm(
+        title=_("Import %(file)s?", file=filename),
+        consequences=consequences,
+        keeps=[
+            _("Deactivated people are never deleted: their answers and grants are kept."),
+            _(
+                "To confirm, choose the same file again. "
+                "If the file has changed, you are asked again."
+            ),
+        ],
+        button=_("Import and apply these changes"),
+        cancel_url=url_for("admin.people"),
+        fields={
+            "digest": pending.digest,
+            "keep_missing": "y" if form.keep_missing.data else "",
+        },
+        upload=form.file,
+    )
+
+
+def _listed(external_ids: list[str], names: dict[str, str]) -> str:
+    return ", ".join(f"{names.get(eid, '')} ({eid})" for eid in external_ids)
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() else 1
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -24,17 +110,31 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def people():
     session = get_session()
     form = PeopleImportForm()
-    result = run_upload(
-        form,
-        lambda table, name: import_people(
-            session=session,
-            header=table.header,
-            records=table.rows,
-            actor=viewer(),
-            deactivate_missing=not form.keep_missing.data,
-            source=name,
-        ),
-    )
+
+    def run(table: Table, name: str):
+        def attempt(dry_run: bool):
+            return import_people(
+                session=session,
+                header=table.header,
+                records=table.rows,
+                actor=viewer(),
+                deactivate_missing=not form.keep_missing.data,
+                source=name,
+                dry_run=dry_run,
+            )
+
+        # Deactivating people and changing access need a second step that names them; the
+        # digest makes sure the file confirmed is the file that was shown.
+        digest = table_digest(table)
+        if not (confirmed() and request.form.get("digest") == digest):
+            preview = attempt(dry_run=True)
+            if preview.deactivated or preview.access_changes:
+                return _NeedsConfirmation(preview, digest)
+        return attempt(dry_run=False)
+
+    result = run_upload(form, run)
+    if isinstance(result.summary, _NeedsConfirmation):
+        return _confirm_roster(form, result.filename, result.summary)
     if result.done:
         flash(
             _(
@@ -44,12 +144,30 @@ def people():
             ),
             "success",
         )
+    filters = _filters()
+    found = search_people(
+        session=session,
+        viewer=viewer(),
+        q=filters["q"],
+        team=filters["team"],
+        sales_role=filters["role"],
+        access=filters["access"],
+        status=filters["status"],
+        page=_page_number(),
+        per_page=PER_PAGE,
+    )
+    kept = {key: value for key, value in filters.items() if value}
     return (
         render_template(
             "admin/people.html",
             form=form,
             link_form=PasswordLinkForm(),
-            people=list_people(session=session, viewer=viewer(), include_inactive=True),
+            found=found,
+            filters=filters,
+            teams=[t.name for t in list_teams(session=session)],
+            roles=SALES_ROLES,
+            access_roles=ACCESS_FILTERS,
+            page_url=lambda n: url_for("admin.people", **kept, page=n),
             problems=result.problems,
             can_link=viewer().access == "admin",
         ),

@@ -5,10 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
-from services.api_tokens import create_token, describe_token, list_tokens, revoke_token
+from services.api_tokens import (
+    create_token,
+    describe_token,
+    list_tokens,
+    revoke_token,
+    token_for_revoking,
+)
 from services.errors import InvalidInput
 from web.api.forms import SCOPE_LABELS, RevokeForm, TokenForm
 from web.auth_setup import viewer
+from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 
@@ -62,6 +69,29 @@ def create():
 def revoke(token_id: int):
     if not RevokeForm().validate_on_submit():
         return _page(TokenForm(formdata=None), status=400)
+    info = token_for_revoking(session=get_session(), viewer=viewer(), token_id=token_id)
+    if info["status"] == "revoked":
+        return redirect(url_for("api_tokens.index"))
+    if not confirmed():
+        last_used = (
+            info["last_used_at"].strftime("%Y-%m-%d %H:%M")
+            if info["last_used_at"]
+            else gettext("never")
+        )
+        return ask_to_confirm(
+            title=gettext("Revoke the token %(name)s?", name=info["name"]),
+            consequences=[
+                gettext(
+                    "Every system that uses the token starting with %(prefix)s is refused "
+                    "from its next request.",
+                    prefix=info["prefix"],
+                ),
+                gettext("A revoked token cannot be used again; a new one must be created."),
+                gettext("It was last used: %(when)s.", when=last_used),
+            ],
+            button=gettext("Revoke the token"),
+            cancel_url=url_for("api_tokens.index"),
+        )
     token = revoke_token(session=get_session(), actor=viewer(), token_id=token_id)
     flash(gettext("Token %(name)s is revoked.", name=token.name), "success")
     return redirect(url_for("api_tokens.index"))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from services import waves as wave_service
 from services.errors import InvalidInput, NotFound
 from services.organisation import headcount_by_team, list_teams
+from services.tabular import Table, table_digest
 from web.auth_setup import viewer
+from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
@@ -83,10 +88,48 @@ def open_wave():
 @bp.post("/waves/<int:wave_id>/close")
 @requires("run_hr")
 def close_wave(wave_id: int):
-    if CloseWaveForm().validate_on_submit():
-        wave = wave_service.close_wave(session=get_session(), actor=viewer(), wave_id=wave_id)
-        flash(_("The wave %(name)s is closed.", name=wave.name), "success")
-    return redirect(url_for("hr.home") + f"#wave-{wave_id}" if request else url_for("hr.home"))
+    """Close a wave after a confirmation step that says who has not answered yet."""
+    back = url_for("hr.home") + f"#wave-{wave_id}"
+    if not CloseWaveForm().validate_on_submit():
+        return redirect(back)
+    session = get_session()
+    summary = wave_service.wave_summary(session=session, viewer=viewer(), wave_id=wave_id)
+    if summary.wave.status == "closed":
+        return redirect(back)
+    if not confirmed():
+        missing = max(summary.invited - summary.submitted, 0)
+        consequences = [
+            _("Closing the wave stops new answers at once; it cannot be opened again."),
+            ngettext(
+                "%(num)d person has not answered.",
+                "%(num)d people have not answered.",
+                missing,
+            ),
+        ]
+        if summary.in_progress:
+            consequences.append(
+                ngettext(
+                    "%(num)d person has started but not submitted; their answers are not counted.",
+                    "%(num)d people have started but not submitted; their answers are not counted.",
+                    summary.in_progress,
+                )
+            )
+        return ask_to_confirm(
+            title=_("Close the wave %(name)s?", name=summary.wave.name),
+            consequences=consequences,
+            keeps=[
+                ngettext(
+                    "The %(num)d submitted answer stays in the results.",
+                    "The %(num)d submitted answers stay in the results.",
+                    summary.submitted,
+                )
+            ],
+            button=_("Close the wave"),
+            cancel_url=back,
+        )
+    wave = wave_service.close_wave(session=session, actor=viewer(), wave_id=wave_id)
+    flash(_("The wave %(name)s is closed.", name=wave.name), "success")
+    return redirect(back)
 
 
 @bp.get("/reliability")
@@ -123,18 +166,32 @@ def import_responses():
     from services.responses_import import import_responses as run_import
 
     form = ResponsesImportForm()
-    result = run_upload(
-        form,
-        lambda table, name: run_import(
-            session=get_session(),
-            table=table,
-            wave=form.wave.data or None,
-            create_people=form.create_people.data,
-            actor=viewer(),
-            source=name,
-            replace_survey_responses=form.replace_survey.data,
-        ),
-    )
+
+    def run(table: Table, name: str):
+        def attempt(dry_run: bool):
+            return run_import(
+                session=get_session(),
+                table=table,
+                wave=form.wave.data or None,
+                create_people=form.create_people.data,
+                actor=viewer(),
+                source=name,
+                replace_survey_responses=form.replace_survey.data,
+                dry_run=dry_run,
+            )
+
+        # Overwriting stored answers needs a second step that says how many; the digest makes
+        # sure the file confirmed is the file that was counted.
+        digest = table_digest(table)
+        if not (confirmed() and request.form.get("digest") == digest):
+            preview = attempt(dry_run=True)
+            if preview.updated or preview.survey_replaced:
+                return _Replacing(preview, digest)
+        return attempt(dry_run=False)
+
+    result = run_upload(form, run)
+    if isinstance(result.summary, _Replacing):
+        return _confirm_replacing(form, result.filename, result.summary)
     if result.done:
         flash(
             _(
@@ -148,6 +205,60 @@ def import_responses():
     return (
         render_template("hr/responses_import.html", form=form, problems=result.problems),
         result.status,
+    )
+
+
+@dataclass(frozen=True)
+class _Replacing:
+    preview: object
+    digest: str
+
+
+def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: _Replacing):
+    preview = pending.preview
+    imported_before = preview.updated - preview.survey_replaced
+    consequences = []
+    if preview.survey_replaced:
+        consequences.append(
+            ngettext(
+                "%(num)d response given through the survey will be overwritten by the file; "
+                "the audit log names the person.",
+                "%(num)d responses given through the survey will be overwritten by the file; "
+                "the audit log names the people.",
+                preview.survey_replaced,
+            )
+        )
+    if imported_before:
+        consequences.append(
+            ngettext(
+                "%(num)d response imported earlier will be replaced by the file's answers.",
+                "%(num)d responses imported earlier will be replaced by the file's answers.",
+                imported_before,
+            )
+        )
+    return ask_to_confirm(
+        title=_("Import %(file)s?", file=filename),
+        consequences=consequences,
+        keeps=[
+            ngettext(
+                "%(num)d new response is added.",
+                "%(num)d new responses are added.",
+                preview.created,
+            ),
+            _(
+                "To confirm, choose the same file again. "
+                "If the file has changed, you are asked again."
+            ),
+        ],
+        button=_("Import and apply these changes"),
+        cancel_url=url_for("hr.import_responses"),
+        fields={
+            "digest": pending.digest,
+            "wave": form.wave.data or "",
+            "create_people": "y" if form.create_people.data else "",
+            "replace_survey": "y" if form.replace_survey.data else "",
+        },
+        upload=form.file,
     )
 
 
