@@ -312,6 +312,7 @@ class MotivoModel:
         *,
         scores: ScaleScores | None = None,
         flagged: bool = False,
+        ratings: Ratings | None = None,
         role: str | None = None,
         max_cost_band: int | None = None,
         exclude_ids: Iterable[str] = (),
@@ -332,6 +333,9 @@ class MotivoModel:
             A single response's scale scores (one row).
         flagged : bool, default=False
             Whether that response is flagged as careless.
+        ratings : Ratings, optional
+            With ``scores``: the person's current feedback (``person`` 0, ``item`` columns
+            of ``index_``), folded in at request time (``HybridRanker.fold_in``).
         role : str, optional
             The person's sales role (role-restricted rewards are filtered).
         max_cost_band : int, optional
@@ -362,6 +366,7 @@ class MotivoModel:
                 X[0],
                 k,
                 profile=profile,
+                ratings=ratings,
                 candidates=mask,
                 exclude=excluded,
                 explain=explain,
@@ -397,6 +402,7 @@ class MotivoModel:
         persons: Sequence[int] | np.ndarray | None = None,
         scores: ScaleScores | None = None,
         flagged: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         explain: bool = False,
         min_group_size: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | BatchSuggestions:
@@ -418,6 +424,10 @@ class MotivoModel:
             training), as ``recommend(scores=...)`` does one at a time.
         flagged : array of bool, optional
             Which of those responses are flagged as careless.
+        ratings : Ratings, optional
+            With ``scores``: the feedback of those people (``person`` indexes rows of
+            ``scores``, ``item`` columns of ``index_``), folded in at request time, so
+            their own tastes count without retraining; what they rated is left out.
         explain : bool, default=False
             Also give each suggestion's reasons, the same ones ``recommend`` gives.
         min_group_size : int, optional
@@ -459,6 +469,7 @@ class MotivoModel:
             k,
             features=features,
             profiles=profiles,
+            ratings=ratings if scores is not None else None,
             candidates=candidates,
             exclude=exclude,
             explain=explain,

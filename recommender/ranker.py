@@ -67,6 +67,50 @@ def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> fl
     return float(np.clip(sigma2 / tau2, 0.5, 50.0))
 
 
+def _person_effects(
+    A: np.ndarray,
+    p: np.ndarray,
+    i: np.ndarray,
+    residual: np.ndarray,
+    n_p: int,
+    alpha: float,
+    shrinkage: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's rating generosity and attribute tastes from their rating residuals.
+
+    One small ridge regression per person on the attributes of what they rated, solved as
+    a batch (sums of outer products via a sparse person-by-rating matrix) and shrunk by
+    ``n / (n + shrinkage)``. Training and serving (``HybridRanker.fold_in``) both call this,
+    so a person's taste at request time is what training would have learned from the same
+    ratings. Returns ``(bias, effects)`` of shapes (n_p,) and (n_p, n_attributes); people
+    without ratings get zeros.
+    """
+    m = A.shape[1]
+    bias, effects = np.zeros(n_p), np.zeros((n_p, m))
+    if residual.size == 0:
+        return bias, effects
+    n_ratings = np.bincount(p, minlength=n_p)
+    # The leading constant soaks up how generously the person rates, which would
+    # otherwise be credited to whatever attributes their rewards happen to share.
+    onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
+    Ai = np.concatenate([np.ones((p.size, 1)), A[i]], axis=1)
+    k = m + 1
+    gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
+    rhs = np.asarray(onehot @ (Ai * residual[:, None]))
+    rated = n_ratings > 0
+    # The constant is penalised lightly so it takes most of what all of a person's
+    # ratings share (generosity), yet a rep who rated only one kind of reward still
+    # shows a taste for that kind.
+    penalty = np.diag(np.r_[0.25 * alpha, np.full(m, alpha)])
+    G = gram[rated].reshape(-1, k, k) + penalty
+    solved = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
+    n = n_ratings[rated].astype(float)
+    solved *= (n / (n + shrinkage))[:, None]
+    bias[rated] = solved[:, 0]
+    effects[rated] = solved[:, 1:]
+    return bias, effects
+
+
 # --------------------------------------------------------------------------- estimator
 
 
@@ -331,33 +375,16 @@ class HybridRanker(BaseEstimator):
 
     def _fit_person_effects(self, A, n_p, p, i, residual) -> None:
         m = A.shape[1]
-        self.person_effects_ = np.zeros((n_p, m))
-        self.person_bias_ = np.zeros(n_p)
         self.person_n_ratings_ = np.bincount(p, minlength=n_p)
         self.person_shrinkage_ = float("nan")
         if residual.size == 0:
+            self.person_effects_ = np.zeros((n_p, m))
+            self.person_bias_ = np.zeros(n_p)
             return
         self.person_shrinkage_ = self._shrinkage(self.person_shrinkage, p, residual, n_p)
-        # One small ridge regression per person on the attributes of what they rated,
-        # solved as a batch: sums of outer products via a sparse person-by-rating matrix.
-        # The leading constant soaks up how generously the person rates, which would
-        # otherwise be credited to whatever attributes their rewards happen to share.
-        onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
-        Ai = np.concatenate([np.ones((p.size, 1)), A[i]], axis=1)
-        k = m + 1
-        gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
-        rhs = np.asarray(onehot @ (Ai * residual[:, None]))
-        rated = self.person_n_ratings_ > 0
-        # The constant is penalised lightly so it takes most of what all of a person's
-        # ratings share (generosity), yet a rep who rated only one kind of reward still
-        # shows a taste for that kind.
-        penalty = np.diag(np.r_[0.25 * self.person_alpha, np.full(m, self.person_alpha)])
-        G = gram[rated].reshape(-1, k, k) + penalty
-        effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
-        n = self.person_n_ratings_[rated].astype(float)
-        effects *= (n / (n + self.person_shrinkage_))[:, None]
-        self.person_bias_[rated] = effects[:, 0]
-        self.person_effects_[rated] = effects[:, 1:]
+        self.person_bias_, self.person_effects_ = _person_effects(
+            A, p, i, residual, n_p, self.person_alpha, self.person_shrinkage_
+        )
 
     def _store_summaries(self, ratings: Ratings, labels, n_profiles, n_p, n_i) -> None:
         p, i = ratings.person, ratings.item
@@ -395,8 +422,80 @@ class HybridRanker(BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
 
-    def _person_terms(self, persons, features, profiles):
-        """Features, attribute tastes and profile of the people being scored."""
+    def fold_in(
+        self,
+        features: np.ndarray,
+        ratings: Ratings | None = None,
+        *,
+        profiles: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Attribute tastes and rating generosity of people from their current ratings.
+
+        The same shrunk ridge regression ``fit`` runs for each fitted person, on the
+        residuals of the stored model (mean, item biases, interaction weights, profile
+        effects), so someone scored from their latest answers and ratings gets what
+        training would have given them, without retraining.
+
+        Parameters
+        ----------
+        features : ndarray of shape (n, n_features)
+            Survey features (``SurveyFeatures.transform``).
+        ratings : Ratings, optional
+            Their feedback; ``person`` indexes rows of ``features``, ``item`` the rewards.
+        profiles : array of int, shape (n,), optional
+            Their profiles, -1 for none.
+
+        Returns
+        -------
+        effects : ndarray of shape (n, n_attributes)
+        bias : ndarray of shape (n,)
+        """
+        check_is_fitted(self)
+        X, lab = self._features_and_profiles(features, profiles)
+        return self._fold_in(X, lab, ratings)
+
+    def _fold_in(self, X, lab, ratings: Ratings | None) -> tuple[np.ndarray, np.ndarray]:
+        n, m = X.shape[0], len(self.attribute_names_)
+        if ratings is None or len(ratings) == 0:
+            return np.zeros((n, m)), np.zeros(n)
+        p, i = ratings.person, ratings.item
+        n_i = self.item_attributes_.shape[0]
+        if p.min() < 0 or p.max() >= n or i.min() < 0 or i.max() >= n_i:
+            raise ValueError("ratings refer to persons or items outside the matrices")
+        A = self.item_attributes_
+        r = np.where(ratings.dismissed, self.dismissal_rating, ratings.rating)
+        residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
+        if self.profile_effects_.shape[0]:
+            mine = lab[p]
+            ok = mine >= 0
+            residual[ok] -= self.profile_effects_[mine[ok], i[ok]]
+        shrinkage = self.person_shrinkage_
+        if not np.isfinite(shrinkage):  # no ratings at training time to estimate it from
+            value = self.person_shrinkage
+            shrinkage = 10.0 if value == "auto" else float(value)
+        bias, effects = _person_effects(A, p, i, residual, n, self.person_alpha, shrinkage)
+        return effects, bias
+
+    def _features_and_profiles(self, features, profiles) -> tuple[np.ndarray, np.ndarray]:
+        X = np.atleast_2d(np.asarray(features, dtype=float))
+        d = len(self.feature_names_)
+        if X.shape[1] != d:
+            raise ValueError(f"expected {d} features, got {X.shape[1]}")
+        n = X.shape[0]
+        lab = (
+            np.full(n, -1)
+            if profiles is None
+            else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
+        )
+        lab[lab >= self.profile_effects_.shape[0]] = -1
+        return np.where(np.isfinite(X), X, 0.0), lab
+
+    def _person_terms(self, persons, features, profiles, ratings=None):
+        """Features, attribute tastes and profile of the people being scored.
+
+        Fitted rows use what training stored; feature rows fold in ``ratings`` (their
+        current feedback) at request time.
+        """
         if features is None:
             rows = (
                 np.arange(self.person_features_.shape[0])
@@ -410,20 +509,9 @@ class HybridRanker(BaseEstimator):
                 self.person_profiles_[rows],
                 rows,
             )
-        X = np.atleast_2d(np.asarray(features, dtype=float))
-        if X.shape[1] != self.person_features_.shape[1]:
-            raise ValueError(
-                f"expected {self.person_features_.shape[1]} features, got {X.shape[1]}"
-            )
-        n = X.shape[0]
-        lab = (
-            np.full(n, -1)
-            if profiles is None
-            else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
-        )
-        lab[lab >= self.profile_effects_.shape[0]] = -1
-        U = np.zeros((n, len(self.attribute_names_)))
-        return np.where(np.isfinite(X), X, 0.0), U, np.zeros(n), lab, None
+        X, lab = self._features_and_profiles(features, profiles)
+        U, bias = self._fold_in(X, lab, ratings)
+        return X, U, bias, lab, None
 
     def predict_scores(
         self,
@@ -431,6 +519,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
     ) -> np.ndarray:
         """Predicted rating of every reward, shape (n_persons, n_items).
 
@@ -439,12 +528,14 @@ class HybridRanker(BaseEstimator):
         persons : array of int, optional
             Rows of the fitted persons (all when omitted and ``features`` is None).
         features : ndarray of shape (n, n_features), optional
-            Feature rows of people not in the fitted data (scored without person effects).
+            Feature rows of people scored from their current answers.
         profiles : array of int, optional
             Their profiles (-1 for none), with ``features``.
+        ratings : Ratings, optional
+            Their current feedback (rows index ``features``), folded in (``fold_in``).
         """
         check_is_fitted(self)
-        return self._scores(*self._person_terms(persons, features, profiles)[:4])
+        return self._scores(*self._person_terms(persons, features, profiles, ratings)[:4])
 
     def _scores(self, X, U, bias, lab) -> np.ndarray:
         S = (X @ self.weights_ + U) @ self.item_attributes_.T
@@ -455,7 +546,7 @@ class HybridRanker(BaseEstimator):
             S[has] += self.profile_effects_[lab[has]]
         return S
 
-    def _allowed(self, n, rows, candidates, exclude, exclude_rated) -> np.ndarray:
+    def _allowed(self, n, rows, candidates, exclude, exclude_rated, ratings=None) -> np.ndarray:
         n_i = self.item_attributes_.shape[0]
         allowed = np.ones((n, n_i), dtype=bool)
         if candidates is not None:
@@ -482,6 +573,8 @@ class HybridRanker(BaseEstimator):
                     [self.rated_items_[s:e] for s, e in zip(starts, ends, strict=True)]
                 )
                 allowed[who, flat] = False
+        if exclude_rated and rows is None and ratings is not None and len(ratings):
+            allowed[ratings.person, ratings.item] = False
         return allowed
 
     def recommend_batch(
@@ -491,6 +584,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         candidates: np.ndarray | None = None,
         exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
         exclude_rated: bool = True,
@@ -505,13 +599,17 @@ class HybridRanker(BaseEstimator):
             Fitted person rows; all of them when omitted and ``features`` is None.
         k : int, default=5
         features, profiles : ndarray, optional
-            Feature rows and profiles of people not in the fitted data.
+            Feature rows and profiles of people scored from their current answers.
+        ratings : Ratings, optional
+            With ``features``: their current feedback (rows index ``features``), folded
+            in at request time (``fold_in``).
         candidates : ndarray of bool, shape (n_items,) or (n, n_items), optional
             Rewards each person may get (role, active, cost cap); index arrays work too.
         exclude : bool ndarray of shape (n, n_items) or one iterable of columns per person
             Further rewards to leave out (cooldown, received, dismissed).
         exclude_rated : bool, default=True
-            Leave out what each fitted person already rated or dismissed.
+            Leave out what each person already rated or dismissed (the fitted rows' stored
+            feedback, or ``ratings``).
         explain : bool, default=False
             Also explain every suggestion (see ``explain_batch``).
         min_group_size : int, optional
@@ -529,9 +627,9 @@ class HybridRanker(BaseEstimator):
             suggestion.
         """
         check_is_fitted(self)
-        X, U, bias, lab, rows = self._person_terms(persons, features, profiles)
+        X, U, bias, lab, rows = self._person_terms(persons, features, profiles, ratings)
         S = self._scores(X, U, bias, lab)
-        allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
+        allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated, ratings)
         idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
         valid = idx >= 0
         scores = np.full(idx.shape, np.nan)
@@ -557,6 +655,7 @@ class HybridRanker(BaseEstimator):
         k: int = 5,
         *,
         profile: int | None = None,
+        ratings: Ratings | None = None,
         candidates: np.ndarray | None = None,
         exclude: Iterable[int] = (),
         exclude_rated: bool = True,
@@ -571,13 +670,16 @@ class HybridRanker(BaseEstimator):
             A fitted person row, or the feature row of someone not in the fitted data.
         k : int, default=5
         profile : int, optional
-            Profile of a new person (ignored for fitted rows).
+            Profile of a person given by features (ignored for fitted rows).
+        ratings : Ratings, optional
+            Their current feedback (``person`` 0), folded in (``fold_in``); ignored for
+            fitted rows.
         candidates : ndarray of bool (n_items,) or of int, optional
             Rewards the person may get.
         exclude : iterable of int
             Columns to leave out.
         exclude_rated : bool, default=True
-            Leave out what a fitted person already rated or dismissed.
+            Leave out what the person already rated or dismissed.
         explain : bool, default=True
             Build explanations (skip for speed when only indices are needed).
         min_group_size : int, optional
@@ -590,11 +692,12 @@ class HybridRanker(BaseEstimator):
         """
         check_is_fitted(self)
         if np.ndim(person) == 0:
+            ratings = None
             X, U, bias, lab, rows = self._person_terms([int(person)], None, None)
         else:
-            X, U, bias, lab, rows = self._person_terms(None, person, profile)
+            X, U, bias, lab, rows = self._person_terms(None, person, profile, ratings)
         S = self._scores(X, U, bias, lab)
-        allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated)
+        allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated, ratings)
         idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda)
         keep = idx[0] >= 0
         items = idx[0][keep]
@@ -623,6 +726,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         promoted: np.ndarray | None = None,
         min_group_size: int | None = None,
     ) -> BatchExplanations:
@@ -635,7 +739,9 @@ class HybridRanker(BaseEstimator):
         items : ndarray of int, shape (n, k)
             Reward columns to explain, -1 for none (``recommend_batch`` output).
         features, profiles : ndarray, optional
-            Feature rows and profiles of people not in the fitted data.
+            Feature rows and profiles of people scored from their current answers.
+        ratings : Ratings, optional
+            Their current feedback, folded in (``fold_in``).
         promoted : ndarray of bool, shape (n, k), optional
             Which rewards diversification promoted.
         min_group_size : int, optional
@@ -648,7 +754,7 @@ class HybridRanker(BaseEstimator):
             may differ in the last bits); ``texts(r, j, lang)`` gives its sentences.
         """
         check_is_fitted(self)
-        X, U, bias, lab, _ = self._person_terms(persons, features, profiles)
+        X, U, bias, lab, _ = self._person_terms(persons, features, profiles, ratings)
         return explain_batch(
             self,
             X,
@@ -666,6 +772,7 @@ class HybridRanker(BaseEstimator):
         item: int,
         *,
         profile: int | None = None,
+        ratings: Ratings | None = None,
         min_group_size: int | None = None,
     ) -> Explanation:
         """Reasons for one reward's score for one person (see ``recommend``)."""
@@ -673,7 +780,7 @@ class HybridRanker(BaseEstimator):
         if np.ndim(person) == 0:
             X, U, bias, lab, _ = self._person_terms([int(person)], None, None)
         else:
-            X, U, bias, lab, _ = self._person_terms(None, person, profile)
+            X, U, bias, lab, _ = self._person_terms(None, person, profile, ratings)
         return explain_item(
             self,
             X[0],
