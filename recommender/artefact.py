@@ -275,14 +275,19 @@ class MotivoModel:
     def person_terms(
         self, scores: ScaleScores, flagged: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Survey features and most likely profile of responses not in the training data.
+        """Survey features and most likely profile of responses, by the stored mixture.
 
         Profiles are -1 for flagged responses or when no profiles were fitted.
         """
         X = self.features_.transform(scores, flagged)
         labels = np.full(X.shape[0], -1)
         if self.profiles_ is not None:
-            labels = self.profiles_.predict(_align_scores(scores, self.features_.constructs))
+            aligned = _align_scores(scores, self.features_.constructs)
+            # The posterior of the stored mixture, without scikit-learn's input checks: the
+            # rows are aligned float arrays built here, and for one person at request time
+            # the checks cost more than the posterior itself.
+            profiles = self.profiles_
+            labels = profiles._proba(profiles._standardise(aligned)).argmax(axis=1)
             if flagged is not None:
                 labels[np.asarray(flagged, dtype=bool)] = -1
         return X, labels
@@ -326,8 +331,8 @@ class MotivoModel:
         Parameters
         ----------
         person : int, optional
-            Row of the training scale scores. Omit and pass ``scores`` for a response
-            that arrived after training.
+            Row of the training scale scores. Omit and pass ``scores`` (and ``ratings``)
+            to serve from the person's current answers, as the application does.
         k : int, default=5
         scores : ScaleScores, optional
             A single response's scale scores (one row).
@@ -420,8 +425,8 @@ class MotivoModel:
             Rows of the training scale scores to rank; all of them when omitted.
             ``roles`` and ``exclude`` then have one entry per row given here.
         scores : ScaleScores, optional
-            Instead of training rows, rank these responses (which arrived after
-            training), as ``recommend(scores=...)`` does one at a time.
+            Instead of training rows, rank these responses (each person's latest, as
+            the application serves them), as ``recommend(scores=...)`` does one at a time.
         flagged : array of bool, optional
             Which of those responses are flagged as careless.
         ratings : Ratings, optional

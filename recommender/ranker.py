@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -79,8 +78,7 @@ def _person_effects(
     """Each person's rating generosity and attribute tastes from their rating residuals.
 
     One small ridge regression per person on the attributes of what they rated, solved as
-    a batch (sums of outer products via a sparse person-by-rating matrix) and shrunk by
-    ``n / (n + shrinkage)``. Training and serving (``HybridRanker.fold_in``) both call this,
+    a batch and shrunk by ``n / (n + shrinkage)``. Training and serving (``HybridRanker.fold_in``) both call this,
     so a person's taste at request time is what training would have learned from the same
     ratings. Returns ``(bias, effects)`` of shapes (n_p,) and (n_p, n_attributes); people
     without ratings get zeros.
@@ -90,22 +88,27 @@ def _person_effects(
     if residual.size == 0:
         return bias, effects
     n_ratings = np.bincount(p, minlength=n_p)
-    # The leading constant soaks up how generously the person rates, which would
-    # otherwise be credited to whatever attributes their rewards happen to share.
-    onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
-    Ai = np.concatenate([np.ones((p.size, 1)), A[i]], axis=1)
+    # Sums of outer products per person over runs of their ratings (sorted by person):
+    # cheap for one person at request time and for everyone at training time alike.
+    order = np.argsort(p, kind="stable")
+    Ai = np.concatenate([np.ones((p.size, 1)), A[i[order]]], axis=1)
     k = m + 1
-    gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
-    rhs = np.asarray(onehot @ (Ai * residual[:, None]))
+    starts = np.concatenate([[0], np.cumsum(n_ratings)[:-1]])[n_ratings > 0]
+    gram = np.add.reduceat((Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k), starts)
+    rhs = np.add.reduceat(Ai * residual[order][:, None], starts)
     rated = n_ratings > 0
     # The constant is penalised lightly so it takes most of what all of a person's
     # ratings share (generosity), yet a rep who rated only one kind of reward still
     # shows a taste for that kind.
     penalty = np.diag(np.r_[0.25 * alpha, np.full(m, alpha)])
-    G = gram[rated].reshape(-1, k, k) + penalty
-    solved = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
+    G = gram.reshape(-1, k, k) + penalty
+    solved = np.linalg.solve(G, rhs[:, :, None])[:, :, 0]
     n = n_ratings[rated].astype(float)
     solved *= (n / (n + shrinkage))[:, None]
+    # Tastes that tie exactly (attributes the person's rewards always share) stay tied
+    # whatever the batch: matrix products of other shapes differ in the last bits, and
+    # the reasons would otherwise cite one or the other depending on who else was ranked.
+    solved = np.round(solved, 12)
     bias[rated] = solved[:, 0]
     effects[rated] = solved[:, 1:]
     return bias, effects
@@ -464,6 +467,10 @@ class HybridRanker(BaseEstimator):
             raise ValueError("ratings refer to persons or items outside the matrices")
         A = self.item_attributes_
         r = np.where(ratings.dismissed, self.dismissal_rating, ratings.rating)
+        # Sums in one order, whatever order the feedback was read in: a person's taste is
+        # then the same to the last bit alone or in a batch, and so are tied reasons.
+        order = np.lexsort((r, i, p))
+        p, i, r = p[order], i[order], r[order]
         residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
         if self.profile_effects_.shape[0]:
             mine = lab[p]

@@ -13,9 +13,18 @@ from pathlib import Path
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port: from ``MOTIVO_TEST_PORTS`` ("8600-8699") when set, so people
+    sharing a machine keep to their own ranges, else any the system offers."""
+    first, _, last = os.environ.get("MOTIVO_TEST_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in MOTIVO_TEST_PORTS={os.environ['MOTIVO_TEST_PORTS']}")
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
