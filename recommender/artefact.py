@@ -86,7 +86,16 @@ _RANKER_ARRAYS = (
 # people, so an old model cites no rating summary until it is retrained (never one that
 # might speak for fewer people than the minimum group size).
 _RANKER_PEOPLE_ARRAYS = ("item_n_people_", "profile_n_people_")
-_RANKER_SCALARS = ("mu_", "item_shrinkage_", "profile_shrinkage_", "person_shrinkage_")
+# Added with empirical-Bayes person tastes: the prior that serving folds ratings in under.
+# Absent from older artefacts, which then fold in with the shrunk ridge solve.
+_RANKER_PRIOR_ARRAYS = ("person_tau2_",)
+_RANKER_SCALARS = (
+    "mu_",
+    "item_shrinkage_",
+    "profile_shrinkage_",
+    "person_shrinkage_",
+    "person_sigma2_",
+)
 
 
 @dataclass(frozen=True)
@@ -277,14 +286,19 @@ class MotivoModel:
     def person_terms(
         self, scores: ScaleScores, flagged: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Survey features and most likely profile of responses not in the training data.
+        """Survey features and most likely profile of responses, by the stored mixture.
 
         Profiles are -1 for flagged responses or when no profiles were fitted.
         """
         X = self.features_.transform(scores, flagged)
         labels = np.full(X.shape[0], -1)
         if self.profiles_ is not None:
-            labels = self.profiles_.predict(_align_scores(scores, self.features_.constructs))
+            aligned = _align_scores(scores, self.features_.constructs)
+            # The posterior of the stored mixture, without scikit-learn's input checks: the
+            # rows are aligned float arrays built here, and for one person at request time
+            # the checks cost more than the posterior itself.
+            profiles = self.profiles_
+            labels = profiles._proba(profiles._standardise(aligned)).argmax(axis=1)
             if flagged is not None:
                 labels[np.asarray(flagged, dtype=bool)] = -1
         return X, labels
@@ -314,6 +328,7 @@ class MotivoModel:
         *,
         scores: ScaleScores | None = None,
         flagged: bool = False,
+        ratings: Ratings | None = None,
         role: str | None = None,
         max_cost_band: int | None = None,
         exclude_ids: Iterable[str] = (),
@@ -328,13 +343,16 @@ class MotivoModel:
         Parameters
         ----------
         person : int, optional
-            Row of the training scale scores. Omit and pass ``scores`` for a response
-            that arrived after training.
+            Row of the training scale scores. Omit and pass ``scores`` (and ``ratings``)
+            to serve from the person's current answers, as the application does.
         k : int, default=5
         scores : ScaleScores, optional
             A single response's scale scores (one row).
         flagged : bool, default=False
             Whether that response is flagged as careless.
+        ratings : Ratings, optional
+            With ``scores``: the person's current feedback (``person`` 0, ``item`` columns
+            of ``index_``), folded in at request time (``HybridRanker.fold_in``).
         role : str, optional
             The person's sales role (role-restricted rewards are filtered).
         max_cost_band : int, optional
@@ -369,6 +387,7 @@ class MotivoModel:
                 X[0],
                 k,
                 profile=profile,
+                ratings=ratings,
                 candidates=mask,
                 exclude=excluded,
                 explain=explain,
@@ -406,6 +425,7 @@ class MotivoModel:
         persons: Sequence[int] | np.ndarray | None = None,
         scores: ScaleScores | None = None,
         flagged: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         explain: bool = False,
         min_group_size: int | None = None,
         dismissed: np.ndarray | Sequence[Iterable[int]] | None = None,
@@ -424,10 +444,14 @@ class MotivoModel:
             Rows of the training scale scores to rank; all of them when omitted.
             ``roles`` and ``exclude`` then have one entry per row given here.
         scores : ScaleScores, optional
-            Instead of training rows, rank these responses (which arrived after
-            training), as ``recommend(scores=...)`` does one at a time.
+            Instead of training rows, rank these responses (each person's latest, as
+            the application serves them), as ``recommend(scores=...)`` does one at a time.
         flagged : array of bool, optional
             Which of those responses are flagged as careless.
+        ratings : Ratings, optional
+            With ``scores``: the feedback of those people (``person`` indexes rows of
+            ``scores``, ``item`` columns of ``index_``), folded in at request time, so
+            their own tastes count without retraining; what they rated is left out.
         explain : bool, default=False
             Also give each suggestion's reasons, the same ones ``recommend`` gives.
         min_group_size : int, optional
@@ -472,6 +496,7 @@ class MotivoModel:
             k,
             features=features,
             profiles=profiles,
+            ratings=ratings if scores is not None else None,
             candidates=candidates,
             exclude=exclude,
             explain=explain,
@@ -530,7 +555,7 @@ def to_artefact(model: MotivoModel) -> tuple[bytes, dict[str, Any]]:
         "features.sd": model.features_.sd,
         "model.person_profiles": model.person_profiles_,
     }
-    for name in _RANKER_ARRAYS + _RANKER_PEOPLE_ARRAYS:
+    for name in _RANKER_ARRAYS + _RANKER_PEOPLE_ARRAYS + _RANKER_PRIOR_ARRAYS:
         arrays[f"ranker.{name}"] = np.asarray(getattr(model.ranker_, name))
     profiles_meta = None
     if model.profiles_ is not None:
@@ -676,6 +701,10 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
     ranker.profile_n_people_ = arrays.get(
         "ranker.profile_n_people_", np.zeros_like(ranker.profile_n_ratings_)
     )
+    ranker.person_tau2_ = arrays.get("ranker.person_tau2_")
+    ranker.person_sigma2_ = _float(meta_ranker["scalars"].get("person_sigma2_"))
+    if "person_prior" not in meta_ranker["params"]:
+        ranker.person_prior = "ridge"  # stored before empirical Bayes: trained with ridge
     ranker.feature_names_ = tuple(meta_ranker["feature_names"])
     ranker.attribute_names_ = tuple(meta_ranker["attribute_names"])
     scalars = meta_ranker["scalars"]

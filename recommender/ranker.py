@@ -22,10 +22,10 @@ turns scale scores into person features.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -68,35 +68,133 @@ def _variance_ratio(groups: np.ndarray, values: np.ndarray, n_groups: int) -> fl
 
 
 def _person_posterior(
-    gram: np.ndarray, rhs: np.ndarray, ss: np.ndarray, *, n_iter: int = 30
-) -> tuple[np.ndarray, float]:
+    gram: np.ndarray,
+    rhs: np.ndarray,
+    ss: np.ndarray,
+    *,
+    n_iter: int = 30,
+    variances: tuple[np.ndarray, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Posterior means of per-person random effects, variances by empirical Bayes.
 
     Each person ``p`` has residual ratings ``r = D_p b_p + e`` with ``b_p ~ N(0, diag(tau2))``
     and ``e ~ N(0, sigma2 I)``; ``gram[p] = D_p' D_p``, ``rhs[p] = D_p' r`` and ``ss[p] =
-    r' r``. EM over everyone estimates ``tau2`` (one variance per column) and ``sigma2``;
-    returns the posterior means (n_persons, k) and ``sigma2 / mean(tau2[1:])``.
+    r' r``. Without ``variances``, EM over everyone estimates ``tau2`` (one variance per
+    column) and ``sigma2`` (training); with them, the same posterior mean is taken under the
+    stored ``(tau2, sigma2)`` (serving). Returns the means (n_persons, k), ``tau2`` and
+    ``sigma2``.
     """
     n, k, _ = gram.shape
-    n_obs = float(np.trace(gram[:, :1, :1].sum(axis=0)))  # first column is the constant
-    if n == 0 or n_obs == 0:
-        return np.zeros((n, k)), float("nan")
-    total = float(ss.sum())
-    sigma2 = max(total / n_obs, 1e-6) * 0.7
-    tau2 = np.full(k, max(total / n_obs, 1e-6) * 0.3)
     eye = np.eye(k)
-    for _ in range(max(int(n_iter), 1)):
-        precision = gram / sigma2 + eye / tau2
-        cov = np.linalg.inv(precision)
-        mean = np.einsum("pij,pj->pi", cov, rhs) / sigma2
-        tau2 = np.maximum((mean**2 + np.diagonal(cov, axis1=1, axis2=2)).mean(axis=0), 1e-6)
-        fit = np.einsum("pi,pij,pj->p", mean, gram, mean)
-        error = ss - 2.0 * (mean * rhs).sum(axis=1) + fit
-        error += np.einsum("pij,pji->p", gram, cov)
-        sigma2 = max(float(error.sum()) / n_obs, 1e-6)
+    if variances is not None:
+        tau2, sigma2 = np.asarray(variances[0], dtype=float), float(variances[1])
+    else:
+        n_obs = float(np.trace(gram[:, :1, :1].sum(axis=0)))  # first column is the constant
+        if n == 0 or n_obs == 0:
+            return np.zeros((n, k)), np.full(k, np.nan), float("nan")
+        total = float(ss.sum())
+        sigma2 = max(total / n_obs, 1e-6) * 0.7
+        tau2 = np.full(k, max(total / n_obs, 1e-6) * 0.3)
+        for _ in range(max(int(n_iter), 1)):
+            precision = gram / sigma2 + eye / tau2
+            cov = np.linalg.inv(precision)
+            mean = np.einsum("pij,pj->pi", cov, rhs) / sigma2
+            tau2 = np.maximum((mean**2 + np.diagonal(cov, axis1=1, axis2=2)).mean(axis=0), 1e-6)
+            fit = np.einsum("pi,pij,pj->p", mean, gram, mean)
+            error = ss - 2.0 * (mean * rhs).sum(axis=1) + fit
+            error += np.einsum("pij,pji->p", gram, cov)
+            sigma2 = max(float(error.sum()) / n_obs, 1e-6)
+    if n == 0:
+        return np.zeros((0, k)), tau2, sigma2
     precision = gram / sigma2 + eye / tau2
     mean = np.linalg.solve(precision, rhs[:, :, None])[:, :, 0] / sigma2
-    return mean, float(sigma2 / tau2[1:].mean()) if k > 1 else float("nan")
+    return mean, tau2, sigma2
+
+
+def _person_sums(
+    A: np.ndarray, p: np.ndarray, i: np.ndarray, residual: np.ndarray, n_p: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per rated person: D'D, D'r and r'r, where D is [1, attributes] of what they rated.
+
+    Sums over runs of each person's ratings (sorted by person): cheap for one person at
+    request time and for everyone at training time alike. Returns ``(rated mask, gram
+    (n_rated, k, k), rhs (n_rated, k), ss (n_rated,))``.
+    """
+    n_ratings = np.bincount(p, minlength=n_p)
+    rated = n_ratings > 0
+    order = np.argsort(p, kind="stable")
+    # The leading constant soaks up how generously the person rates, which would otherwise
+    # be credited to whatever attributes their rewards happen to share.
+    Ai = np.concatenate([np.ones((p.size, 1)), A[i[order]]], axis=1)
+    k = Ai.shape[1]
+    starts = np.concatenate([[0], np.cumsum(n_ratings)[:-1]])[rated]
+    res = residual[order]
+    gram = np.add.reduceat((Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k), starts)
+    rhs = np.add.reduceat(Ai * res[:, None], starts)
+    ss = np.add.reduceat(res**2, starts)
+    return rated, gram.reshape(-1, k, k), rhs, ss
+
+
+@dataclass
+class PersonEffects:
+    """Each person's rating generosity and attribute tastes, and the prior they were
+    estimated under (``tau2``/``sigma2`` for empirical Bayes, else NaN)."""
+
+    bias: np.ndarray
+    effects: np.ndarray
+    tau2: np.ndarray
+    sigma2: float
+    ratio: float  # noise-to-prior ratio (the effective shrinkage)
+
+
+def _person_effects(
+    A: np.ndarray,
+    p: np.ndarray,
+    i: np.ndarray,
+    residual: np.ndarray,
+    n_p: int,
+    *,
+    prior: str,
+    alpha: float,
+    shrinkage: float,
+    n_iter: int = 30,
+    variances: tuple[np.ndarray, float] | None = None,
+) -> PersonEffects:
+    """Each person's rating generosity and attribute tastes from their rating residuals.
+
+    Training and serving (``HybridRanker.fold_in``) both call this, so a person's taste at
+    request time is what training would have learned from the same ratings. Empirical
+    Bayes estimates the prior variances at training (``variances=None``) and reuses the
+    stored ones when serving; ``prior="ridge"`` is one small ridge regression per person,
+    shrunk by ``n / (n + shrinkage)``. People without ratings get zeros.
+    """
+    m = A.shape[1]
+    k = m + 1
+    out = PersonEffects(np.zeros(n_p), np.zeros((n_p, m)), np.full(k, np.nan), np.nan, np.nan)
+    if residual.size == 0:
+        return out
+    rated, gram, rhs, ss = _person_sums(A, p, i, residual, n_p)
+    if prior == "empirical_bayes":
+        solved, out.tau2, out.sigma2 = _person_posterior(
+            gram, rhs, ss, n_iter=n_iter, variances=variances
+        )
+        out.ratio = float(out.sigma2 / out.tau2[1:].mean()) if k > 1 else float("nan")
+    else:
+        # The constant is penalised lightly so it takes most of what all of a person's
+        # ratings share (generosity), yet a rep who rated only one kind of reward still
+        # shows a taste for that kind.
+        penalty = np.diag(np.r_[0.25 * alpha, np.full(m, alpha)])
+        solved = np.linalg.solve(gram + penalty, rhs[:, :, None])[:, :, 0]
+        n = np.bincount(p, minlength=n_p)[rated].astype(float)
+        solved *= (n / (n + shrinkage))[:, None]
+        out.ratio = shrinkage
+    # Tastes that tie exactly (attributes the person's rewards always share) stay tied
+    # whatever the batch: matrix products of other shapes differ in the last bits, and
+    # the reasons would otherwise cite one or the other depending on who else was ranked.
+    solved = np.round(solved, 12)
+    out.bias[rated] = solved[:, 0]
+    out.effects[rated] = solved[:, 1:]
+    return out
 
 
 # --------------------------------------------------------------------------- estimator
@@ -377,40 +475,30 @@ class HybridRanker(BaseEstimator):
 
     def _fit_person_effects(self, A, n_p, p, i, residual) -> None:
         m = A.shape[1]
-        self.person_effects_ = np.zeros((n_p, m))
-        self.person_bias_ = np.zeros(n_p)
         self.person_n_ratings_ = np.bincount(p, minlength=n_p)
         self.person_shrinkage_ = float("nan")
+        self.person_tau2_, self.person_sigma2_ = np.full(m + 1, np.nan), float("nan")
         if residual.size == 0:
+            self.person_effects_ = np.zeros((n_p, m))
+            self.person_bias_ = np.zeros(n_p)
             return
         self.person_shrinkage_ = self._shrinkage(self.person_shrinkage, p, residual, n_p)
-        # One small ridge regression per person on the attributes of what they rated,
-        # solved as a batch: sums of outer products via a sparse person-by-rating matrix.
-        # The leading constant soaks up how generously the person rates, which would
-        # otherwise be credited to whatever attributes their rewards happen to share.
-        onehot = sparse.csr_matrix((np.ones(p.size), (p, np.arange(p.size))), shape=(n_p, p.size))
-        Ai = np.concatenate([np.ones((p.size, 1)), A[i]], axis=1)
-        k = m + 1
-        gram = np.asarray(onehot @ (Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k))
-        rhs = np.asarray(onehot @ (Ai * residual[:, None]))
-        rated = self.person_n_ratings_ > 0
+        found = _person_effects(
+            A,
+            p,
+            i,
+            residual,
+            n_p,
+            prior=self.person_prior,
+            alpha=self.person_alpha,
+            shrinkage=self.person_shrinkage_,
+            n_iter=self.person_em_iter,
+        )
+        self.person_bias_, self.person_effects_ = found.bias, found.effects
+        # What serving needs to fold in anyone's taste under the same prior.
+        self.person_tau2_, self.person_sigma2_ = found.tau2, found.sigma2
         if self.person_prior == "empirical_bayes":
-            ss = np.bincount(p, residual**2, minlength=n_p)[rated]
-            effects, ratio = _person_posterior(
-                gram[rated].reshape(-1, k, k), rhs[rated], ss, n_iter=self.person_em_iter
-            )
-            self.person_shrinkage_ = ratio
-        else:
-            # The constant is penalised lightly so it takes most of what all of a person's
-            # ratings share (generosity), yet a rep who rated only one kind of reward still
-            # shows a taste for that kind.
-            penalty = np.diag(np.r_[0.25 * self.person_alpha, np.full(m, self.person_alpha)])
-            G = gram[rated].reshape(-1, k, k) + penalty
-            effects = np.linalg.solve(G, rhs[rated][:, :, None])[:, :, 0]
-            n = self.person_n_ratings_[rated].astype(float)
-            effects *= (n / (n + self.person_shrinkage_))[:, None]
-        self.person_bias_[rated] = effects[:, 0]
-        self.person_effects_[rated] = effects[:, 1:]
+            self.person_shrinkage_ = found.ratio
 
     def _store_summaries(self, ratings: Ratings, labels, n_profiles, n_p, n_i) -> None:
         p, i = ratings.person, ratings.item
@@ -448,8 +536,108 @@ class HybridRanker(BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
 
-    def _person_terms(self, persons, features, profiles):
-        """Features, attribute tastes and profile of the people being scored."""
+    def fold_in(
+        self,
+        features: np.ndarray,
+        ratings: Ratings | None = None,
+        *,
+        profiles: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Attribute tastes and rating generosity of people from their current ratings.
+
+        The same shrunk ridge regression ``fit`` runs for each fitted person, on the
+        residuals of the stored model (mean, item biases, interaction weights, profile
+        effects), so someone scored from their latest answers and ratings gets what
+        training would have given them, without retraining.
+
+        Parameters
+        ----------
+        features : ndarray of shape (n, n_features)
+            Survey features (``SurveyFeatures.transform``).
+        ratings : Ratings, optional
+            Their feedback; ``person`` indexes rows of ``features``, ``item`` the rewards.
+        profiles : array of int, shape (n,), optional
+            Their profiles, -1 for none.
+
+        Returns
+        -------
+        effects : ndarray of shape (n, n_attributes)
+        bias : ndarray of shape (n,)
+        """
+        check_is_fitted(self)
+        X, lab = self._features_and_profiles(features, profiles)
+        return self._fold_in(X, lab, ratings)
+
+    def _fold_in(self, X, lab, ratings: Ratings | None) -> tuple[np.ndarray, np.ndarray]:
+        n, m = X.shape[0], len(self.attribute_names_)
+        if ratings is None or len(ratings) == 0:
+            return np.zeros((n, m)), np.zeros(n)
+        p, i = ratings.person, ratings.item
+        n_i = self.item_attributes_.shape[0]
+        if p.min() < 0 or p.max() >= n or i.min() < 0 or i.max() >= n_i:
+            raise ValueError("ratings refer to persons or items outside the matrices")
+        A = self.item_attributes_
+        r = np.where(ratings.dismissed, self.dismissal_rating, ratings.rating)
+        # Sums in one order, whatever order the feedback was read in: a person's taste is
+        # then the same to the last bit alone or in a batch, and so are tied reasons.
+        order = np.lexsort((r, i, p))
+        p, i, r = p[order], i[order], r[order]
+        residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
+        if self.profile_effects_.shape[0]:
+            mine = lab[p]
+            ok = mine >= 0
+            residual[ok] -= self.profile_effects_[mine[ok], i[ok]]
+        tau2 = getattr(self, "person_tau2_", None)
+        sigma2 = float(getattr(self, "person_sigma2_", np.nan))
+        if (
+            self.person_prior == "empirical_bayes"
+            and tau2 is not None
+            and np.all(np.isfinite(tau2))
+            and np.isfinite(sigma2)
+        ):
+            found = _person_effects(
+                A,
+                p,
+                i,
+                residual,
+                n,
+                prior="empirical_bayes",
+                alpha=self.person_alpha,
+                shrinkage=np.nan,
+                variances=(tau2, sigma2),
+            )
+            return found.effects, found.bias
+        # A model stored before empirical Bayes, or trained without ratings to estimate the
+        # prior from: the shrunk ridge solve.
+        shrinkage = self.person_shrinkage_
+        if not np.isfinite(shrinkage):
+            value = self.person_shrinkage
+            shrinkage = 10.0 if value == "auto" else float(value)
+        found = _person_effects(
+            A, p, i, residual, n, prior="ridge", alpha=self.person_alpha, shrinkage=shrinkage
+        )
+        return found.effects, found.bias
+
+    def _features_and_profiles(self, features, profiles) -> tuple[np.ndarray, np.ndarray]:
+        X = np.atleast_2d(np.asarray(features, dtype=float))
+        d = len(self.feature_names_)
+        if X.shape[1] != d:
+            raise ValueError(f"expected {d} features, got {X.shape[1]}")
+        n = X.shape[0]
+        lab = (
+            np.full(n, -1)
+            if profiles is None
+            else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
+        )
+        lab[lab >= self.profile_effects_.shape[0]] = -1
+        return np.where(np.isfinite(X), X, 0.0), lab
+
+    def _person_terms(self, persons, features, profiles, ratings=None):
+        """Features, attribute tastes and profile of the people being scored.
+
+        Fitted rows use what training stored; feature rows fold in ``ratings`` (their
+        current feedback) at request time.
+        """
         if features is None:
             rows = (
                 np.arange(self.person_features_.shape[0])
@@ -463,20 +651,9 @@ class HybridRanker(BaseEstimator):
                 self.person_profiles_[rows],
                 rows,
             )
-        X = np.atleast_2d(np.asarray(features, dtype=float))
-        if X.shape[1] != self.person_features_.shape[1]:
-            raise ValueError(
-                f"expected {self.person_features_.shape[1]} features, got {X.shape[1]}"
-            )
-        n = X.shape[0]
-        lab = (
-            np.full(n, -1)
-            if profiles is None
-            else np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,)).copy()
-        )
-        lab[lab >= self.profile_effects_.shape[0]] = -1
-        U = np.zeros((n, len(self.attribute_names_)))
-        return np.where(np.isfinite(X), X, 0.0), U, np.zeros(n), lab, None
+        X, lab = self._features_and_profiles(features, profiles)
+        U, bias = self._fold_in(X, lab, ratings)
+        return X, U, bias, lab, None
 
     def predict_scores(
         self,
@@ -484,6 +661,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
     ) -> np.ndarray:
         """Predicted rating of every reward, shape (n_persons, n_items).
 
@@ -492,12 +670,14 @@ class HybridRanker(BaseEstimator):
         persons : array of int, optional
             Rows of the fitted persons (all when omitted and ``features`` is None).
         features : ndarray of shape (n, n_features), optional
-            Feature rows of people not in the fitted data (scored without person effects).
+            Feature rows of people scored from their current answers.
         profiles : array of int, optional
             Their profiles (-1 for none), with ``features``.
+        ratings : Ratings, optional
+            Their current feedback (rows index ``features``), folded in (``fold_in``).
         """
         check_is_fitted(self)
-        return self._scores(*self._person_terms(persons, features, profiles)[:4])
+        return self._scores(*self._person_terms(persons, features, profiles, ratings)[:4])
 
     def _scores(self, X, U, bias, lab) -> np.ndarray:
         S = (X @ self.weights_ + U) @ self.item_attributes_.T
@@ -508,7 +688,7 @@ class HybridRanker(BaseEstimator):
             S[has] += self.profile_effects_[lab[has]]
         return S
 
-    def _allowed(self, n, rows, candidates, exclude, exclude_rated) -> np.ndarray:
+    def _allowed(self, n, rows, candidates, exclude, exclude_rated, ratings=None) -> np.ndarray:
         n_i = self.item_attributes_.shape[0]
         allowed = np.ones((n, n_i), dtype=bool)
         if candidates is not None:
@@ -535,6 +715,8 @@ class HybridRanker(BaseEstimator):
                     [self.rated_items_[s:e] for s, e in zip(starts, ends, strict=True)]
                 )
                 allowed[who, flat] = False
+        if exclude_rated and rows is None and ratings is not None and len(ratings):
+            allowed[ratings.person, ratings.item] = False
         return allowed
 
     def _dismissed_kinds(self, n, dismissed, allowed: np.ndarray) -> np.ndarray | None:
@@ -568,6 +750,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         candidates: np.ndarray | None = None,
         exclude: np.ndarray | Sequence[Iterable[int]] | None = None,
         exclude_rated: bool = True,
@@ -583,13 +766,17 @@ class HybridRanker(BaseEstimator):
             Fitted person rows; all of them when omitted and ``features`` is None.
         k : int, default=5
         features, profiles : ndarray, optional
-            Feature rows and profiles of people not in the fitted data.
+            Feature rows and profiles of people scored from their current answers.
+        ratings : Ratings, optional
+            With ``features``: their current feedback (rows index ``features``), folded
+            in at request time (``fold_in``).
         candidates : ndarray of bool, shape (n_items,) or (n, n_items), optional
             Rewards each person may get (role, active, cost cap); index arrays work too.
         exclude : bool ndarray of shape (n, n_items) or one iterable of columns per person
             Further rewards to leave out (cooldown, received, dismissed).
         exclude_rated : bool, default=True
-            Leave out what each fitted person already rated or dismissed.
+            Leave out what each person already rated or dismissed (the fitted rows' stored
+            feedback, or ``ratings``).
         explain : bool, default=False
             Also explain every suggestion (see ``explain_batch``).
         min_group_size : int, optional
@@ -610,9 +797,9 @@ class HybridRanker(BaseEstimator):
             suggestion.
         """
         check_is_fitted(self)
-        X, U, bias, lab, rows = self._person_terms(persons, features, profiles)
+        X, U, bias, lab, rows = self._person_terms(persons, features, profiles, ratings)
         S = self._scores(X, U, bias, lab)
-        allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated)
+        allowed = self._allowed(S.shape[0], rows, candidates, exclude, exclude_rated, ratings)
         demoted = self._dismissed_kinds(S.shape[0], dismissed, allowed)
         idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda, demoted)
         valid = idx >= 0
@@ -639,6 +826,7 @@ class HybridRanker(BaseEstimator):
         k: int = 5,
         *,
         profile: int | None = None,
+        ratings: Ratings | None = None,
         candidates: np.ndarray | None = None,
         exclude: Iterable[int] = (),
         exclude_rated: bool = True,
@@ -654,13 +842,16 @@ class HybridRanker(BaseEstimator):
             A fitted person row, or the feature row of someone not in the fitted data.
         k : int, default=5
         profile : int, optional
-            Profile of a new person (ignored for fitted rows).
+            Profile of a person given by features (ignored for fitted rows).
+        ratings : Ratings, optional
+            Their current feedback (``person`` 0), folded in (``fold_in``); ignored for
+            fitted rows.
         candidates : ndarray of bool (n_items,) or of int, optional
             Rewards the person may get.
         exclude : iterable of int
             Columns to leave out.
         exclude_rated : bool, default=True
-            Leave out what a fitted person already rated or dismissed.
+            Leave out what the person already rated or dismissed.
         explain : bool, default=True
             Build explanations (skip for speed when only indices are needed).
         min_group_size : int, optional
@@ -675,11 +866,12 @@ class HybridRanker(BaseEstimator):
         """
         check_is_fitted(self)
         if np.ndim(person) == 0:
+            ratings = None
             X, U, bias, lab, rows = self._person_terms([int(person)], None, None)
         else:
-            X, U, bias, lab, rows = self._person_terms(None, person, profile)
+            X, U, bias, lab, rows = self._person_terms(None, person, profile, ratings)
         S = self._scores(X, U, bias, lab)
-        allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated)
+        allowed = self._allowed(1, rows, candidates, [exclude], exclude_rated, ratings)
         demoted = self._dismissed_kinds(1, [dismissed], allowed)
         idx, promoted = _mmr(S, allowed, k, self.similarity_, self.mmr_lambda, demoted)
         keep = idx[0] >= 0
@@ -709,6 +901,7 @@ class HybridRanker(BaseEstimator):
         *,
         features: np.ndarray | None = None,
         profiles: np.ndarray | None = None,
+        ratings: Ratings | None = None,
         promoted: np.ndarray | None = None,
         min_group_size: int | None = None,
     ) -> BatchExplanations:
@@ -721,7 +914,9 @@ class HybridRanker(BaseEstimator):
         items : ndarray of int, shape (n, k)
             Reward columns to explain, -1 for none (``recommend_batch`` output).
         features, profiles : ndarray, optional
-            Feature rows and profiles of people not in the fitted data.
+            Feature rows and profiles of people scored from their current answers.
+        ratings : Ratings, optional
+            Their current feedback, folded in (``fold_in``).
         promoted : ndarray of bool, shape (n, k), optional
             Which rewards diversification promoted.
         min_group_size : int, optional
@@ -734,7 +929,7 @@ class HybridRanker(BaseEstimator):
             may differ in the last bits); ``texts(r, j, lang)`` gives its sentences.
         """
         check_is_fitted(self)
-        X, U, bias, lab, _ = self._person_terms(persons, features, profiles)
+        X, U, bias, lab, _ = self._person_terms(persons, features, profiles, ratings)
         return explain_batch(
             self,
             X,
@@ -752,6 +947,7 @@ class HybridRanker(BaseEstimator):
         item: int,
         *,
         profile: int | None = None,
+        ratings: Ratings | None = None,
         min_group_size: int | None = None,
     ) -> Explanation:
         """Reasons for one reward's score for one person (see ``recommend``)."""
@@ -759,7 +955,7 @@ class HybridRanker(BaseEstimator):
         if np.ndim(person) == 0:
             X, U, bias, lab, _ = self._person_terms([int(person)], None, None)
         else:
-            X, U, bias, lab, _ = self._person_terms(None, person, profile)
+            X, U, bias, lab, _ = self._person_terms(None, person, profile, ratings)
         return explain_item(
             self,
             X[0],

@@ -1,8 +1,15 @@
 """Suggestions, profiles and the model each worker serves.
 
 Each process loads the newest stored model once and reloads it when a newer version
-appears (one small query per call tells). Without a model, or for a rep who has turned
-personalisation off, suggestions fall back to a clearly labelled non-personal list.
+appears (one small query per call tells). Training learns weights, profiles and item
+effects; serving applies them at request time to each rep's latest submitted, consented
+response and their ratings as they are now (scale scores, standardised with the stored
+training statistics, profile from the stored mixture, the person's own taste folded in
+from their ratings, then constraints, diversification and reasons). So a new submission,
+a change of consent or a new rating shows on the next page view, on every worker, without
+retraining; pages, the CLI and the API share that one path. Without a model, or for a rep
+who has turned personalisation off, suggestions fall back to a clearly labelled
+non-personal list.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from sqlmodel import Session, select
 from models.queries import chunks
 from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
-from recommender.scoring import ScaleScores
+from recommender.ratings import Ratings
 from services.access import Actor, can_view_person, require
 from services.errors import NotFound
 from services.organisation import min_group_size
@@ -31,6 +38,7 @@ from services.scores import latest_responses, score_stored
 
 if TYPE_CHECKING:
     from recommender.artefact import MotivoModel
+    from recommender.explain import BatchExplanations
 
 POPULARITY_PRIOR = 3  # ratings' worth of shrinkage towards the organisation's mean
 
@@ -40,7 +48,6 @@ class ServedModel:
     version: int
     model: MotivoModel
     meta: dict
-    row_of: dict[int, int]  # person id -> training row
 
 
 _lock = threading.Lock()
@@ -63,12 +70,8 @@ def current_model(session: Session) -> ServedModel | None:
         served = _cache.get(key)
         if served is None or served.version != newest:
             row = session.exec(select(ModelArtefact).where(ModelArtefact.version == newest)).one()
-            ids = row.meta.get("person_ids", [])
             served = ServedModel(
-                version=row.version,
-                model=from_artefact(row.blob, row.meta),
-                meta=row.meta,
-                row_of={int(pid): i for i, pid in enumerate(ids)},
+                version=row.version, model=from_artefact(row.blob, row.meta), meta=row.meta
             )
             _cache[key] = served
     return served
@@ -196,28 +199,31 @@ def _kinds(rewards) -> set[tuple[str, str]]:
 
 
 def _views(
-    session: Session,
-    suggestions,
-    context: FeedbackContext | None = None,
-    *,
-    for_manager: bool = False,
+    ranked: _Ranked, person_id: int, context: FeedbackContext, *, for_manager: bool = False
 ) -> list[SuggestionView]:
-    """Suggestions with their reasons; a manager gets the third-person, scale-level wording
-    that never reveals a single survey answer (see ``render_for_manager``)."""
-    by_slug = context.by_slug if context else {r.slug: r for r in session.exec(select(RewardRow))}
-
-    def texts(explanation, lang):
-        return explanation.texts_for_manager(lang) if for_manager else explanation.texts(lang)
-
-    return [
-        SuggestionView(
-            reward=by_slug[s.reward_id],
-            score=float(s.score),
-            reasons={lang: texts(s.explanation, lang) for lang in ("en", "nb")},
+    """One person's suggestions with their reasons; a manager gets the third-person,
+    scale-level wording that never reveals a single survey answer (see
+    ``render_for_manager``)."""
+    by_slug = context.by_slug
+    r = ranked.row[person_id]
+    views = []
+    for j, slug, score in ranked.picks(person_id):
+        if slug not in by_slug:
+            continue
+        explanation = ranked.reasons.explanation(r, j)
+        views.append(
+            SuggestionView(
+                reward=by_slug[slug],
+                score=score,
+                reasons={
+                    lang: explanation.texts_for_manager(lang)
+                    if for_manager
+                    else explanation.texts(lang)
+                    for lang in ("en", "nb")
+                },
+            )
         )
-        for s in suggestions
-        if s.reward_id in by_slug
-    ]
+    return views
 
 
 def suggest_rewards(
@@ -259,8 +265,8 @@ def suggest_for_people(
     """``suggest_rewards`` for each of ``people`` (person id -> list), read together.
 
     The queries do not grow with the number of people: the model, their feedback (or
-    ``context``), the non-personal ranking and the responses of those who answered after
-    training are each read once for all of them.
+    ``context``), their latest responses and the non-personal ranking are each read once
+    for all of them.
     """
     if not all(can_view_person(viewer, p) for p in people):
         raise NotFound("No such person.")
@@ -268,24 +274,39 @@ def suggest_for_people(
         return {}
     served = current_model(session)
     context = context or load_context(session, [p.id for p in people])
-    new_scores = _scores_since_training(session, served, people)
+    today = today or date.today()
     # A flagged response gives the labelled non-personal list, never a silent mix.
     flagged = flagged_people(session, [p.id for p in people])
-    popularity: _Popularity | None = None
-    out: dict[int, SuggestionList] = {}
-    personal: list[Person] = []
+    why: dict[int, str] = {}
     for person in people:
-        reason = None
         if not person.personalise:
-            reason = "no_consent"
+            why[person.id] = "no_consent"
         elif person.id in flagged:
-            reason = "flagged"
+            why[person.id] = "flagged"
         elif served is None:
-            reason = "no_model"
-        elif person.id not in served.row_of and person.id not in new_scores:
-            reason = "no_response"
-        if reason is None:
-            personal.append(person)
+            why[person.id] = "no_model"
+    out: dict[int, SuggestionList] = {}
+    personal = [p for p in people if p.id not in why]
+    if personal:
+        left_out = {
+            p.id: _exclusions(session, p, context, today=today, max_cost_band=max_cost_band)
+            for p in personal
+        }
+        ranked = _rank(session, served, context, personal, left_out, k, max_cost_band, today)
+        for person in personal:
+            if person.id not in ranked.row:
+                why[person.id] = "no_response"
+                continue
+            # The system actor (CLI) has no id and reads a rep's own, second-person reasons.
+            for_manager = viewer.id is not None and viewer.id != person.id
+            out[person.id] = SuggestionList(
+                personal=True,
+                items=_views(ranked, person.id, context, for_manager=for_manager),
+                model_version=served.version,
+            )
+    popularity: _Popularity | None = None
+    for person in people:
+        if person.id in out:
             continue
         popularity = popularity or _popularity(session, context)
         out[person.id] = _popular_list(
@@ -293,113 +314,103 @@ def suggest_for_people(
             person,
             popularity,
             k=k,
-            reason=reason,
+            reason=why[person.id],
             context=context,
             today=today,
             max_cost_band=max_cost_band,
         )
-    if personal:
-        ranked = _suggestions_for(
-            session, served, context, personal, new_scores, k, max_cost_band, today
-        )
-        for person in personal:
-            # The system actor (CLI) has no id and reads a rep's own, second-person reasons.
-            for_manager = viewer.id is not None and viewer.id != person.id
-            out[person.id] = SuggestionList(
-                personal=True,
-                items=_views(session, ranked[person.id], context, for_manager=for_manager),
-                model_version=served.version,
-            )
     return out
 
 
-def _suggestions_for(
+@dataclass(frozen=True)
+class _Ranked:
+    """Personal suggestions for a batch of people: ``items[row[pid]]`` are reward columns
+    of ``ids`` (-1 for none), with predicted ratings and reasons."""
+
+    row: dict[int, int]  # person id -> row
+    ids: Sequence[str]  # reward id of each column
+    items: np.ndarray
+    scores: np.ndarray
+    reasons: BatchExplanations | None
+
+    def picks(self, person_id: int) -> list[tuple[int, str, float]]:
+        """(position in the list, reward id, predicted rating) of one person's suggestions."""
+        r = self.row[person_id]
+        return [
+            (j, self.ids[col], float(self.scores[r, j]))
+            for j, col in enumerate(self.items[r].tolist())
+            if col >= 0
+        ]
+
+
+def _rank(
     session: Session,
     served: ServedModel,
     context: FeedbackContext,
-    people: list[Person],
-    new_scores: dict[int, tuple[ScaleScores, bool]],
+    people: Sequence,
+    left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
     k: int,
     max_cost_band: int | None,
-    today: date | None,
-) -> dict[int, list]:
-    """Each person's ranked suggestions with explanations, ranked together.
+    today: date,
+) -> _Ranked:
+    """Rank ``people`` (consenting, not flagged) from their current answers and ratings.
 
-    ``MotivoModel.recommend_all`` gives each row what ``MotivoModel.recommend`` gives it
-    alone (the same exclusions, cooldowns, diversification and reasons), in one pass: the
-    people the model was trained on by their rows, those who answered since by their scores.
+    The one serving path behind pages, the CLI and the API: each person's latest submitted
+    response (read in one batch) is scored and transformed with the stored training
+    statistics, their profile comes from the stored mixture, their own taste is folded in
+    from their ratings in ``context``, and the model ranks, diversifies and explains within
+    ``left_out`` (see ``_exclusions``). People without a response are left out of ``row``.
     """
-    from recommender.artefact import Suggestion
-
     model = served.model
     index = model.index_
-    today = today or date.today()
-    trained = [p for p in people if p.id in served.row_of]
-    since = [p for p in people if p.id not in served.row_of]
-    out: dict[int, list] = {}
-    for group in (trained, since):
-        if not group:
-            continue
-        excluded_mask = np.zeros((len(group), len(index)), dtype=bool)
-        dismissed_mask = np.zeros((len(group), len(index)), dtype=bool)
-        for row, person in enumerate(group):
-            excluded, grants = _exclusions(
-                session, person, context, today=today, max_cost_band=max_cost_band
-            )
-            cols = index.columns(excluded, skip_unknown=True)
-            if grants:
-                cols = np.union1d(cols, index.cooldown_columns(grants, today))
-            excluded_mask[row, cols] = True
-            dismissed = index.columns(_dismissed(person.id, context), skip_unknown=True)
-            dismissed_mask[row, dismissed] = True
-        common = {
-            "roles": [p.sales_role or None for p in group],
-            "exclude": excluded_mask,
-            "dismissed": dismissed_mask,
-            "max_cost_band": max_cost_band,
-            "explain": True,
-            "min_group_size": min_group_size(session),
-        }
-        if group is trained:
-            rows = [served.row_of[p.id] for p in group]
-            items, scores, reasons = model.recommend_all(k, persons=rows, **common)
-        else:
-            values = np.vstack([new_scores[p.id][0].values for p in group])
-            ranks = np.vstack([new_scores[p.id][0].rank_values for p in group])
-            first = new_scores[group[0].id][0]
-            batch = ScaleScores(first.constructs, values, first.ranking, ranks)
-            flagged = np.asarray([new_scores[p.id][1] for p in group], dtype=bool)
-            items, scores, reasons = model.recommend_all(k, scores=batch, flagged=flagged, **common)
-        for row, person in enumerate(group):
-            out[person.id] = [
-                Suggestion(index.ids[int(col)], float(scores[row, j]), reasons.explanation(row, j))
-                for j, col in enumerate(items[row].tolist())
-                if col >= 0
-            ]
-    return out
-
-
-def _scores_since_training(
-    session: Session, served: ServedModel | None, people: Sequence[Person]
-) -> dict[int, tuple[ScaleScores, bool]]:
-    """Scale scores (one row each) and flag of consenting people the model has not seen."""
-    if served is None:
-        return {}
-    ids = [p.id for p in people if p.personalise and p.id not in served.row_of]
+    by_id = {p.id: p for p in people}
     responses = []
-    for chunk in chunks(ids):
+    for chunk in chunks(list(by_id)):
         responses += latest_responses(session, person_ids=chunk)
     if not responses:
-        return {}
+        return _Ranked({}, index.ids, np.empty((0, k), dtype=np.int64), np.empty((0, k)), None)
     scored = score_stored(session, responses)
-    s = scored.scores
-    return {
-        pid: (
-            ScaleScores(s.constructs, s.values[i : i + 1], s.ranking, s.rank_values[i : i + 1]),
-            bool(scored.flagged[i]),
-        )
-        for i, pid in enumerate(scored.person_ids)
-    }
+    answered = [by_id[pid] for pid in scored.person_ids]
+    column = {slug: j for j, slug in enumerate(index.ids)}
+    records = []
+    hits_row: list[int] = []
+    hits_col: list[int] = []
+    for row, person in enumerate(answered):
+        for rating in context.ratings.get(person.id, []):
+            reward = context.rewards.get(rating.reward_id)
+            col = column.get(reward.slug) if reward is not None else None
+            if col is None:
+                continue  # a reward the model has not seen: nothing to learn from yet
+            if rating.dismissed:
+                records.append((row, col, None))
+            elif rating.rating is not None:
+                records.append((row, col, float(rating.rating)))
+        excluded, grants = left_out[person.id]
+        cols = [column[slug] for slug in excluded if slug in column]
+        # Cooldowns as the model knew them, too.
+        cols += index.cooldown_columns(grants, today).tolist() if grants else []
+        hits_row += [row] * len(cols)
+        hits_col += cols
+    exclude = np.zeros((len(answered), len(index)), dtype=bool)
+    exclude[hits_row, hits_col] = True
+    # "Not for me" is also a signal: the same kind of reward waits until nothing else is left.
+    dismissed = np.zeros((len(answered), len(index)), dtype=bool)
+    for row, person in enumerate(answered):
+        cols = [column[slug] for slug in _dismissed(person.id, context) if slug in column]
+        dismissed[row, cols] = True
+    items, scores, reasons = model.recommend_all(
+        k,
+        roles=[p.sales_role or None for p in answered],
+        exclude=exclude,
+        dismissed=dismissed,
+        max_cost_band=max_cost_band,
+        scores=scored.scores,
+        flagged=scored.flagged,
+        ratings=Ratings.from_records(records),
+        explain=True,
+        min_group_size=min_group_size(session),
+    )
+    return _Ranked({p.id: r for r, p in enumerate(answered)}, index.ids, items, scores, reasons)
 
 
 @dataclass(frozen=True)
@@ -561,8 +572,9 @@ def recommend_for_all(
     """Suggestions with reasons for every active rep, one row per suggestion, by external id.
 
     Each rep gets what ``recommendation_rows`` gives them one at a time, computed for all
-    of them together: the people the model was trained on and those who answered since
-    are ranked and explained in two batches, everyone else gets the non-personal list.
+    of them together: those who may have personal suggestions are ranked and explained
+    from their current answers and ratings in one batch, everyone else gets the
+    non-personal list.
     With ``limit``, only that page of reps (by external id, from ``offset``) is read and
     computed; ``count_reps`` gives the total.
     """
@@ -587,16 +599,34 @@ def recommend_for_all(
     if served is not None:
         flagged = flagged_people(session)
         personal = [p for p in people if p.personalise and p.id not in flagged]
-        trained = [p for p in personal if p.id in served.row_of]
-        answered_since = [p for p in personal if p.id not in served.row_of]
-        for group, new in ((trained, False), (answered_since, True)):
-            if group:
-                ranked = _ranked_rows(session, served, context, left_out, group, new, k, lang)
-                rows_of.update(ranked)
+        if personal:
+            ranked = _rank(session, served, context, personal, left_out, k, None, today)
+            known = {r.slug for r in context.rewards.values()}
+            for person in personal:
+                if person.id in ranked.row:
+                    rows_of[person.id] = _ranked_rows(ranked, person, known, lang)
     # No model, no consent, no response or a flagged one: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
     rows_of.update(_popular_rows(session, context, left_out, rest, k, lang))
     return [row for p in people for row in rows_of[p.id]]
+
+
+def _ranked_rows(ranked: _Ranked, person, known: set[str], lang: str) -> list[dict]:
+    """One person's personal suggestions in the CLI/API row shape."""
+    r = ranked.row[person.id]
+    rows: list[dict] = []
+    for j, slug, score in ranked.picks(person.id):
+        if slug in known:
+            rows.append(
+                {
+                    "person": person.external_id,
+                    "rank": len(rows) + 1,
+                    "reward_id": slug,
+                    "score": round(score, 4),
+                    "reasons": ranked.reasons.texts(r, j, lang),
+                }
+            )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,8 +646,9 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
 
     Plain rows with the fields ``_exclusions`` reads stand in for the ORM objects: building
     tens of thousands of those, and reading a reward's attributes once per reward for
-    every person, would cost seconds. ``rating``, ``dismissed``, ``category`` and
-    ``visibility`` ride along for the non-personal list and "not for me".
+    every person, would cost seconds. ``rating`` and ``dismissed`` ride along for the
+    person's own taste and "not for me", ``category`` and ``visibility`` for the
+    non-personal list and "not for me".
     """
     rewards = [
         _RewardFacts(*row)
@@ -647,84 +678,6 @@ def _bulk_context(session: Session, person_ids: list[int] | None = None) -> Feed
         for row in session.exec(where_r):
             ratings[row.person_id].append(row)
     return FeedbackContext({r.id: r for r in rewards}, grants, ratings)
-
-
-def _ranked_rows(
-    session: Session,
-    served: ServedModel,
-    context: FeedbackContext,
-    left_out: dict[int, tuple[set[str], list[tuple[str, date]]]],
-    people: list,
-    new: bool,
-    k: int,
-    lang: str,
-) -> dict[int, list[dict]]:
-    """Personal suggestions with reasons: for people the model was trained on, or (``new``)
-    for people who answered after training; those without a response are left out."""
-    model = served.model
-    index = model.index_
-    scored = None
-    if new:
-        responses = []
-        ids = [p.id for p in people]
-        for chunk in chunks(ids):
-            responses += latest_responses(session, person_ids=chunk)
-        if not responses:
-            return {}
-        scored = score_stored(session, responses)
-        by_id = {p.id: p for p in people}
-        people = [by_id[pid] for pid in scored.person_ids]
-    column = {slug: j for j, slug in enumerate(index.ids)}
-    today = date.today()
-    hits_row: list[int] = []
-    hits_col: list[int] = []
-    for row, person in enumerate(people):
-        excluded, grants = left_out[person.id]
-        cols = [column[slug] for slug in excluded if slug in column]
-        # As ``MotivoModel.recommend``: cooldowns as the model knew them, too.
-        cols += index.cooldown_columns(grants, today).tolist()
-        hits_row += [row] * len(cols)
-        hits_col += cols
-    excluded_mask = np.zeros((len(people), len(index)), dtype=bool)
-    excluded_mask[hits_row, hits_col] = True
-    dismissed_mask = np.zeros((len(people), len(index)), dtype=bool)
-    for row, person in enumerate(people):
-        dismissed = _dismissed(person.id, context)
-        dismissed_mask[row, [column[slug] for slug in dismissed if slug in column]] = True
-    roles = [p.sales_role or None for p in people]
-    common = {
-        "roles": roles,
-        "exclude": excluded_mask,
-        "dismissed": dismissed_mask,
-        "explain": True,
-        "min_group_size": min_group_size(session),
-    }
-    if scored is None:
-        rows = [served.row_of[p.id] for p in people]
-        items, scores, reasons = model.recommend_all(k, persons=rows, **common)
-    else:
-        items, scores, reasons = model.recommend_all(
-            k, scores=scored.scores, flagged=scored.flagged, **common
-        )
-    known = {r.slug for r in context.rewards.values()}
-    out: dict[int, list[dict]] = {}
-    for r, person in enumerate(people):
-        person_rows = []
-        for j, col in enumerate(items[r].tolist()):
-            slug = index.ids[col] if col >= 0 else None
-            if slug not in known:
-                continue
-            person_rows.append(
-                {
-                    "person": person.external_id,
-                    "rank": len(person_rows) + 1,
-                    "reward_id": slug,
-                    "score": round(float(scores[r, j]), 4),
-                    "reasons": reasons.texts(r, j, lang),
-                }
-            )
-        out[person.id] = person_rows
-    return out
 
 
 def _popular_rows(
@@ -791,21 +744,26 @@ def recommendation_rows(
 
 
 def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, int], np.ndarray]:
-    """Profile of each consenting, active person the model knows, and the profile sizes.
+    """Profile of each consenting, active person from their latest submitted response, and
+    the profile sizes.
 
-    Sizes are counted now, not at training time: someone who withdraws consent or leaves
-    no longer counts, so a profile that falls under the minimum is hidden at once.
+    Worked out now from the stored mixture, not at training time: someone who answers
+    again moves with their answers, and someone who withdraws consent, leaves or whose
+    latest response is flagged no longer counts, so a profile that falls under the minimum
+    is hidden at once.
     """
-    labels = served.model.person_profiles_
-    n_profiles = len(served.model.profile_labels_)
-    current = set(
-        session.exec(select(Person.id).where(Person.personalise.is_(True), Person.active.is_(True)))
-    )
-    members = {
-        pid: int(labels[row])
-        for pid, row in served.row_of.items()
-        if pid in current and labels[row] >= 0
-    }
+    model = served.model
+    n_profiles = len(model.profile_labels_)
+    members: dict[int, int] = {}
+    responses = latest_responses(session)
+    if responses and model.profiles_ is not None:
+        scored = score_stored(session, responses)
+        _features, labels = model.person_terms(scored.scores, scored.flagged)
+        members = {
+            pid: int(label)
+            for pid, label in zip(scored.person_ids, labels.tolist(), strict=True)
+            if label >= 0
+        }
     counts = (
         np.bincount(list(members.values()), minlength=n_profiles)
         if members
@@ -814,28 +772,17 @@ def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, i
     return members, counts
 
 
-def profile_assignments(*, session: Session) -> dict[int, int]:
-    """Person id -> profile, for consenting people in profiles big enough to be shown."""
+def profiles_now(*, session: Session) -> tuple[dict[int, int], dict[int, dict]]:
+    """``profile_assignments`` and ``profile_catalogue`` together, worked out once."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
-        return {}
+        return {}, {}
     from recommender.profiles import visible_profiles
 
     members, counts = _current_members(session, served)
     visible = visible_profiles(counts, min_group_size(session))
-    return {pid: label for pid, label in members.items() if visible[label]}
-
-
-def profile_catalogue(*, session: Session) -> dict[int, dict]:
-    """Name, description and current size of every profile that may be shown."""
-    served = current_model(session)
-    if served is None or served.model.profiles_ is None:
-        return {}
-    from recommender.profiles import visible_profiles
-
-    _members, counts = _current_members(session, served)
-    visible = visible_profiles(counts, min_group_size(session))
-    return {
+    assignments = {pid: label for pid, label in members.items() if visible[label]}
+    catalogue = {
         k: {
             "name": dict(label.name),
             "description": dict(label.description),
@@ -844,6 +791,17 @@ def profile_catalogue(*, session: Session) -> dict[int, dict]:
         for k, label in enumerate(served.model.profile_labels_)
         if visible[k]
     }
+    return assignments, catalogue
+
+
+def profile_assignments(*, session: Session) -> dict[int, int]:
+    """Person id -> profile, for consenting people in profiles big enough to be shown."""
+    return profiles_now(session=session)[0]
+
+
+def profile_catalogue(*, session: Session) -> dict[int, dict]:
+    """Name, description and current size of every profile that may be shown."""
+    return profiles_now(session=session)[1]
 
 
 @dataclass(frozen=True)
@@ -859,8 +817,9 @@ def person_profile(*, session: Session, viewer: Actor, person: Person) -> Person
         raise NotFound("No such person.")
     if not person.personalise:
         return None
-    label = profile_assignments(session=session).get(person.id)
+    assignments, catalogue = profiles_now(session=session)
+    label = assignments.get(person.id)
     if label is None:
         return None
-    info = profile_catalogue(session=session)[label]
+    info = catalogue[label]
     return PersonProfile(label, info["name"], info["description"])

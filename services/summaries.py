@@ -44,7 +44,7 @@ from services.disclosure import (
 )
 from services.errors import InvalidInput, NotFound
 from services.instruments import definition
-from services.recommendations import current_model, profile_assignments, profile_catalogue
+from services.recommendations import current_model, profiles_now
 from services.responses import answers_by_response
 from services.waves import find_wave
 
@@ -74,8 +74,7 @@ class ProfileMap:
 
 def profile_map(*, session: Session) -> ProfileMap:
     """Profiles of the newest model (``services.recommendations``); empty without one."""
-    assignments = profile_assignments(session=session)
-    catalogue = profile_catalogue(session=session)
+    assignments, catalogue = profiles_now(session=session)
     served = current_model(session)
     centres, overall = model_centres(served.model) if served is not None else ({}, {})
     return ProfileMap(

@@ -21,8 +21,7 @@ from services.recommendations import (
     PersonProfile,
     SuggestionList,
     load_context,
-    profile_assignments,
-    profile_catalogue,
+    profiles_now,
     suggest_for_people,
     suggest_rewards,
 )
@@ -50,7 +49,7 @@ class TeamOverview:
 
 
 def _profiles(session: Session) -> tuple[dict[int, int], dict[int, dict]]:
-    return profile_assignments(session=session), profile_catalogue(session=session)
+    return profiles_now(session=session)
 
 
 def _profile_for(person: Person, assignments, catalogue) -> PersonProfile | None:

@@ -24,6 +24,7 @@ from services.feedback import dismiss_reward, rate_grant
 from services.grants import give_reward
 from services.organisation import use_min_group_size
 from services.recommendations import (
+    _current_members,
     current_model,
     person_profile,
     profile_assignments,
@@ -433,30 +434,36 @@ def test_only_profiles_of_five_or_more_are_shown(session):
     assert mine.profile == assignments[org.rep.id]
     assert mine.name == shown[mine.profile]["name"]
 
-    # Shrink the smallest profile to four members in the served model.
-    served = current_model(session)
-    labels = served.model.person_profiles_
-    small = int(np.argmin(served.model.profiles_.counts_))
-    members = np.flatnonzero(labels == small)
-    big = next(k for k in shown if k != small)
-    labels[members[4:]] = big
-    served.model.profiles_.counts_ = np.bincount(labels[labels >= 0], minlength=len(shown))
-    assert small not in profile_catalogue(session=session)
-    assert small not in profile_assignments(session=session).values()
-    by_row = {row: pid for pid, row in served.row_of.items()}
-    for row in members[:4]:
-        person = session.get(Person, by_row[int(row)])
+    # Shrink the biggest profile to four consenting members: hidden for all four at once.
+    members = members_by_profile(session)
+    big = max(shown, key=lambda k: len(members[k]))
+    for pid in members[big][4:]:
+        person = session.get(Person, pid)
+        person.personalise = False
+        session.add(person)
+    session.commit()
+    assert big not in profile_catalogue(session=session)
+    assert big not in profile_assignments(session=session).values()
+    for pid in members[big][:4]:
+        person = session.get(Person, pid)
         assert person_profile(session=session, viewer=SYSTEM, person=person) is None
+
+
+def members_by_profile(session) -> dict[int, list[int]]:
+    """Consenting people by the profile their latest answers give, shown or not."""
+    members, _counts = _current_members(session, current_model(session))
+    out: dict[int, list[int]] = defaultdict(list)
+    for pid, label in sorted(members.items()):
+        out[label].append(pid)
+    return out
 
 
 def test_a_profile_is_hidden_when_fewer_than_five_consenting_members_remain(session):
     build(session)
-    served = current_model(session)
-    labels = served.model.person_profiles_
-    small = int(np.argmin(served.model.profiles_.counts_))
-    by_row = {row: pid for pid, row in served.row_of.items()}
-    members = [by_row[int(row)] for row in np.flatnonzero(labels == small)]
-    for pid in members[4:]:
+    shown = profile_catalogue(session=session)
+    members = members_by_profile(session)
+    small = min(shown, key=lambda k: len(members[k]))
+    for pid in members[small][4:]:
         person = session.get(Person, pid)
         person.personalise = False
         session.add(person)
