@@ -486,4 +486,17 @@ def summary(
         channel=channel,
         filters={"by": by},
     )
-    return summarise(population, decision, by, locale=locale)
+    result = summarise(population, decision, by, locale=locale)
+    if by == "sales_role":
+        from services.labels import NO_GROUP, sales_role_label, word
+        from services.sales_roles import role_labels
+
+        stored = role_labels(session=session)
+        for group in result["groups"]:
+            key = group["key"]
+            group["label"] = (
+                word(NO_GROUP, by, locale)
+                if key == NONE_KEY
+                else sales_role_label(key, locale, stored)
+            )
+    return result

@@ -176,7 +176,9 @@ def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
     assert all(g["n"] is None or g["n"] >= 5 for g in data["groups"])
 
     result = runner.invoke(args=["summary", "--by", "profile", "--format", "csv"])
-    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("key,label,n")
+    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith(
+        "key,group,respondents"
+    )
 
     book = tmp_path / "groups.xlsx"
     result = runner.invoke(
