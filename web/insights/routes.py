@@ -34,7 +34,7 @@ from services.exports import (
 )
 from services.focus_groups import focus_groups, size_bounds
 from services.organisation import min_group_size
-from services.summaries import DIMENSIONS, NONE_KEY, summary
+from services.summaries import DIMENSIONS, NONE_KEY, summary, summary_with_change
 from services.waves import list_waves
 from web.auth_setup import viewer
 from web.charts import Bar, Span, bar_chart, span_chart
@@ -144,7 +144,7 @@ def index():
     problem = None
     if form.validate():
         try:
-            data = summary(
+            data = summary_with_change(
                 session=get_session(),
                 viewer=viewer(),
                 by=form.by.data,
