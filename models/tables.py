@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from recommender.catalogue import role_key
+
 ACCESS_ROLES = ("rep", "manager", "hr", "admin")
 LOCALES = ("en", "nb")
 
@@ -54,6 +56,29 @@ class Person(SQLModel, table=True):
     # Part of every signed-in session; raising it (sign-out, new password, deactivation) ends
     # all of the person's sessions on every worker, because the user loader compares it.
     session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+ROLE_KEY_LENGTH = 64
+
+
+def sales_role_key(text: str | None) -> str:
+    """The stored form of a sales role (see ``recommender.catalogue.role_key``)."""
+    return role_key(text or "")[:ROLE_KEY_LENGTH].rstrip("_")
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _person_role_key(_mapper, _connection, target: Person) -> None:
+    # Every path that saves a person (roster import, demo, an edit, a test factory) stores
+    # the key, so "Closer" and "closer " never become two groups below the minimum size.
+    target.sales_role = sales_role_key(target.sales_role)
+
+
+class SalesRole(SQLModel, table=True):
+    """A sales role's display label as first typed; people and responses store ``key``."""
+
+    key: str = Field(max_length=ROLE_KEY_LENGTH, primary_key=True)
+    label: str = Field(max_length=ROLE_KEY_LENGTH)
 
 
 class Credential(SQLModel, table=True):
@@ -198,6 +223,7 @@ def _freeze_on_submit(_mapper, connection, target: SurveyResponse) -> None:
     # Whatever path submits a response (the survey, an import, the demo), it carries
     # the groups of the moment it was submitted.
     freeze_groups(connection, target)
+    target.sales_role = sales_role_key(target.sales_role)
 
 
 class Answer(SQLModel, table=True):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,19 @@ VISIBILITIES = ("public", "private")
 SCOPES = ("individual", "team")
 HORIZONS = ("short", "long")
 SALES_ROLES = ("presales", "sdr", "closer", "account_manager", "customer_success")
+_NOT_KEY = re.compile(r"[\W_]+")
+
+
+def role_key(text: str) -> str:
+    """A sales role as a stable key: ``"Account Manager "`` and ``"account-manager"`` are
+    both ``account_manager``, so one role never splits into groups by how it was typed.
+
+    Case is folded, and every run of spaces, punctuation or underscores becomes one ``_``.
+    """
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return _NOT_KEY.sub("_", folded).strip("_")
+
+
 ALL_ROLES = "all"
 """The ``roles`` value for a reward that suits every sales role."""
 LANGUAGES = ("en", "nb")
@@ -416,7 +430,7 @@ class _RecordParser:
                 self.problem("roles", f"expected role names as text, got {part!r}")
                 bad = True
                 continue
-            role = part.strip().lower()
+            role = role_key(part)
             if not role:
                 continue
             if role != ALL_ROLES and role not in SALES_ROLES:

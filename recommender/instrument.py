@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -44,6 +45,10 @@ ITEM_TYPES = ("likert", "ranking", "text", "attention")
 CONSTRUCT_GROUPS = ("motivation", "reward_preference")
 OPEN_PAGE = "open"
 """Key of the final survey page that holds the free-text items."""
+MAX_ITEMS_PER_PAGE = 12
+"""A construct group with more questions than this is split over several pages (attention
+checks are not counted: they stay with the item before them). Long pages tire people and
+on a phone they scroll for metres; the order of the items never changes."""
 
 REQUIRED_LANGUAGE = "en"
 _CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -194,7 +199,24 @@ class Instrument:
             members[page].append(item)
         if OPEN_PAGE in members:
             order.append(OPEN_PAGE)
-        return tuple((page, tuple(members[page])) for page in order)
+        pages: list[tuple[str, tuple[Item, ...]]] = []
+        for page in order:
+            if page == OPEN_PAGE:
+                pages.append((page, tuple(members[page])))
+            else:
+                pages.extend(_split_page(page, members[page]))
+        return tuple(pages)
+
+    def page_group(self, page_key: str) -> str:
+        """The construct group a page belongs to (``reward_preference-2`` -> its group)."""
+        return self._memo("page_groups", self._page_groups).get(page_key, page_key)
+
+    def _page_groups(self) -> dict[str, str]:
+        groups: dict[str, str] = {}
+        for key, _items in self.pages():
+            base, sep, number = key.rpartition(PAGE_PART)
+            groups[key] = base if sep and number.isdigit() else key
+        return groups
 
     def fingerprint(self) -> str:
         """Return a hash of the content, ignoring ``version``.
@@ -206,6 +228,31 @@ class Instrument:
         del content["version"]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+PAGE_PART = "-"
+"""Joins a construct group and the number of its continuation page: ``reward_preference-2``."""
+
+
+def _split_page(key: str, items: list[Item]) -> list[tuple[str, tuple[Item, ...]]]:
+    """One group's items over as few pages as keep each within ``MAX_ITEMS_PER_PAGE``.
+
+    The pages are as even as they can be and keep the items' order; the first page keeps
+    the group's key (links and timings stored before the split still name it), the next
+    ones are ``key-2``, ``key-3`` and so on.
+    """
+    counted = [i for i, item in enumerate(items) if item.type != "attention"]
+    n_pages = max(1, math.ceil(len(counted) / MAX_ITEMS_PER_PAGE))
+    if n_pages == 1:
+        return [(key, tuple(items))]
+    # Page p starts at the counted item with this rank; attention items ride along with
+    # the item before them (or the first page, if one opens the group).
+    starts = [counted[(len(counted) * p) // n_pages] for p in range(1, n_pages)]
+    bounds = [0, *starts, len(items)]
+    return [
+        (key if p == 0 else f"{key}{PAGE_PART}{p + 1}", tuple(items[bounds[p] : bounds[p + 1]]))
+        for p in range(n_pages)
+    ]
 
 
 class InstrumentError(ValueError):

@@ -150,10 +150,19 @@ def _sped(
 ) -> np.ndarray:
     result = np.zeros(len(answers), dtype=bool)
     pages = instrument.pages()
+    groups: dict[str, list] = {}
+    for page, items in pages:
+        groups.setdefault(instrument.page_group(page), []).extend(items)
+    split = {g: [p for p, _ in pages if instrument.page_group(p) == g] for g in groups}
     for row, (response, seconds) in enumerate(zip(answers, page_seconds, strict=True)):
         if not seconds:
             continue
         for page, items in pages:
+            group = instrument.page_group(page)
+            continued = split[group][1:] if page == group else []
+            if continued and not any(p in seconds for p in continued):
+                # Timed before long pages were split: the time covers the whole group.
+                items = groups[group]
             spent = seconds.get(page)
             if spent is None:
                 continue

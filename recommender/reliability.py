@@ -63,6 +63,8 @@ class ScaleReport:
     omega: float | None
     items: tuple[ItemReport, ...]
     warnings: tuple[str, ...]
+    notes: tuple[tuple[str, dict], ...] = ()
+    """The warnings as ``(code, params)``, for front ends that word them in other languages."""
 
 
 def cronbach_alpha(x: np.ndarray) -> float:
@@ -268,18 +270,28 @@ def _scale_report(
 ) -> ScaleReport:
     n, k = x.shape
     notes: list[str] = []
+    coded: list[tuple[str, dict]] = []
+
+    def note(code: str, text: str, **params) -> None:
+        notes.append(text)
+        coded.append((code, params))
+
     if k < 2:
-        notes.append(
-            "The scale has a single item, so its internal consistency cannot be estimated."
+        note(
+            "single_item",
+            "The scale has a single item, so its internal consistency cannot be estimated.",
         )
     if n < MIN_RESPONSES:
-        notes.append(
+        note(
+            "too_few_responses",
             f"Only {n} complete response(s); at least {MIN_RESPONSES} are needed to "
-            f"estimate reliability."
+            f"estimate reliability.",
+            n=int(n),
+            minimum=MIN_RESPONSES,
         )
     if notes:
         empty = tuple(ItemReport(code, None, None) for code in codes)
-        return ScaleReport(construct, n, None, None, None, empty, tuple(notes))
+        return ScaleReport(construct, n, None, None, None, empty, tuple(notes), tuple(coded))
 
     alpha = _finite(cronbach_alpha(x))
     interval = None
@@ -294,27 +306,40 @@ def _scale_report(
     )
 
     if alpha is None:
-        notes.append("Alpha cannot be computed because the scale total does not vary.")
+        note("no_variance", "Alpha cannot be computed because the scale total does not vary.")
     elif alpha < ALPHA_MIN:
-        notes.append(
-            f"Cronbach's alpha is {_two(alpha)}, below the usual minimum of {ALPHA_MIN:.2f}."
+        note(
+            "low_alpha",
+            f"Cronbach's alpha is {_two(alpha)}, below the usual minimum of {ALPHA_MIN:.2f}.",
+            alpha=_two(alpha),
+            minimum=f"{ALPHA_MIN:.2f}",
         )
     for item in item_reports:
         if item.item_total_r is not None and item.item_total_r < ITEM_TOTAL_MIN:
-            notes.append(
+            note(
+                "low_item_total",
                 f"Item '{item.code}' correlates only {_two(item.item_total_r)} with the rest "
-                f"of the scale (below {ITEM_TOTAL_MIN:.2f})."
+                f"of the scale (below {ITEM_TOTAL_MIN:.2f}).",
+                item=item.code,
+                r=_two(item.item_total_r),
+                minimum=f"{ITEM_TOTAL_MIN:.2f}",
             )
         if (
             alpha is not None
             and item.alpha_if_deleted is not None
             and item.alpha_if_deleted - alpha > ALPHA_GAIN_MAX
         ):
-            notes.append(
+            note(
+                "drop_item",
                 f"Dropping item '{item.code}' would raise alpha from {_two(alpha)} to "
-                f"{_two(item.alpha_if_deleted)}."
+                f"{_two(item.alpha_if_deleted)}.",
+                item=item.code,
+                alpha=_two(alpha),
+                alpha_if_deleted=_two(item.alpha_if_deleted),
             )
-    return ScaleReport(construct, n, alpha, interval, omega, item_reports, tuple(notes))
+    return ScaleReport(
+        construct, n, alpha, interval, omega, item_reports, tuple(notes), tuple(coded)
+    )
 
 
 def _rounded(value: float | None) -> float | None:
@@ -365,6 +390,7 @@ def report_to_dict(
                     for item in report.items
                 ],
                 "warnings": list(report.warnings),
+                "notes": [{"code": c, "params": dict(p)} for c, p in report.notes],
             }
             for report in reports
         ],

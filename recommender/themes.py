@@ -11,7 +11,9 @@ Only keywords are returned, never an answer or a sentence.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -146,9 +148,81 @@ NORWEGIAN_STOP_WORDS = frozenset(
         "å",
     ]
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NORWEGIAN_STOP_WORDS
+# Words people use to frame an answer rather than to say what it is about.
+FILLER_WORDS = frozenset(
+    [
+        # English
+        "also",
+        "bit",
+        "get",
+        "getting",
+        "just",
+        "like",
+        "lot",
+        "lots",
+        "maybe",
+        "please",
+        "really",
+        "thing",
+        "things",
+        "think",
+        "want",
+        "way",
+        # Norwegian
+        "blitt",
+        "dere",
+        "deg",
+        "ditt",
+        "flere",
+        "fler",
+        "får",
+        "gi",
+        "gir",
+        "gjør",
+        "gjøre",
+        "hos",
+        "ja",
+        "jo",
+        "liker",
+        "litt",
+        "nei",
+        "synes",
+        "takk",
+        "tror",
+        "ved",
+        "veldig",
+        "våre",
+        "vårt",
+    ]
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NORWEGIAN_STOP_WORDS | FILLER_WORDS
 # Letters of both languages; numbers are left out (they tend to be amounts or dates).
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+# Norwegian definite and plural endings, longest first ("kursene", "kunder", "teamet").
+_NORWEGIAN_ENDINGS = ("ene", "ane", "er", "en", "et")
+
+
+def light_stem(word: str) -> str:
+    """Fold the commonest inflections of English and Norwegian nouns onto one stem.
+
+    Deliberately light (a plural "s", "ies", "es"; the Norwegian definite and plural
+    endings and a final "e"), so "courses" and "course", "kunder" and "kundene" meet
+    without turning unrelated words into one. The stem is never shown: a theme lists the
+    form people wrote most often.
+    """
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies") and not w.endswith(("eies", "aies")):
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("us", "ss", "is", "aes", "ees", "oes")):
+        # "courses" -> "course" and "teams" -> "team" alike: only the "s" goes.
+        w = w[:-1]
+    for ending in _NORWEGIAN_ENDINGS:
+        if w.endswith(ending) and len(w) - len(ending) >= 3:
+            return w[: -len(ending)]
+    if w.endswith("e") and len(w) > 4:
+        return w[:-1]
+    return w
 
 
 @dataclass(frozen=True)
@@ -221,18 +295,34 @@ class FreeTextThemes(BaseEstimator):
         self.themes_: list[Theme] = []
         if self.n_answers_ < max(self.min_answers, MIN_TEXT_RESPONDENTS):
             return self
-        vectoriser = TfidfVectorizer(
-            lowercase=True,
-            stop_words=sorted(STOP_WORDS),
-            token_pattern=TOKEN_PATTERN,
-            min_df=self.min_df,
-            sublinear_tf=True,
-        )
+        # Each stem remembers the forms it was written in, to show the commonest one.
+        forms: dict[str, Counter] = {}
+
+        def analyse(text: str) -> list[str]:
+            stems = []
+            for token in _TOKEN.findall(text.lower()):
+                if token in STOP_WORDS:
+                    continue
+                stem = light_stem(token)
+                if stem in STOP_WORDS:
+                    continue
+                forms.setdefault(stem, Counter())[token] += 1
+                stems.append(stem)
+            return stems
+
+        vectoriser = TfidfVectorizer(analyzer=analyse, min_df=self.min_df, sublinear_tf=True)
         try:
             X = vectoriser.fit_transform(answers)
         except ValueError:  # no word is used by min_df answers
             return self
-        words = vectoriser.get_feature_names_out()
+        words = np.asarray(
+            [
+                # The commonest form; on a tie the shorter, then the first alphabetically.
+                min(forms[stem].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+                for stem in vectoriser.get_feature_names_out()
+            ],
+            dtype=object,
+        )
         # Identical word patterns are one row weighted by sqrt(count): the same least-squares
         # fit, and the matrix's rank is then cheap to find.
         patterns, inverse, counts = np.unique(

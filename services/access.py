@@ -100,7 +100,7 @@ def can(viewer: Actor | None, capability: str) -> bool:
 def require(viewer: Actor | None, capability: str) -> None:
     """Raise ``NotAllowed`` unless the viewer holds ``capability``."""
     if not can(viewer, capability):
-        raise NotAllowed("You do not have access to this.")
+        raise NotAllowed("You do not have access to this.", code="not_allowed")
 
 
 def can_view_person(viewer: Actor | None, person: Person) -> bool:
@@ -123,7 +123,7 @@ def can_view_person(viewer: Actor | None, person: Person) -> bool:
 def ensure_can_view_person(viewer: Actor | None, person: Person | None) -> Person:
     """Return ``person`` or raise ``NotFound`` (not 403: we do not confirm who exists)."""
     if person is None or not can_view_person(viewer, person):
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     return person
 
 

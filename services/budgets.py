@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from models.tables import Budget, Grant, Person, Reward, Team, utcnow
 from services.access import require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound, ServiceError
+from services.errors import InvalidInput, NotFound, Problem, ServiceError
 from services.organisation import currency
 
 COST_BANDS = (1, 2, 3, 4)
@@ -56,7 +56,9 @@ def resolve_quarter(quarter: str | None) -> str:
     if parsed is None:
         raise InvalidInput(
             f"{quarter!r} is not a quarter.",
-            ["quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4"],
+            [Problem("quarter", "quarter.malformed", "write the quarter as YYYY-Qn, e.g. 2026-Q4")],
+            code="quarter.not_a_quarter",
+            params={"quarter": quarter},
         )
     return parsed
 
@@ -284,21 +286,23 @@ def set_budget(
     require(actor, "run_hr")
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound("No such team.")
+        raise NotFound("No such team.", code="team.not_found")
     problems = []
     parsed = parse_quarter(quarter)
     if parsed is None:
-        problems.append("quarter: write the quarter as YYYY-Qn, e.g. 2026-Q4")
+        problems.append(
+            Problem("quarter", "quarter.malformed", "write the quarter as YYYY-Qn, e.g. 2026-Q4")
+        )
     try:
         value = float(amount)
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        problems.append("amount: give an amount of 0 or more")
+        problems.append(Problem("amount", "budget.amount_negative", "give an amount of 0 or more"))
     elif value > MAX_AMOUNT:
-        problems.append("amount: the amount is too large")
+        problems.append(Problem("amount", "budget.amount_too_large", "the amount is too large"))
     if problems:
-        raise InvalidInput("The budget was not set.", problems)
+        raise InvalidInput("The budget was not set.", problems, code="budget.not_set")
     value = round(value, 2)
     budget = session.exec(
         select(Budget).where(Budget.team_id == team.id, Budget.quarter == parsed)

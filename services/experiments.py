@@ -72,7 +72,7 @@ from recommender.experiments import (
 )
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import metric_choices, parse_period, period_kind, period_months
 from services.people import direct_reports
 from services.recommendations import profile_assignments
@@ -220,17 +220,42 @@ def _check_periods(before: str, after: str) -> tuple[str | None, str | None, lis
     problems: list[str] = []
     b, a = parse_period(before), parse_period(after)
     if b is None:
-        problems.append(f"period_before: {before!r} is not a period (use YYYY-MM or YYYY-Qn)")
+        problems.append(
+            Problem(
+                "period_before",
+                "period.malformed",
+                f"{before!r} is not a period (use YYYY-MM or YYYY-Qn)",
+                {"period": before},
+            )
+        )
     if a is None:
-        problems.append(f"period_after: {after!r} is not a period (use YYYY-MM or YYYY-Qn)")
+        problems.append(
+            Problem(
+                "period_after",
+                "period.malformed",
+                f"{after!r} is not a period (use YYYY-MM or YYYY-Qn)",
+                {"period": after},
+            )
+        )
     if a and b:
         if period_kind(a) != period_kind(b):
             problems.append(
-                "period_after: use the same kind of period as before (two months or two "
-                "quarters), or the change compares different lengths of time"
+                Problem(
+                    "period_after",
+                    "period.kinds_differ",
+                    "use the same kind of period as before (two months or two "
+                    "quarters), or the change compares different lengths of time",
+                )
             )
         elif period_months(a)[0] <= period_months(b)[1]:
-            problems.append(f"period_after: {a} must start after {b} ends")
+            problems.append(
+                Problem(
+                    "period_after",
+                    "period.overlaps",
+                    f"{a} must start after {b} ends",
+                    {"after": a, "before": b},
+                )
+            )
     return b, a, problems
 
 
@@ -261,18 +286,34 @@ def create_experiment(
     problems: list[str] = []
     name = (name or "").strip()
     if not name:
-        problems.append("name: give the experiment a name")
+        problems.append(Problem("name", "experiment.name_missing", "give the experiment a name"))
     elif len(name) > 120:
-        problems.append("name: at most 120 characters")
+        problems.append(Problem("name", "text.too_long", "at most 120 characters", {"limit": 120}))
     elif session.exec(select(Experiment).where(Experiment.name == name)).first() is not None:
-        problems.append(f"name: an experiment called {name!r} exists already")
+        problems.append(
+            Problem(
+                "name",
+                "experiment.name_taken",
+                f"an experiment called {name!r} exists already",
+                {"name": name},
+            )
+        )
     description = (description or "").strip()
     if len(description) > 2000:
-        problems.append("description: at most 2000 characters")
+        problems.append(
+            Problem("description", "text.too_long", "at most 2000 characters", {"limit": 2000})
+        )
     metric = (metric or "").strip().lower()
     known = metric_choices(session)
     if metric not in known:
-        problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
+        problems.append(
+            Problem(
+                "metric",
+                "metric.unknown",
+                f"unknown metric {metric!r} (use one of {', '.join(known)})",
+                {"metric": metric, "known": ", ".join(known)},
+            )
+        )
     before, after, period_problems = _check_periods(period_before, period_after)
     problems += period_problems
     start, start_problems = _check_start(
@@ -290,11 +331,22 @@ def create_experiment(
     for team_name in dict.fromkeys(t.strip() for t in team_names if t.strip()):
         team = session.exec(select(Team).where(Team.name == team_name)).first()
         if team is None:
-            problems.append(f"teams: no team called {team_name!r}")
+            problems.append(
+                Problem(
+                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
+                )
+            )
         else:
             teams.append(team)
     if seed is not None and not 0 <= seed <= SEED_MAX:
-        problems.append(f"seed: use a whole number from 0 to {SEED_MAX}")
+        problems.append(
+            Problem(
+                "seed",
+                "experiment.seed_range",
+                f"use a whole number from 0 to {SEED_MAX}",
+                {"maximum": SEED_MAX},
+            )
+        )
     audience = _audience(session, teams)
     if not any(p.startswith("teams:") for p in problems) and len(audience) < max(2, len(cleaned)):
         where = "in the chosen teams" if teams else "in Motivo"
@@ -302,7 +354,9 @@ def create_experiment(
             f"teams: {len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms"
         )
     if problems:
-        raise InvalidInput("The experiment was not created.", problems)
+        raise InvalidInput(
+            "The experiment was not created.", problems, code="experiment.not_created"
+        )
 
     seed = secrets.randbelow(SEED_MAX + 1) if seed is None else seed
     strata, strata_source = strata_for(session, audience) if stratified else (None, None)

@@ -24,6 +24,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Unavailable
 from services.focus_groups import focus_groups
+from services.labels import HEADINGS, hidden_text, word
 from services.summaries import summary
 from services.tabular import csv_text
 
@@ -123,39 +124,40 @@ def _slug(text: str) -> str:
 # ------------------------------------------------------------------------ summaries
 
 
-HIDDEN_TEXT = {
-    "small": "hidden: fewer than {k} people",
-    "combined": (
-        "hidden: together with figures already shown for this wave it would reveal individuals"
-    ),
-    "named": "no figures: a list that names its members never carries them",
-}
+def _heading(column: str, locale: str) -> str:
+    return word(HEADINGS, column, locale)
 
 
-def hidden_text(reason: str | None, min_size: int) -> str | None:
-    """Why a row of an export shows no figures, in plain words (None when it shows them)."""
-    if reason is None:
-        return None
-    return HIDDEN_TEXT.get(reason, HIDDEN_TEXT["combined"]).format(k=min_size)
+def _construct_names(data: Mapping) -> dict[str, str]:
+    return {c["key"]: c.get("label") or c["key"] for c in data["constructs"]}
 
 
-def summary_rows(data: Mapping) -> tuple[list[str], list[dict]]:
-    """One row per group (and the total), one column per construct."""
-    constructs = [c["key"] for c in data["constructs"]]
-    columns = ["key", "label", "n", "suppressed", "reason", *constructs]
+def summary_rows(data: Mapping, locale: str = "en") -> tuple[list[str], list[dict]]:
+    """One row per group (and the total), one column per construct, headed by its name.
+
+    ``key`` stays as it is, for spreadsheets that join on it; every other heading and
+    every label is in ``locale``.
+    """
+    names = _construct_names(data)
+    fixed = {c: _heading(c, locale) for c in ("label", "n", "suppressed", "reason")}
+    columns = ["key", *fixed.values(), *names.values()]
     rows = []
-    for group in [*data["groups"], {"key": "total", "label": "total", **data["total"]}]:
-        row = {k: group.get(k) for k in ("key", "label", "n", "suppressed")}
-        row["reason"] = hidden_text(group.get("reason"), data["min_group_size"])
-        for c in constructs:
-            row[c] = (group.get("scores") or {}).get(c)
+    total_label = {"en": "total", "nb": "totalt"}.get(locale, "total")
+    for group in [*data["groups"], {"key": "total", "label": total_label, **data["total"]}]:
+        row = {"key": group.get("key")}
+        for column in ("label", "n", "suppressed"):
+            row[fixed[column]] = group.get(column)
+        row[fixed["reason"]] = hidden_text(group.get("reason"), data["min_group_size"], locale)
+        for key, name in names.items():
+            row[name] = (group.get("scores") or {}).get(key)
         rows.append(row)
     return columns, rows
 
 
-def summary_sheets(data: Mapping) -> dict:
-    columns, rows = summary_rows(data)
-    ci_columns = ["key", "construct", "mean", "ci_low", "ci_high"]
+def summary_sheets(data: Mapping, locale: str = "en") -> dict:
+    columns, rows = summary_rows(data, locale)
+    construct_name = _heading("construct_label", locale)
+    ci_columns = ["key", "construct", construct_name, "mean", "ci_low", "ci_high"]
     ci_rows = []
     for group in [*data["groups"], {"key": "total", **data["total"]}]:
         if group.get("suppressed"):
@@ -166,6 +168,7 @@ def summary_sheets(data: Mapping) -> dict:
                 {
                     "key": group["key"],
                     "construct": c["key"],
+                    construct_name: c.get("label") or c["key"],
                     "mean": (group.get("scores") or {}).get(c["key"]),
                     "ci_low": low,
                     "ci_high": high,
@@ -216,9 +219,9 @@ def export_summary(
     if fmt == "json":
         content = to_json(data)
     elif fmt == "csv":
-        content = to_csv(*summary_rows(data))
+        content = to_csv(*summary_rows(data, locale))
     else:
-        content = to_xlsx(summary_sheets(data))
+        content = to_xlsx(summary_sheets(data, locale))
     record_export(
         session,
         actor=viewer,
@@ -248,7 +251,7 @@ def focus_json(data: Mapping) -> dict:
     }
 
 
-def focus_sheets(data: Mapping) -> dict:
+def focus_sheets(data: Mapping, locale: str = "en") -> dict:
     constructs = [c["key"] for c in data["constructs"]]
     group_columns = ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
     group_columns += constructs
@@ -260,7 +263,7 @@ def focus_sheets(data: Mapping) -> dict:
             "id": g["id"],
             "size": g["size"],
             "suppressed": s["suppressed"],
-            "reason": hidden_text(s.get("reason"), data["min_group_size"]),
+            "reason": hidden_text(s.get("reason"), data["min_group_size"], locale),
             "profile_mix": s["profile_mix"],
             "top_rewards": s["top_rewards"],
         }
@@ -311,14 +314,14 @@ def export_focus_groups(
     if fmt == "json":
         content = to_json(focus_json(data))
     elif fmt == "csv":
-        columns, rows = focus_sheets(data)["Groups"]
+        columns, rows = focus_sheets(data, locale)["Groups"]
         if not anonymous:
             columns = [*columns[:2], "members", *columns[2:]]
             members = {g["id"]: g["members"] for g in data["groups"]}
             rows = [{**r, "members": members[r["id"]]} for r in rows]
         content = to_csv(columns, rows)
     else:
-        content = to_xlsx(focus_sheets(data))
+        content = to_xlsx(focus_sheets(data, locale))
     record_export(
         session,
         actor=viewer,

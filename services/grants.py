@@ -11,7 +11,7 @@ from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
 from services.budgets import OverBudget, charged_team_id, reserve_spend
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.notifications import notify
 
 
@@ -40,27 +40,43 @@ def give_reward(
     require(manager, "view_team")
     ensure_can_view_person(manager, person)
     if person.id == manager.id:
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     reward = session.exec(select(RewardRow).where(RewardRow.slug == reward_slug)).first()
     if reward is None:
-        raise NotFound("No such reward.")
+        raise NotFound("No such reward.", code="reward.not_found")
     problems = []
     if occasion not in OCCASIONS:
-        problems.append(f"occasion: choose one of {', '.join(OCCASIONS)}")
+        problems.append(
+            Problem("occasion", "grant.occasion_unknown", f"choose one of {', '.join(OCCASIONS)}")
+        )
     if not reward.active:
-        problems.append("reward: this reward has been retired from the catalogue")
+        problems.append(
+            Problem("reward", "reward.retired", "this reward has been retired from the catalogue")
+        )
     elif not eligible(reward, person):
-        problems.append("reward: this reward is not available for this person's sales role")
+        problems.append(
+            Problem(
+                "reward",
+                "reward.not_for_role",
+                "this reward is not available for this person's sales role",
+            )
+        )
     if len(note or "") > 1000:
-        problems.append("note: keep the note under 1000 characters")
+        problems.append(
+            Problem("note", "grant.note_too_long", "keep the note under 1000 characters")
+        )
     team_id = charged_team_id(person, manager)
     if team_id is None:
         problems.append(
-            "person: neither this person nor you are in a team, so no budget can pay for the "
-            "reward; ask HR to place them in a team"
+            Problem(
+                "person",
+                "grant.no_team",
+                "neither this person nor you are in a team, so no budget can pay for the "
+                "reward; ask HR to place them in a team",
+            )
         )
     if problems:
-        raise InvalidInput("The reward was not given.", problems)
+        raise InvalidInput("The reward was not given.", problems, code="grant.not_given")
     given_on = given_on or date.today()
     try:
         status = reserve_spend(
@@ -117,7 +133,7 @@ def set_grant_status(*, session: Session, manager: Person, grant_id: int, status
     grant = session.get(Grant, grant_id)
     person = session.get(Person, grant.person_id) if grant is not None else None
     if grant is None or person is None or person.manager_id != manager.id:
-        raise NotFound("No such reward.")
+        raise NotFound("No such reward.", code="reward.not_found")
     if status not in GRANT_STATUSES:
         raise InvalidInput(f"status: choose one of {', '.join(GRANT_STATUSES)}")
     if grant.status != status:

@@ -25,6 +25,7 @@ from services.accounts import end_sessions
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
 from services.imports import column_length, length_problems, nothing_imported
+from services.sales_roles import remember_labels
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 # Every column is required: a roster without, say, `team` would blank everyone's team, and
@@ -283,6 +284,7 @@ def import_people(
 
     summary = ImportSummary()
     try:
+        role_keys = remember_labels(session, [r.sales_role for r in rows])
         teams = {t.name: t for t in session.exec(select(Team))}
         for name in sorted({r.team for r in rows if r.team} - set(teams)):
             team = Team(name=name)
@@ -302,7 +304,7 @@ def import_people(
                 "email": row.email,
                 "team_id": teams[row.team].id if row.team else None,
                 "access": row.access,
-                "sales_role": row.sales_role,
+                "sales_role": role_keys[row.sales_role],
             }
             if person is None:
                 person = Person(external_id=row.external_id, **wanted)

@@ -35,7 +35,7 @@ from models.queries import chunks
 from models.tables import Achievement, Grant, Person, utcnow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.people import direct_reports
 
 RECOGNITION_WINDOW_DAYS = 7
@@ -57,19 +57,27 @@ def record_achievement(
     require(manager, "view_team")
     ensure_can_view_person(manager, person)
     if person.id == manager.id:
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     problems = []
     title = " ".join((title or "").split())
     if not title:
-        problems.append("title: say what was achieved")
+        problems.append(Problem("title", "achievement.title_missing", "say what was achieved"))
     elif len(title) > 200:
-        problems.append("title: keep it under 200 characters")
+        problems.append(
+            Problem("title", "achievement.title_too_long", "keep it under 200 characters")
+        )
     if not isinstance(achieved_on, date):
-        problems.append("achieved_on: give the date of the achievement")
+        problems.append(
+            Problem("achieved_on", "achievement.date_missing", "give the date of the achievement")
+        )
     elif achieved_on > utcnow().date():
-        problems.append("achieved_on: the date cannot be in the future")
+        problems.append(
+            Problem("achieved_on", "achievement.date_in_future", "the date cannot be in the future")
+        )
     if problems:
-        raise InvalidInput("The achievement was not recorded.", problems)
+        raise InvalidInput(
+            "The achievement was not recorded.", problems, code="achievement.not_recorded"
+        )
     achievement = Achievement(
         person_id=person.id, recorded_by_id=manager.id, title=title, achieved_on=achieved_on
     )
@@ -261,7 +269,11 @@ def recognition_due(
     reps without a grant for ``days`` days (never recognised first, then longest wait)."""
     require(manager, "view_team")
     if days < 1:
-        raise InvalidInput("The number of days was not accepted.", ["days: use 1 or more"])
+        raise InvalidInput(
+            "The number of days was not accepted.",
+            [Problem("days", "recognition.days_too_few", "use 1 or more")],
+            code="recognition.days_refused",
+        )
     today = _today(today)
     reps = direct_reports(session=session, manager=manager)
     if not reps:

@@ -97,7 +97,9 @@ def reliability(
     side = None
     if include_flagged and 0 < n_flagged < len(responses):
         side = {s["construct"]: s for s in report(flagged, len(responses) - n_flagged)["scales"]}
+    labels = {c.key: dict(c.label) for c in instrument.constructs}
     for scale in result["scales"]:
+        scale["label"] = labels.get(scale["construct"]) or {"en": scale["construct"]}
         other = side.get(scale["construct"]) if side is not None else None
         scale["unflagged"] = (
             None

@@ -485,4 +485,96 @@ def summary(
         channel=channel,
         filters={"by": by},
     )
-    return summarise(population, decision, by, locale=locale)
+    result = summarise(population, decision, by, locale=locale)
+    if by == "sales_role":
+        from services.labels import NO_GROUP, sales_role_label, word
+        from services.sales_roles import role_labels
+
+        stored = role_labels(session=session)
+        for group in result["groups"]:
+            key = group["key"]
+            group["label"] = (
+                word(NO_GROUP, by, locale)
+                if key == NONE_KEY
+                else sales_role_label(key, locale, stored)
+            )
+    return result
+
+
+def previous_wave(session: Session, wave: Wave) -> Wave | None:
+    """The newest wave with submitted responses that opened before ``wave``."""
+    stmt = (
+        select(Wave)
+        .join(SurveyResponse, SurveyResponse.wave_id == Wave.id)
+        .where(
+            SurveyResponse.status == "submitted",
+            Wave.id != wave.id,
+            (Wave.opens_on < wave.opens_on)
+            | ((Wave.opens_on == wave.opens_on) & (Wave.id < wave.id)),
+        )
+        .order_by(Wave.opens_on.desc(), Wave.id.desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def _change(now: dict, before: dict | None, keys: list[str]) -> dict[str, float] | None:
+    """Score differences of one group; None unless both waves show its figures."""
+    if before is None or now.get("suppressed") or before.get("suppressed"):
+        return None
+    new, old = now.get("scores") or {}, before.get("scores") or {}
+    return {
+        k: round(new[k] - old[k], 2)
+        for k in keys
+        if new.get(k) is not None and old.get(k) is not None
+    }
+
+
+def summary_with_change(
+    *,
+    session: Session,
+    viewer: Actor,
+    by: str = "team",
+    wave: str | int | Wave | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+    locale: str = "en",
+    channel: str = "service",
+) -> dict:
+    """:func:`summary` with each group's change since the previous wave, per construct.
+
+    ``previous_wave`` names the wave compared with (None for the first one), and each
+    group and the total get ``change``: ``{construct: difference}`` where both waves show
+    that group's figures (each wave through its own disclosure ledger), else None. A group
+    hidden in either wave never gets a change, so a difference cannot reveal it.
+    """
+    data = summary(
+        session=session,
+        viewer=viewer,
+        by=by,
+        wave=wave,
+        min_group_size=min_group_size,
+        locale=locale,
+        channel=channel,
+    )
+    current = resolve_wave(session, data["wave"])
+    earlier = previous_wave(session, current)
+    data["previous_wave"] = earlier.name if earlier is not None else None
+    before: dict | None = None
+    if earlier is not None:
+        before = summary(
+            session=session,
+            viewer=viewer,
+            by=by,
+            wave=earlier,
+            min_group_size=min_group_size,
+            locale=locale,
+            channel=channel,
+        )
+    keys = [c["key"] for c in data["constructs"]]
+    old_groups = {g["key"]: g for g in before["groups"]} if before is not None else {}
+    for group in data["groups"]:
+        group["change"] = _change(group, old_groups.get(group["key"]), keys)
+    data["total"]["change"] = _change(
+        data["total"], before["total"] if before is not None else None, keys
+    )
+    return data

@@ -45,7 +45,7 @@ class SurveyView:
         for key, items in self.pages:
             if key == page_key:
                 return items
-        raise NotFound("No such survey page.")
+        raise NotFound("No such survey page.", code="survey.page_not_found")
 
     def missing_on(self, page_key: str) -> list[Item]:
         return [
@@ -94,7 +94,7 @@ def survey_for(
     try:
         wave_id = int(wave_id)
     except (TypeError, ValueError):
-        raise NotFound("No such survey.") from None
+        raise NotFound("No such survey.", code="survey.not_found") from None
     stmt = (
         sa_select(
             Wave,
@@ -116,10 +116,10 @@ def survey_for(
     )
     found = session.execute(stmt).first()
     if found is None:
-        raise NotFound("No such survey.")
+        raise NotFound("No such survey.", code="survey.not_found")
     wave, response, instrument_id, version, fingerprint = found
     if response is None and not is_in_audience(session, wave, person):
-        raise NotFound("No such survey.")
+        raise NotFound("No such survey.", code="survey.not_found")
     instrument = definition_of(session, instrument_id, version, fingerprint)
     answers = {}
     if response is not None and with_answers:
@@ -170,13 +170,15 @@ def save_page(
     if view is None or view.person_id != person.id or view.wave.id != wave_id:
         view = survey_for(session=session, person=person, wave_id=wave_id, with_answers=False)
     if view.submitted:
-        raise InvalidInput(ALREADY_SUBMITTED)
+        raise InvalidInput(ALREADY_SUBMITTED, code="survey.already_submitted")
     if not is_answerable(view.wave):
-        raise InvalidInput("This survey wave is closed; answers can no longer be changed.")
+        raise InvalidInput(
+            "This survey wave is closed; answers can no longer be changed.", code="survey.closed"
+        )
     items = view.items_on(page_key)
     problems = validate_answers(view.instrument, items, answers)
     if problems:
-        raise InvalidInput("Some answers could not be saved.", problems)
+        raise InvalidInput("Some answers could not be saved.", problems, code="survey.not_saved")
     response = view.response
     response_id = response.id if response is not None else _create_response(session, view, person)
     replace_answers(
@@ -197,7 +199,7 @@ def save_page(
     ).rowcount
     if changed != 1:
         session.rollback()
-        raise InvalidInput(ALREADY_SUBMITTED)
+        raise InvalidInput(ALREADY_SUBMITTED, code="survey.already_submitted")
     session.commit()
     if response is None:
         return session.get(SurveyResponse, response_id)
@@ -235,12 +237,17 @@ def submit_response(*, session: Session, person: Person, wave_id: int) -> Survey
     if view.submitted:
         return view.response
     if view.response is None:
-        raise InvalidInput("Answer the survey before submitting it.")
+        raise InvalidInput("Answer the survey before submitting it.", code="survey.empty")
     if not is_answerable(view.wave):
-        raise InvalidInput("This survey wave is closed; answers can no longer be submitted.")
+        raise InvalidInput(
+            "This survey wave is closed; answers can no longer be submitted.",
+            code="survey.closed_submit",
+        )
     missing = [item.code for key in view.page_keys for item in view.missing_on(key)]
     if missing:
-        raise InvalidInput("Some questions are not answered yet.", missing)
+        raise InvalidInput(
+            "Some questions are not answered yet.", missing, code="survey.incomplete"
+        )
     response = view.response
     if not _claim_submission(session, response.id):
         # The same submission posted twice at once: the other one got here first.

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import get_instrument_row
 
 
@@ -36,22 +36,39 @@ def open_wave(
     problems: list[str] = []
     name = (name or "").strip()
     if not name:
-        problems.append("name: give the wave a name")
+        problems.append(Problem("name", "wave.name_missing", "give the wave a name"))
     elif session.exec(select(Wave).where(Wave.name == name)).first() is not None:
-        problems.append(f"name: a wave called {name!r} exists already")
+        problems.append(
+            Problem(
+                "name",
+                "wave.name_taken",
+                f"a wave called {name!r} exists already",
+                {"name": name},
+            )
+        )
     opens_on = opens_on or today()
     closes_on = closes_on or opens_on + timedelta(days=21)
     if closes_on < opens_on:
-        problems.append("closes_on: the wave must close on or after the day it opens")
+        problems.append(
+            Problem(
+                "closes_on",
+                "wave.closes_before_opening",
+                "the wave must close on or after the day it opens",
+            )
+        )
     teams: list[Team] = []
     for team_name in team_names:
         team = session.exec(select(Team).where(Team.name == team_name)).first()
         if team is None:
-            problems.append(f"teams: no team called {team_name!r}")
+            problems.append(
+                Problem(
+                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
+                )
+            )
         else:
             teams.append(team)
     if problems:
-        raise InvalidInput("The wave was not opened.", problems)
+        raise InvalidInput("The wave was not opened.", problems, code="wave.not_opened")
     instrument = get_instrument_row(
         session=session, name=instrument_name, version=instrument_version
     )
@@ -95,7 +112,7 @@ def find_wave(session: Session, key: str | int) -> Wave:
     if wave is None:
         wave = session.exec(select(Wave).where(Wave.name == str(key))).first()
     if wave is None:
-        raise NotFound(f"No wave {key!r}.")
+        raise NotFound(f"No wave {key!r}.", code="wave.not_found", params={"wave": str(key)})
     return wave
 
 

@@ -4,6 +4,11 @@ Each chart is an ``<svg role="img">`` with a title and a description; the page s
 same figures in a data table next to it, so the chart is never the only way to read them.
 Suppressed values are drawn as an empty row marked with ``hidden_text``. All text comes in
 already translated; numbers are formatted here.
+
+Every chart is drawn twice: wide (labels left of the bars) and narrow (each label on its
+own line above its row, in a viewBox about as wide as a phone), and the stylesheet shows
+the one that fits. A 640-unit chart squeezed onto a 375 px screen would shrink its text
+to six pixels and cut its labels.
 """
 
 from __future__ import annotations
@@ -22,6 +27,42 @@ INK = "#1d2433"
 MUTED = "#5a6376"
 ACCENT = "#1f5fbf"
 LINE = "#d9dee7"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a chart's parts go: labels beside the rows (wide) or above them (stacked)."""
+
+    width: int
+    label_width: int
+    row: int
+    stacked: bool
+    suffix: str
+    label_chars: int
+    title_chars: int
+    small: int
+    """Font size of axis numbers, values and legends (the narrow chart is shown nearly at
+    its own size on a phone, the wide one shrinks with its container)."""
+
+    @property
+    def left(self) -> int:
+        """Where the plot starts."""
+        return self.label_width if not self.stacked else 20
+
+    @property
+    def right(self) -> int:
+        """Where the plot ends, leaving room for a value printed after a bar."""
+        return self.width - (45 if not self.stacked else 38)
+
+    def label_y(self, row: int) -> float:
+        return TOP + self.row * row + (self.row / 2 if not self.stacked else 11)
+
+    def mark_y(self, row: int) -> float:
+        return TOP + self.row * row + (self.row / 2 if not self.stacked else 32)
+
+
+WIDE = Layout(WIDTH, LABEL_WIDTH, ROW, False, "", 28, 90, 11)
+NARROW = Layout(360, 0, 46, True, "-narrow", 40, 38, 13)
 
 
 @dataclass(frozen=True)
@@ -44,26 +85,65 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _frame(chart_id: str, title: str, description: str, height: int, body: list[str]) -> Markup:
-    head = (
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _title_lines(title: str, layout: Layout) -> list[str]:
+    """The visible title, wrapped on words to fit the chart's width."""
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= layout.title_chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _frame(
+    chart_id: str, title: str, description: str, height: int, body: list[str], layout: Layout
+) -> str:
+    lines = _title_lines(title, layout)
+    extra = 18 * (len(lines) - 1)  # room for a title that wraps
+    chart_id = f"{chart_id}{layout.suffix}"
+    visible = "".join(
+        f'<text x="0" y="{16 + 18 * n}" font-size="{13 if not layout.stacked else 15}" '
+        f'font-weight="bold" fill="{INK}" '
+        f'aria-hidden="true">{escape(line)}</text>'
+        for n, line in enumerate(lines)
+    )
+    return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {layout.width} {height + extra}" width="{layout.width}" '
+        f'height="{height + extra}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
         # The title again as visible text: on paper there is no tooltip.
-        f'<text x="0" y="16" font-size="13" font-weight="bold" fill="{INK}" '
-        f'aria-hidden="true">{escape(title)}</text>'
+        + visible
+        + f'<g transform="translate(0 {extra})">'
+        + "".join(body)
+        + "</g></svg>"
     )
-    return Markup(head + "".join(body) + "</svg>")
 
 
-def _axis(lo: float, hi: float, top: int, bottom: int, decimals: int) -> tuple[list[str], object]:
+def _both(chart_id: str, title: str, description: str, draw) -> Markup:
+    """The chart in both layouts; ``draw(layout)`` returns ``(height, parts)``."""
+    wide = _frame(chart_id, title, description, *draw(WIDE), WIDE)
+    narrow = _frame(chart_id, title, description, *draw(NARROW), NARROW)
+    return Markup(
+        f'<span class="chart-wide">{wide}</span><span class="chart-narrow">{narrow}</span>'
+    )
+
+
+def _axis(
+    lo: float, hi: float, top: int, bottom: int, decimals: int, layout: Layout = WIDE
+) -> tuple[list[str], object]:
     span = hi - lo or 1.0
-    plot = WIDTH - LABEL_WIDTH - 45
+    plot = layout.right - layout.left
 
     def x(value: float) -> float:
-        return LABEL_WIDTH + (min(max(value, lo), hi) - lo) / span * plot
+        return layout.left + (min(max(value, lo), hi) - lo) / span * plot
 
     parts = []
     for step in range(5):
@@ -71,17 +151,29 @@ def _axis(lo: float, hi: float, top: int, bottom: int, decimals: int) -> tuple[l
         px = x(value)
         parts.append(
             f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{bottom}" stroke="{LINE}"/>'
-            f'<text x="{px:.1f}" y="{bottom + 16}" font-size="11" fill="{MUTED}" '
+            f'<text x="{px:.1f}" y="{bottom + 16}" font-size="{layout.small}" fill="{MUTED}" '
             f'text-anchor="middle">{_number(value, decimals)}</text>'
         )
     return parts, x
 
 
-def _label(y: float, text: str) -> str:
-    short = text if len(text) <= 28 else text[:27] + "…"
+def _label(y: float, text: str, layout: Layout = WIDE) -> str:
+    short = _short(text, layout.label_chars)
+    if layout.stacked:
+        return (
+            f'<text x="0" y="{y:.1f}" font-size="15" fill="{INK}" '
+            f'dominant-baseline="middle">{escape(short)}</text>'
+        )
     return (
         f'<text x="{LABEL_WIDTH - 8}" y="{y:.1f}" font-size="12" fill="{INK}" '
         f'text-anchor="end" dominant-baseline="middle">{escape(short)}</text>'
+    )
+
+
+def _hidden(y: float, text: str, layout: Layout) -> str:
+    return (
+        f'<text x="{layout.left + 4}" y="{y:.1f}" font-size="{layout.small}" fill="{MUTED}" '
+        f'font-style="italic" dominant-baseline="middle">{escape(text)}</text>'
     )
 
 
@@ -98,26 +190,27 @@ def bar_chart(
     """Horizontal bars from zero; a bar without a value shows ``hidden_text``."""
     values = [b.value for b in bars if b.value is not None]
     hi = maximum if maximum is not None else max(values + [1.0])
-    height = TOP + ROW * max(len(bars), 1) + BOTTOM
-    bottom = height - BOTTOM
-    parts, x = _axis(0.0, hi, TOP, bottom, decimals)
-    for row, bar in enumerate(bars):
-        y = TOP + ROW * row + ROW / 2
-        parts.append(_label(y, bar.label))
-        if bar.value is None:
+
+    def draw(layout: Layout) -> tuple[int, list[str]]:
+        height = TOP + layout.row * max(len(bars), 1) + BOTTOM
+        bottom = height - BOTTOM
+        parts, x = _axis(0.0, hi, TOP, bottom, decimals, layout)
+        for row, bar in enumerate(bars):
+            y = layout.mark_y(row)
+            parts.append(_label(layout.label_y(row), bar.label, layout))
+            if bar.value is None:
+                parts.append(_hidden(y, hidden_text, layout))
+                continue
+            end = x(bar.value)
             parts.append(
-                f'<text x="{LABEL_WIDTH + 4}" y="{y:.1f}" font-size="11" fill="{MUTED}" '
-                f'font-style="italic" dominant-baseline="middle">{escape(hidden_text)}</text>'
+                f'<rect x="{layout.left}" y="{y - 8:.1f}" '
+                f'width="{max(end - layout.left, 1):.1f}" height="16" fill="{ACCENT}"/>'
+                f'<text x="{end + 4:.1f}" y="{y:.1f}" font-size="{layout.small}" fill="{INK}" '
+                f'dominant-baseline="middle">{_number(bar.value, decimals)}</text>'
             )
-            continue
-        end = x(bar.value)
-        parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y - 8:.1f}" width="{max(end - LABEL_WIDTH, 1):.1f}" '
-            f'height="16" fill="{ACCENT}"/>'
-            f'<text x="{end + 4:.1f}" y="{y:.1f}" font-size="11" fill="{INK}" '
-            f'dominant-baseline="middle">{_number(bar.value, decimals)}</text>'
-        )
-    return _frame(chart_id, title, description, height, parts)
+        return height, parts
+
+    return _both(chart_id, title, description, draw)
 
 
 def span_chart(
@@ -133,31 +226,32 @@ def span_chart(
     decimals: int = 1,
 ) -> Markup:
     """A dot per row with a line over its interval, on a shared axis from ``lo`` to ``hi``."""
-    height = TOP + ROW * max(len(spans), 1) + BOTTOM
-    bottom = height - BOTTOM
-    parts, x = _axis(lo, hi, TOP, bottom, decimals)
-    if reference is not None:
-        px = x(reference)
-        parts.append(
-            f'<line x1="{px:.1f}" y1="{TOP}" x2="{px:.1f}" y2="{bottom}" stroke="{MUTED}" '
-            f'stroke-dasharray="4 3"/>'
-        )
-    for row, span in enumerate(spans):
-        y = TOP + ROW * row + ROW / 2
-        parts.append(_label(y, span.label))
-        if span.middle is None:
+
+    def draw(layout: Layout) -> tuple[int, list[str]]:
+        height = TOP + layout.row * max(len(spans), 1) + BOTTOM
+        bottom = height - BOTTOM
+        parts, x = _axis(lo, hi, TOP, bottom, decimals, layout)
+        if reference is not None:
+            px = x(reference)
             parts.append(
-                f'<text x="{LABEL_WIDTH + 4}" y="{y:.1f}" font-size="11" fill="{MUTED}" '
-                f'font-style="italic" dominant-baseline="middle">{escape(hidden_text)}</text>'
+                f'<line x1="{px:.1f}" y1="{TOP}" x2="{px:.1f}" y2="{bottom}" '
+                f'stroke="{MUTED}" stroke-dasharray="4 3"/>'
             )
-            continue
-        if span.low is not None and span.high is not None:
-            parts.append(
-                f'<line x1="{x(span.low):.1f}" y1="{y:.1f}" x2="{x(span.high):.1f}" '
-                f'y2="{y:.1f}" stroke="{ACCENT}" stroke-width="3"/>'
-            )
-        parts.append(f'<circle cx="{x(span.middle):.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
-    return _frame(chart_id, title, description, height, parts)
+        for row, span in enumerate(spans):
+            y = layout.mark_y(row)
+            parts.append(_label(layout.label_y(row), span.label, layout))
+            if span.middle is None:
+                parts.append(_hidden(y, hidden_text, layout))
+                continue
+            if span.low is not None and span.high is not None:
+                parts.append(
+                    f'<line x1="{x(span.low):.1f}" y1="{y:.1f}" x2="{x(span.high):.1f}" '
+                    f'y2="{y:.1f}" stroke="{ACCENT}" stroke-width="3"/>'
+                )
+            parts.append(f'<circle cx="{x(span.middle):.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
+        return height, parts
+
+    return _both(chart_id, title, description, draw)
 
 
 def comparison_chart(
@@ -175,35 +269,38 @@ def comparison_chart(
 ) -> Markup:
     """Two markers per row on a shared axis: a filled dot (own value) and a hollow diamond
     (the comparison, e.g. the team's median). A missing comparison is simply not drawn."""
-    height = TOP + ROW * max(len(rows), 1) + BOTTOM + 18
-    bottom = height - BOTTOM - 18
-    parts, x = _axis(lo, hi, TOP, bottom, decimals)
-    for row, (label, own, other) in enumerate(rows):
-        y = TOP + ROW * row + ROW / 2
-        parts.append(_label(y, label))
-        if own is None and other is None:
-            parts.append(
-                f'<text x="{LABEL_WIDTH + 4}" y="{y:.1f}" font-size="11" fill="{MUTED}" '
-                f'font-style="italic" dominant-baseline="middle">{escape(hidden_text)}</text>'
-            )
-            continue
-        if other is not None:
-            cx = x(other)
-            parts.append(
-                f'<path d="M{cx:.1f} {y - 6:.1f} L{cx + 6:.1f} {y:.1f} L{cx:.1f} {y + 6:.1f} '
-                f'L{cx - 6:.1f} {y:.1f} Z" fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
-            )
-        if own is not None:
-            parts.append(f'<circle cx="{x(own):.1f}" cy="{y:.1f}" r="6" fill="{ACCENT}"/>')
-    legend_y = height - 10
-    parts.append(
-        f'<circle cx="{LABEL_WIDTH + 6}" cy="{legend_y - 4}" r="5" fill="{ACCENT}"/>'
-        f'<text x="{LABEL_WIDTH + 16}" y="{legend_y}" font-size="11" fill="{INK}">'
-        f"{escape(own_label)}</text>"
-        f'<path d="M{LABEL_WIDTH + 166} {legend_y - 9} L{LABEL_WIDTH + 171} {legend_y - 4} '
-        f'L{LABEL_WIDTH + 166} {legend_y + 1} L{LABEL_WIDTH + 161} {legend_y - 4} Z" '
-        f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
-        f'<text x="{LABEL_WIDTH + 176}" y="{legend_y}" font-size="11" fill="{INK}">'
-        f"{escape(other_label)}</text>"
-    )
-    return _frame(chart_id, title, description, height, parts)
+
+    def draw(layout: Layout) -> tuple[int, list[str]]:
+        height = TOP + layout.row * max(len(rows), 1) + BOTTOM + 18
+        bottom = height - BOTTOM - 18
+        parts, x = _axis(lo, hi, TOP, bottom, decimals, layout)
+        for row, (label, own, other) in enumerate(rows):
+            y = layout.mark_y(row)
+            parts.append(_label(layout.label_y(row), label, layout))
+            if own is None and other is None:
+                parts.append(_hidden(y, hidden_text, layout))
+                continue
+            if other is not None:
+                cx = x(other)
+                parts.append(
+                    f'<path d="M{cx:.1f} {y - 6:.1f} L{cx + 6:.1f} {y:.1f} L{cx:.1f} '
+                    f'{y + 6:.1f} L{cx - 6:.1f} {y:.1f} Z" fill="#ffffff" stroke="{MUTED}" '
+                    f'stroke-width="2"/>'
+                )
+            if own is not None:
+                parts.append(f'<circle cx="{x(own):.1f}" cy="{y:.1f}" r="6" fill="{ACCENT}"/>')
+        legend_y = height - 10
+        start = layout.left
+        parts.append(
+            f'<circle cx="{start + 6}" cy="{legend_y - 4}" r="5" fill="{ACCENT}"/>'
+            f'<text x="{start + 16}" y="{legend_y}" font-size="{layout.small}" fill="{INK}">'
+            f"{escape(own_label)}</text>"
+            f'<path d="M{start + 166} {legend_y - 9} L{start + 171} {legend_y - 4} '
+            f'L{start + 166} {legend_y + 1} L{start + 161} {legend_y - 4} Z" '
+            f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
+            f'<text x="{start + 176}" y="{legend_y}" font-size="{layout.small}" fill="{INK}">'
+            f"{escape(other_label)}</text>"
+        )
+        return height, parts
+
+    return _both(chart_id, title, description, draw)

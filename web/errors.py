@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from services.errors import InvalidInput, NotAllowed, NotFound, Throttled, Unavailable
+from web.messages import error_text, problem_texts
 
 TITLES = {
     400: _l("That request could not be used"),
@@ -180,15 +181,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotAllowed)
     def handle_not_allowed(exc: NotAllowed):
-        return error_response(403, str(exc))
+        return error_response(403, error_text(exc))
 
     @app.errorhandler(NotFound)
     def handle_not_found(exc: NotFound):
-        return error_response(404, str(exc))
+        return error_response(404, error_text(exc))
 
     @app.errorhandler(Throttled)
     def handle_throttled(exc: Throttled):
-        return error_response(429, str(exc))
+        return error_response(429, error_text(exc))
 
     @app.errorhandler(Unavailable)
     def handle_unavailable(exc: Unavailable):
@@ -198,7 +199,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InvalidInput)
     def handle_invalid(exc: InvalidInput):
-        return error_response(400, exc.args[0], exc.problems)
+        if wants_json():  # the API keeps its documented English problems
+            return error_response(400, exc.args[0], exc.problems)
+        return error_response(400, error_text(exc), problem_texts(exc))
 
     def handle_database_down(exc: SQLAlchemyError):
         # The page below must not try the database again (see auth_setup.load_user).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask_babel import format_currency, format_number
 from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
@@ -34,11 +34,32 @@ def category_label(category: str | None) -> str:
     return str(CATEGORIES.get(category or "", category or ""))
 
 
+def _stored_role_labels() -> dict[str, str]:
+    """The labels roles were first typed with, read once per request."""
+    if not has_app_context():
+        return {}
+    if "sales_role_labels" not in g:
+        from services.sales_roles import role_labels
+        from web.db import get_session
+
+        g.sales_role_labels = role_labels(session=get_session())
+    return g.sales_role_labels
+
+
+def humanise(key: str) -> str:
+    """A key a person never chose a label for, made readable: ``key_account`` -> "Key account"."""
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def role_label(role: str | None) -> str:
-    """A sales role as people say it; unknown roles (free text) are shown as they are."""
+    """A sales role as people say it: the translated name of a known role, else the label it
+    was first typed with, else its key made readable (never ``account_manager``)."""
     if not role:
         return ""
-    return str(SALES_ROLES.get(role, role))
+    if role in SALES_ROLES:
+        return str(SALES_ROLES[role])
+    return _stored_role_labels().get(role) or humanise(role)
 
 
 def bdi(value: object) -> Markup:

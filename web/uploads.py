@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from services.errors import InvalidInput, NotFound
 from services.tabular import Table, TableError, read_table_bytes
+from web.messages import error_text
 
 
 @dataclass
@@ -36,6 +37,6 @@ def run_upload(form: FlaskForm, run: Callable[[Table, str], object]) -> UploadRe
         table = read_table_bytes(upload.read(), name=upload.filename)
         return UploadResult(summary=run(table, upload.filename), filename=upload.filename)
     except (TableError, InvalidInput, NotFound) as exc:
-        form.file.errors = [*form.file.errors, str(exc.args[0])]
+        form.file.errors = [*form.file.errors, error_text(exc)]
         problems = list(getattr(exc, "problems", []) or [])
         return UploadResult(filename=upload.filename, problems=problems, status=400)

@@ -79,13 +79,12 @@ def read_at_human_pace(page) -> None:
 def take_survey(page, t) -> None:
     go(page.get_by_role("link", name=t["take"]))
     go(page.get_by_role("link", name=t["start"]))
-    answer_likert_page(page)
-    read_at_human_pace(page)
-    go(page.get_by_role("button", name=t["next"], exact=True))
-    answer_likert_page(page)
-    answer_ranking(page)
-    read_at_human_pace(page)
-    go(page.get_by_role("button", name=t["next"], exact=True))
+    while "/page/open" not in page.url:  # every page of statements, the last with the ranking
+        answer_likert_page(page)
+        if page.locator("select.rank-select").count():
+            answer_ranking(page)
+        read_at_human_pace(page)
+        go(page.get_by_role("button", name=t["next"], exact=True))
     go(page.get_by_role("button", name=t["review"]))
     go(page.get_by_role("button", name=t["submit"]))
 

@@ -111,20 +111,30 @@ def test_rep_takes_the_whole_survey(live_server, page_factory, language):
     shot(page, f"survey-{language}-2-validation-error")
     page.locator("fieldset.likert").nth(2).locator("label.point").nth(0).click()
     go(page.get_by_role("button", name=t["next"], exact=True))
-    assert "/page/reward_preference" in page.url, page.locator("#error-summary").inner_text()
-
-    # Page 2: answer the statements but not the ranking yet, then leave and come back.
+    assert "/page/motivation-2" in page.url, page.locator("#error-summary").inner_text()
     answer_likert_page(page)
+    go(page.get_by_role("button", name=t["next"], exact=True))
+    assert page.url.endswith("/page/reward_preference"), page.url
+
+    # The first rewards page: answer it, then leave and come back.
+    answer_likert_page(page)
+    go(page.get_by_role("button", name=t["next"], exact=True))
+    assert "/page/reward_preference-2" in page.url
     go(page.get_by_role("button", name=t["leave"]))
     shot(page, f"survey-{language}-3-left")
     go(page.get_by_role("link", name=t["continue"]))
     go(page.get_by_role("link", name=t["continue"]))
-    assert "/page/reward_preference" in page.url  # resumes at the first page not finished
-    assert page.locator("fieldset.likert input:checked").count() > 0
-    answer_ranking(page)
-    go(page.get_by_role("button", name=t["next"], exact=True))
+    assert "/page/reward_preference-2" in page.url  # resumes at the first page not finished
 
-    # Page 3: the optional free text, then review and submit.
+    # The remaining rewards pages, the last with the ranking.
+    while "/page/open" not in page.url:
+        answer_likert_page(page)
+        if page.locator("select.rank-select").count():
+            answer_ranking(page)
+        go(page.get_by_role("button", name=t["next"], exact=True))
+        assert page.locator("#error-summary").count() == 0, page.url
+
+    # The last page: the optional free text, then review and submit.
     page.locator("textarea").first.fill(
         "A day off after a big quarter" if language == "en" else "En fridag etter et stort kvartal"
     )
@@ -135,3 +145,26 @@ def test_rep_takes_the_whole_survey(live_server, page_factory, language):
     assert page.get_by_role("heading", name=t["done"]).is_visible()
     shot(page, f"survey-{language}-6-done")
     assert submitted_flags(live_server.database_url, email) is not None
+
+
+def test_survey_pages_are_short_on_a_phone(live_server, page_factory):
+    """At 375 px every page stays a few screens long, with the progress in view at the top."""
+    email = reps_without_response(live_server.database_url, 3)[2]
+    page = page_factory(width=375, height=740)
+    sign_in(page, live_server.base, email)
+    go(page.get_by_role("link", name=TEXTS["en"]["take"]))
+    go(page.get_by_role("link", name=TEXTS["en"]["start"]))
+    heights = {}
+    while "/page/open" not in page.url:
+        key = page.url.rsplit("/", 1)[1]
+        heights[key] = page.evaluate("document.documentElement.scrollHeight")
+        assert page.locator("progress.progress").is_visible()
+        assert page.locator("p.step").is_visible()
+        shot(page, f"survey-375-{key}")
+        answer_likert_page(page)
+        if page.locator("select.rank-select").count():
+            answer_ranking(page)
+        go(page.get_by_role("button", name=TEXTS["en"]["next"], exact=True))
+    assert len(heights) == 6
+    # Before the split the rewards page alone was about 13,900 px tall at this width.
+    assert max(heights.values()) < 5500, heights

@@ -101,3 +101,74 @@ def test_upgrade_freezes_the_groups_of_existing_submitted_responses(database_url
         assert row[0] == team and row[1] == "closer" and row[2] is not None
     finally:
         engine.dispose()
+
+
+def test_upgrade_folds_typed_sales_roles_into_keys_with_labels(database_url):
+    """0013: "Closer" and "closer " become one role, on people, responses and rewards."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0009")
+        with engine.begin() as conn:
+            for n, role in enumerate(["Closer", "closer ", "Closer", "Account Manager", ""]):
+                conn.execute(
+                    text(
+                        "INSERT INTO person (external_id, name, access, sales_role, locale,"
+                        " active, personalise, created_at, updated_at) VALUES (:eid, 'P', 'rep',"
+                        " :role, '', true, true, '2026-01-01', '2026-01-01')"
+                    ),
+                    {"eid": f"E{n}", "role": role},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO instrument (name, version, title, definition, fingerprint,"
+                    " created_at) VALUES ('m', 1, '', '{}', 'x', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO wave (name, instrument_id, opens_on, closes_on, status, audience,"
+                    " created_at) SELECT 'W1', id, '2026-01-01', '2026-02-01', 'open', 'all',"
+                    " '2026-01-01' FROM instrument"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO surveyresponse (wave_id, person_id, instrument_id, status,"
+                    " source, started_at, updated_at, submitted_at, page_seconds, flags,"
+                    " sales_role) SELECT wave.id, person.id, wave.instrument_id, 'submitted',"
+                    " 'web', '2026-01-02', '2026-01-02', '2026-01-02', '{}', '[]',"
+                    " person.sales_role FROM wave, person"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO reward (slug, name, description, category, visibility, scope,"
+                    " roles, cost_band, cost, horizon, cooldown_days, active, created_at,"
+                    " updated_at) VALUES ('r', '{}', '{}', 'time', 'private', 'individual',"
+                    ' \'["Account Manager", "closer ", "closer"]\', 1, 10, \'short\', 0, true,'
+                    " '2026-01-01', '2026-01-01')"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            people = conn.execute(text("SELECT sales_role FROM person ORDER BY external_id"))
+            responses = conn.execute(
+                text(
+                    "SELECT sales_role, COUNT(*) FROM surveyresponse"
+                    " GROUP BY sales_role ORDER BY sales_role"
+                )
+            ).all()
+            labels = dict(conn.execute(text("SELECT key, label FROM salesrole")).all())
+            roles = conn.execute(text("SELECT roles FROM reward")).scalar_one()
+        assert [r[0] for r in people] == ["closer", "closer", "closer", "account_manager", ""]
+        assert [tuple(r) for r in responses] == [("", 1), ("account_manager", 1), ("closer", 3)]
+        assert labels == {"closer": "Closer", "account_manager": "Account Manager"}
+        if isinstance(roles, str):
+            import json
+
+            roles = json.loads(roles)
+        assert roles == ["account_manager", "closer"]
+    finally:
+        engine.dispose()

@@ -343,3 +343,51 @@ def instrument_data(draw):
 def test_round_trip_holds_for_random_instruments(data):
     parsed = parse_instrument(data)
     assert parse_instrument(json.loads(json.dumps(instrument_to_dict(parsed)))) == parsed
+
+
+DEFAULT = Path(__file__).resolve().parents[2] / "seed" / "instruments" / "motivation.toml"
+
+
+def test_default_survey_pages_stay_short_and_keep_every_item_in_order():
+    from recommender.instrument import MAX_ITEMS_PER_PAGE, OPEN_PAGE
+
+    instrument = load_instrument(DEFAULT)
+    pages = instrument.pages()
+    for key, items in pages:
+        counted = [i for i in items if i.type != "attention"]
+        assert len(counted) <= MAX_ITEMS_PER_PAGE, key
+    # The same items in the same order: splitting never reorders the instrument.
+    by_group: dict[str, list[str]] = {}
+    for key, items in pages:
+        by_group.setdefault(instrument.page_group(key), []).extend(i.code for i in items)
+    for group, codes in by_group.items():
+        if group == OPEN_PAGE:
+            continue
+        in_file = [
+            i.code
+            for i in instrument.items
+            if i.type != "text" and instrument.page_group(_page_of(pages, i.code)) == group
+        ]
+        assert codes == in_file
+    assert [k for k, _ in pages] == [
+        "motivation",
+        "motivation-2",
+        "reward_preference",
+        "reward_preference-2",
+        "reward_preference-3",
+        "reward_preference-4",
+        "open",
+    ]
+    assert instrument.page_group("reward_preference-3") == "reward_preference"
+    # The ranking item is one question on one page; attention checks stay after their item.
+    codes = [[i.code for i in items] for _, items in pages]
+    att = next(c for c in codes if "att1" in c)
+    assert att.index("att1") > 0
+
+
+def _page_of(pages, code):
+    return next(key for key, items in pages if any(i.code == code for i in items))
+
+
+def test_a_group_within_the_limit_is_one_page(instrument):
+    assert [k for k, _ in instrument.pages()] == ["motivation", "reward_preference", "open"]

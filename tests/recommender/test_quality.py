@@ -113,3 +113,17 @@ def test_flags_combine_and_stay_in_the_known_set(instrument):
 
 def test_no_responses(instrument):
     assert quality_flags(instrument, []) == []
+
+
+def test_speeding_reads_timings_stored_before_long_pages_were_split():
+    from recommender.instrument import load_instrument as load
+
+    default = load(Path(__file__).resolve().parents[2] / "seed" / "instruments" / "motivation.toml")
+    answers = {i.code: 3 for i in default.likert_items()}
+    answers["att1"] = 4
+    group = [i for key, items in default.pages() for i in items if key.startswith("reward_pref")]
+    # One timing for the whole reward page (as stored before the split): 38 answers.
+    rushed = {"reward_preference": 0.5 * len(group)}
+    calm = {"reward_preference": 3.0 * len(group)}
+    flags = quality_flags(default, [answers, answers], [rushed, calm])
+    assert "speeding" in flags[0] and "speeding" not in flags[1]

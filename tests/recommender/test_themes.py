@@ -87,3 +87,60 @@ def test_never_more_themes_than_independent_word_patterns():
     themes = find_themes(answers, n_themes=3, random_state=0)
     assert len(themes) == 2
     assert sum(t.n_answers for t in themes) == len(answers)
+
+
+def test_singular_and_plural_are_one_keyword_shown_as_people_write_it():
+    answers = [
+        "A mentor would help",
+        "Mentors from other teams",
+        "Courses and a mentor",
+        "More courses please",
+        "A course in negotiation",
+        "Mentors and courses",
+        "Extra course budget",
+        "Good mentors matter",
+        "Course on pricing",
+        "A mentor and a course",
+        "Courses online",
+        "Mentor sessions",
+    ]
+    themes = find_themes(answers, n_themes=2)
+    assert all(len(t.keywords) == len(set(t.keywords)) for t in themes)
+    lowered = {w for t in themes for w in t.keywords}
+    assert not ({"mentor", "mentors"} <= lowered)
+    assert not ({"course", "courses"} <= lowered)
+    assert lowered & {"mentor", "mentors"} and lowered & {"course", "courses"}
+
+
+def test_norwegian_definite_and_plural_forms_are_one_keyword_and_stop_words_never_show():
+    answers = [
+        "Jeg liker kurs veldig godt",
+        "Kurset i forhandling var veldig bra",
+        "Kursene hjalp meg",
+        "En fridag etter kvartalet",
+        "Fridager etter et godt kvartal, veldig fint",
+        "Fridagen betyr mye for meg",
+        "Kurs i salg",
+        "Flere fridager, takk",
+        "Jeg liker kurset",
+        "Jeg liker en fridag",
+        "Det er fint med fridagen",
+        "Kursene var nyttige",
+    ]
+    words = [w for t in find_themes(answers, n_themes=3) for w in t.keywords]
+    assert not set(words) & {"og", "jeg", "det", "er", "en", "veldig", "liker", "the", "and"}
+    families = {"kurs": {"kurs", "kurset", "kursene"}, "fridag": {"fridag", "fridager", "fridagen"}}
+    for forms in families.values():
+        assert len(set(words) & forms) <= 1
+    assert set(words) & families["fridag"] and set(words) & families["kurs"]
+
+
+def test_light_stem_folds_common_endings():
+    from recommender.themes import light_stem
+
+    assert light_stem("courses") == light_stem("course")
+    assert light_stem("parties") == light_stem("party")
+    assert light_stem("kundene") == light_stem("kunder") == light_stem("kunde")
+    assert light_stem("teamet") == light_stem("team") == light_stem("teams")
+    assert light_stem("care") != light_stem("car")
+    assert light_stem("business") == "business"

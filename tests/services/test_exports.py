@@ -96,8 +96,8 @@ def test_summary_csv_has_no_figures_for_hidden_groups(org_db, org_session):
     )
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     planted = next(r for r in rows if r["key"] == insights_org.PLANTED_TEAM)
-    assert planted["n"] == "" and planted["autonomy"] == ""
-    assert all(int(r["n"]) >= 5 for r in rows if r["n"])
+    assert planted["respondents"] == "" and planted["Autonomy"] == ""
+    assert all(int(r["respondents"]) >= 5 for r in rows if r["respondents"])
 
 
 def test_xlsx_opens_with_one_sheet_per_section(org_db, org_session):
@@ -111,7 +111,7 @@ def test_xlsx_opens_with_one_sheet_per_section(org_db, org_session):
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames == ["Summary", "Intervals", "Themes", "About"]
     header = [c.value for c in book["Summary"][1]]
-    assert header[:4] == ["key", "label", "n", "suppressed"]
+    assert header[:4] == ["key", "group", "respondents", "hidden"]
     ns = [row[2] for row in book["Summary"].iter_rows(min_row=2, values_only=True)]
     assert all(n is None or n >= 5 for n in ns)
 
@@ -207,3 +207,43 @@ def not_blank(png: str) -> bool:
 def test_the_pdf_refuses_to_fetch_anything():
     pdf = html_to_pdf('<img src="http://127.0.0.1:9/x.png"><p>text</p>')
     assert pdf.startswith(b"%PDF")
+
+
+def test_norwegian_summary_csv_uses_labels_and_keeps_the_key_column(session):
+    layout = {"North": ["account_manager"] * 5 + ["Key Account Lead"] * 5 + ["sdr"] * 2}
+    wave, _ = small_organisation(session, layout)
+    from services.sales_roles import remember_labels
+
+    remember_labels(session, ["Key Account Lead"])
+    session.commit()
+    export = export_summary(
+        session=session, viewer=SYSTEM, by="sales_role", wave=wave.name, fmt="csv", locale="nb"
+    )
+    text = export.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = text.splitlines()[0].split(",")
+    assert header[0] == "key" and "Autonomi" in header and "autonomy" not in header
+    assert "gruppe" in header and "label" not in header
+    labels = {r["key"]: r["gruppe"] for r in rows}
+    assert labels["account_manager"] == "Kundeansvarlig"
+    assert labels["key_account_lead"] == "Key Account Lead"
+    assert labels["sdr"] == "Salgsutvikling (SDR)"
+    hidden = [r["hvorfor skjult"] for r in rows if r["hvorfor skjult"]]
+    assert hidden and all(reason.startswith("skjult") for reason in hidden)
+
+
+def test_english_summary_workbook_names_constructs(org_db, org_session):
+    export = export_summary(
+        session=org_session,
+        viewer=SYSTEM,
+        by="sales_role",
+        wave=org_db.org.first_wave.name,
+        fmt="xlsx",
+    )
+    book = load_workbook(io.BytesIO(export.content))
+    header = [c.value for c in book["Summary"][1]]
+    assert "Autonomy" in header and "autonomy" not in header
+    intervals = [c.value for c in book["Intervals"][1]]
+    assert intervals[:3] == ["key", "construct", "construct name"]
+    names = {row[1]: row[2] for row in book["Intervals"].iter_rows(min_row=2, values_only=True)}
+    assert names["autonomy"] == "Autonomy"

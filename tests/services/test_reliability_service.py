@@ -107,7 +107,9 @@ def test_figures_are_on_all_responses_with_the_unflagged_ones_beside(session, in
         s["construct"]: {key: s[key] for key in ("n", "alpha", "alpha_ci", "omega")}
         for s in unflagged["scales"]
     }
+    labels = {c.key: dict(c.label) for c in instrument.constructs}
     for scale in everything["scales"]:
+        scale["label"] = labels[scale["construct"]]
         scale["unflagged"] = beside[scale["construct"]]
     extra = {
         "wave": None,

@@ -22,7 +22,7 @@ def demo(session):
 def test_reliability_page_shows_every_construct(client, demo):
     login(client, demo.email, "demo")
     html = client.get("/hr/reliability").get_data(as_text=True)
-    for construct in ("autonomy", "mastery", "purpose", "pref_time", "pref_team"):
+    for construct in ("Autonomy", "Mastery", "Purpose", "Time and flexibility"):
         assert f">{construct}<" in html
     alphas = [float(a) for a in re.findall(r'<td class="num">(0\.\d\d)</td>', html)]
     assert alphas and all(0 < a < 1 for a in alphas)

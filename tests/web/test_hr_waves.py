@@ -58,7 +58,7 @@ def test_bad_dates_rerender_with_the_field_error(client, session, hr):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "the wave must close on or after the day it opens" in html
+    assert "The wave must close on or after the day it opens." in html
     assert 'value="Backwards"' in html  # what was typed is kept
     assert session.exec(select(Wave)).first() is None
 

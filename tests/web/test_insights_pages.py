@@ -176,7 +176,9 @@ def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
     assert all(g["n"] is None or g["n"] >= 5 for g in data["groups"])
 
     result = runner.invoke(args=["summary", "--by", "profile", "--format", "csv"])
-    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("key,label,n")
+    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith(
+        "key,group,respondents"
+    )
 
     book = tmp_path / "groups.xlsx"
     result = runner.invoke(
@@ -210,3 +212,38 @@ def test_the_report_gives_value_per_rep_in_the_currency(hr_client):
     shown = re.findall(r'<td class="num">([^<]*)</td>', table)
     assert shown and all(not c[:1].isdigit() for c in shown[2::3])  # no bare amounts
     assert "NOK" in table
+
+
+def _heatmap(html: str) -> str:
+    table = html[html.index('id="heatmap"') :]
+    return table[: table.index("</table>")]
+
+
+def test_heatmap_marks_hidden_groups_and_shows_change_since_the_previous_wave(hr_client, org_db):
+    html = hr_client.get(f"/hr/insights/?by=team&wave={org_db.org.current_wave.name}").get_data(
+        as_text=True
+    )
+    heatmap = _heatmap(html)
+    planted = heatmap[heatmap.index(PLANTED_TEAM) :].split("</tr>")[0]
+    assert "heat-" not in planted and "Hidden" in planted
+    assert not re.search(r"\d\.\d\d", planted)
+    shown = re.findall(r'<td class="num heat heat-([1-5])"', heatmap)
+    assert shown  # at least one team large enough in both waves
+    assert f"Change since {org_db.org.first_wave.name}" in html
+    assert re.search(r'<span class="change">[+−]\d\.\d\d</span>', heatmap)
+
+
+def test_heatmap_in_norwegian(hr_client, org_db):
+    html = hr_client.get(
+        f"/hr/insights/?by=team&wave={org_db.org.current_wave.name}",
+        headers={"Accept-Language": "nb"},
+    ).get_data(as_text=True)
+    assert "Varmekart" in html and f"Endring siden {org_db.org.first_wave.name}" in html
+
+
+def test_first_wave_heatmap_has_no_change(hr_client, org_db):
+    html = hr_client.get(f"/hr/insights/?by=team&wave={org_db.org.first_wave.name}").get_data(
+        as_text=True
+    )
+    assert 'class="change"' not in _heatmap(html)
+    assert "No earlier wave to compare with" in html

@@ -248,7 +248,7 @@ def test_partials_render_from_their_one_context_variable(app, session, org):
         # the total would give South away.
         assert not organisation.total_suppressed
         assert org_html.count("Hidden: fewer than 5 people") == 2  # both teams
-        closer = org_html.split('<th scope="row">closer</th>')[1].split("</tr>")[0]
+        closer = org_html.split('<th scope="row">Closer</th>')[1].split("</tr>")[0]
         assert '<td class="num">6</td>' in closer and "Hidden" not in closer
         assert "Rep0" not in org_html and "Stranger" not in org_html
 

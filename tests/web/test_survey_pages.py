@@ -63,7 +63,11 @@ def test_missing_answer_rerenders_with_errors_and_keeps_the_others(client, rep_i
 
 
 def test_duplicate_ranks_are_refused(client, rep_in_wave):
-    key, items = rep_in_wave["instrument"].pages()[1]
+    key, items = next(
+        (k, items)
+        for k, items in rep_in_wave["instrument"].pages()
+        if any(i.type == "ranking" for i in items)
+    )
     data = page_form(items)
     ranking = next(i for i in items if i.type == "ranking")
     data[f"{ranking.code}__{ranking.options[1].code}"] = "1"
@@ -112,3 +116,27 @@ def test_other_people_cannot_see_a_wave_meant_for_a_team(client, session, factor
     team = factory.team("Elsewhere")
     wave = open_wave(session=session, actor=SYSTEM, name="Elsewhere only", team_names=[team.name])
     assert client.get(f"/survey/{wave.id}/").status_code == 404
+
+
+def test_long_groups_are_split_into_short_pages_that_save_and_resume(client, rep_in_wave, session):
+    """Every page holds at most a dozen questions; each saves on its own, saving one twice
+    changes nothing, and coming back resumes at the first page not finished."""
+    from recommender.instrument import MAX_ITEMS_PER_PAGE
+    from services.survey import survey_for
+
+    instrument = rep_in_wave["instrument"]
+    wave_id = rep_in_wave["wave"].id
+    pages = instrument.pages()
+    assert len(pages) >= 5
+    for _key, items in pages:
+        assert len([i for i in items if i.type != "attention"]) <= MAX_ITEMS_PER_PAGE
+    for key, items in pages[:3]:
+        for _ in range(2):  # the same page saved twice: idempotent
+            assert post_page(client, wave_id, key, page_form(items)).status_code == 302
+    view = survey_for(session=session, person=rep_in_wave["rep"], wave_id=wave_id)
+    saved = {code for code, value in view.answers.items() if value is not None}
+    assert saved == {i.code for _, items in pages[:3] for i in items}
+    notice = client.get(f"/survey/{wave_id}/").get_data(as_text=True)
+    assert f"/survey/{wave_id}/page/{pages[3][0]}" in notice
+    html = client.get(f"/survey/{wave_id}/page/{pages[3][0]}").get_data(as_text=True)
+    assert f"Page 4 of {len(pages)}" in html and "(part 2)" in html

@@ -13,7 +13,8 @@ class PeopleImportForm(FlaskForm):
             FileAllowed(["csv", "txt"], _l("Use a .csv file.")),
         ],
         description=_l(
-            "Columns: external_id, name, email, team, manager_email, access, sales_role."
+            "One row per person. The first row names the columns, spelt as below; sales "
+            "roles may be typed in any case and spacing (Closer and closer are one role)."
         ),
     )
     keep_missing = BooleanField(

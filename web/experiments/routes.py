@@ -27,6 +27,7 @@ from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
 from web.guards import requires
+from web.messages import attach_problems
 from web.uploads import run_upload
 
 bp = Blueprint("experiments", __name__, url_prefix="/hr/experiments")
@@ -155,13 +156,7 @@ def new():
                 retrospective=bool(form.retrospective.data),
             )
         except InvalidInput as exc:
-            for problem in exc.problems:
-                about, _sep, message = problem.partition(": ")
-                target = FIELD_OF_PROBLEM.get(about)
-                if target is not None:
-                    getattr(form, target).errors.append(message or problem)
-                else:
-                    arm_problems.append(message or problem)
+            arm_problems.extend(attach_problems(form, exc, FIELD_OF_PROBLEM))
         else:
             flash(
                 _(

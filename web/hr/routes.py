@@ -17,6 +17,7 @@ from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
+from web.messages import attach_problems, error_text
 from web.uploads import run_upload
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -59,12 +60,7 @@ def open_wave():
                 team_names=form.teams.data or [],
             )
         except InvalidInput as exc:
-            for problem in exc.problems:
-                field, _sep, message = problem.partition(": ")
-                target = getattr(form, field, None) if field != "teams" else form.teams
-                (target.errors if target is not None else form.form_errors).append(
-                    message or problem
-                )
+            form.form_errors.extend(attach_problems(form, exc))
         else:
             flash(_("The wave %(name)s is open.", name=wave.name), "success")
             return redirect(url_for("hr.home"))
@@ -147,7 +143,7 @@ def reliability():
             session=session, viewer=viewer(), wave=wave, include_flagged=not exclude_flagged
         )
     except (InvalidInput, NotFound) as exc:
-        problem = str(exc.args[0])
+        problem = error_text(exc)
     waves = wave_service.list_waves(session=session, viewer=viewer())
     return render_template(
         "hr/reliability.html",

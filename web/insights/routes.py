@@ -43,7 +43,7 @@ from services.reminders import (
     reminder_policy,
     send_reminders,
 )
-from services.summaries import DIMENSIONS, NONE_KEY, summary
+from services.summaries import DIMENSIONS, NONE_KEY, summary, summary_with_change
 from services.waves import list_waves
 from web.auth_setup import viewer
 from web.charts import Bar, Span, bar_chart, span_chart
@@ -158,7 +158,7 @@ def index():
     problem = None
     if form.validate():
         try:
-            data = summary(
+            data = summary_with_change(
                 session=get_session(),
                 viewer=viewer(),
                 by=form.by.data,

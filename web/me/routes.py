@@ -29,6 +29,7 @@ from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
 from web.me.forms import ActionForm, RateForm, SettingsForm
+from web.messages import error_text
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -138,7 +139,7 @@ def revise_flagged(wave_id: int):
     try:
         reopen_flagged_response(session=get_session(), person=viewer(), wave_id=wave_id)
     except (InvalidInput, NotFound) as exc:
-        flash(str(exc.args[0]), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("me.home"))
     flash(_("Your answers are open again: check each page, then submit."), "success")
     return redirect(url_for("survey.review", wave_id=wave_id))

@@ -39,6 +39,7 @@ from web.db import get_session
 from web.filters import organisation_currency
 from web.guards import requires
 from web.i18n import get_locale
+from web.messages import attach_problems
 from web.recognition.forms import AchievementForm, BudgetForm, MarkReadForm
 
 bp = Blueprint("recognition", __name__)
@@ -69,14 +70,8 @@ def _quarter() -> str:
 
 
 def _field_errors(form, exc: InvalidInput) -> None:
-    """Service problems start with the field they are about; put each under its field."""
-    for problem in exc.problems:
-        name, _sep, message = problem.partition(": ")
-        target = getattr(form, name, None) if message else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(message or problem)
+    """Put each service problem under the field it is about, in the reader's language."""
+    form.form_errors.extend(attach_problems(form, exc))
 
 
 # --- a manager's recognition page -----------------------------------------------------

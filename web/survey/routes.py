@@ -13,6 +13,7 @@ from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
+from web.messages import error_text
 from web.survey.forms import build_page_form, localised
 
 bp = Blueprint("survey", __name__, url_prefix="/survey")
@@ -90,7 +91,7 @@ def page(wave_id: int, page_key: str):
             view=view,
         )
     except InvalidInput as exc:
-        form.form_errors.append(str(exc.args[0]))
+        form.form_errors.append(error_text(exc))
         return _render_page(view, page_key, form, position, status=400)
     if nav == "leave":
         flash(_("Your answers are saved. Come back any time before the wave closes."), "success")
@@ -138,7 +139,7 @@ def submit(wave_id: int):
     try:
         survey_service.submit_response(session=get_session(), person=viewer(), wave_id=wave_id)
     except InvalidInput as exc:
-        flash(str(exc.args[0]), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("survey.review", wave_id=wave_id))
     return redirect(url_for("survey.done", wave_id=wave_id))
 

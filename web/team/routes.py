@@ -28,6 +28,7 @@ from web.filters import money
 from web.guards import requires
 from web.i18n import get_locale
 from web.me.routes import text
+from web.messages import attach_problems
 from web.team.forms import OCCASION_LABELS, GiveRewardForm
 
 bp = Blueprint("team", __name__, url_prefix="/team")
@@ -172,12 +173,7 @@ def give(external_id: str):
             status = 409
         except InvalidInput as exc:
             session.rollback()
-            for problem in exc.problems:
-                field, _sep, message = problem.partition(": ")
-                target_field = getattr(form, field, None)
-                (target_field.errors if target_field is not None else form.form_errors).append(
-                    message
-                )
+            form.form_errors.extend(attach_problems(form, exc))
             status = 400
         else:
             flash(
