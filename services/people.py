@@ -65,11 +65,14 @@ class ImportSummary:
     # Names of the people in ``deactivated`` and ``access_changes``, for a confirmation step.
     names: dict[str, str] = field(default_factory=dict)
 
+    OUTCOMES = ("created", "updated", "unchanged", "deactivated", "reactivated")
+
     def as_dict(self) -> dict[str, int]:
-        return {
-            k: len(getattr(self, k))
-            for k in ("created", "updated", "unchanged", "deactivated", "reactivated")
-        }
+        return {k: len(getattr(self, k)) for k in self.OUTCOMES}
+
+    def external_ids(self) -> dict[str, list[str]]:
+        """The external ids under each outcome (what the API returns beside the counts)."""
+        return {k: list(getattr(self, k)) for k in self.OUTCOMES}
 
     def describe(self) -> str:
         counts = self.as_dict()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import session as cookie  # the signed session cookie, not a database session
 from flask_babel import lazy_gettext
 from flask_login import UserMixin, current_user
 
@@ -25,8 +26,8 @@ SEEN_EVERY = 60  # refresh "last seen" at most once a minute, not on every reque
 def start_session() -> None:
     """Stamp a new sign-in; call right after ``login_user``."""
     now = int(clock())
-    session[SIGNED_IN_AT] = now
-    session[SEEN_AT] = now
+    cookie[SIGNED_IN_AT] = now
+    cookie[SEEN_AT] = now
 
 
 def _session_is_current() -> bool:
@@ -35,7 +36,7 @@ def _session_is_current() -> bool:
     A session without the stamps (signed before lifetimes existed) counts as ended.
     """
     now = int(clock())
-    started, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    started, seen = cookie.get(SIGNED_IN_AT), cookie.get(SEEN_AT)
     if not isinstance(started, int) or not isinstance(seen, int):
         return False
     config = current_app.config
@@ -44,7 +45,7 @@ def _session_is_current() -> bool:
     if now - seen > idle or now - started > longest:
         return False
     if now - seen >= SEEN_EVERY:
-        session[SEEN_AT] = now
+        cookie[SEEN_AT] = now
     return True
 
 
@@ -91,8 +92,8 @@ def init_app(app: Flask) -> None:
         # deactivation carries an old version and is refused, whichever worker answers.
         if not _session_is_current():
             # Idle too long or signed in too long ago: the cookie no longer signs anyone in.
-            session.pop(SIGNED_IN_AT, None)
-            session.pop(SEEN_AT, None)
+            cookie.pop(SIGNED_IN_AT, None)
+            cookie.pop(SEEN_AT, None)
             g.session_ended = True
             return None
         person_id, _, version = user_id.partition(".")

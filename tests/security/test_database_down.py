@@ -26,6 +26,7 @@ VALUES = {
     "token_id": 1,
     "experiment_id": 1,
     "fmt": "csv",
+    "response_id": 1,
 }
 
 

@@ -78,7 +78,7 @@ def people_import():
         allow_mass_deactivation=inputs.flag("allow_mass_deactivation"),
         source=source,
     )
-    return jsonify({"counts": summary.as_dict(), "external_ids": asdict(summary)})
+    return jsonify({"counts": summary.as_dict(), "external_ids": summary.external_ids()})
 
 
 @bp.get("/waves")
