@@ -171,6 +171,7 @@ def build(url: str) -> Organisation:
     from models.migrate import upgrade
     from models.tables import Person
     from seed.demo_org import demo_people
+    from services.actors import SYSTEM
     from services.catalogue import ensure_seed_catalogue
     from services.demo import load_demo_people
     from services.instruments import definition, ensure_default_instrument
@@ -183,7 +184,7 @@ def build(url: str) -> Organisation:
         instrument = definition(ensure_default_instrument(session=session).row)
         ensure_seed_catalogue(session=session)
         load_demo_people(session=session, people=demo_people(), password=PASSWORD)
-        wave = open_wave(session=session, actor=None, name="Load check-in")
+        wave = open_wave(session=session, actor=SYSTEM, name="Load check-in")
         reps = session.exec(
             select(Person.email).where(Person.access == "rep").order_by(Person.id)
         ).all()
