@@ -158,9 +158,19 @@ def progress(message: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port; within ``MOTIVO_BENCH_PORTS`` (``8100-8199``) when that is set,
+    for machines where each user has a range of ports."""
+    wanted = os.environ.get("MOTIVO_BENCH_PORTS", "")
+    low, _, high = wanted.partition("-")
+    candidates = range(int(low), int(high or low) + 1) if wanted else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in {wanted}")
 
 
 def build(url: str) -> Organisation:
