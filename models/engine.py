@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -49,7 +50,32 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(parsed, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    # No pre-ping (a round trip on every checkout, the price of one more query per
+    # request): a connection is checked without one when the pool lends it, and
+    # connections are renewed hourly, before a firewall can drop them silently.
+    engine = create_engine(parsed, echo=echo, pool_recycle=3600)
+    event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a PostgreSQL connection the server has closed; the pool then opens another.
+
+    A connection at rest in the pool has nothing to read: when its socket is readable the
+    server has hung up (a restart, ``pg_terminate_backend``, an idle timeout) or sent a
+    notice that it is about to. Either way a fresh connection is the safe choice. The check
+    is one non-blocking ``poll``, no round trip to the server.
+    """
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection was closed")
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception as exc:  # noqa: BLE001 - a broken connection has no socket
+        raise DisconnectionError("the connection has no socket") from exc
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

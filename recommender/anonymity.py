@@ -28,37 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-MIN_GROUP_SIZE = 5
-"""Default smallest group whose aggregates may be shown."""
-MIN_GROUP_SIZE_RANGE = (3, 10)
+from recommender.group_size import MIN_GROUP_SIZE as MIN_GROUP_SIZE
+from recommender.group_size import MIN_GROUP_SIZE_RANGE as MIN_GROUP_SIZE_RANGE
+from recommender.group_size import check_min_size
+
 MIN_TEXT_RESPONDENTS = 10
 """Smallest number of free-text answers that themes may be drawn from."""
 MAX_AUDIT_UNITS = 16
 """Largest number of cells on the smaller side of one connected part of a table pair that
 the audit enumerates (2**16 unions); beyond it the smallest cells are hidden first."""
-
-
-def check_min_size(min_size: int) -> int:
-    """Validate a minimum group size.
-
-    Parameters
-    ----------
-    min_size : int
-
-    Returns
-    -------
-    int
-        ``min_size`` itself.
-
-    Raises
-    ------
-    ValueError
-        If it lies outside ``MIN_GROUP_SIZE_RANGE``.
-    """
-    low, high = MIN_GROUP_SIZE_RANGE
-    if not isinstance(min_size, int | np.integer) or not low <= min_size <= high:
-        raise ValueError(f"the minimum group size must be a whole number from {low} to {high}")
-    return int(min_size)
 
 
 def suppress_cells(

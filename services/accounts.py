@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from models.tables import (
@@ -110,6 +109,10 @@ def _throttle_keys(email: str, ip: str, device: KnownDevice | None) -> list[str]
 
 
 def _insert_if_missing(session: Session, key: str, now: datetime) -> None:
+    # The dialects are imported here: every command that names this module (most of them,
+    # through ``services.people``) would otherwise load both at start-up.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     values = {"key": key, "window_started": now, "failures": 0}
     if session.get_bind().dialect.name == "postgresql":
         stmt = postgresql.insert(LoginThrottle).values(**values)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from services.errors import InvalidInput
-from services.tabular import Table
+
+if TYPE_CHECKING:  # the CSV reader loads the seed loaders; listing people needs none of it
+    from services.tabular import Table
 
 _ROW = re.compile(r"row (\d+)")
 # A refusal lists this many problems and counts the rest: a 10,000-problem file gives a

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Person, Team
-from recommender.anonymity import MIN_GROUP_SIZE, check_min_size
+from recommender.group_size import MIN_GROUP_SIZE, check_min_size
 
 SESSION_KEY = "motivo.min_group_size"
 CURRENCY_KEY = "motivo.currency"

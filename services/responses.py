@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -99,7 +100,20 @@ def replace_answers(
         else:
             rows.append({"response_id": response_id, "item_code": code, **columns})
     table = Answer.__table__
-    if rows:
+    if rows and session.get_bind().dialect.name == "postgresql":
+        # Three arrays in one short statement whose text never changes: the server plans it
+        # once per connection (a prepared statement), and the driver does not re-parse a
+        # long multi-row VALUES list on every save.
+        session.execute(
+            _PG_UPSERT,
+            {
+                "response_id": response_id,
+                "codes": [row["item_code"] for row in rows],
+                "numbers": [row["value"] for row in rows],
+                "texts": [row["text"] for row in rows],
+            },
+        )
+    elif rows:
         insert = dialect_insert(session)(table)
         upsert = insert.on_conflict_do_update(
             index_elements=[table.c.response_id, table.c.item_code],
@@ -112,6 +126,17 @@ def replace_answers(
         session.execute(
             delete(table).where(table.c.response_id == response_id, table.c.item_code.in_(emptied))
         )
+
+
+_PG_UPSERT = sql_text(
+    f"INSERT INTO {Answer.__tablename__} (response_id, item_code, value, text) "
+    "SELECT :response_id, u.item_code, u.value, u.text "
+    "FROM unnest(CAST(:codes AS text[]), CAST(:numbers AS double precision[]), "
+    "CAST(:texts AS text[])) AS u(item_code, value, text) "
+    "ORDER BY u.item_code "
+    "ON CONFLICT (response_id, item_code) "
+    "DO UPDATE SET value = excluded.value, text = excluded.text"
+)
 
 
 def dialect_insert(session: Session):

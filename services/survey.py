@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -83,6 +84,34 @@ def _response(session: Session, wave: Wave, person: Person) -> SurveyResponse | 
     ).first()
 
 
+@functools.cache
+def _survey_statement():
+    """The wave, this person's response and its instrument's key, by ``wave_id`` and
+    ``person_id``: built once per process (every page of the survey runs it)."""
+    return (
+        sa_select(
+            Wave,
+            SurveyResponse,
+            InstrumentRow.id,
+            InstrumentRow.version,
+            InstrumentRow.fingerprint,
+        )
+        .outerjoin(
+            SurveyResponse,
+            and_(
+                SurveyResponse.wave_id == Wave.id,
+                SurveyResponse.person_id == bindparam("person_id"),
+            ),
+        )
+        .join(
+            InstrumentRow,
+            InstrumentRow.id == func.coalesce(SurveyResponse.instrument_id, Wave.instrument_id),
+        )
+        .where(Wave.id == bindparam("wave_id"))
+        .execution_options(populate_existing=True)
+    )
+
+
 def survey_for(
     *, session: Session, person: Person, wave_id: int, with_answers: bool = True
 ) -> SurveyView:
@@ -95,26 +124,8 @@ def survey_for(
         wave_id = int(wave_id)
     except (TypeError, ValueError):
         raise NotFound("No such survey.", code="survey.not_found") from None
-    stmt = (
-        sa_select(
-            Wave,
-            SurveyResponse,
-            InstrumentRow.id,
-            InstrumentRow.version,
-            InstrumentRow.fingerprint,
-        )
-        .outerjoin(
-            SurveyResponse,
-            and_(SurveyResponse.wave_id == Wave.id, SurveyResponse.person_id == person.id),
-        )
-        .join(
-            InstrumentRow,
-            InstrumentRow.id == func.coalesce(SurveyResponse.instrument_id, Wave.instrument_id),
-        )
-        .where(Wave.id == wave_id)
-        .execution_options(populate_existing=True)
-    )
-    found = session.execute(stmt).first()
+    params = {"wave_id": wave_id, "person_id": person.id}
+    found = session.execute(_survey_statement(), params).first()
     if found is None:
         raise NotFound("No such survey.", code="survey.not_found")
     wave, response, instrument_id, version, fingerprint = found

@@ -33,7 +33,7 @@ from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
 from services.organisation import min_group_size
-from services.scores import latest_responses, score_stored
+from services.scores import latest_response_keys, score_stored
 
 if TYPE_CHECKING:
     from recommender.artefact import MotivoModel
@@ -122,7 +122,7 @@ def _fit_and_store(
     # What the model has seen: everything submitted or rated before this moment. The
     # retraining policy counts what came after it (``services.retraining``).
     data_as_of = utcnow()
-    responses = latest_responses(session)
+    responses = latest_response_keys(session)
     if not responses:
         raise InvalidInput("There are no submitted survey responses to train on yet.")
     scored = score_stored(session, responses)

@@ -13,6 +13,19 @@ from web import config as config_module
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: defaults, then environment, then ``config`` (tests pass a mapping)."""
+    app = _core_app(config)
+    _add_pages(app)
+    return app
+
+
+def create_cli_app(config: Mapping[str, object] | None = None) -> Flask:
+    """The app the ``motivo`` console script runs a command in: the same settings, engine
+    and commands as :func:`create_app`, without the pages (blueprints, sign-in, CSRF,
+    translations), which no command uses and which would load every service at start-up."""
+    return _core_app(config)
+
+
+def _core_app(config: Mapping[str, object] | None) -> Flask:
     app = Flask(
         __name__,
         instance_path=os.environ.get("MOTIVO_INSTANCE_PATH") or None,
@@ -32,14 +45,24 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     app.extensions["motivo.engine"] = make_engine(str(app.config["DATABASE_URL"]))
 
-    from web import auth_setup, db, errors, filters, headers, i18n
+    from web import db
+
+    app.teardown_appcontext(db.close_session)
+
+    from web.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _add_pages(app: Flask) -> None:
+    from web import auth_setup, errors, filters, headers, i18n
 
     auth_setup.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
-    app.teardown_appcontext(db.close_session)
 
     from web.admin.routes import bp as admin_bp
     from web.api.admin import bp as api_tokens_bp
@@ -71,8 +94,3 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
-
-    from web.cli import register_commands
-
-    register_commands(app)
-    return app

@@ -22,11 +22,11 @@ def register_commands(app: Flask) -> None:
 
 def _create_app_for_cli() -> Flask:
     from models.engine import DatabaseUrlError
-    from web import create_app
+    from web import create_cli_app
     from web.config import ConfigError
 
     try:
-        return create_app()
+        return create_cli_app()
     except (ConfigError, DatabaseUrlError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -42,6 +42,11 @@ class MotivoGroup(FlaskGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
+
+    def _load_plugin_commands(self) -> None:
+        # Motivo's commands are all its own (no Flask defaults either): skip the scan of
+        # every installed package's entry points that FlaskGroup makes on each run.
+        self._loaded_plugin_commands = True
 
 
 @click.group(

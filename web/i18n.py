@@ -6,7 +6,9 @@ for the extract/update/compile commands).
 
 from __future__ import annotations
 
-from flask import Flask, request
+import functools
+
+from flask import Flask, Request, request
 from flask_babel import Babel
 
 from web.auth_setup import viewer
@@ -31,7 +33,34 @@ def get_locale() -> str:
     return SUPPORTED_LOCALES[0]
 
 
+@functools.cache
+def _wtforms_catalogue(locale: str):
+    from babel.support import Translations
+    from wtforms.i18n import messages_path
+
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class MotivoRequest(Request):
+    """A request whose WTForms messages come from a catalogue read once per process.
+
+    Flask-WTF looks for ``request.wtforms_translations`` and, when missing, reads the
+    catalogue from disk, once per request that validates a form (a survey save among them).
+    """
+
+    @property
+    def wtforms_translations(self):
+        from flask_babel import get_locale as babel_locale
+
+        return _wtforms_catalogue(str(babel_locale()))
+
+    @wtforms_translations.setter
+    def wtforms_translations(self, _value) -> None:
+        pass  # the property above is already that catalogue
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = MotivoRequest
     babel.init_app(app, locale_selector=get_locale, default_translation_directories="translations")
 
     @app.context_processor

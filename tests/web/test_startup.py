@@ -86,6 +86,41 @@ def test_motivo_users_list_loads_no_heavy_library(url):
     assert heavy_modules_after(CLI_USERS, url) == []
 
 
+def modules_after(code: str, database_url: str, names: tuple[str, ...]) -> list[str]:
+    """The modules among ``names`` (or under them) that ``code`` left loaded."""
+    probe = f"import sys\nNAMES = {names!r}\n"
+    probe += "print('LOADED', sorted(m for m in sys.modules if m.startswith(NAMES)))\n"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "x" * 32,
+        "MOTIVO_INSTANCE_PATH": str(Path(database_url.removeprefix("sqlite:///")).parent),
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and program
+        [sys.executable, "-c", f"DATABASE_URL = {database_url!r}\n{code}\n{probe}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    line = [x for x in done.stdout.splitlines() if x.startswith("LOADED ")][-1]
+    return eval(line.removeprefix("LOADED "))  # noqa: S307 - a list of names we printed
+
+
+def test_motivo_users_list_loads_no_page_and_no_numpy(url):
+    """A command builds the app without its pages: no blueprint, no numpy behind them."""
+    loaded = modules_after(CLI_USERS, url, ("numpy", "web.survey", "web.team", "web.api"))
+    assert loaded == []
+
+
+def test_the_pages_still_load_in_the_served_app(url):
+    loaded = modules_after(CREATE_APP, url, ("web.survey.routes", "web.team.routes"))
+    assert loaded == ["web.survey.routes", "web.team.routes"]
+
+
 def test_the_heavy_libraries_still_load_where_they_are_used(url):
     """The check can fail: training code really does bring scikit-learn in."""
     code = "import services.training\nservices.training.load_model  # noqa\n"

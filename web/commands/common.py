@@ -50,7 +50,6 @@ def handle_errors(command: Callable) -> Callable:
 
         from models.engine import DatabaseUrlError
         from services.errors import InvalidInput, ServiceError
-        from services.tabular import TableError
 
         try:
             return command(*args, **kwargs)
@@ -59,7 +58,7 @@ def handle_errors(command: Callable) -> Callable:
             for problem in exc.problems:
                 echo_err(f"  {problem}")
             sys.exit(1)
-        except (ServiceError, TableError, DatabaseUrlError) as exc:
+        except (ServiceError, DatabaseUrlError) as exc:
             echo_err(f"Error: {exc}")
             sys.exit(1)
         except OperationalError as exc:
@@ -69,6 +68,15 @@ def handle_errors(command: Callable) -> Callable:
                 "Check DATABASE_URL and that the database server is running."
             )
             sys.exit(1)
+        except Exception as exc:
+            # A table error (``services.tabular.TableError``) can only come from a command
+            # that read a file and so loaded ``seed.loaders``, where it is defined; the
+            # other commands need not load it.
+            loaders = sys.modules.get("seed.loaders")
+            if loaders is not None and isinstance(exc, loaders.TableFileError):
+                echo_err(f"Error: {exc}")
+                sys.exit(1)
+            raise
 
     return wrapper
 
