@@ -58,6 +58,16 @@ def cached_database() -> Path:
         print(f"building {CACHE} (minutes) ...", flush=True)
         build_database(f"sqlite:///{building}")
         building.rename(CACHE)
+    # A database cached by an older checkout gets this checkout's schema (nothing to do when
+    # it is current), so the timed runs never fail on a missing column.
+    from models import migrate
+    from models.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{CACHE}")
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
     return CACHE
 
 
