@@ -125,6 +125,9 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         from datetime import UTC, datetime, time
 
         when = datetime.combine(now - timedelta(days=submitted_days_ago), time(10), tzinfo=UTC)
+        # Never in the future: an answer "submitted" later today would count as new since the
+        # demo's first training, and the model page would call the fresh model stale.
+        when = min(when, datetime.now(UTC))
         flags = quality_flags(instrument, [answers], [seconds])[0] if status == "submitted" else ()
         response = SurveyResponse(
             wave_id=wave.id,

@@ -307,3 +307,15 @@ def test_the_model_card_hides_small_profiles(session):
     assert shown["n_responses"] == 40
     assert shown["profiles"]["counts"] == [37, None]
     assert model_card(session=session)["profiles"]["counts"] == [37, None]
+
+
+def test_the_demo_model_is_fresh_right_after_the_demo_is_loaded(session):
+    """The demo's simulated answers are never stamped later than now, so the model trained
+    on them does not read as stale ("7 new responses") on the HR page at once."""
+    from services.retraining import RetrainPolicy, staleness
+
+    demo(session)
+    train_model(session=session, actor=SYSTEM)
+    state = staleness(session=session, policy=RetrainPolicy())
+    assert (state.new_responses, state.new_ratings) == (0, 0), state.reason
+    assert not state.stale
