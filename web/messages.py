@@ -72,6 +72,20 @@ MESSAGES = {
     "text.too_long": N_("At most %(limit)s characters."),
     "metric.unknown": N_("Unknown metric %(metric)s (use one of %(known)s)."),
     "experiment.seed_range": N_("Use a whole number from 0 to %(maximum)s."),
+    "experiment.starts_in_past": N_(
+        "%(starts_on)s is in the past; an experiment's arms start on the day it is created "
+        "(%(today)s) or later. To compare periods that are over, mark it retrospective: "
+        "observational, not an experiment."
+    ),
+    "experiment.baseline_overlaps_start": N_(
+        "%(period)s must end before the experiment starts (%(start)s), or the baseline "
+        "includes time under the arms."
+    ),
+    "experiment.after_before_start": N_(
+        "%(period)s must begin on or after the day the experiment starts (%(start)s), when "
+        "the arms start; to compare periods that are over, mark it retrospective: "
+        "observational, not an experiment."
+    ),
 }
 
 

@@ -459,7 +459,15 @@ def test_token_suggestions_follow_the_model_but_never_say_why(session, trained):
         for sentence in item.reasons["en"] + item.reasons["nb"]:
             assert sentence not in text
         assert repr(round(item.score, 4)) not in text
-    assert set(shown["suggestions"][0]) == {"rank", "reward_id", "name", "category", "cost_band"}
+    assert set(shown["suggestions"][0]) == {
+        "rank",
+        "reward_id",
+        "name",
+        "category",
+        "cost_band",
+        "cost",
+        "currency",
+    }
 
 
 def test_suggestions_for_everyone_match_each_persons_own(session, trained):
