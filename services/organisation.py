@@ -34,6 +34,20 @@ def min_group_size(session: Session) -> int:
     return int(session.info.get(SESSION_KEY, MIN_GROUP_SIZE))
 
 
+LOCAL_WEBHOOKS_KEY = "motivo.webhooks_allow_local"
+
+
+def allow_local_webhooks(session: Session, allowed: bool) -> Session:
+    """Let chat webhooks through ``session`` name this machine (``MOTIVO_WEBHOOK_ALLOW_LOCAL``:
+    a relay on the same host, or the tests' local receiver); off by default."""
+    session.info[LOCAL_WEBHOOKS_KEY] = bool(allowed)
+    return session
+
+
+def local_webhooks_allowed(session: Session) -> bool:
+    return bool(session.info.get(LOCAL_WEBHOOKS_KEY, False))
+
+
 def use_currency(session: Session, code: str) -> Session:
     """Make ``code`` (ISO 4217, checked by the app's configuration) the organisation's
     currency for every service that reads it through ``session``."""

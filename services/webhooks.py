@@ -2,9 +2,13 @@
 
 A webhook URL is a secret (whoever holds it can post to the channel), so it is stored but
 never shown again in full, nor written to the audit log: pages show its host only.
-URLs must be ``https``; plain ``http`` is accepted only for a loopback address (a local
-receiver in tests or a relay on the same machine). Redirects are not followed, so a
-stored URL cannot bounce a message somewhere else.
+URLs must be ``https`` and reach a public address: a host that is (or, when a message is
+sent, resolves to) a private, loopback, link-local or otherwise non-global address is
+refused before anything connects, so a channel setting cannot be used to probe the
+internal network. Only where ``allow_local_webhooks`` says so (a relay on the same machine,
+the tests' local receiver; ``MOTIVO_WEBHOOK_ALLOW_LOCAL``) may a URL name this machine, and
+then plain ``http`` too. Redirects are not followed, so a stored URL cannot bounce a
+message somewhere else.
 
 Messages to a channel carry counts only, never a person's name: a channel is read by
 people who have no business knowing who has not answered.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ from models.tables import Webhook, utcnow
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput
+from services.organisation import local_webhooks_allowed
 
 CHANNELS = ("slack", "teams")
 CHANNEL_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
@@ -43,6 +49,10 @@ class ChannelOutcome:
     reason: str = ""  # why it could not be reached
 
 
+def _local_allowed(session: Session | None) -> bool:
+    return session is not None and local_webhooks_allowed(session)
+
+
 def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -52,8 +62,35 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def validate_webhook_url(url: str) -> str:
-    """The URL, trimmed, if it may be used; raises :class:`InvalidInput` saying why not."""
+def _refused_address(address: str, allow_local: bool) -> bool:
+    """True for an address a webhook may not reach: anything not global (private,
+    loopback, link-local, reserved, shared) or multicast, loopback aside where allowed."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if allow_local and ip.is_loopback:
+        return False
+    return not ip.is_global or ip.is_multicast
+
+
+def _resolves_outside(host: str, port: int | None, allow_local: bool) -> bool:
+    """Whether ``host`` resolves to any address a webhook may not reach (checked again at
+    every send, so a name that later points inside is refused then)."""
+    if host.lower() == "localhost":
+        return not allow_local
+    try:
+        found = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: the connection fails on its own, reaching nothing
+    return any(_refused_address(info[4][0], allow_local) for info in found)
+
+
+def validate_webhook_url(url: str, *, allow_local: bool = False) -> str:
+    """The URL, trimmed, if it may be used; raises :class:`InvalidInput` saying why not.
+
+    A host written as an address must be public (loopback too where ``allow_local``);
+    a host name is resolved and checked when a message is sent.
+    """
     url = (url or "").strip()
     problems = []
     if len(url) > MAX_URL_LENGTH:
@@ -70,11 +107,19 @@ def validate_webhook_url(url: str) -> str:
         problems.append("url: give the full address, starting with https://")
     elif parts.username or parts.password:
         problems.append("url: leave out a user name and password")
-    elif parts.scheme == "http":
-        if not _is_loopback(host):
-            problems.append("url: use https (http only for this machine: 127.0.0.1 or localhost)")
-    elif parts.scheme != "https":
+    elif parts.scheme not in ("https", "http"):
         problems.append("url: use an https:// address")
+    elif _is_loopback(host) and not allow_local:
+        problems.append("url: give the channel's public address, not this machine")
+    elif parts.scheme == "http" and not _is_loopback(host):
+        problems.append("url: use https (http only for a relay on this machine)")
+    else:
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None and _refused_address(str(literal), allow_local):
+            problems.append("url: give the channel's public address, not an internal one")
     if problems:
         raise InvalidInput("The webhook address was not accepted.", problems)
     return url
@@ -97,7 +142,7 @@ def set_webhook(*, session: Session, actor: Actor, channel: str, url: str) -> We
             record_event(session, actor=actor, action="webhook.remove", target=channel)
             session.commit()
         return None
-    url = validate_webhook_url(url)
+    url = validate_webhook_url(url, allow_local=_local_allowed(session))
     if row is None:
         row = Webhook(kind=channel, url=url)
     row.url = url
@@ -161,8 +206,12 @@ def post_to_channels(*, session: Session, title: str, text: str) -> list[Channel
     """
     outcomes = []
     for row in session.exec(select(Webhook).order_by(Webhook.kind)):
+        allow_local = _local_allowed(session)
         try:
-            url = validate_webhook_url(row.url)
+            url = validate_webhook_url(row.url, allow_local=allow_local)
+            parts = urlsplit(url)
+            if _resolves_outside(parts.hostname or "", parts.port, allow_local):
+                raise InvalidInput("The webhook address points inside the network.")
         except InvalidInput:
             outcomes.append(
                 ChannelOutcome(

@@ -74,9 +74,16 @@ def webhook_receiver():
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             hooks.posts.append((self.path, json.loads(body or b"{}")))
             self.send_response(hooks.status)
+            if 300 <= hooks.status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"ok" if hooks.status == 200 else b"no")
+
+        def do_GET(self):  # noqa: N802  (a followed redirect arrives as a GET)
+            hooks.posts.append((self.path, None))
+            self.send_response(200)
+            self.end_headers()
 
         def log_message(self, *args):
             pass

@@ -46,6 +46,8 @@ DEFAULTS: dict[str, object] = {
     "MOTIVO_SMTP_FROM": "",
     "MOTIVO_SMTP_TLS": True,
     # Survey reminders: at most this many per person and wave, at least this many hours apart.
+    # Chat webhooks may name this machine (a relay on the same host, or a test receiver).
+    "MOTIVO_WEBHOOK_ALLOW_LOCAL": False,
     "MOTIVO_REMINDER_MAX_PER_WAVE": 3,
     "MOTIVO_REMINDER_MIN_HOURS": 48,
     "MOTIVO_BASE_URL": "",  # makes the links in emails absolute, e.g. https://motivo.example.org
@@ -79,7 +81,12 @@ INT_KEYS = {
     "MOTIVO_REMINDER_MAX_PER_WAVE",
     "MOTIVO_REMINDER_MIN_HOURS",
 }
-BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MOTIVO_EMAIL_ENABLED", "MOTIVO_SMTP_TLS"}
+BOOL_KEYS = {
+    "SESSION_COOKIE_SECURE",
+    "MOTIVO_EMAIL_ENABLED",
+    "MOTIVO_SMTP_TLS",
+    "MOTIVO_WEBHOOK_ALLOW_LOCAL",
+}
 
 
 class ConfigError(RuntimeError):

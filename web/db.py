@@ -13,12 +13,14 @@ def get_engine() -> Engine:
 
 def open_session() -> Session:
     """A new session that carries this app's settings the services read (the minimum
-    group size, ``MOTIVO_MIN_GROUP_SIZE``, and the currency, ``MOTIVO_CURRENCY``): pages, the API and CLI commands all open theirs
+    group size, the currency, whether chat webhooks may name this machine): pages, the API
+    and CLI commands all open theirs
     here, so they agree."""
-    from services.organisation import use_currency, use_min_group_size
+    from services.organisation import allow_local_webhooks, use_currency, use_min_group_size
 
     session = Session(get_engine(), expire_on_commit=False)
     use_currency(session, str(current_app.config["MOTIVO_CURRENCY"]))
+    allow_local_webhooks(session, bool(current_app.config["MOTIVO_WEBHOOK_ALLOW_LOCAL"]))
     return use_min_group_size(session, int(current_app.config["MOTIVO_MIN_GROUP_SIZE"]))
 
 

@@ -40,6 +40,7 @@ def live_server(demo_database, tmp_path_factory):
         SECRET_KEY=uuid.uuid4().hex * 2,
         MOTIVO_INSTANCE_PATH=str(instance),
         PATH=f"{BIN}:{env.get('PATH', '')}",
+        MOTIVO_WEBHOOK_ALLOW_LOCAL="1",  # the test's webhook receiver runs on this machine
     )
     init = subprocess.run(
         [str(BIN / "motivo"), "init", "--demo", "--demo-password", DEMO_PASSWORD],

@@ -13,6 +13,7 @@ from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed
 from services.instruments import ensure_default_instrument
 from services.notifications import render
+from services.organisation import allow_local_webhooks
 from services.reminders import reminder_overview, send_reminders
 from services.waves import close_wave, open_wave
 from services.webhooks import list_webhooks, set_webhook, validate_webhook_url
@@ -20,6 +21,13 @@ from tests.receivers import port_in_range, smtp_server, webhook_receiver
 from tests.services.test_survey import answers_for
 
 NAMES = ("Aud Hansen", "Bjørn Li", "Cecilie Berg")
+
+
+@pytest.fixture(autouse=True)
+def local_receivers(session):
+    """The receivers here run on this machine: let this session's webhooks reach it (as
+    ``MOTIVO_WEBHOOK_ALLOW_LOCAL`` does for an app); off by default."""
+    allow_local_webhooks(session, True)
 
 
 @pytest.fixture
@@ -198,7 +206,8 @@ def test_a_channel_that_redirects_is_not_followed(session, wave_setup):
     assert [(c.channel, c.ok, c.error, c.status) for c in result.channels] == [
         ("teams", False, "the channel answered HTTP 302", 302)
     ]
-    assert len(hooks.posts) == 1
+    # The receiver pointed elsewhere (Location: /elsewhere); nothing went there.
+    assert [path for path, _body in hooks.posts] == ["/moved"]
 
 
 @pytest.mark.parametrize(
@@ -206,13 +215,66 @@ def test_a_channel_that_redirects_is_not_followed(session, wave_setup):
     [
         "https://hooks.slack.com/services/T0/B0/X",
         "https://example.webhook.office.com/webhookb2/abc",
-        "http://127.0.0.1:8399/hook",
-        "http://localhost:8300/hook",
-        "http://[::1]:8301/hook",
     ],
 )
-def test_https_or_loopback_http_webhooks_are_accepted(url):
+def test_public_https_webhooks_are_accepted(url):
     assert validate_webhook_url(f"  {url} ") == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8399/hook", "http://localhost:8300/hook", "http://[::1]:8301/hook"],
+)
+def test_this_machine_only_where_local_webhooks_are_allowed(url):
+    assert validate_webhook_url(url, allow_local=True) == url
+    with pytest.raises(InvalidInput):
+        validate_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hook",
+        "https://192.168.1.20/hook",
+        "https://172.16.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://[fd00::1]/hook",
+        "https://[::ffff:10.0.0.5]/hook",
+        "https://localhost/hook",
+        "https://127.0.0.1:5432/hook",
+    ],
+)
+def test_internal_addresses_are_refused_so_a_channel_cannot_probe_the_network(url):
+    with pytest.raises(InvalidInput):
+        validate_webhook_url(url)
+
+
+def test_a_name_that_resolves_inside_is_refused_when_sending(session, wave_setup, monkeypatch):
+    """A public-looking name whose DNS record points inside (or is changed to later) is
+    checked at every send, before anything connects. This machine has no DNS for made-up
+    names, so the test sets what the resolver answers."""
+    import socket
+
+    import services.webhooks as webhooks
+
+    hr = wave_setup["hr"]
+    set_webhook(session=session, actor=hr, channel="slack", url="https://hooks.example.org/x")
+    connected = []
+
+    def resolver(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(webhooks._OPENER, "open", lambda *a, **k: connected.append(a))
+    result = send_reminders(
+        session=session, actor=hr, wave=wave_setup["wave"].name, settings=SETTINGS
+    )
+    assert [(c.channel, c.ok, c.reason) for c in result.channels] == [
+        ("slack", False, "not allowed")
+    ]
+    assert connected == []
 
 
 @pytest.mark.parametrize(
@@ -221,6 +283,7 @@ def test_https_or_loopback_http_webhooks_are_accepted(url):
         "",
         "http://hooks.slack.com/services/T0/B0/X",
         "http://10.0.0.5/hook",
+        "http://127.0.0.1:8399/hook",
         "http://127.0.0.1.example.com/hook",
         "ftp://127.0.0.1/hook",
         "javascript:alert(1)",

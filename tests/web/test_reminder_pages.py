@@ -5,6 +5,7 @@ import pytest
 from sqlmodel import select
 
 from models.tables import Notification
+from services.organisation import allow_local_webhooks
 from services.webhooks import set_webhook
 from tests.conftest import csrf_token, login
 from tests.receivers import port_in_range, webhook_receiver
@@ -66,8 +67,10 @@ def test_failed_email_and_channel_are_reported_and_the_reminder_is_kept(
 ):
     with webhook_receiver() as (hooks, base):
         hooks.status = 500
+        allow_local_webhooks(session, True)  # the receiver runs on this machine
         set_webhook(session=session, actor=wave_setup["hr"], channel="slack", url=f"{base}/x")
         app.config.update(
+            MOTIVO_WEBHOOK_ALLOW_LOCAL=True,
             MOTIVO_EMAIL_ENABLED=True,
             MOTIVO_SMTP_HOST="127.0.0.1",
             MOTIVO_SMTP_PORT=port_in_range(),
@@ -108,8 +111,8 @@ def test_channels_page_refuses_plain_http_and_never_shows_the_address(client, fa
     )
     assert bad.status_code == 400
     expected = {
-        "en": "Use an https:// address",
-        "nb": "Bruk en https://-adresse",
+        "en": "Use the channel&#39;s public https:// address",
+        "nb": "Bruk kanalens offentlige https://-adresse",
     }[lang]
     assert expected in bad.get_data(as_text=True)
     secret = "https://hooks.slack.com/services/T1/B1/topsecret"

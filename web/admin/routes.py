@@ -212,8 +212,8 @@ def channels():
                 except InvalidInput:
                     url_field.errors.append(
                         _(
-                            "Use an https:// address (http:// only for 127.0.0.1 or localhost),"
-                            " without spaces, user name or password."
+                            "Use the channel's public https:// address, without spaces, user "
+                            "name or password."
                         )
                     )
                     continue
