@@ -31,6 +31,7 @@ from models.tables import Grant, ModelArtefact, Person, Rating
 from models.tables import Reward as RewardRow
 from recommender.ratings import Ratings
 from services.access import Actor, can_view_person, require
+from services.audit import record_event
 from services.errors import NotFound
 from services.organisation import min_group_size
 from services.quality import flagged_people
@@ -608,6 +609,14 @@ def recommend_for_all(
     # No model, no consent, no response or a flagged one: the non-personal list.
     rest = [p for p in people if p.id not in rows_of]
     rows_of.update(_popular_rows(session, context, left_out, rest, k, lang))
+    # Everyone's suggestions leave Motivo in one file or page: audited like every export.
+    record_event(
+        session,
+        actor=viewer,
+        action="export.recommendations",
+        details={"reps": len(people), "k": k, "offset": offset, "limit": limit},
+    )
+    session.commit()
     return [row for p in people for row in rows_of[p.id]]
 
 

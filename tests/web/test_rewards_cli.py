@@ -346,6 +346,14 @@ def test_recommend_all_covers_every_active_rep(runner, session):
     as_json = json.loads(ok(runner, "recommend", "--all", "--k", "3", "--format", "json").stdout)
     assert {row["person"] for row in as_json} == set(roles)
     assert all(list(row) == ROW_FIELDS for row in as_json)
+    # Everyone's suggestions left Motivo twice: both exports are in the audit log.
+    from models.tables import AuditLog
+
+    session.expire_all()
+    audited = session.exec(
+        select(AuditLog).where(AuditLog.action == "export.recommendations")
+    ).all()
+    assert [a.details["reps"] for a in audited] == [len(roles), len(roles)]
 
 
 @pytest.mark.parametrize(
