@@ -545,7 +545,9 @@ class HybridRanker(BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Attribute tastes and rating generosity of people from their current ratings.
 
-        The same shrunk ridge regression ``fit`` runs for each fitted person, on the
+        The same solve ``fit`` runs for each fitted person (empirical Bayes under the stored
+        prior variances, or the shrunk ridge regression of ``person_prior="ridge"`` and of
+        models stored before empirical Bayes), on the
         residuals of the stored model (mean, item biases, interaction weights, profile
         effects), so someone scored from their latest answers and ratings gets what
         training would have given them, without retraining.

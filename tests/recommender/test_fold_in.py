@@ -1,6 +1,7 @@
 """Serving from current answers and ratings: the person's own taste is folded in at request
-time with the same ridge solve training uses, so a person scored from their answers and
-ratings gets exactly what the fitted rows give."""
+time with the same solve training uses (empirical Bayes under the stored prior; the shrunk
+ridge solve for older models), so a person scored from their answers and ratings gets
+exactly what the fitted rows give."""
 
 from __future__ import annotations
 
@@ -30,13 +31,16 @@ def ratings_of(ratings: Ratings, rows: list[int]) -> Ratings:
     )
 
 
-@pytest.mark.parametrize("shrinkage", [5.0, "auto"])
+@pytest.mark.parametrize(
+    ("prior", "shrinkage"),
+    [("empirical_bayes", "auto"), ("ridge", 5.0), ("ridge", "auto")],
+)
 @pytest.mark.parametrize("with_profiles", [False, True])
-def test_fold_in_equals_the_fitted_person_effects(shrinkage, with_profiles):
+def test_fold_in_equals_the_fitted_person_effects(prior, shrinkage, with_profiles):
     X = person_features(40, seed=3)
     ratings = background_ratings(40, 400, seed=4)
     labels = np.arange(40) % 3 if with_profiles else None
-    ranker = fit(X, ratings, labels, person_shrinkage=shrinkage)
+    ranker = fit(X, ratings, labels, person_shrinkage=shrinkage, person_prior=prior)
     assert np.abs(ranker.person_effects_).max() > 0.01  # there is something to fold in
     rows = [5, 0, 17, 33]
     U, bias = ranker.fold_in(
