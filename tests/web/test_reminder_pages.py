@@ -123,9 +123,12 @@ def test_channels_page_refuses_plain_http_and_never_shows_the_address(client, fa
     )
     html = ok.get_data(as_text=True)
     assert "posting to hooks.slack.com" in html and "topsecret" not in html
+    removal = {"csrf_token": token, "slack": "", "remove_slack": "y", "teams": ""}
+    asked = client.post("/admin/channels", data=removal)
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.get_data(as_text=True)
+    kept = client.get("/admin/channels").get_data(as_text=True)
+    assert "posting to hooks.slack.com" in kept  # asking changed nothing
     removed = client.post(
-        "/admin/channels",
-        data={"csrf_token": token, "slack": "", "remove_slack": "y", "teams": ""},
-        follow_redirects=True,
+        "/admin/channels", data={**removal, "confirm": "1"}, follow_redirects=True
     ).get_data(as_text=True)
     assert "posting to hooks.slack.com" not in removed

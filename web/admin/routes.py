@@ -198,6 +198,37 @@ def channels():
     form = ChannelsForm()
     status = 200
     if form.validate_on_submit():
+        current = {c["channel"]: c for c in list_webhooks(session=session, viewer=viewer())}
+        losing = [
+            c["name"]
+            for channel, c in current.items()
+            if c["set"]
+            and (
+                getattr(form, f"remove_{channel}").data
+                or (getattr(form, channel).data or "").strip()
+            )
+        ]
+        if losing and not confirmed():
+            # A stored address is a secret never shown again: removing or replacing it
+            # cannot be undone, so it asks first.
+            return ask_to_confirm(
+                title=_("Change the chat channels?"),
+                consequences=[
+                    _(
+                        "The stored address of %(channel)s will be removed or replaced; it "
+                        "cannot be shown again, so keep a copy if you may need it.",
+                        channel=name,
+                    )
+                    for name in losing
+                ],
+                button=_("Change the channels"),
+                cancel_url=url_for("admin.channels"),
+                fields={
+                    name: value
+                    for name, value in request.form.items()
+                    if name in ("slack", "teams", "remove_slack", "remove_teams")
+                },
+            )
         changed = False
         for channel in ("slack", "teams"):
             url_field = getattr(form, channel)
