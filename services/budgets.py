@@ -196,17 +196,9 @@ class SpendPreview:
     over: bool
 
 
-def preview_spend(
-    *, session: Session, team_id: int, cost: float, on: date | None = None
-) -> SpendPreview:
-    """The team's budget for the quarter of ``on`` (today) as it would be after ``cost`` more;
-    the same check ``reserve_spend`` makes when the reward is given."""
-    status = budget_status(session=session, team_id=team_id, quarter=current_quarter(on))
-    return spend_after(status, cost)
-
-
 def spend_after(status: BudgetStatus, cost: float) -> SpendPreview:
-    """``preview_spend`` for a status already read (one read for a whole list of rewards)."""
+    """The budget as it would be after ``cost`` more: the same check ``reserve_spend`` makes
+    when the reward is given, on a status already read (one read for a whole list)."""
     cost = float(cost)
     if status.amount is None:
         return SpendPreview(status=status, cost=cost, remaining_after=None, over=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
@@ -10,13 +11,55 @@ from models.tables import OCCASIONS, Grant, Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
-from services.budgets import OverBudget, charged_team_id, reserve_spend
+from services.budgets import (
+    BudgetStatus,
+    OverBudget,
+    SpendPreview,
+    budget_status,
+    charged_team_id,
+    reserve_spend,
+    spend_after,
+)
+from services.catalogue import catalogue_rows
 from services.errors import InvalidInput, NotFound, Problem
 from services.notifications import notify
 
 
 def eligible(reward: RewardRow, person: Person) -> bool:
     return reward.active and ("all" in reward.roles or (person.sales_role or "") in reward.roles)
+
+
+@dataclass(frozen=True)
+class GiveOption:
+    """A reward the giver may give this person, and the budget as it would be after it
+    (``None`` when the charged team has no budget for the quarter)."""
+
+    reward: RewardRow
+    after: SpendPreview | None
+
+
+@dataclass(frozen=True)
+class GiveOptions:
+    budget: BudgetStatus | None  # of the team the reward would be charged to
+    options: list[GiveOption]
+
+
+def give_options(*, session: Session, manager: Person, person: Person) -> GiveOptions:
+    """What ``manager`` may give ``person`` before committing: every active reward their
+    role allows, each with the budget left after it, read once for the team that
+    ``give_reward`` would charge (the recipient's, else the giver's)."""
+    require(manager, "view_team")
+    ensure_can_view_person(manager, person)
+    team_id = charged_team_id(person, manager)
+    budget = budget_status(session=session, team_id=team_id) if team_id else None
+    rewards = [r for r in catalogue_rows(session=session, active_only=True) if eligible(r, person)]
+    return GiveOptions(
+        budget=budget,
+        options=[
+            GiveOption(reward, spend_after(budget, reward.cost) if budget else None)
+            for reward in rewards
+        ],
+    )
 
 
 def give_reward(

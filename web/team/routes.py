@@ -8,16 +8,14 @@ from wtforms import SelectChoice
 
 from models.tables import Person
 from services.budgets import (
-    BudgetStatus,
     OverBudget,
     budget_status,
-    charged_team_id,
     spend_after,
 )
-from services.catalogue import catalogue_rows, find_reward
+from services.catalogue import find_reward
 from services.errors import InvalidInput
 from services.experiments import team_experiments
-from services.grants import eligible, give_reward, set_grant_status
+from services.grants import GiveOptions, give_options, give_reward, set_grant_status
 from services.people import visible_person
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
@@ -81,22 +79,16 @@ def person(external_id: str):
     )
 
 
-def _reward_choices(
-    target: Person, suggested: list[str], locale: str, budget: BudgetStatus | None
-) -> list[SelectChoice]:
-    rewards = [
-        r for r in catalogue_rows(session=get_session(), active_only=True) if eligible(r, target)
-    ]
-    by_slug = {r.slug: r for r in rewards}
+def _reward_choices(options: GiveOptions, suggested: list[str], locale: str) -> list[SelectChoice]:
+    by_slug = {o.reward.slug: o for o in options.options}
 
-    def choice(reward, group: str) -> SelectChoice:
+    def choice(option, group: str) -> SelectChoice:
         # Each option carries its cost and what would be left, for give.js to show at once.
+        reward = option.reward
         attrs = {"data-cost": money(reward.cost)}
-        if budget is not None:
-            after = spend_after(budget, reward.cost)
-            if after.remaining_after is not None:
-                attrs["data-after"] = _after_text(after)
-                attrs["data-over"] = "1" if after.over else "0"
+        if option.after is not None and option.after.remaining_after is not None:
+            attrs["data-after"] = _after_text(option.after)
+            attrs["data-over"] = "1" if option.after.over else "0"
         label = f"{text(reward.name, locale)} — {money(reward.cost)}"
         return SelectChoice(reward.slug, label, render_kw=attrs, optgroup=group)
 
@@ -106,11 +98,12 @@ def _reward_choices(
         if slug in by_slug
     ]
     for category in CATEGORY_ORDER:
-        for reward in sorted(
-            (r for r in rewards if r.category == category), key=lambda r: (r.cost, r.slug)
+        for option in sorted(
+            (o for o in options.options if o.reward.category == category),
+            key=lambda o: (o.reward.cost, o.reward.slug),
         ):
-            if reward.slug not in suggested:
-                choices.append(choice(reward, _("Whole catalogue")))
+            if option.reward.slug not in suggested:
+                choices.append(choice(option, _("Whole catalogue")))
     return [SelectChoice("", _("Choose a reward"))] + choices
 
 
@@ -138,9 +131,9 @@ def give(external_id: str):
     if request.method == "GET" and request.args.get("reward"):
         form.reward.data = request.args["reward"]
     warning = None
-    team_id = charged_team_id(target, manager)
-    budget = budget_status(session=session, team_id=team_id) if team_id else None
-    form.reward.choices = _reward_choices(target, suggested, locale, budget)
+    options = give_options(session=session, manager=manager, person=target)
+    budget = options.budget
+    form.reward.choices = _reward_choices(options, suggested, locale)
     status = 200
     if request.method == "POST" and request.form.get("preview"):
         # "Check the cost": show the cost and the budget after it, give nothing.
