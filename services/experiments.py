@@ -146,7 +146,15 @@ def parse_arm(text: str) -> ArmSpec:
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
         raise InvalidInput(
             f"The arm {text!r} was not understood.",
-            ["arms: write each arm as key:label or key:label:category"],
+            [
+                Problem(
+                    "arms",
+                    "experiment.arm_format",
+                    "write each arm as key:label or key:label:category",
+                )
+            ],
+            code="experiment.arm_not_understood",
+            params={"arm": text},
         )
     category = parts[2] if len(parts) == 3 and parts[2] else None
     return ArmSpec(key=parts[0], label=parts[1], reward_category=category)
@@ -436,7 +444,9 @@ def find_experiment(session: Session, ref: str | int) -> Experiment:
     if experiment is None:
         experiment = session.exec(select(Experiment).where(Experiment.name == str(ref))).first()
     if experiment is None:
-        raise NotFound(f"No experiment called {ref!r}.")
+        raise NotFound(
+            f"No experiment called {ref!r}.", code="experiment.not_found", params={"ref": str(ref)}
+        )
     return experiment
 
 
@@ -822,7 +832,11 @@ def experiment_results(
     by_id = {a.id: a for a in arms}
     control = next((a for a in arms if a.is_control), None)
     if control is None:
-        raise InvalidInput(f"The experiment {experiment.name!r} has no control arm.")
+        raise InvalidInput(
+            f"The experiment {experiment.name!r} has no control arm.",
+            code="experiment.no_control",
+            params={"name": experiment.name},
+        )
     assigned = session.exec(
         select(ExperimentAssignment.person_id, ExperimentAssignment.arm_id).where(
             ExperimentAssignment.experiment_id == experiment.id
@@ -1150,7 +1164,7 @@ def programme_change(
         else:
             teams.append(team)
     if problems:
-        raise InvalidInput("The change was not computed.", problems)
+        raise InvalidInput("The change was not computed.", problems, code="change.not_computed")
     audience = _audience(session, teams)
     values: dict[str, dict[int, float]] = {before: {}, after: {}}
     for chunk in chunks(audience):

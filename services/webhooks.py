@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from models.tables import Webhook, utcnow
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.errors import InvalidInput, Problem
 
 CHANNELS = ("slack", "teams")
 CHANNEL_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
@@ -63,7 +63,11 @@ def validate_webhook_url(url: str) -> str:
         host = parts.hostname or ""
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
-        raise InvalidInput("The webhook address was not accepted.", ["url: not a URL"]) from None
+        raise InvalidInput(
+            "The webhook address was not accepted.",
+            [Problem("url", "webhook.not_a_url", "not a URL")],
+            code="webhook.refused",
+        ) from None
     if any(ch.isspace() for ch in url):
         problems.append("url: an address has no spaces")
     if not host:
@@ -76,13 +80,20 @@ def validate_webhook_url(url: str) -> str:
     elif parts.scheme != "https":
         problems.append("url: use an https:// address")
     if problems:
-        raise InvalidInput("The webhook address was not accepted.", problems)
+        raise InvalidInput(
+            "The webhook address was not accepted.", problems, code="webhook.refused"
+        )
     return url
 
 
 def _check_channel(channel: str) -> str:
     if channel not in CHANNELS:
-        raise InvalidInput("No such channel.", [f"channel: one of {', '.join(CHANNELS)}"])
+        known = ", ".join(CHANNELS)
+        raise InvalidInput(
+            "No such channel.",
+            [Problem("channel", "channel.one_of", f"one of {known}", {"known": known})],
+            code="channel.not_found",
+        )
     return channel
 
 
