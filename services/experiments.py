@@ -202,12 +202,33 @@ def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], l
                 "at most 40 characters)"
             )
         elif key in seen:
-            problems.append(f"arms: the key {key!r} is used twice")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_key_twice",
+                    f"the key {key!r} is used twice",
+                    {"key": key},
+                )
+            )
         seen.add(key)
         if not label:
-            problems.append(f"arms: give the arm {key!r} a label")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_label_missing",
+                    f"give the arm {key!r} a label",
+                    {"key": key},
+                )
+            )
         elif len(label) > 120:
-            problems.append(f"arms: the label of {key!r} is longer than 120 characters")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_label_too_long",
+                    f"the label of {key!r} is longer than 120 characters",
+                    {"key": key, "limit": 120},
+                )
+            )
         if category is not None and category not in CATEGORIES:
             problems.append(
                 f"arms: unknown reward category {category!r} for {key!r} "
@@ -220,7 +241,14 @@ def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], l
     if not control:
         problems.append("control: say which arm is the control")
     elif control not in seen:
-        problems.append(f"control: {control!r} is not one of the arms")
+        problems.append(
+            Problem(
+                "control",
+                "experiment.control_not_an_arm",
+                f"{control!r} is not one of the arms",
+                {"control": control},
+            )
+        )
     return cleaned, problems
 
 
@@ -359,7 +387,14 @@ def create_experiment(
     if not any(p.startswith("teams:") for p in problems) and len(audience) < max(2, len(cleaned)):
         where = "in the chosen teams" if teams else "in Motivo"
         problems.append(
-            f"teams: {len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms"
+            Problem(
+                "teams",
+                "experiment.audience_too_small"
+                if teams
+                else "experiment.audience_too_small_everywhere",
+                f"{len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms",
+                {"count": len(audience), "arms": len(cleaned)},
+            )
         )
     if problems:
         raise InvalidInput(
@@ -1155,12 +1190,24 @@ def programme_change(
     before, after, problems = _check_periods(period_before, period_after)
     known = metric_choices(session)
     if metric not in known:
-        problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
+        names = ", ".join(known)
+        problems.append(
+            Problem(
+                "metric",
+                "metric.unknown",
+                f"unknown metric {metric!r} (use one of {names})",
+                {"metric": metric, "known": names},
+            )
+        )
     teams = []
     for team_name in team_names:
         team = session.exec(select(Team).where(Team.name == team_name)).first()
         if team is None:
-            problems.append(f"teams: no team called {team_name!r}")
+            problems.append(
+                Problem(
+                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
+                )
+            )
         else:
             teams.append(team)
     if problems:

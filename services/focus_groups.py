@@ -63,7 +63,8 @@ def _check(by: str, size: int, min_group_size: int) -> tuple[int, int]:
     low, high = size_bounds(min_group_size)
     problems = []
     if by not in MODES:
-        problems.append(f"by: must be one of {', '.join(MODES)}")
+        known = ", ".join(MODES)
+        problems.append(Problem("by", "choice.one_of", f"must be one of {known}", {"known": known}))
     if not low <= size <= high:
         problems.append(
             Problem(

@@ -147,6 +147,21 @@ MESSAGES = {
         "If they really all left, allow it: --allow-mass-deactivation on the command line, "
         "or allow_mass_deactivation=true in the API."
     ),
+    "experiment.arm_key_twice": N_("The key '%(key)s' is used twice."),
+    "experiment.arm_label_missing": N_("Give the arm '%(key)s' a label."),
+    "experiment.arm_label_too_long": N_(
+        "The label of '%(key)s' is longer than %(limit)s characters."
+    ),
+    "experiment.control_not_an_arm": N_("'%(control)s' is not one of the arms."),
+    "experiment.audience_too_small": N_(
+        "%(count)s active rep(s) in the chosen teams, fewer than the %(arms)s arms."
+    ),
+    "experiment.audience_too_small_everywhere": N_(
+        "%(count)s active rep(s) in Motivo, fewer than the %(arms)s arms."
+    ),
+    "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
+    "answer.rank_each_once": N_("Give each option its own place."),
+    "answer.text_too_long": N_("Keep it under %(limit)s characters."),
     # problems in a row of an imported file (the row and column are worded around them)
     "import.column_missing": N_("missing column"),
     "import.column_unknown": N_("unknown column (expected %(expected)s)"),
