@@ -144,3 +144,17 @@ def test_a_catalogue_rule_still_reaches_the_form_in_norwegian(client, session, n
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "kan ikke være negativ, fikk -1" in html and "must not be negative" not in html
+
+
+def test_the_reward_history_names_sales_roles_not_their_keys(client, session, factory):
+    hr = factory.person("hr")
+    login(client, hr.email)
+    token = csrf_token(client, "/hr/rewards/new")
+    data = form_data(token, roles=["account_manager", "closer"])
+    assert client.post("/hr/rewards/new", data=data).status_code == 302
+    token = csrf_token(client, "/hr/rewards/quiet-day")
+    client.post("/hr/rewards/quiet-day", data=form_data(token, roles=["all"]))
+    html = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
+    history = html[html.index('id="history-heading"') :]
+    assert "Account manager, Closer" in history and "Every role" in history
+    assert "account_manager" not in history
