@@ -85,10 +85,13 @@ def nothing_imported(
 
     Only the first ``MAX_PROBLEMS`` are listed; a last line counts the rest.
     """
+    code = "import.nothing_imported" if source else "import.nothing_imported_here"
+    if not source and default != "the file":
+        code = ""  # another default (the instrument) keeps its English words
     return InvalidInput(
         f"Nothing was imported: {len(problems)} problem(s) in {source or default}.",
         capped(sorted(problems, key=_row_number)),
-        code="import.nothing_imported" if source else "import.nothing_imported_here",
+        code=code,
         params={"count": len(problems), "source": source},
     )
 
