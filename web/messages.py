@@ -2,7 +2,10 @@
 translatable messages, and puts each problem under the form field it is about.
 
 Services raise errors with a ``code`` and ``params`` (``services/errors.py``); an error
-without a known code is shown with its own (English) text, so nothing is ever lost.
+without a known code is shown with its own (English) text, so nothing is ever lost. A
+problem in a row of an imported file (``RowProblem``) is worded as "row N, column X: ..."
+in the reader's language around its own coded message. Every code a service uses needs an
+entry here and its Norwegian translation (tests/web/test_error_codes.py checks both).
 """
 
 from __future__ import annotations
