@@ -110,23 +110,38 @@ def _check_start(
         return None, []
     if starts_on is not None and starts_on < day:
         return starts_on, [
-            f"starts_on: {starts_on.isoformat()} is in the past; an experiment's arms start "
-            f"on the day it is created ({day.isoformat()}) or later. To compare periods that "
-            "are over, mark it retrospective: observational, not an experiment"
+            Problem(
+                "starts_on",
+                "experiment.start_in_past",
+                f"{starts_on.isoformat()} is in the past; an experiment's arms start on the day "
+                f"it is created ({day.isoformat()}) or later. To compare periods that are over, "
+                "mark it retrospective: observational, not an experiment",
+                {"start": starts_on.isoformat(), "today": day.isoformat()},
+            )
         ]
     start = starts_on or day
     problems: list[str] = []
     if before and after:
         if period_last_day(before) >= start:
             problems.append(
-                f"period_before: {before} must end before the experiment starts "
-                f"({start.isoformat()}), or the baseline includes time under the arms"
+                Problem(
+                    "period_before",
+                    "experiment.before_overlaps_start",
+                    f"{before} must end before the experiment starts ({start.isoformat()}), or "
+                    "the baseline includes time under the arms",
+                    {"period": before, "start": start.isoformat()},
+                )
             )
         if period_first_day(after) < start:
             problems.append(
-                f"period_after: {after} must begin on or after the day the experiment starts "
-                f"({start.isoformat()}), when the arms start; to compare periods that are "
-                "over, mark it retrospective: observational, not an experiment"
+                Problem(
+                    "period_after",
+                    "experiment.after_before_start",
+                    f"{after} must begin on or after the day the experiment starts "
+                    f"({start.isoformat()}), when the arms start; to compare periods that are "
+                    "over, mark it retrospective: observational, not an experiment",
+                    {"period": after, "start": start.isoformat()},
+                )
             )
     return start, problems
 

@@ -165,6 +165,15 @@ MESSAGES = {
     "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
     "answer.rank_each_once": N_("Give each option its own place."),
     "answer.text_too_long": N_("Keep it under %(limit)s characters."),
+    "experiment.start_in_past": N_(
+        "%(start)s is in the past; an experiment's arms start on the day it is created (%(today)s) or later. To compare periods that are over, mark it retrospective: observational, not an experiment."
+    ),
+    "experiment.before_overlaps_start": N_(
+        "%(period)s must end before the experiment starts (%(start)s), or the baseline includes time under the arms."
+    ),
+    "experiment.after_before_start": N_(
+        "%(period)s must begin on or after the day the experiment starts (%(start)s), when the arms start; to compare periods that are over, mark it retrospective: observational, not an experiment."
+    ),
     # problems in a row of an imported file (the row and column are worded around them)
     "import.column_missing": N_("missing column"),
     "import.column_unknown": N_("unknown column (expected %(expected)s)"),
