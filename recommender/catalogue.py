@@ -117,6 +117,21 @@ class Reward:
     active: bool = True
 
 
+class CatalogueProblem(str):
+    """One problem as ``"row N, column X: message"`` text, with its ``row``, ``column`` and
+    ``message`` kept apart so a front end can place and word it (``column`` may be "")."""
+
+    row: int
+    column: str
+    message: str
+
+    def __new__(cls, row: int, column: str, message: str) -> CatalogueProblem:
+        where = f"row {row}, column {column}" if column else f"row {row}"
+        self = super().__new__(cls, f"{where}: {message}")
+        self.row, self.column, self.message = row, column, message
+        return self
+
+
 class CatalogueError(ValueError):
     """A catalogue that does not validate.
 
@@ -205,8 +220,11 @@ def parse_catalogue(
             continue
         if reward.id in seen_ids:
             problems.append(
-                f"row {row}, column id: duplicate id '{reward.id}'"
-                f" (also in row {seen_ids[reward.id]})"
+                CatalogueProblem(
+                    row,
+                    "id",
+                    f"duplicate id '{reward.id}' (also in row {seen_ids[reward.id]})",
+                )
             )
             continue
         seen_ids[reward.id] = row
@@ -292,12 +310,14 @@ class _RecordParser:
 
     def problem(self, column: str, message: str) -> None:
         self.ok = False
-        self.problems.append(f"row {self.row}, column {column}: {message}")
+        self.problems.append(CatalogueProblem(self.row, column, message))
 
     def parse(self, record: object) -> Reward | None:
         if not isinstance(record, Mapping):
             self.problems.append(
-                f"row {self.row}: expected a table of columns, got {type(record).__name__}"
+                CatalogueProblem(
+                    self.row, "", f"expected a table of columns, got {type(record).__name__}"
+                )
             )
             return None
         flat = any(f"{f}_{lang}" in record for f in _TEXT_FIELDS for lang in LANGUAGES) or (

@@ -56,7 +56,11 @@ def hash_password(password: str) -> str:
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.",
+            code="password.too_short",
+            params={"n": MIN_PASSWORD_LENGTH},
+        )
 
 
 def find_by_email(session: Session, email: str) -> Person | None:
@@ -180,7 +184,11 @@ def authenticate(
     keys = _throttle_keys(email, ip, device)
     if not _claim(session, keys, policy, now):
         minutes = max(1, policy.window_seconds // 60)
-        raise Throttled(f"Too many failed sign-in attempts. Wait {minutes} minutes and try again.")
+        raise Throttled(
+            f"Too many failed sign-in attempts. Wait {minutes} minutes and try again.",
+            code="signin.throttled",
+            params={"n": minutes},
+        )
     person = find_by_email(session, email)
     credential = session.get(Credential, person.id) if person is not None else None
     usable = person is not None and person.active and credential is not None
@@ -226,7 +234,11 @@ def set_password(*, session: Session, email: str, password: str, actor: Actor) -
     check_password_policy(password)
     person = find_by_email(session, email)
     if person is None or not person.active:
-        raise NotFound(f"No active person with email {email!r}.")
+        raise NotFound(
+            f"No active person with email {email!r}.",
+            code="person.no_active_email",
+            params={"email": email},
+        )
     store_password(session, person, password)
     end_sessions(session, person)
     record_event(session, actor=actor, action="account.set_password", target=person.external_id)
@@ -246,7 +258,11 @@ def create_password_link(*, session: Session, actor: Actor, email: str, hours: i
     require(actor, "manage_accounts")
     person = find_by_email(session, email)
     if person is None or not person.active:
-        raise NotFound(f"No active person with email {email!r}.")
+        raise NotFound(
+            f"No active person with email {email!r}.",
+            code="person.no_active_email",
+            params={"email": email},
+        )
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordToken(
@@ -267,10 +283,10 @@ def password_link_person(*, session: Session, token: str) -> Person:
         select(PasswordToken).where(PasswordToken.token_hash == _token_digest(token))
     ).first()
     if row is None or row.used_at is not None or row.expires_at < utcnow():
-        raise NotFound(_SPENT)
+        raise NotFound(_SPENT, code="password_link.spent")
     person = session.get(Person, row.person_id)
     if person is None or not person.active:
-        raise NotFound(_SPENT)
+        raise NotFound(_SPENT, code="password_link.spent")
     return person
 
 
@@ -296,7 +312,7 @@ def use_password_link(*, session: Session, token: str, password: str) -> Person:
     )
     if claimed.rowcount != 1:
         session.rollback()
-        raise NotFound(_SPENT)
+        raise NotFound(_SPENT, code="password_link.spent")
     store_password(session, person, password, password_hash=digest)
     end_sessions(session, person)
     record_event(

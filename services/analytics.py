@@ -150,7 +150,7 @@ def _participation_wave(session: Session, wave: str | int | None) -> Wave:
         select(Wave).order_by((Wave.status == "open").desc(), Wave.opens_on.desc(), Wave.id.desc())
     ).first()
     if newest is None:
-        raise InvalidInput("There are no waves yet. Open one first.")
+        raise InvalidInput("There are no waves yet. Open one first.", code="wave.none_yet")
     return newest
 
 
@@ -184,7 +184,11 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
     require(viewer, "run_hr")
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
     if wave_row.status != "open":
-        raise InvalidInput(f"The wave {wave_row.name!r} is closed; reminders are for open waves.")
+        raise InvalidInput(
+            f"The wave {wave_row.name!r} is closed; reminders are for open waves.",
+            code="reminders.wave_closed",
+            params={"wave": wave_row.name},
+        )
     ids = list(session.exec(audience_query(session, wave_row)))
     status = dict(
         session.exec(

@@ -16,7 +16,7 @@ from models.tables import KPI, Person, SurveyResponse, Team
 from models.tables import Reward as RewardRow
 from recommender.anonymity import suppress_cells, total_visible
 from services.access import Actor, require
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import parse_period, period_order
 from services.organisation import currency
 from services.recommendations import count_reps, recommend_for_all, suggest_rewards
@@ -91,7 +91,9 @@ def wave_details(*, session: Session, viewer: Actor, wave_id: int, min_group_siz
     waves = list_waves(session=session, viewer=viewer)
     summary = next((s for s in waves if s.wave.id == wave_id), None)
     if summary is None:
-        raise NotFound(f"No wave with id {wave_id}.")
+        raise NotFound(
+            f"No wave with id {wave_id}.", code="wave.not_found", params={"wave": str(wave_id)}
+        )
     facts = _wave_facts(summary, min_group_size)
     team_ids = wave_team_ids(session, summary.wave)
     names = session.exec(select(Team.name).where(Team.id.in_(team_ids))) if team_ids else []
@@ -108,7 +110,9 @@ def response_counts(*, session: Session, viewer: Actor, wave_id: int, min_group_
     waves = list_waves(session=session, viewer=viewer)
     summary = next((s for s in waves if s.wave.id == wave_id), None)
     if summary is None:
-        raise NotFound(f"No wave with id {wave_id}.")
+        raise NotFound(
+            f"No wave with id {wave_id}.", code="wave.not_found", params={"wave": str(wave_id)}
+        )
     rows = session.exec(
         select(SurveyResponse.status, SurveyResponse.source, SurveyResponse.flags).where(
             SurveyResponse.wave_id == wave_id
@@ -181,10 +185,19 @@ def kpi_summary(
     if period is not None:
         wanted = parse_period(period)
         if wanted is None:
-            problems.append(f"period: {period!r} is not a period (use YYYY-MM or YYYY-Qn)")
+            problems.append(
+                Problem(
+                    "period",
+                    "period.malformed",
+                    f"{period!r} is not a period (use YYYY-MM or YYYY-Qn)",
+                    {"period": period},
+                )
+            )
         period = wanted
     if problems:
-        raise InvalidInput("The KPI summary could not be made.", problems)
+        raise InvalidInput(
+            "The KPI summary could not be made.", problems, code="kpi.summary_not_made"
+        )
     period = period or periods[-1]
 
     stmt = (
@@ -243,7 +256,7 @@ def person_suggestions(*, session: Session, viewer: Actor, external_id: str, k: 
     require(viewer, "view_suggestions")
     person = session.exec(select(Person).where(Person.external_id == external_id)).first()
     if person is None or not person.active:
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     found = suggest_rewards(session=session, viewer=viewer, person=person, k=k)
     return {
         "person": person.external_id,

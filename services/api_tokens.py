@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from models.tables import ApiToken, Person, utcnow
 from services.access import Actor, TokenActor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
+from services.errors import InvalidInput, NotAllowed, NotFound, Problem, ServiceError
 from services.rate_limits import RateCount, count_request
 
 # What each scope allows; the OpenAPI document and the admin page show these texts.
@@ -90,18 +90,50 @@ def describe_token(token: ApiToken, now: datetime | None = None) -> dict:
 
 def _check_new_token(name: str, scopes: Iterable[str], expires_in_days: int | None) -> list[str]:
     problems = []
+    known = ", ".join(SCOPES)
     if not name:
-        problems.append("name: give the token a name (what uses it, e.g. 'HRIS sync')")
+        problems.append(
+            Problem(
+                "name",
+                "token.name_missing",
+                "give the token a name (what uses it, e.g. 'HRIS sync')",
+            )
+        )
     elif len(name) > MAX_NAME_LENGTH:
-        problems.append(f"name: at most {MAX_NAME_LENGTH} characters")
+        problems.append(
+            Problem(
+                "name",
+                "text.too_long",
+                f"at most {MAX_NAME_LENGTH} characters",
+                {"limit": MAX_NAME_LENGTH},
+            )
+        )
     scopes = list(scopes)
     if not scopes:
-        problems.append(f"scopes: choose at least one of {', '.join(SCOPES)}")
+        problems.append(
+            Problem(
+                "scopes", "token.scope_missing", f"choose at least one of {known}", {"known": known}
+            )
+        )
     for scope in scopes:
         if scope not in SCOPES:
-            problems.append(f"scopes: unknown scope {scope!r} (use {', '.join(SCOPES)})")
+            problems.append(
+                Problem(
+                    "scopes",
+                    "token.scope_unknown",
+                    f"unknown scope {scope!r} (use {known})",
+                    {"scope": scope, "known": known},
+                )
+            )
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        problems.append(f"expires: give a number of days from 1 to {MAX_EXPIRY_DAYS}")
+        problems.append(
+            Problem(
+                "expires",
+                "token.expiry_range",
+                f"give a number of days from 1 to {MAX_EXPIRY_DAYS}",
+                {"maximum": MAX_EXPIRY_DAYS},
+            )
+        )
     return problems
 
 
@@ -120,7 +152,7 @@ def create_token(
     scopes = [s.strip() for s in scopes if s and s.strip()]
     problems = _check_new_token(name, scopes, expires_in_days)
     if problems:
-        raise InvalidInput("The token was not created.", problems)
+        raise InvalidInput("The token was not created.", problems, code="token.not_created")
     now = now or utcnow()
     secret = TOKEN_MARK + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -163,7 +195,9 @@ def revoke_token(
     require(actor, "manage_accounts")
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"No token with id {token_id}.")
+        raise NotFound(
+            f"No token with id {token_id}.", code="token.not_found", params={"token": token_id}
+        )
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         session.add(token)
@@ -183,7 +217,9 @@ def token_for_revoking(*, session: Session, viewer: Actor, token_id: int) -> dic
     require(viewer, "manage_accounts")
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"No token with id {token_id}.")
+        raise NotFound(
+            f"No token with id {token_id}.", code="token.not_found", params={"token": token_id}
+        )
     return describe_token(token)
 
 

@@ -15,10 +15,16 @@ from sqlmodel import Session, func, select
 
 from models.tables import AuditLog, Grant, Person, utcnow
 from models.tables import Reward as RewardRow
-from recommender.catalogue import CatalogueError, Reward, parse_catalogue, reward_to_dict
+from recommender.catalogue import (
+    CatalogueError,
+    CatalogueProblem,
+    Reward,
+    parse_catalogue,
+    reward_to_dict,
+)
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import CATALOGUE_RULE, InvalidInput, NotFound, Problem, RowProblem
 from services.imports import nothing_imported
 
 _FIELDS = (
@@ -89,7 +95,7 @@ def import_rewards(
     try:
         rewards = parse_catalogue(records)
     except CatalogueError as exc:
-        raise nothing_imported(exc.problems, source) from exc
+        raise nothing_imported([_located(p) for p in exc.problems], source) from exc
     summary = CatalogueImport()
     existing = {r.slug: r for r in session.exec(select(RewardRow))}
     for reward in rewards:
@@ -213,15 +219,25 @@ def _parse_one(record: Mapping) -> Reward:
         [reward] = parse_catalogue([record], first_row=1)
     except CatalogueError as exc:
         # The import says "row 1, column X: ..."; a form has no rows, only fields.
-        problems = [p.removeprefix("row 1, column ").removeprefix("row 1: ") for p in exc.problems]
-        raise InvalidInput("The reward was not saved.", problems) from exc
+        problems = [
+            Problem(p.column, CATALOGUE_RULE, p.message) if isinstance(p, CatalogueProblem) else p
+            for p in exc.problems
+        ]
+        raise InvalidInput("The reward was not saved.", problems, code="reward.not_saved") from exc
     return reward
+
+
+def _located(problem: str) -> str:
+    """A catalogue rule's problem as a row problem of the import (worded by the rule's text)."""
+    if not isinstance(problem, CatalogueProblem):
+        return problem
+    return RowProblem(problem.row, problem.column, CATALOGUE_RULE, problem.message)
 
 
 def _stored(session: Session, slug: str) -> RewardRow:
     row = find_reward(session=session, slug=slug)
     if row is None:
-        raise NotFound(f"No reward {slug!r}.")
+        raise NotFound(f"No reward {slug!r}.", code="reward.not_found")
     return row
 
 
@@ -232,7 +248,15 @@ def create_reward(*, session: Session, actor: Actor, record: Mapping) -> RewardR
     if find_reward(session=session, slug=reward.id) is not None:
         raise InvalidInput(
             "The reward was not saved.",
-            [f"id: another reward already has the id '{reward.id}'"],
+            [
+                Problem(
+                    "id",
+                    "reward.id_taken",
+                    f"another reward already has the id '{reward.id}'",
+                    {"value": reward.id},
+                )
+            ],
+            code="reward.not_saved",
         )
     values = _values(reward)
     row = RewardRow(slug=reward.id, **values)
@@ -261,9 +285,14 @@ def update_reward(
         raise InvalidInput(
             "The reward was not saved.",
             [
-                "Someone changed this reward since you opened it. Your changes are still in "
-                "the form: compare them with its history below, then save again."
+                Problem(
+                    "",
+                    "reward.changed_meanwhile",
+                    "Someone changed this reward since you opened it. Your changes are still "
+                    "in the form: compare them with its history below, then save again.",
+                )
             ],
+            code="reward.not_saved",
         )
     reward = _parse_one({**record, "id": slug, "active": row.active})
     before, after = _values(to_reward(row)), _values(reward)

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# The code of a problem whose English message is a reward catalogue rule's own wording (the
+# rules live in the pure ``recommender.catalogue``, which knows no codes): a front end words
+# it from that text with its table of the rules' messages.
+CATALOGUE_RULE = "catalogue.rule"
+
 
 class Problem(str):
     """One reason an input was refused: ``"field: message"`` as text, with its parts kept.
@@ -32,6 +37,37 @@ class Problem(str):
         self.field, self.code, self.message = field, code, message
         self.params = dict(params or {})
         return self
+
+
+class RowProblem(Problem):
+    """A problem in one row (and column) of an imported file: ``"row N, column X: message"``.
+
+    ``row`` and ``column`` are also in ``params`` so a front end can word the place in the
+    reader's language. ``field`` stays empty: a file's column is not a form field.
+    """
+
+    row: int
+    column: str
+
+    def __new__(
+        cls,
+        row: int,
+        column: str,
+        code: str,
+        message: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> RowProblem:
+        where = f"row {row}, column {column}" if column else f"row {row}"
+        self = str.__new__(cls, f"{where}: {message}")
+        self.field, self.code, self.message = "", code, message
+        self.row, self.column = row, column
+        self.params = {**dict(params or {}), "row": row, "column": column}
+        return self
+
+
+def row_problem(row: int, column: str, code: str, message: str, **params: Any) -> RowProblem:
+    """The one way an import words a problem in a row: ``row_problem(4, "email", ...)``."""
+    return RowProblem(row, column, code, message, params)
 
 
 class ServiceError(Exception):

@@ -112,11 +112,11 @@ def _check_start(
         return starts_on, [
             Problem(
                 "starts_on",
-                "experiment.starts_in_past",
+                "experiment.start_in_past",
                 f"{starts_on.isoformat()} is in the past; an experiment's arms start on the day "
                 f"it is created ({day.isoformat()}) or later. To compare periods that are over, "
                 "mark it retrospective: observational, not an experiment",
-                {"starts_on": starts_on.isoformat(), "today": day.isoformat()},
+                {"start": starts_on.isoformat(), "today": day.isoformat()},
             )
         ]
     start = starts_on or day
@@ -126,9 +126,9 @@ def _check_start(
             problems.append(
                 Problem(
                     "period_before",
-                    "experiment.baseline_overlaps_start",
-                    f"{before} must end before the experiment starts ({start.isoformat()}), "
-                    "or the baseline includes time under the arms",
+                    "experiment.before_overlaps_start",
+                    f"{before} must end before the experiment starts ({start.isoformat()}), or "
+                    "the baseline includes time under the arms",
                     {"period": before, "start": start.isoformat()},
                 )
             )
@@ -138,8 +138,8 @@ def _check_start(
                     "period_after",
                     "experiment.after_before_start",
                     f"{after} must begin on or after the day the experiment starts "
-                    f"({start.isoformat()}), when the arms start; to compare periods that "
-                    "are over, mark it retrospective: observational, not an experiment",
+                    f"({start.isoformat()}), when the arms start; to compare periods that are "
+                    "over, mark it retrospective: observational, not an experiment",
                     {"period": after, "start": start.isoformat()},
                 )
             )
@@ -161,7 +161,15 @@ def parse_arm(text: str) -> ArmSpec:
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
         raise InvalidInput(
             f"The arm {text!r} was not understood.",
-            ["arms: write each arm as key:label or key:label:category"],
+            [
+                Problem(
+                    "arms",
+                    "experiment.arm_format",
+                    "write each arm as key:label or key:label:category",
+                )
+            ],
+            code="experiment.arm_not_understood",
+            params={"arm": text},
         )
     category = parts[2] if len(parts) == 3 and parts[2] else None
     return ArmSpec(key=parts[0], label=parts[1], reward_category=category)
@@ -209,12 +217,33 @@ def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], l
                 "at most 40 characters)"
             )
         elif key in seen:
-            problems.append(f"arms: the key {key!r} is used twice")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_key_twice",
+                    f"the key {key!r} is used twice",
+                    {"key": key},
+                )
+            )
         seen.add(key)
         if not label:
-            problems.append(f"arms: give the arm {key!r} a label")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_label_missing",
+                    f"give the arm {key!r} a label",
+                    {"key": key},
+                )
+            )
         elif len(label) > 120:
-            problems.append(f"arms: the label of {key!r} is longer than 120 characters")
+            problems.append(
+                Problem(
+                    "arms",
+                    "experiment.arm_label_too_long",
+                    f"the label of {key!r} is longer than 120 characters",
+                    {"key": key, "limit": 120},
+                )
+            )
         if category is not None and category not in CATEGORIES:
             problems.append(
                 f"arms: unknown reward category {category!r} for {key!r} "
@@ -227,7 +256,14 @@ def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], l
     if not control:
         problems.append("control: say which arm is the control")
     elif control not in seen:
-        problems.append(f"control: {control!r} is not one of the arms")
+        problems.append(
+            Problem(
+                "control",
+                "experiment.control_not_an_arm",
+                f"{control!r} is not one of the arms",
+                {"control": control},
+            )
+        )
     return cleaned, problems
 
 
@@ -366,7 +402,14 @@ def create_experiment(
     if not any(p.startswith("teams:") for p in problems) and len(audience) < max(2, len(cleaned)):
         where = "in the chosen teams" if teams else "in Motivo"
         problems.append(
-            f"teams: {len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms"
+            Problem(
+                "teams",
+                "experiment.audience_too_small"
+                if teams
+                else "experiment.audience_too_small_everywhere",
+                f"{len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms",
+                {"count": len(audience), "arms": len(cleaned)},
+            )
         )
     if problems:
         raise InvalidInput(
@@ -451,7 +494,9 @@ def find_experiment(session: Session, ref: str | int) -> Experiment:
     if experiment is None:
         experiment = session.exec(select(Experiment).where(Experiment.name == str(ref))).first()
     if experiment is None:
-        raise NotFound(f"No experiment called {ref!r}.")
+        raise NotFound(
+            f"No experiment called {ref!r}.", code="experiment.not_found", params={"ref": str(ref)}
+        )
     return experiment
 
 
@@ -837,7 +882,11 @@ def experiment_results(
     by_id = {a.id: a for a in arms}
     control = next((a for a in arms if a.is_control), None)
     if control is None:
-        raise InvalidInput(f"The experiment {experiment.name!r} has no control arm.")
+        raise InvalidInput(
+            f"The experiment {experiment.name!r} has no control arm.",
+            code="experiment.no_control",
+            params={"name": experiment.name},
+        )
     assigned = session.exec(
         select(ExperimentAssignment.person_id, ExperimentAssignment.arm_id).where(
             ExperimentAssignment.experiment_id == experiment.id
@@ -1156,16 +1205,28 @@ def programme_change(
     before, after, problems = _check_periods(period_before, period_after)
     known = metric_choices(session)
     if metric not in known:
-        problems.append(f"metric: unknown metric {metric!r} (use one of {', '.join(known)})")
+        names = ", ".join(known)
+        problems.append(
+            Problem(
+                "metric",
+                "metric.unknown",
+                f"unknown metric {metric!r} (use one of {names})",
+                {"metric": metric, "known": names},
+            )
+        )
     teams = []
     for team_name in team_names:
         team = session.exec(select(Team).where(Team.name == team_name)).first()
         if team is None:
-            problems.append(f"teams: no team called {team_name!r}")
+            problems.append(
+                Problem(
+                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
+                )
+            )
         else:
             teams.append(team)
     if problems:
-        raise InvalidInput("The change was not computed.", problems)
+        raise InvalidInput("The change was not computed.", problems, code="change.not_computed")
     audience = _audience(session, teams)
     values: dict[str, dict[int, float]] = {before: {}, after: {}}
     for chunk in chunks(audience):

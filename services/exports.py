@@ -22,7 +22,7 @@ from models.tables import Wave
 from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, Unavailable
+from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
 from services.labels import HEADINGS, hidden_text, word
 from services.summaries import summary
@@ -111,8 +111,11 @@ def record_export(session: Session, *, actor: Actor, kind: str, fmt: str, filter
 
 def _check_format(fmt: str, allowed: Sequence[str]) -> None:
     if fmt not in allowed:
+        known = ", ".join(allowed)
         raise InvalidInput(
-            "Nothing was exported.", [f"format: must be one of {', '.join(allowed)}"]
+            "Nothing was exported.",
+            [Problem("format", "choice.one_of", f"must be one of {known}", {"known": known})],
+            code="export.not_made",
         )
 
 

@@ -347,7 +347,7 @@ def fairness(
         return _organisation_report(session, quarter, min_size)
     if can(viewer, "view_team"):
         return _team_report(session, viewer, quarter, min_size)
-    raise NotAllowed("You do not have access to this.")
+    raise NotAllowed("You do not have access to this.", code="not_allowed")
 
 
 # --- exposure over a rolling period (programme analytics) --------------------------------

@@ -12,8 +12,8 @@ from models.tables import Grant, Person, Rating, utcnow
 from models.tables import Reward as RewardRow
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
-from services.imports import nothing_imported, table_input
+from services.errors import InvalidInput, NotFound, row_problem
+from services.imports import missing_column, nothing_imported, table_input, unknown_column
 from services.tabular import Table
 
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
@@ -34,9 +34,9 @@ def rate_grant(
     """A rep rates (1-5) a reward they received; rating again replaces the earlier rating."""
     grant = session.get(Grant, grant_id)
     if grant is None or grant.person_id != person.id:
-        raise NotFound("No such reward.")
+        raise NotFound("No such reward.", code="reward.not_found")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidInput("Choose a rating from 1 to 5.")
+        raise InvalidInput("Choose a rating from 1 to 5.", code="feedback.rating_range")
     row = _find_rating(session, person.id, grant.reward_id, grant.id)
     if row is None:
         row = Rating(person_id=person.id, reward_id=grant.reward_id, grant_id=grant.id)
@@ -58,7 +58,7 @@ def rate_grant(
 def _reward(session: Session, slug: str) -> RewardRow:
     reward = session.exec(select(RewardRow).where(RewardRow.slug == slug)).first()
     if reward is None:
-        raise NotFound("No such reward.")
+        raise NotFound("No such reward.", code="reward.not_found")
     return reward
 
 
@@ -118,12 +118,10 @@ def import_feedback(
     problems: list[str] = []
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            problems.append(f"row 1, column {column}: missing column")
+            problems.append(missing_column(column))
     for column in header:
         if column not in FEEDBACK_COLUMNS:
-            problems.append(
-                f"row 1, column {column}: unknown column (expected {', '.join(FEEDBACK_COLUMNS)})"
-            )
+            problems.append(unknown_column(column, FEEDBACK_COLUMNS))
     if problems:
         raise nothing_imported(problems, source)
 
@@ -139,16 +137,38 @@ def import_feedback(
         get = cells.__getitem__
         person = people.get(get("person"))
         if person is None:
-            problems.append(f"row {number}, column person: unknown person {get('person')!r}")
+            problems.append(
+                row_problem(
+                    number,
+                    "person",
+                    "import.person_unknown",
+                    f"unknown person {get('person')!r}",
+                    person=get("person"),
+                )
+            )
         reward = rewards.get(get("reward_id"))
         if reward is None:
-            problems.append(f"row {number}, column reward_id: unknown reward {get('reward_id')!r}")
+            problems.append(
+                row_problem(
+                    number,
+                    "reward_id",
+                    "import.reward_unknown",
+                    f"unknown reward {get('reward_id')!r}",
+                    reward=get("reward_id"),
+                )
+            )
         raw = get("rating")
         # str.isdigit also accepts superscripts such as "²", which int() refuses.
         value = int(raw) if raw.isascii() and raw.isdigit() else None
         if value is None or not 1 <= value <= 5:
             problems.append(
-                f"row {number}, column rating: {raw!r} is not a whole number from 1 to 5"
+                row_problem(
+                    number,
+                    "rating",
+                    "feedback.rating_invalid",
+                    f"{raw!r} is not a whole number from 1 to 5",
+                    value=raw,
+                )
             )
             value = None
         given: date | None = None
@@ -157,13 +177,25 @@ def import_feedback(
                 given = date.fromisoformat(get("given_at")[:10])
             except ValueError:
                 problems.append(
-                    f"row {number}, column given_at: {get('given_at')!r} is not a date (YYYY-MM-DD)"
+                    row_problem(
+                        number,
+                        "given_at",
+                        "import.date_invalid",
+                        f"{get('given_at')!r} is not a date (YYYY-MM-DD)",
+                        value=get("given_at"),
+                    )
                 )
         # Compare parsed dates: "2026-03-01" and "20260301" are the same day.
         key = (get("person"), get("reward_id"), given.isoformat() if given else get("given_at"))
         if key in seen:
             problems.append(
-                f"row {number}: duplicate of row {seen[key]} (same person, reward and date)"
+                row_problem(
+                    number,
+                    "",
+                    "feedback.duplicate_row",
+                    f"duplicate of row {seen[key]} (same person, reward and date)",
+                    first=seen[key],
+                )
             )
         else:
             seen[key] = number

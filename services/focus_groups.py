@@ -34,7 +34,7 @@ from recommender.focus import (
     form_focus_groups,
 )
 from services.access import Actor, require
-from services.errors import InvalidInput
+from services.errors import InvalidInput, Problem
 from services.summaries import (
     NONE_KEY,
     Population,
@@ -63,11 +63,21 @@ def _check(by: str, size: int, min_group_size: int) -> tuple[int, int]:
     low, high = size_bounds(min_group_size)
     problems = []
     if by not in MODES:
-        problems.append(f"by: must be one of {', '.join(MODES)}")
+        known = ", ".join(MODES)
+        problems.append(Problem("by", "choice.one_of", f"must be one of {known}", {"known": known}))
     if not low <= size <= high:
-        problems.append(f"size: must be from {low} to {high}")
+        problems.append(
+            Problem(
+                "size",
+                "number.between",
+                f"must be from {low} to {high}",
+                {"low": low, "high": high},
+            )
+        )
     if problems:
-        raise InvalidInput("The focus groups were not formed.", problems)
+        raise InvalidInput(
+            "The focus groups were not formed.", problems, code="focus_groups.not_formed"
+        )
     return low, high
 
 

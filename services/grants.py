@@ -178,7 +178,10 @@ def set_grant_status(*, session: Session, manager: Person, grant_id: int, status
     if grant is None or person is None or person.manager_id != manager.id:
         raise NotFound("No such reward.", code="reward.not_found")
     if status not in GRANT_STATUSES:
-        raise InvalidInput(f"status: choose one of {', '.join(GRANT_STATUSES)}")
+        known = ", ".join(GRANT_STATUSES)
+        raise InvalidInput(
+            f"status: choose one of {known}", code="grant.status_unknown", params={"known": known}
+        )
     if grant.status != status:
         grant.status = status
         session.add(grant)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, Problem, RowProblem, row_problem
 
 if TYPE_CHECKING:  # the CSV reader loads the seed loaders; listing people needs none of it
     from services.tabular import Table
@@ -39,6 +39,23 @@ def table_input(
     return columns, rows, source
 
 
+def missing_column(column: str) -> RowProblem:
+    """``row 1, column X: missing column``."""
+    return row_problem(1, column, "import.column_missing", "missing column")
+
+
+def unknown_column(column: str, known: Sequence[str]) -> RowProblem:
+    """``row 1, column X: unknown column (expected a, b, c)``."""
+    expected = ", ".join(known)
+    return row_problem(
+        1,
+        column,
+        "import.column_unknown",
+        f"unknown column (expected {expected})",
+        expected=expected,
+    )
+
+
 def column_length(model: type, column: str) -> int:
     """The most characters the database column ``model.column`` holds (its VARCHAR length)."""
     return int(model.__table__.c[column].type.length)
@@ -47,8 +64,14 @@ def column_length(model: type, column: str) -> int:
 def length_problems(number: int, values: Mapping[str, str], limits: Mapping[str, int]) -> list[str]:
     """``row N, column X: ...`` for each value longer than its column's limit."""
     return [
-        f"row {number}, column {column}: {len(values[column])} characters, more than the"
-        f" {limit} this column holds"
+        row_problem(
+            number,
+            column,
+            "import.too_long",
+            f"{len(values[column])} characters, more than the {limit} this column holds",
+            length=len(values[column]),
+            limit=limit,
+        )
         for column, limit in limits.items()
         if values.get(column) and len(values[column]) > limit
     ]
@@ -62,9 +85,14 @@ def nothing_imported(
 
     Only the first ``MAX_PROBLEMS`` are listed; a last line counts the rest.
     """
+    code = "import.nothing_imported" if source else "import.nothing_imported_here"
+    if not source and default != "the file":
+        code = ""  # another default (the instrument) keeps its English words
     return InvalidInput(
         f"Nothing was imported: {len(problems)} problem(s) in {source or default}.",
         capped(sorted(problems, key=_row_number)),
+        code=code,
+        params={"count": len(problems), "source": source},
     )
 
 
@@ -73,7 +101,10 @@ def capped(problems: Sequence[str]) -> list[str]:
     if len(problems) <= MAX_PROBLEMS:
         return list(problems)
     rest = len(problems) - MAX_PROBLEMS
-    return [*problems[:MAX_PROBLEMS], f"… and {rest} more problem(s) not listed"]
+    more = Problem(
+        "", "import.more_problems", f"… and {rest} more problem(s) not listed", {"count": rest}
+    )
+    return [*problems[:MAX_PROBLEMS], more]
 
 
 def _row_number(problem: str) -> int:

@@ -55,7 +55,11 @@ def definition_of(
         return parsed
     row = session.get(InstrumentRow, instrument_id)
     if row is None:
-        raise NotFound(f"No instrument with id {instrument_id}.")
+        raise NotFound(
+            f"No instrument with id {instrument_id}.",
+            code="instrument.not_found",
+            params={"instrument": str(instrument_id)},
+        )
     return definition(row)
 
 
@@ -84,7 +88,11 @@ def get_instrument_row(
         ).first()
     if row is None:
         which = f"{name} version {version}" if version is not None else name
-        raise NotFound(f"No instrument {which!r}. Import it with `motivo instrument import FILE`.")
+        raise NotFound(
+            f"No instrument {which!r}. Import it with `motivo instrument import FILE`.",
+            code="instrument.not_found",
+            params={"instrument": which},
+        )
     return row
 
 

@@ -30,7 +30,8 @@ from models.queries import chunks
 from models.tables import KPI, Person, utcnow
 from services.access import Actor, require
 from services.audit import record_event
-from services.imports import nothing_imported, table_input
+from services.errors import RowProblem, row_problem
+from services.imports import missing_column, nothing_imported, table_input, unknown_column
 from services.tabular import Table
 
 
@@ -156,15 +157,10 @@ def _parse_value(text: str) -> float | None:
 
 
 def _header_problems(header: Sequence[str]) -> list[str]:
-    problems = [
-        f"row 1, column {column}: missing column" for column in KPI_COLUMNS if column not in header
-    ]
+    problems = [missing_column(column) for column in KPI_COLUMNS if column not in header]
     for column in header:
         if column not in KPI_COLUMNS:
-            problems.append(
-                f"row 1, column {column or '(blank)'}: unknown column "
-                f"(expected {', '.join(KPI_COLUMNS)})"
-            )
+            problems.append(unknown_column(column or "(blank)", KPI_COLUMNS))
     return problems
 
 
@@ -175,7 +171,7 @@ def _parse_rows(
     allow_new_metrics: bool,
 ) -> tuple[list[_Row], list[tuple[int, int, str]], set[str]]:
     rows: list[_Row] = []
-    problems: list[tuple[int, int, str]] = []
+    problems: list[tuple[int, int, RowProblem]] = []
     new_metrics: set[str] = set()
     seen: dict[tuple[str, str, str], int] = {}
     for offset, record in enumerate(records):
@@ -183,75 +179,116 @@ def _parse_rows(
         if not record:
             continue
         cells = {c: str(record.get(c) or "").strip() for c in KPI_COLUMNS}
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, RowProblem]] = []
+
+        def problem(
+            order: int,
+            column: str,
+            code: str,
+            message: str,
+            *,
+            found: list = found,
+            number: int = number,
+            **params: object,
+        ) -> None:
+            found.append((order, row_problem(number, column, code, message, **params)))
 
         external_id = cells["person"]
         if not external_id:
-            found.append((0, "column person: empty"))
+            problem(0, "person", "import.cell_empty", "empty")
         elif len(external_id) > _EXTERNAL_ID_MAX:
-            found.append((0, f"column person: longer than {_EXTERNAL_ID_MAX} characters"))
+            problem(
+                0,
+                "person",
+                "import.longer_than",
+                f"longer than {_EXTERNAL_ID_MAX} characters",
+                limit=_EXTERNAL_ID_MAX,
+            )
         elif external_id not in people:
-            found.append(
-                (0, f"column person: unknown person {external_id!r} (import people first)")
+            problem(
+                0,
+                "person",
+                "import.person_unknown_first",
+                f"unknown person {external_id!r} (import people first)",
+                person=external_id,
             )
 
         period = parse_period(cells["period"])
         if not cells["period"]:
-            found.append((1, "column period: empty"))
+            problem(1, "period", "import.cell_empty", "empty")
         elif period is None:
-            found.append(
-                (1, f"column period: {cells['period']!r} is not a period (use YYYY-MM or YYYY-Qn)")
+            problem(
+                1,
+                "period",
+                "period.malformed_cell",
+                f"{cells['period']!r} is not a period (use YYYY-MM or YYYY-Qn)",
+                period=cells["period"],
             )
 
         metric = cells["metric"].lower()
         if not metric:
-            found.append((2, "column metric: empty"))
+            problem(2, "metric", "import.cell_empty", "empty")
         elif not _METRIC_NAME.match(metric):
-            found.append(
-                (
-                    2,
-                    f"column metric: {cells['metric']!r} is not a metric name (lower-case "
-                    "letters, digits and _, starting with a letter, at most 40 characters)",
-                )
+            problem(
+                2,
+                "metric",
+                "kpi.metric_name_invalid",
+                f"{cells['metric']!r} is not a metric name (lower-case letters, digits and _,"
+                " starting with a letter, at most 40 characters)",
+                metric=cells["metric"],
             )
         elif metric not in allowed:
             if allow_new_metrics:
                 new_metrics.add(metric)
             else:
-                found.append(
-                    (
-                        2,
-                        f"column metric: unknown metric {metric!r} (known: "
-                        f"{', '.join(sorted(allowed))}; to add a new metric, allow new "
-                        "metrics)",
-                    )
+                known_names = ", ".join(sorted(allowed))
+                problem(
+                    2,
+                    "metric",
+                    "kpi.metric_unknown",
+                    f"unknown metric {metric!r} (known: {known_names}; to add a new metric,"
+                    " allow new metrics)",
+                    metric=metric,
+                    known=known_names,
                 )
 
         value = _parse_value(cells["value"])
         if not cells["value"]:
-            found.append((3, "column value: empty"))
+            problem(3, "value", "import.cell_empty", "empty")
         elif value is None:
-            found.append(
-                (3, f"column value: {cells['value']!r} is not a number (write e.g. 1234.5)")
+            problem(
+                3,
+                "value",
+                "kpi.value_not_a_number",
+                f"{cells['value']!r} is not a number (write e.g. 1234.5)",
+                value=cells["value"],
             )
         else:
             known = KNOWN_METRICS.get(metric)
             if known is not None and known.minimum is not None and value < known.minimum:
-                found.append((3, f"column value: {metric} cannot be negative ({cells['value']})"))
+                problem(
+                    3,
+                    "value",
+                    "kpi.value_negative",
+                    f"{metric} cannot be negative ({cells['value']})",
+                    metric=metric,
+                    value=cells["value"],
+                )
 
         if external_id and period and metric:
             key = (external_id, period, metric)
             if key in seen:
-                found.append(
-                    (
-                        0,
-                        f"column person: duplicate of row {seen[key]} "
-                        f"({external_id}, {period}, {metric})",
-                    )
+                problem(
+                    0,
+                    "person",
+                    "import.duplicate_of_row",
+                    f"duplicate of row {seen[key]} ({external_id}, {period}, {metric})",
+                    first=seen[key],
+                    value=f"{external_id}, {period}, {metric}",
                 )
             else:
                 seen[key] = number
-        problems.extend((number, order, f"row {number}, {text}") for order, text in found)
+        problems.extend((number, order, found_problem) for order, found_problem in found)
         if not found:
             rows.append(_Row(number, external_id, period, metric, value))
     return rows, problems, new_metrics
@@ -284,20 +321,21 @@ def import_kpis(
     """
     require(actor, "import_kpis")
     header, records, source = table_input(table, header, records, source, what="import_kpis")
-    label = source or "the file"
     problems = _header_problems(header)
     if problems:
-        raise nothing_imported(problems, label)
+        raise nothing_imported(problems, source)
 
     allowed = set(KNOWN_METRICS) | set(stored_metrics(session))
     external_ids = {str(r.get("person") or "").strip() for r in records if r}
     people = _person_ids(session, sorted(external_ids - {""}))
     rows, found, new_metrics = _parse_rows(records, people, allowed, allow_new_metrics)
     if not rows and not found:
-        found.append((2, 0, "row 2: the file has a header but no KPI values"))
+        found.append(
+            (2, 0, row_problem(2, "", "kpi.none", "the file has a header but no KPI values"))
+        )
     if found:
         found.sort(key=lambda p: (p[0], p[1]))
-        raise nothing_imported([p[2] for p in found], label)
+        raise nothing_imported([p[2] for p in found], source)
 
     summary = KpiImportSummary(
         periods=sorted({r.period for r in rows}, key=period_order),

@@ -493,7 +493,7 @@ def _smtp_config(settings: Mapping) -> dict:
     if not 0 < port < 65536:
         problems.append("MOTIVO_SMTP_PORT: use a port number from 1 to 65535")
     if problems:
-        raise InvalidInput("Email is on but not configured.", problems)
+        raise InvalidInput("Email is on but not configured.", problems, code="email.not_configured")
     return {
         "host": host,
         "port": port,

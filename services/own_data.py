@@ -126,10 +126,10 @@ def my_answers(
     try:
         response_id = int(response_id)
     except (TypeError, ValueError):
-        raise NotFound("No such response.") from None
+        raise NotFound("No such response.", code="response.not_found") from None
     pairs = [(r, w) for r, w in _own_responses(session, person) if r.id == response_id]
     if not pairs:
-        raise NotFound("No such response.")
+        raise NotFound("No such response.", code="response.not_found")
     return _build(session, pairs, locale)[0]
 
 

@@ -23,8 +23,14 @@ from services.access import (
 )
 from services.accounts import end_sessions
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
-from services.imports import column_length, length_problems, nothing_imported
+from services.errors import InvalidInput, NotFound, Problem, row_problem
+from services.imports import (
+    column_length,
+    length_problems,
+    missing_column,
+    nothing_imported,
+    unknown_column,
+)
 from services.sales_roles import remember_labels
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
@@ -102,16 +108,14 @@ def _validate(
     columns = {c.strip().lower() for c in header}
     for column in REQUIRED_COLUMNS:
         if column not in columns:
-            problems.append(f"row 1, column {column}: missing column")
+            problems.append(missing_column(column))
     unknown = sorted(columns - set(PEOPLE_COLUMNS))
     for column in unknown:
-        problems.append(
-            f"row 1, column {column}: unknown column (expected {', '.join(PEOPLE_COLUMNS)})"
-        )
+        problems.append(unknown_column(column, PEOPLE_COLUMNS))
     if problems:
         return [], problems
     if not any(records):
-        return [], ["row 2: the file has a header but no people"]
+        return [], [row_problem(2, "", "people.none", "the file has a header but no people")]
 
     rows: list[_Row] = []
     seen_ids: dict[str, int] = {}
@@ -134,31 +138,60 @@ def _validate(
             sales_role=values["sales_role"],
         )
         if not row.external_id:
-            problems.append(f"row {number}, column external_id: empty")
+            problems.append(row_problem(number, "external_id", "import.cell_empty", "empty"))
         elif row.external_id in seen_ids:
+            first = seen_ids[row.external_id]
             problems.append(
-                f"row {number}, column external_id: duplicate of row {seen_ids[row.external_id]}"
-                f" ({row.external_id})"
+                row_problem(
+                    number,
+                    "external_id",
+                    "import.duplicate_of_row",
+                    f"duplicate of row {first} ({row.external_id})",
+                    first=first,
+                    value=row.external_id,
+                )
             )
         else:
             seen_ids[row.external_id] = number
         if not row.name:
-            problems.append(f"row {number}, column name: empty")
+            problems.append(row_problem(number, "name", "import.cell_empty", "empty"))
         if not row.email:
-            problems.append(f"row {number}, column email: empty")
+            problems.append(row_problem(number, "email", "import.cell_empty", "empty"))
         elif not _EMAIL.match(row.email):
-            problems.append(f"row {number}, column email: {row.email!r} is not an email address")
-        elif row.email in seen_emails:
             problems.append(
-                f"row {number}, column email: duplicate of row {seen_emails[row.email]}"
-                f" ({row.email})"
+                row_problem(
+                    number,
+                    "email",
+                    "people.email_invalid",
+                    f"{row.email!r} is not an email address",
+                    email=row.email,
+                )
+            )
+        elif row.email in seen_emails:
+            first = seen_emails[row.email]
+            problems.append(
+                row_problem(
+                    number,
+                    "email",
+                    "import.duplicate_of_row",
+                    f"duplicate of row {first} ({row.email})",
+                    first=first,
+                    value=row.email,
+                )
             )
         else:
             seen_emails[row.email] = number
         if row.access not in ACCESS_ROLES:
+            known = ", ".join(ACCESS_ROLES)
             problems.append(
-                f"row {number}, column access: unknown access role {row.access!r}"
-                f" (use one of {', '.join(ACCESS_ROLES)})"
+                row_problem(
+                    number,
+                    "access",
+                    "people.access_unknown",
+                    f"unknown access role {row.access!r} (use one of {known})",
+                    access=row.access,
+                    known=known,
+                )
             )
         rows.append(row)
 
@@ -172,29 +205,52 @@ def _validate(
             and owner.external_id not in seen_ids
         ):
             problems.append(
-                f"row {row.number}, column email: {row.email} already belongs to"
-                f" {owner.external_id}"
+                row_problem(
+                    row.number,
+                    "email",
+                    "people.email_taken",
+                    f"{row.email} already belongs to {owner.external_id}",
+                    email=row.email,
+                    owner=owner.external_id,
+                )
             )
         if not row.manager_email:
             continue
         if row.manager_email == row.email:
             problems.append(
-                f"row {row.number}, column manager_email: a person cannot manage themself"
+                row_problem(
+                    row.number,
+                    "manager_email",
+                    "people.manages_self",
+                    "a person cannot manage themself",
+                )
             )
             continue
         in_file = by_email.get(row.manager_email)
         in_db = existing.get(row.manager_email)
         if in_file is None and in_db is None:
             problems.append(
-                f"row {row.number}, column manager_email: unknown manager {row.manager_email}"
-                " (not in this file nor in Motivo)"
+                row_problem(
+                    row.number,
+                    "manager_email",
+                    "people.manager_unknown",
+                    f"unknown manager {row.manager_email} (not in this file nor in Motivo)",
+                    manager=row.manager_email,
+                )
             )
             continue
         manager_access = in_file.access if in_file is not None else in_db.access
         if manager_access not in MANAGING_ROLES:
             problems.append(
-                f"row {row.number}, column manager_email: {row.manager_email} has access"
-                f" {manager_access!r}; give them access 'manager'"
+                row_problem(
+                    row.number,
+                    "manager_email",
+                    "people.manager_not_managing",
+                    f"{row.manager_email} has access {manager_access!r};"
+                    " give them access 'manager'",
+                    manager=row.manager_email,
+                    access=manager_access,
+                )
             )
     return rows, problems
 
@@ -212,13 +268,21 @@ def _role_problems(rows: Sequence[_Row], people: Mapping[str, Person], actor: Ac
         removing = before in PRIVILEGED_ROLES and row.access != before
         own_row = person is not None and own_id is not None and person.id == own_id
         if own_row and row.access != before:
-            problems.append(f"row {row.number}, column access: {SELF_RULE}")
+            problems.append(row_problem(row.number, "access", "people.own_access", SELF_RULE))
         if granting and isinstance(actor, TokenActor):
-            problems.append(f"row {row.number}, column access: {TOKEN_RULE}")
+            problems.append(
+                row_problem(
+                    row.number,
+                    "access",
+                    "people.token_access",
+                    TOKEN_RULE,
+                    ceiling=TOKEN_ACCESS_CEILING,
+                )
+            )
         elif (granting or removing) and not admin:
-            problems.append(f"row {row.number}, column access: {ACCESS_RULE}")
+            problems.append(row_problem(row.number, "access", "people.admin_access", ACCESS_RULE))
         if before in PRIVILEGED_ROLES and row.email != person.email and not admin:
-            problems.append(f"row {row.number}, column email: {EMAIL_RULE}")
+            problems.append(row_problem(row.number, "email", "people.admin_email", EMAIL_RULE))
     return problems
 
 
@@ -368,12 +432,22 @@ def import_people(
                     f"Nothing was imported: this file would deactivate {len(leaving)} of "
                     f"{active} active people.",
                     [
-                        "If it is a partial roster, import it as one: tick 'This is a partial "
-                        "file' on the page, --keep-missing on the command line, or "
-                        "keep_missing=true in the API.",
-                        "If they really all left, allow it: --allow-mass-deactivation on the "
-                        "command line, or allow_mass_deactivation=true in the API.",
+                        Problem(
+                            "",
+                            "people.partial_roster_hint",
+                            "If it is a partial roster, import it as one: tick 'This is a "
+                            "partial file' on the page, --keep-missing on the command line, or "
+                            "keep_missing=true in the API.",
+                        ),
+                        Problem(
+                            "",
+                            "people.mass_deactivation_hint",
+                            "If they really all left, allow it: --allow-mass-deactivation on "
+                            "the command line, or allow_mass_deactivation=true in the API.",
+                        ),
                     ],
+                    code="people.mass_deactivation",
+                    params={"leaving": len(leaving), "active": active},
                 )
             for external_id, person in people.items():
                 if external_id in touched or not person.active:
@@ -535,7 +609,11 @@ def find_person(*, session: Session, viewer: Actor, external_id: str) -> Person:
     require(viewer, "view_people")
     person = session.exec(select(Person).where(Person.external_id == external_id)).first()
     if person is None:
-        raise NotFound(f"No person {external_id!r}.")
+        raise NotFound(
+            f"No person {external_id!r}.",
+            code="person.not_found_id",
+            params={"person": external_id},
+        )
     return person
 
 
@@ -572,7 +650,9 @@ def update_preferences(
     from models.tables import LOCALES
 
     if locale not in ("", *LOCALES):
-        raise InvalidInput(f"Unknown language {locale!r}.")
+        raise InvalidInput(
+            f"Unknown language {locale!r}.", code="locale.unknown", params={"locale": locale}
+        )
     person.locale = locale
     if personalise is not None:
         person.personalise = bool(personalise)

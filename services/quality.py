@@ -70,12 +70,17 @@ def reopen_flagged_response(*, session: Session, person: Person, wave_id: int) -
         )
     ).first()
     if response is None:
-        raise NotFound("No such survey.")
+        raise NotFound("No such survey.", code="survey.not_found")
     if response.status != "submitted" or not response.flags:
-        raise InvalidInput("Only a submitted response with quality flags can be reopened.")
+        raise InvalidInput(
+            "Only a submitted response with quality flags can be reopened.",
+            code="survey.reopen_refused",
+        )
     wave = session.get(Wave, wave_id)
     if not is_answerable(wave):
-        raise InvalidInput("This survey wave is closed; answers can no longer be changed.")
+        raise InvalidInput(
+            "This survey wave is closed; answers can no longer be changed.", code="survey.closed"
+        )
     previous = list(_ordered(response.flags))
     response.status = "in_progress"
     response.submitted_at = None

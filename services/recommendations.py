@@ -270,7 +270,7 @@ def suggest_for_people(
     for all of them.
     """
     if not all(can_view_person(viewer, p) for p in people):
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     if not people:
         return {}
     served = current_model(session)
@@ -823,7 +823,7 @@ class PersonProfile:
 def person_profile(*, session: Session, viewer: Actor, person: Person) -> PersonProfile | None:
     """The person's profile, if they consent and it is shown; a manager sees only this."""
     if not can_view_person(viewer, person):
-        raise NotFound("No such person.")
+        raise NotFound("No such person.", code="person.not_found")
     if not person.personalise:
         return None
     assignments, catalogue = profiles_now(session=session)

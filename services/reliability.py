@@ -12,7 +12,7 @@ from recommender.reliability import (
     report_to_dict,
 )
 from services.access import Actor, require
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition, get_instrument_row
 from services.responses import answers_by_response, submitted_responses
 from services.waves import find_wave
@@ -50,9 +50,18 @@ def reliability(
     """
     require(viewer, "run_hr")
     if missing not in MISSING_POLICIES:
+        known = ", ".join(MISSING_POLICIES)
         raise InvalidInput(
             "Reliability was not computed.",
-            [f"missing: must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"],
+            [
+                Problem(
+                    "missing",
+                    "choice.one_of_got",
+                    f"must be one of {known}, got {missing!r}",
+                    {"known": known, "value": missing},
+                )
+            ],
+            code="reliability.not_computed",
         )
     wave_row = find_wave(session, wave) if wave is not None else None
     if wave_row is not None:
@@ -60,7 +69,15 @@ def reliability(
         if instrument_name is not None and instrument_name != row.name:
             raise InvalidInput(
                 "Reliability was not computed.",
-                [f"wave: {wave_row.name!r} uses instrument {row.name}, not {instrument_name}"],
+                [
+                    Problem(
+                        "wave",
+                        "wave.instrument_differs",
+                        f"{wave_row.name!r} uses instrument {row.name}, not {instrument_name}",
+                        {"wave": wave_row.name, "uses": row.name, "wanted": instrument_name},
+                    )
+                ],
+                code="reliability.not_computed",
             )
     else:
         row = get_instrument_row(session=session, name=instrument_name)
@@ -75,14 +92,20 @@ def reliability(
         wave_id=wave_row.id if wave_row is not None else None,
     )
     if not responses:
-        raise NotFound(f"No submitted responses to {where} yet.")
+        raise NotFound(
+            f"No submitted responses to {where} yet.",
+            code="reliability.no_responses",
+            params={"where": where},
+        )
     flagged = [bool(r.flags) for r in responses]
     n_flagged = sum(flagged)
     excluded = 0 if include_flagged else n_flagged
     if excluded == len(responses):
         raise InvalidInput(
             f"All {excluded} submitted responses to {where} have quality flags, so none are "
-            "left to analyse; include flagged responses to see their figures."
+            "left to analyse; include flagged responses to see their figures.",
+            code="reliability.all_flagged",
+            params={"count": excluded, "where": where},
         )
     answers = answers_by_response(session, instrument, [r.id for r in responses])
     rows = [answers[r.id] for r in responses]

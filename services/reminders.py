@@ -65,11 +65,13 @@ def reminder_policy(settings: Mapping) -> ReminderPolicy:
         raise InvalidInput(
             "The reminder settings are not numbers.",
             ["MOTIVO_REMINDER_MAX_PER_WAVE and MOTIVO_REMINDER_MIN_HOURS: whole numbers"],
+            code="reminders.settings_not_numbers",
         ) from None
     if most < 1 or hours < 1:
         raise InvalidInput(
             "The reminder settings are out of range.",
             ["MOTIVO_REMINDER_MAX_PER_WAVE and MOTIVO_REMINDER_MIN_HOURS: 1 or more"],
+            code="reminders.settings_out_of_range",
         )
     return ReminderPolicy(max_per_wave=most, min_hours=hours)
 

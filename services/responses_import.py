@@ -32,6 +32,7 @@ from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
 from services.access import Actor, require
 from services.audit import record_event
+from services.errors import Problem, row_problem
 from services.imports import nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
@@ -104,7 +105,15 @@ def _whole_number(text: str) -> int | None:
     return int(number)
 
 
-def _parse_cell(item: Item, text: str) -> tuple[object, str | None]:
+# A cell's problem before it knows its row: (code, English message, params).
+_Issue = tuple[str, str, dict[str, object]]
+
+
+def _issue(code: str, message: str, **params: object) -> _Issue:
+    return code, message, params
+
+
+def _parse_cell(item: Item, text: str) -> tuple[object, _Issue | None]:
     """The answer a non-blank cell holds, or ``(None, problem)``."""
     if item.type == "text":
         return text, None
@@ -112,27 +121,46 @@ def _parse_cell(item: Item, text: str) -> tuple[object, str | None]:
         return _parse_ranking(item, text)
     number = _whole_number(text)
     if number is None:
-        return None, f"{text!r} is not a whole number"
+        return None, _issue("answer.not_whole", f"{text!r} is not a whole number", value=text)
     if not item.min <= number <= item.max:
-        what = "the attention item" if item.type == "attention" else "this item"
-        return None, f"{number} is out of range for {what} ({item.min} to {item.max})"
+        attention = item.type == "attention"
+        what = "the attention item" if attention else "this item"
+        return None, _issue(
+            "answer.attention_out_of_range" if attention else "answer.out_of_range",
+            f"{number} is out of range for {what} ({item.min} to {item.max})",
+            value=number,
+            min=item.min,
+            max=item.max,
+        )
     return number, None
 
 
-def _parse_ranking(item: Item, text: str) -> tuple[object, str | None]:
+def _parse_ranking(item: Item, text: str) -> tuple[object, _Issue | None]:
     # Other tools differ in letter case, so option codes are matched without it.
     options = {option.code.lower(): option.code for option in item.options}
     ranked: list[str] = []
     for part in text.split(RANKING_SEPARATOR):
         part = part.strip()
         if not part:
-            return None, f"{text!r} has an empty place between '{RANKING_SEPARATOR}' signs"
+            return None, _issue(
+                "answer.ranking_gap",
+                f"{text!r} has an empty place between '{RANKING_SEPARATOR}' signs",
+                value=text,
+                separator=RANKING_SEPARATOR,
+            )
         code = options.get(part.lower())
         if code is None:
             known = ", ".join(option.code for option in item.options)
-            return None, f"unknown option {part!r} (options: {known})"
+            return None, _issue(
+                "answer.option_unknown",
+                f"unknown option {part!r} (options: {known})",
+                option=part,
+                known=known,
+            )
         if code in ranked:
-            return None, f"option {code!r} is ranked twice"
+            return None, _issue(
+                "answer.option_twice", f"option {code!r} is ranked twice", option=code
+            )
         ranked.append(code)
     return ranked, None
 
@@ -157,14 +185,44 @@ def _item_columns(
             columns[column] = exact[0] if exact else matches[0]
         elif matches:
             codes = ", ".join(item.code for item in matches)
-            problems.append(f"row 1, column {column}: matches more than one item code ({codes})")
+            problems.append(
+                row_problem(
+                    1,
+                    column,
+                    "answers.column_ambiguous",
+                    f"matches more than one item code ({codes})",
+                    codes=codes,
+                )
+            )
         else:
-            problems.append(f"row 1, column {column}: unknown item code (not in {label})")
+            problems.append(
+                row_problem(
+                    1,
+                    column,
+                    "answers.column_unknown",
+                    f"unknown item code (not in {label})",
+                    instrument=label,
+                )
+            )
     if not columns and not problems:
-        problems.append(f"row 1: no item columns (expected item codes of {label})")
+        problems.append(
+            row_problem(
+                1,
+                "",
+                "answers.no_item_columns",
+                f"no item columns (expected item codes of {label})",
+                instrument=label,
+            )
+        )
     if not has_person:
         problems.insert(
-            0, f"row 1, column {PERSON_COLUMN}: missing column (it holds each person's external_id)"
+            0,
+            row_problem(
+                1,
+                PERSON_COLUMN,
+                "answers.person_column_missing",
+                "missing column (it holds each person's external_id)",
+            ),
         )
     return columns, has_person, problems
 
@@ -184,16 +242,27 @@ def _parse_rows(
         external_id = _cell(record.get(PERSON_COLUMN))
         if has_person:
             if not external_id:
-                problems.append(f"row {number}, column {PERSON_COLUMN}: empty")
+                problems.append(row_problem(number, PERSON_COLUMN, "import.cell_empty", "empty"))
             elif len(external_id) > _EXTERNAL_ID_MAX:
                 problems.append(
-                    f"row {number}, column {PERSON_COLUMN}: longer than {_EXTERNAL_ID_MAX} "
-                    "characters"
+                    row_problem(
+                        number,
+                        PERSON_COLUMN,
+                        "import.longer_than",
+                        f"longer than {_EXTERNAL_ID_MAX} characters",
+                        limit=_EXTERNAL_ID_MAX,
+                    )
                 )
             elif external_id in seen:
                 problems.append(
-                    f"row {number}, column {PERSON_COLUMN}: duplicate of row "
-                    f"{seen[external_id]} ({external_id})"
+                    row_problem(
+                        number,
+                        PERSON_COLUMN,
+                        "import.duplicate_of_row",
+                        f"duplicate of row {seen[external_id]} ({external_id})",
+                        first=seen[external_id],
+                        value=external_id,
+                    )
                 )
             else:
                 seen[external_id] = number
@@ -202,16 +271,19 @@ def _parse_rows(
             text = _cell(record.get(column))
             if not text:
                 continue
-            value, problem = _parse_cell(item, text)
-            if problem is not None:
-                problems.append(f"row {number}, column {column}: {problem}")
+            value, issue = _parse_cell(item, text)
+            if issue is not None:
+                code, message, params = issue
+                problems.append(row_problem(number, column, code, message, **params))
             else:
                 answers[item.code] = value
         if not answers and columns:
-            problems.append(f"row {number}: no answers in this row")
+            problems.append(row_problem(number, "", "answers.row_empty", "no answers in this row"))
         rows.append(_Row(number, external_id, answers))
     if not rows:
-        problems.append("row 2: the file has a header but no responses")
+        problems.append(
+            row_problem(2, "", "answers.none", "the file has a header but no responses")
+        )
     return rows, problems
 
 
@@ -253,8 +325,16 @@ def _resolve_wave(
         if instrument_version is not None:
             wanted += f" version {instrument_version}"
         problems.append(
-            f"wave: {existing.name!r} uses instrument {row.name} version {row.version}, "
-            f"not {wanted}"
+            Problem(
+                "wave",
+                "answers.wave_instrument_differs",
+                f"{existing.name!r} uses instrument {row.name} version {row.version}, not {wanted}",
+                {
+                    "wave": existing.name,
+                    "uses": f"{row.name} version {row.version}",
+                    "wanted": wanted,
+                },
+            )
         )
     return existing, existing.name, row, problems
 
@@ -306,8 +386,14 @@ def import_responses(
     unknown = [r for r in rows if r.external_id and r.external_id not in person_ids]
     if not create_people:
         problems += [
-            f"row {r.number}, column {PERSON_COLUMN}: unknown person {r.external_id!r} "
-            "(import people first, or create respondents with --create-people)"
+            row_problem(
+                r.number,
+                PERSON_COLUMN,
+                "answers.person_unknown",
+                f"unknown person {r.external_id!r} "
+                "(import people first, or create respondents with --create-people)",
+                person=r.external_id,
+            )
             for r in unknown
         ]
     if problems:
@@ -427,7 +513,13 @@ def _write(
             ).rowcount
         if kept != len(ids):
             raise nothing_imported(
-                ["wave: someone answered through the survey during the import; import again"],
+                [
+                    Problem(
+                        "wave",
+                        "answers.survey_raced",
+                        "someone answered through the survey during the import; import again",
+                    )
+                ],
                 source,
             )
 
@@ -517,10 +609,15 @@ def _write(
 
 
 def _conflict(row: _Row, wave: Wave, n_answers: int) -> str:
-    return (
-        f"row {row.number}, column {PERSON_COLUMN}: {row.external_id} answered wave "
-        f"{wave.name!r} through the survey ({n_answers} answers); an import does not replace "
-        "that unless you choose to replace survey answers"
+    return row_problem(
+        row.number,
+        PERSON_COLUMN,
+        "answers.survey_conflict",
+        f"{row.external_id} answered wave {wave.name!r} through the survey ({n_answers} "
+        "answers); an import does not replace that unless you choose to replace survey answers",
+        person=row.external_id,
+        wave=wave.name,
+        count=n_answers,
     )
 
 

@@ -42,7 +42,7 @@ from services.disclosure import (
     pinned_model_version,
     release,
 )
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition
 from services.recommendations import current_model, profiles_now
 from services.responses import answers_by_response
@@ -220,7 +220,7 @@ def latest_wave(session: Session) -> Wave:
     )
     wave = session.exec(stmt).first()
     if wave is None:
-        raise NotFound("No wave has submitted responses yet.")
+        raise NotFound("No wave has submitted responses yet.", code="wave.none_submitted")
     return wave
 
 
@@ -234,8 +234,11 @@ def resolve_wave(session: Session, wave: str | int | Wave | None) -> Wave:
 
 def check_dimension(by: str) -> str:
     if by not in DIMENSIONS:
+        known = ", ".join(DIMENSIONS)
         raise InvalidInput(
-            "The summary was not made.", [f"by: must be one of {', '.join(DIMENSIONS)}"]
+            "The summary was not made.",
+            [Problem("by", "choice.one_of", f"must be one of {known}", {"known": known})],
+            code="summary.not_made",
         )
     return by
 
@@ -244,7 +247,9 @@ def check_group_size(min_group_size: int) -> int:
     try:
         return check_min_size(min_group_size)
     except ValueError as exc:
-        raise InvalidInput("The summary was not made.", [str(exc)]) from exc
+        raise InvalidInput(
+            "The summary was not made.", [str(exc)], code="summary.not_made"
+        ) from exc
 
 
 def load_population(session: Session, wave: Wave, profiles: ProfileMap | None = None) -> Population:

@@ -16,7 +16,7 @@ from models.tables import Person, SurveyResponse, Wave, utcnow
 from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition_of
 from services.responses import answers_by_response, dialect_insert, replace_answers
 from services.waves import is_answerable, is_in_audience, open_waves_for
@@ -151,14 +151,30 @@ def validate_answers(
             continue
         if item.type in ("likert", "attention"):
             if not isinstance(value, int) or not item.min <= value <= item.max:
-                problems.append(f"{item.code}: choose a value from {item.min} to {item.max}")
+                problems.append(
+                    Problem(
+                        item.code,
+                        "answer.choose_value",
+                        f"choose a value from {item.min} to {item.max}",
+                        {"min": item.min, "max": item.max},
+                    )
+                )
         elif item.type == "ranking":
             codes = list(value) if isinstance(value, list | tuple) else []
             allowed = {o.code for o in item.options}
             if len(set(codes)) != len(codes) or not set(codes) <= allowed:
-                problems.append(f"{item.code}: give each option its own place")
+                problems.append(
+                    Problem(item.code, "answer.rank_each_once", "give each option its own place")
+                )
         elif item.type == "text" and len(str(value)) > 2000:
-            problems.append(f"{item.code}: keep it under 2000 characters")
+            problems.append(
+                Problem(
+                    item.code,
+                    "answer.text_too_long",
+                    "keep it under 2000 characters",
+                    {"limit": 2000},
+                )
+            )
     return problems
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seed.loaders import TableFileError, is_blank_row, parse_table
+from services.errors import RowProblem, row_problem
 
 TableError = TableFileError
 
@@ -65,7 +66,15 @@ def cell_problems(
         text = str(column)
         code = refused_character(text)
         if code:
-            problems.append(f"row 1, column {text!r}: contains the control character {code}")
+            problems.append(
+                RowProblem(
+                    1,
+                    repr(text),
+                    "import.control_character",
+                    f"contains the control character {code}",
+                    {"character": code},
+                )
+            )
     for number, record in enumerate(records, start=first_row):
         for column, value in (record or {}).items():
             if not isinstance(value, str):
@@ -73,13 +82,24 @@ def cell_problems(
             code = refused_character(value)
             if code:
                 problems.append(
-                    f"row {number}, column {column}: contains the control character {code};"
-                    " remove it and import again"
+                    row_problem(
+                        number,
+                        column,
+                        "import.control_character_remove",
+                        f"contains the control character {code}; remove it and import again",
+                        character=code,
+                    )
                 )
             if len(value) > MAX_CELL_CHARS:
                 problems.append(
-                    f"row {number}, column {column}: {len(value)} characters, more than the"
-                    f" {MAX_CELL_CHARS} any column holds"
+                    row_problem(
+                        number,
+                        column,
+                        "import.cell_too_long",
+                        f"{len(value)} characters, more than the {MAX_CELL_CHARS} any column holds",
+                        length=len(value),
+                        limit=MAX_CELL_CHARS,
+                    )
                 )
     return problems
 

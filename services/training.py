@@ -124,11 +124,16 @@ def _fit_and_store(
     data_as_of = utcnow()
     responses = latest_response_keys(session)
     if not responses:
-        raise InvalidInput("There are no submitted survey responses to train on yet.")
+        raise InvalidInput(
+            "There are no submitted survey responses to train on yet.",
+            code="training.no_responses",
+        )
     scored = score_stored(session, responses)
     rewards = [to_reward(r) for r in catalogue_rows(session=session)]
     if not rewards:
-        raise InvalidInput("The reward catalogue is empty; import rewards first.")
+        raise InvalidInput(
+            "The reward catalogue is empty; import rewards first.", code="training.no_rewards"
+        )
     row_of = {pid: i for i, pid in enumerate(scored.person_ids)}
     column_of = {r.id: j for j, r in enumerate(rewards)}
     slug_of = {r.id: r.slug for r in session.exec(select(RewardRow))}
@@ -189,7 +194,10 @@ def prune_models(*, session: Session, keep: int) -> list[int]:
     commits (training does, in the same transaction as the new version).
     """
     if keep < 1:
-        raise InvalidInput("Keep at least one model version (MOTIVO_MODEL_RETENTION >= 1).")
+        raise InvalidInput(
+            "Keep at least one model version (MOTIVO_MODEL_RETENTION >= 1).",
+            code="training.retention_too_low",
+        )
     newest_first = session.exec(
         select(ModelArtefact.version).order_by(ModelArtefact.version.desc())
     ).all()
@@ -335,7 +343,9 @@ def run_job(
     """Run a queued training job (called by the worker or the CLI, never by a web request)."""
     job = session.get(TrainingJob, job_id)
     if job is None:
-        raise NotFound(f"No training job {job_id}.")
+        raise NotFound(
+            f"No training job {job_id}.", code="training.job_not_found", params={"job": job_id}
+        )
     # Only the worker that moves the job from queued to running trains it.
     started = session.execute(
         update(TrainingJob)

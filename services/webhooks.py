@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from models.tables import Webhook, utcnow
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput
+from services.errors import InvalidInput, Problem
 from services.organisation import local_webhooks_allowed
 
 CHANNELS = ("slack", "teams")
@@ -100,7 +100,11 @@ def validate_webhook_url(url: str, *, allow_local: bool = False) -> str:
         host = parts.hostname or ""
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
-        raise InvalidInput("The webhook address was not accepted.", ["url: not a URL"]) from None
+        raise InvalidInput(
+            "The webhook address was not accepted.",
+            [Problem("url", "webhook.not_a_url", "not a URL")],
+            code="webhook.refused",
+        ) from None
     if any(ch.isspace() for ch in url):
         problems.append("url: an address has no spaces")
     if not host:
@@ -121,13 +125,20 @@ def validate_webhook_url(url: str, *, allow_local: bool = False) -> str:
         if literal is not None and _refused_address(str(literal), allow_local):
             problems.append("url: give the channel's public address, not an internal one")
     if problems:
-        raise InvalidInput("The webhook address was not accepted.", problems)
+        raise InvalidInput(
+            "The webhook address was not accepted.", problems, code="webhook.refused"
+        )
     return url
 
 
 def _check_channel(channel: str) -> str:
     if channel not in CHANNELS:
-        raise InvalidInput("No such channel.", [f"channel: one of {', '.join(CHANNELS)}"])
+        known = ", ".join(CHANNELS)
+        raise InvalidInput(
+            "No such channel.",
+            [Problem("channel", "channel.one_of", f"one of {known}", {"known": known})],
+            code="channel.not_found",
+        )
     return channel
 
 

@@ -2,14 +2,17 @@
 translatable messages, and puts each problem under the form field it is about.
 
 Services raise errors with a ``code`` and ``params`` (``services/errors.py``); an error
-without a known code is shown with its own (English) text, so nothing is ever lost.
+without a known code is shown with its own (English) text, so nothing is ever lost. A
+problem in a row of an imported file (``RowProblem``) is worded as "row N, column X: ..."
+in the reader's language around its own coded message. Every code a service uses needs an
+entry here and its Norwegian translation (tests/web/test_error_codes.py checks both).
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext
 
-from services.errors import Problem, ServiceError
+from services.errors import CATALOGUE_RULE, Problem, RowProblem, ServiceError
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext "no-op" marker babel extracts
@@ -72,24 +75,182 @@ MESSAGES = {
     "text.too_long": N_("At most %(limit)s characters."),
     "metric.unknown": N_("Unknown metric %(metric)s (use one of %(known)s)."),
     "experiment.seed_range": N_("Use a whole number from 0 to %(maximum)s."),
-    "experiment.starts_in_past": N_(
-        "%(starts_on)s is in the past; an experiment's arms start on the day it is created "
-        "(%(today)s) or later. To compare periods that are over, mark it retrospective: "
-        "observational, not an experiment."
+    # whole errors (added with the import problems)
+    "person.not_found_id": N_("No person '%(person)s'."),
+    "locale.unknown": N_("Unknown language '%(locale)s'."),
+    "import.nothing_imported": N_("Nothing was imported: %(count)s problem(s) in %(source)s."),
+    "import.nothing_imported_here": N_("Nothing was imported: %(count)s problem(s) in the file."),
+    "people.mass_deactivation": N_(
+        "Nothing was imported: this file would deactivate %(leaving)s of %(active)s active people."
     ),
-    "experiment.baseline_overlaps_start": N_(
-        "%(period)s must end before the experiment starts (%(start)s), or the baseline "
-        "includes time under the arms."
+    "export.not_made": N_("Nothing was exported."),
+    "kpi.summary_not_made": N_("The KPI summary could not be made."),
+    "password.too_short": N_("Choose a password of at least %(n)s characters."),
+    "signin.throttled": N_("Too many failed sign-in attempts. Wait %(n)s minutes and try again."),
+    "person.no_active_email": N_("No active person with email '%(email)s'."),
+    "password_link.spent": N_(
+        "This link is not valid any more. Ask an administrator for a new one."
+    ),
+    "focus_groups.not_formed": N_("The focus groups were not formed."),
+    "token.not_created": N_("The token was not created."),
+    "token.not_found": N_("No token with id %(token)s."),
+    "wave.none_submitted": N_("No wave has submitted responses yet."),
+    "summary.not_made": N_("The summary was not made."),
+    "instrument.not_found": N_("No instrument '%(instrument)s'."),
+    "training.no_responses": N_("There are no submitted survey responses to train on yet."),
+    "training.no_rewards": N_("The reward catalogue is empty; import rewards first."),
+    "training.retention_too_low": N_(
+        "Keep at least one model version (MOTIVO_MODEL_RETENTION >= 1)."
+    ),
+    "training.job_not_found": N_("No training job %(job)s."),
+    "grant.status_unknown": N_("Choose one of %(known)s."),
+    "reliability.not_computed": N_("Reliability was not computed."),
+    "reliability.no_responses": N_("No submitted responses to %(where)s yet."),
+    "reliability.all_flagged": N_(
+        "All %(count)s submitted responses to %(where)s have quality flags, so none are "
+        "left to analyse; include flagged responses to see their figures."
+    ),
+    "response.not_found": N_("No such response."),
+    "survey.reopen_refused": N_("Only a submitted response with quality flags can be reopened."),
+    "experiment.arm_not_understood": N_("The arm '%(arm)s' was not understood."),
+    "experiment.not_found": N_("No experiment called '%(ref)s'."),
+    "experiment.no_control": N_("The experiment '%(name)s' has no control arm."),
+    "change.not_computed": N_("The change was not computed."),
+    "wave.none_yet": N_("There are no waves yet. Open one first."),
+    "reminders.wave_closed": N_("The wave '%(wave)s' is closed; reminders are for open waves."),
+    "reward.not_saved": N_("The reward was not saved."),
+    "webhook.refused": N_("The webhook address was not accepted."),
+    "channel.not_found": N_("No such channel."),
+    "email.not_configured": N_("Email is on but not configured."),
+    "reminders.settings_not_numbers": N_("The reminder settings are not numbers."),
+    "reminders.settings_out_of_range": N_("The reminder settings are out of range."),
+    "feedback.rating_range": N_("Choose a rating from 1 to 5."),
+    # problems
+    "choice.one_of": N_("Must be one of %(known)s."),
+    "choice.one_of_got": N_("Must be one of %(known)s, not %(value)s."),
+    "channel.one_of": N_("Use one of %(known)s."),
+    "number.between": N_("Must be from %(low)s to %(high)s."),
+    "wave.instrument_differs": N_("'%(wave)s' uses instrument %(uses)s, not %(wanted)s."),
+    "experiment.arm_format": N_("Write each arm as key:label or key:label:category."),
+    "reward.id_taken": N_("Another reward already has the id '%(value)s'."),
+    "reward.changed_meanwhile": N_(
+        "Someone changed this reward since you opened it. Your changes are still in the "
+        "form: compare them with its history below, then save again."
+    ),
+    "webhook.not_a_url": N_("Not a URL."),
+    "token.name_missing": N_("Give the token a name (what uses it, e.g. 'HRIS sync')."),
+    "token.scope_missing": N_("Choose at least one of %(known)s."),
+    "token.scope_unknown": N_("Unknown scope '%(scope)s' (use %(known)s)."),
+    "token.expiry_range": N_("Give a number of days from 1 to %(maximum)s."),
+    "people.partial_roster_hint": N_(
+        "If it is a partial roster, import it as one: tick 'This is a partial file' on the "
+        "page, --keep-missing on the command line, or keep_missing=true in the API."
+    ),
+    "people.mass_deactivation_hint": N_(
+        "If they really all left, allow it: --allow-mass-deactivation on the command line, "
+        "or allow_mass_deactivation=true in the API."
+    ),
+    "experiment.arm_key_twice": N_("The key '%(key)s' is used twice."),
+    "experiment.arm_label_missing": N_("Give the arm '%(key)s' a label."),
+    "experiment.arm_label_too_long": N_(
+        "The label of '%(key)s' is longer than %(limit)s characters."
+    ),
+    "experiment.control_not_an_arm": N_("'%(control)s' is not one of the arms."),
+    "experiment.audience_too_small": N_(
+        "%(count)s active rep(s) in the chosen teams, fewer than the %(arms)s arms."
+    ),
+    "experiment.audience_too_small_everywhere": N_(
+        "%(count)s active rep(s) in Motivo, fewer than the %(arms)s arms."
+    ),
+    "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
+    "answer.rank_each_once": N_("Give each option its own place."),
+    "answer.text_too_long": N_("Keep it under %(limit)s characters."),
+    "experiment.start_in_past": N_(
+        "%(start)s is in the past; an experiment's arms start on the day it is created (%(today)s) or later. To compare periods that are over, mark it retrospective: observational, not an experiment."
+    ),
+    "experiment.before_overlaps_start": N_(
+        "%(period)s must end before the experiment starts (%(start)s), or the baseline includes time under the arms."
     ),
     "experiment.after_before_start": N_(
-        "%(period)s must begin on or after the day the experiment starts (%(start)s), when "
-        "the arms start; to compare periods that are over, mark it retrospective: "
-        "observational, not an experiment."
+        "%(period)s must begin on or after the day the experiment starts (%(start)s), when the arms start; to compare periods that are over, mark it retrospective: observational, not an experiment."
     ),
+    # problems in a row of an imported file (the row and column are worded around them)
+    "import.column_missing": N_("missing column"),
+    "import.column_unknown": N_("unknown column (expected %(expected)s)"),
+    "import.cell_empty": N_("empty"),
+    "import.duplicate_of_row": N_("duplicate of row %(first)s (%(value)s)"),
+    "import.too_long": N_("%(length)s characters, more than the %(limit)s this column holds"),
+    "import.cell_too_long": N_("%(length)s characters, more than the %(limit)s any column holds"),
+    "import.control_character": N_("contains the control character %(character)s"),
+    "import.control_character_remove": N_(
+        "contains the control character %(character)s; remove it and import again"
+    ),
+    "import.more_problems": N_("… and %(count)s more problem(s) not listed"),
+    "import.person_unknown": N_("unknown person '%(person)s'"),
+    "import.person_unknown_first": N_("unknown person '%(person)s' (import people first)"),
+    "import.reward_unknown": N_("unknown reward '%(reward)s'"),
+    "import.date_invalid": N_("'%(value)s' is not a date (YYYY-MM-DD)"),
+    "import.longer_than": N_("longer than %(limit)s characters"),
+    "people.none": N_("the file has a header but no people"),
+    "people.email_invalid": N_("'%(email)s' is not an email address"),
+    "people.access_unknown": N_("unknown access role '%(access)s' (use one of %(known)s)"),
+    "people.email_taken": N_("%(email)s already belongs to %(owner)s"),
+    "people.manages_self": N_("a person cannot manage themself"),
+    "people.manager_unknown": N_("unknown manager %(manager)s (not in this file nor in Motivo)"),
+    "people.manager_not_managing": N_(
+        "%(manager)s has access '%(access)s'; give them access 'manager'"
+    ),
+    "people.own_access": N_("nobody can change their own access"),
+    "people.token_access": N_("an API token cannot set access above %(ceiling)s"),
+    "people.admin_access": N_("only an admin may grant or remove admin or hr access"),
+    "people.admin_email": N_("only an admin may change the email of an admin or HR person"),
+    "feedback.rating_invalid": N_("'%(value)s' is not a whole number from 1 to 5"),
+    "feedback.duplicate_row": N_("duplicate of row %(first)s (same person, reward and date)"),
+    "period.malformed_cell": N_("'%(period)s' is not a period (use YYYY-MM or YYYY-Qn)"),
+    "kpi.metric_name_invalid": N_(
+        "'%(metric)s' is not a metric name (lower-case letters, digits and _, starting "
+        "with a letter, at most 40 characters)"
+    ),
+    "kpi.metric_unknown": N_(
+        "unknown metric '%(metric)s' (known: %(known)s; to add a new metric, allow new metrics)"
+    ),
+    "kpi.value_not_a_number": N_("'%(value)s' is not a number (write e.g. 1234.5)"),
+    "kpi.value_negative": N_("%(metric)s cannot be negative (%(value)s)"),
+    "kpi.none": N_("the file has a header but no KPI values"),
+    "answer.not_whole": N_("'%(value)s' is not a whole number"),
+    "answer.out_of_range": N_("%(value)s is out of range for this item (%(min)s to %(max)s)"),
+    "answer.attention_out_of_range": N_(
+        "%(value)s is out of range for the attention item (%(min)s to %(max)s)"
+    ),
+    "answer.ranking_gap": N_("'%(value)s' has an empty place between '%(separator)s' signs"),
+    "answer.option_unknown": N_("unknown option '%(option)s' (options: %(known)s)"),
+    "answer.option_twice": N_("option '%(option)s' is ranked twice"),
+    "answers.column_ambiguous": N_("matches more than one item code (%(codes)s)"),
+    "answers.column_unknown": N_("unknown item code (not in %(instrument)s)"),
+    "answers.no_item_columns": N_("no item columns (expected item codes of %(instrument)s)"),
+    "answers.person_column_missing": N_("missing column (it holds each person's external_id)"),
+    "answers.row_empty": N_("no answers in this row"),
+    "answers.none": N_("the file has a header but no responses"),
+    "answers.person_unknown": N_(
+        "unknown person '%(person)s' (import people first, or create respondents with "
+        "--create-people)"
+    ),
+    "answers.survey_conflict": N_(
+        "%(person)s answered wave '%(wave)s' through the survey (%(count)s answers); an "
+        "import does not replace that unless you choose to replace survey answers"
+    ),
+    "answers.survey_raced": N_(
+        "someone answered through the survey during the import; import again"
+    ),
+    "answers.wave_instrument_differs": N_("'%(wave)s' uses instrument %(uses)s, not %(wanted)s."),
 }
 
 
-def _word(code: str, params: dict) -> str | None:
+def _word(code: str, params: dict, text: str = "") -> str | None:
+    if code == CATALOGUE_RULE:
+        from web.catalogue.messages import translate_problem
+
+        return translate_problem(text)
     message = MESSAGES.get(code)
     if message is None:
         return None
@@ -106,8 +267,18 @@ def error_text(exc: ServiceError) -> str:
 
 def problem_text(problem: str) -> str:
     """One problem in the reader's language, without the field it is about."""
+    if isinstance(problem, RowProblem):
+        message = _word(problem.code, problem.params, problem.message) or problem.message
+        if problem.column:
+            return gettext(
+                "row %(row)s, column %(column)s: %(message)s",
+                row=problem.row,
+                column=problem.column,
+                message=message,
+            )
+        return gettext("row %(row)s: %(message)s", row=problem.row, message=message)
     if isinstance(problem, Problem):
-        return _word(problem.code, problem.params) or problem.message
+        return _word(problem.code, problem.params, problem.message) or problem.message
     return str(problem)
 
 

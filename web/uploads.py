@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from services.errors import InvalidInput, NotFound
 from services.tabular import Table, TableError, read_table_bytes
-from web.messages import error_text
+from web.messages import error_text, problem_texts
 
 
 @dataclass
@@ -38,5 +38,5 @@ def run_upload(form: FlaskForm, run: Callable[[Table, str], object]) -> UploadRe
         return UploadResult(summary=run(table, upload.filename), filename=upload.filename)
     except (TableError, InvalidInput, NotFound) as exc:
         form.file.errors = [*form.file.errors, error_text(exc)]
-        problems = list(getattr(exc, "problems", []) or [])
+        problems = problem_texts(exc)
         return UploadResult(filename=upload.filename, problems=problems, status=400)

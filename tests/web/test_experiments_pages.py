@@ -193,7 +193,7 @@ def test_service_problems_land_on_their_fields(client, session, hr, reps):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="period_after-error"' in html and "2026-Q2 must start after 2026-Q4 ends" in html
-    assert 'id="arms-error"' in html and "the key &#39;control&#39; is used twice" in html
+    assert 'id="arms-error"' in html and "The key &#39;control&#39; is used twice." in html
     assert counts(session) == (0, 0, 0, 0)
 
 

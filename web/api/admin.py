@@ -18,6 +18,7 @@ from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
+from web.messages import attach_problems
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/tokens")
 
@@ -59,7 +60,8 @@ def create():
             expires_in_days=form.expires_days.data,
         )
     except InvalidInput as exc:
-        form.name.errors = [*form.name.errors, *exc.problems]
+        left = attach_problems(form, exc, {"expires": "expires_days"})
+        form.name.errors = [*form.name.errors, *left]
         return _page(form, status=400)
     return _page(TokenForm(formdata=None), created=describe_token(token), secret=secret)
 

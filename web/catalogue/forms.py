@@ -14,9 +14,11 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from recommender.catalogue import ALL_ROLES, CATEGORIES, HORIZONS, SALES_ROLES, SCOPES
+from services.errors import Problem
 from web.catalogue.messages import translate_problem
 from web.filters import CATEGORIES as CATEGORY_LABELS
 from web.filters import SALES_ROLES as ROLE_LABELS
+from web.messages import problem_text
 
 VISIBILITY_LABELS = {"public": _l("Public: colleagues see it"), "private": _l("Private")}
 SCOPE_LABELS = {"individual": _l("One person"), "team": _l("The whole team")}
@@ -135,12 +137,16 @@ class RewardForm(FlaskForm):
 
     def show_problems(self, problems: list[str]) -> None:
         for problem in problems:
-            name, sep, message = problem.partition(": ")
-            target = getattr(self, self.FIELD_FOR_PROBLEM.get(name, name), None) if sep else None
+            name = getattr(problem, "field", "")
+            target = getattr(self, self.FIELD_FOR_PROBLEM.get(name, name), None) if name else None
+            if isinstance(problem, Problem):
+                text = problem_text(problem)
+            else:  # a problem of the file as a whole, in the rules' own words
+                text = translate_problem(str(problem))
             if target is None or not hasattr(target, "errors"):
-                self.form_errors.append(translate_problem(problem))
+                self.form_errors.append(text)
             else:
-                target.errors = [*target.errors, translate_problem(message)]
+                target.errors = [*target.errors, text]
 
 
 class RewardActionForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from recommender.catalogue import CATEGORIES
+from recommender.catalogue import ALL_ROLES, CATEGORIES
 from services.catalogue import (
     catalogue_rows,
     create_reward,
@@ -25,7 +25,7 @@ from web.auth_setup import viewer
 from web.catalogue.forms import RewardActionForm, RewardForm
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
-from web.filters import category_label
+from web.filters import category_label, role_label
 from web.guards import requires
 from web.i18n import get_locale
 
@@ -172,8 +172,13 @@ def _action_labels() -> dict[str, str]:
 
 
 @bp.app_template_filter("history_value")
-def history_value(value: object) -> str:
+def history_value(value: object, field: str = "") -> str:
     """A field's value in the history table, readable rather than raw JSON."""
+    if field == "roles":  # sales roles by their names, never their keys
+        roles = value if isinstance(value, list) else [value]
+        return ", ".join(_("Every role") if r == ALL_ROLES else role_label(str(r)) for r in roles)
+    if field == "category" and isinstance(value, str):
+        return category_label(value)
     if isinstance(value, bool):
         return _("in use") if value else _("retired")
     if isinstance(value, dict):

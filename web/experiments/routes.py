@@ -70,6 +70,9 @@ FIELD_OF_PROBLEM = {
     "teams": "teams",
     "seed": "seed",
     "starts_on": "starts_on",
+    # Problems of the arms and of the control choice are listed above the arms table.
+    "arms": "",
+    "control": "",
 }
 
 

@@ -57,6 +57,7 @@ from web.insights.forms import (
     SummaryFilterForm,
     WaveFilterForm,
 )
+from web.messages import error_text
 
 bp = Blueprint("insights", __name__, url_prefix="/hr/insights")
 
@@ -195,7 +196,7 @@ def summary_download(fmt: str):
             locale=get_locale(),
         )
     except NotFound as exc:  # nothing to export yet: say so where the button was
-        flash(str(exc), "info")
+        flash(error_text(exc), "info")
         return redirect(url_for("insights.index"))
     return _send(export)
 
@@ -253,7 +254,7 @@ def focus_download(fmt: str):
             session=get_session(), viewer=viewer(), fmt=fmt, **_focus_args(form)
         )
     except NotFound as exc:
-        flash(str(exc), "info")
+        flash(error_text(exc), "info")
         return redirect(url_for("insights.focus"))
     return _send(export)
 
