@@ -79,6 +79,8 @@ def live_server(demo_database, tmp_path_factory):
         SECRET_KEY=uuid.uuid4().hex * 2,
         MOTIVO_INSTANCE_PATH=str(instance),
         PATH=f"{BIN}:{env.get('PATH', '')}",
+        # The tests' chat-webhook receiver runs on this machine; a real channel never does.
+        MOTIVO_WEBHOOK_ALLOW_LOCAL="1",
     )
     init = subprocess.run(
         [str(BIN / "motivo"), "init", "--demo", "--demo-password", DEMO_PASSWORD],

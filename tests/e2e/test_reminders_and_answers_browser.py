@@ -3,70 +3,20 @@ no names); a reminded rep sees the reminder, answers, and reads their own answer
 
 from __future__ import annotations
 
-import os
-import subprocess
-import uuid
-
 import pytest
 
 from tests.e2e.conftest import (
-    BIN,
-    DEMO_PASSWORD,
-    ROOT,
-    LiveServer,
-    _need_chromium,
     go,
     shot,
     sign_in,
 )
 from tests.e2e.test_story_browser import read_at_human_pace
 from tests.e2e.test_survey_browser import answer_likert_page, answer_ranking, reps_without_response
-from tests.receivers import port_in_range, webhook_receiver
-from tests.servers import running
+from tests.receivers import webhook_receiver
 
 pytestmark = pytest.mark.e2e
 
 FREE_TEXT = "Flexible Fridays after a big quarter"
-
-
-@pytest.fixture(scope="module")
-def live_server(demo_database, tmp_path_factory):
-    """The demo behind gunicorn, as in conftest, but on a port from 8300-8399."""
-    _need_chromium()
-    instance = tmp_path_factory.mktemp("instance")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
-    env.update(
-        DATABASE_URL=demo_database,
-        SECRET_KEY=uuid.uuid4().hex * 2,
-        MOTIVO_INSTANCE_PATH=str(instance),
-        PATH=f"{BIN}:{env.get('PATH', '')}",
-        MOTIVO_WEBHOOK_ALLOW_LOCAL="1",  # the test's webhook receiver runs on this machine
-    )
-    init = subprocess.run(
-        [str(BIN / "motivo"), "init", "--demo", "--demo-password", DEMO_PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    logins = {
-        line.split()[0]: line.split()[1]
-        for line in init.stdout.splitlines()
-        if line.startswith("  ")
-    }
-    port = port_in_range()
-    args = [
-        str(BIN / "gunicorn"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "web:create_app()",
-    ]
-    base = f"http://127.0.0.1:{port}"
-    with running(args, env=env, health_url=f"{base}/healthz", cwd=ROOT):
-        yield LiveServer(base=base, database_url=demo_database, logins=logins)
 
 
 def test_hr_sends_reminders_and_the_rep_reads_their_own_answers(live_server, page_factory):
