@@ -456,6 +456,20 @@ def eligible_mask(rewards: Sequence[Reward], roles: Sequence[str]) -> np.ndarray
     return np.stack([by_role[role] for role in roles])
 
 
+def top_choices(
+    keys: np.ndarray, eligible: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's ``counts[p]`` eligible rewards with the highest ``keys`` (what their
+    manager would give them): parallel arrays of person rows and reward columns."""
+    order = np.argsort(-keys, axis=1)
+    person, reward = [], []
+    for p in range(keys.shape[0]):
+        take = min(int(counts[p]), int(eligible[p].sum()))
+        person.extend([p] * take)
+        reward.extend(order[p, :take].tolist())
+    return np.asarray(person, dtype=np.int64), np.asarray(reward, dtype=np.int64)
+
+
 def simulate_ratings(
     org: SimulatedOrganisation,
     rewards: Sequence[Reward],
@@ -498,14 +512,7 @@ def simulate_ratings(
     seen = org.utility + rng.normal(0.0, 0.8, size=org.utility.shape)
     keys = manager_insight * seen + rng.gumbel(size=seen.shape)
     keys[~eligible] = -np.inf
-    order = np.argsort(-keys, axis=1)
-    person, reward = [], []
-    for p in range(n):
-        take = min(int(counts[p]), int(eligible[p].sum()))
-        person.extend([p] * take)
-        reward.extend(order[p, :take].tolist())
-    person_arr = np.asarray(person, dtype=np.int64)
-    reward_arr = np.asarray(reward, dtype=np.int64)
+    person_arr, reward_arr = top_choices(keys, eligible, counts)
     felt = org.utility[person_arr, reward_arr] + rng.normal(0.0, 0.55, size=person_arr.size)
     rating = np.clip(np.round(3.1 + 0.9 * felt), 1, 5).astype(float)
     dismissed = (felt < -1.2) & (rng.random(person_arr.size) < 0.5)

@@ -30,6 +30,7 @@ import numpy as np
 
 from recommender.catalogue import ALL_ROLES, CATEGORIES, Reward
 from recommender.instrument import Instrument
+from seed.simulate import top_choices
 
 ROLES = ("presales", "sdr", "closer", "account_manager", "customer_success")
 TASTES = (*(f"cat_{c}" for c in CATEGORIES), "public", "team", "autonomy", "mastery", "purpose")
@@ -228,14 +229,9 @@ def additive_ratings(
     )
     keys = manager_insight * world.utility + rng.gumbel(size=(n, n_i))
     keys[~eligible] = -np.inf
-    order = np.argsort(-keys, axis=1)
-    person, reward = [], []
-    for p in range(n):
-        take = min(int(counts[p]), int(eligible[p].sum()))
-        person.extend([p] * take)
-        reward.extend(order[p, :take].tolist())
-    person_arr = np.asarray(person, dtype=np.int64)
-    reward_arr = np.asarray(reward, dtype=np.int64)
+    # How managers' picks become given rewards is shared with the first world; what differs
+    # is everything that makes the keys and the ratings.
+    person_arr, reward_arr = top_choices(keys, eligible, counts)
     u = world.utility[person_arr, reward_arr]
     centre, spread = world.utility.mean(), world.utility.std()
     felt = (u - centre) / spread + rng.normal(0.0, 0.6, size=u.size)

@@ -16,20 +16,9 @@ from services import survey
 from services.access import SYSTEM
 from services.instruments import definition, ensure_default_instrument
 from services.waves import open_wave
+from tests.services.test_survey import answers_for
 
 TRIALS = 8
-
-
-def answers_for(items, value=4):
-    out = {}
-    for item in items:
-        if item.type == "ranking":
-            out[item.code] = [o.code for o in item.options]
-        elif item.type == "attention":
-            out[item.code] = item.expected
-        elif item.type == "likert":
-            out[item.code] = value
-    return out
 
 
 def race(engine, call, n: int = 2) -> list:
