@@ -27,7 +27,6 @@ from models.tables import (
     Wave,
 )
 from recommender.anonymity import (
-    MIN_GROUP_SIZE,
     suppress_cells,
     suppress_overlapping,
     total_visible,
@@ -72,11 +71,11 @@ def participation(
     session: Session,
     viewer: Actor,
     wave: str | int | Wave | None = None,
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
 ) -> dict:
     """Invited, submitted and started per team for one wave; small teams show no figures."""
     require(viewer, "run_hr")
-    min_size = check_group_size(min_group_size)
+    min_size = check_group_size(session, min_group_size)
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
     invited_ids = list(session.exec(audience_query(session, wave_row)))
     people = (
@@ -154,8 +153,9 @@ def _participation_wave(session: Session, wave: str | int | None) -> Wave:
     return newest
 
 
-def wave_overview(*, session: Session, min_group_size: int = MIN_GROUP_SIZE) -> list[dict]:
+def wave_overview(*, session: Session, min_group_size: int | None = None) -> list[dict]:
     """Participation of every wave as a whole, oldest first."""
+    min_group_size = check_group_size(session, min_group_size)
     out = []
     for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
         invited = len(session.exec(audience_query(session, wave)).all())
@@ -380,12 +380,12 @@ def programme_analytics(
     session: Session,
     viewer: Actor,
     wave: str | int | Wave | None = None,
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
 ) -> dict:
     """Everything on the programme analytics page, JSON-ready."""
     require(viewer, "run_hr")
-    min_size = check_group_size(min_group_size)
+    min_size = check_group_size(session, min_group_size)
     has_waves = session.exec(select(Wave.id).limit(1)).first() is not None
     out: dict = {
         "min_group_size": min_size,

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from models.tables import Wave
-from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Problem, Unavailable
@@ -203,7 +202,7 @@ def export_summary(
     by: str = "team",
     wave: str | int | Wave | None = None,
     fmt: str = "json",
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
     channel: str = "export",
 ) -> Export:
@@ -296,7 +295,7 @@ def export_focus_groups(
     size: int = 6,
     anonymous: bool = False,
     fmt: str = "json",
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
     channel: str = "export",
 ) -> Export:

@@ -35,11 +35,12 @@ from sqlmodel import Session, select
 
 from models.queries import chunks
 from models.tables import Grant, Person, Reward, Team
-from recommender.anonymity import check_min_size, protect_tables, total_visible
+from recommender.anonymity import protect_tables, total_visible
 from recommender.fairness import MAX_SHARE, concentration_flags, gini, group_gini
 from services.access import Actor, can, require
 from services.budgets import quarter_bounds, resolve_quarter
 from services.errors import NotAllowed
+from services.organisation import group_floor
 from services.people import direct_reports
 from services.summaries import NONE_KEY
 from services.waves import today
@@ -337,11 +338,15 @@ def _organisation_report(session: Session, quarter: str, min_size: int) -> Fairn
 
 
 def fairness(
-    *, session: Session, viewer: Person, quarter: str | None = None, min_group_size: int = 5
+    *,
+    session: Session,
+    viewer: Person,
+    quarter: str | None = None,
+    min_group_size: int | None = None,
 ) -> FairnessReport:
     """How evenly the quarter's rewards were spread: a manager's team by name, or, for HR,
     every rep by team and sales role with small groups hidden."""
-    min_size = check_min_size(min_group_size)
+    min_size = group_floor(session, min_group_size)
     quarter = resolve_quarter(quarter)
     if can(viewer, "run_hr"):
         return _organisation_report(session, quarter, min_size)

@@ -23,7 +23,7 @@ import numpy as np
 from sqlmodel import Session
 
 from models.tables import Wave
-from recommender.anonymity import MIN_GROUP_SIZE, MIN_TEXT_RESPONDENTS
+from recommender.anonymity import MIN_TEXT_RESPONDENTS
 from recommender.catalogue import CATEGORIES
 from recommender.focus import (
     FOCUS_MAX_SIZE,
@@ -124,7 +124,7 @@ def focus_groups(
     by: str = "profile",
     size: int = 6,
     anonymous: bool = False,
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
     channel: str = "service",
 ) -> dict:
@@ -137,7 +137,7 @@ def focus_groups(
     disclosure ledger allows; without it no group carries figures.
     """
     require(viewer, "run_hr")
-    min_size = check_group_size(min_group_size)
+    min_size = check_group_size(session, min_group_size)
     low, high = _check(by, size, min_size)
     wave_row = resolve_wave(session, wave)
     population = load_population(session, wave_row)

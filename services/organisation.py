@@ -34,6 +34,19 @@ def min_group_size(session: Session) -> int:
     return int(session.info.get(SESSION_KEY, MIN_GROUP_SIZE))
 
 
+def group_floor(session: Session, asked: int | None = None) -> int:
+    """The group size a service applies: the organisation's, or a larger one asked for.
+
+    The configured size is a floor: a caller that passes a smaller size (or none) still gets
+    nothing about fewer people than the organisation set. Raises ``ValueError`` for a size
+    outside the allowed range.
+    """
+    configured = min_group_size(session)
+    if asked is None:
+        return configured
+    return max(configured, check_min_size(int(asked)))
+
+
 LOCAL_WEBHOOKS_KEY = "motivo.webhooks_allow_local"
 
 

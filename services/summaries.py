@@ -24,9 +24,7 @@ from sqlmodel import Session, select
 from models.tables import Instrument as InstrumentRow
 from models.tables import ModelArtefact, Person, SurveyResponse, Team, Wave
 from recommender.anonymity import (
-    MIN_GROUP_SIZE,
     MIN_TEXT_RESPONDENTS,
-    check_min_size,
     protect_tables,
     total_visible,
 )
@@ -44,6 +42,7 @@ from services.disclosure import (
 )
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition
+from services.organisation import group_floor
 from services.recommendations import current_model, profiles_now
 from services.responses import answers_by_response
 from services.waves import find_wave
@@ -243,9 +242,10 @@ def check_dimension(by: str) -> str:
     return by
 
 
-def check_group_size(min_group_size: int) -> int:
+def check_group_size(session: Session, min_group_size: int | None) -> int:
+    """The size to apply (never below the organisation's), or a clear error."""
     try:
-        return check_min_size(min_group_size)
+        return group_floor(session, min_group_size)
     except ValueError as exc:
         raise InvalidInput(
             "The summary was not made.", [str(exc)], code="summary.not_made"
@@ -462,7 +462,7 @@ def summary(
     viewer: Actor,
     by: str = "team",
     wave: str | int | Wave | None = None,
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
     channel: str = "service",
 ) -> dict:
@@ -476,7 +476,7 @@ def summary(
     """
     require(viewer, "run_hr")
     check_dimension(by)
-    min_size = check_group_size(min_group_size)
+    min_size = check_group_size(session, min_group_size)
     population = load_population(session, resolve_wave(session, wave))
     groups = [(f"{by}:{key}", rows) for key, rows in group_rows(population, by)]
     groups.append((TOTAL_KEY, np.ones(population.n, dtype=bool)))
@@ -541,7 +541,7 @@ def summary_with_change(
     viewer: Actor,
     by: str = "team",
     wave: str | int | Wave | None = None,
-    min_group_size: int = MIN_GROUP_SIZE,
+    min_group_size: int | None = None,
     locale: str = "en",
     channel: str = "service",
 ) -> dict:

@@ -27,12 +27,11 @@ from sqlmodel import Session, select
 
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
-from recommender.anonymity import MIN_GROUP_SIZE
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
-from services.organisation import min_group_size
+from services.organisation import group_floor, min_group_size
 from services.scores import latest_response_keys, score_stored
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def prune_models(*, session: Session, keep: int) -> list[int]:
     return old
 
 
-def model_card(*, session: Session, min_size: int = MIN_GROUP_SIZE) -> dict | None:
+def model_card(*, session: Session, min_size: int | None = None) -> dict | None:
     """The newest model's card with its version and time stored; profile sizes under
     ``min_size`` are left out (None), as a small profile's size points at people."""
     row = latest_artefact(session)
@@ -217,6 +216,7 @@ def model_card(*, session: Session, min_size: int = MIN_GROUP_SIZE) -> dict | No
     profiles = card.get("profiles")
     if isinstance(profiles, dict) and isinstance(profiles.get("counts"), list):
         profiles = dict(profiles)
+        min_size = group_floor(session, min_size)
         profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
         card["profiles"] = profiles
     card["version"] = row.version
