@@ -8,15 +8,7 @@ from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-SALES_ROLES = {
-    "presales": _l("Presales"),
-    "sdr": _l("Sales development (SDR)"),
-    "closer": _l("Closer"),
-    "account_manager": _l("Account manager"),
-    "customer_success": _l("Customer success"),
-    "sales_manager": _l("Sales manager"),
-}
-
+from services.labels import SALES_ROLES, sales_role_label
 
 CATEGORIES = {
     "recognition": _l("Recognition"),
@@ -46,20 +38,15 @@ def _stored_role_labels() -> dict[str, str]:
     return g.sales_role_labels
 
 
-def humanise(key: str) -> str:
-    """A key a person never chose a label for, made readable: ``key_account`` -> "Key account"."""
-    words = key.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
 def role_label(role: str | None) -> str:
     """A sales role as people say it: the translated name of a known role, else the label it
     was first typed with, else its key made readable (never ``account_manager``)."""
     if not role:
         return ""
-    if role in SALES_ROLES:
-        return str(SALES_ROLES[role])
-    return _stored_role_labels().get(role) or humanise(role)
+    # One table of role names serves pages and exports alike (services.labels); the labels
+    # people typed are read only for a role that table does not know.
+    stored = None if role in SALES_ROLES else _stored_role_labels()
+    return sales_role_label(role, str(babel_locale() or "en"), stored)
 
 
 def bdi(value: object) -> Markup:

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 
 from services import accounts
 from services.errors import InvalidInput, NotFound
+from services.labels import SALES_ROLES, sales_role_label
 from services.organisation import list_teams
 from services.people import (
     PEOPLE_STATUSES,
@@ -25,8 +26,8 @@ from web.auth.routes import password_link_address
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
-from web.filters import SALES_ROLES
 from web.guards import requires
+from web.i18n import get_locale
 from web.uploads import run_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -165,7 +166,7 @@ def people():
             found=found,
             filters=filters,
             teams=[t.name for t in list_teams(session=session)],
-            roles=SALES_ROLES,
+            roles={key: sales_role_label(key, get_locale()) for key in SALES_ROLES},
             access_roles=ACCESS_FILTERS,
             page_url=lambda n: url_for("admin.people", **kept, page=n),
             problems=result.problems,

@@ -1,5 +1,6 @@
 """The reward form. It checks nothing but CSRF: the rules are the import's, in services."""
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +18,7 @@ from recommender.catalogue import ALL_ROLES, CATEGORIES, HORIZONS, SALES_ROLES, 
 from services.errors import Problem
 from web.catalogue.messages import translate_problem
 from web.filters import CATEGORIES as CATEGORY_LABELS
-from web.filters import SALES_ROLES as ROLE_LABELS
+from web.filters import role_label
 from web.messages import problem_text
 
 VISIBILITY_LABELS = {"public": _l("Public: colleagues see it"), "private": _l("Private")}
@@ -67,7 +68,7 @@ class RewardForm(FlaskForm):
         _l("Sales roles it suits"),
         choices=[
             SelectChoice(ALL_ROLES, _l("Every role")),
-            *(SelectChoice(r, ROLE_LABELS[r]) for r in SALES_ROLES),
+            *(SelectChoice(r, LazyString(role_label, r)) for r in SALES_ROLES),
         ],
         validate_choice=False,
         description=_l("Choose “Every role”, or one or more roles."),
