@@ -120,6 +120,11 @@ class KpiImportSummary:
             "new_metrics": self.new_metrics,
         }
 
+    @property
+    def needs_confirmation(self) -> bool:
+        """Replacing stored KPI values is confirmed with a count first."""
+        return bool(self.updated)
+
     def describe(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         text += " KPI value(s)"

@@ -80,6 +80,11 @@ class ImportSummary:
         """The external ids under each outcome (what the API returns beside the counts)."""
         return {k: list(getattr(self, k)) for k in self.OUTCOMES}
 
+    @property
+    def needs_confirmation(self) -> bool:
+        """Deactivating people or changing their access is confirmed by name first."""
+        return bool(self.deactivated or self.access_changes)
+
     def describe(self) -> str:
         counts = self.as_dict()
         return ", ".join(f"{n} {k}" for k, n in counts.items())

@@ -71,6 +71,11 @@ class ImportSummary:
             counts["survey_replaced"] = self.survey_replaced
         return counts
 
+    @property
+    def needs_confirmation(self) -> bool:
+        """Overwriting stored answers is confirmed with a count first."""
+        return bool(self.updated or self.survey_replaced)
+
     def describe(self) -> str:
         text = (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged "

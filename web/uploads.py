@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import request
 from flask_wtf import FlaskForm
 
 from services.errors import InvalidInput, NotFound
-from services.tabular import Table, TableError, read_table_bytes
+from services.tabular import Table, TableError, read_table_bytes, table_digest
+from web.confirm import confirmed
 from web.messages import error_text, problem_texts
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A dry run's summary waiting for the person to confirm the same file."""
+
+    preview: object
+    digest: str
 
 
 @dataclass
@@ -21,7 +31,11 @@ class UploadResult:
 
     @property
     def done(self) -> bool:
-        return self.summary is not None
+        return self.summary is not None and not isinstance(self.summary, Pending)
+
+    @property
+    def pending(self) -> Pending | None:
+        return self.summary if isinstance(self.summary, Pending) else None
 
 
 def run_upload(form: FlaskForm, run: Callable[[Table, str], object]) -> UploadResult:
@@ -40,3 +54,23 @@ def run_upload(form: FlaskForm, run: Callable[[Table, str], object]) -> UploadRe
         form.file.errors = [*form.file.errors, error_text(exc)]
         problems = problem_texts(exc)
         return UploadResult(filename=upload.filename, problems=problems, status=400)
+
+
+def run_confirmed_upload(
+    form: FlaskForm, attempt: Callable[[Table, str, bool], object]
+) -> UploadResult:
+    """``run_upload`` for imports that can overwrite or take away: ``attempt(table, filename,
+    dry_run)`` runs first as a dry run, and when its summary ``needs_confirmation`` (the
+    service decides) nothing is written and ``pending`` carries it for the page that asks.
+    The digest makes sure the file confirmed is the file that was counted.
+    """
+
+    def run(table: Table, name: str):
+        digest = table_digest(table)
+        if not (confirmed() and request.form.get("digest") == digest):
+            preview = attempt(table, name, True)
+            if preview.needs_confirmation:
+                return Pending(preview, digest)
+        return attempt(table, name, False)
+
+    return run_upload(form, run)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -14,12 +12,11 @@ from services.labels import SALES_ROLES, sales_role_label
 from services.organisation import list_teams
 from services.people import (
     PEOPLE_STATUSES,
-    ImportSummary,
     find_person,
     import_people,
     search_people,
 )
-from services.tabular import Table, table_digest
+from services.tabular import Table
 from services.webhooks import list_webhooks, set_webhook
 from web.admin.forms import ChannelsForm, PasswordLinkForm, PeopleImportForm
 from web.auth.routes import password_link_address
@@ -28,7 +25,7 @@ from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
-from web.uploads import run_upload
+from web.uploads import Pending, run_confirmed_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,13 +46,7 @@ def _filters() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class _NeedsConfirmation:
-    preview: ImportSummary
-    digest: str
-
-
-def _confirm_roster(form: PeopleImportForm, filename: str, pending: _NeedsConfirmation):
+def _confirm_roster(form: PeopleImportForm, filename: str, pending: Pending):
     preview, shown = pending.preview, 20
     consequences = []
     if preview.deactivated:
@@ -112,30 +103,21 @@ def people():
     session = get_session()
     form = PeopleImportForm()
 
-    def run(table: Table, name: str):
-        def attempt(dry_run: bool):
-            return import_people(
-                session=session,
-                header=table.header,
-                records=table.rows,
-                actor=viewer(),
-                deactivate_missing=not form.keep_missing.data,
-                source=name,
-                dry_run=dry_run,
-            )
+    def attempt(table: Table, name: str, dry_run: bool):
+        return import_people(
+            session=session,
+            header=table.header,
+            records=table.rows,
+            actor=viewer(),
+            deactivate_missing=not form.keep_missing.data,
+            source=name,
+            dry_run=dry_run,
+        )
 
-        # Deactivating people and changing access need a second step that names them; the
-        # digest makes sure the file confirmed is the file that was shown.
-        digest = table_digest(table)
-        if not (confirmed() and request.form.get("digest") == digest):
-            preview = attempt(dry_run=True)
-            if preview.deactivated or preview.access_changes:
-                return _NeedsConfirmation(preview, digest)
-        return attempt(dry_run=False)
-
-    result = run_upload(form, run)
-    if isinstance(result.summary, _NeedsConfirmation):
-        return _confirm_roster(form, result.filename, result.summary)
+    # Deactivating people and changing access need a second step that names them.
+    result = run_confirmed_upload(form, attempt)
+    if result.pending:
+        return _confirm_roster(form, result.filename, result.pending)
     if result.done:
         flash(
             _(

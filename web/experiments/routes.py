@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -21,14 +19,14 @@ from services.experiments import (
 )
 from services.kpis import import_kpis, kpi_coverage, metric_choices
 from services.organisation import list_teams, min_group_size
-from services.tabular import Table, table_digest
+from services.tabular import Table
 from web.auth_setup import viewer
-from web.confirm import ask_to_confirm, confirmed
+from web.confirm import ask_to_confirm
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
 from web.guards import requires
 from web.messages import attach_problems
-from web.uploads import run_upload
+from web.uploads import run_confirmed_upload
 
 bp = Blueprint("experiments", __name__, url_prefix="/hr/experiments")
 
@@ -190,41 +188,26 @@ def detail(experiment_id: int):
     return render_template("experiments/detail.html", info=info, results=results)
 
 
-@dataclass(frozen=True)
-class _Replacing:
-    preview: object
-    digest: str
-
-
 @bp.route("/kpis", methods=["GET", "POST"])
 @requires("run_hr")
 def kpis():
     session = get_session()
     form = KpiImportForm()
 
-    def run(table: Table, name: str):
-        def attempt(dry_run: bool):
-            return import_kpis(
-                session=session,
-                table=table,
-                allow_new_metrics=form.allow_new_metrics.data,
-                actor=viewer(),
-                source=name,
-                dry_run=dry_run,
-            )
+    def attempt(table: Table, name: str, dry_run: bool):
+        return import_kpis(
+            session=session,
+            table=table,
+            allow_new_metrics=form.allow_new_metrics.data,
+            actor=viewer(),
+            source=name,
+            dry_run=dry_run,
+        )
 
-        # Replacing stored values needs a second step that says how many; the digest makes
-        # sure the file confirmed is the file that was counted.
-        digest = table_digest(table)
-        if not (confirmed() and request.form.get("digest") == digest):
-            preview = attempt(dry_run=True)
-            if preview.updated:
-                return _Replacing(preview, digest)
-        return attempt(dry_run=False)
-
-    result = run_upload(form, run)
-    if isinstance(result.summary, _Replacing):
-        preview = result.summary.preview
+    # Replacing stored values needs a second step that says how many.
+    result = run_confirmed_upload(form, attempt)
+    if result.pending:
+        preview = result.pending.preview
         return ask_to_confirm(
             title=_("Import %(file)s?", file=result.filename),
             consequences=[
@@ -248,7 +231,7 @@ def kpis():
             button=_("Import and apply these changes"),
             cancel_url=url_for("experiments.kpis"),
             fields={
-                "digest": result.summary.digest,
+                "digest": result.pending.digest,
                 "allow_new_metrics": "y" if form.allow_new_metrics.data else "",
             },
             upload=form.file,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,14 +9,14 @@ from flask_babel import ngettext
 from services import waves as wave_service
 from services.errors import InvalidInput, NotFound
 from services.organisation import headcount_by_team, list_teams
-from services.tabular import Table, table_digest
+from services.tabular import Table
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
 from web.messages import attach_problems, error_text
-from web.uploads import run_upload
+from web.uploads import Pending, run_confirmed_upload
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -163,31 +161,22 @@ def import_responses():
 
     form = ResponsesImportForm()
 
-    def run(table: Table, name: str):
-        def attempt(dry_run: bool):
-            return run_import(
-                session=get_session(),
-                table=table,
-                wave=form.wave.data or None,
-                create_people=form.create_people.data,
-                actor=viewer(),
-                source=name,
-                replace_survey_responses=form.replace_survey.data,
-                dry_run=dry_run,
-            )
+    def attempt(table: Table, name: str, dry_run: bool):
+        return run_import(
+            session=get_session(),
+            table=table,
+            wave=form.wave.data or None,
+            create_people=form.create_people.data,
+            actor=viewer(),
+            source=name,
+            replace_survey_responses=form.replace_survey.data,
+            dry_run=dry_run,
+        )
 
-        # Overwriting stored answers needs a second step that says how many; the digest makes
-        # sure the file confirmed is the file that was counted.
-        digest = table_digest(table)
-        if not (confirmed() and request.form.get("digest") == digest):
-            preview = attempt(dry_run=True)
-            if preview.updated or preview.survey_replaced:
-                return _Replacing(preview, digest)
-        return attempt(dry_run=False)
-
-    result = run_upload(form, run)
-    if isinstance(result.summary, _Replacing):
-        return _confirm_replacing(form, result.filename, result.summary)
+    # Overwriting stored answers needs a second step that says how many.
+    result = run_confirmed_upload(form, attempt)
+    if result.pending:
+        return _confirm_replacing(form, result.filename, result.pending)
     if result.done:
         flash(
             _(
@@ -204,13 +193,7 @@ def import_responses():
     )
 
 
-@dataclass(frozen=True)
-class _Replacing:
-    preview: object
-    digest: str
-
-
-def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: _Replacing):
+def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: Pending):
     preview = pending.preview
     imported_before = preview.updated - preview.survey_replaced
     consequences = []
