@@ -5,7 +5,9 @@ never shown again in full, nor written to the audit log: pages show its host onl
 URLs must be ``https`` and reach a public address: a host that is (or, when a message is
 sent, resolves to) a private, loopback, link-local or otherwise non-global address is
 refused before anything connects, so a channel setting cannot be used to probe the
-internal network. Only where ``allow_local_webhooks`` says so (a relay on the same machine,
+internal network. The address checked at send time is the address connected to (the name is
+resolved once, in the connection itself), so a DNS server that answers differently the second
+time cannot slip an internal address in between. Only where ``allow_local_webhooks`` says so (a relay on the same machine,
 the tests' local receiver; ``MOTIVO_WEBHOOK_ALLOW_LOCAL``) may a URL name this machine, and
 then plain ``http`` too. Redirects are not followed, so a stored URL cannot bounce a
 message somewhere else.
@@ -16,6 +18,7 @@ people who have no business knowing who has not answered.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import socket
@@ -207,7 +210,85 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class RefusedAddress(OSError):
+    """The name resolved, at connect time, to an address a webhook may not reach."""
+
+
+def _connect_checked(allow_local: bool):
+    """A ``create_connection`` that resolves once and checks every answer before any socket
+    opens, then connects to an address it checked. Checking a name and letting the HTTP client
+    resolve it again would leave a window in which a rebinding DNS server answers with an
+    internal address the second time."""
+
+    def connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+        host, port = address
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if not found or any(_refused_address(info[4][0], allow_local) for info in found):
+            raise RefusedAddress(f"{host} resolves to an address that is not allowed")
+        error: OSError | None = None
+        for family, kind, proto, _name, sockaddr in found:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                sock.close()
+                error = exc
+        raise error or OSError(f"could not connect to {host}")
+
+    return connect
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, allow_local: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked(allow_local)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    # TLS still verifies the certificate against the name in the URL: only the address the
+    # socket connects to is pinned.
+    def __init__(self, *args, allow_local: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked(allow_local)
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allow_local: bool):
+        super().__init__()
+        self.allow_local = allow_local
+
+    def http_open(self, req):  # noqa: D102
+        return self.do_open(_CheckedHTTPConnection, req, allow_local=self.allow_local)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allow_local: bool):
+        super().__init__()
+        self.allow_local = allow_local
+
+    def https_open(self, req):  # noqa: D102
+        return self.do_open(
+            _CheckedHTTPSConnection, req, context=self._context, allow_local=self.allow_local
+        )
+
+
+def _opener(allow_local: bool) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        _NoRedirect, _CheckedHTTPHandler(allow_local), _CheckedHTTPSHandler(allow_local)
+    )
+
+
+_OPENER = _opener(allow_local=False)
+_LOCAL_OPENER = _opener(allow_local=True)
+
+
+def _not_allowed(channel: str) -> ChannelOutcome:
+    return ChannelOutcome(channel, False, "the stored address is not allowed", reason="not allowed")
 
 
 def post_to_channels(*, session: Session, title: str, text: str) -> list[ChannelOutcome]:
@@ -224,18 +305,15 @@ def post_to_channels(*, session: Session, title: str, text: str) -> list[Channel
             if _resolves_outside(parts.hostname or "", parts.port, allow_local):
                 raise InvalidInput("The webhook address points inside the network.")
         except InvalidInput:
-            outcomes.append(
-                ChannelOutcome(
-                    row.kind, False, "the stored address is not allowed", reason="not allowed"
-                )
-            )
+            outcomes.append(_not_allowed(row.kind))
             continue
         body = json.dumps(_payload(row.kind, text, title)).encode()
         request = urllib.request.Request(
             url, data=body, method="POST", headers={"Content-Type": "application/json"}
         )
+        opener = _LOCAL_OPENER if allow_local else _OPENER
         try:
-            with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+            with opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
                 response.read(2048)
             outcomes.append(ChannelOutcome(row.kind, True))
         except urllib.error.HTTPError as exc:
@@ -245,6 +323,11 @@ def post_to_channels(*, session: Session, title: str, text: str) -> list[Channel
                 )
             )
         except (OSError, ValueError) as exc:
+            if isinstance(exc, RefusedAddress) or isinstance(
+                getattr(exc, "reason", None), RefusedAddress
+            ):
+                outcomes.append(_not_allowed(row.kind))
+                continue
             reason = str(getattr(exc, "reason", None) or exc) or exc.__class__.__name__
             outcomes.append(
                 ChannelOutcome(row.kind, False, f"could not reach it ({reason})", reason=reason)
