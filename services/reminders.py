@@ -240,7 +240,7 @@ def send_reminders(
             reminded=len(ready),
             locale=str(settings.get("MOTIVO_DEFAULT_LOCALE") or "en"),
         )
-        channels = post_to_channels(session=session, title=title, text=text)
+        channels = post_to_channels(session=session, actor=actor, title=title, text=text)
     result = ReminderResult(
         wave=wave_row.name,
         pending=len(data["people"]),

@@ -291,11 +291,15 @@ def _not_allowed(channel: str) -> ChannelOutcome:
     return ChannelOutcome(channel, False, "the stored address is not allowed", reason="not allowed")
 
 
-def post_to_channels(*, session: Session, title: str, text: str) -> list[ChannelOutcome]:
+def post_to_channels(
+    *, session: Session, actor: Actor, title: str, text: str
+) -> list[ChannelOutcome]:
     """Post one counts-only message to every configured channel; one outcome per channel.
 
-    The caller builds ``text`` and is responsible for it naming nobody.
+    Only someone who runs HR work may post (the caller records what was posted in the audit
+    log). The caller builds ``text`` and is responsible for it naming nobody.
     """
+    require(actor, "run_hr")
     outcomes = []
     for row in session.exec(select(Webhook).order_by(Webhook.kind)):
         allow_local = _local_allowed(session)

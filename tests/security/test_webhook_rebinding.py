@@ -9,8 +9,12 @@ server would.
 
 import socket
 
+import pytest
+
 from models.tables import Webhook
 from services import webhooks
+from services.access import SYSTEM
+from services.errors import NotAllowed
 from services.webhooks import post_to_channels
 
 
@@ -27,7 +31,9 @@ def test_a_name_rebound_to_this_machine_after_the_check_gets_no_connection(sessi
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
     monkeypatch.setattr(webhooks.socket, "getaddrinfo", rebinding_resolver)
-    outcomes = post_to_channels(session=session, title="Survey", text="3 of 10 answered")
+    outcomes = post_to_channels(
+        session=session, actor=SYSTEM, title="Survey", text="3 of 10 answered"
+    )
     assert [(o.channel, o.ok, o.reason) for o in outcomes] == [("slack", False, "not allowed")]
     try:
         conn, _ = listener.accept()
@@ -38,3 +44,11 @@ def test_a_name_rebound_to_this_machine_after_the_check_gets_no_connection(sessi
     finally:
         listener.close()
     assert not reached, "the webhook connected to this machine after the name was rebound"
+
+
+def test_only_hr_work_may_post_to_the_channels(session, factory):
+    session.add(Webhook(kind="slack", url="https://hooks.example.org/x"))
+    session.commit()
+    rep = factory.person(access="rep")
+    with pytest.raises(NotAllowed):
+        post_to_channels(session=session, actor=rep, title="Survey", text="spam")
