@@ -12,9 +12,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.tables import Grant, Person, SurveyResponse, Wave
+from models.tables import Grant, Person, SurveyResponse, Team, Wave
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
+from services.budgets import BudgetStatus, budget_status, charged_team_id
 from services.organisation import min_group_size
 from services.people import direct_reports, team_name
 from services.recommendations import (
@@ -46,6 +47,8 @@ class TeamOverview:
     answered: int = 0
     profile_mix: list[tuple[dict[str, str], int]] | None = None
     min_group_size: int = 5
+    # (team name, status) for each team the manager's rewards are charged to this quarter.
+    budgets: list[tuple[str, BudgetStatus]] = field(default_factory=list)
 
 
 def _profiles(session: Session) -> tuple[dict[int, int], dict[int, dict]]:
@@ -102,6 +105,7 @@ def team_overview(*, session: Session, manager: Person, k: int = 3) -> TeamOverv
                 last_recognised=last_grant.get(person.id),
             )
         )
+    overview.budgets = _charged_budgets(session, manager, reports)
     overview.answered = sum(1 for m in overview.members if m.survey == "submitted")
     if len(reports) >= min_size:
         counts = Counter(m.profile.profile for m in overview.members if m.profile is not None)
@@ -109,6 +113,23 @@ def team_overview(*, session: Session, manager: Person, k: int = 3) -> TeamOverv
             (catalogue[label]["name"], n) for label, n in sorted(counts.items())
         ]
     return overview
+
+
+def _charged_budgets(
+    session: Session, manager: Person, reports: list[Person]
+) -> list[tuple[str, BudgetStatus]]:
+    """The budgets a reward this manager gives is charged to: each report's team (the
+    recipient's team pays), or the manager's own team when they lead nobody yet."""
+    team_ids = {charged_team_id(person, manager) for person in reports} - {None}
+    if not team_ids and manager.team_id is not None:
+        team_ids = {manager.team_id}
+    if not team_ids:
+        return []
+    names = dict(session.exec(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all())
+    return [
+        (names[team_id], budget_status(session=session, team_id=team_id))
+        for team_id in sorted(team_ids, key=lambda t: names[t])
+    ]
 
 
 @dataclass

@@ -103,3 +103,21 @@ def _quarter():
     from services.budgets import current_quarter
 
     return current_quarter()
+
+
+def test_the_team_page_shows_the_budget_the_rewards_are_charged_to(client, session, factory):
+    """A manager who sits in one team and leads reps in another spends the reps' team's
+    budget (the recipient's team is charged), so that is the budget the page must show."""
+    ensure_default_instrument(session=session)
+    ensure_seed_catalogue(session=session)
+    head_office, field = factory.team("Head office"), factory.team("Field sales")
+    manager = factory.person("manager", team=head_office)
+    factory.person("rep", team=field, manager=manager)
+    quarter = _quarter()
+    session.add(Budget(team_id=head_office.id, quarter=quarter, amount=111_000))
+    session.add(Budget(team_id=field.id, quarter=quarter, amount=4_000))
+    session.commit()
+    login(client, manager.email)
+    html = client.get("/team/").get_data(as_text=True)
+    assert "4,000" in html and "111,000" not in html
+    assert "Field sales" in html

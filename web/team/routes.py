@@ -9,7 +9,6 @@ from wtforms import SelectChoice
 from models.tables import Person
 from services.budgets import (
     OverBudget,
-    budget_status,
     spend_after,
 )
 from services.catalogue import find_reward
@@ -48,11 +47,9 @@ def home():
     session = get_session()
     manager = viewer()
     overview = team_overview(session=session, manager=manager)
-    budget = budget_status(session=session, team_id=manager.team_id) if manager.team_id else None
     return render_template(
         "team/home.html",
         overview=overview,
-        budget=budget,
         experiments=team_experiments(session=session, manager=manager),
         metric_name=metric_name,
         text=text,
