@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from models.queries import chunks
@@ -497,6 +497,35 @@ def find_experiment(session: Session, ref: str | int) -> Experiment:
         raise NotFound(
             f"No experiment called {ref!r}.", code="experiment.not_found", params={"ref": str(ref)}
         )
+    return experiment
+
+
+def finish_experiment(*, session: Session, actor: Actor, ref: str | int) -> Experiment:
+    """End a running experiment: managers stop seeing its arms and what to do for them.
+
+    People stay assigned and nothing is deleted, so its results can still be read once the
+    after period is over. Finishing a finished experiment changes nothing (a second click
+    writes no second audit row).
+    """
+    require(actor, "run_hr")
+    experiment = find_experiment(session, ref)
+    # One guarded UPDATE: of two clicks at once (on two workers) only one changes the row,
+    # and only that one is audited.
+    changed = session.execute(
+        update(Experiment)
+        .where(Experiment.id == experiment.id, Experiment.status == "running")
+        .values(status="finished")
+    ).rowcount
+    if changed:
+        record_event(
+            session,
+            actor=actor,
+            action="experiment.finish",
+            target=experiment.name,
+            details={"experiment_id": experiment.id, "finished_on": current_day().isoformat()},
+        )
+    session.commit()
+    session.refresh(experiment)
     return experiment
 
 

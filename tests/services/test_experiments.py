@@ -26,6 +26,7 @@ from services.experiments import (
     experiment_detail,
     experiment_results,
     find_experiment,
+    finish_experiment,
     format_figure,
     list_experiments,
     parse_arm,
@@ -553,3 +554,28 @@ def test_a_manager_sees_which_arm_each_of_their_reps_is_in_and_what_to_do(sessio
     ) - timedelta(days=(date.fromisoformat(month(1) + "-01") + timedelta(days=40)).day)
     with pytest.raises(NotAllowed):
         team_experiments(session=session, manager=org["reps"][0])
+
+
+def test_finishing_an_experiment_ends_it_for_managers_and_keeps_its_results(session, org):
+    manager = org["manager"]
+    for rep in org["reps"][:9]:
+        rep.manager_id = manager.id
+        session.add(rep)
+    session.commit()
+    running = create(session, today=None, period_before=month(-1), period_after=month(1))
+    assert [v.name for v in team_experiments(session=session, manager=manager)] == [running.name]
+    with pytest.raises(NotAllowed):
+        finish_experiment(session=session, actor=manager, ref=running.name)
+    assert session.get(Experiment, running.id).status == "running"
+
+    finished = finish_experiment(session=session, actor=org["hr"], ref=running.name)
+    assert finished.status == "finished"
+    assert team_experiments(session=session, manager=manager) == []
+    # People stay assigned, so the results can still be read once the after period is over.
+    assert len(assignment(session, running)) == 90
+    # A second click changes nothing and writes no second audit row.
+    finish_experiment(session=session, actor=org["hr"], ref=running.id)
+    audits = session.exec(select(AuditLog).where(AuditLog.action == "experiment.finish")).all()
+    assert [a.target for a in audits] == [running.name]
+    listed = {e.name: e.status for e in list_experiments(session=session, viewer=SYSTEM)}
+    assert listed[running.name] == "finished"

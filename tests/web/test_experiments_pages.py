@@ -499,3 +499,58 @@ def test_replacing_stored_kpi_values_asks_first(client, session, hr, reps):
     assert upload(client, changed, confirm="1", digest=digest).status_code == 302
     session.expire_all()
     assert sorted(v for v in session.exec(select(KPI.value))) == [100, 250]
+
+
+def test_finishing_asks_first_then_ends_the_experiment(app, client, session, factory, reps):
+    running = create_experiment(
+        session=session,
+        actor=SYSTEM,
+        name="Spring test",
+        metric="revenue",
+        period_before=month(-1),
+        period_after=month(1),
+        arms=ARMS,
+        control="control",
+        seed=3,
+    )
+    url = f"/hr/experiments/{running.id}/finish"
+    as_manager = app.test_client()
+    login(as_manager, factory.person("manager").email)
+    token = csrf_token(as_manager, "/team/")
+    assert as_manager.post(url, data={"csrf_token": token}).status_code == 403
+
+    login(client, factory.person("hr").email)
+    token = csrf_token(client, f"/hr/experiments/{running.id}")
+    asked = client.post(url, data={"csrf_token": token})
+    assert asked.status_code == 200 and "Finish the experiment Spring test?" in asked.text
+    session.refresh(running)
+    assert running.status == "running"
+    done = client.post(url, data={"csrf_token": token, "confirm": "1"})
+    assert done.status_code == 302
+    session.refresh(running)
+    assert running.status == "finished"
+    page = client.get(f"/hr/experiments/{running.id}").text
+    assert "Finished" in page and "Finish the experiment…" not in page
+    finished = select(func.count()).where(AuditLog.action == "experiment.finish")
+    assert session.exec(finished).one() == 1
+
+
+def test_cli_finishes_an_experiment_and_says_so(runner, session, reps):
+    create_experiment(
+        session=session,
+        actor=SYSTEM,
+        name="Autumn test",
+        metric="revenue",
+        period_before=month(-1),
+        period_after=month(1),
+        arms=ARMS,
+        control="control",
+        seed=5,
+    )
+    result = invoke(runner, "experiments", "finish", "Autumn test")
+    assert result.exit_code == 0, result.output
+    assert "is finished" in result.output
+    listed = json.loads(invoke(runner, "experiments", "list", "--format", "json").output)
+    assert [(e["name"], e["status"]) for e in listed] == [("Autumn test", "finished")]
+    missing = invoke(runner, "experiments", "finish", "Nope")
+    assert missing.exit_code != 0 and "No experiment called 'Nope'" in missing.output

@@ -40,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "/hr/budgets.<fmt>": {"hr"},
     "/hr/experiments/": {"hr"},
     "/hr/experiments/<int:experiment_id>": {"hr"},
+    "/hr/experiments/<int:experiment_id>/finish": {"hr"},
     "/hr/experiments/kpis": {"hr"},
     "/hr/experiments/new": {"hr"},
     "/hr/fairness": {"hr"},

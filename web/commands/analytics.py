@@ -250,6 +250,19 @@ def experiments_list(fmt: str) -> None:
         _print_table(rows, EXPERIMENT_COLUMNS)
 
 
+@experiments.command("finish")
+@click.argument("name")
+@with_appcontext
+@handle_errors
+def experiments_finish(name: str) -> None:
+    """Finish experiment NAME: managers stop seeing its arms; assignments and results stay."""
+    from services.experiments import finish_experiment
+
+    with db_session() as session:
+        experiment = finish_experiment(session=session, actor=SYSTEM, ref=name)
+        click.echo(f"Experiment {experiment.name!r} is finished.")
+
+
 @experiments.command("results")
 @click.argument("name")
 @click.option("--bootstrap", is_flag=True, help="Add percentile bootstrap intervals.")

@@ -95,6 +95,10 @@ class ExperimentForm(FlaskForm):
     submit = SubmitField(_l("Create the experiment and assign people"))
 
 
+class FinishForm(FlaskForm):
+    submit = SubmitField(_l("Finish the experiment…"))
+
+
 class KpiImportForm(FlaskForm):
     file = FileField(
         _l("KPI file (CSV)"),

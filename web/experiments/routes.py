@@ -14,6 +14,7 @@ from services.experiments import (
     create_experiment,
     experiment_detail,
     experiment_results,
+    finish_experiment,
     list_experiments,
     precision,
 )
@@ -21,9 +22,9 @@ from services.kpis import import_kpis, kpi_coverage, metric_choices
 from services.organisation import list_teams, min_group_size
 from services.tabular import Table
 from web.auth_setup import viewer
-from web.confirm import ask_to_confirm
+from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
-from web.experiments.forms import ARM_ROWS, ExperimentForm, KpiImportForm
+from web.experiments.forms import ARM_ROWS, ExperimentForm, FinishForm, KpiImportForm
 from web.guards import requires
 from web.messages import attach_problems
 from web.uploads import run_confirmed_upload
@@ -185,7 +186,42 @@ def detail(experiment_id: int):
         min_group_size=min_group_size(get_session()),
         bootstrap=request.args.get("bootstrap") == "1",
     )
-    return render_template("experiments/detail.html", info=info, results=results)
+    return render_template(
+        "experiments/detail.html", info=info, results=results, finish_form=FinishForm()
+    )
+
+
+@bp.post("/<int:experiment_id>/finish")
+@requires("run_hr")
+def finish(experiment_id: int):
+    """Finish a running experiment after a confirmation step."""
+    session = get_session()
+    back = url_for("experiments.detail", experiment_id=experiment_id)
+    if not FinishForm().validate_on_submit():
+        return redirect(back)
+    info = experiment_detail(session=session, viewer=viewer(), ref=experiment_id)
+    if info.experiment.status != "running":
+        return redirect(back)
+    if not confirmed():
+        return ask_to_confirm(
+            title=_("Finish the experiment %(name)s?", name=info.experiment.name),
+            consequences=[
+                _("Managers stop seeing its arms and what to do for each of their reps."),
+                _("It cannot be started again; a new experiment starts a new assignment."),
+            ],
+            keeps=[
+                _("Everyone stays in the arm they were assigned to, and nothing is deleted."),
+                _(
+                    "Its results are shown once the after period %(after)s is over.",
+                    after=info.experiment.period_after,
+                ),
+            ],
+            button=_("Finish the experiment"),
+            cancel_url=back,
+        )
+    finish_experiment(session=session, actor=viewer(), ref=experiment_id)
+    flash(_("%(name)s is finished.", name=info.experiment.name), "success")
+    return redirect(back)
 
 
 @bp.route("/kpis", methods=["GET", "POST"])
