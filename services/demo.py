@@ -239,14 +239,19 @@ def load_demo_feedback(*, session: Session, org, reps: list[Person], random_stat
 
 
 DEMO_BUDGET_PER_REP = 3500  # NOK a quarter: enough for a few rewards each, not for everything
+DEMO_BUDGET_HEADROOM = 1.5  # a team has given at most two thirds of its budget when the demo opens
 
 
 def load_demo_budgets(*, session: Session) -> None:
-    """A quarterly budget for every demo team, sized by headcount (added, not committed)."""
+    """A quarterly budget for every demo team (added, not committed): sized by headcount, and
+    never less than half as much again as the team's demo grants this quarter have cost, so
+    no team opens the demo over its budget (a team given a trip would otherwise)."""
+    import math
+
     from sqlalchemy import func
 
     from models.tables import Budget, Team
-    from services.budgets import current_quarter
+    from services.budgets import budget_status, current_quarter
 
     quarter = current_quarter()
     counts = dict(
@@ -256,16 +261,16 @@ def load_demo_budgets(*, session: Session) -> None:
             .group_by(Person.team_id)
         ).all()
     )
+    session.flush()
     for team in session.exec(select(Team)):
         exists = session.exec(
             select(Budget).where(Budget.team_id == team.id, Budget.quarter == quarter)
         ).first()
         if exists is None and counts.get(team.id):
-            session.add(
-                Budget(
-                    team_id=team.id, quarter=quarter, amount=DEMO_BUDGET_PER_REP * counts[team.id]
-                )
-            )
+            spent = budget_status(session=session, team_id=team.id, quarter=quarter).spent
+            covering = math.ceil(spent * DEMO_BUDGET_HEADROOM / 5000) * 5000
+            amount = max(DEMO_BUDGET_PER_REP * counts[team.id], covering)
+            session.add(Budget(team_id=team.id, quarter=quarter, amount=amount))
 
 
 def demo_rep_to_try(*, session: Session) -> Person | None:
