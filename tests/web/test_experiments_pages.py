@@ -39,6 +39,21 @@ ARMS = [
 ]
 
 
+def running(session, name: str, seed: int):
+    """An experiment that started today: last month before, next month after."""
+    return create_experiment(
+        session=session,
+        actor=SYSTEM,
+        name=name,
+        metric="revenue",
+        period_before=month(-1),
+        period_after=month(1),
+        arms=ARMS,
+        control="control",
+        seed=seed,
+    )
+
+
 @pytest.fixture
 def reps(session):
     """Sixty reps without logins in two teams; their names must never reach a results page."""
@@ -440,17 +455,7 @@ def test_a_manager_sees_their_reps_arms_on_the_team_page(app, session, reps, fac
         rep.manager_id = manager.id
         session.add(rep)
     session.commit()
-    create_experiment(
-        session=session,
-        actor=SYSTEM,
-        name="Winter recognition",
-        metric="revenue",
-        period_before=month(-1),
-        period_after=month(1),
-        arms=ARMS,
-        control="control",
-        seed=3,
-    )
+    running(session, "Winter recognition", seed=3)
     client = app.test_client()
     login(client, manager.email)
     html = client.get("/team/").get_data(as_text=True)
@@ -502,51 +507,31 @@ def test_replacing_stored_kpi_values_asks_first(client, session, hr, reps):
 
 
 def test_finishing_asks_first_then_ends_the_experiment(app, client, session, factory, reps):
-    running = create_experiment(
-        session=session,
-        actor=SYSTEM,
-        name="Spring test",
-        metric="revenue",
-        period_before=month(-1),
-        period_after=month(1),
-        arms=ARMS,
-        control="control",
-        seed=3,
-    )
-    url = f"/hr/experiments/{running.id}/finish"
+    experiment = running(session, "Spring test", seed=3)
+    url = f"/hr/experiments/{experiment.id}/finish"
     as_manager = app.test_client()
     login(as_manager, factory.person("manager").email)
     token = csrf_token(as_manager, "/team/")
     assert as_manager.post(url, data={"csrf_token": token}).status_code == 403
 
     login(client, factory.person("hr").email)
-    token = csrf_token(client, f"/hr/experiments/{running.id}")
+    token = csrf_token(client, f"/hr/experiments/{experiment.id}")
     asked = client.post(url, data={"csrf_token": token})
     assert asked.status_code == 200 and "Finish the experiment Spring test?" in asked.text
-    session.refresh(running)
-    assert running.status == "running"
+    session.refresh(experiment)
+    assert experiment.status == "running"
     done = client.post(url, data={"csrf_token": token, "confirm": "1"})
     assert done.status_code == 302
-    session.refresh(running)
-    assert running.status == "finished"
-    page = client.get(f"/hr/experiments/{running.id}").text
+    session.refresh(experiment)
+    assert experiment.status == "finished"
+    page = client.get(f"/hr/experiments/{experiment.id}").text
     assert "Finished" in page and "Finish the experiment…" not in page
     finished = select(func.count()).where(AuditLog.action == "experiment.finish")
     assert session.exec(finished).one() == 1
 
 
 def test_cli_finishes_an_experiment_and_says_so(runner, session, reps):
-    create_experiment(
-        session=session,
-        actor=SYSTEM,
-        name="Autumn test",
-        metric="revenue",
-        period_before=month(-1),
-        period_after=month(1),
-        arms=ARMS,
-        control="control",
-        seed=5,
-    )
+    running(session, "Autumn test", seed=5)
     result = invoke(runner, "experiments", "finish", "Autumn test")
     assert result.exit_code == 0, result.output
     assert "is finished" in result.output
