@@ -356,12 +356,14 @@ MESSAGES = {
     "out of the factor analysis (at least {minimum} are needed).",
     "too_few_responses": "Only {n} complete responses; the factor analysis needs at least "
     "{minimum}.",
+    "below_group_size": "Fewer than {minimum} complete responses (the minimum group size): "
+    "nothing is reported on so few people.",
     "invariance_small_groups": "Invariance across languages was not tested: it needs at least "
     "{minimum} complete responses in each language ({counts}).",
     "invariance_one_language": "Invariance across languages was not tested: the responses "
     "come from fewer than two languages ({counts}).",
-    "retest_too_few": "Test-retest was not computed: {n} people answered two waves within "
-    "{weeks} weeks, fewer than the minimum group size of {minimum}.",
+    "retest_too_few": "Test-retest was not computed: fewer than {minimum} people (the "
+    "minimum group size) answered two waves within {weeks} weeks.",
 }
 
 
@@ -445,6 +447,13 @@ def cfa_report(
     x = keyed_answers(instrument, answers, plan)
     x = x[~np.isnan(x).any(axis=1)]
     need = minimum_responses(plan, min_group_size)
+    if x.shape[0] < min_group_size:
+        # Not even the count is said: it would be a figure about fewer people than allowed.
+        raise ValidityError(
+            "below_group_size",
+            describe("below_group_size", {"minimum": min_group_size}),
+            minimum=min_group_size,
+        )
     if x.shape[0] < need:
         raise ValidityError(
             "too_few_responses",
@@ -607,6 +616,7 @@ def invariance(
     item_construct: Sequence[str],
     *,
     min_per_group: int = INVARIANCE_MIN_PER_GROUP,
+    min_group_size: int = 0,
 ) -> dict:
     """Configural, metric and scalar invariance across groups (languages).
 
@@ -617,6 +627,8 @@ def invariance(
     item_construct : sequence of str
         The construct of each column.
     min_per_group : int, default=200
+    min_group_size : int, default=0
+        Group sizes below this are withheld (``None``, "fewer than" in the notes).
 
     Returns
     -------
@@ -626,8 +638,17 @@ def invariance(
         and ``notes`` says why.
     """
     counts = {name: int(x.shape[0]) for name, x in groups.items()}
-    listed = ", ".join(f"{name}: {n}" for name, n in counts.items()) or "none"
-    out = {"tested": False, "groups": counts, "minimum_per_group": min_per_group, "steps": []}
+    # Group sizes are figures about people too: one under the minimum group size is only
+    # said to be "fewer than" it.
+    shown = {name: (n if n >= min_group_size else None) for name, n in counts.items()}
+    listed = (
+        ", ".join(
+            f"{name}: {n}" if n is not None else f"{name}: fewer than {min_group_size}"
+            for name, n in shown.items()
+        )
+        or "none"
+    )
+    out = {"tested": False, "groups": shown, "minimum_per_group": min_per_group, "steps": []}
     if len(counts) < 2:
         out["notes"] = [("invariance_one_language", {"counts": listed})]
         return out
@@ -718,13 +739,15 @@ def retest(
     n = first.shape[0]
     out = {"form": "ICC(A,1)", "weeks": int(weeks), "n": int(n), "scales": {}, "notes": []}
     if n < min_group_size:
-        out["notes"] = [("retest_too_few", {"n": n, "weeks": weeks, "minimum": min_group_size})]
+        # The number of pairs is itself a figure about fewer people than allowed.
+        out["n"] = None
+        out["notes"] = [("retest_too_few", {"weeks": weeks, "minimum": min_group_size})]
         return out
     for j, key in enumerate(constructs):
         pair = np.column_stack([first[:, j], second[:, j]])
         pair = pair[~np.isnan(pair).any(axis=1)]
         if pair.shape[0] < min_group_size:
-            out["scales"][key] = {"n": int(pair.shape[0]), "icc": None}
+            out["scales"][key] = {"n": None, "icc": None}
             continue
         value = icc_a1(pair)
         out["scales"][key] = {
@@ -732,3 +755,41 @@ def retest(
             "icc": None if math.isnan(value) else round(value, DECIMALS),
         }
     return out
+
+
+def scale_means(
+    instrument: Instrument, answers: Sequence[Mapping[str, object]], plan: ModelPlan
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Mean keyed answer per planned construct and response; NaN unless all items answered.
+
+    Returns
+    -------
+    constructs : tuple of str
+    scores : ndarray of shape (n_responses, n_constructs)
+    """
+    x = keyed_answers(instrument, answers, plan)
+    constructs = tuple(dict.fromkeys(plan.item_construct))
+    scores = np.full((x.shape[0], len(constructs)), np.nan)
+    for f, key in enumerate(constructs):
+        cols = [j for j, c in enumerate(plan.item_construct) if c == key]
+        block = x[:, cols]
+        complete = ~np.isnan(block).any(axis=1)
+        scores[complete, f] = block[complete].mean(axis=1)
+    return constructs, scores
+
+
+def result_to_dict(result: CFAResult) -> dict:
+    """The CFA as JSON-ready parts: ``n``, ``fit``, ``loadings``, ``omega``, ``warnings``."""
+    return {
+        "n": int(result.fit.n),
+        "fit": result.fit.as_dict(),
+        "loadings": [
+            {"item": code, "construct": construct, "loading": round(float(value), DECIMALS)}
+            for code, construct, value in zip(
+                result.codes, result.item_construct, result.loadings, strict=True
+            )
+        ],
+        "omega": {key: round(value, DECIMALS) for key, value in result.omega.items()},
+        "warnings": list(result.warnings),
+        "notes": [{"code": code, "params": dict(params)} for code, params in result.notes],
+    }

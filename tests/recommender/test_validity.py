@@ -102,7 +102,12 @@ def test_reverse_keyed_items_are_scored_before_the_fit():
     assert any("Construct 'b' has only 2 Likert item(s)" in w for w in result.warnings)
     with pytest.raises(ValidityError) as caught:
         cfa_report(instrument, answers[:4], min_group_size=5)
-    assert caught.value.code == "too_few_responses"
+    assert caught.value.code == "below_group_size"
+    assert caught.value.params == {"minimum": 5}
+    assert "4" not in str(caught.value)
+    with pytest.raises(ValidityError) as caught:
+        cfa_report(instrument, answers[:4], min_group_size=3)
+    assert caught.value.code == "too_few_responses"  # four items need five responses
     assert caught.value.params == {"n": 4, "minimum": 5}
 
 
@@ -175,7 +180,8 @@ def test_retest_respects_the_minimum_group_size():
     a = rng.normal(size=(4, 2))
     out = retest(a, a, ["drive", "team"], weeks=8, min_group_size=5)
     assert out["scales"] == {}
-    assert out["notes"] == [("retest_too_few", {"n": 4, "weeks": 8, "minimum": 5})]
+    assert out["n"] is None  # not even the count of so few people is shown
+    assert out["notes"] == [("retest_too_few", {"weeks": 8, "minimum": 5})]
     b = rng.normal(size=(30, 2))
     out = retest(
         b, b + rng.normal(size=(30, 2)) * 0.3, ["drive", "team"], weeks=8, min_group_size=5
