@@ -258,6 +258,7 @@ def _semopy_estimates(x: np.ndarray, columns: dict[str, list[int]]):
     """
     import pandas as pd
     import semopy
+    from threadpoolctl import threadpool_limits
 
     p = x.shape[1]
     lines = [
@@ -269,7 +270,10 @@ def _semopy_estimates(x: np.ndarray, columns: dict[str, list[int]]):
         # semopy and its dependencies warn about their own internals (deprecated pandas
         # calls and the like); the estimates do not depend on them.
         warnings.simplefilter("ignore")
-        model.fit(frame, obj="MLW")
+        # The matrices are small (one row per item); BLAS threads only fight each other
+        # and the web workers for the cores here, which made a fit many times slower.
+        with threadpool_limits(limits=1, user_api="blas"):
+            model.fit(frame, obj="MLW")
         table = model.inspect()
     k = len(columns)
     raw = np.zeros(p)
