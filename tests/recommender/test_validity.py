@@ -189,3 +189,17 @@ def test_retest_respects_the_minimum_group_size():
     assert out["form"] == "ICC(A,1)"
     assert 0.7 < out["scales"]["drive"]["icc"] < 1
     assert not math.isnan(out["scales"]["team"]["icc"])
+
+
+@pytest.mark.parametrize("step", ["configural", "metric", "scalar"])
+def test_multi_group_gradient_matches_finite_differences(step):
+    from scipy.optimize import approx_fprime
+
+    rng = np.random.default_rng(8)
+    model = _MultiGroup(
+        [simulate(200, rng), simulate(150, rng)], [[0, 1, 2, 3], [4, 5, 6, 7]], step
+    )
+    x = model.start() + rng.normal(size=model.start().size) * 0.1
+    _value, gradient = model.objective_and_gradient(x)
+    numeric = approx_fprime(x, model.objective, 1e-7)
+    np.testing.assert_allclose(gradient, numeric, atol=1e-5)
