@@ -35,6 +35,12 @@ from services.waves import find_wave
 RETEST_WEEKS = 8
 """Default window: long enough for two waves, short enough that real change stays small."""
 RETEST_WEEKS_RANGE = (1, 52)
+# The pure module's refusals, as the codes front ends word (web/messages.py).
+ERROR_CODES = {
+    "too_few_responses": "validity.too_few_responses",
+    "below_group_size": "validity.below_group_size",
+    "no_constructs": "validity.no_constructs",
+}
 EXPORT_KEYS = (
     "instrument",
     "version",
@@ -133,7 +139,7 @@ def validity(
     except ValidityError as exc:
         raise InvalidInput(
             f"Validity was not computed for {where}: {exc}",
-            code=f"validity.{exc.code}",
+            code=ERROR_CODES[exc.code],
             params={"where": where, **exc.params},
         ) from exc
     result = {

@@ -111,3 +111,13 @@ def test_export_is_audited_and_exactly_shaped(session, instrument):
     assert tuple(out) == EXPORT_KEYS
     rows = session.exec(select(AuditLog).where(AuditLog.action == "export.validity")).all()
     assert len(rows) == 1 and rows[0].details["format"] == "json"
+
+
+def test_every_refusal_code_has_a_message():
+    from recommender.validity import MESSAGES as PURE
+    from services.validity import ERROR_CODES
+    from web.messages import MESSAGES
+
+    assert set(ERROR_CODES) == {"too_few_responses", "below_group_size", "no_constructs"}
+    assert set(ERROR_CODES) - {"no_constructs"} <= set(PURE)
+    assert set(ERROR_CODES.values()) <= set(MESSAGES)
