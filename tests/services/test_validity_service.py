@@ -1,6 +1,7 @@
 """Validity over stored responses: the right responses, the minimum group size, the audit."""
 
 import tomllib
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -72,6 +73,19 @@ def test_retest_pairs_the_same_people_across_two_waves(session, instrument):
     assert (retest["form"], retest["n"], retest["weeks"]) == ("ICC(A,1)", 40, 8)
     assert retest["scales"]["mastery"]["icc"] == pytest.approx(1.0)
     assert 0.5 < retest["scales"]["autonomy"]["icc"] < 0.99
+
+    # Ten weeks apart: outside the default window of eight, inside a window of twelve.
+    later = max(waves)
+    for response in session.exec(select(SurveyResponse).where(SurveyResponse.wave_id == later)):
+        response.submitted_at += timedelta(weeks=10)
+        session.add(response)
+    session.commit()
+    outside = validity(session=session, viewer=SYSTEM, instrument_name=NAME)["retest"]
+    assert outside["n"] is None and outside["scales"] == {}
+    inside = validity(session=session, viewer=SYSTEM, instrument_name=NAME, retest_weeks=12)
+    assert inside["retest"]["n"] == 40
+    with pytest.raises(InvalidInput):
+        validity(session=session, viewer=SYSTEM, instrument_name=NAME, retest_weeks=0)
 
 
 def test_nothing_is_reported_below_the_minimum_group_size(session, instrument):
