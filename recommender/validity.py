@@ -32,8 +32,11 @@ mean what they mean in the literature:
 - ``RMSEA = sqrt(max(chi2 - df, 0) / (df * n))``;
 - ``SRMR`` (Bentler's, lavaan's ``srmr``): the root mean square of the residual
   correlations ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the ``p (p + 1) / 2`` elements on
-  and below the diagonal. semopy's own SRMR divides by the implied, not the sample,
-  standard deviations, which is why it is not used.
+  and below the diagonal.
+
+semopy's own ``calc_stats`` (2.3.11) reports no SRMR at all and divides RMSEA by ``n - 1``
+where lavaan divides by ``n`` (.077747 against lavaan's .077731 on the bfi model), which is
+why the indices are computed here rather than taken from it.
 
 Omega per construct comes from the CFA: ``(sum lambda)^2 / ((sum lambda)^2 + sum theta)``
 with the factor variance fixed at 1, i.e. the reliability of the construct's sum score.
