@@ -49,7 +49,10 @@ structure (``_MultiGroup``): configural (same pattern, everything free), metric 
 loadings), scalar (equal loadings and intercepts). A step FAILS when, compared with the
 previous step, CFI drops by more than ``DELTA_CFI`` AND RMSEA rises by more than
 ``DELTA_RMSEA`` (Chen, 2007). The configural chi-square equals the sum of the per-group
-semopy chi-squares, which the tests check.
+semopy chi-squares, and every index of every step equals lavaan's on the bfi data split by
+gender (``tests/data/bfi_lavaan_invariance.R``), which the tests check. As in lavaan, the
+RMSEA of a multi-group model is multiplied by the square root of the number of groups and
+its SRMR includes the residual means.
 
 Test-retest
 -----------
@@ -673,10 +676,17 @@ class _MultiGroup:
         cfi, tli, rmsea = _relative(chi2, df, chi2_b, df_b, total)
         # RMSEA of a multi-group model scales with the number of groups (Steiger, 1998).
         rmsea *= math.sqrt(len(self.groups))
+        # SRMR of a model with means, as lavaan has it: per group, the residual correlations
+        # and the residual means (in sample standard deviations) together, then the groups
+        # weighted by their size.
         srmr = 0.0
         for g, params in enumerate(self._unpack(result.x)):
-            sigma, _mu = self._moments(g, params)
-            srmr += self.n[g] * _srmr(self.s[g], sigma, np.sqrt(np.diag(self.s[g])))
+            sigma, mu = self._moments(g, params)
+            sd = np.sqrt(np.diag(self.s[g]))
+            residual = ((self.s[g] - sigma) / np.outer(sd, sd))[np.tril_indices(p)]
+            means = (self.m[g] - mu) / sd
+            squares = np.concatenate([residual**2, means**2])
+            srmr += self.n[g] * float(np.sqrt(squares.mean()))
         return Fit(total, p, chi2, df, cfi, tli, rmsea, srmr / total)
 
 
