@@ -110,6 +110,24 @@ MESSAGES = {
         "All %(count)s submitted responses to %(where)s have quality flags, so none are "
         "left to analyse; include flagged responses to see their figures."
     ),
+    "validity.not_computed": N_("Validity was not computed."),
+    "validity.no_responses": N_(
+        "No submitted responses to %(where)s yet (responses with quality flags are left out "
+        "unless included)."
+    ),
+    "validity.too_few_responses": N_(
+        "Only %(n)s complete responses to %(where)s; the factor analysis needs at least "
+        "%(minimum)s."
+    ),
+    "validity.below_group_size": N_(
+        "Fewer than %(minimum)s complete responses to %(where)s (the minimum group size): "
+        "nothing is reported on so few people."
+    ),
+    "validity.no_constructs": N_(
+        "No construct of %(where)s has %(minimum)s or more Likert items, so there is nothing "
+        "to factor-analyse."
+    ),
+    "validity.weeks_out_of_range": N_("Must be a whole number of weeks from %(low)s to %(high)s."),
     "response.not_found": N_("No such response."),
     "survey.reopen_refused": N_("Only a submitted response with quality flags can be reopened."),
     "experiment.arm_not_understood": N_("The arm '%(arm)s' was not understood."),

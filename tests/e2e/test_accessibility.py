@@ -19,6 +19,7 @@ PAGES = {
     "hr": [
         "/hr/",
         "/hr/reliability",
+        "/hr/validity",
         "/hr/model",
         "/hr/responses/import",
         "/hr/budgets",

@@ -74,6 +74,7 @@ PAGES = {
         "/hr/fairness",
         "/hr/model",
         "/hr/reliability",
+        "/hr/validity",
         "/hr/responses/import",
         "/hr/insights/",
         "/hr/insights/analytics",

@@ -56,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
     "/hr/model": {"hr"},
     "/hr/model/train": {"hr"},
     "/hr/reliability": {"hr"},
+    "/hr/validity": {"hr"},
     "/hr/responses/import": {"hr"},
     "/hr/rewards/": {"hr"},
     "/hr/rewards/<slug>": {"hr"},

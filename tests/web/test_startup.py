@@ -1,8 +1,8 @@
 """Start-up stays light: the app and the console script load no heavy library until used.
 
 Every CLI call and every gunicorn worker pays for what importing ``web`` loads, so
-scikit-learn, SciPy, pandas, WeasyPrint and openpyxl load only inside the commands and
-pages that use them. Each check runs in a fresh interpreter, where ``sys.modules`` starts
+scikit-learn, SciPy, pandas, WeasyPrint, openpyxl and semopy (with statsmodels and SymPy)
+load only inside the commands and pages that use them. Each check runs in a fresh interpreter, where ``sys.modules`` starts
 empty (this test process has long since loaded all of them).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sklearn", "scipy", "pandas", "weasyprint", "openpyxl")
+HEAVY = ("sklearn", "scipy", "pandas", "weasyprint", "openpyxl", "semopy", "statsmodels", "sympy")
 
 CREATE_APP = """
 from web import create_app

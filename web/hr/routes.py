@@ -1,4 +1,4 @@
-"""The HR workspace: waves, reliability and importing answers."""
+"""The HR workspace: waves, reliability, validity and importing answers."""
 
 from __future__ import annotations
 
@@ -150,6 +150,42 @@ def reliability():
         waves=waves,
         selected_wave=wave,
         exclude_flagged=exclude_flagged,
+    )
+
+
+@bp.get("/validity")
+@requires("run_hr")
+def validity():
+    """The survey's construct validity: factor analysis, invariance across languages, retest."""
+    from services.validity import RETEST_WEEKS, RETEST_WEEKS_RANGE
+    from services.validity import validity as validity_report
+
+    session = get_session()
+    wave = request.args.get("wave") or None
+    include_flagged = request.args.get("include_flagged") == "1"
+    low, high = RETEST_WEEKS_RANGE
+    weeks = request.args.get("retest_weeks", type=int) or RETEST_WEEKS
+    weeks = min(max(weeks, low), high)
+    report, problem = None, None
+    try:
+        report = validity_report(
+            session=session,
+            viewer=viewer(),
+            wave=wave,
+            include_flagged=include_flagged,
+            retest_weeks=weeks,
+        )
+    except (InvalidInput, NotFound) as exc:
+        problem = error_text(exc)
+    waves = wave_service.list_waves(session=session, viewer=viewer())
+    return render_template(
+        "hr/validity.html",
+        report=report,
+        problem=problem,
+        waves=waves,
+        selected_wave=wave,
+        include_flagged=include_flagged,
+        retest_weeks=weeks,
     )
 
 
