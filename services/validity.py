@@ -18,7 +18,11 @@ covariance matrix); ``include_flagged=True`` keeps them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -135,7 +139,10 @@ def validity(
     answers = answers_by_response(session, instrument, [r.id for r in everyone])
     rows = [answers[r.id] for r in chosen]
     try:
-        cfa = cfa_report(instrument, rows, min_group_size=minimum)
+        cfa = _remembered(
+            ("cfa", instrument.fingerprint(), minimum, _json_key(rows)),
+            lambda: cfa_report(instrument, rows, min_group_size=minimum),
+        )
     except ValidityError as exc:
         raise InvalidInput(
             f"Validity was not computed for {where}: {exc}",
@@ -169,9 +176,11 @@ def validity(
             continue
         x = keyed_answers(instrument, by_language[language], plan)
         groups[language] = x[~_any_nan(x)]
-    result["invariance"] = _worded(
-        invariance(groups, plan.item_construct, min_group_size=minimum), describe
+    fitted = _remembered(
+        ("invariance", instrument.fingerprint(), minimum, _arrays_key(groups)),
+        lambda: invariance(groups, plan.item_construct, min_group_size=minimum),
     )
+    result["invariance"] = _worded(fitted, describe)
 
     # Test-retest: each person's first two responses, in different waves, within the window.
     pairs = _retest_pairs(everyone, wave_row.id if wave_row else None, retest_weeks)
@@ -205,6 +214,44 @@ def export_validity(*, session: Session, actor: Actor, fmt: str, **filters) -> d
     report = validity(session=session, viewer=actor, **filters)
     record_export(session, actor=actor, kind="validity", fmt=fmt, filters=filters)
     return {key: report[key] for key in EXPORT_KEYS}
+
+
+# The factor models take seconds to fit, and HR opens the page again and again between new
+# answers. Fits are kept per worker, keyed on the data themselves (a hash of the answers
+# fitted), so a new or changed answer can never be served a stale fit.
+_FITS: OrderedDict[str, object] = OrderedDict()
+_FITS_KEPT = 8
+_FITS_LOCK = threading.Lock()
+
+
+def _remembered(key: tuple, compute):
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    with _FITS_LOCK:
+        if digest in _FITS:
+            _FITS.move_to_end(digest)
+            return copy.deepcopy(_FITS[digest])  # callers word and change what they get
+    value = compute()
+    with _FITS_LOCK:
+        _FITS[digest] = copy.deepcopy(value)
+        while len(_FITS) > _FITS_KEPT:
+            _FITS.popitem(last=False)
+    return value
+
+
+def _json_key(rows) -> str:
+    text = json.dumps(rows, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _arrays_key(groups: dict) -> str:
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for name in sorted(groups):
+        array = np.ascontiguousarray(groups[name], dtype=float)
+        digest.update(f"{name}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _any_nan(x):

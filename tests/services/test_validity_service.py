@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from models.tables import AuditLog, SurveyResponse
+from models.tables import Answer, AuditLog, SurveyResponse
 from recommender.instrument import parse_instrument
 from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -135,3 +135,19 @@ def test_every_refusal_code_has_a_message():
     assert set(ERROR_CODES) == {"too_few_responses", "below_group_size", "no_constructs"}
     assert set(ERROR_CODES) - {"no_constructs"} <= set(PURE)
     assert set(ERROR_CODES.values()) <= set(MESSAGES)
+
+
+def test_a_remembered_fit_is_never_served_after_the_answers_change(session, instrument):
+    """Fits are remembered between page views; changed answers must give a new fit."""
+    load(session, simulate(instrument, 60, 0, seed=4))
+    first = validity(session=session, viewer=SYSTEM, instrument_name=NAME)
+    assert validity(session=session, viewer=SYSTEM, instrument_name=NAME) == first
+    answer = session.exec(
+        select(Answer).where(Answer.item_code == "aut1").order_by(Answer.id)
+    ).first()
+    answer.value = 1 if answer.value != 1 else 5  # one person changes one answer
+    session.add(answer)
+    session.commit()
+    changed = validity(session=session, viewer=SYSTEM, instrument_name=NAME)
+    assert changed["n"] == first["n"]
+    assert changed["fit"]["chi2"] != first["fit"]["chi2"]
