@@ -35,9 +35,10 @@ Soft indicators
 ``"even_odd"``
     The even-odd consistency (below) is below ``EVEN_ODD_CUTOFF``.
 ``"inconsistent"``
-    At least ``MIN_CONTRADICTED`` reverse-keyed items are contradicted by an item of their
-    own scale: after keying the two differ by the full scale range (strongly agreeing with
-    a statement and with its opposite).
+    At least ``MIN_CONTRADICTED`` designed opposite pairs (a normal and a reverse-keyed
+    item of one scale; pairs sharing a reverse-keyed item count once) are contradicted:
+    after keying the two differ by the full scale range (strongly agreeing with a
+    statement and with its opposite).
 
 Item types other than Likert and attention items (ranking, free text, and any type this
 module does not know) count only as answered items for the timing rules.
@@ -53,58 +54,67 @@ Sources, summarised in our own words:
   one. That is why we combine indicators of both kinds and need two of the weak ones.
 * Curran (2016), "Methods for the detection of carelessly invalid responses in survey
   data", *Journal of Experimental Social Psychology* 66, 4-19: reviews time, LongString,
-  even-odd consistency, IRV and others; advises screening with several indices in
-  sequence and choosing conservative cut-offs so that only clearly invalid responses are
-  removed, since each index also catches some careful people. Our hard/soft split
-  follows that advice.
+  even-odd consistency, IRV and others, and advises using several indices with
+  conservative cut-offs so that only clearly invalid responses are removed, since each
+  index alone also catches some careful people. Our hard/soft split follows that advice.
 * Time. Huang, Curran, Keeney, Poposki & DeShon (2012), "Detecting and deterring
   insufficient effort responding to surveys", *Journal of Business and Psychology* 27,
   99-114, proposed about 2 seconds per item as the fastest pace at which items can be
-  read and answered; we use it as the SOFT cut. Issue 13 found it strict for short
+  read and answered with effort. Bowling, Huang, Brower & Bragg (2023), "The quick and
+  the careless: The construct validity of page time as a measure of insufficient effort
+  responding to surveys", *Organizational Research Methods* 26, 323-352, count the pages
+  answered faster than that and found the count a valid measure for items of various
+  lengths. We use 2 s per item as the SOFT cut: issue 13 found it strict for short
   5-point items that practised reps answer wave after wave (an attentive rep was flagged
-  at 1.7 s per item), so alone it no longer flags. The HARD cut is half of it, 1 second
-  per item: faster than a sentence can be read at all. Page time is a valid measure of
-  insufficient effort (Bowling, Huang, Brower & Bragg, 2023, "The quick and the
-  careless", *Organizational Research Methods* 26, 323-352), and Bowling and colleagues'
-  work on careless responding (e.g. Bowling et al., 2016, *Journal of Personality and
-  Social Psychology* 111, 218-229) is among the studies that treat roughly one second or
-  less per item as insufficient effort. A cut relative to each page's median time needs
-  a wave's worth of timings, which a single submission does not have.
+  at 1.7 s per item), so alone it no longer flags. The HARD cut, 1 second per item, is
+  our own choice, not a published figure: half of Huang's pace, faster than a statement
+  can be read at all, and in the simulations 1 attentive person in 1,000 or fewer has a
+  page that fast. A cut relative to each page's median time needs a wave's worth of
+  timings, which a single submission does not have.
 * Instructed-response items. Meade & Craig (2012) found them simple and effective, and
   they are the only indicator that tells the respondent what to do; but a single wrong
-  tap on a phone is a slip, not carelessness. So with two or more items only failing all
-  of them is hard. With a single item (instrument version 1) failing it stays hard: there
-  is no second item to tell a slip from carelessness, the rep is told plainly what was
-  flagged and may review and resubmit, and the simulations (``seed/careless.py``) show
-  attentive people never fail it there unless they mis-tap.
+  tap on a phone is a slip, not carelessness. So with two or more items it takes two
+  wrong answers for a hard flag, and one is soft. With a single item (instrument version
+  1) our decision is that a wrong answer stays hard: there is no second item to tell a
+  slip from carelessness, that item's answer ("Agree") is the one careless agreeing
+  gives anyway, so a wrong one is rarely a habit, and the rep is told plainly what was
+  flagged and may review and resubmit. The simulated attentive people
+  (``seed/careless.py``) answer instructed items as asked; a mis-tap rate of r would add
+  about r to the attentive share flagged with one item, and about r squared with two.
 * LongString. Johnson (2005), "Ascertaining the validity of individual protocols from
   Web-based personality inventories", *Journal of Research in Personality* 39, 103-129,
   counts the longest run of identical consecutive answers and sets cut-offs from how
   long runs get in the sample, so the cut depends on the questionnaire. Ours has pages
   of different lengths, so the cut is a share of each page: ``LONGSTRING_SHARE`` = .8 of a
-  page's Likert items (and at least ``LONGSTRING_MIN_RUN`` = 6 items). We chose it on the
-  simulated attentive respondents of both worlds, where runs that long are rarer than
-  1 in 1,000 (see ``bench/bench_flags.py``).
+  page's Likert items, and at least ``LONGSTRING_MIN_RUN`` = 8 items (a short page all
+  answered "Agree" is believable from an enthusiast). We chose both on the simulated
+  attentive respondents of both worlds (``bench/bench_flags.py``): with a minimum of 6
+  up to 1 in 200 attentive people in the additive world had such a run; with 8, at most
+  1 in 2,000, while every straight-liner is still caught.
 * IRV. Dunn, Heggestad, Shanock & Theilgard (2018), "Intra-individual response
   variability as an indicator of insufficient effort responding", *Journal of Business
   and Psychology* 33, 105-121: the standard deviation of a person's answers across items;
-  very low values mean nearly the same answer throughout. They give no universal cut
-  (they flag the extreme of the sample), and careful people with extreme views also
-  answer narrowly, so this is soft. ``IRV_CUTOFF`` = .15 of the scale range (.6 on a
-  1-5 scale) sits below the answers of about 99% of the simulated attentive respondents.
+  very low values mean nearly the same answer throughout. There is no cut-off that fits
+  every questionnaire, and careful people with strong, uniform views also answer
+  narrowly, so this is soft. ``IRV_CUTOFF`` = .15 of the scale range (.6 on a
+  1-5 scale) sits below every simulated attentive respondent of both worlds (their
+  lowest 1 in 1,000 is about .21) and above nearly every mostly-same pattern.
 * Even-odd consistency. Jackson (1976, described by Johnson 2005 and Curran 2016): split
   each multi-item scale into its odd- and even-numbered items, correlate the two sets of
   half-scale means within the person, and correct with Spearman-Brown. Attentive answers
-  give a clearly positive value; random answers give about zero. Johnson (2005) treated
-  values around .30 and below as suspect; we use ``EVEN_ODD_CUTOFF`` = .30. It needs
+  give a clearly positive value; random answers give about zero. Johnson (2005) used a
+  low coefficient as one sign of an invalid protocol. The cut ``EVEN_ODD_CUTOFF`` = .30
+  is our choice, checked on the simulations: 1-5 % of attentive people fall under it
+  (hence soft) and about 70 % of random responders. It needs
   ``MIN_HALF_ITEMS`` (2) answered items in each half of a scale and at least
   ``MIN_EVEN_ODD_SCALES`` (6) such scales, else it is not computed; a person whose half
   means do not vary at all (a straight line) is left to LongString and IRV.
 * Contradicted opposite pairs. Each reverse-keyed item is the designed opposite of the
   other items of its scale. A careful person can misread one negation, which contradicts
-  that item's partners at once (Curran 2016 discusses reverse-keyed items as a source of
-  inconsistency in careful answers too), so it takes ``MIN_CONTRADICTED`` = 2
-  contradicted pairs and even then it is soft: alone it never flags anybody.
+  all of that item's partners at once, so a reverse-keyed item counts once however many
+  partners contradict it, it takes ``MIN_CONTRADICTED`` = 2 contradicted pairs with
+  different reverse-keyed items, and even then it is soft: alone it never flags anybody.
+  In the simulations 0.1-1.4 % of attentive people reach two.
 """
 
 from __future__ import annotations
@@ -154,7 +164,7 @@ class Indicators:
     even_odd : ndarray of float
         Spearman-Brown corrected even-odd consistency; NaN where it cannot be computed.
     contradicted : ndarray of int
-        Pairs of a normal and a reverse-keyed item of one scale contradicted in full.
+        Contradicted designed opposite pairs, at most one per reverse-keyed item.
     failed_attention : ndarray of int
         Instructed-response items answered with something other than the expected answer.
     """
@@ -197,14 +207,19 @@ def quality_flags(
     -------
     list of frozenset of str
         Per response, the codes (from ``FLAGS``) of every indicator that fired if the
-        response is flagged, else an empty set.
+        response is flagged, else an empty set. ``"rushed"`` is left out beside
+        ``"speeding"``, which implies it.
     """
     found = quality_indicators(instrument, answers, page_seconds)
     flagged = found.flagged()
-    return [
-        frozenset(name for name in FLAGS if found.fired[name][row]) if flagged[row] else frozenset()
-        for row in range(len(answers))
-    ]
+    result = []
+    for row in range(len(answers)):
+        names = {name for name in FLAGS if found.fired[name][row]} if flagged[row] else set()
+        if "speeding" in names:
+            # Under 1 s per item is also under 2 s; telling the rep both says it twice.
+            names.discard("rushed")
+        result.append(frozenset(names))
+    return result
 
 
 def quality_indicators(

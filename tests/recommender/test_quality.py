@@ -156,7 +156,7 @@ def test_under_one_second_per_item_is_hard_and_under_two_is_soft(instrument):
     half = {"motivation": 7.0}  # 7 answered items -> 1.0 s per item
     answers = [clean(), clean(), clean(**dict.fromkeys(LIKERT[:6]))]
     flags = quality_flags(instrument, answers, [fast, slow, half])
-    assert flags == [frozenset({"speeding", "rushed"}), frozenset(), frozenset()]
+    assert flags == [frozenset({"speeding"}), frozenset(), frozenset()]
     assert fired(instrument, clean(), slow) == {"rushed"}
 
 
@@ -168,7 +168,7 @@ def test_a_quick_but_plausible_pace_alone_is_not_flagged(instrument):
 
 def test_speeding_checks_every_page(instrument):
     timings = [{"motivation": 200.0, "reward_preference": 0.5}]
-    assert quality_flags(instrument, [clean()], timings) == [frozenset({"speeding", "rushed"})]
+    assert quality_flags(instrument, [clean()], timings) == [frozenset({"speeding"})]
 
 
 def test_speeding_needs_timings(instrument):
