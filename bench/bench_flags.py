@@ -15,6 +15,8 @@ instructed-response items on the disagree side (one on the first page), as versi
 the survey plans. Per instrument and world: the share flagged among 2,000 attentive
 respondents and among 500 of each careless pattern, on seed 0, then the worst of
 ``N_SEEDS`` seeds. Targets (issue 14): attentive at most 1 %, each pattern at least 80 %.
+A second table shows the attentive share flagged if attentive people mis-tap an
+instructed-response item 2 % of the time.
 This is not a timing benchmark: the figures do not depend on the machine.
 """
 
@@ -51,6 +53,7 @@ N_PER_PATTERN = 500
 N_SEEDS = 5
 MAX_ATTENTIVE = 0.01
 MIN_CARELESS = 0.80
+SLIP_RATE = 0.02
 
 
 def instruments() -> list[tuple[str, object]]:
@@ -119,6 +122,29 @@ def main() -> str:
                     f"| {label} | {world} | {name} | {cells} | {'met' if met else 'MISSED'} |"
                 )
     lines += [
+        "",
+        f"If attentive people mis-tap an instructed-response item {percent(SLIP_RATE)} of the "
+        "time (the worlds never do), seed 0:",
+        "",
+        "| instrument | world | attentive flagged |",
+        "|---|---|---:|",
+    ]
+    for label, instrument in instruments():
+        for world in WORLDS:
+            rates = flag_rates(
+                instrument,
+                world,
+                n_attentive=N_ATTENTIVE,
+                n_per_pattern=0,
+                random_state=0,
+                rewards=rewards,
+                slip_rate=SLIP_RATE,
+            )
+            lines.append(f"| {label} | {world} | {percent(rates['attentive'])} |")
+    lines += [
+        "",
+        "With one instructed item a wrong answer is a hard flag, so every slip is flagged; "
+        "with two, one slip is only a soft sign.",
         "",
         "Patterns: random = every answer at random; straight_line = one answer throughout; "
         "mostly_same = one answer for about three items in four, a neighbour for the rest; "

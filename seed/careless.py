@@ -114,11 +114,14 @@ def simulate_responses(
     random_state: int | None,
     patterns: Sequence[str] = PATTERNS,
     rewards: Sequence[Reward] | None = None,
+    slip_rate: float = 0.0,
 ) -> SimulatedResponses:
     """Attentive people of ``world`` and ``n_per_pattern`` careless ones per pattern.
 
     Careless people start from attentive answers of the same world (so their ranking and
     free-text answers, and the answers a speeder keeps, look real) and replace them.
+    ``slip_rate`` is the chance that an attentive person mis-taps an instructed-response
+    item (picks a neighbouring answer); the worlds themselves never do.
     """
     unknown = [p for p in patterns if p not in PATTERNS]
     if unknown:
@@ -135,6 +138,17 @@ def simulate_responses(
         response, pace = _respond(rng, instrument, pages, base[person], label)
         answers.append(response)
         page_seconds.append(_page_times(rng, pages, response, pace))
+    if slip_rate > 0:
+        # A separate stream, so the answers without slips stay what they were.
+        slips = np.random.default_rng([seed, 1])
+        checks = [item for item in instrument.items if item.type == "attention"]
+        for person in range(n_attentive):
+            for item in checks:
+                given = answers[person].get(item.code)
+                if isinstance(given, int) and slips.random() < slip_rate:
+                    step = 1 if given == item.min else -1 if given == item.max else None
+                    step = step if step is not None else int(slips.choice([-1, 1]))
+                    answers[person][item.code] = given + step
     return SimulatedResponses(answers, page_seconds, np.asarray(labels))
 
 
@@ -146,6 +160,7 @@ def flag_rates(
     n_per_pattern: int = 500,
     random_state: int | None = 0,
     rewards: Sequence[Reward] | None = None,
+    slip_rate: float = 0.0,
 ) -> dict[str, float]:
     """Share flagged by ``recommender.quality.quality_flags``: attentive and per pattern."""
     from recommender.quality import quality_flags
@@ -157,6 +172,7 @@ def flag_rates(
         n_per_pattern=n_per_pattern,
         random_state=random_state,
         rewards=rewards,
+        slip_rate=slip_rate,
     )
     flagged = np.asarray(
         [bool(f) for f in quality_flags(instrument, sim.answers, sim.page_seconds)]

@@ -83,3 +83,30 @@ def test_attentive_people_who_agree_with_everything_are_rarely_flagged(rewards):
     flags = quality_flags(DEFAULT, sim.answers, sim.page_seconds)
     flagged = np.array([bool(f) for f in flags])
     assert flagged[narrow].mean() <= 0.03
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("world", WORLDS)
+def test_with_two_checks_an_occasional_mis_tap_is_not_punished(world, rewards):
+    # 2 % of instructed answers mis-tapped: with two checks one slip is only a soft sign.
+    two = flag_rates(
+        INSTRUMENTS["two_checks"],
+        world,
+        n_attentive=2000,
+        n_per_pattern=0,
+        random_state=0,
+        rewards=rewards,
+        slip_rate=0.02,
+    )
+    assert two["attentive"] <= 0.01
+    # With the single check of version 1 every slip is a hard flag: the cost of one item.
+    one = flag_rates(
+        DEFAULT,
+        world,
+        n_attentive=2000,
+        n_per_pattern=0,
+        random_state=0,
+        rewards=rewards,
+        slip_rate=0.02,
+    )
+    assert one["attentive"] > two["attentive"]
