@@ -79,8 +79,10 @@ Sources, summarised in our own words:
   slip from carelessness, that item's answer ("Agree") is the one careless agreeing
   gives anyway, so a wrong one is rarely a habit, and the rep is told plainly what was
   flagged and may review and resubmit. The simulated attentive people
-  (``seed/careless.py``) answer instructed items as asked; a mis-tap rate of r would add
-  about r to the attentive share flagged with one item, and about r squared with two.
+  (``seed/careless.py``) answer instructed items as asked; if 2 % of their answers to
+  them were mis-taps, 2.5-2.9 % of attentive people would be flagged with one item and
+  0.4-0.9 % with two (``bench/bench_flags.py``): the cost of a single item, and the
+  reason version 2 asks two.
 * LongString. Johnson (2005), "Ascertaining the validity of individual protocols from
   Web-based personality inventories", *Journal of Research in Personality* 39, 103-129,
   counts the longest run of identical consecutive answers and sets cut-offs from how
