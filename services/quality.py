@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from models.queries import chunks
 from models.tables import Person, SurveyResponse, Wave, utcnow
-from recommender.quality import FLAGS
+from recommender.quality import FLAGS, HARD
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
 from services.scores import latest_responses
@@ -32,6 +32,11 @@ class FlagNotice:
     wave: Wave
     flags: tuple[str, ...]  # in ``recommender.quality.FLAGS`` order
     can_revise: bool  # the wave is still open, so the response may be reopened
+
+    @property
+    def only_soft(self) -> bool:
+        """Flagged by two or more soft indicators, none of which would flag alone."""
+        return bool(self.flags) and not set(self.flags) & set(HARD)
 
 
 def _ordered(flags: Iterable[str]) -> tuple[str, ...]:

@@ -1,17 +1,36 @@
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from recommender.instrument import load_instrument
-from recommender.quality import FLAGS, quality_flags
+from recommender.instrument import Item, load_instrument
+from recommender.quality import FLAGS, HARD, SOFT, quality_flags, quality_indicators
+from seed.careless import with_disagree_checks
 
-SMALL = Path(__file__).resolve().parent.parent / "data" / "small_instrument.toml"
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "data" / "small_instrument.toml"
+DEFAULT = ROOT / "seed" / "instruments" / "motivation.toml"
 LIKERT = [f"{scale}{i}" for scale in ("aut", "mas", "pur") for i in range(1, 5)]
+# The small instrument's motivation page: 12 likert items and the attention item.
+CALM = {"motivation": 13 * 6.0, "reward_preference": 10.0, "open": 30.0}
+QUICK = {"motivation": 13 * 1.7, "reward_preference": 10.0, "open": 30.0}
 
 
 @pytest.fixture(scope="module")
 def instrument():
     return load_instrument(SMALL)
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_instrument(DEFAULT)
+
+
+@pytest.fixture(scope="module")
+def two_checks(instrument):
+    # att1 now asks for "Disagree" (2) and a second check asking for 1 opens page 1.
+    return with_disagree_checks(instrument)
 
 
 def clean(**overrides):
@@ -26,29 +45,99 @@ def clean(**overrides):
     return answers
 
 
+def fired(instrument, answers, seconds=None):
+    found = quality_indicators(instrument, [answers], None if seconds is None else [seconds])
+    return {name for name in FLAGS if found.fired[name][0]}
+
+
+def test_codes_are_hard_then_soft_and_known():
+    assert (*HARD, *SOFT) == FLAGS
+    assert set(HARD) == {"speeding", "attention", "straightlining"}
+    assert set(SOFT) == {
+        "rushed",
+        "attention_partial",
+        "low_variability",
+        "even_odd",
+        "inconsistent",
+    }
+
+
 def test_clean_response_has_no_flags(instrument):
-    timings = [{"motivation": 120.0, "reward_preference": 10.0, "open": 30.0}]
-    assert quality_flags(instrument, [clean()], timings) == [frozenset()]
+    assert quality_flags(instrument, [clean()], [CALM]) == [frozenset()]
+    assert fired(instrument, clean(), CALM) == set()
 
 
-def test_attention_fires_on_a_wrong_answer_only(instrument):
+# -- instructed-response (attention) items -------------------------------------------------
+
+
+def test_with_one_attention_item_a_wrong_answer_is_hard(instrument):
     flags = quality_flags(instrument, [clean(att1=2), clean(att1=None), clean(att1=4)])
     assert flags == [frozenset({"attention"}), frozenset(), frozenset()]
 
 
-def test_straightlining_fires_on_ten_identical_answers_in_a_row(instrument):
-    ten = clean(**dict.fromkeys(LIKERT[:10], 3))
-    nine = clean(**dict.fromkeys(LIKERT[:9], 3), pur2=4)
+def test_with_two_attention_items_one_slip_alone_is_not_flagged(two_checks):
+    slip = clean(att1_first=1, att1=3)  # the second check missed by one step
+    assert fired(two_checks, slip, CALM) == {"attention_partial"}
+    assert quality_flags(two_checks, [slip], [CALM]) == [frozenset()]
+
+
+def test_a_person_failing_both_attention_items_is_flagged(two_checks):
+    # Agreeing with everything, as the old "Agree" check allowed, now fails both.
+    both = clean(att1_first=4, att1=4)
+    assert quality_flags(two_checks, [both], [CALM]) == [frozenset({"attention"})]
+
+
+def test_one_attention_slip_and_another_soft_sign_flag_together(two_checks):
+    slip = clean(att1_first=1, att1=4)
+    assert quality_flags(two_checks, [slip], [QUICK]) == [
+        frozenset({"attention_partial", "rushed"})
+    ]
+
+
+def test_correct_answers_on_the_disagree_side_pass(two_checks):
+    assert quality_flags(two_checks, [clean(att1_first=1, att1=2)], [CALM]) == [frozenset()]
+
+
+# -- LongString, scaled to the page -----------------------------------------------------------
+
+
+def test_straightlining_fires_on_a_run_covering_most_of_a_page(instrument):
+    ten = clean(**dict.fromkeys(LIKERT[:10], 3))  # 10 of the page's 12: 83 %
+    nine = clean(**dict.fromkeys(LIKERT[:9], 3), pur2=4)  # 9 of 12: 75 %
     everything = clean(**dict.fromkeys(LIKERT, 3))
-    flags = quality_flags(instrument, [ten, nine, everything])
+    flags = quality_flags(instrument, [ten, nine, everything], [CALM] * 3)
     assert "straightlining" in flags[0]
     assert "straightlining" not in flags[1]
     assert "straightlining" in flags[2]
 
 
+def test_straightlining_is_relative_to_each_page(default):
+    # Default instrument: a 9-item reward page. Eight identical answers in a row there
+    # (89 %) are a straight line even though the instrument has 48 likert items.
+    answers = {item.code: 2 + (i % 3) for i, item in enumerate(default.likert_items())}
+    answers["att1"] = 4
+    page = dict(default.pages())["reward_preference"]
+    codes = [item.code for item in page if item.type == "likert"]
+    assert len(codes) == 9
+    answers.update(dict.fromkeys(codes[:8], 4))
+    assert "straightlining" in fired(default, answers)
+    answers[codes[4]] = 5  # breaks the run into 4 and 3
+    assert "straightlining" not in fired(default, answers)
+
+
+def test_short_pages_never_straightline(default):
+    # The first page has 7 likert items: a full page of "Agree" is believable there.
+    answers = {item.code: 2 + (i % 3) for i, item in enumerate(default.likert_items())}
+    answers["att1"] = 4
+    first = [item.code for item in default.pages()[0][1] if item.type == "likert"]
+    assert len(first) == 7
+    answers.update(dict.fromkeys(first, 4))
+    assert "straightlining" not in fired(default, answers)
+
+
 def test_a_missing_answer_breaks_a_straight_line(instrument):
     broken = clean(**{**dict.fromkeys(LIKERT, 3), "mas2": None})
-    assert "straightlining" not in quality_flags(instrument, [broken])[0]
+    assert "straightlining" not in fired(instrument, broken)
 
 
 def test_straightlining_ignores_the_attention_item_between_likert_items(instrument):
@@ -57,7 +146,10 @@ def test_straightlining_ignores_the_attention_item_between_likert_items(instrume
     assert "straightlining" in quality_flags(instrument, [response])[0]
 
 
-def test_speeding_uses_seconds_per_answered_item(instrument):
+# -- time per item ----------------------------------------------------------------------------
+
+
+def test_under_one_second_per_item_is_hard_and_under_two_is_soft(instrument):
     # The motivation page holds 12 likert items and the attention item: 13 answers.
     fast = {"motivation": 12.0}  # 0.9 s per item
     slow = {"motivation": 14.0}  # 1.1 s per item
@@ -65,12 +157,13 @@ def test_speeding_uses_seconds_per_answered_item(instrument):
     answers = [clean(), clean(), clean(**dict.fromkeys(LIKERT[:6]))]
     flags = quality_flags(instrument, answers, [fast, slow, half])
     assert flags == [frozenset({"speeding"}), frozenset(), frozenset()]
+    assert fired(instrument, clean(), slow) == {"rushed"}
 
 
-def test_a_quick_but_plausible_pace_is_not_speeding(instrument):
+def test_a_quick_but_plausible_pace_alone_is_not_flagged(instrument):
     # 1.7 s per item on short 5-point items: quick, but time enough to read them.
-    timings = [{"motivation": 13 * 1.7, "reward_preference": 10.0, "open": 30.0}]
-    assert quality_flags(instrument, [clean()], timings) == [frozenset()]
+    assert fired(instrument, clean(), QUICK) == {"rushed"}
+    assert quality_flags(instrument, [clean()], [QUICK]) == [frozenset()]
 
 
 def test_speeding_checks_every_page(instrument):
@@ -89,37 +182,8 @@ def test_page_seconds_must_match_the_responses(instrument):
         quality_flags(instrument, [clean()], [])
 
 
-@pytest.mark.parametrize(
-    ("normal", "reverse", "flagged"),
-    [
-        (5, 5, True),  # agrees strongly with a statement and with its opposite
-        (1, 1, True),  # disagrees strongly with both
-        (5, 4, False),
-        (4, 2, False),
-        (5, None, False),
-    ],
-)
-def test_inconsistent_fires_on_full_range_contradictions(instrument, normal, reverse, flagged):
-    flags = quality_flags(instrument, [clean(aut1=normal, aut3=reverse)])[0]
-    assert ("inconsistent" in flags) is flagged
-
-
-def test_flags_combine_and_stay_in_the_known_set(instrument):
-    response = clean(**dict.fromkeys(LIKERT, 5), att1=1)
-    flags = quality_flags(instrument, [response], [{"motivation": 5.0}])[0]
-    assert flags == {"attention", "straightlining", "speeding", "inconsistent"}
-    assert flags <= set(FLAGS)
-
-
-def test_no_responses(instrument):
-    assert quality_flags(instrument, []) == []
-
-
-def test_speeding_reads_timings_stored_before_long_pages_were_split():
-    from recommender.instrument import load_instrument as load
-
-    default = load(Path(__file__).resolve().parents[2] / "seed" / "instruments" / "motivation.toml")
-    answers = {i.code: 3 for i in default.likert_items()}
+def test_speeding_reads_timings_stored_before_long_pages_were_split(default):
+    answers = {i.code: 1 + (n % 5) for n, i in enumerate(default.likert_items())}
     answers["att1"] = 4
     group = [i for key, items in default.pages() for i in items if key.startswith("reward_pref")]
     # One timing for the whole reward page (as stored before the split): 38 answers.
@@ -127,3 +191,131 @@ def test_speeding_reads_timings_stored_before_long_pages_were_split():
     calm = {"reward_preference": 3.0 * len(group)}
     flags = quality_flags(default, [answers, answers], [rushed, calm])
     assert "speeding" in flags[0] and "speeding" not in flags[1]
+
+
+# -- low within-person variability (IRV) --------------------------------------------------------
+
+
+def _enthusiast(default):
+    """An attentive enthusiast: "Strongly agree" to the scales they care most about and
+    "Agree" to the rest, consistently within each scale; they agree mildly even with the
+    reverse-keyed statements (acquiescence, not carelessness)."""
+    scales = list(dict.fromkeys(item.construct for item in default.likert_items()))
+    answers = {"att1": 4}
+    for item in default.likert_items():
+        answers[item.code] = 4 if item.reverse else (5 if scales.index(item.construct) % 3 else 4)
+    return answers
+
+
+def test_low_variability_alone_does_not_flag_a_person_who_agrees_with_most_items(default):
+    answers = _enthusiast(default)
+    seconds = {key: 6.0 * len(items) for key, items in default.pages()}
+    signs = fired(default, answers, seconds)
+    assert "low_variability" in signs
+    assert not signs & set(HARD)
+    assert signs == {"low_variability"}
+    assert quality_flags(default, [answers], [seconds]) == [frozenset()]
+
+
+def test_low_variability_and_a_rushed_pace_flag_together(default):
+    rushed = {key: 1.5 * len(items) for key, items in default.pages()}
+    assert quality_flags(default, [_enthusiast(default)], [rushed]) == [
+        frozenset({"low_variability", "rushed"})
+    ]
+
+
+def test_variability_is_measured_on_the_scale_range(instrument):
+    found = quality_indicators(instrument, [clean(**dict.fromkeys(LIKERT, 3))])
+    assert found.irv[0] == 0.0
+    extremes = dict(zip(LIKERT, [1, 5] * 6, strict=True))
+    assert quality_indicators(instrument, [clean(**extremes)]).irv[0] == pytest.approx(0.5)
+
+
+# -- even-odd consistency ------------------------------------------------------------------------
+
+
+def _by_half(default, odd_values, even_values):
+    """Answers whose odd-position items of scale s get odd_values[s], even ones even_values[s]."""
+    answers = {"att1": 4}
+    scales = list(dict.fromkeys(item.construct for item in default.likert_items()))
+    for s, construct in enumerate(scales):
+        for position, item in enumerate(default.items_for(construct)):
+            value = odd_values[s] if position % 2 == 0 else even_values[s]
+            answers[item.code] = 6 - value if item.reverse else value
+    return answers, len(scales)
+
+
+def test_even_odd_is_high_when_halves_of_each_scale_agree(default):
+    levels = [1, 2, 3, 4, 5, 2, 4, 1, 5, 3, 2, 4]
+    answers, n_scales = _by_half(default, levels[:12], levels[:12])
+    assert n_scales == 12
+    found = quality_indicators(default, [answers])
+    assert found.even_odd[0] == pytest.approx(1.0)
+    assert not found.fired["even_odd"][0]
+
+
+def test_even_odd_fires_when_halves_disagree(default):
+    odd = [2, 3, 4, 2, 4, 3, 2, 4, 3, 4, 2, 3]
+    even = [6 - v for v in odd]  # the opposite of each scale's other half
+    answers, _ = _by_half(default, odd, even)
+    found = quality_indicators(default, [answers])
+    assert found.even_odd[0] == pytest.approx(-1.0)
+    assert {name for name in FLAGS if found.fired[name][0]} == {"even_odd"}
+    # One soft sign: not flagged by itself.
+    assert quality_flags(default, [answers]) == [frozenset()]
+
+
+def test_even_odd_needs_enough_scales(instrument):
+    # Three scales are too few to correlate halves over.
+    assert np.isnan(quality_indicators(instrument, [clean()]).even_odd[0])
+
+
+# -- contradicted designed opposites ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "count"),
+    [
+        ({"aut1": 5, "aut3": 5}, 1),  # agrees strongly with a statement and its opposite
+        ({"aut1": 5, "aut3": 5, "aut2": 5}, 1),  # one misread item counts once
+        ({"aut1": 5, "aut3": 5, "mas1": 1, "mas3": 1}, 2),
+        ({"aut1": 5, "aut3": 4, "mas1": 4, "mas3": 2}, 0),
+        ({"aut1": 5, "aut3": None}, 0),
+    ],
+)
+def test_contradicted_pairs_are_counted_once_per_reverse_item(instrument, answers, count):
+    found = quality_indicators(instrument, [clean(**answers)])
+    assert found.contradicted[0] == count
+    assert found.fired["inconsistent"][0] == (count >= 2)
+
+
+def test_contradictions_alone_do_not_flag_but_with_haste_they_do(instrument):
+    two = clean(aut1=5, aut3=5, mas1=1, mas3=1)
+    assert quality_flags(instrument, [two], [CALM]) == [frozenset()]
+    assert quality_flags(instrument, [two], [QUICK]) == [frozenset({"inconsistent", "rushed"})]
+
+
+# -- any instrument --------------------------------------------------------------------------------
+
+
+def test_item_types_it_does_not_know_are_ignored_but_timed(instrument):
+    task = Item(code="bw1", type="best_worst", text={"en": "Best and worst"}, construct="autonomy")
+    items = list(instrument.items)
+    items.insert(4, task)
+    extended = dataclasses.replace(instrument, items=tuple(items))
+    answer = clean(bw1={"best": "time", "worst": "recognition"})
+    assert quality_flags(extended, [answer], [CALM]) == [frozenset()]
+    # 13 items plus the task on the first page: 14 answers in 13 s is under 1 s each.
+    fast = quality_flags(extended, [answer], [{"motivation": 13.0}])[0]
+    assert "speeding" in fast
+
+
+def test_flags_combine_and_stay_in_the_known_set(instrument):
+    response = clean(**dict.fromkeys(LIKERT, 5), att1=1)
+    flags = quality_flags(instrument, [response], [{"motivation": 5.0}])[0]
+    assert {"attention", "straightlining", "speeding"} <= flags
+    assert flags <= set(FLAGS)
+
+
+def test_no_responses(instrument):
+    assert quality_flags(instrument, []) == []

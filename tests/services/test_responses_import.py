@@ -269,12 +269,18 @@ def test_unknown_people_are_refused_without_create_people(session, instrument):
 
 
 def test_careless_responses_are_stored_with_their_flags(session, people, instrument):
-    # R3 straightlines every likert item, fails the attention check and contradicts itself
-    # (strongly agrees with aut1 and with its reverse-keyed opposite aut3).
+    # R3 straightlines every likert item (so its answers do not vary), fails the attention
+    # check and contradicts itself (strongly agrees with each scale's statements and with
+    # their reverse-keyed opposites).
     careless = "R3,5,5,5,5,5,5,1,5,5,5,5,5,5,,"
     run(session, f"{GOOD}{careless}\n")
     assert stored(session, "R1")[0].flags == []
-    assert stored(session, "R3")[0].flags == ["attention", "inconsistent", "straightlining"]
+    assert stored(session, "R3")[0].flags == [
+        "attention",
+        "inconsistent",
+        "low_variability",
+        "straightlining",
+    ]
 
 
 def test_existing_wave_by_name_or_id(session, people, instrument):

@@ -51,3 +51,27 @@ def test_a_closed_wave_says_the_next_survey_replaces_the_answers(client, session
     html = client.get("/me/").get_data(as_text=True)
     assert "That wave is closed" in html
     assert "/revise" not in html
+
+
+def test_soft_signs_are_named_and_the_page_says_it_took_two(client, session, flagged_rep):
+    from sqlmodel import select
+
+    from models.tables import SurveyResponse
+
+    response = session.exec(
+        select(SurveyResponse).where(SurveyResponse.person_id == flagged_rep["rep"].id)
+    ).one()
+    response.flags = ["even_odd", "low_variability", "rushed"]
+    session.add(response)
+    session.commit()
+    html = client.get("/me/").get_data(as_text=True)
+    assert "less than two seconds per question" in html
+    assert "the same or almost the same answer" in html
+    assert "did not agree with each other" in html
+    assert "it takes two of them together" in html
+    assert "attention question" not in html
+
+
+def test_a_hard_sign_does_not_claim_it_took_two(client, flagged_rep):
+    html = client.get("/me/").get_data(as_text=True)
+    assert "it takes two of them together" not in html
