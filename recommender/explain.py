@@ -404,7 +404,7 @@ def explain_item(
         if reason.params.get("shareable", True) is False:
             continue
         params = {k: v for k, v in reason.params.items() if k != "shareable"}
-        if not _believable(ranker, reason.code, params, x[None, :], a[None, None, :])[0, 0]:
+        if not _believable_one(ranker, reason.code, params, x, a):
             continue
         chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
     score = _score(ranker, x, u, profile, item) + float(person_bias)
@@ -439,7 +439,7 @@ def contributions(
     attributes = ranker.attribute_names_
     a = ranker.item_attributes_[item]
     W, W0 = ranker.weights_, ranker.prior_weights_
-    n_rank = sum(f.startswith(RANK_PREFIX) for f in features)
+    n_rank = _layout(ranker).n_rank
     merged: dict[tuple, float] = {}
 
     def add(code: str, params: dict[str, object], value: float) -> None:
@@ -464,11 +464,11 @@ def contributions(
         if code != "survey":
             add(code, params, terms[f_idx, a_idx])
             rest[f_idx] -= terms[f_idx, a_idx]
-    for f_idx in np.flatnonzero(x):
-        if features[f_idx] == BASELINE:
-            add("type_liked", {}, rest[f_idx])
-        else:
-            add("survey", {"construct": features[f_idx]}, rest[f_idx])
+    # What ``add`` would make of each feature's remaining pull, with keys made once per fit.
+    rest_keys, remaining = _layout(ranker).rest_keys, rest.tolist()
+    for f_idx in np.flatnonzero(x).tolist():
+        key = rest_keys[f_idx]
+        merged[key] = merged.get(key, 0.0) + remaining[f_idx]
 
     for a_idx in np.flatnonzero(a):
         value = u[a_idx] * a[a_idx]
@@ -590,9 +590,9 @@ def _believable(
     n, k = A.shape[:2]
     if code not in _CLAIMS:
         return np.ones((n, k), dtype=bool)
-    column = {name: j for j, name in enumerate(ranker.feature_names_)}
+    layout = _layout(ranker)
+    column, n_rank = layout.column, layout.n_rank
     mid = _feature_midpoints(ranker)
-    n_rank = sum(f.startswith(RANK_PREFIX) for f in ranker.feature_names_)
 
     def side(feature: str, sign: float) -> np.ndarray:
         j = column.get(feature)
@@ -622,6 +622,73 @@ def _believable(
         return side("pref_team", 1.0 if params["prefers"] == "team" else -1.0)
     construct = str(params["construct"])
     return side(construct, 1.0) & related(construct)
+
+
+def _believable_one(
+    ranker: HybridRanker, code: str, params: dict[str, object], x: np.ndarray, a: np.ndarray
+) -> bool:
+    """``_believable`` for one person (features ``x``) and one reward (attributes ``a``).
+
+    The same tests on plain floats: serving explains five rewards for one person, where
+    building the arrays cost more than the tests.
+    """
+    if code not in _CLAIMS:
+        return True
+    layout = _layout(ranker)
+
+    def side(feature: str, sign: float) -> bool:
+        j = layout.column.get(feature)
+        if j is None:
+            return False
+        value = float(x[j])
+        if feature.startswith(RANK_PREFIX):
+            n_rank = layout.n_rank
+            return value > 0 and _rank_position(value, n_rank) <= _top_ranks(n_rank)
+        mid = float(_feature_midpoints(ranker)[j])
+        return value > max(mid, 0.0) if sign > 0 else value < min(mid, 0.0)
+
+    if code == "preference":
+        return side(f"pref_{params['category']}", 1.0)
+    if code == "ranking":
+        return side(f"{RANK_PREFIX}pref_{params['category']}", 1.0)
+    if code == "visibility":
+        return side("pref_public", 1.0 if params["prefers"] == "public" else -1.0)
+    if code == "scope":
+        return side("pref_team", 1.0 if params["prefers"] == "team" else -1.0)
+    construct = str(params["construct"])
+    if not side(construct, 1.0):
+        return False
+    # The product as ``_believable`` forms it, so the sign test sees the same number.
+    return bool((a[None, None, :] @ ranker.prior_weights_[layout.column[construct]])[0, 0] > 0)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each feature is, and how many ranking options there are: fixed per fit."""
+
+    names: object
+    column: dict[str, int]
+    n_rank: int
+    rest_keys: list[tuple]  # each feature's "type_liked" or "survey" key in ``contributions``
+
+
+def _layout(ranker: HybridRanker) -> _Layout:
+    """The ranker's feature layout, built once per fitted feature list (a refit, which
+    sets a new ``feature_names_``, builds it again)."""
+    names = ranker.feature_names_
+    found = ranker.__dict__.get("_explain_layout")
+    if found is None or found.names is not names:
+        found = _Layout(
+            names,
+            {name: j for j, name in enumerate(names)},
+            sum(f.startswith(RANK_PREFIX) for f in names),
+            [
+                ("type_liked", ()) if f == BASELINE else ("survey", (("construct", f),))
+                for f in names
+            ],
+        )
+        ranker.__dict__["_explain_layout"] = found
+    return found
 
 
 def _rank_positions(x: np.ndarray, n_rank: int) -> np.ndarray:

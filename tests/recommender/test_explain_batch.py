@@ -205,3 +205,24 @@ def test_excluded_and_ineligible_rewards_never_appear(model, data):
         assert all(
             explanations.explanation(r, col).item == j for col, j in enumerate(chosen.tolist())
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_one_reward_is_judged_believable_as_the_arrays_judge_it(model, data):
+    # Serving checks one person's five rewards with plain floats; the batch and the
+    # training-row paths check arrays. Any person, any reward, any reason: same verdict.
+    from recommender.explain import _believable, _believable_one, _plan
+
+    ranker = model.ranker_
+    n_features = len(ranker.feature_names_)
+    values = st.sampled_from([-1.0, -0.5, -1 / 3, 0.0, 1 / 3, 0.5, 1.0]) | st.floats(-2, 2)
+    x = np.asarray(data.draw(st.lists(values, min_size=n_features, max_size=n_features)))
+    item = data.draw(st.integers(0, ranker.item_attributes_.shape[0] - 1))
+    a = ranker.item_attributes_[item]
+    for slot in _plan(ranker).slots:
+        params = dict(slot.params)
+        if slot.code == "ranking":
+            params.setdefault("position", 1)
+        arrays = _believable(ranker, slot.code, params, x[None, :], a[None, None, :])[0, 0]
+        assert _believable_one(ranker, slot.code, params, x, a) == bool(arrays), slot
