@@ -451,19 +451,28 @@ def contributions(
     # into one neutral "survey" reason (or "type_liked" for the constant feature).
     terms = x[:, None] * W * a[None, :]
     rest = terms.sum(axis=1)
-    for f_idx, a_idx in zip(*np.nonzero((W0 != 0) & (terms != 0)), strict=True):
+    linked = np.nonzero((W0 != 0) & (terms != 0))
+    # Python floats from here on (the same values): indexing numpy scalars one at a time
+    # cost more than the stories themselves.
+    for f_idx, a_idx, term, w, w0 in zip(
+        *(index.tolist() for index in linked),
+        terms[linked].tolist(),
+        W[linked].tolist(),
+        W0[linked].tolist(),
+        strict=True,
+    ):
         code, params = _interaction_reason(
             features[f_idx],
             attributes[a_idx],
-            x[f_idx],
-            a[a_idx],
-            W[f_idx, a_idx],
-            W0[f_idx, a_idx],
+            float(x[f_idx]),
+            float(a[a_idx]),
+            w,
+            w0,
             n_rank,
         )
         if code != "survey":
-            add(code, params, terms[f_idx, a_idx])
-            rest[f_idx] -= terms[f_idx, a_idx]
+            add(code, params, term)
+            rest[f_idx] -= term
     # What ``add`` would make of each feature's remaining pull, with keys made once per fit.
     rest_keys, remaining = _layout(ranker).rest_keys, rest.tolist()
     for f_idx in np.flatnonzero(x).tolist():
@@ -522,7 +531,9 @@ def _interaction_reason(
     """
     if feature == BASELINE:
         return "type_liked", {}
-    along_prior = w0 != 0.0 and np.sign(w) == np.sign(w0)
+    # The signs agree (a NaN weight agrees with nothing); plain comparisons, not np.sign,
+    # since this runs for every linked term of every reward explained.
+    along_prior = (w0 > 0.0 and w > 0.0) or (w0 < 0.0 and w < 0.0)
     category = attribute.removeprefix("category:") if attribute.startswith("category:") else None
     if along_prior and category in CATEGORIES:
         if feature == f"pref_{category}" and x > 0:
