@@ -394,19 +394,24 @@ def explain_item(
     -------
     Explanation
     """
-    parts = contributions(ranker, x, u, profile, item, min_group_size=min_group_size)
+    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
     x = np.asarray(x, dtype=float)
     a = ranker.item_attributes_[item]
+    threshold = ranker.reason_threshold
+    # Only parts above the threshold can be cited: sorting just those (stably, so ties keep
+    # the order ``contributions`` meets them) gives the same reasons as sorting them all.
+    large = [(key, value) for key, value in parts.items() if not value <= threshold]
     chosen = []
-    for reason in sorted(parts, key=lambda r: -r.contribution):
-        if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
+    for (code, items), value in sorted(large, key=lambda part: -part[1]):
+        if len(chosen) >= ranker.max_reasons:
             break
-        if reason.params.get("shareable", True) is False:
+        params = dict(items)
+        if params.get("shareable", True) is False:
             continue
-        params = {k: v for k, v in reason.params.items() if k != "shareable"}
-        if not _believable_one(ranker, reason.code, params, x, a):
+        params = {k: v for k, v in params.items() if k != "shareable"}
+        if not _believable_one(ranker, code, params, x, a):
             continue
-        chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
+        chosen.append(Reason(code, params, round(value, 4)))
     score = _score(ranker, x, u, profile, item) + float(person_bias)
     return Explanation(int(item), score, tuple(chosen), promoted)
 
@@ -435,6 +440,20 @@ def contributions(
     few people, or a mean below the overall mean). People are counted, not ratings: ``n``
     is the number of distinct people behind the summary.
     """
+    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
+    return [Reason(code, dict(params), value) for (code, params), value in parts.items()]
+
+
+def _merged_parts(
+    ranker: HybridRanker,
+    x: np.ndarray,
+    u: np.ndarray,
+    profile: int,
+    item: int,
+    *,
+    min_group_size: int | None = None,
+) -> dict[tuple, float]:
+    """``contributions`` as ``{(code, sorted parameter items): value}``, in order met."""
     features = ranker.feature_names_
     attributes = ranker.attribute_names_
     a = ranker.item_attributes_[item]
@@ -502,7 +521,7 @@ def contributions(
             params["shareable"] = bool(n >= min_n and mean >= ranker.mu_)
             add("similar_profile", params, effect)
 
-    return [Reason(code, dict(params), value) for (code, params), value in merged.items()]
+    return merged
 
 
 def _attribute_params(attribute: str, value: float) -> dict[str, object]:

@@ -226,3 +226,39 @@ def test_one_reward_is_judged_believable_as_the_arrays_judge_it(model, data):
             params.setdefault("position", 1)
         arrays = _believable(ranker, slot.code, params, x[None, :], a[None, None, :])[0, 0]
         assert _believable_one(ranker, slot.code, params, x, a) == bool(arrays), slot
+
+
+def plain_reasons(ranker, x, u, profile, item):
+    """The reasons as explaining one reward first chose them: every part, sorted, checked
+    against the person's answers with the array test. The served path must match it."""
+    from recommender.explain import Reason, _believable, contributions
+
+    chosen = []
+    a = ranker.item_attributes_[item]
+    for reason in sorted(contributions(ranker, x, u, profile, item), key=lambda r: -r.contribution):
+        if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
+            break
+        if reason.params.get("shareable", True) is False:
+            continue
+        params = {k: v for k, v in reason.params.items() if k != "shareable"}
+        if _believable(ranker, reason.code, params, x[None, :], a[None, None, :])[0, 0]:
+            chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
+    return tuple(chosen)
+
+
+def test_served_reasons_are_the_plainly_chosen_ones(model, org_data):
+    _, scores, ratings, flagged = org_data
+    ranker = model.ranker_
+    for row in range(0, N_PEOPLE, 3):
+        mine = ratings.person == row
+        own = Ratings(np.zeros(int(mine.sum())), ratings.item[mine], ratings.rating[mine])
+        one = rows_of(scores, [row])
+        served = model.recommend(scores=one, flagged=bool(flagged[row]), ratings=own)
+        X, labels = model.person_terms(one, np.asarray([bool(flagged[row])]))
+        profile = int(labels[0]) if model.use_profiles_ else None
+        X, U, _, lab, _ = ranker._person_terms(None, X[0], profile, own)
+        for suggestion in served:
+            item = suggestion.explanation.item
+            assert suggestion.explanation.reasons == plain_reasons(
+                ranker, X[0], U[0], int(lab[0]), item
+            )
