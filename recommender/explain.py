@@ -394,19 +394,24 @@ def explain_item(
     -------
     Explanation
     """
-    parts = contributions(ranker, x, u, profile, item, min_group_size=min_group_size)
+    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
     x = np.asarray(x, dtype=float)
     a = ranker.item_attributes_[item]
+    threshold = ranker.reason_threshold
+    # Only parts above the threshold can be cited: sorting just those (stably, so ties keep
+    # the order ``contributions`` meets them) gives the same reasons as sorting them all.
+    large = [(key, value) for key, value in parts.items() if not value <= threshold]
     chosen = []
-    for reason in sorted(parts, key=lambda r: -r.contribution):
-        if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
+    for (code, items), value in sorted(large, key=lambda part: -part[1]):
+        if len(chosen) >= ranker.max_reasons:
             break
-        if reason.params.get("shareable", True) is False:
+        params = dict(items)
+        if params.get("shareable", True) is False:
             continue
-        params = {k: v for k, v in reason.params.items() if k != "shareable"}
-        if not _believable(ranker, reason.code, params, x[None, :], a[None, None, :])[0, 0]:
+        params = {k: v for k, v in params.items() if k != "shareable"}
+        if not _believable_one(ranker, code, params, x, a):
             continue
-        chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
+        chosen.append(Reason(code, params, round(value, 4)))
     score = _score(ranker, x, u, profile, item) + float(person_bias)
     return Explanation(int(item), score, tuple(chosen), promoted)
 
@@ -435,11 +440,25 @@ def contributions(
     few people, or a mean below the overall mean). People are counted, not ratings: ``n``
     is the number of distinct people behind the summary.
     """
+    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
+    return [Reason(code, dict(params), value) for (code, params), value in parts.items()]
+
+
+def _merged_parts(
+    ranker: HybridRanker,
+    x: np.ndarray,
+    u: np.ndarray,
+    profile: int,
+    item: int,
+    *,
+    min_group_size: int | None = None,
+) -> dict[tuple, float]:
+    """``contributions`` as ``{(code, sorted parameter items): value}``, in order met."""
     features = ranker.feature_names_
     attributes = ranker.attribute_names_
     a = ranker.item_attributes_[item]
     W, W0 = ranker.weights_, ranker.prior_weights_
-    n_rank = sum(f.startswith(RANK_PREFIX) for f in features)
+    n_rank = _layout(ranker).n_rank
     merged: dict[tuple, float] = {}
 
     def add(code: str, params: dict[str, object], value: float) -> None:
@@ -451,24 +470,33 @@ def contributions(
     # into one neutral "survey" reason (or "type_liked" for the constant feature).
     terms = x[:, None] * W * a[None, :]
     rest = terms.sum(axis=1)
-    for f_idx, a_idx in zip(*np.nonzero((W0 != 0) & (terms != 0)), strict=True):
+    linked = np.nonzero((W0 != 0) & (terms != 0))
+    # Python floats from here on (the same values): indexing numpy scalars one at a time
+    # cost more than the stories themselves.
+    for f_idx, a_idx, term, w, w0 in zip(
+        *(index.tolist() for index in linked),
+        terms[linked].tolist(),
+        W[linked].tolist(),
+        W0[linked].tolist(),
+        strict=True,
+    ):
         code, params = _interaction_reason(
             features[f_idx],
             attributes[a_idx],
-            x[f_idx],
-            a[a_idx],
-            W[f_idx, a_idx],
-            W0[f_idx, a_idx],
+            float(x[f_idx]),
+            float(a[a_idx]),
+            w,
+            w0,
             n_rank,
         )
         if code != "survey":
-            add(code, params, terms[f_idx, a_idx])
-            rest[f_idx] -= terms[f_idx, a_idx]
-    for f_idx in np.flatnonzero(x):
-        if features[f_idx] == BASELINE:
-            add("type_liked", {}, rest[f_idx])
-        else:
-            add("survey", {"construct": features[f_idx]}, rest[f_idx])
+            add(code, params, term)
+            rest[f_idx] -= term
+    # What ``add`` would make of each feature's remaining pull, with keys made once per fit.
+    rest_keys, remaining = _layout(ranker).rest_keys, rest.tolist()
+    for f_idx in np.flatnonzero(x).tolist():
+        key = rest_keys[f_idx]
+        merged[key] = merged.get(key, 0.0) + remaining[f_idx]
 
     for a_idx in np.flatnonzero(a):
         value = u[a_idx] * a[a_idx]
@@ -493,7 +521,7 @@ def contributions(
             params["shareable"] = bool(n >= min_n and mean >= ranker.mu_)
             add("similar_profile", params, effect)
 
-    return [Reason(code, dict(params), value) for (code, params), value in merged.items()]
+    return merged
 
 
 def _attribute_params(attribute: str, value: float) -> dict[str, object]:
@@ -522,7 +550,9 @@ def _interaction_reason(
     """
     if feature == BASELINE:
         return "type_liked", {}
-    along_prior = w0 != 0.0 and np.sign(w) == np.sign(w0)
+    # The signs agree (a NaN weight agrees with nothing); plain comparisons, not np.sign,
+    # since this runs for every linked term of every reward explained.
+    along_prior = (w0 > 0.0 and w > 0.0) or (w0 < 0.0 and w < 0.0)
     category = attribute.removeprefix("category:") if attribute.startswith("category:") else None
     if along_prior and category in CATEGORIES:
         if feature == f"pref_{category}" and x > 0:
@@ -590,9 +620,9 @@ def _believable(
     n, k = A.shape[:2]
     if code not in _CLAIMS:
         return np.ones((n, k), dtype=bool)
-    column = {name: j for j, name in enumerate(ranker.feature_names_)}
+    layout = _layout(ranker)
+    column, n_rank = layout.column, layout.n_rank
     mid = _feature_midpoints(ranker)
-    n_rank = sum(f.startswith(RANK_PREFIX) for f in ranker.feature_names_)
 
     def side(feature: str, sign: float) -> np.ndarray:
         j = column.get(feature)
@@ -622,6 +652,73 @@ def _believable(
         return side("pref_team", 1.0 if params["prefers"] == "team" else -1.0)
     construct = str(params["construct"])
     return side(construct, 1.0) & related(construct)
+
+
+def _believable_one(
+    ranker: HybridRanker, code: str, params: dict[str, object], x: np.ndarray, a: np.ndarray
+) -> bool:
+    """``_believable`` for one person (features ``x``) and one reward (attributes ``a``).
+
+    The same tests on plain floats: serving explains five rewards for one person, where
+    building the arrays cost more than the tests.
+    """
+    if code not in _CLAIMS:
+        return True
+    layout = _layout(ranker)
+
+    def side(feature: str, sign: float) -> bool:
+        j = layout.column.get(feature)
+        if j is None:
+            return False
+        value = float(x[j])
+        if feature.startswith(RANK_PREFIX):
+            n_rank = layout.n_rank
+            return value > 0 and _rank_position(value, n_rank) <= _top_ranks(n_rank)
+        mid = float(_feature_midpoints(ranker)[j])
+        return value > max(mid, 0.0) if sign > 0 else value < min(mid, 0.0)
+
+    if code == "preference":
+        return side(f"pref_{params['category']}", 1.0)
+    if code == "ranking":
+        return side(f"{RANK_PREFIX}pref_{params['category']}", 1.0)
+    if code == "visibility":
+        return side("pref_public", 1.0 if params["prefers"] == "public" else -1.0)
+    if code == "scope":
+        return side("pref_team", 1.0 if params["prefers"] == "team" else -1.0)
+    construct = str(params["construct"])
+    if not side(construct, 1.0):
+        return False
+    # The product as ``_believable`` forms it, so the sign test sees the same number.
+    return bool((a[None, None, :] @ ranker.prior_weights_[layout.column[construct]])[0, 0] > 0)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each feature is, and how many ranking options there are: fixed per fit."""
+
+    names: object
+    column: dict[str, int]
+    n_rank: int
+    rest_keys: list[tuple]  # each feature's "type_liked" or "survey" key in ``contributions``
+
+
+def _layout(ranker: HybridRanker) -> _Layout:
+    """The ranker's feature layout, built once per fitted feature list (a refit, which
+    sets a new ``feature_names_``, builds it again)."""
+    names = ranker.feature_names_
+    found = ranker.__dict__.get("_explain_layout")
+    if found is None or found.names is not names:
+        found = _Layout(
+            names,
+            {name: j for j, name in enumerate(names)},
+            sum(f.startswith(RANK_PREFIX) for f in names),
+            [
+                ("type_liked", ()) if f == BASELINE else ("survey", (("construct", f),))
+                for f in names
+            ],
+        )
+        ranker.__dict__["_explain_layout"] = found
+    return found
 
 
 def _rank_positions(x: np.ndarray, n_rank: int) -> np.ndarray:

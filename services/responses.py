@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -136,6 +136,85 @@ _PG_UPSERT = sql_text(
     "ORDER BY u.item_code "
     "ON CONFLICT (response_id, item_code) "
     "DO UPDATE SET value = excluded.value, text = excluded.text"
+)
+
+
+def store_page(
+    session: Session,
+    response_id: int,
+    instrument: Instrument,
+    answers: Mapping[str, object],
+    *,
+    codes: Iterable[str],
+    updated_at,
+    page_seconds: Mapping[str, float],
+) -> bool:
+    """Store one page's answers on a response still in progress; False if it is not.
+
+    The status test makes the write and a submission exclusive: a submission that got in
+    first turns this save away instead of changing a submitted response. On PostgreSQL the
+    test, the response's new times and the answers are one statement (one round trip, and
+    the response row is locked before its answers, so two saves of one response queue on
+    it); elsewhere they are :func:`replace_answers` and one update.
+    """
+    table = SurveyResponse.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        replace_answers(session, response_id, instrument, answers, codes=codes)
+        changed = session.execute(
+            update(table)
+            .where(table.c.id == response_id, table.c.status == "in_progress")
+            .values(updated_at=updated_at, page_seconds=page_seconds)
+        ).rowcount
+        return changed == 1
+    rows, emptied = [], []
+    for code in sorted(set(codes)):
+        columns = answer_columns(instrument.item(code), answers.get(code))
+        if columns is None:
+            emptied.append(code)
+        else:
+            rows.append((code, columns["value"], columns["text"]))
+    changed = session.execute(
+        _PG_STORE_PAGE,
+        {
+            "response_id": response_id,
+            "updated_at": updated_at,
+            "page_seconds": dict(page_seconds),
+            "codes": [row[0] for row in rows],
+            "numbers": [row[1] for row in rows],
+            "texts": [row[2] for row in rows],
+        },
+    ).scalar_one()
+    if changed != 1:
+        return False
+    if emptied:
+        # Its own statement, so it sees answers another save committed meanwhile (a
+        # statement's data-modifying parts share one snapshot).
+        session.execute(
+            delete(Answer.__table__).where(
+                Answer.__table__.c.response_id == response_id,
+                Answer.__table__.c.item_code.in_(emptied),
+            )
+        )
+    return True
+
+
+_PG_STORE_PAGE = sql_text(
+    f"WITH saved AS ("
+    f"UPDATE {SurveyResponse.__tablename__} "
+    "SET updated_at = :updated_at, page_seconds = :page_seconds "
+    "WHERE id = :response_id AND status = 'in_progress' RETURNING id"
+    "), stored AS ("
+    f"INSERT INTO {Answer.__tablename__} (response_id, item_code, value, text) "
+    "SELECT saved.id, u.item_code, u.value, u.text "
+    "FROM saved, unnest(CAST(:codes AS text[]), CAST(:numbers AS double precision[]), "
+    "CAST(:texts AS text[])) AS u(item_code, value, text) "
+    "ORDER BY u.item_code "
+    "ON CONFLICT (response_id, item_code) "
+    "DO UPDATE SET value = excluded.value, text = excluded.text"
+    ") SELECT count(*) FROM saved"
+).bindparams(
+    bindparam("updated_at", type_=SurveyResponse.__table__.c.updated_at.type),
+    bindparam("page_seconds", type_=SurveyResponse.__table__.c.page_seconds.type),
 )
 
 

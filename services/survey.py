@@ -18,7 +18,7 @@ from recommender.quality import quality_flags
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition_of
-from services.responses import answers_by_response, dialect_insert, replace_answers
+from services.responses import answers_by_response, dialect_insert, store_page
 from services.waves import is_answerable, is_in_audience, open_waves_for
 
 ALREADY_SUBMITTED = "You have already submitted this survey; it can no longer be changed."
@@ -208,23 +208,21 @@ def save_page(
         raise InvalidInput("Some answers could not be saved.", problems, code="survey.not_saved")
     response = view.response
     response_id = response.id if response is not None else _create_response(session, view, person)
-    replace_answers(
-        session, response_id, view.instrument, answers, codes=[item.code for item in items]
-    )
     # Time on the page adds up over visits; two posts racing each other count it once.
     timings = dict(response.page_seconds or {}) if response is not None else {}
     if seconds is not None and seconds >= 0:
         timings[page_key] = round(float(timings.get(page_key, 0.0)) + float(seconds), 1)
     now = utcnow()
-    table = SurveyResponse.__table__
-    # The status test makes the write and the submission exclusive: a submission that got
-    # in between turns this save away instead of changing a submitted response.
-    changed = session.execute(
-        update(table)
-        .where(table.c.id == response_id, table.c.status == "in_progress")
-        .values(updated_at=now, page_seconds=timings)
-    ).rowcount
-    if changed != 1:
+    stored = store_page(
+        session,
+        response_id,
+        view.instrument,
+        answers,
+        codes=[item.code for item in items],
+        updated_at=now,
+        page_seconds=timings,
+    )
+    if not stored:
         session.rollback()
         raise InvalidInput(ALREADY_SUBMITTED, code="survey.already_submitted")
     session.commit()

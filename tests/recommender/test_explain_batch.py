@@ -205,3 +205,60 @@ def test_excluded_and_ineligible_rewards_never_appear(model, data):
         assert all(
             explanations.explanation(r, col).item == j for col, j in enumerate(chosen.tolist())
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_one_reward_is_judged_believable_as_the_arrays_judge_it(model, data):
+    # Serving checks one person's five rewards with plain floats; the batch and the
+    # training-row paths check arrays. Any person, any reward, any reason: same verdict.
+    from recommender.explain import _believable, _believable_one, _plan
+
+    ranker = model.ranker_
+    n_features = len(ranker.feature_names_)
+    values = st.sampled_from([-1.0, -0.5, -1 / 3, 0.0, 1 / 3, 0.5, 1.0]) | st.floats(-2, 2)
+    x = np.asarray(data.draw(st.lists(values, min_size=n_features, max_size=n_features)))
+    item = data.draw(st.integers(0, ranker.item_attributes_.shape[0] - 1))
+    a = ranker.item_attributes_[item]
+    for slot in _plan(ranker).slots:
+        params = dict(slot.params)
+        if slot.code == "ranking":
+            params.setdefault("position", 1)
+        arrays = _believable(ranker, slot.code, params, x[None, :], a[None, None, :])[0, 0]
+        assert _believable_one(ranker, slot.code, params, x, a) == bool(arrays), slot
+
+
+def plain_reasons(ranker, x, u, profile, item):
+    """The reasons as explaining one reward first chose them: every part, sorted, checked
+    against the person's answers with the array test. The served path must match it."""
+    from recommender.explain import Reason, _believable, contributions
+
+    chosen = []
+    a = ranker.item_attributes_[item]
+    for reason in sorted(contributions(ranker, x, u, profile, item), key=lambda r: -r.contribution):
+        if len(chosen) >= ranker.max_reasons or reason.contribution <= ranker.reason_threshold:
+            break
+        if reason.params.get("shareable", True) is False:
+            continue
+        params = {k: v for k, v in reason.params.items() if k != "shareable"}
+        if _believable(ranker, reason.code, params, x[None, :], a[None, None, :])[0, 0]:
+            chosen.append(Reason(reason.code, params, round(reason.contribution, 4)))
+    return tuple(chosen)
+
+
+def test_served_reasons_are_the_plainly_chosen_ones(model, org_data):
+    _, scores, ratings, flagged = org_data
+    ranker = model.ranker_
+    for row in range(0, N_PEOPLE, 3):
+        mine = ratings.person == row
+        own = Ratings(np.zeros(int(mine.sum())), ratings.item[mine], ratings.rating[mine])
+        one = rows_of(scores, [row])
+        served = model.recommend(scores=one, flagged=bool(flagged[row]), ratings=own)
+        X, labels = model.person_terms(one, np.asarray([bool(flagged[row])]))
+        profile = int(labels[0]) if model.use_profiles_ else None
+        X, U, _, lab, _ = ranker._person_terms(None, X[0], profile, own)
+        for suggestion in served:
+            item = suggestion.explanation.item
+            assert suggestion.explanation.reasons == plain_reasons(
+                ranker, X[0], U[0], int(lab[0]), item
+            )

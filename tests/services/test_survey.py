@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
-from models.tables import Answer, SurveyResponse
+from models.tables import Answer, Person, SurveyResponse
 from services import survey
 from services.access import SYSTEM
 from services.errors import InvalidInput, NotFound
@@ -199,3 +199,34 @@ def test_history_lists_past_waves(session, setup):
         ("Wave 2", "not_started"),
         ("Wave 1", "submitted"),
     ]
+
+
+def test_time_adds_up_over_visits_and_emptied_answers_are_removed(session, setup):
+    key, items = setup["instrument"].pages()[0]
+    likert = [item for item in items if item.type == "likert"]
+    args = {"session": session, "person": setup["rep"], "wave_id": setup["wave"].id}
+    survey.save_page(**args, page_key=key, answers=answers_for(items, 2), seconds=10.0)
+    emptied = {**answers_for(items, 5), likert[0].code: None}
+    survey.save_page(**args, page_key=key, answers=emptied, seconds=5.5)
+    view = survey.survey_for(**args)
+    assert view.response.page_seconds == {key: 15.5}
+    assert likert[0].code not in view.answers
+    assert view.answers[likert[1].code] == 5
+    stored = session.exec(select(func.count()).select_from(Answer)).one()
+    assert stored == len(items) - 1
+
+
+def test_a_save_from_a_page_opened_before_submitting_changes_nothing(engine, session, setup):
+    key, items = setup["instrument"].pages()[0]
+    args = {"session": session, "person": setup["rep"], "wave_id": setup["wave"].id}
+    complete(session, setup, value=4)
+    stale = survey.survey_for(**args)  # the page another tab still shows
+    with Session(engine, expire_on_commit=False) as other:  # submitted from that other tab
+        rep = other.get(Person, setup["rep"].id)
+        survey.submit_response(session=other, person=rep, wave_id=setup["wave"].id)
+    assert not stale.submitted
+    with pytest.raises(InvalidInput, match="already submitted"):
+        survey.save_page(**args, page_key=key, answers=answers_for(items, 1), view=stale)
+    view = survey.survey_for(**args)
+    assert view.submitted
+    assert {view.answers[i.code] for i in items if i.type == "likert"} == {4}

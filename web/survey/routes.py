@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -14,7 +14,7 @@ from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
 from web.messages import error_text
-from web.survey.forms import build_page_form, localised
+from web.survey.forms import build_page_form, localised, read_posted_page, seconds_since
 
 bp = Blueprint("survey", __name__, url_prefix="/survey")
 
@@ -65,32 +65,35 @@ def page(wave_id: int, page_key: str):
         form = build_page_form(view.instrument, items, locale, view.answers)
         return _render_page(view, page_key, form, position)
 
-    form = build_page_form(view.instrument, items, locale, view.answers, formdata=request.form)
     nav = request.form.get("nav", "next")
-    form.validate()  # CSRF, known choices, text length
-    form.ranking_errors = form.ranking_problems()
-    if nav == "next":
-        # Moving on needs a complete page; going back or leaving keeps a partial one.
-        for item in form.missing():
-            if item.type == "ranking":
-                form.ranking_errors.setdefault(item.code, _("Give every option a place."))
-            else:
-                form[item.code].errors = [*form[item.code].errors, _("Choose an answer.")]
-    if form.ranking_errors or any(field.errors for field in form):
-        if form.csrf_token.errors:
-            form.form_errors.append(_("The form had expired. Your answers are below; send again."))
-        return _render_page(view, page_key, form, position, status=400)
+    # A post the form would accept as it stands is read without building the form; the
+    # form, built only when something needs saying, words what is wrong. CSRF was checked
+    # before the view ran (``csrf_valid``), as the form would have.
+    answers = None
+    if g.get("csrf_valid"):
+        answers = read_posted_page(items, request.form, complete=nav == "next")
+    form = None
+    if answers is None:
+        form = _checked_form(view, items, locale, nav)
+        if form.ranking_errors or any(field.errors for field in form):
+            if form.csrf_token.errors:
+                form.form_errors.append(
+                    _("The form had expired. Your answers are below; send again.")
+                )
+            return _render_page(view, page_key, form, position, status=400)
+        answers = form.answers()
     try:
         survey_service.save_page(
             session=session,
             person=viewer(),
             wave_id=wave_id,
             page_key=page_key,
-            answers=form.answers(),
-            seconds=form.seconds_on_page(),
+            answers=answers,
+            seconds=seconds_since(request.form.get("shown_at")),
             view=view,
         )
     except InvalidInput as exc:
+        form = form or _checked_form(view, items, locale, nav)
         form.form_errors.append(error_text(exc))
         return _render_page(view, page_key, form, position, status=400)
     if nav == "leave":
@@ -101,6 +104,21 @@ def page(wave_id: int, page_key: str):
     if nav == "next" and position + 1 < len(keys):
         return redirect(url_for("survey.page", wave_id=wave_id, page_key=keys[position + 1]))
     return redirect(url_for("survey.review", wave_id=wave_id))
+
+
+def _checked_form(view, items, locale, nav):
+    """The posted page bound to its form and checked: field and ranking errors set."""
+    form = build_page_form(view.instrument, items, locale, view.answers, formdata=request.form)
+    form.validate()  # CSRF, known choices, text length
+    form.ranking_errors = form.ranking_problems()
+    if nav == "next":
+        # Moving on needs a complete page; going back or leaving keeps a partial one.
+        for item in form.missing():
+            if item.type == "ranking":
+                form.ranking_errors.setdefault(item.code, _("Give every option a place."))
+            else:
+                form[item.code].errors = [*form[item.code].errors, _("Choose an answer.")]
+    return form
 
 
 def _render_page(view, page_key, form, position, status=200):
