@@ -44,6 +44,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import random
 import re
 import tomllib
 from collections.abc import Mapping
@@ -248,6 +249,23 @@ class Instrument:
         del content["version"]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def option_order(item: Item, key: str) -> tuple[Option, ...]:
+    """The options of ``item`` in the order one response sees them.
+
+    Position in a list sways choices (the first option is picked more often), so every
+    response gets its own order. ``key`` names the response (for example its wave and
+    person) so the order is the same each time the page is shown; it is derived from a
+    hash, not from a global random state.
+    """
+    if len(item.options) < 2:
+        return item.options
+    digest = hashlib.sha256(f"{key}:{item.code}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    options = list(item.options)
+    rng.shuffle(options)
+    return tuple(options)
 
 
 PAGE_PART = "-"

@@ -138,7 +138,7 @@ def _is_answered(item: Item, value: object) -> bool:
         return False
     if item.type == "text":
         return isinstance(value, str) and bool(value.strip())
-    if item.type == "ranking":
+    if item.type in ("ranking", "best_worst"):
         return bool(value)
     return True
 
