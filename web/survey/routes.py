@@ -61,11 +61,14 @@ def page(wave_id: int, page_key: str):
     keys = view.page_keys
     position = keys.index(page_key)
     locale = get_locale()
+    order_key = f"{view.wave.id}:{view.person_id}"
     if request.method == "GET":
-        form = build_page_form(view.instrument, items, locale, view.answers)
+        form = build_page_form(view.instrument, items, locale, view.answers, order_key=order_key)
         return _render_page(view, page_key, form, position)
 
-    form = build_page_form(view.instrument, items, locale, view.answers, formdata=request.form)
+    form = build_page_form(
+        view.instrument, items, locale, view.answers, formdata=request.form, order_key=order_key
+    )
     nav = request.form.get("nav", "next")
     form.validate()  # CSRF, known choices, text length
     form.ranking_errors = form.ranking_problems()
@@ -74,6 +77,10 @@ def page(wave_id: int, page_key: str):
         for item in form.missing():
             if item.type == "ranking":
                 form.ranking_errors.setdefault(item.code, _("Give every option a place."))
+            elif item.type == "best_worst":
+                form.ranking_errors.setdefault(
+                    item.code, _("Choose the one you want most and the one you want least.")
+                )
             else:
                 form[item.code].errors = [*form[item.code].errors, _("Choose an answer.")]
     if form.ranking_errors or any(field.errors for field in form):
