@@ -1,0 +1,37 @@
+"""Seed versions of the default instrument: init stores each once, in order."""
+
+from sqlmodel import select
+
+from models.tables import Instrument as InstrumentRow
+from seed.loaders import load_seed_instrument
+from services.instruments import ensure_current_instrument, ensure_default_instrument
+
+
+def stored_versions(session) -> list[tuple[int, str]]:
+    rows = session.exec(select(InstrumentRow).order_by(InstrumentRow.version)).all()
+    return [(row.version, row.fingerprint) for row in rows]
+
+
+def test_a_fresh_database_gets_version_1_then_the_current_version(session):
+    imported = ensure_current_instrument(session=session)
+    assert imported.row.version == 2 and imported.instrument.version == 2
+    assert stored_versions(session) == [
+        (1, load_seed_instrument(1).fingerprint()),
+        (2, load_seed_instrument(2).fingerprint()),
+    ]
+
+
+def test_seeding_again_in_any_order_stores_nothing_new(session):
+    ensure_current_instrument(session=session)
+    before = stored_versions(session)
+    assert ensure_current_instrument(session=session).created is False
+    # Version 1 after version 2 is found, not stored again as version 3.
+    again = ensure_default_instrument(session=session)
+    assert again.created is False and again.row.version == 1
+    assert stored_versions(session) == before
+
+
+def test_a_database_with_only_version_1_gets_version_2_next(session):
+    ensure_default_instrument(session=session)
+    assert ensure_current_instrument(session=session).row.version == 2
+    assert [v for v, _ in stored_versions(session)] == [1, 2]
