@@ -176,6 +176,18 @@ class Instrument:
         """Return the best-worst tasks in instrument order."""
         return tuple(item for item in self.items if item.type == "best_worst")
 
+    def construct_formats(self) -> dict[str, str]:
+        """How each scored construct is measured: ``"likert"``, ``"best_worst"`` or both
+        (``"likert+best_worst"``). Scores from different formats share a 1-5 metric but
+        not a distribution, so figures are compared across versions only within a format."""
+        formats: dict[str, set[str]] = {}
+        for item in self.likert_items():
+            formats.setdefault(item.construct or "", set()).add("likert")
+        for item in self.best_worst_items():
+            for option in item.options:
+                formats.setdefault(option.construct, set()).add("best_worst")
+        return {key: "+".join(sorted(kinds)) for key, kinds in formats.items()}
+
     def pages(self) -> list[tuple[str, tuple[Item, ...]]]:
         """Split the items into survey pages.
 

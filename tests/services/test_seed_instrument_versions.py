@@ -35,3 +35,31 @@ def test_a_database_with_only_version_1_gets_version_2_next(session):
     ensure_default_instrument(session=session)
     assert ensure_current_instrument(session=session).row.version == 2
     assert [v for v, _ in stored_versions(session)] == [1, 2]
+
+
+def test_a_best_worst_score_is_never_shown_beside_a_team_median_of_likert_scores(session):
+    """The demo's closed wave used v1 (agree/disagree), its open wave v2 (best-worst)."""
+    from models.tables import Person, SurveyResponse, Wave
+    from seed.demo_org import demo_people
+    from services.demo import CURRENT_WAVE, load_demo_people, load_demo_survey
+    from services.me import my_scores
+
+    load_demo_people(session=session, people=demo_people(), password="demo")
+    load_demo_survey(session=session)
+    current = session.exec(select(Wave).where(Wave.name == CURRENT_WAVE)).one()
+    responses = session.exec(
+        select(SurveyResponse).where(
+            SurveyResponse.wave_id == current.id, SurveyResponse.status == "submitted"
+        )
+    ).all()
+    submitted = [r for r in responses if not r.flags]
+    shown = 0
+    for response in submitted:
+        rows = {
+            r.construct: r
+            for r in my_scores(session=session, person=session.get(Person, response.person_id))
+        }
+        assert rows["pref_time"].own is not None
+        assert rows["pref_time"].team_median is None
+        shown += rows["autonomy"].team_median is not None
+    assert shown > 0  # likert beside likert is still compared, construct by construct
