@@ -159,10 +159,18 @@ def score_history(*, session: Session, person: Person) -> tuple[list[str], list[
         return [], []
     scored = score_stored(session, responses)
     constructs = list(scored.scores.constructs)
+    # A score measured another way than the newest one (agree/disagree items then, best-
+    # worst choices now) is left out: the two differ in spread, so a "change" would be
+    # the format's, not the person's.
+    newest = _formats(session, responses[-1].instrument_id)
     history = []
     for i, response in enumerate(responses):
         wave = session.get(Wave, response.wave_id)
-        values = {key: _value(scored.scores.values[i, j]) for j, key in enumerate(constructs)}
+        formats = _formats(session, response.instrument_id)
+        values = {
+            key: _value(scored.scores.values[i, j]) if formats.get(key) == newest.get(key) else None
+            for j, key in enumerate(constructs)
+        }
         history.append(WaveScores(wave, values))
     return constructs, history
 

@@ -63,3 +63,26 @@ def test_a_best_worst_score_is_never_shown_beside_a_team_median_of_likert_scores
         assert rows["pref_time"].team_median is None
         shown += rows["autonomy"].team_median is not None
     assert shown > 0  # likert beside likert is still compared, construct by construct
+
+
+def test_history_leaves_out_scores_measured_another_way_than_the_newest(session):
+    from models.tables import Person, SurveyResponse, Wave
+    from seed.demo_org import demo_people
+    from services.demo import CURRENT_WAVE, load_demo_people, load_demo_survey
+    from services.me import score_history
+
+    load_demo_people(session=session, people=demo_people(), password="demo")
+    load_demo_survey(session=session)
+    current = session.exec(select(Wave).where(Wave.name == CURRENT_WAVE)).one()
+    response = session.exec(
+        select(SurveyResponse).where(
+            SurveyResponse.wave_id == current.id, SurveyResponse.status == "submitted"
+        )
+    ).first()
+    _constructs, history = score_history(
+        session=session, person=session.get(Person, response.person_id)
+    )
+    first, latest = history[0].scores, history[-1].scores
+    assert len(history) == 2 and latest["pref_time"] is not None
+    assert first["pref_time"] is None  # agree/disagree then, best-worst now
+    assert first["autonomy"] is not None  # likert both times: compared by construct
