@@ -18,7 +18,7 @@ so the CLI, the HR page and the seed loader all accept exactly the same format::
     [[items]]
     code = "aut1"                # unique, stable; the CSV column name
     construct = "autonomy"
-    type = "likert"              # likert | ranking | text | attention
+    type = "likert"              # likert | ranking | best_worst | text | attention
     reverse = false
     text = { en = "...", nb = "..." }
 
@@ -26,6 +26,16 @@ A ranking item lists ``options = [{ code, construct, text }, ...]``; an attentio
 the answer it ``expected``; any item may set ``min``, ``max`` and ``required`` (text items
 default to not required). Every text needs English (``en``); Norwegian (``nb``) is optional
 so that English-only instruments can be imported.
+
+A likert item may name its two ends instead of using the agreement labels:
+``poles = { en = ["Thanked in private", "Thanked in front of others"], nb = [...] }``. Such a
+bipolar item asks "which of two things, and how strongly" (the high end is the construct),
+so agreeing with everything cannot move it.
+
+A ``best_worst`` item is one task of best-worst scaling: it lists ``options`` (3 or more,
+like a ranking item's) and the rep picks the one they want most and the one they want
+least. Each option feeds its construct; an option code means the same construct in every
+task. The tasks of an instrument are scored together (see ``recommender.scoring``).
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import random
 import re
 import tomllib
 from collections.abc import Mapping
@@ -41,7 +52,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ITEM_TYPES = ("likert", "ranking", "text", "attention")
+ITEM_TYPES = ("likert", "ranking", "best_worst", "text", "attention")
+OPTION_TYPES = ("ranking", "best_worst")
+"""Item types that list options (each option feeds a construct)."""
+MIN_BEST_WORST_OPTIONS = 3
+"""A best-worst task with two options is a forced choice: best and worst say the same thing."""
 CONSTRUCT_GROUPS = ("motivation", "reward_preference")
 OPEN_PAGE = "open"
 """Key of the final survey page that holds the free-text items."""
@@ -67,6 +82,7 @@ _ITEM_FIELDS = frozenset(
         "min",
         "max",
         "required",
+        "poles",
     }
 )
 _OPTION_FIELDS = frozenset({"code", "construct", "text"})
@@ -105,6 +121,7 @@ class Item:
     options: tuple[Option, ...] = ()
     expected: int | None = None
     required: bool = True
+    poles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,22 @@ class Instrument:
         """Return the ranking item, or ``None`` if the instrument has none."""
         return next((item for item in self.items if item.type == "ranking"), None)
 
+    def best_worst_items(self) -> tuple[Item, ...]:
+        """Return the best-worst tasks in instrument order."""
+        return tuple(item for item in self.items if item.type == "best_worst")
+
+    def construct_formats(self) -> dict[str, str]:
+        """How each scored construct is measured: ``"likert"``, ``"best_worst"`` or both
+        (``"likert+best_worst"``). Scores from different formats share a 1-5 metric but
+        not a distribution, so figures are compared across versions only within a format."""
+        formats: dict[str, set[str]] = {}
+        for item in self.likert_items():
+            formats.setdefault(item.construct or "", set()).add("likert")
+        for item in self.best_worst_items():
+            for option in item.options:
+                formats.setdefault(option.construct, set()).add("best_worst")
+        return {key: "+".join(sorted(kinds)) for key, kinds in formats.items()}
+
     def pages(self) -> list[tuple[str, tuple[Item, ...]]]:
         """Split the items into survey pages.
 
@@ -174,7 +207,7 @@ class Instrument:
         for item in self.items:
             if item.type == "text":
                 keys.append(OPEN_PAGE)
-            elif item.type == "ranking":
+            elif item.type in OPTION_TYPES:
                 keys.append(groups.get(item.options[0].construct) if item.options else None)
             elif item.type == "attention":
                 keys.append(keys[-1] if keys else None)
@@ -228,6 +261,23 @@ class Instrument:
         del content["version"]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def option_order(item: Item, key: str) -> tuple[Option, ...]:
+    """The options of ``item`` in the order one response sees them.
+
+    Position in a list sways choices (the first option is picked more often), so every
+    response gets its own order. ``key`` names the response (for example its wave and
+    person) so the order is the same each time the page is shown; it is derived from a
+    hash, not from a global random state.
+    """
+    if len(item.options) < 2:
+        return item.options
+    digest = hashlib.sha256(f"{key}:{item.code}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    options = list(item.options)
+    rng.shuffle(options)
+    return tuple(options)
 
 
 PAGE_PART = "-"
@@ -329,6 +379,8 @@ def instrument_to_dict(instrument: Instrument) -> dict[str, Any]:
         if item.type == "likert":
             entry["reverse"] = item.reverse
         entry["text"] = dict(item.text)
+        if item.poles:
+            entry["poles"] = {lang: list(ends) for lang, ends in item.poles.items()}
         if item.options:
             entry["options"] = [
                 {"code": o.code, "construct": o.construct, "text": dict(o.text)}
@@ -548,6 +600,7 @@ class _Parser:
         result: list[Item] = []
         codes: set[str] = set()
         ranking_seen = False
+        option_constructs: dict[str, str] = {}
         for index, entry in enumerate(self.entries("items", value)):
             if not isinstance(entry, Mapping):
                 self.problems.append(f"items[{index}]: must be a table")
@@ -585,6 +638,8 @@ class _Parser:
             lo, hi = self.item_range(where, entry, scale_min, scale_max)
             expected = self.expected(where, item_type, entry.get("expected"), lo, hi)
             options = self.options(where, item_type, entry.get("options"), constructs)
+            self.same_option_constructs(where, options, option_constructs)
+            poles = self.poles(where, item_type, entry.get("poles"))
             required = entry.get("required", _default_required(item_type))
             if not isinstance(required, bool):
                 self.problem(where, "required", f"must be true or false, got {required!r}")
@@ -601,8 +656,46 @@ class _Parser:
                     options=options,
                     expected=expected,
                     required=required,
+                    poles=poles,
                 )
             )
+        return result
+
+    def same_option_constructs(
+        self, where: str, options: tuple[Option, ...], seen: dict[str, str]
+    ) -> None:
+        # Best-worst tasks are scored together by option, so an option code must mean one
+        # construct wherever it appears.
+        for index, option in enumerate(options):
+            known = seen.setdefault(option.code, option.construct)
+            if known != option.construct:
+                self.problem(
+                    where,
+                    f"options[{index}].construct",
+                    f"option '{option.code}' feeds '{known}' elsewhere, got '{option.construct}'",
+                )
+
+    def poles(self, where: str, item_type: str, value: object) -> dict[str, tuple[str, str]]:
+        if value is None:
+            return {}
+        if item_type != "likert":
+            self.problem(where, "poles", "only likert items can name their two ends")
+            return {}
+        if not isinstance(value, Mapping):
+            self.problem(where, "poles", "must be a table of language -> [low end, high end]")
+            return {}
+        result: dict[str, tuple[str, str]] = {}
+        for lang, ends in value.items():
+            if (
+                not isinstance(ends, list | tuple)
+                or len(ends) != 2
+                or not all(isinstance(t, str) and t.strip() for t in ends)
+            ):
+                self.problem(where, f"poles.{lang}", "must list 2 texts (the low and high end)")
+            else:
+                result[str(lang)] = (ends[0], ends[1])
+        if REQUIRED_LANGUAGE not in value:
+            self.problem(where, "poles", f"needs English ('{REQUIRED_LANGUAGE}') ends")
         return result
 
     def item_construct(
@@ -616,8 +709,10 @@ class _Parser:
             if item_type == "likert":
                 self.problem(where, "construct", "missing (a likert item must measure a construct)")
             return None
-        if item_type == "ranking":
-            self.problem(where, "construct", "a ranking item takes its constructs from its options")
+        if item_type in OPTION_TYPES:
+            self.problem(
+                where, "construct", f"a {item_type} item takes its constructs from its options"
+            )
             return None
         if not isinstance(construct, str) or construct not in constructs:
             self.problem(where, "construct", f"unknown construct {construct!r}")
@@ -660,12 +755,15 @@ class _Parser:
         value: object,
         constructs: Mapping[str, Construct],
     ) -> tuple[Option, ...]:
-        if item_type != "ranking":
+        if item_type not in OPTION_TYPES:
             if value is not None:
-                self.problem(where, "options", "only ranking items have options")
+                self.problem(where, "options", "only ranking and best_worst items have options")
             return ()
-        if not isinstance(value, list | tuple) or len(value) < 2:
-            self.problem(where, "options", "a ranking item needs a list of at least 2 options")
+        least = MIN_BEST_WORST_OPTIONS if item_type == "best_worst" else 2
+        if not isinstance(value, list | tuple) or len(value) < least:
+            self.problem(
+                where, "options", f"a {item_type} item needs a list of at least {least} options"
+            )
             return ()
         result: list[Option] = []
         codes: set[str] = set()
@@ -699,7 +797,7 @@ class _Parser:
             if valid:
                 result.append(Option(code=code, construct=construct, text=text))
         if len(groups) > 1:
-            # The ranking item sits on one page, so its options must share a construct group.
+            # The item sits on one page, so its options must share a construct group.
             self.problem(
                 where, "options", f"options mix construct groups ({', '.join(sorted(groups))})"
             )

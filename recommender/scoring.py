@@ -11,6 +11,13 @@ Rules
   ``MIN_ANSWERED_FRACTION`` of the scale's items were answered; otherwise it is missing (NaN).
 * The ranking item becomes a rank score per option in [0, 1]: ``(n - 1 - position) / (n - 1)``,
   so the first choice scores 1 and the last 0. Options left out of a partial ranking are NaN.
+* Best-worst tasks (answer: ``[best, worst]`` option codes) are scored together: per
+  construct, ``(times best - times worst) / times shown`` over the answered tasks, in
+  [-1, 1] (see ``best_worst_scores``), then placed on the instrument's scale as
+  ``midpoint + half-range x score`` so that it sits in the same columns, and on the same
+  1-5 metric, as a likert scale score of that construct (0 = the midpoint, "neither").
+  The score is missing unless ``MIN_ANSWERED_FRACTION`` of the construct's appearances were
+  in answered tasks. A construct measured both ways gets the mean of the two scores.
 * ``standardise`` turns scores into z-scores against the wave's own population.
 """
 
@@ -34,7 +41,8 @@ class ScaleScores:
     Attributes
     ----------
     constructs : tuple of str
-        Keys of the constructs that have likert items, in instrument order.
+        Keys of the constructs that have likert items or best-worst options, in
+        instrument order.
     values : ndarray of shape (n_responses, n_constructs)
         Scale scores in the items' own metric; NaN where fewer than 75% of the items
         were answered.
@@ -223,6 +231,75 @@ def ranking_scores(orders: Sequence[Sequence[int] | None], n_options: int) -> np
     return out
 
 
+def best_worst_scores(
+    instrument: Instrument, answers: Sequence[Mapping[str, object]]
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Score the best-worst tasks of every response.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    answers : sequence of mappings
+        One mapping item code -> value per response; a task's value is a pair
+        ``[best, worst]`` of its option codes, ``None`` when not answered.
+
+    Returns
+    -------
+    constructs : tuple of str
+        Constructs fed by the tasks' options, in instrument order.
+    scores : ndarray of shape (n_responses, n_constructs)
+        ``(times best - times worst) / times shown`` in answered tasks, in [-1, 1]; NaN
+        when fewer than ``MIN_ANSWERED_FRACTION`` of the construct's appearances were in
+        answered tasks.
+
+    Raises
+    ------
+    ValueError
+        If an answer is not two different option codes of its task.
+    """
+    tasks = instrument.best_worst_items()
+    fed = {option.construct for item in tasks for option in item.options}
+    keys = tuple(c.key for c in instrument.constructs if c.key in fed)
+    col = {key: j for j, key in enumerate(keys)}
+    n = len(answers)
+    net = np.zeros((n, len(keys)))
+    shown = np.zeros((n, len(keys)))
+    total = np.zeros(len(keys))
+    for item in tasks:
+        columns = {option.code: col[option.construct] for option in item.options}
+        members = list(columns.values())
+        np.add.at(total, members, 1.0)
+        for row, response in enumerate(answers):
+            value = response.get(item.code)
+            if value is None or value == [] or value == ():
+                continue
+            best, worst = _best_worst_pair(item.code, columns, value, row)
+            np.add.at(shown[row], members, 1.0)
+            net[row, columns[best]] += 1.0
+            net[row, columns[worst]] -= 1.0
+    enough = (shown > 0) & (shown >= MIN_ANSWERED_FRACTION * total - 1e-9)
+    out = np.full(net.shape, np.nan)
+    np.divide(net, shown, out=out, where=enough)
+    return keys, out
+
+
+def _best_worst_pair(
+    code: str, columns: Mapping[str, int], value: object, row: int
+) -> tuple[str, str]:
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ValueError(
+            f"response {row}, item '{code}': a best-worst answer must be [best, worst], "
+            f"got {value!r}"
+        )
+    best, worst = value
+    unknown = [c for c in (best, worst) if c not in columns]
+    if unknown:
+        raise ValueError(f"response {row}, item '{code}': unknown option(s) {unknown}")
+    if best == worst:
+        raise ValueError(f"response {row}, item '{code}': '{best}' is both best and worst")
+    return best, worst
+
+
 def score_responses(instrument: Instrument, answers: Sequence[Mapping[str, object]]) -> ScaleScores:
     """Score every response of an instrument.
 
@@ -242,6 +319,8 @@ def score_responses(instrument: Instrument, answers: Sequence[Mapping[str, objec
     keyed = keyed_matrix(instrument, answer_matrix(instrument, answers))
     construct_index = np.array([position[item.construct] for item in items], dtype=int)
     values = scale_scores(keyed, construct_index, len(keys))
+    if instrument.best_worst_items():
+        keys, values = _with_best_worst(instrument, answers, keys, values)
 
     ranking_item = instrument.ranking_item()
     if ranking_item is None:
@@ -267,6 +346,33 @@ def score_responses(instrument: Instrument, answers: Sequence[Mapping[str, objec
     rank_values = ranking_scores(orders, len(ranking_item.options))
     ranking = tuple(option.construct for option in ranking_item.options)
     return ScaleScores(tuple(keys), values, ranking, rank_values)
+
+
+def _with_best_worst(
+    instrument: Instrument,
+    answers: Sequence[Mapping[str, object]],
+    keys: list[str],
+    values: np.ndarray,
+) -> tuple[list[str], np.ndarray]:
+    """Add the best-worst scores, on the likert metric, to the likert scale scores."""
+    bw_keys, bw = best_worst_scores(instrument, answers)
+    middle = (instrument.scale_min + instrument.scale_max) / 2.0
+    half = (instrument.scale_max - instrument.scale_min) / 2.0
+    bw = middle + half * bw
+    have = set(keys) | set(bw_keys)
+    merged = [c.key for c in instrument.constructs if c.key in have]
+    out = np.full((len(answers), len(merged)), np.nan)
+    for j, key in enumerate(merged):
+        parts = []
+        if key in keys:
+            parts.append(values[:, keys.index(key)])
+        if key in bw_keys:
+            parts.append(bw[:, bw_keys.index(key)])
+        stacked = np.stack(parts, axis=1)
+        counts = (~np.isnan(stacked)).sum(axis=1)
+        sums = np.where(np.isnan(stacked), 0.0, stacked).sum(axis=1)
+        np.divide(sums, counts, out=out[:, j], where=counts > 0)
+    return merged, out
 
 
 def standardise(

@@ -36,16 +36,36 @@ class TableFileError(ValueError):
         self.row = row
 
 
+CURRENT_INSTRUMENT_VERSION = 2
+"""The version of the default instrument new waves use; older versions stay loadable."""
+
+
 def default_instrument_path() -> Path:
-    """Return the path of the default instrument, ``seed/instruments/motivation.toml``."""
+    """Return the path of the default instrument's version 1, ``seed/instruments/motivation.toml``.
+
+    Version 1 keeps the file name it always had (and its history); later versions are
+    ``motivation-v<N>.toml`` beside it.
+    """
     return SEED_DIR / "instruments" / f"{DEFAULT_INSTRUMENT}.toml"
 
 
+def seed_instrument_path(version: int) -> Path:
+    """Return the file of one version of the default instrument."""
+    if version == 1:
+        return default_instrument_path()
+    return SEED_DIR / "instruments" / f"{DEFAULT_INSTRUMENT}-v{version}.toml"
+
+
 def load_default_instrument() -> Instrument:
-    """Read and validate the default instrument."""
+    """Read and validate version 1 of the default instrument (the one most tests pin)."""
+    return load_seed_instrument(1)
+
+
+def load_seed_instrument(version: int | None = None) -> Instrument:
+    """Read and validate one version of the default instrument (default: the current one)."""
     from recommender.instrument import load_instrument
 
-    return load_instrument(default_instrument_path())
+    return load_instrument(seed_instrument_path(version or CURRENT_INSTRUMENT_VERSION))
 
 
 def default_catalogue_path() -> Path:

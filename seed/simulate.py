@@ -222,14 +222,16 @@ def _profile_means(
     return means
 
 
-def _discretise(y: np.ndarray, lo: int, hi: int, shift: float) -> np.ndarray:
+def _discretise(y: np.ndarray, lo: int, hi: int, shift: float, centre: float = 0.58) -> np.ndarray:
     """Map a continuous response onto lo..hi.
 
     Cut points make the middle and the agreeing side more common than the extremes, as
-    in most attitude surveys (on 1-5 about 9/20/29/27/16 per cent).
+    in most attitude surveys (on 1-5 about 9/20/29/27/16 per cent). ``centre`` places the
+    most common answer (as a share of the range): a bipolar item, whose two ends are both
+    things people might want, has no agreeing side and is centred at 0.5.
     """
     levels = hi - lo + 1
-    weights = np.exp(-0.5 * ((np.arange(levels) - 0.58 * (levels - 1)) / (0.3 * levels)) ** 2)
+    weights = np.exp(-0.5 * ((np.arange(levels) - centre * (levels - 1)) / (0.3 * levels)) ** 2)
     cuts = ndtri(np.cumsum(weights / weights.sum())[:-1]) + shift
     return lo + (y[..., None] > cuts).sum(axis=-1)
 
@@ -354,7 +356,8 @@ def simulate_organisation(
         y = loading * (-theta if item.reverse else theta) + np.sqrt(1 - loading**2) * rng.normal(
             size=n_people
         )
-        values = _discretise(y, item.min, item.max, shift=rng.normal(0.0, 0.15))
+        centre = 0.5 if item.poles else 0.58
+        values = _discretise(y, item.min, item.max, shift=rng.normal(0.0, 0.15), centre=centre)
         skipped = rng.random(n_people) < missing_rate
         for person in range(n_people):
             if not skipped[person]:
@@ -388,6 +391,8 @@ def simulate_organisation(
             order = np.argsort(-noisy, axis=1)
             for person in range(n_people):
                 answers[person][item.code] = [options[j].code for j in order[person]]
+        elif item.type == "best_worst":
+            _best_worst(rng, item, answers, traits, col, careless)
         elif item.type == "text":
             _free_text(rng, item.code, answers, traits, constructs, careless, languages, text_rate)
 
@@ -408,6 +413,25 @@ def simulate_organisation(
         quality=quality,
         expected_utility=expected,
     )
+
+
+def _best_worst(rng, item, answers, traits, col, careless) -> None:
+    """Most and least wanted option of one task: the person's traits for the options'
+    constructs plus noise as large as the ranking item's; careless people pick at random."""
+    n_people = len(answers)
+    latent = np.stack(
+        [
+            traits[:, col[o.construct]] if o.construct in col else np.zeros(n_people)
+            for o in item.options
+        ],
+        axis=1,
+    )
+    noisy = latent + rng.normal(0.0, 0.5, size=latent.shape)
+    noisy[careless] = rng.random((int(careless.sum()), len(item.options)))
+    best, worst = noisy.argmax(axis=1), noisy.argmin(axis=1)
+    for person in range(n_people):
+        pair = [item.options[best[person]].code, item.options[worst[person]].code]
+        answers[person][item.code] = pair
 
 
 def _free_text(rng, code, answers, traits, constructs, careless, languages, rate) -> None:
@@ -437,6 +461,9 @@ def _page_seconds(rng, instrument, answers, careless) -> list[dict[str, float]]:
                     total += 25.0 * rng.lognormal(0, 0.4) if response.get(item.code) else 2.0
                 elif item.type == "ranking":
                     total += pace * len(item.options) * rng.lognormal(0, 0.2)
+                elif item.type == "best_worst":
+                    # Two choices among a few options: about twice a likert item.
+                    total += 2.0 * pace * rng.lognormal(0, 0.2)
                 else:
                     total += pace * rng.lognormal(0, 0.25)
             seconds[key] = round(float(total), 1)

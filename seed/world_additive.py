@@ -173,6 +173,25 @@ def simulate_additive_world(
             order = np.argsort(-keys, axis=1)
             for person in range(n_people):
                 answers[person][item.code] = [item.options[j].code for j in order[person]]
+        elif item.type == "best_worst":
+            # Most and least wanted of the task's options, by stated taste plus the same
+            # Gumbel noise as the ranking (a max-diff choice); careless people at random.
+            keys = np.stack(
+                [
+                    stated[:, construct_col[o.construct]]
+                    if o.construct in construct_col
+                    else np.zeros(n_people)
+                    for o in item.options
+                ],
+                axis=1,
+            ) + rng.gumbel(scale=0.6, size=(n_people, len(item.options)))
+            keys[careless] = rng.random((int(careless.sum()), len(item.options)))
+            best, worst = keys.argmax(axis=1), keys.argmin(axis=1)
+            for person in range(n_people):
+                answers[person][item.code] = [
+                    item.options[best[person]].code,
+                    item.options[worst[person]].code,
+                ]
     page_seconds = []
     for person in range(n_people):
         pace = 1.0 if careless[person] else rng.gamma(9.0, 0.6)

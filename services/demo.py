@@ -63,10 +63,12 @@ CURRENT_WAVE = "Winter check-in"
 
 def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, int]:
     """Give the demo organisation survey history: a closed first wave that every rep
-    answered, and an open wave that some have answered, so every page has something real.
+    answered (instrument version 1), and an open wave on the current version that some
+    have answered, so every page has something real.
 
-    Answers come from the latent-profile simulator in ``seed.simulate``. Idempotent: an
-    existing first wave means the survey part of the demo is loaded already.
+    Answers come from the latent-profile simulator in ``seed.simulate``; the same simulated
+    people answer both versions. Idempotent: an existing first wave means the survey part
+    of the demo is loaded already.
     """
     from datetime import timedelta
 
@@ -76,14 +78,20 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
     from recommender.quality import quality_flags
     from seed.loaders import load_catalogue
     from seed.simulate import simulate_organisation
-    from services.instruments import definition, ensure_default_instrument
+    from services.instruments import (
+        definition,
+        ensure_current_instrument,
+        ensure_default_instrument,
+    )
     from services.responses import to_answer_row
     from services.waves import open_wave, today
 
     if session.exec(select(Wave).where(Wave.name == FIRST_WAVE)).first() is not None:
         return {"responses": 0}
-    imported = ensure_default_instrument(session=session)
-    instrument = definition(imported.row)
+    first_row = ensure_default_instrument(session=session).row
+    current_row = ensure_current_instrument(session=session).row
+    instrument = definition(first_row)
+    current_instrument = definition(current_row)
     reps = list(
         session.exec(
             select(Person)
@@ -100,6 +108,15 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         random_state=random_state,
         roles=[p.sales_role or "closer" for p in reps],
     )
+    # The same seed and roles draw the same people (traits are drawn before any answer);
+    # only their answers to the current version are new.
+    current_org = simulate_organisation(
+        current_instrument,
+        load_catalogue(),
+        len(reps),
+        random_state=random_state,
+        roles=[p.sales_role or "closer" for p in reps],
+    )
     now = today()
     first = open_wave(
         session=session,
@@ -107,6 +124,8 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         name=FIRST_WAVE,
         opens_on=now - timedelta(days=75),
         closes_on=now - timedelta(days=54),
+        instrument_name=first_row.name,
+        instrument_version=first_row.version,
     )
     first.status, first.closed_at = "closed", first.created_at
     session.add(first)
@@ -116,11 +135,15 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         name=CURRENT_WAVE,
         opens_on=now - timedelta(days=5),
         closes_on=now + timedelta(days=16),
+        instrument_name=current_row.name,
+        instrument_version=current_row.version,
     )
     rng = np.random.default_rng(random_state)
     created = 0
 
-    def store(wave, person, answers, seconds, submitted_days_ago, status="submitted"):
+    def store(
+        wave, person, answers, seconds, submitted_days_ago, status="submitted", survey=instrument
+    ):
         nonlocal created
         from datetime import UTC, datetime, time
 
@@ -128,7 +151,7 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         # Never in the future: an answer "submitted" later today would count as new since the
         # demo's first training, and the model page would call the fresh model stale.
         when = min(when, datetime.now(UTC))
-        flags = quality_flags(instrument, [answers], [seconds])[0] if status == "submitted" else ()
+        flags = quality_flags(survey, [answers], [seconds])[0] if status == "submitted" else ()
         response = SurveyResponse(
             wave_id=wave.id,
             person_id=person.id,
@@ -144,8 +167,7 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         session.add(response)
         session.flush()
         rows = [
-            to_answer_row(response.id, instrument.item(code), value)
-            for code, value in answers.items()
+            to_answer_row(response.id, survey.item(code), value) for code, value in answers.items()
         ]
         session.add_all([r for r in rows if r is not None])
         created += 1
@@ -156,17 +178,19 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
     order = rng.permutation(len(reps))
     for rank, index in enumerate(order[: int(len(reps) * 0.45)]):
         person = reps[index]
-        answers = dict(org.answers[index])
-        for item in instrument.likert_items():
+        answers = dict(current_org.answers[index])
+        for item in current_instrument.likert_items():
             value = answers.get(item.code)
             if isinstance(value, int) and rng.random() < 0.15:
                 answers[item.code] = int(np.clip(value + rng.choice([-1, 1]), item.min, item.max))
         if rank % 6 == 5:
-            first_page = {i.code for i in instrument.pages()[0][1]}
+            first_page = {i.code for i in current_instrument.pages()[0][1]}
             partial = {k: v for k, v in answers.items() if k in first_page}
-            store(current, person, partial, {}, 1, status="in_progress")
+            store(current, person, partial, {}, 1, status="in_progress", survey=current_instrument)
         else:
-            store(current, person, answers, org.page_seconds[index], int(rng.integers(0, 5)))
+            seconds = current_org.page_seconds[index]
+            days = int(rng.integers(0, 5))
+            store(current, person, answers, seconds, days, survey=current_instrument)
     session.commit()
     feedback = load_demo_feedback(session=session, org=org, reps=reps, random_state=random_state)
     return {"responses": created, **feedback}

@@ -136,12 +136,35 @@ def import_instrument(
 
 
 def ensure_default_instrument(*, session: Session) -> ImportedInstrument:
-    """Load the default instrument from ``seed/`` when it is not stored yet."""
+    """Load version 1 of the default instrument from ``seed/`` when it is not stored yet."""
     from seed.loaders import load_default_instrument
 
-    default = load_default_instrument()
+    return _ensure_seed(session, load_default_instrument())
+
+
+def ensure_current_instrument(*, session: Session) -> ImportedInstrument:
+    """Store every seed version of the default instrument that is not stored yet, oldest
+    first, and return the current one (what new waves use)."""
+    from seed.loaders import CURRENT_INSTRUMENT_VERSION, load_seed_instrument
+
+    imported = None
+    for version in range(1, CURRENT_INSTRUMENT_VERSION + 1):
+        imported = _ensure_seed(session, load_seed_instrument(version))
+    return imported
+
+
+def _ensure_seed(session: Session, seed: Instrument) -> ImportedInstrument:
+    # A definition stored under any version is there already: importing an older seed
+    # version after a newer one must not store it again as the next version.
+    stored = session.exec(
+        select(InstrumentRow).where(
+            InstrumentRow.name == seed.name, InstrumentRow.fingerprint == seed.fingerprint()
+        )
+    ).first()
+    if stored is not None:
+        return ImportedInstrument(stored, definition(stored), created=False)
     return import_instrument(
-        session=session, actor=SYSTEM, data=instrument_to_dict(default), source="seed/instruments"
+        session=session, actor=SYSTEM, data=instrument_to_dict(seed), source="seed/instruments"
     )
 
 

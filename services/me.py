@@ -114,9 +114,16 @@ def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:
         return []
     own = score_stored(session, mine)
     medians = np.full(len(own.scores.constructs), np.nan)
-    _wave, team = team_medians(session=session, person=person)
+    wave, team = team_medians(session=session, person=person)
     if team is not None and team.shape == medians.shape:
-        medians = team
+        medians = team.copy()
+        # A best-worst score beside a median of agree/disagree scores (a team wave on an
+        # older instrument version) would compare two different measures: leave it out.
+        mine_formats = _formats(session, mine[0].instrument_id)
+        team_formats = _formats(session, wave.instrument_id)
+        for j, key in enumerate(own.scores.constructs):
+            if mine_formats.get(key) != team_formats.get(key):
+                medians[j] = np.nan
     labels = _labels(session)
     rows = []
     for j, key in enumerate(own.scores.constructs):
@@ -125,6 +132,12 @@ def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:
             ScoreRow(key, label, group, _value(own.scores.values[0, j]), _value(medians[j]))
         )
     return rows
+
+
+def _formats(session: Session, instrument_id: int) -> dict[str, str]:
+    from models.tables import Instrument as InstrumentRow
+
+    return definition(session.get(InstrumentRow, instrument_id)).construct_formats()
 
 
 @dataclass(frozen=True)
@@ -146,10 +159,18 @@ def score_history(*, session: Session, person: Person) -> tuple[list[str], list[
         return [], []
     scored = score_stored(session, responses)
     constructs = list(scored.scores.constructs)
+    # A score measured another way than the newest one (agree/disagree items then, best-
+    # worst choices now) is left out: the two differ in spread, so a "change" would be
+    # the format's, not the person's.
+    newest = _formats(session, responses[-1].instrument_id)
     history = []
     for i, response in enumerate(responses):
         wave = session.get(Wave, response.wave_id)
-        values = {key: _value(scored.scores.values[i, j]) for j, key in enumerate(constructs)}
+        formats = _formats(session, response.instrument_id)
+        values = {
+            key: _value(scored.scores.values[i, j]) if formats.get(key) == newest.get(key) else None
+            for j, key in enumerate(constructs)
+        }
         history.append(WaveScores(wave, values))
     return constructs, history
 

@@ -70,8 +70,19 @@ def readable_answer(instrument: Instrument, item: Item, value: object, locale: s
     if item.type == "ranking":
         names = {o.code: _text(o.text, locale) for o in item.options}
         return " > ".join(names.get(code, code) for code in value)
+    if item.type == "best_worst" and len(value) == 2:
+        names = {o.code: _text(o.text, locale) for o in item.options}
+        best, worst = (names.get(code, code) for code in value)
+        # Arrows rather than words: the service does not translate, and "▲ most, ▼ least"
+        # reads the same in every language the survey has.
+        return f"▲ {best} · ▼ {worst}"
     if item.type == "text":
         return str(value)
+    if item.poles:
+        # A bipolar item names only its two ends; the agreement labels do not apply.
+        ends = item.poles.get(locale) or item.poles.get("en") or next(iter(item.poles.values()))
+        named = {item.min: ends[0], item.max: ends[1]}
+        return f"{int(value)} – {named[int(value)]}" if int(value) in named else str(int(value))
     labels = instrument.scale_labels.get(locale) or instrument.scale_labels.get("en") or []
     index = int(value) - instrument.scale_min
     if 0 <= index < len(labels):

@@ -1,8 +1,11 @@
 """Reading and writing answers: the one conversion between Answer rows and answer dicts.
 
 An answer dict maps item code to value, as ``recommender`` expects: likert and attention
-items an ``int``, a ranking a list of option codes (most preferred first), text a ``str``.
-In the database a ranking is stored as its codes joined by ``>``.
+items an ``int``, a ranking a list of option codes (most preferred first), a best-worst task
+the pair ``[best, worst]`` of its option codes, text a ``str``. In the database a ranking is
+stored as its codes joined by ``>`` and a best-worst task likewise, as ``best>worst`` (most
+wanted first, as in a ranking: ``time>exclusive`` means "time off most, exclusive access
+least"), in the ``text`` column.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from models.tables import Answer, SurveyResponse
 from recommender.instrument import Instrument, Item
 
 RANKING_SEPARATOR = ">"
+LISTED_TYPES = ("ranking", "best_worst")
+"""Item types whose answer is a list of option codes, stored joined by ``>``."""
 
 
 def answer_columns(item: Item, value: object) -> dict[str, object] | None:
     """The stored ``value`` and ``text`` of one item's answer, or None when it is empty."""
     if value is None or value == "" or value == [] or value == ():
         return None
-    if item.type == "ranking":
+    if item.type in LISTED_TYPES:
         codes = value if isinstance(value, list | tuple) else str(value).split(RANKING_SEPARATOR)
         return {"value": None, "text": RANKING_SEPARATOR.join(str(c).strip() for c in codes)}
     if item.type == "text":
@@ -48,7 +53,7 @@ def from_answer_row(item: Item, row) -> object:
 
 def answer_value(item: Item, value: float | None, text: str | None) -> object:
     """The answer-dict value of a stored answer's ``value`` and ``text`` columns."""
-    if item.type == "ranking":
+    if item.type in LISTED_TYPES:
         return [c for c in (text or "").split(RANKING_SEPARATOR) if c]
     if item.type == "text":
         return text or ""

@@ -2,7 +2,8 @@
 
 The file has a ``person`` column (the person's external_id) and one column per item code.
 A blank cell is a missing answer; a ranking cell holds option codes joined by ``>``, most
-preferred first; text items hold text. Every row is checked before anything is written, and
+preferred first; a best-worst cell holds two of its task's option codes, ``best>worst``
+(most wanted, then least wanted); text items hold text. Every row is checked before anything is written, and
 every problem is reported as ``row N, column X: problem``.
 
 An import never replaces a response a person gave through the survey (``source`` "web",
@@ -124,6 +125,8 @@ def _parse_cell(item: Item, text: str) -> tuple[object, _Issue | None]:
         return text, None
     if item.type == "ranking":
         return _parse_ranking(item, text)
+    if item.type == "best_worst":
+        return _parse_best_worst(item, text)
     number = _whole_number(text)
     if number is None:
         return None, _issue("answer.not_whole", f"{text!r} is not a whole number", value=text)
@@ -168,6 +171,37 @@ def _parse_ranking(item: Item, text: str) -> tuple[object, _Issue | None]:
             )
         ranked.append(code)
     return ranked, None
+
+
+def _parse_best_worst(item: Item, text: str) -> tuple[object, _Issue | None]:
+    parts = [part.strip() for part in text.split(RANKING_SEPARATOR)]
+    if len(parts) != 2 or not all(parts):
+        return None, _issue(
+            "answer.best_worst_pair",
+            f"{text!r} is not two options as best{RANKING_SEPARATOR}worst",
+            value=text,
+            separator=RANKING_SEPARATOR,
+        )
+    options = {option.code.lower(): option.code for option in item.options}
+    pair: list[str] = []
+    for part in parts:
+        code = options.get(part.lower())
+        if code is None:
+            known = ", ".join(option.code for option in item.options)
+            return None, _issue(
+                "answer.option_unknown",
+                f"unknown option {part!r} (options: {known})",
+                option=part,
+                known=known,
+            )
+        pair.append(code)
+    if pair[0] == pair[1]:
+        return None, _issue(
+            "answer.best_is_worst",
+            f"option {pair[0]!r} is both the best and the worst",
+            option=pair[0],
+        )
+    return pair, None
 
 
 def _item_columns(

@@ -166,6 +166,17 @@ def validate_answers(
                 problems.append(
                     Problem(item.code, "answer.rank_each_once", "give each option its own place")
                 )
+        elif item.type == "best_worst":
+            pair = list(value) if isinstance(value, list | tuple) else []
+            allowed = {o.code for o in item.options}
+            if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= allowed:
+                problems.append(
+                    Problem(
+                        item.code,
+                        "answer.best_not_worst",
+                        "choose one option you want most and a different one you want least",
+                    )
+                )
         elif item.type == "text" and len(str(value)) > 2000:
             problems.append(
                 Problem(

@@ -182,6 +182,9 @@ MESSAGES = {
     ),
     "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
     "answer.rank_each_once": N_("Give each option its own place."),
+    "answer.best_not_worst": N_(
+        "Choose one option you want most and a different one you want least."
+    ),
     "answer.text_too_long": N_("Keep it under %(limit)s characters."),
     "experiment.start_in_past": N_(
         "%(start)s is in the past; an experiment's arms start on the day it is created (%(today)s) or later. To compare periods that are over, mark it retrospective: observational, not an experiment."
@@ -243,6 +246,8 @@ MESSAGES = {
     "answer.ranking_gap": N_("'%(value)s' has an empty place between '%(separator)s' signs"),
     "answer.option_unknown": N_("unknown option '%(option)s' (options: %(known)s)"),
     "answer.option_twice": N_("option '%(option)s' is ranked twice"),
+    "answer.best_worst_pair": N_("'%(value)s' is not two options as best%(separator)sworst"),
+    "answer.best_is_worst": N_("option '%(option)s' is both the best and the worst"),
     "answers.column_ambiguous": N_("matches more than one item code (%(codes)s)"),
     "answers.column_unknown": N_("unknown item code (not in %(instrument)s)"),
     "answers.no_item_columns": N_("no item columns (expected item codes of %(instrument)s)"),

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from models.engine import make_engine
 from models.tables import ModelArtefact, Person
-from seed.loaders import load_default_instrument
+from seed.loaders import load_seed_instrument
 from services.access import SYSTEM
 from services.recommendations import recommendation_rows
 from tests.e2e.conftest import go, shot, sign_in
@@ -19,27 +19,34 @@ from tests.e2e.test_survey_browser import reps_without_response
 pytestmark = pytest.mark.e2e
 
 TEAM_SENTENCE = "You prefer rewards you share with your team"
-RANKING = ("recognition", "development", "experience", "wellness", "time", "personal")
+ORDER = ("recognition", "development", "experience", "wellness", "exclusive", "time", "personal")
 
 
 def answer_without_team_spirit(page) -> None:
-    """Team-reward statements at their low pole, the rest middling; exclusive access fifth."""
-    items = {item.code: item for item in load_default_instrument().items}
+    """Team-reward items at their individual end, the rest middling; exclusive access fifth.
+
+    The demo's current wave uses instrument version 2: bipolar team items, instructed items
+    and best-worst tasks (answered as someone who likes the kinds in ORDER, best first).
+    """
+    items = {item.code: item for item in load_seed_instrument(2).items}
     questions = page.locator("fieldset.likert")
     for index in range(questions.count()):
         question = questions.nth(index)
         item = items.get((question.get_attribute("id") or "")[2:])
         if item is not None and item.type == "attention":
-            value = 4  # "choose Agree here"
+            value = item.expected
         elif item is not None and item.construct == "pref_team":
             value = item.max if item.reverse else item.min
         else:
             value = 2 + index % 3
         question.locator("label.point").nth(value - 1).click()
-    if page.locator("select.rank-select").count():
-        order = [*RANKING[:4], "exclusive", *RANKING[4:]]
-        for place, code in enumerate(order, start=1):
-            page.select_option(f"select[name=rank_categories__{code}]", str(place))
+    tasks = page.locator("fieldset.best-worst")
+    for index in range(tasks.count()):
+        task = items[(tasks.nth(index).get_attribute("id") or "")[2:]]
+        codes = [o.code for o in task.options]
+        best, worst = min(codes, key=ORDER.index), max(codes, key=ORDER.index)
+        page.check(f"input[name={task.code}__best][value={best}]")
+        page.check(f"input[name={task.code}__worst][value={worst}]")
 
 
 def state(database_url: str, email: str) -> tuple[int, list[list[str]]]:
@@ -73,7 +80,7 @@ def test_answering_again_shows_at_once_on_the_next_page(live_server, page_factor
 
     go(rep.get_by_role("link", name="Take the survey"))
     go(rep.get_by_role("link", name="Start the survey"))
-    while "/page/open" not in rep.url:  # every page of statements, one with the ranking
+    while "/page/open" not in rep.url:  # every page of questions
         answer_without_team_spirit(rep)
         read_at_human_pace(rep)
         go(rep.get_by_role("button", name="Next", exact=True))
@@ -88,7 +95,6 @@ def test_answering_again_shows_at_once_on_the_next_page(live_server, page_factor
     assert rep.locator("p.notice").count() == 0  # personal, not the fallback
     flat = [r for card in reasons for r in card]
     assert TEAM_SENTENCE not in flat
-    assert all("fifth" in r for r in flat if r.startswith("You ranked exclusive"))
     models_after, cli_reasons = state(live_server.database_url, email)
     assert models_after == models_before  # nobody retrained
     assert reasons == cli_reasons  # the page, the CLI and the API share one path

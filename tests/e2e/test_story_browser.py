@@ -68,7 +68,7 @@ def read_at_human_pace(page) -> None:
     rightly be flagged as speeding (under 1 s per item) and get the non-personal list.
     Waiting in real time would add about a minute to every run.
     """
-    questions = page.locator("fieldset.likert").count()
+    questions = page.locator("fieldset.likert, fieldset.best-worst").count()
     page.evaluate(
         "(seconds) => { const f = document.querySelector('input[name=shown_at]');"
         " f.value = String(Number(f.value) - seconds); }",

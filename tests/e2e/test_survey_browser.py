@@ -1,4 +1,7 @@
-"""A demo rep takes the whole default survey in Chromium, in English and in Norwegian."""
+"""A demo rep takes the whole default survey in Chromium, in English and in Norwegian.
+
+The demo's current wave uses instrument version 2: motive items, instructed-response items
+whose right answer is on the disagree side, best-worst tasks and bipolar items."""
 
 from __future__ import annotations
 
@@ -47,14 +50,28 @@ def submitted_flags(database_url: str, email: str) -> list[str] | None:
         engine.dispose()
 
 
+# The right answers of the instructed-response items (v1's att1, v2's ins1 and ins2).
+INSTRUCTED = {"q-att1": 4, "q-ins1": 2, "q-ins2": 1}
+
+
 def answer_likert_page(page, skip: int | None = None) -> None:
     questions = page.locator("fieldset.likert")
     for index in range(questions.count()):
         if index == skip:
             continue
         question = questions.nth(index)
-        value = 4 if question.get_attribute("id") == "q-att1" else 2 + index % 3
+        value = INSTRUCTED.get(question.get_attribute("id"), 2 + index % 3)
         question.locator("label.point").nth(value - 1).click()
+    answer_best_worst(page)
+
+
+def answer_best_worst(page) -> None:
+    """Most wanted: the first option shown; least wanted: the last one shown."""
+    tasks = page.locator("fieldset.best-worst")
+    for index in range(tasks.count()):
+        groups = tasks.nth(index).locator("fieldset.bw-group")
+        groups.nth(0).locator("label.bw-option").first.click()
+        groups.nth(1).locator("label.bw-option").last.click()
 
 
 def answer_ranking(page) -> None:
@@ -165,6 +182,65 @@ def test_survey_pages_are_short_on_a_phone(live_server, page_factory):
         if page.locator("select.rank-select").count():
             answer_ranking(page)
         go(page.get_by_role("button", name=TEXTS["en"]["next"], exact=True))
-    assert len(heights) == 6
+    assert len(heights) == 4  # instrument v2: two motive pages, two reward pages
     # Before the split the rewards page alone was about 13,900 px tall at this width.
     assert max(heights.values()) < 5500, heights
+
+
+def test_rep_completes_v2_on_a_phone_and_sees_a_profile(live_server, page_factory):
+    """Best-worst tasks and bipolar items at 375 px: accessible, no wider than the screen,
+    best = worst refused with the other answers kept, and a profile at the end."""
+    from tests.e2e.test_accessibility import axe_script
+
+    email = reps_without_response(live_server.database_url, 4)[3]
+    page = page_factory(width=375, height=740)
+    sign_in(page, live_server.base, email)
+    go(page.get_by_role("link", name=TEXTS["en"]["take"]))
+    go(page.get_by_role("link", name=TEXTS["en"]["start"]))
+    script = axe_script()
+    problems = []
+    while "/page/open" not in page.url:
+        key = page.url.rsplit("/", 1)[1]
+        page.evaluate(script)
+        violations = page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
+        )
+        problems += [
+            f"{key}: {v['id']} ({v['impact']})"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{key} is {overflow}px wider than the screen"
+        answer_likert_page(page)
+        # 2 s per question, as if read (clicking through in a second is rightly flagged).
+        questions = page.locator("fieldset.likert, fieldset.best-worst").count()
+        page.evaluate(
+            "(s) => { const f = document.querySelector('input[name=shown_at]');"
+            " f.value = String(Number(f.value) - s); }",
+            2.0 * questions,
+        )
+        tasks = page.locator("fieldset.best-worst")
+        if tasks.count():
+            shot(page, f"survey-v2-375-{key}")
+            # The same option as most and least wanted: refused, nothing else lost.
+            first = tasks.first.locator("fieldset.bw-group")
+            first.nth(1).locator("label.bw-option").first.click()
+            go(page.get_by_role("button", name=TEXTS["en"]["next"], exact=True))
+            assert page.locator("#error-summary").is_visible()
+            assert "least wanted than for most wanted" in page.content()
+            checked = page.locator("fieldset.best-worst input:checked").count()
+            assert checked == 2 * tasks.count()
+            shot(page, f"survey-v2-375-{key}-error")
+            first = page.locator("fieldset.best-worst").first.locator("fieldset.bw-group")
+            first.nth(1).locator("label.bw-option").last.click()
+        go(page.get_by_role("button", name=TEXTS["en"]["next"], exact=True))
+        assert page.locator("#error-summary").count() == 0, page.url
+    assert problems == []
+    go(page.get_by_role("button", name=TEXTS["en"]["review"]))
+    go(page.get_by_role("button", name=TEXTS["en"]["submit"]))
+    assert page.get_by_role("heading", name=TEXTS["en"]["done"]).is_visible()
+    assert submitted_flags(live_server.database_url, email) == []
+    page.goto(f"{live_server.base}/me/")
+    shot(page, "survey-v2-375-profile")
+    assert page.locator("p.profile-name").is_visible(), page.locator("main").inner_text()

@@ -272,7 +272,10 @@ PROBLEMS = [
         "field 'options': a ranking item needs a list of at least 2 options",
     ),
     (_set(["items", 13, "construct"], "pref_time"), "a ranking item takes its constructs"),
-    (_set(["items", 0, "options"], []), "field 'options': only ranking items have options"),
+    (
+        _set(["items", 0, "options"], []),
+        "field 'options': only ranking and best_worst items have options",
+    ),
     (_two_rankings, "items[15] (code 'rank2'), field 'type': an instrument may have only one"),
     (
         _append_item({"code": "t2", "type": "text", "construct": "nothing", "text": TEXT}),

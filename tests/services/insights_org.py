@@ -111,12 +111,18 @@ def build_organisation(session: Session, *, random_state: int = 11) -> Organisat
         session.add(person)
         planted.append(person)
     session.flush()
-    instrument = definition_of(session, first)
     rewards = load_catalogue()
-    sim = simulate_organisation(
-        instrument, rewards, 3, random_state=random_state + 1, careless_rate=0.0, text_rate=1.0
-    )
     for wave in (first, current):
+        # The demo's waves use instrument versions 1 and 2; the same seed draws the same
+        # three people (traits come before answers), who answer each wave's own version.
+        sim = simulate_organisation(
+            definition_of(session, wave),
+            rewards,
+            3,
+            random_state=random_state + 1,
+            careless_rate=0.0,
+            text_rate=1.0,
+        )
         for person, answers, seconds in zip(planted, sim.answers, sim.page_seconds, strict=True):
             _store(session, wave, person, answers, seconds)
     _grants_and_ratings(session, manager, random_state)

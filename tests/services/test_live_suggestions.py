@@ -9,7 +9,9 @@ from itertools import count
 
 from sqlmodel import select
 
+from models.tables import Instrument as InstrumentRow
 from models.tables import Person, SurveyResponse
+from recommender.catalogue import CATEGORIES
 from services.access import SYSTEM
 from services.feedback import rate_grant
 from services.grants import give_reward
@@ -46,9 +48,21 @@ def answer_again(session, person: Person, *, team: str, exclusive_place: int) ->
             high = (team == "high") != item.reverse
             answers[item.code] = item.max if high else item.min
     ranking = instrument.ranking_item()
-    order = [code for code in answers[ranking.code] if code != "exclusive"]
-    order.insert(exclusive_place - 1, "exclusive")
-    answers[ranking.code] = order
+    if ranking is not None:
+        order = [code for code in answers[ranking.code] if code != "exclusive"]
+        order.insert(exclusive_place - 1, "exclusive")
+        answers[ranking.code] = order
+    else:
+        # Instrument v2 (the demo's current version): best-worst tasks answered as someone
+        # who likes the kinds of reward in this order, exclusive access at its place.
+        order = [c for c in CATEGORIES if c != "exclusive"]
+        order.insert(exclusive_place - 1, "exclusive")
+        for task in instrument.best_worst_items():
+            codes = [o.code for o in task.options]
+            answers[task.code] = [min(codes, key=order.index), max(codes, key=order.index)]
+        for item in instrument.items:
+            if item.type == "attention":
+                answers[item.code] = item.expected
     wave = open_wave(session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=TODAY)
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}
@@ -172,10 +186,19 @@ def test_the_profile_follows_the_latest_answers(session):
         None,
     )
     assert other is not None and served.version == 1 and latest is not None
-    instrument = definition(latest_row(session, DEFAULT_INSTRUMENT))
     [theirs] = latest_responses(session, person_ids=[other.id])
+    # Their answers, in the instrument version they gave them in.
+    row = session.get(InstrumentRow, theirs.instrument_id)
+    instrument = definition(row)
     answers = answers_by_response(session, instrument, [theirs.id])[theirs.id]
-    wave = open_wave(session=session, actor=SYSTEM, name="Copy wave", opens_on=TODAY)
+    wave = open_wave(
+        session=session,
+        actor=SYSTEM,
+        name="Copy wave",
+        opens_on=TODAY,
+        instrument_name=row.name,
+        instrument_version=row.version,
+    )
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}
         save_page(

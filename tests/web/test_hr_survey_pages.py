@@ -22,8 +22,11 @@ def demo(session):
 def test_reliability_page_shows_every_construct(client, demo):
     login(client, demo.email, "demo")
     html = client.get("/hr/reliability").get_data(as_text=True)
-    for construct in ("Autonomy", "Mastery", "Purpose", "Time and flexibility"):
+    # The demo's current wave uses instrument version 2: its likert constructs have an
+    # alpha; its reward categories are best-worst scores, which are not item scales.
+    for construct in ("Autonomy", "Mastery", "Helping others", "Team rewards"):
         assert f">{construct}<" in html
+    assert ">Time and flexibility<" not in html
     alphas = [float(a) for a in re.findall(r'<td class="num">(0\.\d\d)</td>', html)]
     assert alphas and all(0 < a < 1 for a in alphas)
 
@@ -43,16 +46,17 @@ def upload(client, text, **extra):
 def test_bad_answers_file_lists_the_cell_and_writes_nothing(client, demo, session):
     login(client, demo.email, "demo")
     before = session.exec(select(func.count()).select_from(SurveyResponse)).one()
-    response = upload(client, "person,aut1,aut2\nE1010,4,9\n")
+    # Imports go into the newest instrument version (2 in the demo).
+    response = upload(client, "person,aut6,aut7\nE1010,4,9\n")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "row 2, column aut2" in html
+    assert "row 2, column aut7" in html
     assert session.exec(select(func.count()).select_from(SurveyResponse)).one() == before
 
 
 def test_good_answers_file_is_imported(client, demo, session):
     login(client, demo.email, "demo")
-    response = upload(client, "person,aut1,aut2\nNEW1,4,5\n", create_people="y")
+    response = upload(client, "person,aut6,bw1\nNEW1,4,wellness>development\n", create_people="y")
     assert response.status_code == 302
     assert "1 created" in client.get("/hr/responses/import").get_data(as_text=True)
     assert session.exec(select(Person).where(Person.external_id == "NEW1")).one().email is None

@@ -437,3 +437,30 @@ def test_evaluate_prints_both_worlds_beside_the_same_run_references(tmp_path):
         assert "constraint violations: 0" in world
     assert "Targets (profiles):" in result.stderr and "Targets (additive):" in result.stderr
     assert "Targets" not in result.stdout
+    assert "answering motivation v2" in result.stderr  # the current instrument by default
+
+
+def test_evaluate_can_simulate_an_older_instrument_version(tmp_path):
+    from web import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "SECRET_KEY": "x"}
+    )
+    try:
+        runner = app.test_cli_runner()
+        result = ok(
+            runner,
+            "evaluate",
+            "--people",
+            "200",
+            "--world",
+            "additive",
+            "--instrument-version",
+            "1",
+        )
+        assert "answering motivation v1" in result.stderr
+        missing = runner.invoke(args=["evaluate", "--people", "200", "--instrument-version", "9"])
+        assert missing.exit_code != 0
+        assert "no seed instrument version 9" in missing.output
+    finally:
+        app.extensions["motivo.engine"].dispose()

@@ -683,7 +683,8 @@ PATHS: dict[str, dict] = {
             description=(
                 "One row per person: `person` (their external_id) and one column per item "
                 "code; a blank cell is a missing answer, a ranking is option codes joined by "
-                "`>`. Without `wave`, the answers go into a closed wave named "
+                "`>`, a best-worst task is its two chosen option codes as `best>worst`. "
+                "Without `wave`, the answers go into a closed wave named "
                 '"Imported from <source>", created on the first import and reused after. '
                 "Re-sending the same rows changes nothing. A response a person gave through "
                 "the survey is never replaced without `replace_survey_answers=true`."

@@ -293,10 +293,19 @@ WORLDS = {
     multiple=True,
     help="Simulated world to evaluate on (repeatable; default: every world).",
 )
+@click.option(
+    "--instrument-version",
+    type=click.IntRange(1),
+    default=None,
+    help="Version of the seed motivation instrument the simulated reps answer "
+    "(default: the current one).",
+)
 @format_option("table", "json", default="table")
 @with_appcontext
 @handle_errors
-def evaluate(people: int, seed: int, worlds: tuple[str, ...], fmt: str) -> None:
+def evaluate(
+    people: int, seed: int, worlds: tuple[str, ...], instrument_version: int | None, fmt: str
+) -> None:
     """Offline evaluation on simulated organisations with known true utilities.
 
     For each simulated world (two, built on different assumptions) reports NDCG@5,
@@ -306,16 +315,26 @@ def evaluate(people: int, seed: int, worlds: tuple[str, ...], fmt: str) -> None:
     the survey ceiling and the oracle.
     """
     from recommender.evaluate import render_markdown, targets_met, world_targets_met
-    from seed.loaders import load_catalogue, load_default_instrument
+    from recommender.instrument import InstrumentError
+    from seed.loaders import load_catalogue, load_seed_instrument
     from seed.simulate import run_simulated_evaluation
     from seed.world_additive import run_additive_evaluation
 
     run = {"profiles": run_simulated_evaluation, "additive": run_additive_evaluation}
     chosen = [w for w in WORLDS if w in worlds] if worlds else list(WORLDS)
-    instrument, catalogue = load_default_instrument(), load_catalogue()
+    try:
+        instrument = load_seed_instrument(instrument_version)
+    except (InstrumentError, FileNotFoundError) as exc:
+        raise click.BadParameter(
+            f"no seed instrument version {instrument_version}", param_hint="--instrument-version"
+        ) from exc
+    catalogue = load_catalogue()
     results = {}
     for world in chosen:
-        echo_err(f"Simulating {people} reps in the {world} world and evaluating (seed {seed})…")
+        echo_err(
+            f"Simulating {people} reps answering {instrument.name} v{instrument.version} in the "
+            f"{world} world and evaluating (seed {seed})…"
+        )
         results[world] = run[world](instrument, catalogue, people, random_state=seed)
     if fmt == "json":
         write_json(results)

@@ -32,15 +32,18 @@ def init(demo: bool, demo_password: str) -> None:
     """
     from models import migrate
     from services.catalogue import ensure_seed_catalogue
-    from services.instruments import ensure_default_instrument
+    from services.instruments import ensure_current_instrument
 
     engine = current_app.extensions["motivo.engine"]
     migrate.upgrade(engine)
     echo_err(f"Schema is at revision {migrate.current_revision(engine)}.")
     with db_session() as session:
-        loaded = ensure_default_instrument(session=session)
+        loaded = ensure_current_instrument(session=session)
         if loaded.created:
-            echo_err(f"Loaded the default instrument ({len(loaded.instrument.items)} items).")
+            echo_err(
+                f"Loaded the default instrument, version {loaded.row.version} "
+                f"({len(loaded.instrument.items)} items)."
+            )
         catalogue = ensure_seed_catalogue(session=session)
         if catalogue is not None:
             echo_err(f"Loaded the reward catalogue ({len(catalogue.created)} rewards).")

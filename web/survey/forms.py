@@ -11,9 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from recommender.instrument import Instrument, Item
+from recommender.instrument import Instrument, Item, option_order
 
 RANK_SEPARATOR = "__"
+BEST, WORST = "best", "worst"
+"""Suffixes of a best-worst task's two radio groups: ``bw1__best`` and ``bw1__worst``."""
 
 
 def localised(texts: Mapping[str, str], locale: str) -> str:
@@ -21,8 +23,13 @@ def localised(texts: Mapping[str, str], locale: str) -> str:
 
 
 def point_labels(instrument: Instrument, item: Item, locale: str) -> list[SelectChoice]:
-    """One choice per scale point; only the ends are named when the instrument says so."""
+    """One choice per scale point; only the ends are named when the instrument says so.
+
+    A bipolar item names its own two ends (its ``poles``) instead of the agreement labels.
+    """
     labels = instrument.scale_labels.get(locale) or instrument.scale_labels.get("en") or []
+    if item.poles:
+        labels = list(item.poles.get(locale) or item.poles.get("en") or ())
     values = list(range(item.min, item.max + 1))
     if len(labels) == len(values):
         return [SelectChoice(v, labels[i]) for i, v in enumerate(values)]
@@ -35,6 +42,21 @@ class SurveyPageForm(FlaskForm):
 
     shown_at = HiddenField()
     items: tuple[Item, ...] = ()
+    # Best-worst options in the order this response sees them: item code -> option codes.
+    option_orders: dict[str, list[str]] = {}
+
+    def best_worst_rows(self, item: Item) -> list[tuple[object, object]]:
+        """The (most, least) radio buttons of each option, in this response's order."""
+        best = {sub.data: sub for sub in self[f"{item.code}{RANK_SEPARATOR}{BEST}"]}
+        worst = {sub.data: sub for sub in self[f"{item.code}{RANK_SEPARATOR}{WORST}"]}
+        order = self.option_orders.get(item.code) or [o.code for o in item.options]
+        return [(best[code], worst[code]) for code in order]
+
+    def best_worst_pair(self, item: Item) -> tuple[str | None, str | None]:
+        best = self[f"{item.code}{RANK_SEPARATOR}{BEST}"].data or None
+        worst = self[f"{item.code}{RANK_SEPARATOR}{WORST}"].data or None
+        known = {o.code for o in item.options}
+        return (best if best in known else None, worst if worst in known else None)
 
     def answers(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -49,6 +71,10 @@ class SurveyPageForm(FlaskForm):
                     out[item.code] = sorted(ranks, key=ranks.get)
                 else:
                     out[item.code] = None
+            elif item.type == "best_worst":
+                best, worst = self.best_worst_pair(item)
+                # Half an answer, or the same option twice, is no answer (and an error).
+                out[item.code] = [best, worst] if best and worst and best != worst else None
             elif item.type == "text":
                 out[item.code] = (self[item.code].data or "").strip() or None
             else:
@@ -62,6 +88,17 @@ class SurveyPageForm(FlaskForm):
         """Per ranking item: a message when the ranks are incomplete or repeat."""
         problems = {}
         for item in self.items:
+            if item.type == "best_worst":
+                best, worst = self.best_worst_pair(item)
+                if best and best == worst:
+                    problems[item.code] = _l(
+                        "Choose a different option for least wanted than for most wanted."
+                    )
+                elif bool(best) != bool(worst):
+                    problems[item.code] = _l(
+                        "Choose both the one you want most and the one you want least."
+                    )
+                continue
             if item.type != "ranking":
                 continue
             values = [self[f"{item.code}{RANK_SEPARATOR}{o.code}"].data for o in item.options]
@@ -145,8 +182,13 @@ def build_page_form(
     locale: str,
     saved: Mapping[str, object],
     formdata=None,
+    order_key: str = "",
 ) -> SurveyPageForm:
-    """A form for one survey page, pre-filled with the rep's saved answers."""
+    """A form for one survey page, pre-filled with the rep's saved answers.
+
+    ``order_key`` names the response (its wave and person): best-worst options are shown
+    in an order of its own, the same on every visit.
+    """
     data: dict[str, object] = {"shown_at": f"{time.time():.3f}"}
     for item in items:
         if item.type in ("likert", "attention"):
@@ -158,12 +200,24 @@ def build_page_form(
                     data[f"{item.code}{RANK_SEPARATOR}{option.code}"] = str(
                         order.index(option.code) + 1
                     )
+        elif item.type == "best_worst":
+            pair = saved.get(item.code) or []
+            if len(pair) == 2:
+                data[f"{item.code}{RANK_SEPARATOR}{BEST}"] = pair[0]
+                data[f"{item.code}{RANK_SEPARATOR}{WORST}"] = pair[1]
         elif item.type == "text":
             data[item.code] = saved.get(item.code) or ""
     form_class = page_form_class(instrument, items, locale)
     if formdata is not None:
-        return form_class(formdata=formdata)
-    return form_class(formdata=None, data=data)
+        form = form_class(formdata=formdata)
+    else:
+        form = form_class(formdata=None, data=data)
+    form.option_orders = {
+        item.code: [o.code for o in option_order(item, order_key)]
+        for item in items
+        if item.type == "best_worst"
+    }
+    return form
 
 
 # Generated form classes per process, by instrument version, page and language: building
@@ -196,6 +250,13 @@ def page_form_class(instrument: Instrument, items: tuple[Item, ...], locale: str
                 name = f"{item.code}{RANK_SEPARATOR}{option.code}"
                 fields[name] = SelectField(
                     localised(option.text, locale), choices=places, validate_choice=False
+                )
+        elif item.type == "best_worst":
+            choices = [SelectChoice(o.code, localised(o.text, locale)) for o in item.options]
+            for part in (BEST, WORST):
+                # Unknown values count as no choice; the page then asks for one.
+                fields[f"{item.code}{RANK_SEPARATOR}{part}"] = RadioField(
+                    label, choices=choices, validators=[Optional()], validate_choice=False
                 )
         elif item.type == "text":
             fields[item.code] = TextAreaField(

@@ -61,8 +61,9 @@ def page(wave_id: int, page_key: str):
     keys = view.page_keys
     position = keys.index(page_key)
     locale = get_locale()
+    order_key = f"{view.wave.id}:{view.person_id}"
     if request.method == "GET":
-        form = build_page_form(view.instrument, items, locale, view.answers)
+        form = build_page_form(view.instrument, items, locale, view.answers, order_key=order_key)
         return _render_page(view, page_key, form, position)
 
     nav = request.form.get("nav", "next")
@@ -74,7 +75,7 @@ def page(wave_id: int, page_key: str):
         answers = read_posted_page(items, request.form, complete=nav == "next")
     form = None
     if answers is None:
-        form = _checked_form(view, items, locale, nav)
+        form = _checked_form(view, items, locale, nav, order_key)
         if form.ranking_errors or any(field.errors for field in form):
             if form.csrf_token.errors:
                 form.form_errors.append(
@@ -106,9 +107,11 @@ def page(wave_id: int, page_key: str):
     return redirect(url_for("survey.review", wave_id=wave_id))
 
 
-def _checked_form(view, items, locale, nav):
+def _checked_form(view, items, locale, nav, order_key):
     """The posted page bound to its form and checked: field and ranking errors set."""
-    form = build_page_form(view.instrument, items, locale, view.answers, formdata=request.form)
+    form = build_page_form(
+        view.instrument, items, locale, view.answers, formdata=request.form, order_key=order_key
+    )
     form.validate()  # CSRF, known choices, text length
     form.ranking_errors = form.ranking_problems()
     if nav == "next":
@@ -116,6 +119,10 @@ def _checked_form(view, items, locale, nav):
         for item in form.missing():
             if item.type == "ranking":
                 form.ranking_errors.setdefault(item.code, _("Give every option a place."))
+            elif item.type == "best_worst":
+                form.ranking_errors.setdefault(
+                    item.code, _("Choose the one you want most and the one you want least.")
+                )
             else:
                 form[item.code].errors = [*form[item.code].errors, _("Choose an answer.")]
     return form
