@@ -174,9 +174,11 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
 
     for index, person in enumerate(reps):
         store(first, person, org.answers[index], org.page_seconds[index], int(rng.integers(54, 75)))
-    # In the open wave a third have submitted and a few are half-way; motivation drifts a little.
+    # In the open wave more than half have submitted and a few are half-way (enough complete
+    # answers to the current version for HR's validity page to fit its factor model);
+    # motivation drifts a little.
     order = rng.permutation(len(reps))
-    for rank, index in enumerate(order[: int(len(reps) * 0.45)]):
+    for rank, index in enumerate(order[: int(len(reps) * 0.7)]):
         person = reps[index]
         answers = dict(current_org.answers[index])
         for item in current_instrument.likert_items():
