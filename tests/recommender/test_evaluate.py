@@ -17,7 +17,7 @@ from recommender.evaluate import (
     top_k,
     world_targets_met,
 )
-from seed.loaders import load_catalogue, load_default_instrument
+from seed.loaders import load_catalogue, load_seed_instrument
 from seed.simulate import run_simulated_evaluation
 from seed.world_additive import run_additive_evaluation
 
@@ -63,8 +63,10 @@ def test_precision_coverage_and_diversity_known_values():
 
 @pytest.fixture(scope="module")
 def result():
+    # The targets hold for the instrument Motivo ships (the current version, 2): simulated
+    # reps answer it as new waves do. Version 1's figures are in README and bench/results.md.
     return run_simulated_evaluation(
-        load_default_instrument(), load_catalogue(), n_people=1200, random_state=3
+        load_seed_instrument(), load_catalogue(), n_people=1200, random_state=3
     )
 
 
@@ -109,7 +111,7 @@ def test_survey_ceiling_is_cross_fitted_and_exact_on_a_linear_truth():
 @pytest.fixture(scope="module")
 def additive():
     return run_additive_evaluation(
-        load_default_instrument(), load_catalogue(), n_people=1200, random_state=3
+        load_seed_instrument(), load_catalogue(), n_people=1200, random_state=3
     )
 
 
