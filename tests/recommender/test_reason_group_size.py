@@ -122,9 +122,7 @@ def test_artefacts_keep_people_counts_and_old_ones_still_load(fitted):
     np.savez_compressed(old, **arrays)
     legacy = from_artefact(old.getvalue(), json.loads(json.dumps(meta)))
     assert legacy.ranker_.item_n_people_.sum() == 0
-    items, _scores, reasons = legacy.recommend_all(
-        5, scores=scores, explain=True, min_group_size=3
-    )
+    items, _scores, reasons = legacy.recommend_all(5, scores=scores, explain=True, min_group_size=3)
     for row in range(items.shape[0]):
         for col in range(items.shape[1]):
             if items[row, col] >= 0:
