@@ -352,7 +352,8 @@ class MotivoModel:
         Parameters
         ----------
         person : int, optional
-            Row of the training scale scores. Omit and pass ``scores`` (and ``ratings``)
+            Row of the training scale scores (a fitted model only: one restored from an
+            artefact keeps no training rows). Omit and pass ``scores`` (and ``ratings``)
             to serve from the person's current answers, as the application does.
         k : int, default=5
         scores : ScaleScores, optional
@@ -450,7 +451,8 @@ class MotivoModel:
             Columns to leave out per person (cooldowns, grants, dismissals).
         max_cost_band : int, optional
         persons : array of int, optional
-            Rows of the training scale scores to rank; all of them when omitted.
+            Rows of the training scale scores to rank; all of them when omitted (a
+            fitted model only, as for ``recommend``).
             ``roles`` and ``exclude`` then have one entry per row given here.
         scores : ScaleScores, optional
             Instead of training rows, rank these responses (each person's latest, as
