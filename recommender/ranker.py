@@ -278,9 +278,10 @@ class HybridRanker(BaseEstimator):
     item_bias_ : ndarray of shape (n_items,)
     profile_effects_ : ndarray of shape (n_profiles, n_items)
     person_features_ : ndarray of shape (n_persons, n_features)
-        The fitted persons' rows (this and the other ``person_*`` and ``rated_*``
-        attributes exist on the fitted estimator only, for scoring by training row in
-        offline evaluation; a stored model does not keep them).
+        The fitted persons' rows. This, ``person_profiles_``, ``person_effects_``,
+        ``person_bias_``, ``person_n_ratings_`` and ``rated_*`` exist on the fitted
+        estimator only, for scoring by training row in offline evaluation; a stored model
+        does not keep them.
     person_profiles_ : ndarray of shape (n_persons,)
         Profile of each fitted person, -1 when profiles are not used.
     person_effects_ : ndarray of shape (n_persons, n_attributes)
