@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -167,14 +168,40 @@ def build_database(url: str) -> dict[str, float | int]:
     return facts
 
 
+# Arrays with one entry per training response (``model.person_profiles`` is the only one a
+# current model stores; the rest are in models stored by earlier releases).
+PER_PERSON_ARRAYS = (
+    "model.person_profiles",
+    "ranker.person_features_",
+    "ranker.person_profiles_",
+    "ranker.person_effects_",
+    "ranker.person_bias_",
+    "ranker.person_n_ratings_",
+    "ranker.rated_indptr_",
+    "ranker.rated_items_",
+)
+
+
 def artefact_facts(path: Path) -> dict[str, float | int]:
-    """Size of the newest stored model (arrays and metadata) and how many versions are kept."""
+    """Size of the newest stored model (arrays, of them the per-person ones, and metadata)
+    and how many versions are kept."""
     with sqlite3.connect(path) as db:
         blob, meta = db.execute(
-            "SELECT length(blob), length(meta) FROM modelartefact ORDER BY version DESC LIMIT 1"
+            "SELECT blob, length(meta) FROM modelartefact ORDER BY version DESC LIMIT 1"
         ).fetchone()
         versions = db.execute("SELECT count(*) FROM modelartefact").fetchone()[0]
-    return {"blob_mb": blob / 1e6, "meta_kb": meta / 1e3, "versions": versions}
+    with zipfile.ZipFile(io.BytesIO(blob)) as arrays:
+        per_person = sum(
+            entry.compress_size
+            for entry in arrays.infolist()
+            if entry.filename.removesuffix(".npy") in PER_PERSON_ARRAYS
+        )
+    return {
+        "blob_mb": len(blob) / 1e6,
+        "per_person_kb": per_person / 1e3,
+        "meta_kb": meta / 1e3,
+        "versions": versions,
+    }
 
 
 def table_counts(path: Path) -> dict[str, int]:
@@ -248,6 +275,18 @@ def read_suggestion_rows(path: str) -> tuple[list, list, list, list, bytes]:
     return people, rewards, grants, ratings, blob
 
 
+def stored_ranker(blob: bytes, n_people: int) -> tuple[np.ndarray, ...]:
+    """Weights, reward attributes and item biases of a stored model, and a feature row per
+    person of the model's width. The stored model keeps no training rows (the command
+    scores everyone from their answers), so the floor's rows are numbers of that shape."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        W = arrays["ranker.weights_"]
+        A = arrays["ranker.item_attributes_"]
+        bias = arrays["ranker.item_bias_"]
+    X = np.random.default_rng(0).normal(size=(n_people, W.shape[0]))
+    return X, W, A, bias
+
+
 def numpy_top_k(X: np.ndarray, W: np.ndarray, A: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Score every reward for every person and take the top k, nothing else."""
     S = X @ W @ A.T + bias
@@ -264,12 +303,7 @@ def write_rows_csv(n_rows: int, out) -> None:
 def floor_recommend(path: str, out_path: str) -> None:
     """The floor program for ``recommend --all``: read, score, pick, write."""
     people, _rewards, _grants, _ratings, blob = read_suggestion_rows(path)
-    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-        X = arrays["ranker.person_features_"]
-        W = arrays["ranker.weights_"]
-        A = arrays["ranker.item_attributes_"]
-        bias = arrays["ranker.item_bias_"]
-    numpy_top_k(X, W, A, bias)
+    numpy_top_k(*stored_ranker(blob, len(people)))
     with open(out_path, "w", newline="", encoding="utf-8") as out:
         write_rows_csv(K * len(people), out)
 
@@ -365,11 +399,7 @@ def main() -> str:
         )
         people, _rewards, _grants, _ratings, blob = read_suggestion_rows(str(db_path))
         read_s = best_of(lambda: read_suggestion_rows(str(db_path)))
-        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-            X = arrays["ranker.person_features_"]
-            W = arrays["ranker.weights_"]
-            A = arrays["ranker.item_attributes_"]
-            bias = arrays["ranker.item_bias_"]
+        X, W, A, bias = stored_ranker(blob, len(people))
         numpy_s = best_of(lambda: numpy_top_k(X, W, A, bias))
         write_s = best_of(lambda: write_rows_csv(K * len(people), io.StringIO()))
         width = W.size + 5  # every feature-by-attribute weight and the link-group scales
@@ -451,8 +481,9 @@ def main() -> str:
         "Start-up (imports and the app factory) is part of every command; the last rows",
         "measure it alone (`bench_startup.py` measures it against `import flask, sqlalchemy`).",
         "",
-        f"Stored model after these {1 + RUNS} trainings: {artefact['blob_mb']:.2f} MB of "
-        f"compressed arrays and {artefact['meta_kb']:.0f} kB of metadata per version; "
+        f"Stored model after these {1 + RUNS} trainings: {artefact['blob_mb'] * 1000:,.0f} kB "
+        f"of compressed arrays (of which {artefact['per_person_kb']:,.0f} kB hold one entry "
+        f"per rep) and {artefact['meta_kb']:,.0f} kB of metadata per version; "
         f"{artefact['versions']} versions kept (`MOTIVO_MODEL_RETENTION`, default 5).",
         "",
     ]

@@ -165,8 +165,9 @@ def main() -> str:
         "",
         f"Target: `motivo train` under {TARGET_S:.0f} s: {verdict}.",
         "",
-        f"Stored model: {facts['blob_mb']:.1f} MB of arrays, {facts['meta_kb']:.0f} kB of "
-        f"metadata; {facts['versions']} version(s) kept (`MOTIVO_MODEL_RETENTION`).",
+        f"Stored model: {facts['blob_mb'] * 1000:,.0f} kB of compressed arrays (of which "
+        f"{facts['per_person_kb']:,.0f} kB hold one entry per rep), {facts['meta_kb']:,.0f} kB "
+        f"of metadata; {facts['versions']} version(s) kept (`MOTIVO_MODEL_RETENTION`).",
         "",
     ]
     report = "\n".join(lines)

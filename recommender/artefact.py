@@ -69,6 +69,17 @@ _RANKER_ARRAYS = (
     "link_scale_",
     "item_bias_",
     "profile_effects_",
+    "item_mean_rating_",
+    "item_n_ratings_",
+    "profile_mean_rating_",
+    "profile_n_ratings_",
+    "similarity_",
+)
+# One entry per training response, stored by earlier releases and no longer: serving scores
+# every rep from their current answers and folds in their current ratings, so nothing reads
+# these from a stored model. Artefacts that hold them still load; the arrays are skipped.
+# Only the fitted estimator (offline evaluation, benchmarks) keeps them, in memory.
+_RANKER_TRAINING_ROWS = (
     "person_features_",
     "person_profiles_",
     "person_effects_",
@@ -76,11 +87,6 @@ _RANKER_ARRAYS = (
     "person_n_ratings_",
     "rated_indptr_",
     "rated_items_",
-    "item_mean_rating_",
-    "item_n_ratings_",
-    "profile_mean_rating_",
-    "profile_n_ratings_",
-    "similarity_",
 )
 # Added after the first artefacts were stored: absent from those, and then read as zero
 # people, so an old model cites no rating summary until it is retrained (never one that
@@ -130,7 +136,10 @@ class MotivoModel:
         Whether the ranker uses profiles (False when the structure is weak).
     person_profiles_ : ndarray of int, shape (n_responses,)
         Most likely profile of each training response, -1 for flagged ones or none.
+        Stored with the model (summaries of older versions group people by it).
     ranker_ : HybridRanker
+        A model restored by ``from_artefact`` has no training rows: it serves people from
+        their answers (``scores=``), as the application does.
     card_ : dict
         The model card (JSON-able).
     """
@@ -343,7 +352,8 @@ class MotivoModel:
         Parameters
         ----------
         person : int, optional
-            Row of the training scale scores. Omit and pass ``scores`` (and ``ratings``)
+            Row of the training scale scores (a fitted model only: one restored from an
+            artefact keeps no training rows). Omit and pass ``scores`` (and ``ratings``)
             to serve from the person's current answers, as the application does.
         k : int, default=5
         scores : ScaleScores, optional
@@ -441,7 +451,8 @@ class MotivoModel:
             Columns to leave out per person (cooldowns, grants, dismissals).
         max_cost_band : int, optional
         persons : array of int, optional
-            Rows of the training scale scores to rank; all of them when omitted.
+            Rows of the training scale scores to rank; all of them when omitted (a
+            fitted model only, as for ``recommend``).
             ``roles`` and ``exclude`` then have one entry per row given here.
         scores : ScaleScores, optional
             Instead of training rows, rank these responses (each person's latest, as
@@ -479,7 +490,7 @@ class MotivoModel:
             profiles = labels if self.use_profiles_ else None
             n = features.shape[0]
         elif persons is None:
-            n = self.ranker_.person_features_.shape[0]
+            n = self.ranker_.n_training_rows()
         else:
             persons = np.asarray(persons, dtype=np.int64).ravel()
             n = persons.size
@@ -553,7 +564,10 @@ def to_artefact(model: MotivoModel) -> tuple[bytes, dict[str, Any]]:
     arrays: dict[str, np.ndarray] = {
         "features.mean": model.features_.mean,
         "features.sd": model.features_.sd,
-        "model.person_profiles": model.person_profiles_,
+        # The one per-person array kept: each training response's profile (-1 for none),
+        # rows named by the service's ``person_ids``. Summaries of a wave pinned to this
+        # version group people by it, and it restores the profiles' ``labels_``.
+        "model.person_profiles": np.asarray(model.person_profiles_, dtype=np.int16),
     }
     for name in _RANKER_ARRAYS + _RANKER_PEOPLE_ARRAYS + _RANKER_PRIOR_ARRAYS:
         arrays[f"ranker.{name}"] = np.asarray(getattr(model.ranker_, name))
@@ -638,8 +652,11 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
             f"model artefact version {metadata.get('version')!r} cannot be read by this "
             f"release (it reads version {ARTEFACT_VERSION}); retrain the model"
         )
+    skipped = {f"ranker.{name}" for name in _RANKER_TRAINING_ROWS}
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
+        # Each array is decompressed when read, so an older artefact's training rows cost
+        # neither time nor memory here.
+        arrays = {name: data[name] for name in data.files if name not in skipped}
 
     meta_model = metadata["model"]
     model = MotivoModel(
@@ -654,7 +671,7 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
         arrays["features.mean"],
         arrays["features.sd"],
     )
-    model.person_profiles_ = arrays["model.person_profiles"]
+    model.person_profiles_ = arrays["model.person_profiles"].astype(np.int64)
     model.use_profiles_ = bool(meta_model["use_profiles"])
     model.card_ = dict(metadata["card"])
 

@@ -278,6 +278,10 @@ class HybridRanker(BaseEstimator):
     item_bias_ : ndarray of shape (n_items,)
     profile_effects_ : ndarray of shape (n_profiles, n_items)
     person_features_ : ndarray of shape (n_persons, n_features)
+        The fitted persons' rows. This, ``person_profiles_``, ``person_effects_``,
+        ``person_bias_``, ``person_n_ratings_`` and ``rated_*`` exist on the fitted
+        estimator only, for scoring by training row in offline evaluation; a stored model
+        does not keep them.
     person_profiles_ : ndarray of shape (n_persons,)
         Profile of each fitted person, -1 when profiles are not used.
     person_effects_ : ndarray of shape (n_persons, n_attributes)
@@ -634,6 +638,22 @@ class HybridRanker(BaseEstimator):
         lab[lab >= self.profile_effects_.shape[0]] = -1
         return np.where(np.isfinite(X), X, 0.0), lab
 
+    def n_training_rows(self) -> int:
+        """How many fitted persons this ranker can score by row.
+
+        Raises
+        ------
+        ValueError
+            For a ranker restored from a stored model, which keeps no training rows.
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "person_features_"):
+            raise ValueError(
+                "a stored model keeps no training rows; score people from their answers "
+                "(features, or scores= on MotivoModel)"
+            )
+        return int(self.person_features_.shape[0])
+
     def _person_terms(self, persons, features, profiles, ratings=None):
         """Features, attribute tastes and profile of the people being scored.
 
@@ -641,8 +661,9 @@ class HybridRanker(BaseEstimator):
         current feedback) at request time.
         """
         if features is None:
+            n_rows = self.n_training_rows()
             rows = (
-                np.arange(self.person_features_.shape[0])
+                np.arange(n_rows)
                 if persons is None
                 else np.atleast_1d(np.asarray(persons, dtype=np.int64))
             )

@@ -74,7 +74,7 @@ def test_ranker_uses_profiles_only_when_the_structure_holds(fitted):
     assert used == model.use_profiles_
 
 
-def test_round_trip_gives_identical_recommendations(fitted):
+def test_round_trip_gives_identical_recommendations(fitted, org_data):
     model, org = fitted
     blob, metadata = to_artefact(model)
     assert isinstance(blob, bytes) and zipfile.is_zipfile(io.BytesIO(blob))
@@ -84,12 +84,16 @@ def test_round_trip_gives_identical_recommendations(fitted):
     assert stored["version"] == ARTEFACT_VERSION
     restored = from_artefact(blob, stored)
 
-    idx, scores = model.recommend_all(5, roles=org.roles)
-    idx2, scores2 = restored.recommend_all(5, roles=org.roles)
+    # Served as pages serve it, from everyone's answers (without their ratings here; the
+    # tests below fold them in).
+    everyone = org_data[1]
+    idx, scores = model.recommend_all(5, roles=org.roles, scores=everyone)
+    idx2, scores2 = restored.recommend_all(5, roles=org.roles, scores=everyone)
     assert np.array_equal(idx, idx2) and np.array_equal(scores, scores2, equal_nan=True)
     for person in (0, 7, 42):
-        a = model.recommend(person, role=org.roles[person])
-        b = restored.recommend(person, role=org.roles[person])
+        row = one_row(everyone, person)
+        a = model.recommend(scores=row, role=org.roles[person])
+        b = restored.recommend(scores=row, role=org.roles[person])
         assert a == b
     assert restored.card_ == stored["card"]
     assert [label.name for label in restored.profile_labels_] == [
@@ -190,3 +194,141 @@ def test_training_needs_responses():
     empty = ScaleScores(("pref_time",), np.empty((0, 1)), (), np.empty((0, 0)))
     with pytest.raises(ValueError, match="no survey responses"):
         MotivoModel().fit(empty, None, REWARDS)
+
+
+# --------------------------------------------------------------------------- what is stored
+
+# Arrays that hold one entry per training response. Serving scores every rep from their
+# current answers and ratings, so none of these is stored any more, except the profile of
+# each training response: summaries of a wave pinned to an older model version group people
+# by it (``services.summaries``), with ``metadata["person_ids"]`` naming the rows.
+PER_PERSON_KEPT = {"model.person_profiles"}
+PER_PERSON_DROPPED = {
+    "ranker.person_features_",
+    "ranker.person_profiles_",
+    "ranker.person_effects_",
+    "ranker.person_bias_",
+    "ranker.person_n_ratings_",
+    "ranker.rated_indptr_",
+    "ranker.rated_items_",
+}
+
+
+def stored_arrays(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def old_layout(model: MotivoModel) -> tuple[bytes, dict]:
+    """The artefact as releases before this one stored it: every training row's features,
+    tastes, generosity and rated rewards beside the arrays serving reads."""
+    blob, metadata = to_artefact(model)
+    arrays = stored_arrays(blob)
+    for key in PER_PERSON_DROPPED:
+        arrays[key] = np.asarray(getattr(model.ranker_, key.removeprefix("ranker.")))
+    arrays["model.person_profiles"] = np.asarray(model.person_profiles_, dtype=np.int64)
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
+    return out.getvalue(), json.loads(json.dumps(metadata))
+
+
+def served(model: MotivoModel, org, scores: ScaleScores, ratings: Ratings, people) -> list:
+    """Each person's top 5 with reasons as pages serve them: from their answers, with their
+    own ratings folded in; one at a time and all together."""
+    single = []
+    for person in people:
+        mine = ratings.person == person
+        own = Ratings(np.zeros(int(mine.sum())), ratings.item[mine], ratings.rating[mine])
+        single.append(
+            model.recommend(scores=one_row(scores, person), ratings=own, role=org.roles[person])
+        )
+    rows = np.asarray(people)
+    position = {p: r for r, p in enumerate(people)}
+    theirs = np.isin(ratings.person, rows)
+    batch_ratings = Ratings(
+        np.asarray([position[p] for p in ratings.person[theirs]]),
+        ratings.item[theirs],
+        ratings.rating[theirs],
+    )
+    batch_scores = ScaleScores(
+        scores.constructs, scores.values[rows], scores.ranking, scores.rank_values[rows]
+    )
+    items, values, reasons = model.recommend_all(
+        5,
+        roles=[org.roles[p] for p in people],
+        scores=batch_scores,
+        ratings=batch_ratings,
+        explain=True,
+    )
+    batch = [
+        [
+            (int(items[r, j]), float(values[r, j]), reasons.explanation(r, j))
+            for j in range(items.shape[1])
+            if items[r, j] >= 0
+        ]
+        for r in range(len(people))
+    ]
+    return [single, batch]
+
+
+SAMPLE = [0, 3, 7, 42, 99, 150, 201, 299]
+
+
+def test_new_artefacts_store_no_training_rows_but_the_profile_of_each(fitted, org_data):
+    model, _ = fitted
+    blob, metadata = to_artefact(model)
+    arrays = stored_arrays(blob)
+    n = model.card_["n_responses"]
+    per_person = {
+        name
+        for name, array in arrays.items()
+        if array.ndim and array.shape[0] in (n, n + 1) and not name.startswith("features.")
+    }
+    assert per_person == PER_PERSON_KEPT
+    assert not set(arrays) & PER_PERSON_DROPPED
+    labels = arrays["model.person_profiles"]
+    assert labels.dtype == np.int16  # -1 or a profile number: two bytes are plenty
+    np.testing.assert_array_equal(labels, model.person_profiles_)
+    restored = from_artefact(blob, json.loads(json.dumps(metadata)))
+    np.testing.assert_array_equal(restored.person_profiles_, model.person_profiles_)
+    assert restored.person_profiles_.dtype == np.int64
+
+
+def test_stored_model_serves_what_the_fitted_one_does(fitted, org_data):
+    model, org = fitted
+    _, scores, ratings, _ = org_data
+    restored = from_artefact(*_json(to_artefact(model)))
+    expected = served(model, org, scores, ratings, SAMPLE)
+    assert any(s.explanation.reasons for s in expected[0][0])
+    assert served(restored, org, scores, ratings, SAMPLE) == expected
+
+
+def test_artefacts_in_the_old_layout_still_load_and_serve(fitted, org_data):
+    model, org = fitted
+    _, scores, ratings, _ = org_data
+    blob, metadata = old_layout(model)
+    assert set(stored_arrays(blob)) >= PER_PERSON_DROPPED
+    restored = from_artefact(blob, metadata)
+    assert served(restored, org, scores, ratings, SAMPLE) == served(
+        model, org, scores, ratings, SAMPLE
+    )
+    np.testing.assert_array_equal(restored.person_profiles_, model.person_profiles_)
+    if restored.profiles_ is not None:
+        kept = model.person_profiles_[model.person_profiles_ >= 0]
+        np.testing.assert_array_equal(restored.profiles_.labels_, kept)
+    # Training rows are not read back: a worker holds no copy of everyone's survey features.
+    assert not hasattr(restored.ranker_, "person_features_")
+
+
+def test_a_stored_model_asks_for_answers_instead_of_training_rows(fitted):
+    model, _ = fitted
+    restored = from_artefact(*_json(to_artefact(model)))
+    with pytest.raises(ValueError, match="answers"):
+        restored.recommend(3)
+    with pytest.raises(ValueError, match="answers"):
+        restored.recommend_all(5)
+
+
+def _json(artefact: tuple[bytes, dict]) -> tuple[bytes, dict]:
+    blob, metadata = artefact
+    return blob, json.loads(json.dumps(metadata))

@@ -12,7 +12,7 @@ from recommender.artefact import MotivoModel, from_artefact, to_artefact
 from recommender.explain import Explanation
 from recommender.ranker import HybridRanker
 from recommender.ratings import Ratings
-from recommender.scoring import score_responses
+from recommender.scoring import ScaleScores, score_responses
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
 from tests.recommender.test_explain import INDEX, NAMES, REWARDS, person
@@ -94,19 +94,21 @@ def test_the_size_in_force_when_explaining_decides():
 
 
 @pytest.fixture(scope="module")
-def model() -> MotivoModel:
+def fitted() -> tuple[MotivoModel, ScaleScores]:
     instrument, rewards = load_default_instrument(), load_catalogue()
     org = simulate_organisation(instrument, rewards, 60, random_state=11)
     sim = simulate_ratings(org, rewards, random_state=12)
     scores = score_responses(instrument, org.answers)
-    return MotivoModel(
+    model = MotivoModel(
         profile_params={"min_silhouette": 0.0, "min_entropy": 0.0},
         ranker_params={"min_group_size": 7},
         random_state=0,
     ).fit(scores, Ratings(sim.person, sim.reward, sim.rating), rewards)
+    return model, scores
 
 
-def test_artefacts_keep_people_counts_and_old_ones_still_load(model):
+def test_artefacts_keep_people_counts_and_old_ones_still_load(fitted):
+    model, scores = fitted
     blob, meta = to_artefact(model)
     restored = from_artefact(blob, json.loads(json.dumps(meta)))
     assert np.array_equal(restored.ranker_.item_n_people_, model.ranker_.item_n_people_)
@@ -120,7 +122,7 @@ def test_artefacts_keep_people_counts_and_old_ones_still_load(model):
     np.savez_compressed(old, **arrays)
     legacy = from_artefact(old.getvalue(), json.loads(json.dumps(meta)))
     assert legacy.ranker_.item_n_people_.sum() == 0
-    items, _scores, reasons = legacy.recommend_all(5, explain=True, min_group_size=3)
+    items, _scores, reasons = legacy.recommend_all(5, scores=scores, explain=True, min_group_size=3)
     for row in range(items.shape[0]):
         for col in range(items.shape[1]):
             if items[row, col] >= 0:

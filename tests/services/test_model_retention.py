@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from models.tables import AuditLog, ModelArtefact
+from models.tables import AuditLog, ModelArtefact, Person
 from recommender.artefact import from_artefact
 from services.access import SYSTEM
 from services.errors import InvalidInput
-from services.recommendations import current_model, suggest_rewards
+from services.recommendations import current_model, suggest_for_people, suggest_rewards
 from services.training import DEFAULT_MODEL_RETENTION, prune_models, train_model
 from tests.services.test_training import small_org
 from web.config import ConfigError, resolve
@@ -77,3 +77,48 @@ def test_the_artefact_stores_each_profile_label_once(session, factory):
     assert model.profiles_ is not None
     kept = model.person_profiles_[model.person_profiles_ >= 0]
     np.testing.assert_array_equal(model.profiles_.labels_, kept)
+
+
+def test_a_trained_model_stores_no_training_rows_and_old_layouts_serve_alike(session, monkeypatch):
+    """New versions keep one per-person array (each training response's profile, for
+    summaries pinned to the version); a version stored in the old layout, with every
+    training row's features and tastes, still loads and serves the same lists."""
+    from recommender import artefact
+    from services.summaries import _profiles_of_version
+    from tests.recommender.test_artefact import PER_PERSON_DROPPED, PER_PERSON_KEPT, old_layout
+    from tests.services.test_recommendations import build
+
+    org = build(session, train=False)
+    fitted = []
+    real = artefact.to_artefact
+    monkeypatch.setattr(artefact, "to_artefact", lambda model: fitted.append(model) or real(model))
+    train_model(session=session, actor=SYSTEM)
+    row = session.exec(select(ModelArtefact)).one()
+    n = len(row.meta["person_ids"])
+    with np.load(io.BytesIO(row.blob), allow_pickle=False) as arrays:
+        per_person = {
+            name
+            for name in arrays.files
+            if arrays[name].ndim and arrays[name].shape[0] in (n, n + 1)
+        } - {"features.mean", "features.sd"}
+        assert per_person == PER_PERSON_KEPT
+        assert not set(arrays.files) & PER_PERSON_DROPPED
+    people = list(session.exec(select(Person).where(Person.access == "rep")))
+    assert fitted[0].ranker_.person_n_ratings_.sum() > 0  # ratings are folded in below
+
+    def lists() -> dict[int, list]:
+        served = suggest_for_people(session=session, viewer=SYSTEM, people=people, k=8)
+        return {
+            pid: (s.personal, [(i.reward.slug, i.score, i.reasons) for i in s.items])
+            for pid, s in served.items()
+        }
+
+    new = lists()
+    assert sum(personal for personal, _ in new.values()) >= 10
+    blob, _meta = old_layout(fitted[0])
+    session.add(ModelArtefact(version=2, blob=blob, meta={**row.meta, "model_version": 2}))
+    session.commit()
+    assert current_model(session).version == 2
+    assert lists() == new
+    assert _profiles_of_version(session, 2) == _profiles_of_version(session, 1)
+    assert org.rep.id in row.meta["person_ids"]
