@@ -53,7 +53,7 @@ def build(url: str) -> str:
     from services.catalogue import ensure_seed_catalogue
     from services.demo import load_demo_people, load_demo_survey
     from services.feedback import import_feedback
-    from services.instruments import definition, ensure_default_instrument
+    from services.instruments import definition, ensure_current_instrument
     from services.people import PEOPLE_COLUMNS, import_people
     from services.responses_import import import_responses
     from services.training import train_model
@@ -61,7 +61,7 @@ def build(url: str) -> str:
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
-        ensure_default_instrument(session=session)
+        ensure_current_instrument(session=session)
         ensure_seed_catalogue(session=session)
         load_demo_people(session=session, people=demo_people(), password="demo")
         load_demo_survey(session=session)
@@ -103,7 +103,8 @@ def build(url: str) -> str:
         store_password(session, person, "bench-password")
         session.commit()
 
-        instrument = definition(ensure_default_instrument(session=session).row)
+        # The team answers the version the demo's open wave asks (the current one).
+        instrument = definition(ensure_current_instrument(session=session).row)
         rewards = load_catalogue()
         org = simulate_organisation(
             instrument, rewards, TEAM_SIZE, random_state=5, roles=[r["sales_role"] for r in reps]
