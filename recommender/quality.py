@@ -39,9 +39,12 @@ Soft indicators
     item of one scale; pairs sharing a reverse-keyed item count once) are contradicted:
     after keying the two differ by the full scale range (strongly agreeing with a
     statement and with its opposite).
+``"intransitive"``
+    The best-worst tasks' choices contain at least ``MIN_CYCLIC_TRIADS`` circular triads
+    (below); needs ``MIN_BEST_WORST_TASKS`` answered tasks.
 
-Item types other than Likert and attention items (ranking, free text, and any type this
-module does not know) count only as answered items for the timing rules.
+Item types other than Likert, attention and best-worst items (ranking, free text, and any
+type this module does not know) count only as answered items for the timing rules.
 
 Where the figures come from
 ---------------------------
@@ -117,6 +120,15 @@ Sources, summarised in our own words:
   partners contradict it, it takes ``MIN_CONTRADICTED`` = 2 contradicted pairs with
   different reverse-keyed items, and even then it is soft: alone it never flags anybody.
   In the simulations 0.1-1.4 % of attentive people reach two.
+* Circular triads. Kendall & Babington Smith (1940), "On the method of paired
+  comparisons" (*Biometrika*), count the triads a judge orders in a circle (a over b, b
+  over c, c over a) as the measure of inconsistency in paired comparisons. A best-worst
+  task says the best option beats the other two and both beat the worst; over version 2's
+  balanced design every pair of the seven kinds meets once, so the seven tasks give a
+  complete tournament (at most 14 circular triads; 8.75 on average when choices are made
+  at random). ``MIN_CYCLIC_TRIADS`` = 6 is our choice on the simulations: attentive people
+  average 1.3 (profile world) and 2.6 (additive world, noisier choices), so it is soft;
+  random or position-based choosers reach it about 80 % of the time.
 """
 
 from __future__ import annotations
@@ -140,10 +152,19 @@ EVEN_ODD_CUTOFF = 0.30
 MIN_HALF_ITEMS = 2
 MIN_EVEN_ODD_SCALES = 6
 MIN_CONTRADICTED = 2
+MIN_CYCLIC_TRIADS = 6
+MIN_BEST_WORST_TASKS = 5
 SOFT_NEEDED = 2
 
 HARD = ("speeding", "attention", "straightlining")
-SOFT = ("rushed", "attention_partial", "low_variability", "even_odd", "inconsistent")
+SOFT = (
+    "rushed",
+    "attention_partial",
+    "low_variability",
+    "even_odd",
+    "inconsistent",
+    "intransitive",
+)
 FLAGS = (*HARD, *SOFT)
 """Every flag code, hard ones first; the order the rep's page lists them in."""
 
@@ -169,6 +190,9 @@ class Indicators:
         Contradicted designed opposite pairs, at most one per reverse-keyed item.
     failed_attention : ndarray of int
         Instructed-response items answered with something other than the expected answer.
+    cyclic_triads : ndarray of float
+        Circular triads among the preferences the best-worst tasks imply; NaN without
+        enough answered tasks.
     """
 
     fired: dict[str, np.ndarray]
@@ -178,6 +202,7 @@ class Indicators:
     even_odd: np.ndarray
     contradicted: np.ndarray
     failed_attention: np.ndarray
+    cyclic_triads: np.ndarray
 
     def flagged(self) -> np.ndarray:
         """True where one hard or at least ``SOFT_NEEDED`` soft indicators fired."""
@@ -262,6 +287,9 @@ def quality_indicators(
         fired["low_variability"] = irv < IRV_CUTOFF
         fired["even_odd"] = even_odd < EVEN_ODD_CUTOFF
     fired["inconsistent"] = contradicted >= MIN_CONTRADICTED
+    triads = _cyclic_triads(instrument, answers)
+    with np.errstate(invalid="ignore"):
+        fired["intransitive"] = triads >= MIN_CYCLIC_TRIADS
 
     return Indicators(
         fired=fired,
@@ -271,6 +299,7 @@ def quality_indicators(
         even_odd=even_odd,
         contradicted=contradicted,
         failed_attention=failed,
+        cyclic_triads=triads,
     )
 
 
@@ -395,6 +424,58 @@ def _even_odd(instrument: Instrument, keyed: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         # Spearman-Brown, kept within -1..1 (it overshoots for negative r); NaN stays NaN.
         return np.where(r <= -1, -1.0, np.clip(2 * r / (1 + r), -1.0, 1.0))
+
+
+def _best_worst_choice(value: object) -> tuple[str, str] | None:
+    if isinstance(value, str) and value.count(">") == 1:
+        value = value.split(">")
+    if isinstance(value, (list, tuple)) and len(value) == 2 and value[0] != value[1]:
+        return str(value[0]), str(value[1])
+    return None
+
+
+def _cyclic_triads(instrument: Instrument, answers: Sequence[Mapping[str, object]]) -> np.ndarray:
+    """Circular triads (a over b, b over c, c over a) among the paired preferences that the
+    best-worst tasks imply, per person; NaN with fewer than ``MIN_BEST_WORST_TASKS``
+    answered tasks.
+
+    A task's choice says the best option beats the other two and both beat the worst. Over
+    a balanced design every pair of kinds meets once, so the tasks give a complete
+    tournament, and its circular triads count choices that contradict each other.
+    """
+    tasks = instrument.best_worst_items()
+    result = np.full(len(answers), np.nan)
+    if len(tasks) < MIN_BEST_WORST_TASKS:
+        return result
+    for row, response in enumerate(answers):
+        beats: set[tuple[str, str]] = set()
+        answered = 0
+        for item in tasks:
+            choice = _best_worst_choice(response.get(item.code))
+            codes = [option.code for option in item.options]
+            if choice is None or not set(choice) <= set(codes):
+                continue
+            answered += 1
+            best, worst = choice
+            for other in codes:
+                if other != best:
+                    beats.add((best, other))
+                if other not in (best, worst):
+                    beats.add((other, worst))
+        if answered < MIN_BEST_WORST_TASKS:
+            continue
+        kinds = sorted({code for pair in beats for code in pair})
+        cyclic = 0
+        for i, a in enumerate(kinds):
+            for j in range(i + 1, len(kinds)):
+                b = kinds[j]
+                for c in kinds[j + 1 :]:
+                    if ((a, b) in beats and (b, c) in beats and (c, a) in beats) or (
+                        (b, a) in beats and (c, b) in beats and (a, c) in beats
+                    ):
+                        cyclic += 1
+        result[row] = cyclic
+    return result
 
 
 def _contradicted(instrument: Instrument, keyed: np.ndarray) -> np.ndarray:

@@ -188,6 +188,15 @@ def _answerable(item: Item) -> bool:
     return item.type in ("likert", "attention")
 
 
+def _careless_choice(rng: np.random.Generator, item: Item) -> list[str]:
+    """A best-worst task answered without reading: two different options, by position.
+
+    Options are shown in an order of each person's own, so picking by position (the first
+    as best, the last as worst) is the same as picking at random."""
+    best, worst = rng.choice(len(item.options), size=2, replace=False)
+    return [item.options[int(best)].code, item.options[int(worst)].code]
+
+
 def _level_answer(item: Item, level: int) -> int:
     return int(min(item.min + level, item.max))
 
@@ -211,9 +220,13 @@ def _respond(
         for item in instrument.items:
             if _answerable(item):
                 response[item.code] = int(rng.integers(item.min, item.max + 1))
+            elif item.type == "best_worst":
+                response[item.code] = _careless_choice(rng, item)
     elif label in ("straight_line", "mostly_same"):
         level = int(rng.integers(0, span + 1))
         for item in instrument.items:
+            if item.type == "best_worst":
+                response[item.code] = _careless_choice(rng, item)
             if not _answerable(item):
                 continue
             step = 0
@@ -232,9 +245,13 @@ def _respond(
         for item in instrument.items:
             if _answerable(item) and rng.random() < 0.5:
                 response[item.code] = int(rng.integers(item.min, item.max + 1))
+            elif item.type == "best_worst" and rng.random() < 0.5:
+                response[item.code] = _careless_choice(rng, item)
     elif label == "mixed":
         answered_pages = [
-            p for p, (_key, items) in enumerate(pages) if any(map(_answerable, items))
+            p
+            for p, (_key, items) in enumerate(pages)
+            if any(_answerable(i) or i.type == "best_worst" for i in items)
         ]
         keep = int(rng.integers(1, max(2, (len(answered_pages) + 1) // 2 + 1)))
         fast = rng.lognormal(np.log(GIVING_UP_SECONDS), CARELESS_SPREAD)
@@ -243,6 +260,8 @@ def _respond(
             straight = rng.random() < 0.5
             level = int(rng.integers(0, span + 1))
             for item in pages[p][1]:
+                if item.type == "best_worst":
+                    response[item.code] = _careless_choice(rng, item)
                 if not _answerable(item):
                     continue
                 response[item.code] = (

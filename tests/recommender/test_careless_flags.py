@@ -10,10 +10,14 @@ import pytest
 
 from recommender.quality import quality_flags
 from seed.careless import PATTERNS, WORLDS, flag_rates, simulate_responses, with_disagree_checks
-from seed.loaders import load_catalogue, load_default_instrument
+from seed.loaders import load_catalogue, load_default_instrument, load_seed_instrument
 
 DEFAULT = load_default_instrument()
-INSTRUMENTS = {"v1": DEFAULT, "two_checks": with_disagree_checks(DEFAULT)}
+INSTRUMENTS = {
+    "v1": DEFAULT,
+    "two_checks": with_disagree_checks(DEFAULT),
+    "v2": load_seed_instrument(2),  # the instrument Motivo ships: best-worst tasks, bipolar items
+}
 
 
 @pytest.fixture(scope="module")

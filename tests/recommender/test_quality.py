@@ -59,6 +59,7 @@ def test_codes_are_hard_then_soft_and_known():
         "low_variability",
         "even_odd",
         "inconsistent",
+        "intransitive",
     }
 
 
@@ -319,3 +320,39 @@ def test_flags_combine_and_stay_in_the_known_set(instrument):
 
 def test_no_responses(instrument):
     assert quality_flags(instrument, []) == []
+
+
+def test_best_worst_choices_that_contradict_each_other_count_as_circular_triads():
+    from recommender.quality import _cyclic_triads
+    from seed.loaders import load_seed_instrument
+
+    instrument = load_seed_instrument(2)
+    tasks = instrument.best_worst_items()
+    order = ["rec", "dev", "exp", "wel", "exc", "per", "tim"]
+
+    def consistent(rank):
+        answers = {}
+        for item in tasks:
+            codes = sorted((o.code for o in item.options), key=rank.index)
+            answers[item.code] = [codes[0], codes[-1]]
+        return answers
+
+    codes = {o.code for item in tasks for o in item.options}
+    rank = sorted(codes, key=lambda c: order.index(c) if c in order else len(order))
+    # Choices that follow one order of preference never contradict each other.
+    assert _cyclic_triads(instrument, [consistent(rank)])[0] == 0
+    # Choosing by position in a shuffled list does, about as often as chance.
+    rng = np.random.default_rng(1)
+    careless = [
+        {
+            item.code: list(rng.choice([o.code for o in item.options], 2, replace=False))
+            for item in tasks
+        }
+        for _ in range(200)
+    ]
+    triads = _cyclic_triads(instrument, careless)
+    assert 5 < np.mean(triads) < 11  # a random tournament of 7 has 8.75 on average
+    # Too few answered tasks: not computed.
+    assert np.isnan(
+        _cyclic_triads(instrument, [{tasks[0].code: consistent(rank)[tasks[0].code]}])[0]
+    )
