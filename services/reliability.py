@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from models.tables import Instrument as InstrumentRow
 from recommender.reliability import (
     MISSING_POLICIES,
     MISSING_POLICY,
@@ -13,9 +12,8 @@ from recommender.reliability import (
 )
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
-from services.instruments import definition, get_instrument_row
 from services.responses import answers_by_response, submitted_responses
-from services.waves import find_wave
+from services.waves import report_scope
 
 # Omega comes from a factor fit; a fixed seed keeps the report the same on every run.
 RANDOM_STATE = 0
@@ -63,28 +61,14 @@ def reliability(
             ],
             code="reliability.not_computed",
         )
-    wave_row = find_wave(session, wave) if wave is not None else None
-    if wave_row is not None:
-        row = session.get(InstrumentRow, wave_row.instrument_id)
-        if instrument_name is not None and instrument_name != row.name:
-            raise InvalidInput(
-                "Reliability was not computed.",
-                [
-                    Problem(
-                        "wave",
-                        "wave.instrument_differs",
-                        f"{wave_row.name!r} uses instrument {row.name}, not {instrument_name}",
-                        {"wave": wave_row.name, "uses": row.name, "wanted": instrument_name},
-                    )
-                ],
-                code="reliability.not_computed",
-            )
-    else:
-        row = get_instrument_row(session=session, name=instrument_name)
-    instrument = definition(row)
-    where = f"{row.name} version {row.version}"
-    if wave_row is not None:
-        where += f" in wave {wave_row.name!r}"
+    scope = report_scope(
+        session,
+        instrument_name=instrument_name,
+        wave=wave,
+        refused="Reliability was not computed.",
+        code="reliability.not_computed",
+    )
+    wave_row, row, instrument, where = scope.wave, scope.row, scope.instrument, scope.where
 
     responses = submitted_responses(
         session,

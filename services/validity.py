@@ -31,10 +31,9 @@ from models.tables import Instrument as InstrumentRow
 from models.tables import Person, SurveyResponse
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
-from services.instruments import definition, get_instrument_row
 from services.organisation import min_group_size
 from services.responses import answers_by_response, submitted_responses
-from services.waves import find_wave
+from services.waves import report_scope
 
 RETEST_WEEKS = 8
 """Default window: long enough for two waves, short enough that real change stays small."""
@@ -105,24 +104,14 @@ def validity(
             high=high,
             value=retest_weeks,
         )
-    wave_row = find_wave(session, wave) if wave is not None else None
-    if wave_row is not None:
-        row = session.get(InstrumentRow, wave_row.instrument_id)
-        if instrument_name is not None and instrument_name != row.name:
-            raise _not_computed(
-                "wave",
-                "wave.instrument_differs",
-                f"{wave_row.name!r} uses instrument {row.name}, not {instrument_name}",
-                wave=wave_row.name,
-                uses=row.name,
-                wanted=instrument_name,
-            )
-    else:
-        row = get_instrument_row(session=session, name=instrument_name)
-    instrument = definition(row)
-    where = f"{row.name} version {row.version}"
-    if wave_row is not None:
-        where += f" in wave {wave_row.name!r}"
+    scope = report_scope(
+        session,
+        instrument_name=instrument_name,
+        wave=wave,
+        refused="Validity was not computed.",
+        code="validity.not_computed",
+    )
+    wave_row, row, instrument, where = scope.wave, scope.row, scope.instrument, scope.where
     minimum = min_group_size(session)
 
     everyone = submitted_responses(session, instrument_id=row.id)

@@ -221,3 +221,54 @@ def wave_summary(*, session: Session, viewer: Actor, wave_id: int) -> WaveSummar
         submitted=counts.get("submitted", 0),
         in_progress=counts.get("in_progress", 0),
     )
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The responses an HR report on the survey covers: one wave's, or all of the newest
+    version of an instrument; ``where`` names them in messages."""
+
+    wave: Wave | None
+    row: object  # models.tables.Instrument
+    instrument: object  # recommender.instrument.Instrument
+    where: str
+
+
+def report_scope(
+    session: Session,
+    *,
+    instrument_name: str | None,
+    wave: str | int | None,
+    refused: str,
+    code: str,
+) -> ReportScope:
+    """Resolve ``wave`` (its own instrument) or ``instrument_name`` (its newest version).
+
+    A wave that uses another instrument than the one named is refused with ``refused`` as
+    the headline and ``code`` as the error's code, so each report words it its own way.
+    """
+    from models.tables import Instrument as InstrumentRow
+    from services.instruments import definition
+
+    wave_row = find_wave(session, wave) if wave is not None else None
+    if wave_row is not None:
+        row = session.get(InstrumentRow, wave_row.instrument_id)
+        if instrument_name is not None and instrument_name != row.name:
+            raise InvalidInput(
+                refused,
+                [
+                    Problem(
+                        "wave",
+                        "wave.instrument_differs",
+                        f"{wave_row.name!r} uses instrument {row.name}, not {instrument_name}",
+                        {"wave": wave_row.name, "uses": row.name, "wanted": instrument_name},
+                    )
+                ],
+                code=code,
+            )
+    else:
+        row = get_instrument_row(session=session, name=instrument_name)
+    where = f"{row.name} version {row.version}"
+    if wave_row is not None:
+        where += f" in wave {wave_row.name!r}"
+    return ReportScope(wave_row, row, definition(row), where)
