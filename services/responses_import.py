@@ -143,9 +143,22 @@ def _parse_cell(item: Item, text: str) -> tuple[object, _Issue | None]:
     return number, None
 
 
+def _option_code(item: Item, part: str) -> tuple[str | None, _Issue | None]:
+    """The option ``part`` names; other tools differ in letter case, so it is matched
+    without it."""
+    for option in item.options:
+        if option.code.lower() == part.lower():
+            return option.code, None
+    known = ", ".join(option.code for option in item.options)
+    return None, _issue(
+        "answer.option_unknown",
+        f"unknown option {part!r} (options: {known})",
+        option=part,
+        known=known,
+    )
+
+
 def _parse_ranking(item: Item, text: str) -> tuple[object, _Issue | None]:
-    # Other tools differ in letter case, so option codes are matched without it.
-    options = {option.code.lower(): option.code for option in item.options}
     ranked: list[str] = []
     for part in text.split(RANKING_SEPARATOR):
         part = part.strip()
@@ -156,15 +169,9 @@ def _parse_ranking(item: Item, text: str) -> tuple[object, _Issue | None]:
                 value=text,
                 separator=RANKING_SEPARATOR,
             )
-        code = options.get(part.lower())
-        if code is None:
-            known = ", ".join(option.code for option in item.options)
-            return None, _issue(
-                "answer.option_unknown",
-                f"unknown option {part!r} (options: {known})",
-                option=part,
-                known=known,
-            )
+        code, issue = _option_code(item, part)
+        if issue is not None:
+            return None, issue
         if code in ranked:
             return None, _issue(
                 "answer.option_twice", f"option {code!r} is ranked twice", option=code
@@ -182,18 +189,11 @@ def _parse_best_worst(item: Item, text: str) -> tuple[object, _Issue | None]:
             value=text,
             separator=RANKING_SEPARATOR,
         )
-    options = {option.code.lower(): option.code for option in item.options}
     pair: list[str] = []
     for part in parts:
-        code = options.get(part.lower())
-        if code is None:
-            known = ", ".join(option.code for option in item.options)
-            return None, _issue(
-                "answer.option_unknown",
-                f"unknown option {part!r} (options: {known})",
-                option=part,
-                known=known,
-            )
+        code, issue = _option_code(item, part)
+        if issue is not None:
+            return None, issue
         pair.append(code)
     if pair[0] == pair[1]:
         return None, _issue(
