@@ -151,6 +151,19 @@ def simulate_additive_world(
         for person in range(n_people):
             if not missing[person]:
                 answers[person][item.code] = int(values[person])
+
+    def choice_keys(item):
+        # Stated taste plus Gumbel noise per option: a Plackett-Luce order or max-diff choice.
+        return np.stack(
+            [
+                stated[:, construct_col[o.construct]]
+                if o.construct in construct_col
+                else np.zeros(n_people)
+                for o in item.options
+            ],
+            axis=1,
+        ) + rng.gumbel(scale=0.6, size=(n_people, len(item.options)))
+
     for item in instrument.items:
         if item.type == "attention":
             for person in range(n_people):
@@ -161,30 +174,14 @@ def simulate_additive_world(
                 )
         elif item.type == "ranking":
             # Plackett-Luce: order by stated taste plus Gumbel noise.
-            keys = np.stack(
-                [
-                    stated[:, construct_col[o.construct]]
-                    if o.construct in construct_col
-                    else np.zeros(n_people)
-                    for o in item.options
-                ],
-                axis=1,
-            ) + rng.gumbel(scale=0.6, size=(n_people, len(item.options)))
+            keys = choice_keys(item)
             order = np.argsort(-keys, axis=1)
             for person in range(n_people):
                 answers[person][item.code] = [item.options[j].code for j in order[person]]
         elif item.type == "best_worst":
             # Most and least wanted of the task's options, by stated taste plus the same
             # Gumbel noise as the ranking (a max-diff choice); careless people at random.
-            keys = np.stack(
-                [
-                    stated[:, construct_col[o.construct]]
-                    if o.construct in construct_col
-                    else np.zeros(n_people)
-                    for o in item.options
-                ],
-                axis=1,
-            ) + rng.gumbel(scale=0.6, size=(n_people, len(item.options)))
+            keys = choice_keys(item)
             keys[careless] = rng.random((int(careless.sum()), len(item.options)))
             best, worst = keys.argmax(axis=1), keys.argmin(axis=1)
             for person in range(n_people):
