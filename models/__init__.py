@@ -1,24 +1,6 @@
-"""Persistence: SQLModel tables, the engine factory, migrations and small query helpers."""
+"""Persistence: SQLModel tables, the engine factory, migrations and small query helpers.
 
-from models.engine import make_engine, session_scope
-from models.tables import (
-    ACCESS_ROLES,
-    AuditLog,
-    Credential,
-    LoginAttempt,
-    PasswordToken,
-    Person,
-    Team,
-)
-
-__all__ = [
-    "ACCESS_ROLES",
-    "AuditLog",
-    "Credential",
-    "LoginAttempt",
-    "PasswordToken",
-    "Person",
-    "Team",
-    "make_engine",
-    "session_scope",
-]
+Import the submodule you need (``models.tables``, ``models.engine``, ...). Nothing is
+re-exported here on purpose: building the table classes costs a few hundred milliseconds, and
+a command that only reads the roster (``models.roster``) should not pay it.
+"""

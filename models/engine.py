@@ -5,12 +5,15 @@ from __future__ import annotations
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
@@ -89,5 +92,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that is closed afterwards; services decide when to commit."""
+    from sqlmodel import Session  # SQLModel (and pydantic) load only where the ORM is used
+
     with Session(engine, expire_on_commit=False) as session:
         yield session

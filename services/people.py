@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from models.tables import ACCESS_ROLES, Person, Team, utcnow
+from services import roster
 from services.access import (
     PRIVILEGED_ROLES,
     TOKEN_ACCESS_CEILING,
@@ -491,25 +492,10 @@ def import_people(
 
 
 def list_people(*, session: Session, viewer: Actor, include_inactive: bool = False) -> list[dict]:
-    """The roster as plain dicts (the ``users list`` and admin page shape)."""
-    require(viewer, "view_people")
-    teams = {t.id: t.name for t in session.exec(select(Team))}
-    people = list(session.exec(select(Person).order_by(Person.external_id)))
-    emails = {p.id: p.email for p in people}
-    return [
-        {
-            "external_id": p.external_id,
-            "name": p.name,
-            "email": p.email,
-            "access": p.access,
-            "team": teams.get(p.team_id),
-            "manager_email": emails.get(p.manager_id),
-            "sales_role": p.sales_role,
-            "active": p.active,
-        }
-        for p in people
-        if include_inactive or p.active
-    ]
+    """The roster as plain dicts (the ``users list`` and API shape): see ``services.roster``."""
+    return roster.list_people(
+        connection=session.connection(), viewer=viewer, include_inactive=include_inactive
+    )
 
 
 PEOPLE_STATUSES = ("all", "active", "deactivated")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, g
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def get_engine() -> Engine:
@@ -16,6 +20,8 @@ def open_session() -> Session:
     group size, the currency, whether chat webhooks may name this machine): pages, the API
     and CLI commands all open theirs
     here, so they agree."""
+    from sqlmodel import Session  # loaded by the first session, not by every command
+
     from services.organisation import allow_local_webhooks, use_currency, use_min_group_size
 
     session = Session(get_engine(), expire_on_commit=False)

@@ -116,6 +116,31 @@ def test_motivo_users_list_loads_no_page_and_no_numpy(url):
     assert loaded == []
 
 
+def test_motivo_users_list_builds_no_table_class(url):
+    """The roster command reads with SQLAlchemy Core: SQLModel, pydantic and the table
+    classes (most of its former start-up time) stay unloaded, and it still lists people."""
+    from sqlmodel import Session
+
+    from models import migrate
+    from models.engine import make_engine
+    from models.tables import Person
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        session.add(Person(external_id="R1", name="Ola Hansen", email="ola@example.test"))
+        session.commit()
+    engine.dispose()
+    code = (
+        "from click.testing import CliRunner\n"
+        "from web.cli import main\n"
+        "result = CliRunner().invoke(main, ['users', 'list', '--format', 'json'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'ola@example.test' in result.stdout, result.stdout\n"
+    )
+    assert modules_after(code, url, ("sqlmodel", "pydantic", "models.tables")) == []
+
+
 def test_the_pages_still_load_in_the_served_app(url):
     loaded = modules_after(CREATE_APP, url, ("web.survey.routes", "web.team.routes"))
     assert loaded == ["web.survey.routes", "web.team.routes"]

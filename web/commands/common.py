@@ -14,6 +14,7 @@ import click
 from flask import current_app
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlmodel import Session
 
 
@@ -27,6 +28,14 @@ def db_session() -> Iterator[Session]:
 
     with open_session() as session:
         yield session
+
+
+@contextmanager
+def db_connection() -> Iterator[Connection]:
+    """A plain connection for commands that read with SQLAlchemy Core (``models.roster``):
+    no ORM session, so no table classes to build before the command can answer."""
+    with current_app.extensions["motivo.engine"].connect() as connection:
+        yield connection
 
 
 def safe_url() -> str:

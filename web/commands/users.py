@@ -8,7 +8,14 @@ import click
 from flask.cli import with_appcontext
 
 from services.actors import SYSTEM
-from web.commands.common import db_session, echo_err, format_option, handle_errors, write_json
+from web.commands.common import (
+    db_connection,
+    db_session,
+    echo_err,
+    format_option,
+    handle_errors,
+    write_json,
+)
 
 USER_FIELDS = ("external_id", "name", "email", "access", "team", "manager_email", "sales_role")
 
@@ -42,10 +49,10 @@ def set_password_command(email: str) -> None:
 @handle_errors
 def list_command(fmt: str, inactive: bool) -> None:
     """List people with their access role, team and manager."""
-    from services.people import list_people
+    from services.roster import list_people
 
-    with db_session() as session:
-        rows = list_people(session=session, viewer=SYSTEM, include_inactive=inactive)
+    with db_connection() as connection:
+        rows = list_people(connection=connection, viewer=SYSTEM, include_inactive=inactive)
     if fmt == "json":
         write_json([{k: r[k] for k in USER_FIELDS} for r in rows])
         return
