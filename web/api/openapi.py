@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 
+from models.roster import ROSTER_FIELDS
 from services.api_tokens import SCOPES
 from services.rate_limits import DEFAULT_RATE_PER_MINUTE
 from web.api.inputs import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_TEXT, MAX_VERSION
@@ -223,16 +224,7 @@ SCHEMAS: dict[str, dict] = {
     },
     "Person": {
         "type": "object",
-        "required": [
-            "external_id",
-            "name",
-            "email",
-            "access",
-            "team",
-            "manager_email",
-            "sales_role",
-            "active",
-        ],
+        "required": list(ROSTER_FIELDS),
         "properties": {
             "external_id": {"type": "string"},
             "name": {"type": "string"},
