@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, or_, update
+from sqlalchemy import bindparam, case, delete, or_, update
 from sqlmodel import Session, select
 
 from models.tables import (
@@ -66,6 +67,23 @@ def check_password_policy(password: str) -> None:
 def find_by_email(session: Session, email: str) -> Person | None:
     email = (email or "").strip().lower()
     return session.exec(select(Person).where(Person.email == email)).first()
+
+
+@functools.cache
+def _person_by_id():
+    # Built once per process: every signed-in request runs it, and ``Session.get`` would
+    # build the query and its cache key again on each call.
+    return select(Person).where(Person.id == bindparam("person_id"))
+
+
+def session_person(session: Session, person_id: int, version: int) -> Person | None:
+    """The person a signed-in session names, or None when it no longer signs them in: they
+    are gone or inactive, or the session carries an older version than the stored one (a
+    sign-out, a new password or a deactivation since, see :func:`end_sessions`)."""
+    person = session.execute(_person_by_id(), {"person_id": person_id}).scalar_one_or_none()
+    if person is None or not person.active or person.session_version != version:
+        return None
+    return person
 
 
 def end_sessions(session: Session, person: Person) -> None:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from flask_login import UserMixin, current_user
 
 from models.tables import Person
+from services.accounts import session_person
 from web.db import get_session
 from web.errors import DATABASE_DOWN
 from web.extensions import csrf, login_manager
@@ -98,8 +99,7 @@ def init_app(app: Flask) -> None:
             return None
         person_id, _, version = user_id.partition(".")
         try:
-            person = get_session().get(Person, int(person_id))
-            version_number = int(version)
+            person = session_person(get_session(), int(person_id), int(version))
         except ValueError:
             return None
         except DATABASE_DOWN:
@@ -107,7 +107,7 @@ def init_app(app: Flask) -> None:
             # it (the page header, the locale) see an anonymous visitor, not this error.
             g.database_down = True
             raise
-        if person is None or not person.active or person.session_version != version_number:
+        if person is None:
             return None
         return Account(person)
 

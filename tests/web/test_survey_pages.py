@@ -140,3 +140,18 @@ def test_long_groups_are_split_into_short_pages_that_save_and_resume(client, rep
     assert f"/survey/{wave_id}/page/{pages[3][0]}" in notice
     html = client.get(f"/survey/{wave_id}/page/{pages[3][0]}").get_data(as_text=True)
     assert f"Page 4 of {len(pages)}" in html and "(part 2)" in html
+
+
+def test_a_save_the_service_turns_away_after_a_fast_read_shows_the_page_again(
+    client, rep_in_wave, monkeypatch
+):
+    # A submission in another tab lands between this post being read and its answers being
+    # stored: the service refuses the save, and the page says so (it used to fail building
+    # the form it needed for the message).
+    from services import survey
+
+    monkeypatch.setattr(survey, "store_page", lambda *args, **kwargs: False)
+    key, items = rep_in_wave["instrument"].pages()[0]
+    response = post_page(client, rep_in_wave["wave"].id, key, page_form(items))
+    assert response.status_code == 400
+    assert "already submitted" in response.get_data(as_text=True)

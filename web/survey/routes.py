@@ -19,9 +19,12 @@ from web.survey.forms import build_page_form, localised, read_posted_page, secon
 bp = Blueprint("survey", __name__, url_prefix="/survey")
 
 
-def _view(wave_id: int, *, with_answers: bool = True):
+def _view(wave_id: int, *, with_answers: bool = True, person=None):
     return survey_service.survey_for(
-        session=get_session(), person=viewer(), wave_id=wave_id, with_answers=with_answers
+        session=get_session(),
+        person=person or viewer(),
+        wave_id=wave_id,
+        with_answers=with_answers,
     )
 
 
@@ -50,8 +53,9 @@ def start(wave_id: int):
 @requires("view_own")
 def page(wave_id: int, page_key: str):
     session = get_session()
+    person = viewer()
     # A post carries the page's answers itself: the saved ones are not needed to save it.
-    view = _view(wave_id, with_answers=request.method == "GET")
+    view = _view(wave_id, with_answers=request.method == "GET", person=person)
     if view.submitted:
         return redirect(url_for("survey.done", wave_id=wave_id))
     if not view.editable:
@@ -60,10 +64,11 @@ def page(wave_id: int, page_key: str):
     items = view.items_on(page_key)
     keys = view.page_keys
     position = keys.index(page_key)
-    locale = get_locale()
     order_key = f"{view.wave.id}:{view.person_id}"
     if request.method == "GET":
-        form = build_page_form(view.instrument, items, locale, view.answers, order_key=order_key)
+        form = build_page_form(
+            view.instrument, items, get_locale(), view.answers, order_key=order_key
+        )
         return _render_page(view, page_key, form, position)
 
     nav = request.form.get("nav", "next")
@@ -75,7 +80,7 @@ def page(wave_id: int, page_key: str):
         answers = read_posted_page(items, request.form, complete=nav == "next")
     form = None
     if answers is None:
-        form = _checked_form(view, items, locale, nav, order_key)
+        form = _checked_form(view, items, nav, order_key)
         if form.ranking_errors or any(field.errors for field in form):
             if form.csrf_token.errors:
                 form.form_errors.append(
@@ -86,7 +91,7 @@ def page(wave_id: int, page_key: str):
     try:
         survey_service.save_page(
             session=session,
-            person=viewer(),
+            person=person,
             wave_id=wave_id,
             page_key=page_key,
             answers=answers,
@@ -94,7 +99,7 @@ def page(wave_id: int, page_key: str):
             view=view,
         )
     except InvalidInput as exc:
-        form = form or _checked_form(view, items, locale, nav)
+        form = form or _checked_form(view, items, nav, order_key)
         form.form_errors.append(error_text(exc))
         return _render_page(view, page_key, form, position, status=400)
     if nav == "leave":
@@ -107,10 +112,19 @@ def page(wave_id: int, page_key: str):
     return redirect(url_for("survey.review", wave_id=wave_id))
 
 
-def _checked_form(view, items, locale, nav, order_key):
-    """The posted page bound to its form and checked: field and ranking errors set."""
+def _checked_form(view, items, nav, order_key):
+    """The posted page bound to its form and checked: field and ranking errors set.
+
+    The language is looked up here, not for every post: a save read without the form
+    needs none.
+    """
     form = build_page_form(
-        view.instrument, items, locale, view.answers, formdata=request.form, order_key=order_key
+        view.instrument,
+        items,
+        get_locale(),
+        view.answers,
+        formdata=request.form,
+        order_key=order_key,
     )
     form.validate()  # CSRF, known choices, text length
     form.ranking_errors = form.ranking_problems()
