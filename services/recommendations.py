@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -82,7 +82,7 @@ def current_model(session: Session) -> ServedModel | None:
 class SuggestionView:
     reward: RewardRow
     score: float | None
-    reasons: dict[str, list[str]]  # locale -> sentences
+    reasons: Mapping[str, list[str]]  # locale -> sentences
 
     def reasons_in(self, locale: str) -> list[str]:
         return self.reasons.get(locale) or self.reasons.get("en", [])
@@ -248,6 +248,52 @@ def _kinds(rewards) -> set[tuple[str, str]]:
     return {(r.category, r.visibility) for r in rewards}
 
 
+REASON_LANGUAGES = ("en", "nb")
+
+
+class _Reasons(Mapping[str, list[str]]):
+    """One personal suggestion's reasons by locale, rendered when first read.
+
+    A page shows one language, and a team page has a hundred and fifty suggestions:
+    rendering every sentence in every language up front cost more than the ranking.
+    """
+
+    __slots__ = ("_batch", "_row", "_col", "_for_manager", "_explanation", "_texts")
+
+    def __init__(self, batch: BatchExplanations, row: int, col: int, for_manager: bool) -> None:
+        self._batch = batch
+        self._row = row
+        self._col = col
+        self._for_manager = for_manager
+        self._explanation = None
+        self._texts: dict[str, list[str]] = {}
+
+    def __getitem__(self, lang: str) -> list[str]:
+        if lang not in REASON_LANGUAGES:
+            raise KeyError(lang)
+        texts = self._texts.get(lang)
+        if texts is None:
+            if self._explanation is None:
+                self._explanation = self._batch.explanation(self._row, self._col)
+            explanation = self._explanation
+            texts = (
+                explanation.texts_for_manager(lang)
+                if self._for_manager
+                else explanation.texts(lang)
+            )
+            self._texts[lang] = texts
+        return texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REASON_LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(REASON_LANGUAGES)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _views(
     ranked: _Ranked, person_id: int, context: FeedbackContext, *, for_manager: bool = False
 ) -> list[SuggestionView]:
@@ -260,17 +306,11 @@ def _views(
     for j, slug, score in ranked.picks(person_id):
         if slug not in by_slug:
             continue
-        explanation = ranked.reasons.explanation(r, j)
         views.append(
             SuggestionView(
                 reward=by_slug[slug],
                 score=score,
-                reasons={
-                    lang: explanation.texts_for_manager(lang)
-                    if for_manager
-                    else explanation.texts(lang)
-                    for lang in ("en", "nb")
-                },
+                reasons=_Reasons(ranked.reasons, r, j, for_manager),
             )
         )
     return views
