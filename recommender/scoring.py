@@ -263,20 +263,31 @@ def best_worst_scores(
     col = {key: j for j, key in enumerate(keys)}
     n = len(answers)
     net = np.zeros((n, len(keys)))
-    shown = np.zeros((n, len(keys)))
-    total = np.zeros(len(keys))
-    for item in tasks:
+    # appearances[t, c]: how often construct c is among task t's options (two options of a
+    # task may share a construct); answered[r, t]: whether response r answered task t.
+    appearances = np.zeros((len(tasks), len(keys)))
+    answered = np.zeros((n, len(tasks)))
+    rows: list[int] = []
+    best_cols: list[int] = []
+    worst_cols: list[int] = []
+    for t, item in enumerate(tasks):
         columns = {option.code: col[option.construct] for option in item.options}
-        members = list(columns.values())
-        np.add.at(total, members, 1.0)
+        np.add.at(appearances[t], list(columns.values()), 1.0)
         for row, response in enumerate(answers):
             value = response.get(item.code)
             if value is None or value == [] or value == ():
                 continue
             best, worst = _best_worst_pair(item.code, columns, value, row)
-            np.add.at(shown[row], members, 1.0)
-            net[row, columns[best]] += 1.0
-            net[row, columns[worst]] -= 1.0
+            answered[row, t] = 1.0
+            rows.append(row)
+            best_cols.append(columns[best])
+            worst_cols.append(columns[worst])
+    # Whole counts, so the sums are exact whatever order they are added in.
+    answered_rows = np.asarray(rows, dtype=np.intp)
+    np.add.at(net, (answered_rows, np.asarray(best_cols, dtype=np.intp)), 1.0)
+    np.add.at(net, (answered_rows, np.asarray(worst_cols, dtype=np.intp)), -1.0)
+    shown = answered @ appearances
+    total = appearances.sum(axis=0)
     enough = (shown > 0) & (shown >= MIN_ANSWERED_FRACTION * total - 1e-9)
     out = np.full(net.shape, np.nan)
     np.divide(net, shown, out=out, where=enough)
@@ -298,6 +309,15 @@ def _best_worst_pair(
     if best == worst:
         raise ValueError(f"response {row}, item '{code}': '{best}' is both best and worst")
     return best, worst
+
+
+SCORED_TYPES = ("likert", "best_worst", "ranking")
+"""Item types whose answers ``score_responses`` reads (not text, not attention checks)."""
+
+
+def scored_item_codes(instrument: Instrument) -> tuple[str, ...]:
+    """Codes of the items whose answers ``score_responses`` reads, in instrument order."""
+    return tuple(item.code for item in instrument.items if item.type in SCORED_TYPES)
 
 
 def score_responses(instrument: Instrument, answers: Sequence[Mapping[str, object]]) -> ScaleScores:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -71,6 +71,30 @@ def latest_row(session: Session, name: str) -> InstrumentRow | None:
         .limit(1)
     )
     return session.exec(stmt).first()
+
+
+def latest_definition(session: Session, name: str) -> Instrument | None:
+    """The parsed newest version of ``name``, reading its definition only on a miss."""
+    key = session.exec(
+        select(InstrumentRow.id, InstrumentRow.version, InstrumentRow.fingerprint)
+        .where(InstrumentRow.name == name)
+        .order_by(InstrumentRow.version.desc())
+        .limit(1)
+    ).first()
+    return definition_of(session, *key) if key is not None else None
+
+
+def definitions_of(session: Session, instrument_ids: Iterable[int]) -> dict[int, Instrument]:
+    """Parsed versions by id: one query for their keys, definitions read only on a miss."""
+    ids = sorted(set(instrument_ids))
+    if not ids:
+        return {}
+    keys = session.exec(
+        select(InstrumentRow.id, InstrumentRow.version, InstrumentRow.fingerprint).where(
+            InstrumentRow.id.in_(ids)
+        )
+    ).all()
+    return {key[0]: definition_of(session, *key) for key in keys}
 
 
 def get_instrument_row(

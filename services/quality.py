@@ -21,7 +21,7 @@ from models.tables import Person, SurveyResponse, Wave, utcnow
 from recommender.quality import FLAGS, HARD
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound
-from services.scores import latest_responses
+from services.scores import latest_response_keys, latest_responses
 from services.waves import is_answerable
 
 
@@ -49,7 +49,8 @@ def flagged_people(session: Session, person_ids: Iterable[int] | None = None) ->
     groups = [None] if person_ids is None else chunks(list(person_ids))
     found: set[int] = set()
     for chunk in groups:
-        responses = latest_responses(session, consenting_only=False, person_ids=chunk)
+        # Plain rows: pages that suggest for a whole team ask this on every view.
+        responses = latest_response_keys(session, consenting_only=False, person_ids=chunk)
         found |= {r.person_id for r in responses if r.flags}
     return found
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -35,7 +35,7 @@ from services.audit import record_event
 from services.errors import NotFound
 from services.organisation import min_group_size
 from services.quality import flagged_people
-from services.scores import latest_responses, score_stored
+from services.scores import ScoredResponses, latest_response_keys, score_stored
 
 if TYPE_CHECKING:
     from recommender.artefact import MotivoModel
@@ -82,7 +82,7 @@ def current_model(session: Session) -> ServedModel | None:
 class SuggestionView:
     reward: RewardRow
     score: float | None
-    reasons: dict[str, list[str]]  # locale -> sentences
+    reasons: Mapping[str, list[str]]  # locale -> sentences
 
     def reasons_in(self, locale: str) -> list[str]:
         return self.reasons.get(locale) or self.reasons.get("en", [])
@@ -146,6 +146,55 @@ def load_context(session: Session, person_ids: list[int] | None = None) -> Feedb
     return FeedbackContext({r.id: r for r in session.exec(select(RewardRow))}, grants, ratings)
 
 
+class CurrentAnswers:
+    """Every consenting, active person's latest submitted response, read and scored once.
+
+    Profiles need everyone's (a profile is shown only while it has enough members across
+    the organisation) and personal suggestions need the same rows for the people on the
+    page: a page that shows both makes one of these and hands it to ``profiles_now`` and
+    ``suggest_for_people``, so the answers are read and scored once per request, not once
+    for each. Nothing is read until profiles need everyone's: until then, suggestions read
+    only their own people's (a page without a model reads nothing). It is a snapshot for
+    one request: a response submitted after it was read is not in it.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @cached_property
+    def scored(self) -> ScoredResponses:
+        """Scale scores of every latest response, one row each, by person id."""
+        return score_stored(self._session, latest_response_keys(self._session))
+
+    @cached_property
+    def row(self) -> dict[int, int]:
+        """Person id -> row of ``scored``."""
+        return {pid: r for r, pid in enumerate(self.scored.person_ids)}
+
+    def of(self, person_ids: Sequence[int]) -> ScoredResponses | None:
+        """The rows of those of ``person_ids`` who have a response (None if nobody has),
+        in the order of ``scored``; read for them alone while everyone's are unread."""
+        if "scored" not in self.__dict__:
+            return _score_latest(self._session, person_ids)
+        row = self.row
+        rows = sorted(row[pid] for pid in set(person_ids) if pid in row)
+        return self.scored.take(rows) if rows else None
+
+
+def _score_latest(session: Session, person_ids: Sequence[int]) -> ScoredResponses | None:
+    """The scored latest consenting responses of ``person_ids``; None if nobody has one."""
+    responses = []
+    for chunk in chunks(list(person_ids)):
+        responses += latest_response_keys(session, person_ids=chunk)
+    return score_stored(session, responses) if responses else None
+
+
+def current_answers(session: Session) -> CurrentAnswers:
+    """Everyone's latest consenting response, read and scored on first use (see
+    ``CurrentAnswers``)."""
+    return CurrentAnswers(session)
+
+
 def _exclusions(
     session: Session,
     person: Person,
@@ -199,6 +248,52 @@ def _kinds(rewards) -> set[tuple[str, str]]:
     return {(r.category, r.visibility) for r in rewards}
 
 
+REASON_LANGUAGES = ("en", "nb")
+
+
+class _Reasons(Mapping[str, list[str]]):
+    """One personal suggestion's reasons by locale, rendered when first read.
+
+    A page shows one language, and a team page has a hundred and fifty suggestions:
+    rendering every sentence in every language up front cost more than the ranking.
+    """
+
+    __slots__ = ("_batch", "_row", "_col", "_for_manager", "_explanation", "_texts")
+
+    def __init__(self, batch: BatchExplanations, row: int, col: int, for_manager: bool) -> None:
+        self._batch = batch
+        self._row = row
+        self._col = col
+        self._for_manager = for_manager
+        self._explanation = None
+        self._texts: dict[str, list[str]] = {}
+
+    def __getitem__(self, lang: str) -> list[str]:
+        if lang not in REASON_LANGUAGES:
+            raise KeyError(lang)
+        texts = self._texts.get(lang)
+        if texts is None:
+            if self._explanation is None:
+                self._explanation = self._batch.explanation(self._row, self._col)
+            explanation = self._explanation
+            texts = (
+                explanation.texts_for_manager(lang)
+                if self._for_manager
+                else explanation.texts(lang)
+            )
+            self._texts[lang] = texts
+        return texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REASON_LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(REASON_LANGUAGES)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _views(
     ranked: _Ranked, person_id: int, context: FeedbackContext, *, for_manager: bool = False
 ) -> list[SuggestionView]:
@@ -211,17 +306,11 @@ def _views(
     for j, slug, score in ranked.picks(person_id):
         if slug not in by_slug:
             continue
-        explanation = ranked.reasons.explanation(r, j)
         views.append(
             SuggestionView(
                 reward=by_slug[slug],
                 score=score,
-                reasons={
-                    lang: explanation.texts_for_manager(lang)
-                    if for_manager
-                    else explanation.texts(lang)
-                    for lang in ("en", "nb")
-                },
+                reasons=_Reasons(ranked.reasons, r, j, for_manager),
             )
         )
     return views
@@ -236,6 +325,7 @@ def suggest_rewards(
     max_cost_band: int | None = None,
     today: date | None = None,
     context: FeedbackContext | None = None,
+    answers: CurrentAnswers | None = None,
 ) -> SuggestionList:
     """Top-``k`` suggestions for ``person`` with reasons; ``viewer`` may be the system actor.
 
@@ -250,6 +340,7 @@ def suggest_rewards(
         max_cost_band=max_cost_band,
         today=today,
         context=context,
+        answers=answers,
     )[person.id]
 
 
@@ -262,12 +353,13 @@ def suggest_for_people(
     max_cost_band: int | None = None,
     today: date | None = None,
     context: FeedbackContext | None = None,
+    answers: CurrentAnswers | None = None,
 ) -> dict[int, SuggestionList]:
     """``suggest_rewards`` for each of ``people`` (person id -> list), read together.
 
     The queries do not grow with the number of people: the model, their feedback (or
-    ``context``), their latest responses and the non-personal ranking are each read once
-    for all of them.
+    ``context``), their latest responses (or ``answers``, when the page has them already
+    scored) and the non-personal ranking are each read once for all of them.
     """
     if not all(can_view_person(viewer, p) for p in people):
         raise NotFound("No such person.", code="person.not_found")
@@ -293,7 +385,9 @@ def suggest_for_people(
             p.id: _exclusions(session, p, context, today=today, max_cost_band=max_cost_band)
             for p in personal
         }
-        ranked = _rank(session, served, context, personal, left_out, k, max_cost_band, today)
+        ranked = _rank(
+            session, served, context, personal, left_out, k, max_cost_band, today, answers
+        )
         for person in personal:
             if person.id not in ranked.row:
                 why[person.id] = "no_response"
@@ -353,6 +447,7 @@ def _rank(
     k: int,
     max_cost_band: int | None,
     today: date,
+    answers: CurrentAnswers | None = None,
 ) -> _Ranked:
     """Rank ``people`` (consenting, not flagged) from their current answers and ratings.
 
@@ -361,16 +456,15 @@ def _rank(
     statistics, their profile comes from the stored mixture, their own taste is folded in
     from their ratings in ``context``, and the model ranks, diversifies and explains within
     ``left_out`` (see ``_exclusions``). People without a response are left out of ``row``.
+    ``answers`` shares them with the page's profiles (see ``CurrentAnswers``).
     """
     model = served.model
     index = model.index_
     by_id = {p.id: p for p in people}
-    responses = []
-    for chunk in chunks(list(by_id)):
-        responses += latest_responses(session, person_ids=chunk)
-    if not responses:
+    people_ids = list(by_id)
+    scored = answers.of(people_ids) if answers is not None else _score_latest(session, people_ids)
+    if scored is None:
         return _Ranked({}, index.ids, np.empty((0, k), dtype=np.int64), np.empty((0, k)), None)
-    scored = score_stored(session, responses)
     answered = [by_id[pid] for pid in scored.person_ids]
     column = {slug: j for j, slug in enumerate(index.ids)}
     records = []
@@ -752,7 +846,9 @@ def recommendation_rows(
 # --- profiles ---------------------------------------------------------------------------
 
 
-def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, int], np.ndarray]:
+def _current_members(
+    session: Session, served: ServedModel, answers: CurrentAnswers | None = None
+) -> tuple[dict[int, int], np.ndarray]:
     """Profile of each consenting, active person from their latest submitted response, and
     the profile sizes.
 
@@ -764,9 +860,8 @@ def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, i
     model = served.model
     n_profiles = len(model.profile_labels_)
     members: dict[int, int] = {}
-    responses = latest_responses(session)
-    if responses and model.profiles_ is not None:
-        scored = score_stored(session, responses)
+    scored = (answers or current_answers(session)).scored if model.profiles_ is not None else None
+    if scored is not None and scored.person_ids:
         _features, labels = model.person_terms(scored.scores, scored.flagged)
         members = {
             pid: int(label)
@@ -781,14 +876,17 @@ def _current_members(session: Session, served: ServedModel) -> tuple[dict[int, i
     return members, counts
 
 
-def profiles_now(*, session: Session) -> tuple[dict[int, int], dict[int, dict]]:
-    """``profile_assignments`` and ``profile_catalogue`` together, worked out once."""
+def profiles_now(
+    *, session: Session, answers: CurrentAnswers | None = None
+) -> tuple[dict[int, int], dict[int, dict]]:
+    """``profile_assignments`` and ``profile_catalogue`` together, worked out once (from
+    ``answers`` when the page has them already)."""
     served = current_model(session)
     if served is None or served.model.profiles_ is None:
         return {}, {}
     from recommender.profiles import visible_profiles
 
-    members, counts = _current_members(session, served)
+    members, counts = _current_members(session, served, answers)
     visible = visible_profiles(counts, min_group_size(session))
     assignments = {pid: label for pid, label in members.items() if visible[label]}
     catalogue = {

@@ -24,6 +24,8 @@ from recommender.instrument import Instrument, Item
 RANKING_SEPARATOR = ">"
 LISTED_TYPES = ("ranking", "best_worst")
 """Item types whose answer is a list of option codes, stored joined by ``>``."""
+FETCH_BATCH = 100
+"""Answer rows fetched from the database at a time when reading many responses."""
 
 
 def answer_columns(item: Item, value: object) -> dict[str, object] | None:
@@ -60,11 +62,27 @@ def answer_value(item: Item, value: float | None, text: str | None) -> object:
     return int(value) if value is not None else None
 
 
+def _is_numeric(item: Item) -> bool:
+    """Whether ``answer_value`` reads the item's number (likert, attention), not its text."""
+    return item.type not in LISTED_TYPES and item.type != "text"
+
+
 def answers_by_response(
-    session: Session, instrument: Instrument, response_ids: Sequence[int]
+    session: Session,
+    instrument: Instrument,
+    response_ids: Sequence[int],
+    *,
+    codes: Iterable[str] | None = None,
 ) -> dict[int, dict[str, object]]:
-    """Answer dicts for many responses in one query per chunk (not one per response)."""
+    """Answer dicts for many responses in one query per chunk (not one per response);
+    only the answers to ``codes`` when given (scoring reads no text, for instance)."""
     items = {item.code: item for item in instrument.items}
+    wanted = sorted(set(codes)) if codes is not None else None
+    if wanted is not None:
+        items = {code: items[code] for code in wanted if code in items}
+    # Most answers are numbers: converted inline below, as ``answer_value`` would, since
+    # a call per answer costs more than the conversion over thousands of them.
+    numeric = {code for code, item in items.items() if _is_numeric(item)}
     out: dict[int, dict[str, object]] = defaultdict(dict)
     ids = list(response_ids)
     # Plain rows through the connection, not the ORM: at a million answers (training on
@@ -75,10 +93,17 @@ def answers_by_response(
         stmt = select(Answer.response_id, Answer.item_code, Answer.value, Answer.text).where(
             Answer.response_id.in_(chunk)
         )
-        for response_id, code, value, text in connection.execute(stmt):
-            item = items.get(code)
-            if item is not None:
-                out[response_id][code] = answer_value(item, value, text)
+        if wanted is not None:
+            stmt = stmt.where(Answer.item_code.in_(wanted))
+        # Rows in batches: iterating the result fetches them one at a time, which for
+        # thousands of answers costs more than the query, and fetching them all at once
+        # keeps thousands of rows alive for the garbage collector to promote and re-scan.
+        for batch in connection.execute(stmt).partitions(FETCH_BATCH):
+            for response_id, code, value, text in batch:
+                if code in numeric:
+                    out[response_id][code] = int(value) if value is not None else None
+                elif code in items:
+                    out[response_id][code] = answer_value(items[code], value, text)
     return {rid: out.get(rid, {}) for rid in ids}
 
 

@@ -10,10 +10,9 @@ import numpy as np
 from sqlalchemy import Select
 from sqlmodel import Session, select
 
-from models.tables import Instrument as InstrumentRow
 from models.tables import Person, SurveyResponse
-from recommender.scoring import ScaleScores, score_responses
-from services.instruments import DEFAULT_INSTRUMENT, definition, latest_row
+from recommender.scoring import ScaleScores, score_responses, scored_item_codes
+from services.instruments import DEFAULT_INSTRUMENT, definitions_of, latest_definition
 from services.responses import answers_by_response
 
 
@@ -26,27 +25,44 @@ class ScoredResponses:
     scores: ScaleScores
     flagged: np.ndarray
 
+    def take(self, rows: Sequence[int]) -> ScoredResponses:
+        """These rows only, in the order given."""
+        index = np.asarray(rows, dtype=np.int64)
+        scores = self.scores
+        return ScoredResponses(
+            person_ids=[self.person_ids[i] for i in index.tolist()],
+            response_ids=[self.response_ids[i] for i in index.tolist()],
+            scores=ScaleScores(
+                constructs=scores.constructs,
+                values=scores.values[index],
+                ranking=scores.ranking,
+                rank_values=scores.rank_values[index],
+            ),
+            flagged=self.flagged[index],
+        )
+
 
 def score_stored(
     session: Session, responses: Sequence[SurveyResponse], *, instrument_name: str | None = None
 ) -> ScoredResponses:
     """Score responses with their own instrument version, aligned to the newest version's
     constructs, so answers to older versions still count construct by construct."""
-    newest = latest_row(session, instrument_name or DEFAULT_INSTRUMENT)
-    target = definition(newest) if newest is not None else None
-    groups: dict[int, list[SurveyResponse]] = defaultdict(list)
-    for response in responses:
-        groups[response.instrument_id].append(response)
-    scored: dict[int, tuple[ScaleScores, int]] = {}
-    for instrument_id, members in groups.items():
-        instrument = definition(session.get(InstrumentRow, instrument_id))
-        answers = answers_by_response(session, instrument, [r.id for r in members])
-        result = score_responses(instrument, [answers[r.id] for r in members])
-        for row, response in enumerate(members):
-            scored[response.id] = (result, row)
+    target = latest_definition(session, instrument_name or DEFAULT_INSTRUMENT)
+    groups: dict[int, list[int]] = defaultdict(list)  # instrument id -> positions
+    for position, response in enumerate(responses):
+        groups[response.instrument_id].append(position)
+    instruments = definitions_of(session, groups)
+    scored: list[tuple[ScaleScores, list[int]]] = []
+    for instrument_id, positions in groups.items():
+        instrument = instruments[instrument_id]  # a response's version is always stored
+        ids = [responses[i].id for i in positions]
+        # Only the items scoring reads: text answers and attention checks stay unread.
+        codes = scored_item_codes(instrument)
+        answers = answers_by_response(session, instrument, ids, codes=codes)
+        scored.append((score_responses(instrument, [answers[i] for i in ids]), positions))
 
     if target is None and scored:
-        first = next(iter(scored.values()))[0]
+        first = scored[0][0]
         constructs, ranking = first.constructs, first.ranking
     elif target is not None:
         probe = score_responses(target, [])
@@ -55,14 +71,15 @@ def score_stored(
         constructs, ranking = (), ()
     values = np.full((len(responses), len(constructs)), np.nan)
     rank_values = np.full((len(responses), len(ranking)), np.nan)
-    for i, response in enumerate(responses):
-        result, row = scored[response.id]
+    # Each version's columns land in the newest version's columns of the same construct.
+    for result, positions in scored:
+        rows = np.asarray(positions, dtype=np.intp)
         for j, key in enumerate(constructs):
             if key in result.constructs:
-                values[i, j] = result.values[row, result.constructs.index(key)]
+                values[rows, j] = result.values[:, result.constructs.index(key)]
         for j, key in enumerate(ranking):
             if key in result.ranking:
-                rank_values[i, j] = result.rank_values[row, result.ranking.index(key)]
+                rank_values[rows, j] = result.rank_values[:, result.ranking.index(key)]
     return ScoredResponses(
         person_ids=[r.person_id for r in responses],
         response_ids=[r.id for r in responses],
@@ -85,13 +102,21 @@ def latest_responses(
     )
 
 
-def latest_response_keys(session: Session, *, consenting_only: bool = True) -> list:
+def latest_response_keys(
+    session: Session, *, consenting_only: bool = True, person_ids: Sequence[int] | None = None
+) -> list:
     """Like :func:`latest_responses`, as plain rows of what scoring reads (``id``,
     ``person_id``, ``instrument_id``, ``flags``): training reads 20,000 of them, and whole
-    ORM objects cost it seconds."""
+    ORM objects cost it seconds (and a page that serves suggestions milliseconds)."""
     table = SurveyResponse.__table__
     columns = (table.c.id, table.c.person_id, table.c.instrument_id, table.c.flags)
-    return _latest(session, select(*columns), consenting_only=consenting_only, plain=True)
+    return _latest(
+        session,
+        select(*columns),
+        consenting_only=consenting_only,
+        person_ids=person_ids,
+        plain=True,
+    )
 
 
 def _latest(

@@ -19,8 +19,10 @@ from services.budgets import BudgetStatus, budget_status, charged_team_id
 from services.organisation import min_group_size
 from services.people import direct_reports, team_name
 from services.recommendations import (
+    CurrentAnswers,
     PersonProfile,
     SuggestionList,
+    current_answers,
     load_context,
     profiles_now,
     suggest_for_people,
@@ -51,8 +53,8 @@ class TeamOverview:
     budgets: list[tuple[str, BudgetStatus]] = field(default_factory=list)
 
 
-def _profiles(session: Session) -> tuple[dict[int, int], dict[int, dict]]:
-    return profiles_now(session=session)
+def _profiles(session: Session, answers: CurrentAnswers) -> tuple[dict[int, int], dict[int, dict]]:
+    return profiles_now(session=session, answers=answers)
 
 
 def _profile_for(person: Person, assignments, catalogue) -> PersonProfile | None:
@@ -87,12 +89,15 @@ def team_overview(*, session: Session, manager: Person, k: int = 3) -> TeamOverv
         ):
             statuses[person_id] = status
     context = load_context(session, ids)
-    assignments, catalogue = _profiles(session)
+    # Profiles (shown only while big enough across the organisation) and the cards'
+    # suggestions read the same scored responses: read and score them once.
+    answers = current_answers(session)
+    assignments, catalogue = _profiles(session, answers)
     last_grant: dict[int, date] = {}
     for person_id, grants in context.grants.items():
         last_grant[person_id] = max(g.given_on for g in grants)
     suggestions = suggest_for_people(
-        session=session, viewer=manager, people=reports, k=k, context=context
+        session=session, viewer=manager, people=reports, k=k, context=context, answers=answers
     )
     for person in reports:
         survey = statuses.get(person.id, "not_started" if overview.wave else "not_invited")
@@ -144,7 +149,8 @@ class PersonDetail:
 def person_detail(*, session: Session, viewer: Person, person: Person, k: int = 5) -> PersonDetail:
     """One person's card for their manager (or themself): profile, suggestions, rewards given."""
     ensure_can_view_person(viewer, person)
-    assignments, catalogue = _profiles(session)
+    answers = current_answers(session)
+    assignments, catalogue = _profiles(session, answers)
     rewards = {r.id: r for r in session.exec(select(RewardRow))}
     grants = session.exec(
         select(Grant).where(Grant.person_id == person.id).order_by(Grant.given_on.desc())
@@ -153,6 +159,8 @@ def person_detail(*, session: Session, viewer: Person, person: Person, k: int = 
         person=person,
         team=team_name(session, person),
         profile=_profile_for(person, assignments, catalogue),
-        suggestions=suggest_rewards(session=session, viewer=viewer, person=person, k=k),
+        suggestions=suggest_rewards(
+            session=session, viewer=viewer, person=person, k=k, answers=answers
+        ),
         history=[(g, rewards[g.reward_id]) for g in grants],
     )
