@@ -130,7 +130,9 @@ def simulate_additive_world(
     rng = np.random.default_rng(random_state)
     col = {t: j for j, t in enumerate(TASTES)}
     cov = _taste_covariance()
-    tastes = rng.multivariate_normal(np.zeros(len(TASTES)), cov, size=n_people)
+    # Cholesky, not numpy's default SVD: the factor is unique, so every machine draws the
+    # same people from a seed (an SVD's signs and order depend on the LAPACK build and CPU).
+    tastes = rng.multivariate_normal(np.zeros(len(TASTES)), cov, size=n_people, method="cholesky")
     sd = np.sqrt(np.diag(cov))
     z = tastes / sd
     # The stated taste the survey reaches: the real one blurred by what people do not
