@@ -15,12 +15,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app: defaults, then environment, then ``config`` (tests pass a mapping)."""
     app = _core_app(config)
     _add_pages(app)
+    from web.cli import register_commands
+
+    # ``flask --app web`` and Flask's test runner read the commands from ``app.cli``; the
+    # ``motivo`` script finds them itself and imports only the one it runs.
+    register_commands(app)
     return app
 
 
 def create_cli_app(config: Mapping[str, object] | None = None) -> Flask:
-    """The app the ``motivo`` console script runs a command in: the same settings, engine
-    and commands as :func:`create_app`, without the pages (blueprints, sign-in, CSRF,
+    """The app the ``motivo`` console script runs a command in: the same settings and
+    engine as :func:`create_app`, without the pages (blueprints, sign-in, CSRF,
     translations), which no command uses and which would load every service at start-up."""
     return _core_app(config)
 
@@ -48,10 +53,6 @@ def _core_app(config: Mapping[str, object] | None) -> Flask:
     from web import db
 
     app.teardown_appcontext(db.close_session)
-
-    from web.cli import register_commands
-
-    register_commands(app)
     return app
 
 

@@ -12,11 +12,12 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from web.commands import COMMANDS
+from web.commands import COMMAND_PATHS, all_commands, load_command
 
 
 def register_commands(app: Flask) -> None:
-    for command in COMMANDS:
+    """Every command on ``app.cli``, for ``flask --app web`` and Flask's test runner."""
+    for command in all_commands():
         app.cli.add_command(command)
 
 
@@ -33,15 +34,21 @@ def _create_app_for_cli() -> Flask:
 
 
 class MotivoGroup(FlaskGroup):
-    """A FlaskGroup whose commands are known without building the app.
+    """A FlaskGroup whose commands are known without building the app or importing them.
 
-    The commands are added to the group itself as well as to ``app.cli`` (which
-    ``flask --app web`` reads), so ``motivo --help`` lists them without creating the app;
-    a command that needs the app still gets it, through ``with_appcontext``.
+    The group knows each command by name (``COMMAND_PATHS``) and imports its module when a
+    run asks for it, so ``motivo users list`` loads one command module, and ``motivo
+    --help`` lists every command without creating the app. A command that needs the app
+    still gets it, through ``with_appcontext``.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self.commands)
+        return sorted(COMMAND_PATHS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMAND_PATHS:
+            return load_command(name)
+        return super().get_command(ctx, name)
 
     def _load_plugin_commands(self) -> None:
         # Motivo's commands are all its own (no Flask defaults either): skip the scan of
@@ -63,10 +70,6 @@ class MotivoGroup(FlaskGroup):
 )
 def main() -> None:
     """The motivo command group."""
-
-
-for _command in COMMANDS:
-    main.add_command(_command)
 
 
 if __name__ == "__main__":  # `python -m web.cli`, used by training jobs queued from the UI

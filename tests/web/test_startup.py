@@ -151,3 +151,29 @@ def test_the_heavy_libraries_still_load_where_they_are_used(url):
     code = "import services.training\nservices.training.load_model  # noqa\n"
     code += "from recommender.artefact import MotivoModel  # noqa: F401\n"
     assert "sklearn" in heavy_modules_after(code, url)
+
+
+def test_motivo_users_list_imports_only_its_own_command_module(url):
+    """``motivo`` loads the command a run names: listing users leaves the survey, reward,
+    analytics and other command modules (and what they import) unloaded."""
+    loaded = modules_after(CLI_USERS, url, ("web.commands.",))
+    assert loaded == ["web.commands.common", "web.commands.users"]
+
+
+def test_every_listed_command_loads_under_its_own_name():
+    """The group's table of commands agrees with the commands themselves, so ``motivo X``
+    runs the command called X and ``motivo --help`` lists each one once."""
+    from web.commands import COMMAND_PATHS, load_command
+
+    assert {name: load_command(name).name for name in COMMAND_PATHS} == {
+        name: name for name in COMMAND_PATHS
+    }
+
+
+def test_flask_cli_still_has_every_command(url):
+    """``flask --app web`` reads the commands from ``app.cli``; they are all there."""
+    from web import create_app
+    from web.commands import COMMAND_PATHS
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x" * 32})
+    assert sorted(app.cli.commands) == sorted(COMMAND_PATHS)
