@@ -4,7 +4,9 @@ Free text is the most identifying thing a person writes, so two rules hold here:
 
 * no themes at all from fewer than ``MIN_TEXT_RESPONDENTS`` (10) answers;
 * a word becomes a keyword only if at least ``min_df`` (3) different answers use it, so
-  one person's unusual phrase never shows.
+  one person's unusual phrase never shows;
+* a theme shows only when at least ``min_theme_answers`` answers lean to it (the minimum
+  group size, 5, or more), so no theme stands for one or two people's words.
 
 Only keywords are returned, never an answer or a sentence.
 """
@@ -24,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from recommender.anonymity import MIN_TEXT_RESPONDENTS
+from recommender.anonymity import MIN_GROUP_SIZE, MIN_TEXT_RESPONDENTS
 
 # Common Norwegian (bokmål) function words; scikit-learn ships only English ones.
 NORWEGIAN_STOP_WORDS = frozenset(
@@ -246,6 +248,8 @@ class FreeTextThemes(BaseEstimator):
         Answers that must use a word before it can be a keyword.
     min_answers : int, default=10
         Fewer non-empty answers than this give no themes at all.
+    min_theme_answers : int, default=5
+        A theme fewer answers lean to is left out (never below the minimum group size).
     random_state : int, RandomState instance or None, default=None
         Seeds NMF.
 
@@ -266,12 +270,14 @@ class FreeTextThemes(BaseEstimator):
         n_keywords: int = 5,
         min_df: int = 3,
         min_answers: int = MIN_TEXT_RESPONDENTS,
+        min_theme_answers: int = MIN_GROUP_SIZE,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.n_themes = n_themes
         self.n_keywords = n_keywords
         self.min_df = min_df
         self.min_answers = min_answers
+        self.min_theme_answers = min_theme_answers
         self.random_state = random_state
 
     def fit(self, texts: Sequence[str | None], y=None) -> FreeTextThemes:
@@ -353,13 +359,22 @@ class FreeTextThemes(BaseEstimator):
         self.components_ = components
         leaning = weights.argmax(axis=1)[inverse]
         has_weight = weights.max(axis=1)[inverse] > 0
-        themes = []
+        # Themes with the same keywords (in another order) are one theme to a reader.
+        merged: dict[frozenset, tuple[tuple[str, ...], int]] = {}
         for j, row in enumerate(components):
             order = np.argsort(-row, kind="stable")
             keywords = tuple(str(words[i]) for i in order[: self.n_keywords] if row[i] > 0)
             n = int(((leaning == j) & has_weight).sum())
-            if keywords and n:
-                themes.append(Theme(keywords=keywords, n_answers=n))
+            if not keywords or not n:
+                continue
+            key = frozenset(keywords)
+            first, before = merged.get(key, (keywords, 0))
+            merged[key] = (first, before + n)
+        # A theme drawn from a handful of answers repeats those few people's own words: it
+        # is shown only when at least ``min_theme_answers`` answers lean to it (never fewer
+        # than the minimum group size), like any other aggregate.
+        floor = max(self.min_theme_answers, MIN_GROUP_SIZE)
+        themes = [Theme(keywords=k, n_answers=n) for k, n in merged.values() if n >= floor]
         self.themes_ = sorted(themes, key=lambda t: -t.n_answers)
         return self
 

@@ -337,14 +337,17 @@ def score_block(constructs: Sequence[str], values: np.ndarray) -> dict:
     }
 
 
-def themes_block(texts: Sequence[str]) -> list[dict]:
-    """Keyword themes, or nothing when fewer than ``MIN_TEXT_RESPONDENTS`` people wrote."""
+def themes_block(texts: Sequence[str], *, min_size: int) -> list[dict]:
+    """Keyword themes, or nothing when fewer than ``MIN_TEXT_RESPONDENTS`` people wrote;
+    each theme stands for at least ``min_size`` answers (the organisation's minimum group
+    size), like every other figure HR sees."""
     answered = [t for t in texts if t]
     if len(answered) < MIN_TEXT_RESPONDENTS:
         return []
     from recommender.themes import find_themes  # scikit-learn: loaded only when needed
 
-    return [{"keywords": list(t.keywords), "n_answers": t.n_answers} for t in find_themes(answered)]
+    themes = find_themes(answered, min_theme_answers=min_size)
+    return [{"keywords": list(t.keywords), "n_answers": t.n_answers} for t in themes]
 
 
 def group_label(population: Population, by: str, key: str, locale: str) -> str:
@@ -427,7 +430,7 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
                 n=int(rows.sum()),
                 suppressed=False,
                 **score_block(population.constructs, population.scores[rows]),
-                themes=themes_block(texts),
+                themes=themes_block(texts, min_size=decision.min_size),
             )
         groups.append(entry)
     total = {
@@ -451,7 +454,11 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
         "constructs": [{"key": c, "label": names.get(c, c)} for c in population.constructs],
         "groups": groups,
         "total": total,
-        "themes": themes_block(population.texts) if total["reason"] is None else [],
+        "themes": (
+            themes_block(population.texts, min_size=decision.min_size)
+            if total["reason"] is None
+            else []
+        ),
         "min_text_respondents": MIN_TEXT_RESPONDENTS,
     }
 

@@ -152,6 +152,27 @@ def test_themes_need_ten_answers(org_db, org_session):
             assert group["themes"] == []
 
 
+@pytest.mark.parametrize("min_size", [5, 8])
+def test_no_theme_stands_for_fewer_people_than_the_minimum_group_size(
+    org_db, org_session, min_size
+):
+    """A theme from one or four answers repeats those people's words: none is shown, in
+    the total or in any group, and none appears twice with its words reordered."""
+    data = summary(
+        session=org_session,
+        viewer=SYSTEM,
+        by="team",
+        wave=org_db.org.first_wave.name,
+        min_group_size=min_size,
+    )
+    blocks = [data["themes"], *(g["themes"] for g in data["groups"])]
+    assert any(blocks), "the organisation has enough free-text answers for some themes"
+    for themes in blocks:
+        assert all(t["n_answers"] >= min_size for t in themes), themes
+        keyword_sets = [frozenset(t["keywords"]) for t in themes]
+        assert len(keyword_sets) == len(set(keyword_sets)), themes
+
+
 def test_reps_and_managers_may_not_see_summaries(org_db, org_session):
     for person in (org_db.org.rep, org_db.org.manager):
         with pytest.raises(NotAllowed):
