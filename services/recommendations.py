@@ -93,7 +93,9 @@ class SuggestionList:
     personal: bool
     items: list[SuggestionView] = field(default_factory=list)
     model_version: int | None = None
-    why_not_personal: str = ""  # no_model | no_consent | no_response | flagged
+    # no_model | no_consent | no_response | flagged, or withheld (one of the two private
+    # reasons, as the person's manager sees it: see ``reason_shown``)
+    why_not_personal: str = ""
 
 
 @dataclass
@@ -409,12 +411,29 @@ def suggest_for_people(
             person,
             popularity,
             k=k,
-            reason=why[person.id],
+            reason=reason_shown(why[person.id], viewer=viewer, person=person),
             context=context,
             today=today,
             max_cost_band=max_cost_band,
         )
     return out
+
+
+PRIVATE_REASONS = frozenset({"flagged", "no_consent"})
+WITHHELD = "withheld"
+
+
+def reason_shown(reason: str, *, viewer: Actor, person: Person) -> str:
+    """Why a list is not personal, as ``viewer`` may know it.
+
+    A flagged response and turning personalisation off are the person's own business: their
+    manager sees one neutral reason for both (``withheld``), so a card that stops being
+    personal after a survey never tells whose answers were flagged. The person themself,
+    and the system (the operator's CLI), see the real reason.
+    """
+    if reason in PRIVATE_REASONS and viewer.id is not None and viewer.id != person.id:
+        return WITHHELD
+    return reason
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,49 @@ def test_a_flagged_rep_gets_the_labelled_popular_list_and_no_profile(session):
     # Everyone else with a clean response still gets personal suggestions.
     clean = next(p for pid, p in reps.items() if pid not in flagged and p.personalise)
     assert suggest_rewards(session=session, viewer=SYSTEM, person=clean, k=5).personal
+
+
+def test_a_manager_cannot_tell_a_flagged_rep_from_one_who_turned_personalisation_off(session):
+    """The rep's page promises that managers never learn whose answers were flagged: their
+    view of a flagged rep is the view of a rep who opted out, card and person page alike,
+    while the rep is told the real reason."""
+    from services.team import person_detail, team_overview
+
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session)
+    train_model(session=session, actor=SYSTEM)
+    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
+    flagged_rep = reps[min(flagged_people(session))]
+    manager = session.get(Person, flagged_rep.manager_id)
+    opted_out = next(
+        p
+        for pid, p in reps.items()
+        if p.manager_id == manager.id and pid != flagged_rep.id and p.personalise
+    )
+    opted_out.personalise = False
+    session.add(opted_out)
+    session.commit()
+
+    def as_manager_sees(rep):
+        detail = person_detail(session=session, viewer=manager, person=rep)
+        card = next(
+            m
+            for m in team_overview(session=session, manager=manager).members
+            if m.person.id == rep.id
+        )
+        return (
+            detail.profile,
+            detail.suggestions.personal,
+            detail.suggestions.why_not_personal,
+            card.profile,
+            card.suggestions.personal,
+            card.suggestions.why_not_personal,
+        )
+
+    assert (
+        as_manager_sees(flagged_rep)
+        == as_manager_sees(opted_out)
+        == (None, False, "withheld", None, False, "withheld")
+    )
+    own = suggest_rewards(session=session, viewer=flagged_rep, person=flagged_rep)
+    assert own.why_not_personal == "flagged"

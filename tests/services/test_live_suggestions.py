@@ -155,7 +155,10 @@ def test_consent_takes_effect_at_once_both_ways(session):
     session.add(rep)
     session.commit()
     off = suggest_rewards(session=session, viewer=org.manager, person=rep)
-    assert (off.personal, off.why_not_personal) == (False, "no_consent")
+    # The manager sees the neutral reason they would also see for a flagged response.
+    assert (off.personal, off.why_not_personal) == (False, "withheld")
+    own = suggest_rewards(session=session, viewer=rep, person=rep)
+    assert (own.personal, own.why_not_personal) == (False, "no_consent")
     assert rep.id not in profile_assignments(session=session)
     train_model(session=session, actor=SYSTEM)  # trained without this rep
     assert current_model(session).version == 2
