@@ -64,8 +64,9 @@ class MotivoGroup(FlaskGroup):
     load_dotenv=False,
     help=(
         "Motivo: motivation surveys turned into personalised non-monetary rewards.\n\n"
-        "Reads DATABASE_URL (default: SQLite in ./instance) and MOTIVO_* settings from the "
-        "environment. Start with `motivo init --demo`, then `motivo serve`."
+        "Reads DATABASE_URL (default: SQLite, motivo.db in the instance folder: "
+        "MOTIVO_INSTANCE_PATH, else instance/ beside the installed code) and MOTIVO_* "
+        "settings from the environment. Start with `motivo init --demo`, then `motivo serve`."
     ),
 )
 def main() -> None:

@@ -394,3 +394,20 @@ def _page_of(pages, code):
 
 def test_a_group_within_the_limit_is_one_page(instrument):
     assert [k for k, _ in instrument.pages()] == ["motivation", "reward_preference", "open"]
+
+
+def test_the_stated_survey_length_comes_from_the_instrument():
+    """Reps are told how long the survey takes: version 2 (37 items, best-worst tasks,
+    bipolar items) about 5 minutes as its file explains, version 1 (55 items) about 6; not
+    one fixed figure for every version."""
+    import tomllib
+    from pathlib import Path
+
+    from recommender.instrument import parse_instrument
+
+    folder = Path(__file__).resolve().parents[2] / "seed" / "instruments"
+    minutes = {
+        name: parse_instrument(tomllib.loads((folder / name).read_text("utf-8"))).expected_minutes()
+        for name in ("motivation.toml", "motivation-v2.toml")
+    }
+    assert minutes == {"motivation.toml": 6, "motivation-v2.toml": 5}
