@@ -79,3 +79,28 @@ def test_motivo_serve_runs_gunicorn(tmp_path):
     with running(args, env=env, health_url=health):
         response = urllib.request.urlopen(f"http://127.0.0.1:{port}/")
         assert response.url.endswith("/auth/login")
+
+
+def test_two_servers_on_one_machine_leave_the_home_folder_alone(tmp_path):
+    """Newer gunicorn opens a control socket at one path per user account, which a second
+    server (another Motivo, the container's entrypoint) would take over: neither ``motivo
+    serve`` nor the entrypoint opens one, so nothing is written outside the instance."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _env(tmp_path, SECRET_KEY="y" * 64, HOME=str(home))
+    env.pop("XDG_RUNTIME_DIR", None)
+    subprocess.run([str(BIN / "motivo"), "init"], env=env, check=True, capture_output=True)
+    first, second = free_port(), free_port()
+    serve = [str(BIN / "motivo"), "serve", "--workers", "1", "--port"]
+    container = dict(env, MOTIVO_BIND=f"127.0.0.1:{second}", WEB_CONCURRENCY="1")
+    with (
+        running([*serve, str(first)], env=env, health_url=f"http://127.0.0.1:{first}/healthz"),
+        running(
+            ["sh", str(ROOT / "docker" / "entrypoint.sh")],
+            env=container,
+            health_url=f"http://127.0.0.1:{second}/healthz",
+        ),
+    ):
+        for port in (first, second):
+            assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").status == 200
+        assert list(home.iterdir()) == []

@@ -161,5 +161,17 @@ def gunicorn_command(
         str(threads),
         "--access-logfile",
         "-",
+        *_no_control_socket(),
         app,
     ]
+
+
+def _no_control_socket() -> list[str]:
+    """Gunicorn 25.1 and later open a control socket at one path per user account
+    (``$XDG_RUNTIME_DIR/gunicorn.ctl`` or ``~/.gunicorn/gunicorn.ctl``): a second Motivo on
+    the same machine, or any other gunicorn, would take it over, and it writes outside the
+    instance folder. Motivo is managed by signals and its process manager, so it is off."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in known else []
