@@ -82,11 +82,32 @@ class Span:
 
 
 def _number(value: float, decimals: int) -> str:
-    return f"{value:.{decimals}f}"
+    """``value`` written the reader's way: ``2.5`` in English, ``2,5`` in Norwegian."""
+    from flask_babel import format_decimal
+
+    pattern = "0." + "0" * decimals if decimals else "0"
+    try:
+        return format_decimal(value, format=pattern)
+    except RuntimeError:  # outside a request or app (a chart drawn for a test or a script)
+        return f"{value:.{decimals}f}"
 
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _two_lines(text: str, limit: int) -> list[str]:
+    """``text`` on one line, or on two split between words, each within ``limit``
+    characters (the second shortened only when even two lines are not enough)."""
+    if len(text) <= limit:
+        return [text]
+    words = text.split()
+    first = ""
+    while words and len(first) + bool(first) + len(words[0]) <= limit:
+        first += (" " if first else "") + words.pop(0)
+    if not first:
+        return [_short(text, limit)]
+    return [first, _short(" ".join(words), limit)]
 
 
 def _title_lines(title: str, layout: Layout) -> list[str]:
@@ -158,15 +179,24 @@ def _axis(
 
 
 def _label(y: float, text: str, layout: Layout = WIDE) -> str:
-    short = _short(text, layout.label_chars)
     if layout.stacked:
+        short = _short(text, layout.label_chars)
         return (
             f'<text x="0" y="{y:.1f}" font-size="15" fill="{INK}" '
             f'dominant-baseline="middle">{escape(short)}</text>'
         )
-    return (
-        f'<text x="{LABEL_WIDTH - 8}" y="{y:.1f}" font-size="12" fill="{INK}" '
-        f'text-anchor="end" dominant-baseline="middle">{escape(short)}</text>'
+    lines = _two_lines(text, layout.label_chars)
+    if len(lines) == 1:
+        return (
+            f'<text x="{LABEL_WIDTH - 8}" y="{y:.1f}" font-size="12" fill="{INK}" '
+            f'text-anchor="end" dominant-baseline="middle">{escape(lines[0])}</text>'
+        )
+    # A long scale name ("Recognition in front of others") on two smaller lines in its row,
+    # rather than cut off.
+    return "".join(
+        f'<text x="{LABEL_WIDTH - 8}" y="{y + offset:.1f}" font-size="11" fill="{INK}" '
+        f'text-anchor="end" dominant-baseline="middle">{escape(line)}</text>'
+        for line, offset in zip(lines, (-6, 6), strict=True)
     )
 
 

@@ -1,0 +1,43 @@
+"""Charts speak the reader's language: numbers with the reader's decimal mark, and long
+scale names whole (on two lines) instead of cut off."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import force_locale
+
+from web.charts import Span, span_chart
+
+LONG = "Recognition in front of others"
+
+
+def _chart(app, locale: str) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return str(
+            span_chart(
+                "test",
+                "Scores",
+                "One row per scale.",
+                [Span(LONG, 2.5, 2.0, 3.0), Span("Autonomy", 4.0, 3.5, 4.5)],
+                lo=1.0,
+                hi=5.0,
+                hidden_text="Hidden",
+            )
+        )
+
+
+def test_axis_numbers_use_the_readers_decimal_mark(app):
+    wide = _chart(app, "nb").split('class="chart-narrow"')[0]
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', wide)
+    assert ticks == ["1,0", "2,0", "3,0", "4,0", "5,0"]
+    english = _chart(app, "en").split('class="chart-narrow"')[0]
+    assert re.findall(r'text-anchor="middle">([^<]+)</text>', english)[0] == "1.0"
+
+
+def test_a_long_scale_name_is_shown_whole_on_two_lines(app):
+    wide = _chart(app, "en").split('class="chart-narrow"')[0]
+    labels = re.findall(r'text-anchor="end" dominant-baseline="middle">([^<]+)</text>', wide)
+    assert "…" not in "".join(labels)
+    assert " ".join(labels[:2]) == LONG
+    assert labels[2] == "Autonomy"
