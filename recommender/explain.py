@@ -42,7 +42,7 @@ REASON_CODES = (
     "type_liked",  # rewards with these attributes are rated well by everyone
     "rated_well",  # colleagues rated this reward well (beyond what the survey predicts)
     "similar_profile",  # reps of the same profile rated it well
-    "own_ratings",  # the person's own earlier ratings of similar rewards
+    "own_ratings",  # the person's own feedback (ratings and "not for me") on similar rewards
 )
 
 # Category names as they read in a sentence addressed to the rep.
@@ -154,9 +154,11 @@ TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
         "en": "Reps with a similar profile rated this {mean} of 5 ({people})",
         "nb": "Selgere med en lignende profil ga denne {mean} av 5 ({people})",
     },
+    # Feedback, not "you rated ... well": a "not for me" on a large reward alone moves the
+    # person's taste towards smaller ones, and the sentence must be true then too.
     ("rep", "own_ratings"): {
-        "en": "You have rated {what} well before",
-        "nb": "Du har tidligere vurdert {what} høyt",
+        "en": "Your feedback so far points to {what}",
+        "nb": "Tilbakemeldingene dine så langt peker mot {what}",
     },
     ("rep", "variety"): {
         "en": "Added to vary your suggestions",
@@ -203,8 +205,8 @@ TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
         "nb": "Svarene hens om {construct} peker mot denne belønningen",
     },
     ("manager", "own_ratings"): {
-        "en": "They have rated {what} well before",
-        "nb": "Hen har tidligere vurdert {what} høyt",
+        "en": "Their feedback so far points to {what}",
+        "nb": "Tilbakemeldingene hens så langt peker mot {what}",
     },
     ("manager", "variety"): {"en": "Added for variety", "nb": "Tatt med for variasjon"},
 }

@@ -149,6 +149,28 @@ def test_own_ratings_become_a_reason_after_feedback():
     assert after.score > before.score
 
 
+def test_a_single_not_for_me_never_reads_as_ratings_the_person_never_gave():
+    """One "not for me" on a reward, and nothing rated: whatever taste it moves, no reason
+    tells the person they rated anything well, in either language."""
+    dismissed = INDEX.column("experience-private-individual")
+    base = Ratings(np.arange(1, 30), np.arange(1, 30) % len(REWARDS), np.full(29, 3.0))
+    feedback = Ratings(
+        np.concatenate([base.person, [0]]),
+        np.concatenate([base.item, [dismissed]]),
+        np.concatenate([base.rating, [np.nan]]),
+    )
+    ranker = fit(feedback)
+    texts = [
+        text
+        for item in range(len(REWARDS))
+        if item != dismissed
+        for lang in ("en", "nb")
+        for text in ranker.explain(0, item).texts(lang)
+    ]
+    assert not [t for t in texts if "well before" in t or "tidligere vurdert" in t]
+    assert any("feedback so far" in t for t in texts)
+
+
 @pytest.mark.parametrize(
     ("reason", "en", "nb"),
     [
@@ -188,7 +210,7 @@ def test_own_ratings_become_a_reason_after_feedback():
         ),
         (
             Reason("own_ratings", {"category": "wellness"}),
-            "You have rated health and wellness well before",
+            "Your feedback so far points to health and wellness",
             "helse og velvære",
         ),
         (
