@@ -326,9 +326,22 @@ def _round(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), DECIMALS)
 
 
-def score_block(constructs: Sequence[str], values: np.ndarray) -> dict:
-    """Means with 95% intervals of a visible group, JSON-ready."""
-    mean, low, high, _ = mean_ci(values)
+def scale_range(instrument: Instrument) -> tuple[float, float]:
+    """The range every scale score of the instrument lies in: its ``[scale_min, scale_max]``.
+
+    Likert scale scores are means of items on that scale, and best-worst scores (in
+    [-1, 1]) are placed on it as ``midpoint + half-range x score`` (``recommender.scoring``),
+    so both take values from ``scale_min`` to ``scale_max``, and so do their means.
+    """
+    return float(instrument.scale_min), float(instrument.scale_max)
+
+
+def score_block(
+    constructs: Sequence[str], values: np.ndarray, *, bounds: tuple[float, float]
+) -> dict:
+    """Means with 95% intervals of a visible group, JSON-ready; each interval lies within
+    ``bounds``, the range the scores can take (``scale_range``)."""
+    mean, low, high, _ = mean_ci(values, bounds=bounds)
     return {
         "scores": {c: _round(m) for c, m in zip(constructs, mean, strict=True)},
         "ci": {
@@ -429,7 +442,11 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
             entry.update(
                 n=int(rows.sum()),
                 suppressed=False,
-                **score_block(population.constructs, population.scores[rows]),
+                **score_block(
+                    population.constructs,
+                    population.scores[rows],
+                    bounds=scale_range(population.instrument),
+                ),
                 themes=themes_block(texts, min_size=decision.min_size),
             )
         groups.append(entry)
@@ -444,7 +461,11 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
         total.update(
             n=population.n,
             suppressed=False,
-            **score_block(population.constructs, population.scores),
+            **score_block(
+                population.constructs,
+                population.scores,
+                bounds=scale_range(population.instrument),
+            ),
         )
     names = construct_labels(population.instrument, locale)
     return {
