@@ -177,7 +177,9 @@ def _plan(groups: Sequence[Sequence[int]], left: Sequence[int] | np.ndarray) -> 
 
 
 def mean_ci(
-    values: np.ndarray, confidence: float = 0.95
+    values: np.ndarray,
+    confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Column means with t-based confidence intervals, ignoring NaN.
 
@@ -185,11 +187,20 @@ def mean_ci(
     ----------
     values : ndarray of shape (n_rows, n_columns)
     confidence : float, default=0.95
+    bounds : (float, float), optional
+        The range every value can take, for example an instrument's
+        ``(scale_min, scale_max)``. Scale scores, likert means and best-worst scores placed
+        on the scale as ``midpoint + half-range x score`` alike, lie in it, so their mean
+        does too: the interval is then cut to this range (the t-interval of a small group
+        with answers at both ends reaches past it). Cutting keeps the coverage, because
+        the true mean is always inside the range, and an interval never ends past a value
+        the mean cannot take. Without ``bounds`` the interval is the plain t-interval.
 
     Returns
     -------
     mean, low, high : ndarray of shape (n_columns,)
-        NaN where a column has no value; the interval is NaN with fewer than two.
+        NaN where a column has no value; the interval is NaN with fewer than two, and
+        within ``bounds`` when they are given.
     n : ndarray of int, shape (n_columns,)
         Values per column.
     """
@@ -209,7 +220,14 @@ def mean_ci(
     if ok.any():
         t = stats.t.ppf(0.5 + confidence / 2, n[ok] - 1)
         half[ok] = t * np.sqrt(var[ok] / n[ok])
-    return mean, mean - half, mean + half, n
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        lo, hi = float(bounds[0]), float(bounds[1])
+        if lo > hi:
+            raise ValueError(f"bounds must be (low, high), got {bounds!r}")
+        # NaN (no interval) stays NaN: np.clip passes it through.
+        low, high = np.clip(low, lo, hi), np.clip(high, lo, hi)
+    return mean, low, high, n
 
 
 # What to ask a group that stands out on a construct: "high" when it cares more than the

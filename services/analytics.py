@@ -36,6 +36,7 @@ from recommender.focus import difference_ci, mean_ci, quartiles
 from services.access import Actor, require
 from services.errors import InvalidInput
 from services.fairness import exposure
+from services.scores import same_measure
 from services.summaries import (
     NONE_KEY,
     TOTAL_KEY,
@@ -249,6 +250,9 @@ def distributions(population, decision, by: str, locale: str = "en") -> dict:
 def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en") -> dict:
     """Mean scale score of each construct in each wave, and the latest change with its CI.
 
+    The change covers only constructs the two waves measure the same way
+    (``services.scores.same_measure``).
+
     Each wave's mean is a release of that wave's ledger: an open wave's mean moves only
     when enough new people have answered that nobody is isolated.
     """
@@ -290,7 +294,10 @@ def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en")
     visible = [population for population, shown in waves if shown]
     if len(visible) >= 2:
         before, after = visible[-2], visible[-1]
-        shared = [c for c in before.constructs if c in after.constructs]
+        # Only constructs both waves' instrument versions measure the same way: a score
+        # asked another way (agree/disagree then, best-worst now) is never a change.
+        comparable = same_measure(before.instrument, after.instrument)
+        shared = [c for c in before.constructs if c in after.constructs and c in comparable]
         a = before.scores[:, [before.constructs.index(c) for c in shared]]
         b = after.scores[:, [after.constructs.index(c) for c in shared]]
         diff, low, high = difference_ci(a, b)

@@ -44,6 +44,7 @@ from services.summaries import (
     hidden_reason,
     load_population,
     resolve_wave,
+    scale_range,
     score_block,
 )
 
@@ -214,5 +215,11 @@ def _group_summary(population, rows, codes, names, locale, *, reason: str | None
         "themes": [],
     }
     if reason is None:
-        summary.update(score_block(population.constructs, population.scores[rows]))
+        summary.update(
+            score_block(
+                population.constructs,
+                population.scores[rows],
+                bounds=scale_range(population.instrument),
+            )
+        )
     return summary

@@ -17,10 +17,11 @@ import numpy as np
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Wave
+from recommender.instrument import Instrument
 from services.disclosure import Candidate, release
 from services.instruments import DEFAULT_INSTRUMENT, definition, latest_row
 from services.organisation import min_group_size
-from services.scores import latest_responses, score_stored
+from services.scores import latest_responses, same_measure, score_stored
 
 TEAM_MEDIAN_KIND = "team_median"
 
@@ -119,10 +120,11 @@ def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:
         medians = team.copy()
         # A best-worst score beside a median of agree/disagree scores (a team wave on an
         # older instrument version) would compare two different measures: leave it out.
-        mine_formats = _formats(session, mine[0].instrument_id)
-        team_formats = _formats(session, wave.instrument_id)
+        comparable = same_measure(
+            _definition(session, wave.instrument_id), _definition(session, mine[0].instrument_id)
+        )
         for j, key in enumerate(own.scores.constructs):
-            if mine_formats.get(key) != team_formats.get(key):
+            if key not in comparable:
                 medians[j] = np.nan
     labels = _labels(session)
     rows = []
@@ -134,10 +136,10 @@ def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:
     return rows
 
 
-def _formats(session: Session, instrument_id: int) -> dict[str, str]:
+def _definition(session: Session, instrument_id: int) -> Instrument:
     from models.tables import Instrument as InstrumentRow
 
-    return definition(session.get(InstrumentRow, instrument_id)).construct_formats()
+    return definition(session.get(InstrumentRow, instrument_id))
 
 
 @dataclass(frozen=True)
@@ -162,13 +164,13 @@ def score_history(*, session: Session, person: Person) -> tuple[list[str], list[
     # A score measured another way than the newest one (agree/disagree items then, best-
     # worst choices now) is left out: the two differ in spread, so a "change" would be
     # the format's, not the person's.
-    newest = _formats(session, responses[-1].instrument_id)
+    newest = _definition(session, responses[-1].instrument_id)
     history = []
     for i, response in enumerate(responses):
         wave = session.get(Wave, response.wave_id)
-        formats = _formats(session, response.instrument_id)
+        comparable = same_measure(_definition(session, response.instrument_id), newest)
         values = {
-            key: _value(scored.scores.values[i, j]) if formats.get(key) == newest.get(key) else None
+            key: _value(scored.scores.values[i, j]) if key in comparable else None
             for j, key in enumerate(constructs)
         }
         history.append(WaveScores(wave, values))

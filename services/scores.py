@@ -11,9 +11,24 @@ from sqlalchemy import Select
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse
+from recommender.instrument import Instrument
 from recommender.scoring import ScaleScores, score_responses, scored_item_codes
 from services.instruments import DEFAULT_INSTRUMENT, definitions_of, latest_definition
 from services.responses import answers_by_response
+
+
+def same_measure(before: Instrument, after: Instrument) -> frozenset[str]:
+    """The constructs two instrument versions measure the same way, so their scores compare.
+
+    The one rule for every figure that sets a score of one version beside one of another
+    (a rep's history and team median, the change since the previous wave on HR's pages,
+    exports and drift): a construct counts only if both versions score it with the same
+    item formats (``Instrument.construct_formats``). Agree/disagree then and best-worst
+    now share the 1-5 metric but not a distribution, so a "change" between them would be
+    the format's, not the people's; such a score is never shown as a change.
+    """
+    a, b = before.construct_formats(), after.construct_formats()
+    return frozenset(key for key, kind in a.items() if b.get(key) == kind)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from services.instruments import definition
 from services.organisation import group_floor
 from services.recommendations import current_model, profiles_now
 from services.responses import answers_by_response
+from services.scores import same_measure
 from services.waves import find_wave
 
 DIMENSIONS = ("team", "sales_role", "profile")
@@ -326,9 +327,22 @@ def _round(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), DECIMALS)
 
 
-def score_block(constructs: Sequence[str], values: np.ndarray) -> dict:
-    """Means with 95% intervals of a visible group, JSON-ready."""
-    mean, low, high, _ = mean_ci(values)
+def scale_range(instrument: Instrument) -> tuple[float, float]:
+    """The range every scale score of the instrument lies in: its ``[scale_min, scale_max]``.
+
+    Likert scale scores are means of items on that scale, and best-worst scores (in
+    [-1, 1]) are placed on it as ``midpoint + half-range x score`` (``recommender.scoring``),
+    so both take values from ``scale_min`` to ``scale_max``, and so do their means.
+    """
+    return float(instrument.scale_min), float(instrument.scale_max)
+
+
+def score_block(
+    constructs: Sequence[str], values: np.ndarray, *, bounds: tuple[float, float]
+) -> dict:
+    """Means with 95% intervals of a visible group, JSON-ready; each interval lies within
+    ``bounds``, the range the scores can take (``scale_range``)."""
+    mean, low, high, _ = mean_ci(values, bounds=bounds)
     return {
         "scores": {c: _round(m) for c, m in zip(constructs, mean, strict=True)},
         "ci": {
@@ -429,7 +443,11 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
             entry.update(
                 n=int(rows.sum()),
                 suppressed=False,
-                **score_block(population.constructs, population.scores[rows]),
+                **score_block(
+                    population.constructs,
+                    population.scores[rows],
+                    bounds=scale_range(population.instrument),
+                ),
                 themes=themes_block(texts, min_size=decision.min_size),
             )
         groups.append(entry)
@@ -444,7 +462,11 @@ def summarise(population: Population, decision: Decision, by: str, *, locale: st
         total.update(
             n=population.n,
             suppressed=False,
-            **score_block(population.constructs, population.scores),
+            **score_block(
+                population.constructs,
+                population.scores,
+                bounds=scale_range(population.instrument),
+            ),
         )
     names = construct_labels(population.instrument, locale)
     return {
@@ -530,15 +552,22 @@ def previous_wave(session: Session, wave: Wave) -> Wave | None:
     return session.exec(stmt).first()
 
 
-def _change(now: dict, before: dict | None, keys: list[str]) -> dict[str, float] | None:
-    """Score differences of one group; None unless both waves show its figures."""
+def _change(
+    now: dict, before: dict | None, keys: list[str], comparable: frozenset[str]
+) -> dict[str, float | None] | None:
+    """Score differences of one group; None unless both waves show its figures.
+
+    Every construct has an entry: None where either wave has no score or the two waves
+    measure it differently (``comparable`` holds those they measure the same way).
+    """
     if before is None or now.get("suppressed") or before.get("suppressed"):
         return None
     new, old = now.get("scores") or {}, before.get("scores") or {}
     return {
         k: round(new[k] - old[k], 2)
+        if k in comparable and new.get(k) is not None and old.get(k) is not None
+        else None
         for k in keys
-        if new.get(k) is not None and old.get(k) is not None
     }
 
 
@@ -557,7 +586,10 @@ def summary_with_change(
     ``previous_wave`` names the wave compared with (None for the first one), and each
     group and the total get ``change``: ``{construct: difference}`` where both waves show
     that group's figures (each wave through its own disclosure ledger), else None. A group
-    hidden in either wave never gets a change, so a difference cannot reveal it.
+    hidden in either wave never gets a change, so a difference cannot reveal it. A
+    construct the two waves' instrument versions measure differently
+    (``services.scores.same_measure``: agree/disagree items then, best-worst tasks now)
+    has the difference None: it is never shown as a change.
     """
     data = summary(
         session=session,
@@ -583,10 +615,19 @@ def summary_with_change(
             channel=channel,
         )
     keys = [c["key"] for c in data["constructs"]]
+    comparable = (
+        same_measure(_wave_instrument(session, earlier), _wave_instrument(session, current))
+        if earlier is not None
+        else frozenset()
+    )
     old_groups = {g["key"]: g for g in before["groups"]} if before is not None else {}
     for group in data["groups"]:
-        group["change"] = _change(group, old_groups.get(group["key"]), keys)
+        group["change"] = _change(group, old_groups.get(group["key"]), keys, comparable)
     data["total"]["change"] = _change(
-        data["total"], before["total"] if before is not None else None, keys
+        data["total"], before["total"] if before is not None else None, keys, comparable
     )
     return data
+
+
+def _wave_instrument(session: Session, wave: Wave) -> Instrument:
+    return definition(session.get(InstrumentRow, wave.instrument_id))

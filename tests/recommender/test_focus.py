@@ -148,3 +148,25 @@ def test_every_question_exists_in_both_languages():
     for banks in QUESTIONS.values():
         for bank in banks.values():
             assert bank["en"] and bank["nb"]
+
+
+def test_mean_ci_stays_inside_the_bounds_it_is_given():
+    # Four answers at 5 and one at 1: t-interval 4.2 +/- 2.22, so (1.98, 6.42) unbounded.
+    values = np.array([[5.0, 1.0], [5.0, 1.0], [5.0, 1.0], [5.0, 1.0], [1.0, 5.0]])
+    mean, low, high, n = mean_ci(values)
+    assert high[0] == pytest.approx(6.4212, abs=1e-3) and low[1] == pytest.approx(-0.4212, abs=1e-3)
+    mean, low, high, n = mean_ci(values, bounds=(1.0, 5.0))
+    assert mean.tolist() == pytest.approx([4.2, 1.8])
+    assert low[0] == pytest.approx(1.9788, abs=1e-3) and high[0] == 5.0
+    assert low[1] == 1.0 and high[1] == pytest.approx(4.0212, abs=1e-3)
+    # One value has no interval, bounded or not; a constant column has none to clip.
+    _, low, high, _ = mean_ci(np.array([[5.0, 3.0], [np.nan, 3.0]]), bounds=(1.0, 5.0))
+    assert np.isnan(low[0]) and np.isnan(high[0]) and (low[1], high[1]) == (3.0, 3.0)
+
+
+@given(st.lists(st.lists(st.floats(1.0, 5.0), min_size=3, max_size=3), min_size=1, max_size=12))
+def test_bounded_mean_ci_contains_the_mean_and_stays_in_range(rows):
+    mean, low, high, n = mean_ci(np.array(rows), bounds=(1.0, 5.0))
+    if len(rows) > 1:
+        assert np.all(low >= 1.0) and np.all(high <= 5.0)
+        assert np.all(low <= mean + 1e-12) and np.all(mean <= high + 1e-12)

@@ -247,3 +247,32 @@ def test_first_wave_heatmap_has_no_change(hr_client, org_db):
     )
     assert 'class="change"' not in _heatmap(html)
     assert "No earlier wave to compare with" in html
+
+
+def _heatmap_cells(heatmap: str, team: str) -> list[str]:
+    row = heatmap[heatmap.index(f">{team}</th>") :].split("</tr>")[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+
+
+def test_heatmap_shows_no_change_for_a_score_measured_another_way(hr_client, org_db):
+    """Reward categories were agree/disagree items in the first wave and best-worst tasks
+    now: their cells show today's score without a change; motives keep theirs."""
+    html = hr_client.get(f"/hr/insights/?by=team&wave={org_db.org.current_wave.name}").get_data(
+        as_text=True
+    )
+    heatmap = _heatmap(html)
+    head = heatmap[: heatmap.index("</thead>")]
+    columns = re.findall(r'<th scope="col" class="num">([^<]+)</th>', head)
+    teams = [
+        t
+        for t in re.findall(r'<th scope="row">([^<]+)</th>', heatmap)
+        if 'class="change"' in heatmap[heatmap.index(f">{t}</th>") :].split("</tr>")[0]
+    ]
+    assert teams  # some team is shown in both waves
+    for team in teams:
+        cells = dict(zip(columns, _heatmap_cells(heatmap, team), strict=True))
+        for label in ("Recognition", "Development", "Time and flexibility"):
+            assert re.match(r"\d\.\d\d$", cells[label].strip()), (team, label, cells[label])
+        assert 'class="change"' in cells["Autonomy"]
+        assert 'class="change"' in cells["Mastery"]
+    assert "measured that score the same way" in html
