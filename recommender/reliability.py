@@ -247,6 +247,34 @@ def reliability_report(
     return reports
 
 
+def incomplete_responses(
+    instrument: Instrument, answers: Sequence[Mapping[str, object]]
+) -> np.ndarray:
+    """Which responses miss an answer to at least one item of a likert scale.
+
+    Under ``missing="listwise"`` each of them is left out of the scales it did not answer
+    in full (and counts for the others); under ``"median"`` its missing answers are
+    replaced by the item medians.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    answers : sequence of mappings
+        One mapping item code -> value per response.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_responses,)
+    """
+    keyed = keyed_matrix(instrument, answer_matrix(instrument, answers))
+    items = instrument.likert_items()
+    scaled = {c.key for c in instrument.constructs}
+    columns = [j for j, item in enumerate(items) if item.construct in scaled]
+    if not columns:
+        return np.zeros(keyed.shape[0], dtype=bool)
+    return np.isnan(keyed[:, columns]).any(axis=1)
+
+
 def _impute_medians(x: np.ndarray) -> np.ndarray:
     x = x.copy()
     for j in range(x.shape[1]):

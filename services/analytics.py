@@ -49,7 +49,7 @@ from services.summaries import (
     resolve_wave,
 )
 from services.training import model_card
-from services.waves import audience_query, find_wave
+from services.waves import audience_query, find_wave, invited_ids
 
 DECIMALS = 2
 
@@ -74,29 +74,42 @@ def participation(
     wave: str | int | Wave | None = None,
     min_group_size: int | None = None,
 ) -> dict:
-    """Invited, submitted and started per team for one wave; small teams show no figures."""
+    """Invited, submitted and started per team for one wave; small teams show no figures.
+
+    Invited is ``services.waves.invited_ids``: a respondent stays invited after a roster
+    change, so no rate passes 100%.
+    """
     require(viewer, "run_hr")
     min_size = check_group_size(session, min_group_size)
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
-    invited_ids = list(session.exec(audience_query(session, wave_row)))
+    invited = sorted(invited_ids(session, wave_row))
     people = (
-        {p.id: p for p in session.exec(select(Person).where(Person.id.in_(invited_ids)))}
-        if invited_ids
+        {p.id: p for p in session.exec(select(Person).where(Person.id.in_(invited)))}
+        if invited
         else {}
     )
-    status = dict(
-        session.exec(
-            select(SurveyResponse.person_id, SurveyResponse.status).where(
-                SurveyResponse.wave_id == wave_row.id
-            )
-        ).all()
-    )
+    status: dict[int, str] = {}
+    frozen_team: dict[int, int | None] = {}
+    for person_id, state, team_id, frozen_at in session.exec(
+        select(
+            SurveyResponse.person_id,
+            SurveyResponse.status,
+            SurveyResponse.team_id,
+            SurveyResponse.groups_frozen_at,
+        ).where(SurveyResponse.wave_id == wave_row.id)
+    ):
+        status[person_id] = state
+        if frozen_at is not None:
+            frozen_team[person_id] = team_id
     names = _team_names(session)
     rows: dict[str, dict[str, int]] = defaultdict(
         lambda: {"invited": 0, "submitted": 0, "started": 0}
     )
     for person in people.values():
-        key = names.get(person.team_id, NONE_KEY) if person.team_id else NONE_KEY
+        # A submitted response counts in the team its person was in when they answered,
+        # like every aggregate; everyone else in their team today.
+        team_id = frozen_team.get(person.id, person.team_id)
+        key = names.get(team_id, NONE_KEY) if team_id else NONE_KEY
         rows[key]["invited"] += 1
         if status.get(person.id) == "submitted":
             rows[key]["submitted"] += 1
@@ -159,7 +172,7 @@ def wave_overview(*, session: Session, min_group_size: int | None = None) -> lis
     min_group_size = check_group_size(session, min_group_size)
     out = []
     for wave in session.exec(select(Wave).order_by(Wave.opens_on, Wave.id)):
-        invited = len(session.exec(audience_query(session, wave)).all())
+        invited = len(invited_ids(session, wave))
         submitted = session.exec(
             select(func.count()).where(
                 SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted"

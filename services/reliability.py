@@ -7,6 +7,7 @@ from sqlmodel import Session
 from recommender.reliability import (
     MISSING_POLICIES,
     MISSING_POLICY,
+    incomplete_responses,
     reliability_report,
     report_to_dict,
 )
@@ -44,7 +45,11 @@ def reliability(
     The dict is ``recommender.reliability.report_to_dict``'s, plus ``wave``,
     ``n_flagged`` (flagged responses among those submitted), ``n_flagged_excluded``
     (left out of the main figures), ``basis`` ("all responses" or "unflagged
-    responses": what the figures and warnings use) and ``missing_data_policy``.
+    responses": what the figures and warnings use) and ``missing_data_policy``, with
+    ``n_incomplete`` (responses analysed that miss an answer to a scale item) and
+    ``n_in_every_scale`` (responses used in every scale: under listwise deletion an incomplete
+    response is left out of the scales it did not answer in full, so a scale's ``n`` can
+    be below ``n_responses``; under median imputation every response is used).
     """
     require(viewer, "run_hr")
     if missing not in MISSING_POLICIES:
@@ -118,4 +123,12 @@ def reliability(
     result["n_flagged_excluded"] = excluded
     result["basis"] = "all responses" if include_flagged else "unflagged responses"
     result["missing_data_policy"] = missing
+    # Each scale's n counts the responses that answered all its items (listwise); these
+    # say how many of the responses analysed that leaves out of a scale, and why.
+    analysed = [r for r, f in zip(rows, flagged, strict=True) if include_flagged or not f]
+    incomplete = int(incomplete_responses(instrument, analysed).sum()) if analysed else 0
+    result["n_incomplete"] = incomplete
+    result["n_in_every_scale"] = result["n_responses"] - (
+        incomplete if missing == "listwise" else 0
+    )
     return result

@@ -20,12 +20,13 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.tables import Notification, Person, Reminder, SurveyResponse, Wave, utcnow
+from models.tables import Notification, Person, Reminder, Wave, utcnow
 from services.access import Actor, require
 from services.analytics import reminder_list
 from services.audit import record_event
 from services.errors import InvalidInput, ServiceError
 from services.notifications import Delivery, email_now, format_day
+from services.waves import invited_ids
 from services.webhooks import ChannelOutcome, post_to_channels
 
 DEFAULT_MAX_PER_WAVE = 3
@@ -232,7 +233,7 @@ def send_reminders(
     email = email_now(session=session, settings=settings, notifications=notices)
     channels: list[ChannelOutcome] = []
     if ready:
-        invited = len(data["people"]) + _submitted(session, wave_row)
+        invited = len(invited_ids(session, wave_row))
         title, text = channel_message(
             wave=wave_row,
             pending=len(data["people"]),
@@ -267,13 +268,3 @@ def send_reminders(
         )
         session.commit()
     return result
-
-
-def _submitted(session: Session, wave: Wave) -> int:
-    return int(
-        session.exec(
-            select(func.count(SurveyResponse.id)).where(
-                SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted"
-            )
-        ).one()
-    )

@@ -163,10 +163,36 @@ class WaveSummary:
 
 
 def audience_query(session: Session, wave: Wave):
+    """Who the wave is meant for on today's roster: active reps (of its teams).
+
+    That is who can still answer it (who is told it opened, who is reminded). It is not
+    who was invited: use ``invited_ids`` for counts and rates.
+    """
     stmt = select(Person.id).where(Person.active.is_(True), Person.access == "rep")
     if wave.audience == "teams":
         stmt = stmt.where(Person.team_id.in_(wave_team_ids(session, wave)))
     return stmt
+
+
+def invited_ids(session: Session, wave: Wave) -> set[int]:
+    """The people a wave's participation is counted against: its audience on today's roster
+    together with everyone who has a response in it (submitted or started).
+
+    The survey lets only someone in the audience start a response (an import or the demo
+    records answers that were given), so a respondent was invited, whatever has happened
+    to them since. A rep promoted to manager, deactivated or moved out of the
+    wave's teams after answering therefore stays invited, a closed wave's count does not
+    drop when its respondents change role, and answered can never exceed invited (the rate
+    is at most 100%). No roster history is stored, so a non-respondent who joins or leaves
+    the audience later still changes the count of an older wave; this rule never
+    undercounts the people who answered. Every count of "invited" (waves list, HR pages,
+    analytics, API, reminders) goes through here so they agree.
+    """
+    audience = set(session.exec(audience_query(session, wave)).all())
+    responded = set(
+        session.exec(select(SurveyResponse.person_id).where(SurveyResponse.wave_id == wave.id))
+    )
+    return audience | responded
 
 
 def list_waves(*, session: Session, viewer: Actor) -> list[WaveSummary]:
@@ -176,7 +202,7 @@ def list_waves(*, session: Session, viewer: Actor) -> list[WaveSummary]:
 
     summaries = []
     for wave in session.exec(select(Wave).order_by(Wave.id.desc())):
-        invited = len(session.exec(audience_query(session, wave)).all())
+        invited = len(invited_ids(session, wave))
         counts = dict(
             session.exec(
                 select(SurveyResponse.status, func.count())
@@ -203,9 +229,7 @@ def wave_summary(*, session: Session, viewer: Actor, wave_id: int) -> WaveSummar
     from models.tables import Instrument
 
     wave = find_wave(session, wave_id)
-    invited = session.exec(
-        select(func.count()).select_from(audience_query(session, wave).subquery())
-    ).one()
+    invited = len(invited_ids(session, wave))
     counts = dict(
         session.exec(
             select(SurveyResponse.status, func.count())

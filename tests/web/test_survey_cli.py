@@ -245,6 +245,7 @@ def test_reliability_csv_has_one_row_per_item(runner, imported):
         "alpha_unflagged_ci_low",
         "alpha_unflagged_ci_high",
         "omega_unflagged",
+        "missing_data_policy",
     ]
     assert rows[0]["n_unflagged"] and rows[0]["alpha_unflagged"]
     assert [r["item"] for r in rows] == [

@@ -37,6 +37,7 @@ RELIABILITY_COLUMNS = (
     "alpha_unflagged_ci_low",
     "alpha_unflagged_ci_high",
     "omega_unflagged",
+    "missing_data_policy",
 )
 INSTRUMENT_COLUMNS = ("name", "version", "title", "items", "responses", "created_at")
 WAVE_COLUMNS = (
@@ -225,6 +226,7 @@ def _reliability_rows(report: dict) -> list[dict]:
                     "alpha_unflagged_ci_low": u_low,
                     "alpha_unflagged_ci_high": u_high,
                     "omega_unflagged": unflagged.get("omega"),
+                    "missing_data_policy": report["missing_data_policy"],
                 }
             )
     return rows
@@ -267,7 +269,9 @@ def reliability_command(
     Uses the submitted responses to the newest version of the instrument, or to one wave.
     Figures and warnings are on all responses; the figures without flagged responses
     stand beside them ("unflagged" in json, *_unflagged columns in csv). The csv format
-    has one row per item, its scale's figures repeated on each row.
+    has one row per item, its scale's figures repeated on each row. Missing answers are
+    handled listwise (a response counts for a scale only when it answered all its items)
+    unless --missing median; every output says which (missing_data_policy).
     """
     from services.errors import InvalidInput
     from services.reliability import reliability
@@ -287,11 +291,19 @@ def reliability_command(
         write_json(report)
     else:
         write_csv(_reliability_rows(report), RELIABILITY_COLUMNS)
+    policy, incomplete = report["missing_data_policy"], report["n_incomplete"]
+    treatment = policy
+    if incomplete and policy == "listwise":
+        treatment += (
+            f" ({incomplete} response(s) with a missing answer left out of the scales they"
+            " did not answer in full)"
+        )
+    elif incomplete:
+        treatment += f" ({incomplete} response(s) with a missing answer filled with item medians)"
     echo_err(
         f"{report['instrument']} version {report['version']}: {report['n_responses']} "
         f"response(s) ({report['n_flagged']} flagged, {report['n_flagged_excluded']} left "
-        f"out), figures and warnings on {report['basis']}, missing answers: "
-        f"{report['missing_data_policy']}."
+        f"out), figures and warnings on {report['basis']}, missing answers: {treatment}."
     )
 
 
