@@ -196,17 +196,28 @@ class Instrument:
         """Return the best-worst tasks in instrument order."""
         return tuple(item for item in self.items if item.type == "best_worst")
 
-    def construct_formats(self) -> dict[str, str]:
-        """How each scored construct is measured: ``"likert"``, ``"best_worst"`` or both
-        (``"likert+best_worst"``). Scores from different formats share a 1-5 metric but
-        not a distribution, so figures are compared across versions only within a format."""
-        formats: dict[str, set[str]] = {}
+    def construct_measures(self) -> dict[str, frozenset]:
+        """What each scored construct's score is made of: every item that feeds it, by
+        code, format (agree/disagree or bipolar, best-worst), keying and wording.
+
+        Two versions measure a construct the same way only when these are equal: scores
+        from other items, or from the same items in another format, share the 1-5 metric
+        but not what it measures, so a difference between them is no change in people.
+        """
+        measures: dict[str, set] = {}
         for item in self.likert_items():
-            formats.setdefault(item.construct or "", set()).add("likert")
+            kind = "bipolar" if item.poles else "likert"
+            text = item.text.get("en", "")
+            measures.setdefault(item.construct or "", set()).add(
+                (item.code, kind, item.reverse, text)
+            )
         for item in self.best_worst_items():
+            options = tuple(sorted(option.code for option in item.options))
             for option in item.options:
-                formats.setdefault(option.construct, set()).add("best_worst")
-        return {key: "+".join(sorted(kinds)) for key, kinds in formats.items()}
+                measures.setdefault(option.construct, set()).add(
+                    (item.code, "best_worst", option.code, options)
+                )
+        return {key: frozenset(parts) for key, parts in measures.items()}
 
     def pages(self) -> list[tuple[str, tuple[Item, ...]]]:
         """Split the items into survey pages.

@@ -22,13 +22,14 @@ def same_measure(before: Instrument, after: Instrument) -> frozenset[str]:
 
     The one rule for every figure that sets a score of one version beside one of another
     (a rep's history and team median, the change since the previous wave on HR's pages,
-    exports and drift): a construct counts only if both versions score it with the same
-    item formats (``Instrument.construct_formats``). Agree/disagree then and best-worst
-    now share the 1-5 metric but not a distribution, so a "change" between them would be
-    the format's, not the people's; such a score is never shown as a change.
+    exports and drift): a construct counts only if both versions score it from the same
+    items in the same format (``Instrument.construct_measures``: codes, agree/disagree,
+    bipolar or best-worst, keying, wording). Other items, or the same idea asked another
+    way, give a score on the same 1-5 metric but not the same measure; a difference
+    between them would be the survey's, not the people's, so it is never shown as a change.
     """
-    a, b = before.construct_formats(), after.construct_formats()
-    return frozenset(key for key, kind in a.items() if b.get(key) == kind)
+    a, b = before.construct_measures(), after.construct_measures()
+    return frozenset(key for key, parts in a.items() if b.get(key) == parts)
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,8 @@ def test_heatmap_marks_hidden_groups_and_shows_change_since_the_previous_wave(hr
     shown = re.findall(r'<td class="num heat heat-([1-5])"', heatmap)
     assert shown  # at least one team large enough in both waves
     assert f"Change since {org_db.org.first_wave.name}" in html
-    assert re.search(r'<span class="change">[+−]\d\.\d\d</span>', heatmap)
+    # Version 2 asks every scale with other items than version 1: no change to show.
+    assert not re.search(r'<span class="change">', heatmap)
 
 
 def test_heatmap_in_norwegian(hr_client, org_db):
@@ -256,7 +257,8 @@ def _heatmap_cells(heatmap: str, team: str) -> list[str]:
 
 def test_heatmap_shows_no_change_for_a_score_measured_another_way(hr_client, org_db):
     """Reward categories were agree/disagree items in the first wave and best-worst tasks
-    now: their cells show today's score without a change; motives keep theirs."""
+    now, and the motives are asked with other items: each cell shows today's score and no
+    change; the page says why."""
     html = hr_client.get(f"/hr/insights/?by=team&wave={org_db.org.current_wave.name}").get_data(
         as_text=True
     )
@@ -266,13 +268,11 @@ def test_heatmap_shows_no_change_for_a_score_measured_another_way(hr_client, org
     teams = [
         t
         for t in re.findall(r'<th scope="row">([^<]+)</th>', heatmap)
-        if 'class="change"' in heatmap[heatmap.index(f">{t}</th>") :].split("</tr>")[0]
+        if "heat-" in heatmap[heatmap.index(f">{t}</th>") :].split("</tr>")[0]
     ]
-    assert teams  # some team is shown in both waves
+    assert teams  # teams shown now
     for team in teams:
         cells = dict(zip(columns, _heatmap_cells(heatmap, team), strict=True))
-        for label in ("Recognition", "Development", "Time and flexibility"):
+        for label in ("Recognition", "Development", "Time and flexibility", "Autonomy"):
             assert re.match(r"\d\.\d\d$", cells[label].strip()), (team, label, cells[label])
-        assert 'class="change"' in cells["Autonomy"]
-        assert 'class="change"' in cells["Mastery"]
     assert "measured that score the same way" in html
