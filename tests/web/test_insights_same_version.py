@@ -8,9 +8,7 @@ from tests.conftest import login
 from tests.services.insights_org import answer_again, small_organisation
 
 
-def test_the_heatmap_shows_every_change_between_two_waves_of_one_version(
-    client, session, factory
-):
+def test_the_heatmap_shows_every_change_between_two_waves_of_one_version(client, session, factory):
     first, people = small_organisation(session, {"North": ["closer"] * 6, "South": ["sdr"] * 6})
     second = answer_again(session, people)
     hr = factory.person("hr")
