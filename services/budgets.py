@@ -225,11 +225,13 @@ class OverBudget(ServiceError):
     def __init__(self, status: BudgetStatus, cost: float, currency: str = ""):
         self.status = status
         self.cost = float(cost)
+        # A reward has one catalogue cost, and that is what the budget is charged.
+        self.over_by = round(status.spent + self.cost - status.amount, 2)
         unit = f"{currency} " if currency else ""
         super().__init__(
             f"This reward costs {unit}{self.cost:.2f} and would take the team over its budget "
-            f"for {status.quarter} ({unit}{status.spent:.2f} of {unit}{status.amount:.2f} "
-            "spent); confirm to give it anyway."
+            f"for {status.quarter} by {unit}{self.over_by:.2f} ({unit}{status.spent:.2f} of "
+            f"{unit}{status.amount:.2f} spent); confirm to give it anyway."
         )
 
 

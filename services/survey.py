@@ -66,6 +66,16 @@ class SurveyView:
         return self.response is not None and self.response.status == "submitted"
 
     @property
+    def reopened(self) -> bool:
+        """A flagged response the person reopened to review (``reopen_flagged_response``);
+        the quality check runs on it again when it is resubmitted."""
+        return (
+            self.response is not None
+            and self.response.status == "in_progress"
+            and bool(self.response.flags)
+        )
+
+    @property
     def editable(self) -> bool:
         return not self.submitted and is_answerable(self.wave)
 

@@ -30,8 +30,9 @@ def ask_to_confirm(
 ):
     """The page that asks; ``fields`` are posted again with the confirmation.
 
-    ``upload`` is a file field to choose again: a browser never re-sends a file by itself,
-    and a page may not hold a whole roster, so an import is confirmed by uploading it again.
+    ``upload`` is a file field to choose again: a browser never re-sends a file by itself.
+    Imports use ``web.uploads.confirm_upload``, which carries the file in a signed field and
+    asks for it again only when it is too large to carry.
     """
     page = render_template(
         "confirm.html",

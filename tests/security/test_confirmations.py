@@ -234,3 +234,64 @@ def test_a_roster_that_only_adds_people_is_imported_at_once(client, session, fac
     login(client, factory.person("hr").email)
     response = upload(client, ROSTER)
     assert "3 created" in response.get_data(as_text=True)
+
+
+def confirm_without_file(client, html: str, **changed):
+    """Post the confirmation page's own form, choosing no file."""
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html))
+    fields.update(changed)
+    return client.post("/admin/people", data=fields, content_type="multipart/form-data")
+
+
+def test_confirming_a_roster_applies_the_previewed_file_without_choosing_it_again(
+    client, session, factory
+):
+    login(client, factory.person("admin").email)
+    upload(client, ROSTER)
+    html = upload(client, WITHOUT_AISHA).get_data(as_text=True)
+    assert 'type="file"' not in html and "choose the same file again" not in html
+    assert "Confirming applies the file you previewed" in html
+    done = confirm_without_file(client, html)
+    assert done.status_code == 200 and "1 deactivated" in done.get_data(as_text=True)
+    state = person_state(session)
+    assert state["R2"] is False and state["R1"] is True and state["M1"] is True
+
+
+def test_a_carried_roster_confirmed_by_someone_else_or_with_other_options_changes_nothing(
+    client, session, factory
+):
+    admin, other = factory.person("admin"), factory.person("admin")
+    login(client, admin.email)
+    upload(client, ROSTER)
+    html = upload(client, WITHOUT_AISHA).get_data(as_text=True)
+    # The carried file is bound to the options shown: "keep missing" now is refused.
+    refused = confirm_without_file(client, html, keep_missing="y")
+    assert refused.status_code == 400
+    assert "Choose the file again" in refused.get_data(as_text=True)
+    assert 'class="field has-error"' in refused.get_data(as_text=True)
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/admin/people")})
+    login(client, other.email)
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html))
+    fields["csrf_token"] = csrf_token(client, "/admin/people")
+    replayed = client.post("/admin/people", data=fields, content_type="multipart/form-data")
+    assert replayed.status_code == 400 and "Choose the file again" in replayed.get_data(
+        as_text=True
+    )
+    assert person_state(session)["R2"] is True
+    assert actions(session).count("people.import") == 1
+
+
+def test_a_confirmation_with_no_file_carried_asks_for_the_file_on_its_field(
+    client, session, factory
+):
+    login(client, factory.person("admin").email)
+    upload(client, ROSTER)
+    html = upload(client, WITHOUT_AISHA).get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html))
+    del fields["upload_stash"]  # as for a file too large to carry
+    response = client.post("/admin/people", data=fields, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose the file again" in page and 'class="field has-error"' in page
+    assert 'aria-invalid="true"' in page
+    assert person_state(session)["R2"] is True

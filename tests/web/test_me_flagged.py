@@ -75,3 +75,40 @@ def test_soft_signs_are_named_and_the_page_says_it_took_two(client, session, fla
 def test_a_hard_sign_does_not_claim_it_took_two(client, flagged_rep):
     html = client.get("/me/").get_data(as_text=True)
     assert "it takes two of them together" not in html
+
+
+FIRST_SUBMIT = "After you submit, you cannot change your answers"
+RESUBMIT = "After you resubmit, you cannot change your answers again"
+
+
+def test_the_review_page_words_the_resubmit_rule_after_a_flagged_response_is_reopened(
+    client, flagged_rep
+):
+    wave_id = flagged_rep["wave"].id
+    client.post(f"/me/survey/{wave_id}/revise", data={"csrf_token": csrf_token(client, "/me/")})
+    html = client.get(f"/survey/{wave_id}/review").get_data(as_text=True)
+    # The answers were just reopened, so "can no longer be changed" would be false.
+    assert "can no longer be changed" not in html and FIRST_SUBMIT not in html
+    assert RESUBMIT in html
+    assert "unless the automatic quality check flags them again while this wave is open" in html
+
+
+def test_the_review_page_before_a_first_submit_names_the_only_exception(client, session, factory):
+    from sqlmodel import select
+
+    from models.tables import SurveyResponse
+
+    ensure_default_instrument(session=session)
+    rep = factory.person("rep")
+    wave = open_wave(session=session, actor=SYSTEM, name="Spring check-in")
+    response = answer_all(session, rep, wave, seconds=5)
+    # Back to a complete answer that has not been submitted yet.
+    response.status, response.submitted_at, response.flags = "in_progress", None, []
+    session.add(response)
+    session.commit()
+    login(client, rep.email)
+    html = client.get(f"/survey/{wave.id}/review").get_data(as_text=True)
+    assert "can no longer be changed" not in html and RESUBMIT not in html
+    assert FIRST_SUBMIT in html
+    assert "only if the automatic quality check flags them while this wave is open" in html
+    assert session.exec(select(SurveyResponse)).one().status == "in_progress"

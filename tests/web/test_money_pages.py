@@ -223,3 +223,38 @@ def test_budget_page_links_its_exports(client, session, org):
     html = client.get(f"/hr/budgets?quarter={QUARTER}").get_data(as_text=True)
     assert f"/hr/budgets.csv?quarter={QUARTER}" in html
     assert f"/hr/budgets.xlsx?quarter={QUARTER}" in html
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        (
+            "en",
+            "This reward costs NOK5,000 and would take the team over this quarter&#39;s "
+            "budget by NOK3,300.",
+        ),
+        (
+            "nb",
+            "Denne belønningen koster 5\xa0000\xa0kr, og teamet vil da gå over budsjettet "
+            "for dette kvartalet med 3\xa0300\xa0kr.",
+        ),
+    ],
+)
+def test_the_over_budget_question_states_the_fixed_price_and_the_overspend(
+    client, session, org, lang, words
+):
+    org["boss"].locale = lang
+    session.add(org["boss"])
+    session.commit()
+    login(client, org["boss"].email)
+    url = give_url(org["reps"][1])
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "reward": "trip", "occasion": "other"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    # 300 spent of 2,000: the 5,000 trip goes over by 3,300, and its price is not a guess.
+    assert words in html
+    assert "costs about" not in html and "omtrent" not in html
+    assert len(session.exec(select(Grant)).all()) == 1

@@ -25,7 +25,7 @@ from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
-from web.uploads import Pending, run_confirmed_upload
+from web.uploads import Pending, confirm_upload, run_confirmed_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,23 +68,19 @@ def _confirm_roster(form: PeopleImportForm, filename: str, pending: Pending):
         consequences.append(
             _("%(person)s: %(before)s → %(after)s", person=person, before=before, after=after)
         )
-    return ask_to_confirm(
+    return confirm_upload(
+        form,
+        pending,
         title=_("Import %(file)s?", file=filename),
         consequences=consequences,
         keeps=[
             _("Deactivated people are never deleted: their answers and grants are kept."),
-            _(
-                "To confirm, choose the same file again. "
-                "If the file has changed, you are asked again."
-            ),
         ],
         button=_("Import and apply these changes"),
         cancel_url=url_for("admin.people"),
         fields={
-            "digest": pending.digest,
             "keep_missing": "y" if form.keep_missing.data else "",
         },
-        upload=form.file,
     )
 
 

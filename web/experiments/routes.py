@@ -27,7 +27,7 @@ from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, FinishForm, KpiImportForm
 from web.guards import requires
 from web.messages import attach_problems
-from web.uploads import run_confirmed_upload
+from web.uploads import confirm_upload, run_confirmed_upload
 
 bp = Blueprint("experiments", __name__, url_prefix="/hr/experiments")
 
@@ -244,7 +244,9 @@ def kpis():
     result = run_confirmed_upload(form, attempt)
     if result.pending:
         preview = result.pending.preview
-        return ask_to_confirm(
+        return confirm_upload(
+            form,
+            result.pending,
             title=_("Import %(file)s?", file=result.filename),
             consequences=[
                 ngettext(
@@ -259,18 +261,12 @@ def kpis():
                     "%(num)d new KPI values are added.",
                     preview.created,
                 ),
-                _(
-                    "To confirm, choose the same file again. "
-                    "If the file has changed, you are asked again."
-                ),
             ],
             button=_("Import and apply these changes"),
             cancel_url=url_for("experiments.kpis"),
             fields={
-                "digest": result.pending.digest,
                 "allow_new_metrics": "y" if form.allow_new_metrics.data else "",
             },
-            upload=form.file,
         )
     if result.done:
         summary = result.summary

@@ -16,7 +16,7 @@ from web.db import get_session
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
 from web.messages import attach_problems, error_text
-from web.uploads import Pending, run_confirmed_upload
+from web.uploads import Pending, confirm_upload, run_confirmed_upload
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -251,7 +251,9 @@ def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: Pendin
                 imported_before,
             )
         )
-    return ask_to_confirm(
+    return confirm_upload(
+        form,
+        pending,
         title=_("Import %(file)s?", file=filename),
         consequences=consequences,
         keeps=[
@@ -260,20 +262,14 @@ def _confirm_replacing(form: ResponsesImportForm, filename: str, pending: Pendin
                 "%(num)d new responses are added.",
                 preview.created,
             ),
-            _(
-                "To confirm, choose the same file again. "
-                "If the file has changed, you are asked again."
-            ),
         ],
         button=_("Import and apply these changes"),
         cancel_url=url_for("hr.import_responses"),
         fields={
-            "digest": pending.digest,
             "wave": form.wave.data or "",
             "create_people": "y" if form.create_people.data else "",
             "replace_survey": "y" if form.replace_survey.data else "",
         },
-        upload=form.file,
     )
 
 

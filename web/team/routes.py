@@ -154,9 +154,10 @@ def give(external_id: str):
             session.commit()
         except OverBudget as exc:
             warning = _(
-                "This reward costs about %(cost)s and would take the team over this quarter's "
-                "budget. Give it anyway?",
+                "This reward costs %(cost)s and would take the team over this quarter's "
+                "budget by %(amount)s. Give it anyway?",
                 cost=money(exc.cost),
+                amount=money(exc.over_by),
             )
             form.confirm_over_budget.data = "yes"
             budget = exc.status
