@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, has_app_context
 from flask_babel import format_currency, format_number
 from flask_babel import get_locale as babel_locale
@@ -63,17 +65,27 @@ def organisation_currency() -> str:
     return currency(get_session())
 
 
+_LETTERS_THEN_DIGIT = re.compile(r"([^\W\d_]{2,})([-\u2212]?\d)")
+
+
 def money(value: float | None, whole: bool = True) -> str:
-    """An amount in the organisation's currency, written the reader's way: ``NOK20,700`` in
+    """An amount in the organisation's currency, written the reader's way: ``NOK 20,700`` in
     English, ``20 700 kr`` in Norwegian. Whole units unless ``whole`` is false."""
     if value is None:
         return "–"
     code = organisation_currency()
     if not whole:
-        return format_currency(value, code)
+        return _spaced(format_currency(value, code))
     pattern = babel_locale().currency_formats["standard"].pattern.split(";")[0]
     pattern = pattern.replace(".00", "").replace(",00", "")
-    return format_currency(round(value), code, format=pattern, currency_digits=False)
+    return _spaced(format_currency(round(value), code, format=pattern, currency_digits=False))
+
+
+def _spaced(amount: str) -> str:
+    """A no-break space between a currency written in letters and its digits (``NOK 300``,
+    not ``NOK300``): Unicode's currency-spacing rule, which Babel does not apply; a symbol
+    such as € or $ stays next to the number."""
+    return _LETTERS_THEN_DIGIT.sub("\\1\u00a0\\2", amount)
 
 
 def band_range(band: int) -> str:

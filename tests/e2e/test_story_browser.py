@@ -115,7 +115,7 @@ def test_the_whole_story(live_server, page_factory, language):
     shot(manager, f"story-{language}-2-team")
     go(manager.locator(f"a[href='/team/person/{rep_id}/give']"))
     chosen = manager.locator("select[name=reward] option").nth(1)
-    # The option reads "Name — NOK500"; the rep's history names the reward alone.
+    # The option reads "Name — NOK 500"; the rep's history names the reward alone.
     reward_name = chosen.inner_text().split(" — ")[0].strip()
     manager.select_option("select[name=reward]", index=1)
     manager.select_option("select[name=occasion]", "goal_reached")

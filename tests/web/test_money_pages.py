@@ -53,8 +53,8 @@ def test_budget_amounts_carry_the_currency_in_each_language(app, session, org):
     status = budget_status(session=session, team_id=org["north"].id)
     with app.test_request_context("/?lang=en"):
         html = render_template("recognition/_budget.html", budget=status)
-        assert f"NOK300 of NOK2,000 spent in {QUARTER}" in html
-        assert "NOK1,700 left this quarter." in html
+        assert f"NOK\u00a0300 of NOK\u00a02,000 spent in {QUARTER}" in html
+        assert "NOK\u00a01,700 left this quarter." in html
     with app.test_request_context("/?lang=nb"):
         html = render_template("recognition/_budget.html", budget=status)
         assert f"300\xa0kr av 2\xa0000\xa0kr brukt i {QUARTER}" in html
@@ -89,8 +89,8 @@ def test_cost_bands_show_amounts_not_dollar_signs(client, session, org):
     assert "$" not in html
     table = html.split('id="budgets-table"')[1].split("</thead>")[0]
     # Each band's range is the cheapest to the dearest reward in it.
-    assert "NOK300" in table and "NOK1,900" in table and "NOK5,000" in table
-    assert "NOK2,000" in html.split('id="budgets-table"')[1]  # North's budget
+    assert "NOK\u00a0300" in table and "NOK\u00a01,900" in table and "NOK\u00a05,000" in table
+    assert "NOK\u00a02,000" in html.split('id="budgets-table"')[1]  # North's budget
     assert "For the whole quarter, in NOK." in html  # the amount field says its currency
 
 
@@ -98,10 +98,10 @@ def test_give_form_lists_each_rewards_cost_and_what_is_left(client, session, org
     login(client, org["boss"].email)
     html = client.get(give_url(org["reps"][1])).get_data(as_text=True)
     assert "$" not in html
-    assert "Lunch — NOK300" in html and "Trip — NOK5,000" in html
-    assert "NOK1,700 left this quarter." in html
+    assert "Lunch — NOK\u00a0300" in html and "Trip — NOK\u00a05,000" in html
+    assert "NOK\u00a01,700 left this quarter." in html
     # The dearer option says before anything is sent that it would go over.
-    option = html.split("Trip — NOK5,000")[0].rsplit("<option", 1)[1]
+    option = html.split("Trip — NOK\u00a05,000")[0].rsplit("<option", 1)[1]
     assert 'data-over="1"' in option and 'value="trip"' in option
     assert "script-src" not in html and "give.js" in html
 
@@ -113,7 +113,7 @@ def test_choosing_a_reward_shows_its_cost_and_the_budget_after_without_javascrip
     url = give_url(org["reps"][1])
     html = client.get(url + "?reward=course").get_data(as_text=True)
     preview = html.split('id="give-preview"')[1].split("</div>")[0]
-    assert "NOK1,900" in preview and "NOK-200" not in preview
+    assert "NOK\u00a01,900" in preview and "NOK\u00a0-200" not in preview
     assert "would take the team over this quarter" in preview
     # The "check the cost" button shows the same before committing, and gives nothing.
     response = client.post(
@@ -128,7 +128,7 @@ def test_choosing_a_reward_shows_its_cost_and_the_budget_after_without_javascrip
     )
     assert response.status_code == 200
     preview = response.get_data(as_text=True).split('id="give-preview"')[1].split("</div>")[0]
-    assert "NOK300" in preview and "NOK1,400 left after this reward" in preview
+    assert "NOK\u00a0300" in preview and "NOK\u00a01,400 left after this reward" in preview
     assert len(session.exec(select(Grant)).all()) == 1  # only the fixture's
     # The server still checks the budget when the manager commits.
     response = client.post(
@@ -165,7 +165,7 @@ def test_value_in_fairness_tables_carries_the_currency(client, session, org, fac
     login(client, org["hr"].email)
     html = client.get(f"/hr/fairness?quarter={QUARTER}").get_data(as_text=True)
     teams = html.split('id="fairness-teams"')[1].split("</table>")[0]
-    assert "NOK1,800" in teams
+    assert "NOK\u00a01,800" in teams
 
 
 def test_quiet_days_are_counted_from_the_last_reward(app, session, org):
@@ -230,8 +230,8 @@ def test_budget_page_links_its_exports(client, session, org):
     [
         (
             "en",
-            "This reward costs NOK5,000 and would take the team over this quarter&#39;s "
-            "budget by NOK3,300.",
+            "This reward costs NOK\u00a05,000 and would take the team over this quarter&#39;s "
+            "budget by NOK\u00a03,300.",
         ),
         (
             "nb",

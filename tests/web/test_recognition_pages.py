@@ -80,8 +80,8 @@ def test_manager_page_shows_due_fairness_and_budget(client, session, org):
     assert "at least 5 people received something" in html
     assert "2 people have received nothing this quarter: Rep3, Rep4." in html
     # Budget: 1500 of 1000 spent.
-    assert "NOK1,500 of NOK1,000 spent in " + QUARTER in html
-    assert "Over budget by NOK500." in html
+    assert "NOK\u00a01,500 of NOK\u00a01,000 spent in " + QUARTER in html
+    assert "Over budget by NOK\u00a0500." in html
     assert "Stranger" not in html
 
 
@@ -170,7 +170,7 @@ def test_hr_sets_a_budget_typed_the_norwegian_way(client, session, org):
     table = html.split('id="budgets-table"')[1]
     north_row = table.split('<th scope="row">North</th>')[1].split("</tr>")[0]
     south_row = table.split('<th scope="row">South</th>')[1].split("</tr>")[0]
-    assert "NOK12,500" in north_row
+    assert "NOK\u00a012,500" in north_row
     assert "not set" in south_row and "300" in south_row
     # The edit link fills the form in.
     html = client.get(f"/hr/budgets?quarter={QUARTER}&team={org['north'].id}").get_data(
@@ -214,7 +214,7 @@ def test_hr_fairness_shows_groups_and_never_names(client, session, factory, org)
     south_row = teams.split('<th scope="row">South</th>')[1].split("</tr>")[0]
     cells = [c.split("<")[0] for c in south_row.split('<td class="num">')[1:]]
     # Stranger and six new reps, six lunches of 300 (all the value given); Gini 1/7.
-    assert cells[:6] == ["7", "6", "NOK1,800", "NOK257", "100%", "0.14"]
+    assert cells[:6] == ["7", "6", "NOK\u00a01,800", "NOK\u00a0257", "100%", "0.14"]
     assert cells[6] == "1"  # one person with nothing
     assert '<th scope="row">North</th>' in teams
     for name in ("Secret", "Rep0", "Stranger"):
