@@ -287,32 +287,12 @@ def small_organisation(
             session.add(person)
             people.append(person)
     session.flush()
-    instrument = definition_of(session, wave)
-    sim = simulate_organisation(
-        instrument,
-        load_catalogue(),
-        len(people),
-        random_state=random_state,
-        careless_rate=0.0,
-        missing_rate=0.0,
-        text_rate=1.0,
-    )
-    for person, answers, seconds in zip(people, sim.answers, sim.page_seconds, strict=True):
-        _store(session, wave, person, answers, seconds)
-    session.commit()
+    _answer_all(session, wave, people, random_state)
     return wave, people
 
 
-def answer_again(
-    session: Session, people: list[Person], *, name: str = "Autumn pulse", random_state: int = 4
-) -> Wave:
-    """Close the open waves and open ``name`` on the same instrument version, answered
-    anew by ``people``: two waves whose scores compare construct by construct."""
-    from services.waves import close_wave, open_wave
-
-    for wave in session.exec(select(Wave).where(Wave.status == "open")).all():
-        close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
-    wave = open_wave(session=session, actor=SYSTEM, name=name)
+def _answer_all(session: Session, wave: Wave, people: list[Person], random_state: int) -> None:
+    """Every one of ``people`` answers ``wave`` attentively, free text included."""
     sim = simulate_organisation(
         definition_of(session, wave),
         load_catalogue(),
@@ -325,4 +305,17 @@ def answer_again(
     for person, answers, seconds in zip(people, sim.answers, sim.page_seconds, strict=True):
         _store(session, wave, person, answers, seconds)
     session.commit()
+
+
+def answer_again(
+    session: Session, people: list[Person], *, name: str = "Autumn pulse", random_state: int = 4
+) -> Wave:
+    """Close the open waves and open ``name`` on the same instrument version, answered
+    anew by ``people``: two waves whose scores compare construct by construct."""
+    from services.waves import close_wave, open_wave
+
+    for wave in session.exec(select(Wave).where(Wave.status == "open")).all():
+        close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    wave = open_wave(session=session, actor=SYSTEM, name=name)
+    _answer_all(session, wave, people, random_state)
     return wave

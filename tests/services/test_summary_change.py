@@ -1,5 +1,6 @@
 """Change since the previous wave, per group and construct: only where both waves show."""
 
+from recommender.catalogue import CATEGORIES
 from services.access import SYSTEM
 from services.summaries import summary, summary_with_change
 from tests.services import insights_org
@@ -56,15 +57,7 @@ def test_the_first_wave_has_nothing_to_compare_with(org_db, org_session):
 # Version 1 asked the reward categories as agree/disagree items, version 2 as best-worst
 # tasks; the motives are agree/disagree items in both, but version 2 rewrote most of them
 # (seed/instruments/CHANGELOG-motivation.md): no scale is measured the same way.
-CATEGORIES_NOW_BEST_WORST = (
-    "pref_recognition",
-    "pref_development",
-    "pref_experience",
-    "pref_wellness",
-    "pref_exclusive",
-    "pref_personal",
-    "pref_time",
-)
+CATEGORIES_NOW_BEST_WORST = tuple(f"pref_{category}" for category in CATEGORIES)
 
 
 def test_a_score_measured_another_way_in_the_earlier_wave_shows_no_change(org_db, org_session):

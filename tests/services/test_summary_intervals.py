@@ -12,21 +12,14 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 
 from models.tables import SurveyResponse, Wave
+from recommender.catalogue import CATEGORIES
 from services.access import SYSTEM
 from services.exports import export_summary
 from services.instruments import ensure_current_instrument
 from services.responses import to_answer_row
 from services.summaries import summary
 
-ORDER = (
-    "pref_recognition",
-    "pref_development",
-    "pref_experience",
-    "pref_wellness",
-    "pref_exclusive",
-    "pref_personal",
-    "pref_time",
-)
+ORDER = tuple(f"pref_{category}" for category in CATEGORIES)
 
 
 def _extreme_answers(instrument, high: bool) -> dict:
