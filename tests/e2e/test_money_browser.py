@@ -23,7 +23,7 @@ def test_manager_sees_cost_and_remaining_budget_before_giving(live_server, page_
     sign_in(page, live_server.base, live_server.logins["manager"])
     open_give_form(page, live_server.base)
     budget = page.locator(".budget-inline")
-    assert re.search(r"NOK[\d,]+ left this quarter\.|Over budget by NOK", budget.inner_text())
+    assert re.search(r"NOK\u00a0[\d,]+ left this quarter\.|Over budget by NOK", budget.inner_text())
 
     # Choosing a reward shows its cost and the budget after it at once.
     select = page.locator("select[name=reward]")
@@ -31,7 +31,7 @@ def test_manager_sees_cost_and_remaining_budget_before_giving(live_server, page_
     select.select_option(value)
     preview = page.locator("#give-preview")
     text = preview.inner_text()
-    assert re.search(r"This reward costs NOK[\d,]+\.", text), text
+    assert re.search(r"This reward costs NOK\u00a0[\d,]+\.", text), text
     assert "left after this reward" in text or "over this quarter's budget" in text
     shot(page, "money-give-form")
 
