@@ -184,3 +184,38 @@ def test_named_lists_place_flagged_respondents_like_anyone_else(org_db, org_sess
     assert placed | not_placed == submitted
     assert flagged <= placed
     assert not (not_placed and not_placed <= flagged)
+
+
+def test_with_a_trained_model_flagged_respondents_get_the_profile_nearest_their_answers(session):
+    from models.tables import Person, SurveyResponse
+    from recommender.focus import NO_PROFILE
+    from services.catalogue import ensure_seed_catalogue
+    from services.focus_groups import _profile_model, named_roster
+    from services.summaries import load_population
+    from services.training import train_model
+
+    ensure_seed_catalogue(session=session)
+    wave, people = insights_org.small_organisation(
+        session, {"North": ["closer"] * 20, "South": ["hunter"] * 20, "West": ["farmer"] * 20}
+    )
+    responses = list(session.exec(select(SurveyResponse).order_by(SurveyResponse.id)))
+    for r in responses:
+        r.flags = ["straightlining"] if r.id in {x.id for x in responses[:4]} else []
+        session.add(r)
+    session.commit()
+    train_model(session=session, actor=SYSTEM, random_state=1)
+    flagged = {session.get(Person, r.person_id).external_id for r in responses[:4]}
+    population = load_population(session, wave)
+    assert population.profiles.catalogue, "the model shows some profiles"
+    assert _profile_model(session, population) is not None  # placed by its mixture
+    roster, codes = named_roster(session, population)
+    assert {p.external_id for p in roster} == {p.external_id for p in people}
+    flagged_codes = [c for p, c in zip(roster, codes, strict=True) if p.external_id in flagged]
+    assert len(flagged_codes) == 4
+    assert all(c == NO_PROFILE or c in population.profiles.catalogue for c in flagged_codes)
+    assert any(c != NO_PROFILE for c in flagged_codes)
+    data = focus_groups(session=session, viewer=SYSTEM, wave=wave.name, by="profile", size=6)
+    placed = {m for g in data["groups"] for m in g["members"]}
+    not_placed = set(data["not_placed"]["members"])
+    assert placed | not_placed == {p.external_id for p in people}
+    assert not (not_placed and not_placed <= flagged)
