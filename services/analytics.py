@@ -231,33 +231,59 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
 # ---------------------------------------------------------------------- scores
 
 
-def distributions(population, decision, by: str, locale: str = "en") -> dict:
+QUARTILE_FACTOR = 2
+"""Quartiles need a group of at least this many times the minimum group size: in a group of
+five, the quartiles and the median are the second, third and fourth person's own scores."""
+REASON_FEW_FOR_QUARTILES = "few_for_quartiles"
+
+
+def quartile_floor(min_size: int) -> int:
+    """Smallest group whose quartiles are shown (twice the minimum group size)."""
+    return QUARTILE_FACTOR * min_size
+
+
+def distributions(population, decision, by: str, locale: str = "en", *, min_size: int) -> dict:
     """Mean and quartiles of every construct per group the ledger allows (never minimum or
-    maximum)."""
+    maximum).
+
+    Quartiles are shown only for groups of at least ``quartile_floor(min_size)`` people;
+    a smaller shown group has its mean only, with ``quartiles_reason`` saying why.
+    """
+    floor = quartile_floor(min_size)
     labels, cells = population.labels(by)
     groups = []
     for index, key in enumerate(cells):
         reason = hidden_reason(decision, f"{by}:{key}")
-        entry = {"key": key, "n": None, "suppressed": True, "reason": reason, "constructs": None}
+        entry = {
+            "key": key,
+            "n": None,
+            "suppressed": True,
+            "reason": reason,
+            "constructs": None,
+            "quartiles_reason": None,
+        }
         if reason is None:
             values = population.scores[labels == index]
             mean = mean_ci(values)[0]
-            q = quartiles(values)
+            n = int(values.shape[0])
+            with_quartiles = n >= floor
+            q = quartiles(values) if with_quartiles else None
             entry.update(
-                n=int(values.shape[0]),
+                n=n,
                 suppressed=False,
+                quartiles_reason=None if with_quartiles else REASON_FEW_FOR_QUARTILES,
                 constructs={
                     c: {
                         "mean": _round(mean[j]),
-                        "q1": _round(q[0, j]),
-                        "median": _round(q[1, j]),
-                        "q3": _round(q[2, j]),
+                        "q1": _round(q[0, j]) if q is not None else None,
+                        "median": _round(q[1, j]) if q is not None else None,
+                        "q3": _round(q[2, j]) if q is not None else None,
                     }
                     for j, c in enumerate(population.constructs)
                 },
             )
         groups.append(entry)
-    return {"by": by, "groups": groups}
+    return {"by": by, "quartile_min_size": floor, "groups": groups}
 
 
 def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en") -> dict:
@@ -440,8 +466,10 @@ def programme_analytics(
         out["distributions"] = {
             "wave": population.wave.name,
             "constructs": [{"key": c, "label": labels.get(c, c)} for c in population.constructs],
-            "team": distributions(population, decision, "team", locale),
-            "sales_role": distributions(population, decision, "sales_role", locale),
+            "team": distributions(population, decision, "team", locale, min_size=min_size),
+            "sales_role": distributions(
+                population, decision, "sales_role", locale, min_size=min_size
+            ),
         }
     out["drift"] = drift(session=session, min_size=min_size, locale=locale, viewer=viewer)
     out["uptake"] = reward_uptake(session=session, min_size=min_size)

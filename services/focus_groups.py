@@ -1,8 +1,13 @@
 """Focus groups: groups of 5 to 8 respondents of a wave, each with an anonymous summary.
 
-Members come from the same population as the wave's summaries (usable, unflagged
-responses). People who turned off "use my answers to personalise my rewards" are never
-placed by their profile: they count as having none, so a profile group never shows it.
+A named list (for invitations) places every submitted respondent of the wave, flagged by
+the quality check or not: a flagged respondent is placed by the profile nearest their own
+scale scores, as everyone else is, so comparing the lists with who answered never tells
+whose answers were flagged (managers and HR see only how many). An anonymous list, which
+names nobody, is formed from the same population as the wave's summaries (usable,
+unflagged responses), because its groups may show figures. People who turned off "use my
+answers to personalise my rewards" are never placed by their profile: they count as having
+none, so a profile group never shows it.
 
 The named list for invitations and a group's figures are different things. A list with
 members never carries figures: its summary describes the group from the model (the
@@ -20,9 +25,9 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models.tables import Wave
+from models.tables import ModelArtefact, Person, SurveyResponse, Wave
 from recommender.anonymity import MIN_TEXT_RESPONDENTS
 from recommender.catalogue import CATEGORIES
 from recommender.focus import (
@@ -33,8 +38,11 @@ from recommender.focus import (
     discussion_questions,
     form_focus_groups,
 )
+from recommender.scoring import score_responses
 from services.access import Actor, require
 from services.errors import InvalidInput, Problem
+from services.recommendations import current_model
+from services.responses import answers_by_response
 from services.summaries import (
     NONE_KEY,
     Population,
@@ -43,6 +51,7 @@ from services.summaries import (
     disclose,
     hidden_reason,
     load_population,
+    newest_model_version,
     resolve_wave,
     scale_range,
     score_block,
@@ -88,6 +97,94 @@ def _profile_codes(population: Population) -> np.ndarray:
         consented = getattr(person, "personalise", True)
         codes.append(int(key) if key != NONE_KEY and consented else NO_PROFILE)
     return np.asarray(codes, dtype=int)
+
+
+def _profile_model(session: Session, population: Population):
+    """The fitted model behind the population's profiles, or None (no model, or none stored
+    for that version)."""
+    version = population.model_version
+    newest = newest_model_version(session)
+    if version is None or version == newest:
+        served = current_model(session)
+        return served.model if served is not None else None
+    row = session.exec(select(ModelArtefact).where(ModelArtefact.version == version)).first()
+    if row is None:
+        return None
+    from recommender.artefact import from_artefact
+
+    return from_artefact(row.blob, row.meta)
+
+
+def _nearest_profiles(session: Session, population: Population, scored) -> np.ndarray:
+    """Most likely profile of each scored response, flagged or not: by the model's mixture
+    and standardisation when there is a model, else by the nearest profile centre."""
+    n = scored.values.shape[0]
+    labels = np.full(n, NO_PROFILE, dtype=int)
+    if n == 0:
+        return labels
+    complete = ~np.isnan(scored.values).any(axis=1)
+    model = _profile_model(session, population)
+    if model is not None and getattr(model, "profiles_", None) is not None:
+        _features, found = model.person_terms(scored)
+        labels[complete] = np.asarray(found, dtype=int)[complete]
+        return labels
+    centres = population.profiles.centres
+    keys = sorted(centres)
+    if not keys:
+        return labels
+    columns = [scored.constructs.index(c) for c in population.constructs if c in scored.constructs]
+    names = [scored.constructs[j] for j in columns]
+    if not names or not all(all(c in centres[k] for c in names) for k in keys):
+        return labels
+    matrix = np.asarray([[centres[k][c] for c in names] for k in keys], dtype=float)
+    for r in np.flatnonzero(complete):
+        distance = ((matrix - scored.values[r, columns]) ** 2).sum(axis=1)
+        labels[r] = keys[int(distance.argmin())]
+    return labels
+
+
+def named_roster(session: Session, population: Population) -> tuple[list[Person], np.ndarray]:
+    """Every submitted respondent of the wave and the profile code each is placed by.
+
+    The population's respondents keep their profile; the others (a flagged or incomplete
+    response) get their current profile when they have one, else the profile nearest their
+    own answers. Only profiles that may be shown count, and only for people who consent.
+    """
+    people = list(population.people)
+    codes = list(_profile_codes(population))
+    kept = {
+        int(r) for r in (population.response_ids if population.response_ids is not None else [])
+    }
+    others = [
+        r
+        for r in session.exec(
+            select(SurveyResponse)
+            .where(
+                SurveyResponse.wave_id == population.wave.id,
+                SurveyResponse.status == "submitted",
+            )
+            .order_by(SurveyResponse.id)
+        )
+        if r.id not in kept
+    ]
+    if not others:
+        return people, np.asarray(codes, dtype=int)
+    answers = answers_by_response(session, population.instrument, [r.id for r in others])
+    scored = score_responses(population.instrument, [answers[r.id] for r in others])
+    nearest = _nearest_profiles(session, population, scored)
+    by_id = {
+        p.id: p
+        for p in session.exec(select(Person).where(Person.id.in_([r.person_id for r in others])))
+    }
+    visible = population.profiles.catalogue
+    for response, label in zip(others, nearest.tolist(), strict=True):
+        person = by_id[response.person_id]
+        current = population.profiles.assignments.get(person.id)
+        label = current if current is not None else label
+        consented = getattr(person, "personalise", True) and getattr(person, "active", True)
+        people.append(person)
+        codes.append(int(label) if consented and label in visible else NO_PROFILE)
+    return people, np.asarray(codes, dtype=int)
 
 
 def _top_rewards(difference: dict[str, float]) -> list[str]:
@@ -142,7 +239,10 @@ def focus_groups(
     low, high = _check(by, size, min_size)
     wave_row = resolve_wave(session, wave)
     population = load_population(session, wave_row)
-    codes = _profile_codes(population)
+    if anonymous:
+        people, codes = population.people, _profile_codes(population)
+    else:
+        people, codes = named_roster(session, population)
     formed = form_focus_groups(
         codes, by=by, size=size, min_size=low, max_size=high, random_state=wave_row.id
     )
@@ -165,7 +265,7 @@ def focus_groups(
     names = construct_labels(population.instrument, locale)
     groups = []
     for g, rows in enumerate(formed.groups):
-        members = [population.people[r] for r in rows]
+        members = [people[r] for r in rows]
         entry = {
             "id": g + 1,
             "size": len(rows),
@@ -180,7 +280,7 @@ def focus_groups(
         groups.append(entry)
     not_placed = {"n": int(formed.unplaced.size)}
     if not anonymous:
-        not_placed["members"] = [population.people[r].external_id for r in formed.unplaced]
+        not_placed["members"] = [people[r].external_id for r in formed.unplaced]
     return {
         "wave": wave_row.name,
         "by": by,

@@ -319,3 +319,50 @@ def answer_again(
     wave = open_wave(session=session, actor=SYSTEM, name=name)
     _answer_all(session, wave, people, random_state)
     return wave
+
+
+@contextmanager
+def some_flagged(engine, wave: Wave, n: int = 3):
+    """Flag ``n`` more of the wave's unflagged responses for a test, then put them back.
+
+    Yields the external ids of everyone whose response in the wave is flagged.
+    """
+    with Session(engine) as session:
+        rows = session.exec(
+            select(SurveyResponse)
+            .where(SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted")
+            .order_by(SurveyResponse.id)
+        ).all()
+        chosen = [r for r in rows if not r.flags][:n]
+        for r in chosen:
+            r.flags = ["straightlining"]
+            session.add(r)
+        session.commit()
+        ids = [r.id for r in chosen]
+        flagged = {
+            p.external_id
+            for p in session.exec(
+                select(Person).where(Person.id.in_([r.person_id for r in rows if r.flags]))
+            )
+        }
+    try:
+        yield flagged
+    finally:
+        with Session(engine) as session:
+            for rid in ids:
+                row = session.get(SurveyResponse, rid)
+                row.flags = []
+                session.add(row)
+            session.commit()
+
+
+def submitted_ids(engine, wave: Wave) -> set[str]:
+    """External ids of everyone who submitted a response to the wave."""
+    with Session(engine) as session:
+        return set(
+            session.exec(
+                select(Person.external_id)
+                .join(SurveyResponse, SurveyResponse.person_id == Person.id)
+                .where(SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted")
+            )
+        )

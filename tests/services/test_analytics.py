@@ -121,7 +121,7 @@ def test_the_whole_page_never_shows_a_small_group(org_db, org_session):
     values = [
         v["median"]
         for g in data["distributions"]["team"]["groups"]
-        if g["constructs"]
+        if g["constructs"] and g["n"] >= 2 * MIN
         for v in g["constructs"].values()
     ]
     assert values and np.all((np.array(values) >= 1) & (np.array(values) <= 5))
@@ -133,3 +133,31 @@ def test_only_hr_sees_programme_analytics(org_db, org_session):
             programme_analytics(session=org_session, viewer=person)
     with pytest.raises(NotAllowed):
         reminder_list(session=org_session, viewer=org_db.org.manager)
+
+
+def test_quartiles_only_for_groups_of_twice_the_minimum(session):
+    """In a group of five the quartiles and the median are people's own scores: such a
+    group shows its mean only, and says why."""
+    small_organisation(session, {"North": ["closer"] * 5, "South": ["account_manager"] * 12})
+    data = programme_analytics(session=session, viewer=SYSTEM)
+    dist = data["distributions"]["team"]
+    assert dist["quartile_min_size"] == 2 * MIN
+    teams = {g["key"]: g for g in dist["groups"]}
+    north, south = teams["North"], teams["South"]
+    assert north["n"] == 5 and not north["suppressed"]
+    assert north["quartiles_reason"] == "few_for_quartiles"
+    for figures in north["constructs"].values():
+        assert figures["mean"] is not None
+        assert figures["q1"] is None and figures["median"] is None and figures["q3"] is None
+    assert south["n"] == 12 and south["quartiles_reason"] is None
+    for figures in south["constructs"].values():
+        assert figures["q1"] <= figures["median"] <= figures["q3"]
+
+
+def test_quartiles_follow_the_organisations_minimum_group_size(session):
+    small_organisation(session, {"North": ["closer"] * 6, "South": ["account_manager"] * 12})
+    data = programme_analytics(session=session, viewer=SYSTEM, min_group_size=6)
+    teams = {g["key"]: g for g in data["distributions"]["team"]["groups"]}
+    assert data["distributions"]["team"]["quartile_min_size"] == 12
+    assert teams["North"]["quartiles_reason"] == "few_for_quartiles"
+    assert teams["South"]["quartiles_reason"] is None

@@ -6,7 +6,6 @@ from sqlmodel import select
 from services.access import SYSTEM
 from services.errors import InvalidInput, NotAllowed
 from services.focus_groups import focus_groups, size_bounds
-from services.summaries import summary
 from tests.services import insights_org
 
 org_db = insights_org.org_db
@@ -23,10 +22,9 @@ def test_groups_have_5_to_8_people_and_everyone_is_placed_once(org_db, org_sessi
     assert sizes and all(5 <= s <= 8 for s in sizes)
     members = [m for g in data["groups"] for m in g["members"]]
     assert len(members) == len(set(members))
-    population = summary(
-        session=org_session, viewer=SYSTEM, by="team", wave=org_db.org.first_wave.name
-    )
-    assert len(members) + data["not_placed"]["n"] == population["total"]["n"]
+    # A named list places everyone who answered, flagged or not (never whose was flagged).
+    submitted = insights_org.submitted_ids(org_db.engine, org_db.org.first_wave)
+    assert len(members) + data["not_placed"]["n"] == len(submitted)
     for g in data["groups"]:
         assert g["size"] == len(g["members"]) == g["summary"]["n"]
 
@@ -166,3 +164,58 @@ def test_size_bounds_follow_a_larger_minimum():
     assert size_bounds(5) == (5, 8)
     assert size_bounds(3) == (5, 8)
     assert size_bounds(10) == (10, 10)
+
+
+def _listed(data) -> tuple[set[str], set[str]]:
+    placed = {m for g in data["groups"] for m in g["members"]}
+    return placed, set(data["not_placed"]["members"])
+
+
+@pytest.mark.parametrize("by", ["profile", "mixed"])
+def test_named_lists_place_flagged_respondents_like_anyone_else(org_db, org_session, by):
+    """Answered but in no group must never mean "flagged": HR sees only how many were."""
+    wave = org_db.org.first_wave
+    with insights_org.some_flagged(org_db.engine, wave) as flagged:
+        org_session.expire_all()
+        data = focus_groups(session=org_session, viewer=SYSTEM, wave=wave.name, by=by, size=6)
+    submitted = insights_org.submitted_ids(org_db.engine, wave)
+    assert len(flagged) >= 3 and flagged < submitted
+    placed, not_placed = _listed(data)
+    assert placed | not_placed == submitted
+    assert flagged <= placed
+    assert not (not_placed and not_placed <= flagged)
+
+
+def test_with_a_trained_model_flagged_respondents_get_the_profile_nearest_their_answers(session):
+    from models.tables import Person, SurveyResponse
+    from recommender.focus import NO_PROFILE
+    from services.catalogue import ensure_seed_catalogue
+    from services.focus_groups import _profile_model, named_roster
+    from services.summaries import load_population
+    from services.training import train_model
+
+    ensure_seed_catalogue(session=session)
+    wave, people = insights_org.small_organisation(
+        session, {"North": ["closer"] * 20, "South": ["hunter"] * 20, "West": ["farmer"] * 20}
+    )
+    responses = list(session.exec(select(SurveyResponse).order_by(SurveyResponse.id)))
+    for r in responses:
+        r.flags = ["straightlining"] if r.id in {x.id for x in responses[:4]} else []
+        session.add(r)
+    session.commit()
+    train_model(session=session, actor=SYSTEM, random_state=1)
+    flagged = {session.get(Person, r.person_id).external_id for r in responses[:4]}
+    population = load_population(session, wave)
+    assert population.profiles.catalogue, "the model shows some profiles"
+    assert _profile_model(session, population) is not None  # placed by its mixture
+    roster, codes = named_roster(session, population)
+    assert {p.external_id for p in roster} == {p.external_id for p in people}
+    flagged_codes = [c for p, c in zip(roster, codes, strict=True) if p.external_id in flagged]
+    assert len(flagged_codes) == 4
+    assert all(c == NO_PROFILE or c in population.profiles.catalogue for c in flagged_codes)
+    assert any(c != NO_PROFILE for c in flagged_codes)
+    data = focus_groups(session=session, viewer=SYSTEM, wave=wave.name, by="profile", size=6)
+    placed = {m for g in data["groups"] for m in g["members"]}
+    not_placed = set(data["not_placed"]["members"])
+    assert placed | not_placed == {p.external_id for p in people}
+    assert not (not_placed and not_placed <= flagged)

@@ -276,3 +276,53 @@ def test_heatmap_shows_no_change_for_a_score_measured_another_way(hr_client, org
         for label in ("Recognition", "Development", "Time and flexibility", "Autonomy"):
             assert re.match(r"\d\.\d\d$", cells[label].strip()), (team, label, cells[label])
     assert "measured that score the same way" in html
+
+
+def test_named_focus_groups_json_lists_flagged_respondents_like_anyone_else(hr_client, org_db):
+    wave = org_db.org.first_wave
+    with insights_org.some_flagged(org_db.engine, wave) as flagged:
+        for by in ("profile", "mixed"):
+            response = hr_client.get(
+                f"/hr/insights/focus-groups.json?wave={wave.name}&by={by}&size=6"
+            )
+            data = json.loads(response.data)
+            placed = {m for g in data["groups"] for m in g["members"]}
+            not_placed = set(data["not_placed"]["members"])
+            submitted = insights_org.submitted_ids(org_db.engine, wave)
+            assert len(flagged) >= 3
+            assert placed | not_placed == submitted
+            assert flagged <= placed
+
+
+def _distribution_rows(html: str) -> list[str]:
+    start = html.index(": quartiles") if ": quartiles" in html else html.index(": kvartiler")
+    table = html[start : html.index("</table>", start)]
+    return re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", table, re.S)
+
+
+def test_analytics_quartiles_only_for_groups_of_twice_the_minimum(hr_client, org_db):
+    html = hr_client.get(f"/hr/insights/analytics?wave={org_db.org.first_wave.name}").get_data(
+        as_text=True
+    )
+    rows = _distribution_rows(html)
+    shown = 0
+    for row in rows:
+        people = re.search(r'<td class="num">(\d+)</td>', row)
+        if people is None:
+            continue
+        shown += 1
+        numbers = re.findall(r'<td class="num">', row)
+        if int(people.group(1)) < 10:
+            assert "Mean only: quartiles are shown for groups of 10 or more people" in row
+            assert len(numbers) == 2  # people and mean
+        else:
+            assert "Mean only" not in row and len(numbers) == 5
+    assert shown
+
+
+def test_the_mean_only_reason_is_in_norwegian(app):
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("nb"):
+        text = gettext("Mean only: quartiles are shown for groups of %(n)s or more people", n=10)
+    assert text == "Bare gjennomsnitt: kvartiler vises for grupper på 10 personer eller flere"
