@@ -20,6 +20,7 @@ from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import parse_period, period_order
 from services.organisation import currency
 from services.recommendations import count_reps, recommend_for_all, suggest_rewards
+from services.reliability import flagged_count
 from services.waves import WaveSummary, list_waves, wave_team_ids
 
 RESPONSE_STATUSES = ("submitted", "in_progress")
@@ -104,7 +105,9 @@ def wave_details(*, session: Session, viewer: Actor, wave_id: int, min_group_siz
 def response_counts(*, session: Session, viewer: Actor, wave_id: int, min_group_size: int) -> dict:
     """A wave's responses counted by status, by source and by quality flags.
 
-    Never per person: the pages do not show who answered, so neither does a token.
+    Never per person: the pages do not show who answered, so neither does a token. The
+    flagged count follows :func:`services.reliability.flagged_count`: none while the wave
+    is open, and none below the minimum group size.
     """
     require(viewer, "view_waves")
     waves = list_waves(session=session, viewer=viewer)
@@ -127,7 +130,13 @@ def response_counts(*, session: Session, viewer: Actor, wave_id: int, min_group_
         {s: by_status.get(s, 0) for s in RESPONSE_STATUSES}, min_group_size
     )
     sources, withheld_source = withhold_breakdown(dict(sorted(by_source.items())), min_group_size)
-    quality, withheld_quality = withhold_small({"flagged": flagged}, min_group_size)
+    quality = flagged_count(
+        session,
+        n_flagged=flagged,
+        still_open=summary.wave.status == "open",
+        min_size=min_group_size,
+    )
+    withheld_quality = ["flagged"] if quality["flagged"] is None else []
     return {
         "wave_id": wave_id,
         "wave": summary.wave.name,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from models.tables import Wave
 from recommender.reliability import (
     MISSING_POLICIES,
     MISSING_POLICY,
@@ -13,11 +14,46 @@ from recommender.reliability import (
 )
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
+from services.organisation import min_group_size
 from services.responses import answers_by_response, submitted_responses
 from services.waves import report_scope
 
 # Omega comes from a factor fit; a fixed seed keeps the report the same on every run.
 RANDOM_STATE = 0
+
+
+def flagged_count(
+    session: Session, *, n_flagged: int, still_open: bool, min_size: int | None = None
+) -> dict:
+    """How many responses have quality flags, as HR may see it (page, API and CLI alike).
+
+    HR sees counts, never whose. While a wave is open a rep's submission changes the
+    count, and the reminders show who newly answered, so watching the count would single
+    that rep out: no count while responses can still come in (``"pending"``). Once the
+    responses no longer change, the count is shown when it is 0 or at least the minimum
+    group size, otherwise only that it is below it (``"fewer_than"``).
+
+    Returns ``{"flagged": int | None, "pending": bool, "fewer_than": int | None}``;
+    ``flagged`` is None whenever the count is withheld. ``min_size`` is the minimum
+    group size when the caller already holds it (the API's), else the session's.
+    """
+    if still_open:
+        return {"flagged": None, "pending": True, "fewer_than": None}
+    minimum = min_group_size(session) if min_size is None else min_size
+    if 0 < n_flagged < minimum:
+        return {"flagged": None, "pending": False, "fewer_than": minimum}
+    return {"flagged": n_flagged, "pending": False, "fewer_than": None}
+
+
+def _still_open(session: Session, wave_row: Wave | None, responses) -> bool:
+    """Whether the responses analysed can still change: their wave (or one of them) is open."""
+    if wave_row is not None:
+        return wave_row.status == "open"
+    wave_ids = {r.wave_id for r in responses if r.wave_id is not None}
+    if not wave_ids:
+        return False
+    found = session.exec(select(Wave.id).where(Wave.id.in_(wave_ids), Wave.status == "open"))
+    return found.first() is not None
 
 
 def reliability(
@@ -41,6 +77,13 @@ def reliability(
     figures without flagged responses are given beside them, per scale, under
     ``"unflagged"`` (``None`` when no response is flagged). ``include_flagged=False``
     makes the unflagged figures the main ones, as a sensitivity check.
+
+    HR sees how many responses are flagged only as :func:`flagged_count` allows: while
+    the responses can still change (an open wave) ``n_flagged`` is None,
+    ``flagged_pending`` is True, and no figure on the unflagged responses alone is given
+    (``"unflagged"`` is None, ``include_flagged=False`` is refused), since it would give
+    the count away; the same holds once closed while the count is below the minimum group
+    size (``flagged_fewer_than`` then holds that size).
 
     The dict is ``recommender.reliability.report_to_dict``'s, plus ``wave``,
     ``n_flagged`` (flagged responses among those submitted), ``n_flagged_excluded``
@@ -88,6 +131,24 @@ def reliability(
         )
     flagged = [bool(r.flags) for r in responses]
     n_flagged = sum(flagged)
+    shown = flagged_count(
+        session, n_flagged=n_flagged, still_open=_still_open(session, wave_row, responses)
+    )
+    if not include_flagged and shown["flagged"] is None:
+        # Figures on the unflagged responses alone would give the withheld count away.
+        if shown["pending"]:
+            raise InvalidInput(
+                f"Figures without flagged responses to {where} are not shown while the wave "
+                "is open: they appear when the wave closes.",
+                code="reliability.flagged_pending",
+                params={"where": where},
+            )
+        raise InvalidInput(
+            f"Figures without flagged responses are not shown: fewer than "
+            f"{shown['fewer_than']} responses to {where} have quality flags.",
+            code="reliability.flagged_few",
+            params={"where": where, "minimum": shown["fewer_than"]},
+        )
     excluded = 0 if include_flagged else n_flagged
     if excluded == len(responses):
         raise InvalidInput(
@@ -107,7 +168,7 @@ def reliability(
 
     result = report(None if include_flagged else flagged, len(responses) - excluded)
     side = None
-    if include_flagged and 0 < n_flagged < len(responses):
+    if include_flagged and shown["flagged"] is not None and 0 < n_flagged < len(responses):
         side = {s["construct"]: s for s in report(flagged, len(responses) - n_flagged)["scales"]}
     labels = {c.key: dict(c.label) for c in instrument.constructs}
     for scale in result["scales"]:
@@ -119,7 +180,9 @@ def reliability(
             else {key: other[key] for key in ("n", "alpha", "alpha_ci", "omega")}
         )
     result["wave"] = wave_row.name if wave_row is not None else None
-    result["n_flagged"] = n_flagged
+    result["n_flagged"] = shown["flagged"]
+    result["flagged_pending"] = shown["pending"]
+    result["flagged_fewer_than"] = shown["fewer_than"]
     result["n_flagged_excluded"] = excluded
     result["basis"] = "all responses" if include_flagged else "unflagged responses"
     result["missing_data_policy"] = missing
@@ -132,3 +195,12 @@ def reliability(
         incomplete if missing == "listwise" else 0
     )
     return result
+
+
+def export_reliability(*, session: Session, actor: Actor, fmt: str, **filters) -> dict:
+    """``reliability(...)`` recorded in the audit log as an export (item-level statistics)."""
+    from services.exports import record_export
+
+    report = reliability(session=session, viewer=actor, **filters)
+    record_export(session, actor=actor, kind="reliability", fmt=fmt, filters=filters)
+    return report

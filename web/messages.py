@@ -110,6 +110,14 @@ MESSAGES = {
         "All %(count)s submitted responses to %(where)s have quality flags, so none are "
         "left to analyse; include flagged responses to see their figures."
     ),
+    "reliability.flagged_pending": N_(
+        "Figures without flagged responses are not shown while the wave is open: they "
+        "appear when the wave closes."
+    ),
+    "reliability.flagged_few": N_(
+        "Figures without flagged responses are not shown: fewer than %(minimum)s responses "
+        "have quality flags."
+    ),
     "validity.not_computed": N_("Validity was not computed."),
     "validity.no_responses": N_(
         "No submitted responses to %(where)s yet (responses with quality flags are left out "

@@ -114,6 +114,8 @@ def test_figures_are_on_all_responses_with_the_unflagged_ones_beside(session, in
     extra = {
         "wave": None,
         "n_flagged": N_CARELESS,
+        "flagged_pending": False,
+        "flagged_fewer_than": None,
         "n_flagged_excluded": 0,
         "basis": "all responses",
         "missing_data_policy": "listwise",

@@ -202,17 +202,19 @@ def test_reliability_json_on_stdout_alone(runner, imported):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["instrument"] == NAME
-    assert report["n_flagged"] == 1  # R6 fails the attention check
+    # R6 fails the attention check: one flagged response is fewer than the minimum group
+    # size, so neither the count nor the figures without it are given.
+    assert report["n_flagged"] is None and report["flagged_fewer_than"] == 5
     assert (report["n_responses"], report["n_flagged_excluded"]) == (6, 0)
     assert report["missing_data_policy"] == "listwise"
     assert [s["construct"] for s in report["scales"]] == ["autonomy", "mastery", "purpose"]
-    assert report["scales"][0]["unflagged"]["n"] <= 5
-    assert "6 response(s) (1 flagged, 0 left out), figures and warnings on all" in result.stderr
-
-    unflagged = json.loads(
-        invoke(runner, "reliability", "--instrument", NAME, "--exclude-flagged").stdout
+    assert report["scales"][0]["unflagged"] is None
+    assert "6 response(s) (fewer than 5 flagged, 0 left out), figures and warnings on all" in (
+        result.stderr
     )
-    assert (unflagged["n_responses"], unflagged["n_flagged_excluded"]) == (5, 1)
+
+    unflagged = invoke(runner, "reliability", "--instrument", NAME, "--exclude-flagged")
+    assert unflagged.exit_code == 1 and "fewer than 5 responses" in unflagged.stderr
     old_scripts = json.loads(
         invoke(runner, "reliability", "--instrument", NAME, "--include-flagged").stdout
     )
@@ -247,7 +249,7 @@ def test_reliability_csv_has_one_row_per_item(runner, imported):
         "omega_unflagged",
         "missing_data_policy",
     ]
-    assert rows[0]["n_unflagged"] and rows[0]["alpha_unflagged"]
+    assert rows[0]["n_unflagged"] == rows[0]["alpha_unflagged"] == ""  # 1 flagged: withheld
     assert [r["item"] for r in rows] == [
         "aut1",
         "aut2",

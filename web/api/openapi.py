@@ -318,7 +318,13 @@ SCHEMAS: dict[str, dict] = {
                 "additionalProperties": _nullable("integer"),
                 "description": "web, import or demo.",
             },
-            "flagged": _nullable("integer", description="Submitted responses with a quality flag."),
+            "flagged": _nullable(
+                "integer",
+                description=(
+                    "Submitted responses with a quality flag: null while the wave is open, "
+                    "and when fewer than the minimum group size."
+                ),
+            ),
             "withheld": _WITHHELD,
             "min_group_size": {"type": "integer"},
         },

@@ -271,17 +271,21 @@ def reliability_command(
     stand beside them ("unflagged" in json, *_unflagged columns in csv). The csv format
     has one row per item, its scale's figures repeated on each row. Missing answers are
     handled listwise (a response counts for a scale only when it answered all its items)
-    unless --missing median; every output says which (missing_data_policy).
+    unless --missing median; every output says which (missing_data_policy). While the
+    wave is open no flagged count and no figure without the flagged responses is given;
+    once closed, a count below MOTIVO_MIN_GROUP_SIZE is given only as "fewer than".
+    Every run is recorded in the audit log.
     """
     from services.errors import InvalidInput
-    from services.reliability import reliability
+    from services.reliability import export_reliability
 
     if exclude_flagged and include_flagged:
         raise InvalidInput("Choose --exclude-flagged or --include-flagged, not both.")
     with db_session() as session:
-        report = reliability(
+        report = export_reliability(
             session=session,
-            viewer=SYSTEM,
+            actor=SYSTEM,
+            fmt=fmt,
             instrument_name=instrument_name,
             wave=wave,
             missing=missing,
@@ -300,9 +304,15 @@ def reliability_command(
         )
     elif incomplete:
         treatment += f" ({incomplete} response(s) with a missing answer filled with item medians)"
+    if report["flagged_pending"]:
+        flagged = "flagged count shown when the wave closes"
+    elif report["flagged_fewer_than"] is not None:
+        flagged = f"fewer than {report['flagged_fewer_than']} flagged"
+    else:
+        flagged = f"{report['n_flagged']} flagged"
     echo_err(
         f"{report['instrument']} version {report['version']}: {report['n_responses']} "
-        f"response(s) ({report['n_flagged']} flagged, {report['n_flagged_excluded']} left "
+        f"response(s) ({flagged}, {report['n_flagged_excluded']} left "
         f"out), figures and warnings on {report['basis']}, missing answers: {treatment}."
     )
 
