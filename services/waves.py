@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
@@ -174,21 +174,45 @@ def audience_query(session: Session, wave: Wave):
     return stmt
 
 
+def closed_since(wave: Wave) -> datetime | None:
+    """The moment a closed wave stopped taking answers (None while it is not closed): the
+    earlier of when HR closed it and the end of its last day (UTC, as ``is_answerable``)."""
+    if wave.status != "closed":
+        return None
+    end_of_last_day = datetime.combine(wave.closes_on + timedelta(days=1), time(0), tzinfo=UTC)
+    closed_at = wave.closed_at
+    if closed_at is None:
+        return end_of_last_day
+    if closed_at.tzinfo is None:
+        closed_at = closed_at.replace(tzinfo=UTC)
+    return min(closed_at, end_of_last_day)
+
+
 def invited_ids(session: Session, wave: Wave) -> set[int]:
-    """The people a wave's participation is counted against: its audience on today's roster
-    together with everyone who has a response in it (submitted or started).
+    """The people a wave's participation is counted against: its audience together with
+    everyone who has a response in it (submitted or started).
 
     The survey lets only someone in the audience start a response (an import or the demo
     records answers that were given), so a respondent was invited, whatever has happened
     to them since. A rep promoted to manager, deactivated or moved out of the
     wave's teams after answering therefore stays invited, a closed wave's count does not
     drop when its respondents change role, and answered can never exceed invited (the rate
-    is at most 100%). No roster history is stored, so a non-respondent who joins or leaves
-    the audience later still changes the count of an older wave; this rule never
-    undercounts the people who answered. Every count of "invited" (waves list, HR pages,
-    analytics, API, reminders) goes through here so they agree.
+    is at most 100%).
+
+    While a wave runs its audience is today's roster. Once it is closed, only the audience
+    members who existed before it closed (``closed_since``) count: someone added to the
+    roster afterwards was never invited, so a closed wave's count does not grow either. A
+    person without a creation time is taken to have existed. No other roster history is
+    stored, so a non-respondent who leaves the audience later (deactivated, moved) still
+    lowers an older wave's count; this rule never undercounts the people who answered.
+    Every count of "invited" (waves list, HR pages, analytics, API, reminders) goes through
+    here so they agree.
     """
-    audience = set(session.exec(audience_query(session, wave)).all())
+    stmt = audience_query(session, wave)
+    closed = closed_since(wave)
+    if closed is not None:
+        stmt = stmt.where(or_(Person.created_at.is_(None), Person.created_at < closed))
+    audience = set(session.exec(stmt).all())
     responded = set(
         session.exec(select(SurveyResponse.person_id).where(SurveyResponse.wave_id == wave.id))
     )

@@ -166,10 +166,67 @@ def form_data(client, **overrides) -> dict:
     return data
 
 
-def test_the_form_starts_with_suggested_arms(client, hr):
+def arm_input(html: str, name: str) -> str:
+    """The ``<input>`` tag of one arms-table field."""
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert match, f"no input {name}"
+    return match.group(0)
+
+
+def test_the_form_suggests_arms_as_placeholders_only(client, hr):
     html = client.get("/hr/experiments/new").get_data(as_text=True)
-    assert 'value="Recognition rewards"' in html and 'value="Experiential rewards"' in html
+    assert 'placeholder="Recognition rewards"' in html
+    assert 'placeholder="Experiential rewards"' in html
+    for row in range(4):
+        for part in ("key", "label"):
+            tag = arm_input(html, f"arms-{row}-{part}")
+            assert 'value=""' in tag or "value=" not in tag, tag
+    assert 'value="Recognition rewards"' not in html and 'value="control"' not in html
     assert 'aria-label="Arm 1 is the control"' in html
+    # Reward categories by name, not by key.
+    assert '<option value="recognition">Recognition</option>' in html
+    assert '<option value="experience">Experiences</option>' in html
+
+
+def test_two_filled_rows_create_exactly_two_arms(client, session, hr, reps):
+    data = form_data(
+        client,
+        **{"arms-0-key": "base", "arms-0-label": "As before", "arms-1-key": "praise"},
+    )
+    response = client.post("/hr/experiments/new", data=data)
+    assert response.status_code == 302
+    arms = session.exec(select(ExperimentArm)).all()
+    assert sorted(a.key for a in arms) == ["base", "praise"]
+    assert counts(session)[:3] == (1, 2, 60)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<td>Recognition</td>" in page  # the category by name, not its key
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"arms-2-key": "extra"},
+        {"arms-2-label": "Extra rewards"},
+        {"arms-2-category": "experience"},
+    ],
+)
+def test_a_half_filled_arm_row_is_an_error_and_keeps_what_was_typed(client, session, hr, reps, row):
+    response = client.post("/hr/experiments/new", data=form_data(client, name="Kept name", **row))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was created" in html
+    missing = [p for p in ("key", "label") if f"arms-2-{p}" not in row]
+    for part in missing:
+        assert f'id="arms-2-{part}-error"' in html
+        assert 'aria-invalid="true"' in arm_input(html, f"arms-2-{part}")
+    assert f'href="#arms-2-{missing[0]}"' in html  # listed in the summary too
+    assert 'value="Kept name"' in html and 'value="Recognition rewards"' in html
+    for name, value in row.items():
+        if name.endswith("category"):
+            assert f'<option selected value="{value}">' in html
+        else:
+            assert f'value="{value}"' in arm_input(html, name)
+    assert counts(session) == (0, 0, 0, 0)
 
 
 def test_create_through_the_form(client, session, hr, reps):

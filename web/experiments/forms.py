@@ -20,20 +20,42 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from recommender.catalogue import CATEGORIES
 from services.experiments import SEED_MAX
+from web.filters import CATEGORIES as CATEGORY_LABELS
 
 ARM_ROWS = 4
 PERIOD = Regexp(r"^\s*\d{4}-(\d{2}|[Qq][1-4])\s*$", message=_l("Use YYYY-MM or YYYY-Qn."))
 
 
 class ArmForm(Form):
-    """One row of the arms table; a row left blank is not an arm."""
+    """One row of the arms table; a row left entirely blank is not an arm, a row filled in
+    only partly is an error on the fields it lacks."""
 
     key = StringField(_l("Key"), validators=[Optional(), Length(max=40)])
     label = StringField(_l("Label"), validators=[Optional(), Length(max=120)])
     category = SelectField(
         _l("Reward category"),
-        choices=[SelectChoice("", _l("none"))] + [SelectChoice(c, c) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("none"))]
+        + [SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES],
     )
+
+    def is_blank(self) -> bool:
+        return not (
+            (self.key.data or "").strip()
+            or (self.label.data or "").strip()
+            or (self.category.data or "")
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_blank():
+            return valid
+        if not (self.key.data or "").strip():
+            self.key.errors.append(_l("Give this arm a key, or empty the whole row."))
+            valid = False
+        if not (self.label.data or "").strip():
+            self.label.errors.append(_l("Give this arm a label, or empty the whole row."))
+            valid = False
+        return valid
 
 
 class ExperimentForm(FlaskForm):

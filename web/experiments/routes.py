@@ -53,11 +53,12 @@ METRIC_HELP = {
     "emails": _l("Sales emails sent."),
     "meetings": _l("Customer meetings held."),
 }
-STARTER_ARMS = [
-    {"key": "control", "label": _l("Control (no change)"), "category": ""},
-    {"key": "recognition", "label": _l("Recognition rewards"), "category": "recognition"},
-    {"key": "experience", "label": _l("Experiential rewards"), "category": "experience"},
-    {"key": "", "label": "", "category": ""},
+# Examples shown as placeholders in the first rows of the arms table; never submitted. The
+# key examples are translated too, into valid keys (lower-case letters only).
+ARM_EXAMPLES = [
+    {"key": _l("control"), "label": _l("Control (no change)")},
+    {"key": _l("recognition"), "label": _l("Recognition rewards")},
+    {"key": _l("experience"), "label": _l("Experiential rewards")},
 ]
 # Service problems start with the name of what they are about; these go to form fields.
 FIELD_OF_PROBLEM = {
@@ -118,10 +119,10 @@ def _arm_specs(form: ExperimentForm) -> tuple[list[ArmSpec], str]:
     specs: list[ArmSpec] = []
     control = ""
     for index, entry in enumerate(form.arms.entries[:ARM_ROWS]):
+        if entry.form.is_blank():
+            continue  # a spare row; a partly filled one failed validation
         key = (entry.form.key.data or "").strip()
         label = (entry.form.label.data or "").strip()
-        if not key and not label:
-            continue  # a spare row
         specs.append(
             ArmSpec(key=key, label=label, reward_category=entry.form.category.data or None)
         )
@@ -134,8 +135,10 @@ def _arm_specs(form: ExperimentForm) -> tuple[list[ArmSpec], str]:
 @requires("run_hr")
 def new():
     if request.method == "GET":
-        form = _experiment_form(data={"arms": STARTER_ARMS, "control": "0"})
-        return render_template("experiments/new.html", form=form, arm_problems=[])
+        form = _experiment_form(data={"control": "0"})
+        return render_template(
+            "experiments/new.html", form=form, arm_problems=[], arm_examples=ARM_EXAMPLES
+        )
     form = _experiment_form()
     arm_problems: list[str] = []
     if form.validate_on_submit():
@@ -169,7 +172,12 @@ def new():
             )
             return redirect(url_for("experiments.detail", experiment_id=experiment.id))
     return (
-        render_template("experiments/new.html", form=form, arm_problems=arm_problems),
+        render_template(
+            "experiments/new.html",
+            form=form,
+            arm_problems=arm_problems,
+            arm_examples=ARM_EXAMPLES,
+        ),
         400,
     )
 
