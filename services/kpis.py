@@ -153,9 +153,24 @@ def metric_choices(session: Session) -> list[str]:
     return [*KNOWN_METRICS, *sorted(stored - set(KNOWN_METRICS))]
 
 
+# Spaces that group thousands: plain, no-break and narrow no-break (Norwegian "1 234,5").
+_GROUPING = str.maketrans("", "", " \u00a0\u202f")
+# "1,234": a thousands comma in English, a decimal comma in Norwegian. Refused, not guessed.
+_AMBIGUOUS = re.compile(r"^[-+\u2212]?\d{1,3},\d{3}$")
+
+
 def _parse_value(text: str) -> float | None:
+    """A number as people write it: ``1234.5``, or with a decimal comma and spaces between
+    thousands as a spreadsheet in Norwegian saves it (``1 234,5``, ``12500,5``). A value
+    that reads two ways (``1,234``) is None, so the row is refused with a message instead of
+    stored a thousand times too small or too large."""
+    compact = text.translate(_GROUPING).replace("\u2212", "-")
+    if "," in compact:
+        if "." in compact or compact.count(",") > 1 or _AMBIGUOUS.match(compact):
+            return None
+        compact = compact.replace(",", ".")
     try:
-        number = float(text)
+        number = float(compact)
     except ValueError:
         return None
     return number if math.isfinite(number) else None
@@ -265,7 +280,7 @@ def _parse_rows(
                 3,
                 "value",
                 "kpi.value_not_a_number",
-                f"{cells['value']!r} is not a number (write e.g. 1234.5)",
+                f"{cells['value']!r} is not a number (write e.g. 1234.5 or 1234,5)",
                 value=cells["value"],
             )
         else:

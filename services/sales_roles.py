@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from models.tables import SalesRole, sales_role_key
+from services.labels import SALES_ROLES
 
 
 def remember_labels(session: Session, typed: Iterable[str]) -> dict[str, str]:
@@ -21,8 +22,12 @@ def remember_labels(session: Session, typed: Iterable[str]) -> dict[str, str]:
     """
     keys: dict[str, str] = {}
     labels: dict[str, str] = {}
+    shown_as = _shown_labels()
     for text in typed:
         key = sales_role_key(text)
+        # A known role typed as the pages show it ("Salgsutvikling (SDR)", "Account
+        # manager") is that role, not a new one beside it.
+        key = shown_as.get(key, key)
         keys[text] = key
         if key:
             labels.setdefault(key, " ".join(text.split()))
@@ -31,6 +36,16 @@ def remember_labels(session: Session, typed: Iterable[str]) -> dict[str, str]:
         for key in sorted(set(labels) - known):
             session.add(SalesRole(key=key, label=labels[key]))
     return keys
+
+
+def _shown_labels() -> dict[str, str]:
+    """The folded form of every label a known role is shown with, in each language."""
+    return {
+        sales_role_key(label): key
+        for key, words in SALES_ROLES.items()
+        for label in words.values()
+        if sales_role_key(label) != key
+    }
 
 
 def role_labels(*, session: Session) -> dict[str, str]:

@@ -72,6 +72,36 @@ def test_happy_path_stores_every_value(session, people):
     assert audit.target == "kpis.csv" and audit.details["created"] == 5
 
 
+def test_a_file_saved_by_a_norwegian_spreadsheet_imports(session, people):
+    """Semicolons between columns, a decimal comma and spaces between thousands: what a
+    spreadsheet set to Norwegian saves as CSV is read as it is meant."""
+    text = (
+        "person;period;metric;value\n"
+        "R1;2026-Q2;revenue;12500,5\n"
+        "R2;2026-Q2;revenue;1 234 567,25\n"
+        "R3;2026-Q2;conversion_rate;0,25\n"
+        "R3;2026-Q3;revenue;\u2212300,5\n"
+    )
+    summary = run(session, text)
+    assert summary.created == 4
+    assert stored(session) == {
+        ("R1", "2026-Q2", "revenue"): 12500.5,
+        ("R2", "2026-Q2", "revenue"): 1234567.25,
+        ("R3", "2026-Q2", "conversion_rate"): 0.25,
+        ("R3", "2026-Q3", "revenue"): -300.5,
+    }
+
+
+@pytest.mark.parametrize("value", ["1,234", "1.234,5", "1,2,3"])
+def test_a_number_that_reads_two_ways_is_refused_not_guessed(session, people, value):
+    """'1,234' is 1234 to an English reader and 1.234 to a Norwegian one: refused with the
+    row and column, and nothing is written."""
+    with pytest.raises(InvalidInput) as refused:
+        run(session, f"person;period;metric;value\nR1;2026-Q2;revenue;{value}\n")
+    assert f"row 2, column value: '{value}' is not a number" in str(refused.value.problems)
+    assert counts(session) == (0, 0)
+
+
 def test_reimporting_the_same_file_changes_nothing(session, people):
     run(session, GOOD)
     before = {k.id: (k.value, k.updated_at) for k in session.exec(select(KPI))}
@@ -123,7 +153,7 @@ def test_changed_values_update_and_new_rows_are_added(session, people):
         ),
         (
             "person,period,metric,value\nR1,2026-Q2,revenue,12k\n",
-            "row 2, column value: '12k' is not a number (write e.g. 1234.5)",
+            "row 2, column value: '12k' is not a number (write e.g. 1234.5 or 1234,5)",
         ),
         (
             "person,period,metric,value\nR1,2026-Q2,revenue,\n",

@@ -138,3 +138,23 @@ def test_sales_role_table_holds_labels(session):
     session.add(SalesRole(key="closer", label="Closer"))
     session.commit()
     assert role_labels(session=session) == {"closer": "Closer"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Salgsutvikling (SDR)", "sdr"),
+        ("Sales development (SDR)", "sdr"),
+        ("Kundeansvarlig", "account_manager"),
+        ("kundesuksess", "customer_success"),
+        ("Salgsleder", "sales_manager"),
+    ],
+)
+def test_a_role_typed_as_the_pages_show_it_is_that_role(session, typed, key):
+    """Copying the role from the people list (in either language) into a roster puts the
+    person in that role, not in a new one that looks the same on every page."""
+    run(session, "E1,Ola,ola@example.test,North,,rep,SDR\n")
+    run(session, f"E2,Kari,kari@example.test,North,,rep,{typed}\n")
+    kari = session.exec(select(Person).where(Person.external_id == "E2")).one()
+    assert kari.sales_role == key
+    assert set(role_labels(session=session)) == {"sdr", key}

@@ -93,7 +93,7 @@ def test_norwegian_hr_sees_kpi_problems_in_norwegian(client, factory, nb_hr):
     rep = factory.person()
     text = f"person,period,metric,value\n{rep.external_id},2026-Q2,revenue,lots\n"
     html = upload(client, "/hr/experiments/kpis", text, "kpis.csv").get_data(as_text=True)
-    assert "rad 2, kolonne value: «lots» er ikke et tall (skriv f.eks. 1234.5)" in html
+    assert "rad 2, kolonne value: «lots» er ikke et tall (skriv f.eks. 1234,5 eller 1234.5)" in html
     assert "is not a number" not in html
 
 
