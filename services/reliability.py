@@ -45,7 +45,7 @@ def flagged_count(
     return {"flagged": n_flagged, "pending": False, "fewer_than": None}
 
 
-def _still_open(session: Session, wave_row: Wave | None, responses) -> bool:
+def answers_still_open(session: Session, wave_row: Wave | None, responses) -> bool:
     """Whether the responses analysed can still change: their wave (or one of them) is open."""
     if wave_row is not None:
         return wave_row.status == "open"
@@ -132,7 +132,7 @@ def reliability(
     flagged = [bool(r.flags) for r in responses]
     n_flagged = sum(flagged)
     shown = flagged_count(
-        session, n_flagged=n_flagged, still_open=_still_open(session, wave_row, responses)
+        session, n_flagged=n_flagged, still_open=answers_still_open(session, wave_row, responses)
     )
     if not include_flagged and shown["flagged"] is None:
         # Figures on the unflagged responses alone would give the withheld count away.

@@ -32,6 +32,7 @@ from models.tables import Person, SurveyResponse
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
 from services.organisation import min_group_size
+from services.reliability import answers_still_open
 from services.responses import answers_by_response, submitted_responses
 from services.waves import report_scope
 
@@ -115,6 +116,13 @@ def validity(
     minimum = min_group_size(session)
 
     everyone = submitted_responses(session, instrument_id=row.id)
+    # While the wave is open, leaving flagged responses out would let HR tell from n, as
+    # each rep submits, whose answers were flagged (the same rule as the reliability
+    # report's flagged count): until it closes, every response counts.
+    still_open = answers_still_open(
+        session, wave_row, [r for r in everyone if wave_row is None or r.wave_id == wave_row.id]
+    )
+    include_flagged = include_flagged or still_open
     if not include_flagged:
         everyone = [r for r in everyone if not r.flags]
     chosen = [r for r in everyone if wave_row is None or r.wave_id == wave_row.id]
@@ -191,6 +199,7 @@ def validity(
     result["wave"] = wave_row.name if wave_row is not None else None
     result["basis"] = "all responses" if include_flagged else "unflagged responses"
     result["n_flagged_excluded"] = 0 if include_flagged else _flagged_count(session, row, wave_row)
+    result["flagged_pending"] = still_open
     result["min_group_size"] = minimum
     result["labels"] = {c.key: dict(c.label) for c in instrument.constructs}
     return result

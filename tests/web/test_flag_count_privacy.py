@@ -147,3 +147,35 @@ def test_reliability_command_is_audited_as_an_export(runner, session, demo, wave
     assert event.action == "export.reliability"
     assert event.target == wave.name
     assert event.details["format"] == "csv"
+
+
+def test_validity_counts_every_response_while_the_wave_is_open(session, demo, wave):
+    """Leaving flagged responses out of an open wave's validity would let n grow only when
+    an unflagged rep submits: while the wave is open every response counts and no flagged
+    number is given; once it closes, flagged responses are left out and counted."""
+    from services.validity import validity
+
+    flag(session, wave, 2)
+    submitted = session.exec(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.wave_id == wave.id, SurveyResponse.status == "submitted")
+    ).one()
+    open_report = validity(session=session, viewer=SYSTEM, wave=wave.name)
+    assert open_report["flagged_pending"] is True
+    assert open_report["basis"] == "all responses"
+    assert open_report["n_flagged_excluded"] == 0
+    assert open_report["n"] <= submitted
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    closed = validity(session=session, viewer=SYSTEM, wave=wave.name)
+    assert closed["flagged_pending"] is False
+    assert closed["n_flagged_excluded"] == 2
+    assert closed["basis"] == "unflagged responses"
+
+
+def test_the_validity_page_says_why_flagged_responses_count_while_open(client, session, demo, wave):
+    flag(session, wave, 6)
+    login(client, demo.email, "demo")
+    html = client.get(f"/hr/validity?wave={wave.id}").get_data(as_text=True)
+    assert "The wave is still open, so every response counts" in html
+    assert "responses with quality flags are left out" not in html
