@@ -25,13 +25,14 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, utcnow
+from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, Wave, utcnow
 from models.tables import Reward as RewardRow
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
 from services.organisation import group_floor, min_group_size
+from services.reliability import flagged_count
 from services.scores import latest_response_keys, score_stored
 
 if TYPE_CHECKING:
@@ -73,7 +74,9 @@ class TrainingResult:
         profiles = card.get("profiles") or {}
         parts = [
             f"model version {self.version}",
-            f"{card['n_responses']} responses ({card['n_flagged']} flagged)",
+            # No flagged count: this line is kept with the job, shown to HR after each
+            # training, and a count that moves between two trainings could name a person.
+            f"{card['n_responses']} responses",
             f"{card['n_ratings']} ratings, {card['n_dismissals']} dismissals",
             f"{card['n_rewards']} rewards",
         ]
@@ -219,6 +222,18 @@ def model_card(*, session: Session, min_size: int | None = None) -> dict | None:
         min_size = group_floor(session, min_size)
         profiles["counts"] = [c if c >= min_size else None for c in profiles["counts"]]
         card["profiles"] = profiles
+    # The flagged count follows the reliability report's rule: none while a wave is open
+    # (HR could train after each submission and watch it move), and a small one is only
+    # "fewer than k".
+    shown = flagged_count(
+        session,
+        n_flagged=int(card.get("n_flagged") or 0),
+        still_open=session.exec(select(Wave.id).where(Wave.status == "open")).first() is not None,
+        min_size=group_floor(session, min_size),
+    )
+    card["n_flagged"] = shown["flagged"]
+    card["flagged_pending"] = shown["pending"]
+    card["flagged_fewer_than"] = shown["fewer_than"]
     card["version"] = row.version
     card["created_at"] = row.created_at.isoformat(timespec="seconds")
     return card

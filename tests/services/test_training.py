@@ -319,3 +319,26 @@ def test_the_demo_model_is_fresh_right_after_the_demo_is_loaded(session):
     state = staleness(session=session, policy=RetrainPolicy())
     assert (state.new_responses, state.new_ratings) == (0, 0), state.reason
     assert not state.stale
+
+
+def test_the_model_card_gives_hr_no_flagged_count_that_could_name_someone(session):
+    """HR could retrain after each submission and watch the card's flagged count move: while
+    a wave is open the card gives no count, a small one is only "fewer than k", and the
+    job's message names no count at all."""
+    from models.tables import Wave
+    from services.waves import close_wave
+
+    demo(session)
+    result = train_model(session=session, actor=SYSTEM)
+    assert result.card["n_flagged"] >= 1
+    assert "flagged" not in result.describe()
+    card = model_card(session=session)
+    assert card["n_flagged"] is None and card["flagged_pending"] is True
+    for wave in session.exec(select(Wave).where(Wave.status == "open")).all():
+        close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    closed = model_card(session=session)
+    assert closed["flagged_pending"] is False
+    if result.card["n_flagged"] < 5:
+        assert closed["n_flagged"] is None and closed["flagged_fewer_than"] == 5
+    else:
+        assert closed["n_flagged"] == result.card["n_flagged"]
