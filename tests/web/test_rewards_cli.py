@@ -241,7 +241,7 @@ def test_train_stores_versions_and_says_what_it_stored(runner, session):
     demo(session)
     first = ok(runner, "train")
     assert first.stdout == ""
-    assert "Stored model version 1; 60 responses (" in first.stderr
+    assert "Stored model version 1; 60 responses;" in first.stderr
     assert "profiles (silhouette" in first.stderr
     second = ok(runner, "train", "--seed", "0")
     assert "Stored model version 2;" in second.stderr
