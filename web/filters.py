@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, g, has_app_context
-from flask_babel import format_currency, format_number
+from flask_babel import format_currency, format_decimal, format_number
 from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -107,8 +107,16 @@ def number(value: int) -> str:
     return format_number(value)
 
 
+def decimal(value: float, digits: int = 2) -> str:
+    """A figure with ``digits`` decimals and the reader's decimal mark: 0.87 in English,
+    0,87 in Norwegian (no grouping: these are scores and statistics, not amounts)."""
+    pattern = "0." + "0" * digits if digits else "0"
+    return format_decimal(value, format=pattern)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(decimal, "decimal")
     app.add_template_global(band_range, "band_range")
     app.add_template_global(organisation_currency, "organisation_currency")
     app.add_template_filter(number, "number")

@@ -41,3 +41,14 @@ def test_a_long_scale_name_is_shown_whole_on_two_lines(app):
     assert "…" not in "".join(labels)
     assert " ".join(labels[:2]) == LONG
     assert labels[2] == "Autonomy"
+
+
+def test_tables_write_figures_with_the_readers_decimal_mark(app):
+    """Scores and statistics in tables: 0.87 in English, 0,87 in Norwegian."""
+    from flask import render_template_string
+
+    template = "{{ 0.8712|decimal(2) }} {{ 3.14159|decimal(3) }} {{ (-0.5)|decimal(1) }}"
+    with app.test_request_context(), force_locale("en"):
+        assert render_template_string(template) == "0.87 3.142 -0.5"
+    with app.test_request_context(), force_locale("nb"):
+        assert render_template_string(template) == "0,87 3,142 -0,5"
