@@ -69,7 +69,7 @@ def test_kpi_problems_are_row_problems_too(session, factory):
         "period.malformed_cell",
     )
     assert texts["value"] == (
-        "row 2, column value: 'a' is not a number (write e.g. 1234.5)",
+        "row 2, column value: 'a' is not a number (write e.g. 1234.5 or 1234,5)",
         "kpi.value_not_a_number",
     )
 
