@@ -396,8 +396,35 @@ def load(app: str, args: list[str], env: dict, folder: Path, org: Organisation) 
     return run
 
 
-def measure(database: str, url: str, folder: Path, servers: list[tuple[int, int]]) -> list[Run]:
-    """Motivo with each (workers, threads), checked for lost saves, then the bare endpoint."""
+def interpreter(python: str) -> str:
+    """The interpreter's version and build as a reader can compare them: a CPython whose
+    libpython is a shared library (a plain source build, pyenv's default) runs Python code
+    noticeably slower than one with libpython linked into the executable and built with
+    profile-guided optimisation (Debian's ``python3``, the official container images)."""
+    probe = (
+        "import platform, sys\n"
+        "maps = open('/proc/self/maps').read() if sys.platform == 'linux' else ''\n"
+        "shared = 'libpython' in maps\n"
+        "print(platform.python_version(), 'libpython shared' if shared else 'libpython built in')"
+    )
+    out = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split(maxsplit=1)
+    return f"python {out[0]} at {os.path.realpath(python)}, {out[1].strip()}"
+
+
+def measure(
+    database: str,
+    url: str,
+    folder: Path,
+    servers: list[tuple[int, int]],
+    pythons: list[str] | None = None,
+) -> list[Run]:
+    """Motivo with each (workers, threads), checked for lost saves, then the bare endpoint.
+
+    ``pythons`` are other interpreters (each in an environment installed from the lock) that
+    serve the first setting again, for comparison; the bare endpoint runs on this one.
+    """
     from web.commands.setup import gunicorn_command
 
     progress(f"{database}: building the demo organisation")
@@ -413,11 +440,16 @@ def measure(database: str, url: str, folder: Path, servers: list[tuple[int, int]
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
     )
     runs = []
-    for workers, threads in servers:
+    settings = [(w, t, sys.executable) for w, t in servers]
+    settings += [(*servers[0], python) for python in pythons or []]
+    for workers, threads, python in settings:
         motivo = gunicorn_command(
             host="127.0.0.1", port=free_port(), workers=workers, threads=threads
         )
+        motivo[0] = python
         label = f"Motivo ({workers} workers × {threads} threads)"
+        if pythons:
+            label += f", {interpreter(python)}"
         runs.append(load(label, motivo, env, folder, org))
         problems = check_stored(url, org)
         if problems:
@@ -479,7 +511,19 @@ def main(argv: list[str] | None = None) -> str:
         help=f"gunicorn settings to compare (default: motivo serve's, "
         f"{SERVE_WORKERS}:{SERVE_THREADS}); the first one also serves the bare endpoint",
     )
+    parser.add_argument(
+        "--python",
+        action="append",
+        metavar="PATH",
+        help="another interpreter to serve Motivo with, beside this one, in an environment "
+        "installed from the lock (e.g. .venv-other/bin/python after "
+        "`python3.11 -m venv .venv-other && .venv-other/bin/pip install --require-hashes "
+        "-r requirements.txt`); default: the paths in MOTIVO_BENCH_PYTHONS, separated by "
+        f"{os.pathsep!r}, so `make bench` can compare too",
+    )
     args = parser.parse_args(argv)
+    if args.python is None:
+        args.python = [p for p in os.environ.get("MOTIVO_BENCH_PYTHONS", "").split(os.pathsep) if p]
     databases = args.database or ["sqlite", "postgresql"]
     servers = [tuple(int(n) for n in s.split(":")) for s in args.server or []] or [
         (SERVE_WORKERS, SERVE_THREADS)
@@ -492,14 +536,14 @@ def main(argv: list[str] | None = None) -> str:
             folder = Path(tmp) / "sqlite"
             folder.mkdir()
             url = f"sqlite:///{folder / 'motivo.db'}"
-            results["SQLite"] = measure("SQLite", url, folder, servers)
+            results["SQLite"] = measure("SQLite", url, folder, servers, args.python)
         created = postgres_database() if "postgresql" in databases else None
         if created is not None:
             url, drop = created
             folder = Path(tmp) / "postgresql"
             folder.mkdir()
             try:
-                results["PostgreSQL"] = measure("PostgreSQL", url, folder, servers)
+                results["PostgreSQL"] = measure("PostgreSQL", url, folder, servers, args.python)
             finally:
                 drop()
     report = render(results)
@@ -513,7 +557,7 @@ def render(results: dict[str, list[Run]]) -> str:
         "# Survey saves under load",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()}, "
-        f"{os.cpu_count()} CPUs, python {platform.python_version()}.",
+        f"{os.cpu_count()} CPUs, {interpreter(sys.executable)}.",
         "",
         f"`POST` of the first survey page (every item answered, real session and CSRF token) "
         f"by {CONNECTIONS} connections for {DURATION_S} s (`wrk`), through `motivo serve`'s "
@@ -542,7 +586,7 @@ def render(results: dict[str, list[Run]]) -> str:
                 and motivo.refused + motivo.socket_errors == 0
             )
             verdicts.append(
-                f"Target on PostgreSQL: >= {TARGET_SHARE:.0%} of the bare ceiling "
+                f"Target on PostgreSQL (first row): >= {TARGET_SHARE:.0%} of the bare ceiling "
                 f"(>= {TARGET_RATE:.0f} saves/s where the ceiling is ~6,000/s), p95 < "
                 f"{TARGET_P95_MS:.0f} ms, nothing lost: {'met' if met else 'MISSED'}."
             )
