@@ -78,6 +78,7 @@ class GroupShare:
     without: int | None = None  # people who received nothing
     concentrated: bool = False
     suppressed: bool = False
+    reason: str | None = None  # with suppressed: "small", or "complement" (hidden with one)
     recipients: int | None = None
     nobody_recognised: bool = False
     quiet_days: int | None = None  # with nobody_recognised: days since the last reward
@@ -265,6 +266,7 @@ def _group_rows(
     total_value: float,
     last_given: Sequence[date | None],
     as_of: date,
+    min_size: int,
 ) -> tuple[GroupShare, ...]:
     ginis = group_gini(values, labels)
     rows = []
@@ -272,7 +274,10 @@ def _group_rows(
         members = labels == cell
         n = int(members.sum())
         if hidden[cell]:
-            rows.append(GroupShare(key=key, people=None, suppressed=True))
+            # A group of the minimum size or more is hidden only so that, with the totals
+            # and the other table, it does not give a small one away: say so, not "small".
+            reason = "small" if n < min_size else "complement"
+            rows.append(GroupShare(key=key, people=None, suppressed=True, reason=reason))
             continue
         value = float(values[members].sum())
         flags = concentration_flags(values[members], counts[members], min_recipients=MIN_RECIPIENTS)
@@ -319,6 +324,7 @@ def _organisation_report(session: Session, quarter: str, min_size: int) -> Fairn
             total_value,
             last_given,
             as_of,
+            min_size,
         )
         for d in ("team", "sales_role")
     )
@@ -379,7 +385,7 @@ def exposure(*, session: Session, viewer: Actor, min_size: int, days: int = EXPO
                     {
                         "key": key,
                         "suppressed": True,
-                        "reason": "small" if len(members) < min_size else None,
+                        "reason": "small" if len(members) < min_size else "complement",
                         "reps": None,
                         "exposure": None,
                         "value_per_rep": None,

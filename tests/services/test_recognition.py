@@ -326,6 +326,8 @@ def test_hr_sees_aggregates_by_team_and_role_with_small_groups_hidden(session, o
     # East (2 people) is hidden; West, the smallest other team, goes too so that the
     # total minus the visible teams does not give East away.
     assert [k for k, g in teams.items() if g.suppressed] == ["East", "West"]
+    # Each says why: East is small, West is not (it is hidden only to protect East).
+    assert (teams["East"].reason, teams["West"].reason) == ("small", "complement")
     assert all(
         g.people is None and g.value is None and g.gini is None
         for g in teams.values()

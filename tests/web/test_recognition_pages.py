@@ -245,9 +245,14 @@ def test_partials_render_from_their_one_context_variable(app, session, org):
         assert "4 people have received nothing this quarter" in team_html
         org_html = render_template("recognition/_fairness.html", fairness=organisation)
         # Six reps: North (5) and South (1); South is hidden, and North with it, or
-        # the total would give South away.
+        # the total would give South away. Each says why: North is not small.
         assert not organisation.total_suppressed
-        assert org_html.count("Hidden: fewer than 5 people") == 2  # both teams
+        teams = org_html.split('id="fairness-teams"')[1].split("</table>")[0]
+        south = teams.split('<th scope="row">South</th>')[1].split("</tr>")[0]
+        north = teams.split('<th scope="row">North</th>')[1].split("</tr>")[0]
+        assert "Hidden: fewer than 5 people" in south
+        assert "fewer than" not in north
+        assert "Hidden: with the other figures here it would give a smaller group away" in north
         closer = org_html.split('<th scope="row">Closer</th>')[1].split("</tr>")[0]
         assert '<td class="num">6</td>' in closer and "Hidden" not in closer
         assert "Rep0" not in org_html and "Stranger" not in org_html
