@@ -138,6 +138,11 @@ def wave_team_ids(session: Session, wave: Wave) -> set[int]:
 
 
 def is_in_audience(session: Session, wave: Wave, person: Person) -> bool:
+    """Whether ``person`` may answer ``wave``: an active rep of its teams, the people
+    ``audience_query`` names. A manager or HR person who answered would sit, knowing their
+    own answers, in the very figures they read."""
+    if not person.active or person.access != "rep":
+        return False
     if wave.audience == "all":
         return True
     return person.team_id is not None and person.team_id in wave_team_ids(session, wave)

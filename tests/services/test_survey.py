@@ -181,6 +181,33 @@ def test_team_wave_is_invisible_to_other_teams(session, setup, factory):
     assert [s.wave.name for s in survey.survey_status(session=session, person=other)] == ["Wave 1"]
 
 
+@pytest.mark.parametrize("access", ["manager", "hr", "admin"])
+def test_only_reps_answer_a_wave(session, setup, factory, access):
+    """A wave is for active reps, as its audience, counts and reminders say: a manager who
+    answered would sit, knowing their own answers, in the team figures HR reads."""
+    other = factory.person(access, team=setup["team"])
+    with pytest.raises(NotFound):
+        survey.survey_for(session=session, person=other, wave_id=setup["wave"].id)
+    with pytest.raises(NotFound):
+        survey.save_page(
+            session=session,
+            person=other,
+            wave_id=setup["wave"].id,
+            page_key=setup["instrument"].pages()[0][0],
+            answers={},
+        )
+    assert survey.survey_status(session=session, person=other) == []
+    assert session.exec(select(func.count()).select_from(SurveyResponse)).one() == 0
+
+
+def test_a_deactivated_rep_no_longer_answers(session, setup):
+    setup["rep"].active = False
+    session.add(setup["rep"])
+    session.commit()
+    with pytest.raises(NotFound):
+        survey.survey_for(session=session, person=setup["rep"], wave_id=setup["wave"].id)
+
+
 def test_wave_not_yet_open_is_not_offered(session, setup):
     later = open_wave(
         session=session, actor=SYSTEM, name="Later", opens_on=today() + timedelta(days=3)
