@@ -246,8 +246,10 @@ def distributions(population, decision, by: str, locale: str = "en", *, min_size
     """Mean and quartiles of every construct per group the ledger allows (never minimum or
     maximum).
 
-    Quartiles are shown only for groups of at least ``quartile_floor(min_size)`` people;
-    a smaller shown group has its mean only, with ``quartiles_reason`` saying why.
+    Quartiles are shown only for groups of at least ``quartile_floor(min_size)`` people
+    whose answers were not imported (``decision.known``: HR holds those, and could place
+    them so that a quartile lands on one real person's score); a smaller shown group has
+    its mean only, with ``quartiles_reason`` saying why.
     """
     floor = quartile_floor(min_size)
     labels, cells = population.labels(by)
@@ -266,7 +268,8 @@ def distributions(population, decision, by: str, locale: str = "en", *, min_size
             values = population.scores[labels == index]
             mean = mean_ci(values)[0]
             n = int(values.shape[0])
-            with_quartiles = n >= floor
+            ids = population.members(labels == index)
+            with_quartiles = sum(int(i) not in decision.known for i in ids) >= floor
             q = quartiles(values) if with_quartiles else None
             entry.update(
                 n=n,

@@ -57,6 +57,9 @@ class Decision:
     allowed: frozenset[str]
     reasons: Mapping[str, str] = field(default_factory=dict)
     min_size: int = 5
+    known: frozenset[int] = frozenset()
+    """Response ids whose answers were imported, so HR holds them: figures that are not
+    means (quartiles) count only the others."""
 
     def shown(self, key: str) -> bool:
         return key in self.allowed
@@ -247,4 +250,4 @@ def release(
     ]
     _remember(session, wave.id, list(dict.fromkeys(digests)), imported, ids, _copy(basis))
     allowed = frozenset(c.key for c, ok in zip(candidates, keep, strict=True) if ok)
-    return Decision(record.id, allowed, reasons, min_size)
+    return Decision(record.id, allowed, reasons, min_size, frozenset(imported.tolist()))

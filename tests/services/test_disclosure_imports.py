@@ -195,3 +195,18 @@ def test_an_import_after_a_release_changes_the_next_decision(session):
     # Four of the five closers' answers are now HR's own: their mean is the fifth's.
     after = summary(session=session, viewer=SYSTEM, by="sales_role", wave=wave.name)
     assert group(after, "closer")["reason"] == "combined"
+
+
+def test_quartiles_need_enough_people_whose_answers_hr_does_not_hold(session):
+    # Ten people, five of them imported: the mean hides five, but with five known scores
+    # placed at the top, the median would be the highest real score itself.
+    from services.analytics import programme_analytics
+
+    wave, _ = web_organisation(session, {"North": ["closer"] * 5, "South": ["hunter"] * 10})
+    import_invented(session, wave, "North", "closer", 5)
+    data = programme_analytics(session=session, viewer=SYSTEM, wave=wave.name)
+    teams = {g["key"]: g for g in data["distributions"]["team"]["groups"]}
+    assert teams["North"]["n"] == 10 and not teams["North"]["suppressed"]
+    assert teams["North"]["quartiles_reason"] == "few_for_quartiles"
+    assert all(f["median"] is None for f in teams["North"]["constructs"].values())
+    assert teams["South"]["quartiles_reason"] is None
