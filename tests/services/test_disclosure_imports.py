@@ -207,6 +207,6 @@ def test_quartiles_need_enough_people_whose_answers_hr_does_not_hold(session):
     data = programme_analytics(session=session, viewer=SYSTEM, wave=wave.name)
     teams = {g["key"]: g for g in data["distributions"]["team"]["groups"]}
     assert teams["North"]["n"] == 10 and not teams["North"]["suppressed"]
-    assert teams["North"]["quartiles_reason"] == "few_for_quartiles"
+    assert teams["North"]["quartiles_reason"] == "imported_for_quartiles"
     assert all(f["median"] is None for f in teams["North"]["constructs"].values())
     assert teams["South"]["quartiles_reason"] is None

@@ -44,3 +44,14 @@ def test_padding_a_difference_with_imported_answers_shows_nothing_of_the_real_re
     assert data["total"]["reason"] == "combined"
     page = client.get("/hr/insights/?by=team").get_data(as_text=True)
     assert COMBINED in page
+
+
+def test_analytics_page_says_why_a_group_with_imported_answers_has_no_quartiles(
+    client, session, factory
+):
+    hr = factory.person("hr", name="Hanne HR")
+    wave, _ = web_organisation(session, {"North": ["closer"] * 5, "South": ["hunter"] * 10})
+    import_invented(session, wave, "North", "closer", 5)
+    login(client, hr.email)
+    page = client.get("/hr/insights/analytics").get_data(as_text=True)
+    assert "quartiles need 10 or more people whose answers were not imported" in page
