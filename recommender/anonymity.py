@@ -395,6 +395,12 @@ def protect_tables(
 # of the projection onto A's row space. One group of m people gives each member 1/m;
 # two groups that differ by one person give that person 1. Keeping every leverage at or
 # below 1/k generalises "groups of at least k" to everything released together.
+#
+# Some answers the reader may already hold (HR knows the answers it imported). Each is a
+# released singleton e_k; since e_k is orthogonal to every vector that is zero at k, the
+# row space of the groups and those singletons is span(e_K) plus the row space of the
+# groups with the known members removed. So the leverage of everyone else is computed on
+# the groups without the known members, and the known members' leverage is 1.
 
 LEVERAGE_TOLERANCE = 1e-9
 """Slack on the bound, and the squared residual under which a row adds no direction."""
@@ -419,6 +425,10 @@ class LeverageBasis:
         Size of the respondent index space.
     groups : sequence of array-like of int, optional
         Groups already released, added with one eigen-decomposition.
+    known : array-like of int, optional
+        People whose answers the reader holds anyway (answers HR imported). They are left
+        out of every group's row, which is exact (see the note above), and their leverage
+        is 1: they need no protection, and they hide nobody.
 
     Attributes
     ----------
@@ -428,13 +438,21 @@ class LeverageBasis:
         Dimension of the row space.
     """
 
-    def __init__(self, n_people: int, groups: Sequence[Sequence[int] | np.ndarray] = ()):
+    def __init__(
+        self,
+        n_people: int,
+        groups: Sequence[Sequence[int] | np.ndarray] = (),
+        *,
+        known: Sequence[int] | np.ndarray = (),
+    ):
         self.n_people = int(n_people)
+        self.known_ = np.zeros(self.n_people, dtype=bool)
+        self.known_[self._people(known)] = True
         self._person = np.zeros(0, dtype=np.int64)
         self._group = np.zeros(0, dtype=np.int64)
         self._scale = np.zeros(0)  # 1 / sqrt(size) of each group
         self._p = np.zeros((0, 0))
-        self.leverage_ = np.zeros(self.n_people)
+        self.leverage_ = self.known_.astype(float)
         self.rank_ = 0
         self._seen: set[bytes] = set()
         if len(groups):
@@ -444,13 +462,23 @@ class LeverageBasis:
     def n_groups(self) -> int:
         return self._scale.size
 
-    def _members(self, group) -> np.ndarray:
+    def _people(self, group) -> np.ndarray:
+        """Sorted unique indices of a group, every one of them."""
         members = np.asarray(group, dtype=np.int64)
         if members.ndim != 1 or (members.size > 1 and not np.all(members[1:] > members[:-1])):
             members = np.unique(members)
         if members.size and (members[0] < 0 or members[-1] >= self.n_people):
             raise ValueError("group members must be indices below n_people")
         return members
+
+    def _members(self, group) -> np.ndarray:
+        """The members of a group whose answers the reader does not hold: its row."""
+        members = self._people(group)
+        return members[~self.known_[members]]
+
+    def size(self, group) -> int:
+        """How many people a group has, known or not (the minimum size counts people)."""
+        return int(self._people(group).size)
 
     def contains(self, group) -> bool:
         """Whether a group with exactly these members was added already."""
@@ -497,7 +525,7 @@ class LeverageBasis:
         vectors, values = vectors[:, keep], values[keep]
         self._p = (vectors / values) @ vectors.T
         self.rank_ = int(keep.sum())
-        self.leverage_ = self._diagonal()
+        self.leverage_ = np.maximum(self._diagonal(), self.known_)
 
     def _diagonal(self) -> np.ndarray:
         """``diag(A'^T P A')`` from the memberships."""
@@ -612,9 +640,11 @@ def select_releasable(
     """The candidate groups that may be released on top of ``basis``, chosen greedily.
 
     Candidates are tried largest first (then by ``order``, then by position); each is kept
-    when, together with the groups already released and those kept so far, every
-    leverage stays at or below ``1 / min_size``. The choice depends only on who is in
-    which group, never on the answers. ``basis`` is extended with the kept groups.
+    when, together with the groups already released and those kept so far, no leverage
+    it raises goes over ``1 / min_size``. The choice depends only on who is in which
+    group, never on the answers. ``basis`` is extended with the kept groups. The minimum
+    size counts every member; the leverage counts only those whose answers the reader
+    does not hold (``basis.known_``), so known answers cannot pad a group or a difference.
 
     Parameters
     ----------
@@ -631,20 +661,25 @@ def select_releasable(
         True for the candidates that may be released.
     """
     bound = 1.0 / min_size + LEVERAGE_TOLERANCE
+    sizes = [basis.size(c) for c in candidates]
     members = [basis._members(c) for c in candidates]
     keys = list(order) if order is not None else list(range(len(members)))
-    ranking = sorted(range(len(members)), key=lambda i: (-members[i].size, keys[i], i))
+    ranking = sorted(range(len(members)), key=lambda i: (-sizes[i], keys[i], i))
     keep = np.zeros(len(members), dtype=bool)
     with threadpool_limits(limits=1, user_api="blas"):
         for i in ranking:
-            if members[i].size < min_size:
+            if sizes[i] < min_size:
                 continue
             if basis.contains(members[i]):
                 keep[i] = True  # shown before: adds nothing
                 continue
             residual, coef, norm2 = basis.direction(members[i])
-            grown = basis.leverage_ + residual * residual / max(norm2, LEVERAGE_TOLERANCE)
-            if norm2 > LEVERAGE_TOLERANCE and float(grown.max()) > bound:
+            gain = residual * residual / max(norm2, LEVERAGE_TOLERANCE)
+            # Only the people this group tells more about must stay within the bound:
+            # known members gain nothing, and nobody else's leverage moves.
+            raised = gain > LEVERAGE_TOLERANCE
+            grown = basis.leverage_[raised] + gain[raised]
+            if norm2 > LEVERAGE_TOLERANCE and float(grown.max(initial=0.0)) > bound:
                 continue
             basis.add(members[i], direction=(residual, coef, norm2))
             keep[i] = True

@@ -235,6 +235,8 @@ QUARTILE_FACTOR = 2
 """Quartiles need a group of at least this many times the minimum group size: in a group of
 five, the quartiles and the median are the second, third and fourth person's own scores."""
 REASON_FEW_FOR_QUARTILES = "few_for_quartiles"
+REASON_IMPORTED_FOR_QUARTILES = "imported_for_quartiles"
+"""Large enough, but too many of the group's answers were imported for quartiles."""
 
 
 def quartile_floor(min_size: int) -> int:
@@ -246,8 +248,10 @@ def distributions(population, decision, by: str, locale: str = "en", *, min_size
     """Mean and quartiles of every construct per group the ledger allows (never minimum or
     maximum).
 
-    Quartiles are shown only for groups of at least ``quartile_floor(min_size)`` people;
-    a smaller shown group has its mean only, with ``quartiles_reason`` saying why.
+    Quartiles are shown only for groups of at least ``quartile_floor(min_size)`` people
+    whose answers were not imported (``decision.known``: HR holds those, and could place
+    them so that a quartile lands on one real person's score); a smaller shown group has
+    its mean only, with ``quartiles_reason`` saying why.
     """
     floor = quartile_floor(min_size)
     labels, cells = population.labels(by)
@@ -266,12 +270,15 @@ def distributions(population, decision, by: str, locale: str = "en", *, min_size
             values = population.scores[labels == index]
             mean = mean_ci(values)[0]
             n = int(values.shape[0])
-            with_quartiles = n >= floor
+            ids = population.members(labels == index)
+            unknown = sum(int(i) not in decision.known for i in ids)
+            with_quartiles = unknown >= floor
+            few = REASON_FEW_FOR_QUARTILES if n < floor else REASON_IMPORTED_FOR_QUARTILES
             q = quartiles(values) if with_quartiles else None
             entry.update(
                 n=n,
                 suppressed=False,
-                quartiles_reason=None if with_quartiles else REASON_FEW_FOR_QUARTILES,
+                quartiles_reason=None if with_quartiles else few,
                 constructs={
                     c: {
                         "mean": _round(mean[j]),

@@ -9,6 +9,12 @@ group is shown only if, together with all of them, no respondent's leverage exce
 isolates anyone. The decision looks only at who is in which group, never at the answers,
 so a refusal says nothing about them. Groups are chosen greedily, largest first; showing
 a group again with the same members adds nothing and is always allowed.
+
+Answers imported into the wave (``source`` "import") are known to whoever imported them,
+so they count as already disclosed: the leverage bound protects only the respondents
+whose answers HR does not hold, and a group is judged by them (five people of whom three
+were imported hide two). The minimum group size still counts everyone, so a wave
+imported from paper shows its groups.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlmodel import Session, select
 
-from models.tables import Release, ReleasedGroup, Wave
+from models.tables import Release, ReleasedGroup, SurveyResponse, Wave
 from recommender.anonymity import LeverageBasis, check_min_size, select_releasable
 from services.access import Actor
+from services.responses_import import IMPORT_SOURCE
 
 REASON_SMALL = "small"
 """Hidden because the group has fewer than the minimum number of people."""
@@ -50,6 +57,9 @@ class Decision:
     allowed: frozenset[str]
     reasons: Mapping[str, str] = field(default_factory=dict)
     min_size: int = 5
+    known: frozenset[int] = frozenset()
+    """Response ids whose answers were imported, so HR holds them: figures that are not
+    means (quartiles) count only the others."""
 
     def shown(self, key: str) -> bool:
         return key in self.allowed
@@ -72,18 +82,37 @@ def stored_members(row: ReleasedGroup) -> np.ndarray:
 _cache_lock = threading.Lock()
 _cache: dict[tuple[str, int], tuple[str, np.ndarray, LeverageBasis]] = {}
 """Per database and wave: (ledger fingerprint, index space, basis) after the last release,
-reused while the ledger is unchanged and holds everyone the next release covers."""
+reused while the ledger and the imported responses are unchanged and the index space holds
+everyone the next release covers."""
 
 
-def _fingerprint(digests: Sequence[str]) -> str:
-    return hashlib.sha256("".join(digests).encode()).hexdigest()
+def _fingerprint(digests: Sequence[str], known: np.ndarray) -> str:
+    # The imported responses are part of it: an import after a release (or one replacing
+    # a survey response already counted) changes what the same groups reveal.
+    known_digest = members_blob(known)[2]
+    return hashlib.sha256(("".join(digests) + "|" + known_digest).encode()).hexdigest()
+
+
+def imported_responses(session: Session, wave_id: int) -> np.ndarray:
+    """Sorted ids of the wave's responses whose answers were imported, so HR knows them."""
+    ids = session.exec(
+        select(SurveyResponse.id).where(
+            SurveyResponse.wave_id == wave_id, SurveyResponse.source == IMPORT_SOURCE
+        )
+    ).all()
+    return np.unique(np.asarray(ids, dtype="<i8"))
 
 
 def _basis(
-    session: Session, wave_id: int, rows: list[ReleasedGroup], needed: np.ndarray
+    session: Session,
+    wave_id: int,
+    rows: list[ReleasedGroup],
+    needed: np.ndarray,
+    known: np.ndarray,
 ) -> tuple[np.ndarray, LeverageBasis]:
-    """The index space and basis of the wave's released groups, covering ``needed``."""
-    fingerprint = _fingerprint([r.digest for r in rows])
+    """The index space and basis of the wave's released groups, covering ``needed``, with
+    the ``known`` responses counted as disclosed."""
+    fingerprint = _fingerprint([r.digest for r in rows], known)
     key = (str(session.get_bind().url), wave_id)
     with _cache_lock:
         cached = _cache.get(key)
@@ -96,12 +125,19 @@ def _basis(
     stored = [stored_members(r) for r in rows]
     ids = np.unique(np.concatenate([*stored, needed])) if stored else needed
     groups = [np.searchsorted(ids, members) for members in stored]
-    return ids, LeverageBasis(ids.size, groups)
+    inside = known[np.isin(known, ids, assume_unique=True)]
+    return ids, LeverageBasis(ids.size, groups, known=np.searchsorted(ids, inside))
 
 
-def _remember(session: Session, wave_id: int, digests, ids, basis: LeverageBasis) -> None:
+def _remember(
+    session: Session, wave_id: int, digests, known: np.ndarray, ids, basis: LeverageBasis
+) -> None:
     with _cache_lock:
-        _cache[(str(session.get_bind().url), wave_id)] = (_fingerprint(digests), ids, basis)
+        _cache[(str(session.get_bind().url), wave_id)] = (
+            _fingerprint(digests, known),
+            ids,
+            basis,
+        )
 
 
 def _copy(basis: LeverageBasis) -> LeverageBasis:
@@ -151,7 +187,8 @@ def release(
 
     Candidates with fewer than ``min_size`` members are withheld as small; the others
     are tried largest first (then by key) and withheld when, with everything already
-    shown for the wave, they would push some respondent's leverage over ``1 / min_size``.
+    shown for the wave and every imported answer, they would push the leverage of some
+    respondent whose answers were not imported over ``1 / min_size``.
     """
     min_size = check_min_size(min_size)
     _lock_wave(session, wave.id)
@@ -162,7 +199,8 @@ def release(
     known = {r.digest: r for r in rows}
     needed = [p[0] for p in prepared]
     needed = np.unique(np.concatenate(needed)) if needed else np.zeros(0, dtype="<i8")
-    ids, basis = _basis(session, wave.id, list(rows), needed)
+    imported = imported_responses(session, wave.id)
+    ids, basis = _basis(session, wave.id, list(rows), needed, imported)
     keep = select_releasable(
         basis,
         [np.searchsorted(ids, p[0]) for p in prepared],
@@ -210,6 +248,6 @@ def release(
         for p, ok in zip(prepared, keep, strict=True)
         if ok and p[2] not in {r.digest for r in rows}
     ]
-    _remember(session, wave.id, list(dict.fromkeys(digests)), ids, _copy(basis))
+    _remember(session, wave.id, list(dict.fromkeys(digests)), imported, ids, _copy(basis))
     allowed = frozenset(c.key for c, ok in zip(candidates, keep, strict=True) if ok)
-    return Decision(record.id, allowed, reasons, min_size)
+    return Decision(record.id, allowed, reasons, min_size, frozenset(imported.tolist()))

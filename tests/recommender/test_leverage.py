@@ -107,3 +107,61 @@ def test_greedy_prefers_the_larger_group_and_refuses_the_snapshot_difference():
     keep = select_releasable(basis, [range(7), range(12)], 5)
     # range(12) differs from range(6) by six people: fine. range(7) then isolates person 6.
     assert keep.tolist() == [False, True]
+
+
+# ---------------------------------------------------------------- answers the reader knows
+
+
+def brute_leverage_knowing(n, groups, known):
+    """Leverage when the reader also holds every ``known`` person's answers (singletons)."""
+    return brute_leverage(n, [*groups, *([k] for k in known)])
+
+
+def test_a_group_of_five_hiding_two_unknown_people_is_refused():
+    # Three of five answers known: the figures are the mean of the two others.
+    basis = LeverageBasis(5, known=[0, 1, 2])
+    assert not select_releasable(basis, [range(5)], 5)[0]
+
+
+def test_padding_a_difference_with_known_answers_is_refused():
+    # {a..e} shown; then {a..e, r, f1..f4} with f known: the difference is r alone.
+    a_to_e, r, fakes = list(range(5)), 5, [6, 7, 8, 9]
+    basis = LeverageBasis(10, [a_to_e], known=fakes)
+    assert not select_releasable(basis, [[*a_to_e, r, *fakes]], 5)[0]
+    # Without the known answers the same group is a difference of five people.
+    assert select_releasable(LeverageBasis(10, [a_to_e]), [[*a_to_e, r, *fakes]], 5)[0]
+
+
+def test_groups_of_known_answers_only_are_shown_and_sized_by_people():
+    basis = LeverageBasis(12, known=range(12))
+    assert list(select_releasable(basis, [range(6), range(6, 12), range(12), range(3)], 5)) == [
+        True,
+        True,
+        True,
+        False,  # three people are still too few
+    ]
+
+
+def test_known_answers_raise_the_leverage_of_the_others_exactly():
+    groups = [range(0, 8), range(4, 12), range(12)]
+    known = [0, 5, 9]
+    basis = LeverageBasis(12, groups, known=known)
+    assert np.allclose(basis.leverage_, brute_leverage_knowing(12, groups, known))
+    grown = LeverageBasis(12, groups[:1], known=known)
+    for g in groups[1:]:
+        grown.add(list(g))
+    assert np.allclose(grown.leverage_, basis.leverage_)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sets(st.integers(0, 13), min_size=1, max_size=14), min_size=1, max_size=8),
+    st.sets(st.integers(0, 13), max_size=8),
+)
+def test_what_is_released_keeps_the_unknown_within_the_bound(candidates, known):
+    basis = LeverageBasis(14, known=sorted(known))
+    keep = select_releasable(basis, [sorted(c) for c in candidates], 3)
+    kept = [sorted(c) for c, ok in zip(candidates, keep, strict=True) if ok]
+    h = brute_leverage_knowing(14, kept, sorted(known))
+    unknown = np.setdiff1d(np.arange(14), sorted(known))
+    assert within_bound(h[unknown], 3)

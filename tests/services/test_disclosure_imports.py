@@ -1,0 +1,212 @@
+"""The disclosure ledger when HR imported some of a wave's answers.
+
+Whoever imported answers knows them, so the ledger counts every imported response as
+already disclosed: a group is judged by the people whose answers HR does not know.
+"""
+
+import numpy as np
+from sqlmodel import select
+
+from models.tables import Person, SurveyResponse, Team
+from recommender.anonymity import leverage
+from seed.loaders import load_catalogue
+from seed.simulate import simulate_organisation
+from services.access import SYSTEM
+from services.responses_import import IMPORT_SOURCE, import_responses
+from services.summaries import summary
+from tests.services.attacker import shown_groups
+from tests.services.insights_org import definition_of
+from tests.services.test_disclosure import add_respondent, group, organisation, unflag
+
+MIN = 5
+
+
+def answered_through_the_survey(session):
+    for response in session.exec(select(SurveyResponse)):
+        response.source = "web"
+        session.add(response)
+    session.commit()
+
+
+def web_organisation(session, layout):
+    wave, people = organisation(session, layout)
+    answered_through_the_survey(session)
+    return wave, people
+
+
+def import_invented(session, wave, team_name: str, role: str, n: int, *, first: int = 0):
+    """HR creates ``n`` people in a team and imports answers it made up for them."""
+    team = session.exec(select(Team).where(Team.name == team_name)).first()
+    if team is None:
+        team = Team(name=team_name)
+        session.add(team)
+        session.flush()
+    ids = [f"F{first + i:03d}" for i in range(n)]
+    for external_id in ids:
+        session.add(
+            Person(
+                external_id=external_id,
+                name=f"Invented {external_id}",
+                team_id=team.id,
+                access="rep",
+                sales_role=role,
+            )
+        )
+    session.commit()
+    sim = simulate_organisation(
+        definition_of(session, wave),
+        load_catalogue(),
+        n,
+        random_state=200 + first,
+        careless_rate=0.0,
+        missing_rate=0.0,
+        text_rate=0.0,
+    )
+    import_answers(session, wave, ids, sim.answers)
+
+
+def import_answers(session, wave, external_ids, answers, **kwargs):
+    """Import one row of answers per person, as a file from another survey tool would."""
+    records = [
+        {"person": external_id, **{c: cell(v) for c, v in row.items()}}
+        for external_id, row in zip(external_ids, answers, strict=True)
+    ]
+    header = ["person", *sorted({k for r in records for k in r} - {"person"})]
+    import_responses(
+        session=session, header=header, records=records, wave=wave.name, actor=SYSTEM, **kwargs
+    )
+    unflag(session)
+
+
+def cell(value):
+    # Rankings and best-worst picks are option codes joined by ">".
+    return ">".join(value) if isinstance(value, list) else value
+
+
+def imported_ids(session, wave) -> set[int]:
+    return set(
+        session.exec(
+            select(SurveyResponse.id).where(
+                SurveyResponse.wave_id == wave.id, SurveyResponse.source == IMPORT_SOURCE
+            )
+        )
+    )
+
+
+def assert_nobody_unknown_isolated(session, wave):
+    """Leverage over everything shown plus every imported answer, which HR holds."""
+    known = imported_ids(session, wave)
+    groups = [m for m, _ in shown_groups(session, wave)]
+    ids = np.unique(np.concatenate([*groups, np.array(sorted(known), dtype=np.int64)]))
+    rows = [np.searchsorted(ids, g) for g in groups]
+    rows += [np.searchsorted(ids, [k]) for k in known]
+    h = leverage(ids.size, rows)
+    unknown = ~np.isin(ids, sorted(known))
+    assert float(h[unknown].max(initial=0.0)) <= 1 / MIN + 1e-9
+
+
+def test_a_difference_padded_with_imported_answers_is_withheld(session):
+    # South's five are shown. Then one real rep answers in North, and HR invents four
+    # closers in North and imports their answers: North (5) and the total (10) minus
+    # South would each be the real rep's answers once HR takes off its own four.
+    wave, _ = web_organisation(session, {"South": ["hunter"] * 5})
+    before = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert not group(before, "South")["suppressed"]
+    north = Team(name="North")
+    session.add(north)
+    session.commit()
+    add_respondent(session, wave, north, "closer", 1)
+    answered_through_the_survey(session)
+    import_invented(session, wave, "North", "closer", 4)
+    after = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert group(after, "North")["n"] is None
+    assert group(after, "North")["reason"] == "combined"
+    assert after["total"]["reason"] == "combined"
+    assert not group(after, "South")["suppressed"]
+    assert_nobody_unknown_isolated(session, wave)
+
+
+def test_swapping_one_respondent_for_an_imported_one_is_withheld(session):
+    # {r, a, b, c, d} shown by team, then {a, b, c, d, f} by role with f imported.
+    wave, _ = web_organisation(session, {"North": ["hunter"] + ["closer"] * 4})
+    before = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert not group(before, "North")["suppressed"]
+    import_invented(session, wave, "South", "closer", 1)
+    after = summary(session=session, viewer=SYSTEM, by="sales_role", wave=wave.name)
+    assert group(after, "closer")["reason"] == "combined"
+    assert_nobody_unknown_isolated(session, wave)
+
+
+def test_five_with_three_imported_hide_only_two_and_are_withheld(session):
+    wave, _ = web_organisation(session, {"North": ["closer"] * 2})
+    import_invented(session, wave, "North", "closer", 3)
+    data = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert group(data, "North")["reason"] == "combined"
+    assert data["total"]["reason"] == "combined"
+    assert_nobody_unknown_isolated(session, wave)
+
+
+def test_enough_unknown_people_beside_imported_ones_are_shown(session):
+    wave, _ = web_organisation(session, {"North": ["closer"] * 5})
+    import_invented(session, wave, "North", "closer", 3)
+    data = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert group(data, "North")["n"] == 8 and not group(data, "North")["suppressed"]
+    assert_nobody_unknown_isolated(session, wave)
+
+
+def test_a_wave_imported_from_paper_shows_its_groups(session):
+    wave, _ = web_organisation(session, {})
+    import_invented(session, wave, "North", "closer", 6)
+    import_invented(session, wave, "South", "hunter", 5, first=6)
+    import_invented(session, wave, "West", "farmer", 2, first=11)
+    for by in ("team", "sales_role", "team"):
+        data = summary(session=session, viewer=SYSTEM, by=by, wave=wave.name)
+        shown = {g["key"]: g["n"] for g in data["groups"] if not g["suppressed"]}
+        big = ("North", "South") if by == "team" else ("closer", "hunter")
+        assert shown == {big[0]: 6, big[1]: 5}
+        assert [g["reason"] for g in data["groups"] if g["suppressed"]] == ["small"]
+        assert data["total"]["n"] == 13
+
+
+def test_an_import_after_a_release_changes_the_next_decision(session):
+    # The same response ids before and after: HR replaces four closers' survey answers
+    # with imported ones. The ledger's remembered basis covers every id asked for, so
+    # only the known answers can tell the second decision apart from the first.
+    wave, people = web_organisation(session, {"North": ["closer"] * 5 + ["hunter"] * 5})
+    first = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert not group(first, "North")["suppressed"]
+    closers = [p for p in people if p.sales_role == "closer"][:4]
+    sim = simulate_organisation(
+        definition_of(session, wave),
+        load_catalogue(),
+        4,
+        random_state=300,
+        careless_rate=0.0,
+        missing_rate=0.0,
+        text_rate=0.0,
+    )
+    import_answers(
+        session,
+        wave,
+        [p.external_id for p in closers],
+        sim.answers,
+        replace_survey_responses=True,
+    )
+    # Four of the five closers' answers are now HR's own: their mean is the fifth's.
+    after = summary(session=session, viewer=SYSTEM, by="sales_role", wave=wave.name)
+    assert group(after, "closer")["reason"] == "combined"
+
+
+def test_quartiles_need_enough_people_whose_answers_hr_does_not_hold(session):
+    # Ten people, five of them imported: the mean hides five, but with five known scores
+    # placed at the top, the median would be the highest real score itself.
+    from services.analytics import programme_analytics
+
+    wave, _ = web_organisation(session, {"North": ["closer"] * 5, "South": ["hunter"] * 10})
+    import_invented(session, wave, "North", "closer", 5)
+    data = programme_analytics(session=session, viewer=SYSTEM, wave=wave.name)
+    teams = {g["key"]: g for g in data["distributions"]["team"]["groups"]}
+    assert teams["North"]["n"] == 10 and not teams["North"]["suppressed"]
+    assert teams["North"]["quartiles_reason"] == "imported_for_quartiles"
+    assert all(f["median"] is None for f in teams["North"]["constructs"].values())
+    assert teams["South"]["quartiles_reason"] is None

@@ -1,0 +1,57 @@
+"""HR's insights page and summary export withhold a group padded with imported answers."""
+
+import json
+
+from sqlmodel import select
+
+from models.tables import Team
+from tests.conftest import login
+from tests.services.test_disclosure import add_respondent
+from tests.services.test_disclosure_imports import (
+    answered_through_the_survey,
+    import_invented,
+    web_organisation,
+)
+
+COMBINED = "Hidden: together with figures already shown for this wave it would reveal individuals"
+
+
+def test_padding_a_difference_with_imported_answers_shows_nothing_of_the_real_rep(
+    client, session, factory
+):
+    hr = factory.person("hr", name="Hanne HR")
+    wave, _ = web_organisation(session, {"South": ["hunter"] * 5})
+    login(client, hr.email)
+    page = client.get("/hr/insights/?by=team").get_data(as_text=True)
+    assert "South" in page and COMBINED not in page
+    north = Team(name="North")
+    session.add(north)
+    session.commit()
+    add_respondent(session, wave, north, "closer", 1)
+    answered_through_the_survey(session)
+    import_invented(session, wave, "North", "closer", 4)
+    assert session.exec(select(Team).where(Team.name == "North")).one()
+
+    response = client.get("/hr/insights/summary.json?by=team")
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    north_row = next(g for g in data["groups"] if g["key"] == "North")
+    assert (north_row["suppressed"], north_row["reason"], north_row["n"]) == (
+        True,
+        "combined",
+        None,
+    )
+    assert data["total"]["reason"] == "combined"
+    page = client.get("/hr/insights/?by=team").get_data(as_text=True)
+    assert COMBINED in page
+
+
+def test_analytics_page_says_why_a_group_with_imported_answers_has_no_quartiles(
+    client, session, factory
+):
+    hr = factory.person("hr", name="Hanne HR")
+    wave, _ = web_organisation(session, {"North": ["closer"] * 5, "South": ["hunter"] * 10})
+    import_invented(session, wave, "North", "closer", 5)
+    login(client, hr.email)
+    page = client.get("/hr/insights/analytics").get_data(as_text=True)
+    assert "quartiles need 10 or more people whose answers were not imported" in page
