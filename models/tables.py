@@ -178,6 +178,12 @@ class WaveTeam(SQLModel, table=True):
     team_id: int = Field(foreign_key="team.id", primary_key=True)
 
 
+RESPONSE_FROM_SURVEY = "web"
+"""``SurveyResponse.source`` of answers the person gave through the survey pages."""
+RESPONSE_IMPORTED = "import"
+"""``SurveyResponse.source`` of answers imported from another tool: known to the importer."""
+
+
 class SurveyResponse(SQLModel, table=True):
     """One person's submission in a wave; partial until submitted."""
 

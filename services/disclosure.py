@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlmodel import Session, select
 
-from models.tables import Release, ReleasedGroup, SurveyResponse, Wave
+from models.tables import RESPONSE_IMPORTED, Release, ReleasedGroup, SurveyResponse, Wave
 from recommender.anonymity import LeverageBasis, check_min_size, select_releasable
 from services.access import Actor
-from services.responses_import import IMPORT_SOURCE
 
 REASON_SMALL = "small"
 """Hidden because the group has fewer than the minimum number of people."""
@@ -97,7 +96,7 @@ def imported_responses(session: Session, wave_id: int) -> np.ndarray:
     """Sorted ids of the wave's responses whose answers were imported, so HR knows them."""
     ids = session.exec(
         select(SurveyResponse.id).where(
-            SurveyResponse.wave_id == wave_id, SurveyResponse.source == IMPORT_SOURCE
+            SurveyResponse.wave_id == wave_id, SurveyResponse.source == RESPONSE_IMPORTED
         )
     ).all()
     return np.unique(np.asarray(ids, dtype="<i8"))

@@ -27,12 +27,21 @@ from sqlalchemy import and_, exists, insert, or_, update
 from sqlmodel import Session, select
 
 from models.queries import chunks
-from models.tables import Answer, Person, SurveyResponse, Wave, utcnow
+from models.tables import (
+    RESPONSE_FROM_SURVEY,
+    RESPONSE_IMPORTED,
+    Answer,
+    Person,
+    SurveyResponse,
+    Wave,
+    utcnow,
+)
 from models.tables import Instrument as InstrumentRow
 from recommender.instrument import Instrument, Item
 from recommender.quality import quality_flags
 from services.access import Actor, require
 from services.audit import record_event
+from services.disclosure import released_groups
 from services.errors import Problem, row_problem
 from services.imports import nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
@@ -41,8 +50,8 @@ from services.tabular import Table
 from services.waves import find_wave
 
 PERSON_COLUMN = "person"
-IMPORT_SOURCE = "import"
-SURVEY_SOURCE = "web"  # answered by the person through the survey pages
+IMPORT_SOURCE = RESPONSE_IMPORTED
+SURVEY_SOURCE = RESPONSE_FROM_SURVEY  # answered by the person through the survey pages
 IMPORTED_WAVE_PREFIX = "Imported from "
 ANSWER_CHUNK = 10_000
 _WAVE_NAME_MAX = 120
@@ -515,6 +524,15 @@ def _write(
             to_update.append((row, row_flags, response))
         else:
             summary.unchanged += 1
+    # Answers already part of figures shown must not change behind them: showing the same
+    # group again would give the change away, and with answers the importer chose, the one
+    # person whose answers it did not choose.
+    shown = set()
+    for members in released_groups(session=session, wave=wave) if to_update else []:
+        shown.update(members.tolist())
+    already_shown = [row for row, _, response in to_update if response.id in shown]
+    if already_shown:
+        raise nothing_imported([_shown(row, wave) for row in already_shown], source)
     from_survey = [
         (row, response)
         for row, _, response in to_update
@@ -645,6 +663,18 @@ def _write(
         session.rollback()
     else:
         session.commit()
+
+
+def _shown(row: _Row, wave: Wave) -> str:
+    return row_problem(
+        row.number,
+        PERSON_COLUMN,
+        "answers.already_shown",
+        f"{row.external_id}'s answers in wave {wave.name!r} are already part of figures shown "
+        "for it; they cannot be replaced, or the change would show in those figures",
+        person=row.external_id,
+        wave=wave.name,
+    )
 
 
 def _conflict(row: _Row, wave: Wave, n_answers: int) -> str:

@@ -270,6 +270,10 @@ MESSAGES = {
         "%(person)s answered wave '%(wave)s' through the survey (%(count)s answers); an "
         "import does not replace that unless you choose to replace survey answers"
     ),
+    "answers.already_shown": N_(
+        "%(person)s's answers in wave '%(wave)s' are already part of figures shown for it; "
+        "they cannot be replaced, or the change would show in those figures"
+    ),
     "answers.survey_raced": N_(
         "someone answered through the survey during the import; import again"
     ),

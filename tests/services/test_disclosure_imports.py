@@ -5,6 +5,7 @@ already disclosed: a group is judged by the people whose answers HR does not kno
 """
 
 import numpy as np
+import pytest
 from sqlmodel import select
 
 from models.tables import Person, SurveyResponse, Team
@@ -12,6 +13,8 @@ from recommender.anonymity import leverage
 from seed.loaders import load_catalogue
 from seed.simulate import simulate_organisation
 from services.access import SYSTEM
+from services.errors import InvalidInput
+from services.responses import answers_by_response
 from services.responses_import import IMPORT_SOURCE, import_responses
 from services.summaries import summary
 from tests.services.attacker import shown_groups
@@ -168,33 +171,72 @@ def test_a_wave_imported_from_paper_shows_its_groups(session):
         assert data["total"]["n"] == 13
 
 
-def test_an_import_after_a_release_changes_the_next_decision(session):
-    # The same response ids before and after: HR replaces four closers' survey answers
-    # with imported ones. The ledger's remembered basis covers every id asked for, so
-    # only the known answers can tell the second decision apart from the first.
+def answers_of(session, wave, person) -> dict:
+    response = session.exec(
+        select(SurveyResponse).where(
+            SurveyResponse.wave_id == wave.id, SurveyResponse.person_id == person.id
+        )
+    ).one()
+    return answers_by_response(session, definition_of(session, wave), [response.id])[response.id]
+
+
+def made_up(session, wave, n: int, seed: int = 300):
+    return simulate_organisation(
+        definition_of(session, wave),
+        load_catalogue(),
+        n,
+        random_state=seed,
+        careless_rate=0.0,
+        missing_rate=0.0,
+        text_rate=0.0,
+    ).answers
+
+
+def test_answers_already_shown_cannot_be_replaced_by_an_import(session):
+    # North's figures are shown. If HR could then replace four of the five closers'
+    # answers with its own and show the closers again, their mean would be the fifth
+    # closer's answers; replacing one would give away the change in that one person.
     wave, people = web_organisation(session, {"North": ["closer"] * 5 + ["hunter"] * 5})
     first = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
     assert not group(first, "North")["suppressed"]
     closers = [p for p in people if p.sales_role == "closer"][:4]
-    sim = simulate_organisation(
-        definition_of(session, wave),
-        load_catalogue(),
-        4,
-        random_state=300,
-        careless_rate=0.0,
-        missing_rate=0.0,
-        text_rate=0.0,
-    )
-    import_answers(
-        session,
-        wave,
-        [p.external_id for p in closers],
-        sim.answers,
-        replace_survey_responses=True,
-    )
-    # Four of the five closers' answers are now HR's own: their mean is the fifth's.
-    after = summary(session=session, viewer=SYSTEM, by="sales_role", wave=wave.name)
-    assert group(after, "closer")["reason"] == "combined"
+    kept = {p.id: answers_of(session, wave, p) for p in closers}
+    with pytest.raises(InvalidInput) as refused:
+        import_answers(
+            session,
+            wave,
+            [p.external_id for p in closers],
+            made_up(session, wave, 4),
+            replace_survey_responses=True,
+        )
+    problems = refused.value.problems
+    assert len(problems) == 4
+    assert all(p.column == "person" and p.code == "answers.already_shown" for p in problems)
+    assert "already part of figures shown" in str(problems[0])
+    session.rollback()
+    assert {p.id: answers_of(session, wave, p) for p in closers} == kept
+    again = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
+    assert group(again, "North") == group(first, "North")
+
+
+def test_imported_answers_already_shown_cannot_be_replaced_either(session):
+    # A wave imported from paper: its groups are shown, and the same people's answers
+    # cannot then be changed by a second file, or the change would show in the figures.
+    wave, people = organisation(session, {"North": ["closer"] * 6})
+    assert not group(summary(session=session, viewer=SYSTEM, by="team", wave=wave.name), "North")[
+        "suppressed"
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        import_answers(session, wave, [people[0].external_id], made_up(session, wave, 1))
+    assert [p.code for p in refused.value.problems] == ["answers.already_shown"]
+
+
+def test_answers_not_yet_shown_can_still_be_replaced(session):
+    wave, people = web_organisation(session, {"North": ["closer"] * 5})
+    new = made_up(session, wave, 1)
+    import_answers(session, wave, [people[0].external_id], new, replace_survey_responses=True)
+    stored = answers_of(session, wave, people[0])
+    assert stored and all(stored[code] == value for code, value in new[0].items() if value)
 
 
 def test_quartiles_need_enough_people_whose_answers_hr_does_not_hold(session):
