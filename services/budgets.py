@@ -273,6 +273,20 @@ def reserve_spend(
     return status
 
 
+def over_budget_after(*, session: Session, team_id: int, quarter: str) -> BudgetStatus | None:
+    """The team's status for the quarter if what this transaction added took it over budget.
+
+    Locks the budget row first (as ``reserve_spend``), so a give racing the caller waits
+    for its commit; None when the quarter has no budget or the spend fits.
+    """
+    budget = _lock_budget(session, team_id, quarter)
+    if budget is None:
+        return None
+    spend = _spend(session, quarter, team_id).get(team_id, {})
+    status = _status(team_id, quarter, budget.amount, spend)
+    return status if status.over else None
+
+
 def set_budget(
     *, session: Session, actor: Person, team_id: int, quarter: str, amount: float
 ) -> Budget:

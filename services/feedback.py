@@ -12,10 +12,13 @@ from models.tables import Grant, Person, Rating, utcnow
 from models.tables import Reward as RewardRow
 from services.access import Actor, require
 from services.audit import record_event
+from services.budgets import BudgetStatus, current_quarter, over_budget_after
 from services.errors import InvalidInput, NotFound, row_problem
 from services.imports import missing_column, nothing_imported, table_input, unknown_column
+from services.organisation import currency
 from services.tabular import Table
 
+IMPORTED = "import"  # Rating.source and Grant.source of rows a file brought in
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
 REQUIRED_COLUMNS = ("person", "reward_id", "rating")
 
@@ -205,8 +208,10 @@ def import_feedback(
         raise nothing_imported(problems, source)
 
     summary = FeedbackImport()
+    # Rewards recorded as given here count against team budgets like any other grant.
+    new_grants: dict[tuple[int, str], list[int]] = {}
     try:
-        for _number, person, reward, value, given, comment in parsed:
+        for number, person, reward, value, given, comment in parsed:
             grant_id = None
             if given is not None:
                 grant = session.exec(
@@ -221,14 +226,26 @@ def import_feedback(
                         reward_id=reward.id,
                         person_id=person.id,
                         given_on=given,
-                        source="import",
+                        source=IMPORTED,
                         status="redeemed",
                     )
                     session.add(grant)
                     session.flush()
                     summary.grants_created += 1
+                    if person.team_id is not None:
+                        key = (person.team_id, current_quarter(given))
+                        new_grants.setdefault(key, []).append(number)
                 grant_id = grant.id
             row = _find_rating(session, person.id, reward.id, grant_id)
+            if (
+                row is not None
+                and row.source != IMPORTED
+                and (row.rating != value or row.comment != comment or row.dismissed)
+            ):
+                # What the person said in Motivo is their own voice: a file from another
+                # tool never overwrites it.
+                problems.append(_own_feedback(number, person, reward))
+                continue
             if row is None:
                 session.add(
                     Rating(
@@ -237,7 +254,7 @@ def import_feedback(
                         grant_id=grant_id,
                         rating=value,
                         comment=comment,
-                        source="import",
+                        source=IMPORTED,
                     )
                 )
                 summary.created += 1
@@ -252,6 +269,12 @@ def import_feedback(
                 summary.updated += 1
             else:
                 summary.unchanged += 1
+        for (team_id, quarter), numbers in sorted(new_grants.items()):
+            status = over_budget_after(session=session, team_id=team_id, quarter=quarter)
+            if status is not None:
+                problems += [_over_budget(n, status, currency(session)) for n in numbers]
+        if problems:
+            raise nothing_imported(problems, source)
         if summary.created or summary.updated or summary.grants_created:
             record_event(
                 session,
@@ -269,6 +292,33 @@ def import_feedback(
         session.rollback()
         raise
     return summary
+
+
+def _own_feedback(number: int, person: Person, reward: RewardRow):
+    return row_problem(
+        number,
+        "rating",
+        "feedback.own_feedback",
+        f"{person.external_id} said what they think of {reward.slug!r} themselves in Motivo "
+        '(a rating or "not for me"); an import does not replace what a person said',
+        person=person.external_id,
+        reward=reward.slug,
+    )
+
+
+def _over_budget(number: int, status: BudgetStatus, unit: str):
+    unit = f"{unit} " if unit else ""
+    return row_problem(
+        number,
+        "given_at",
+        "feedback.over_budget",
+        f"the rewards this file records as given take the team over its {status.quarter} "
+        f"budget ({unit}{status.spent:.2f} of {unit}{status.amount:.2f}); raise the budget "
+        "first or leave these rows out",
+        quarter=status.quarter,
+        spent=f"{unit}{status.spent:.2f}",
+        amount=f"{unit}{status.amount:.2f}",
+    )
 
 
 def received_rewards(

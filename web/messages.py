@@ -270,6 +270,14 @@ MESSAGES = {
         "%(person)s answered wave '%(wave)s' through the survey (%(count)s answers); an "
         "import does not replace that unless you choose to replace survey answers"
     ),
+    "feedback.own_feedback": N_(
+        "%(person)s said what they think of '%(reward)s' themselves in Motivo (a rating or "
+        '"not for me"); an import does not replace what a person said'
+    ),
+    "feedback.over_budget": N_(
+        "the rewards this file records as given take the team over its %(quarter)s budget "
+        "(%(spent)s of %(amount)s); raise the budget first or leave these rows out"
+    ),
     "answers.already_shown": N_(
         "%(person)s's answers in wave '%(wave)s' are already part of figures shown for it; "
         "they cannot be replaced, or the change would show in those figures"

@@ -14,6 +14,7 @@ from models.tables import AuditLog, Grant, Person, Rating
 from models.tables import Reward as RewardRow
 from seed.demo_org import demo_people
 from services.access import SYSTEM
+from services.budgets import budget_status, set_budget
 from services.catalogue import ensure_seed_catalogue
 from services.demo import load_demo_people, load_demo_survey
 from services.errors import InvalidInput, NotAllowed, NotFound
@@ -245,14 +246,85 @@ def test_given_at_attaches_the_rating_to_a_grant_the_manager_already_recorded(se
     assert count(session, Grant) == 1
 
 
-def test_an_imported_rating_replaces_a_dismissal_without_a_grant(session, org):
+def test_an_import_never_replaces_a_not_for_me_the_rep_said_themselves(session, org):
     dismiss_reward(session=session, person=org.rep, reward_slug="deal-bell")
-    summary = import_feedback(
-        session=session, actor=SYSTEM, table=table(HEADER, f"{org.rep.external_id},deal-bell,3,,")
-    )
-    assert summary.updated == 1
+    before = written(session)
+    with pytest.raises(InvalidInput) as refused:
+        import_feedback(
+            session=session,
+            actor=SYSTEM,
+            table=table(HEADER, f"{org.rep.external_id},deal-bell,3,,"),
+        )
+    [problem] = refused.value.problems
+    assert (problem.row, problem.column, problem.code) == (2, "rating", "feedback.own_feedback")
+    assert "themselves in Motivo" in str(problem)
+    assert written(session) == before
     [row] = session.exec(select(Rating)).all()
-    assert (row.rating, row.dismissed) == (3, False)
+    assert (row.rating, row.dismissed) == (None, True)
+
+
+def test_an_import_never_overwrites_a_rating_the_rep_gave_themselves(session, org):
+    grant = give_reward(
+        session=session,
+        manager=org.manager,
+        person=org.rep,
+        reward_slug="deal-bell",
+        given_on=date(2026, 3, 2),
+    )
+    rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=1, comment="mine")
+    with pytest.raises(InvalidInput) as refused:
+        import_feedback(
+            session=session,
+            actor=SYSTEM,
+            table=table(HEADER, f"{org.rep.external_id},deal-bell,5,2026-03-02,loved it"),
+        )
+    assert [p.code for p in refused.value.problems] == ["feedback.own_feedback"]
+    [row] = session.exec(select(Rating)).all()
+    assert (row.rating, row.comment) == (1, "mine")
+    # The same rating again is no conflict: nothing would change.
+    summary = import_feedback(
+        session=session,
+        actor=SYSTEM,
+        table=table(HEADER, f"{org.rep.external_id},deal-bell,1,2026-03-02,mine"),
+    )
+    assert summary.unchanged == 1
+
+
+def test_rewards_an_import_records_as_given_are_held_to_the_team_budget(session, org):
+    cost = reward(session, "employee-of-the-month").cost
+    set_budget(
+        session=session, actor=org.hr, team_id=org.rep.team_id, quarter="2026-Q1", amount=cost * 1.5
+    )
+    before = written(session)
+    with pytest.raises(InvalidInput) as refused:
+        import_feedback(
+            session=session,
+            actor=SYSTEM,
+            table=table(
+                HEADER,
+                f"{org.rep.external_id},employee-of-the-month,4,2026-03-02,",
+                f"{org.colleague.external_id},employee-of-the-month,5,2026-03-03,",
+            ),
+        )
+    problems = refused.value.problems
+    assert [(p.row, p.column, p.code) for p in problems] == [
+        (2, "given_at", "feedback.over_budget"),
+        (3, "given_at", "feedback.over_budget"),
+    ]
+    assert "2026-Q1 budget" in str(problems[0])
+    assert written(session) == before
+    assert budget_status(session=session, team_id=org.rep.team_id, quarter="2026-Q1").spent == 0
+    # One of them fits; a quarter without a budget has no limit to hold.
+    import_feedback(
+        session=session,
+        actor=SYSTEM,
+        table=table(
+            HEADER,
+            f"{org.rep.external_id},employee-of-the-month,4,2026-03-02,",
+            f"{org.colleague.external_id},employee-of-the-month,5,2026-05-03,",
+        ),
+    )
+    assert budget_status(session=session, team_id=org.rep.team_id, quarter="2026-Q1").spent == cost
 
 
 def test_blank_rows_are_skipped_and_the_optional_columns_may_be_left_out(session, org):
