@@ -270,7 +270,20 @@ def test_a_body_over_the_size_limit_is_413(app, client, session):
     assert response.get_json()["error"]["code"] == "too_large"
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "offset=-1", "limit=ten"])
+@pytest.mark.parametrize(
+    "query",
+    # int() also reads " 1", "+1", "1_0" and full-width digits; the document says digits.
+    [
+        "limit=0",
+        "limit=1001",
+        "offset=-1",
+        "limit=ten",
+        "limit=%201",
+        "limit=%2B1",
+        "limit=1_0",
+        "limit=%EF%BC%91",
+    ],
+)
 def test_bad_paging_is_400(client, session, query):
     secret = token_for(session, "people:read")
     response = client.get(f"/api/v1/people?{query}", headers=bearer(secret))

@@ -52,10 +52,9 @@ def _whole(name: str, default: int | None, low: int, high: int | None) -> int | 
         return default
     # An empty value (``k=``) is refused like any other non-number: the document says these
     # are integers, and a client that sends nothing should leave the parameter out.
-    try:
-        value = int(raw) if len(raw) <= 20 else None
-    except ValueError:
-        value = None
+    # Plain ASCII digits only: int() would also take spaces, signs, underscores and other
+    # scripts' digits, which the document does not allow.
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 20 else None
     if value is None or value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise ApiError(
