@@ -397,10 +397,10 @@ def load(app: str, args: list[str], env: dict, folder: Path, org: Organisation) 
 
 
 def interpreter(python: str) -> str:
-    """The interpreter's version and build as a reader can compare them: a CPython whose
-    libpython is a shared library (a plain source build, pyenv's default) runs Python code
-    noticeably slower than one with libpython linked into the executable and built with
-    profile-guided optimisation (Debian's ``python3``, the official container images)."""
+    """The interpreter's version, path and how libpython is linked, for comparing rows: a
+    plain source build (pyenv's default: no profile-guided optimisation, libpython a shared
+    library) runs Python code noticeably slower than an optimised one (Debian's ``python3``,
+    the official container images)."""
     probe = (
         "import platform, sys\n"
         "maps = open('/proc/self/maps').read() if sys.platform == 'linux' else ''\n"
