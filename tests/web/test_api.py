@@ -109,12 +109,13 @@ def test_revoked_token_is_refused_at_once(client, session, runner):
 
 def test_every_token_request_is_audited_without_the_token(client, session):
     token, secret = create_token(session=session, actor=SYSTEM, name="CRM", scopes=["people:read"])
-    client.get("/api/v1/people?limit=1", headers=bearer(secret))
+    client.get("/api/v1/people?limit=1&include_inactive=true", headers=bearer(secret))
     row = session.exec(select(AuditLog).where(AuditLog.action == "api.request")).one()
     assert row.target == f"token {token.id}"
     assert row.details == {
         "method": "GET",
-        "path": "/api/v1/people",
+        # What was asked for, filters and paging included.
+        "path": "/api/v1/people?limit=1&include_inactive=true",
         "scope": "people:read",
         "token": token.prefix,
         "actor": f"API token {token.prefix}… (CRM)",

@@ -101,7 +101,8 @@ def token_required(scope: str) -> Callable:
                     scope=scope,
                     limit=rate_per_minute(),
                     method=request.method,
-                    path=request.path,
+                    # With the query: what was read (filters, paging) is part of the record.
+                    path=request.full_path.removesuffix("?"),
                 )
             except ScopeMissing as exc:
                 g.api_rate = exc.rate
