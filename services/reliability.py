@@ -15,7 +15,7 @@ from recommender.reliability import (
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
 from services.organisation import min_group_size
-from services.responses import answers_by_response, submitted_responses
+from services.responses import answers_by_response, submitted_responses, unknown_to_hr
 from services.waves import report_scope
 
 # Omega comes from a factor fit; a fixed seed keeps the report the same on every run.
@@ -129,6 +129,21 @@ def reliability(
             code="reliability.no_responses",
             params={"where": where},
         )
+    # Item analysis over a few survey answers beside imported ones, which HR holds, can be
+    # solved for the few: the report is on the answers HR does not hold, at least the
+    # minimum group size of them.
+    analysed = unknown_to_hr(responses)
+    imported_left_out = len(responses) - len(analysed)
+    responses = analysed
+    minimum = min_group_size(session)
+    if len(responses) < minimum:
+        raise InvalidInput(
+            f"Reliability needs at least {minimum} responses to {where} (the minimum group "
+            f"size), not counting answers HR imported beside them; there are "
+            f"{len(responses)}.",
+            code="reliability.too_few",
+            params={"where": where, "minimum": minimum, "count": len(responses)},
+        )
     flagged = [bool(r.flags) for r in responses]
     n_flagged = sum(flagged)
     shown = flagged_count(
@@ -186,6 +201,7 @@ def reliability(
     result["n_flagged_excluded"] = excluded
     result["basis"] = "all responses" if include_flagged else "unflagged responses"
     result["missing_data_policy"] = missing
+    result["n_imported_left_out"] = imported_left_out
     # Each scale's n counts the responses that answered all its items (listwise); these
     # say how many of the responses analysed that leaves out of a scale, and why.
     analysed = [r for r, f in zip(rows, flagged, strict=True) if include_flagged or not f]

@@ -18,7 +18,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from models.tables import Answer, SurveyResponse
+from models.tables import RESPONSE_IMPORTED, Answer, SurveyResponse
 from recommender.instrument import Instrument, Item
 
 RANKING_SEPARATOR = ">"
@@ -267,3 +267,15 @@ def submitted_responses(
     if wave_id is not None:
         stmt = stmt.where(SurveyResponse.wave_id == wave_id)
     return list(session.exec(stmt.order_by(SurveyResponse.id)))
+
+
+def unknown_to_hr(responses: Sequence[SurveyResponse]) -> list[SurveyResponse]:
+    """The responses whose answers HR does not hold, when there are any; else all of them.
+
+    Answers HR imported are known to it. Item-level statistics over a few survey answers
+    mixed with many imported ones can be solved for the few (the reliability report's
+    item-total correlations on one survey response beside two made-up rows gave back
+    every answer). A set that is all imported tells HR nothing it does not already have.
+    """
+    own = [r for r in responses if r.source != RESPONSE_IMPORTED]
+    return own or list(responses)

@@ -33,7 +33,7 @@ from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
 from services.organisation import min_group_size
 from services.reliability import answers_still_open
-from services.responses import answers_by_response, submitted_responses
+from services.responses import answers_by_response, submitted_responses, unknown_to_hr
 from services.waves import report_scope
 
 RETEST_WEEKS = 8
@@ -115,7 +115,8 @@ def validity(
     wave_row, row, instrument, where = scope.wave, scope.row, scope.instrument, scope.where
     minimum = min_group_size(session)
 
-    everyone = submitted_responses(session, instrument_id=row.id)
+    # Answers HR imported are known to it; see ``unknown_to_hr``.
+    everyone = unknown_to_hr(submitted_responses(session, instrument_id=row.id))
     # While the wave is open, leaving flagged responses out would let HR tell from n, as
     # each rep submits, whose answers were flagged (the same rule as the reliability
     # report's flagged count): until it closes, every response counts.

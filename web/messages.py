@@ -118,6 +118,10 @@ MESSAGES = {
         "Figures without flagged responses are not shown: fewer than %(minimum)s responses "
         "have quality flags."
     ),
+    "reliability.too_few": N_(
+        "Reliability needs at least %(minimum)s responses to %(where)s (the minimum group "
+        "size), not counting answers HR imported beside them; there are %(count)s."
+    ),
     "validity.not_computed": N_("Validity was not computed."),
     "validity.no_responses": N_(
         "No submitted responses to %(where)s yet (responses with quality flags are left out "

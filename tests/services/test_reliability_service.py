@@ -119,6 +119,7 @@ def test_figures_are_on_all_responses_with_the_unflagged_ones_beside(session, in
         "n_flagged_excluded": 0,
         "basis": "all responses",
         "missing_data_policy": "listwise",
+        "n_imported_left_out": 0,
         "n_incomplete": 0,
         "n_in_every_scale": N_GOOD + N_CARELESS,
     }
