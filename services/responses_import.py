@@ -335,12 +335,21 @@ def _parse_rows(
     return rows, problems
 
 
-def _person_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+def _person_ids(
+    session: Session, external_ids: Sequence[str]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Person ids by external id, and the access of those who are not reps."""
     found: dict[str, int] = {}
+    not_reps: dict[str, str] = {}
     for chunk in chunks(list(external_ids)):
-        stmt = select(Person.external_id, Person.id).where(Person.external_id.in_(chunk))
-        found.update(session.exec(stmt).all())
-    return found
+        stmt = select(Person.external_id, Person.id, Person.access).where(
+            Person.external_id.in_(chunk)
+        )
+        for external_id, person_id, access in session.exec(stmt).all():
+            found[external_id] = person_id
+            if access != "rep":
+                not_reps[external_id] = access
+    return found, not_reps
 
 
 def _imported_wave_name(source: str) -> str:
@@ -430,8 +439,24 @@ def import_responses(
     rows, row_problems = _parse_rows(records, columns, has_person)
     problems += row_problems
 
-    person_ids = _person_ids(session, [r.external_id for r in rows if r.external_id])
+    person_ids, not_reps = _person_ids(session, [r.external_id for r in rows if r.external_id])
     unknown = [r for r in rows if r.external_id and r.external_id not in person_ids]
+    # Only reps answer: a manager or HR person whose answers were imported would sit,
+    # knowing them, in the figures they read (the survey pages refuse them too). A rep
+    # who has left may still have answers from before imported.
+    problems += [
+        row_problem(
+            r.number,
+            PERSON_COLUMN,
+            "answers.person_not_rep",
+            f"{r.external_id} has {not_reps[r.external_id]} access, not rep; only reps "
+            "answer a survey",
+            person=r.external_id,
+            access=not_reps[r.external_id],
+        )
+        for r in rows
+        if r.external_id in not_reps
+    ]
     if not create_people:
         problems += [
             row_problem(

@@ -286,6 +286,9 @@ MESSAGES = {
         "%(person)s's answers in wave '%(wave)s' are already part of figures shown for it; "
         "they cannot be replaced, or the change would show in those figures"
     ),
+    "answers.person_not_rep": N_(
+        "%(person)s has %(access)s access, not rep; only reps answer a survey"
+    ),
     "answers.survey_raced": N_(
         "someone answered through the survey during the import; import again"
     ),

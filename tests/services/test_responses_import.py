@@ -268,6 +268,27 @@ def test_unknown_people_are_refused_without_create_people(session, instrument):
     assert session.exec(select(func.count()).select_from(Person)).one() == 0
 
 
+@pytest.mark.parametrize("access", ["manager", "hr", "admin"])
+def test_only_reps_answers_are_imported(session, people, instrument, access):
+    # A manager whose answers were imported would sit, knowing them, in the team's figures.
+    people["R2"].access = access
+    session.add(people["R2"])
+    session.commit()
+    with pytest.raises(InvalidInput) as caught:
+        run(session, GOOD)
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.code) == (3, "person", "answers.person_not_rep")
+    assert f"R2 has {access} access" in str(problem)
+    assert session.exec(select(func.count()).select_from(SurveyResponse)).one() == 0
+
+
+def test_a_rep_who_has_left_may_still_have_earlier_answers_imported(session, people, instrument):
+    people["R2"].active = False
+    session.add(people["R2"])
+    session.commit()
+    assert run(session, GOOD).created == 2
+
+
 def test_careless_responses_are_stored_with_their_flags(session, people, instrument):
     # R3 straightlines every likert item (so its answers do not vary), fails the attention
     # check and contradicts itself (strongly agrees with each scale's statements and with
