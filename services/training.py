@@ -232,6 +232,11 @@ def model_card(*, session: Session, min_size: int | None = None) -> dict | None:
         min_size=group_floor(session, min_size),
     )
     card["n_flagged"] = shown["flagged"]
+    # The people per profile count unflagged responses only: beside the responses used
+    # they would give the withheld flagged count away.
+    card["profile_counts_withheld"] = shown["flagged"] is None and isinstance(profiles, dict)
+    if card["profile_counts_withheld"]:
+        card["profiles"] = {**card["profiles"], "counts": None}
     card["flagged_pending"] = shown["pending"]
     card["flagged_fewer_than"] = shown["fewer_than"]
     card["version"] = row.version

@@ -334,11 +334,15 @@ def test_the_model_card_gives_hr_no_flagged_count_that_could_name_someone(sessio
     assert "flagged" not in result.describe()
     card = model_card(session=session)
     assert card["n_flagged"] is None and card["flagged_pending"] is True
+    # Nor do the people per profile (unflagged responses only) beside the responses used.
+    assert card["profiles"]["counts"] is None and card["profile_counts_withheld"]
     for wave in session.exec(select(Wave).where(Wave.status == "open")).all():
         close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
     closed = model_card(session=session)
     assert closed["flagged_pending"] is False
     if result.card["n_flagged"] < 5:
         assert closed["n_flagged"] is None and closed["flagged_fewer_than"] == 5
+        assert closed["profiles"]["counts"] is None
     else:
         assert closed["n_flagged"] == result.card["n_flagged"]
+        assert closed["profiles"]["counts"] is not None
