@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
+from sqlalchemy import select, update
+
 T = TypeVar("T")
 
 # SQLite's smallest build allows 999 bound parameters in one statement; an ``IN`` list of
@@ -17,3 +19,17 @@ def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def lock_rows(session, model, *where) -> list:
+    """The rows of ``model`` that ``where`` selects, locked until the transaction ends.
+
+    PostgreSQL locks them (``FOR UPDATE``). SQLite has no row locks: a no-op update of the
+    same rows takes the database's write lock now, before anything is read, so no other
+    writer can commit in between (``SELECT ... FOR UPDATE`` alone would lock nothing).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        key = model.__table__.primary_key.columns[0]
+        session.execute(update(model).where(*where).values({key.name: key}))
+        return list(session.execute(select(model).where(*where)).scalars())
+    return list(session.execute(select(model).where(*where).with_for_update()).scalars())

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from models.queries import lock_rows
 from models.tables import Budget, Grant, Person, Reward, Team, utcnow
 from services.access import require
 from services.audit import record_event
@@ -237,13 +238,8 @@ class OverBudget(ServiceError):
 
 def _lock_budget(session: Session, team_id: int, quarter: str) -> Budget | None:
     """The team's budget row for the quarter, locked until the transaction ends."""
-    where = (Budget.team_id == team_id, Budget.quarter == quarter)
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: touching the row takes the database's write lock now,
-        # before the spend is read, so no other writer can commit a grant in between.
-        session.execute(update(Budget).where(*where).values(amount=Budget.amount))
-        return session.exec(select(Budget).where(*where)).first()
-    return session.exec(select(Budget).where(*where).with_for_update()).first()
+    rows = lock_rows(session, Budget, Budget.team_id == team_id, Budget.quarter == quarter)
+    return rows[0] if rows else None
 
 
 def reserve_spend(

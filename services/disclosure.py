@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlmodel import Session, select
 
+from models.queries import lock_rows
 from models.tables import RESPONSE_IMPORTED, Release, ReleasedGroup, SurveyResponse, Wave
 from recommender.anonymity import LeverageBasis, check_min_size, select_releasable
 from services.access import Actor
@@ -148,8 +149,9 @@ def _copy(basis: LeverageBasis) -> LeverageBasis:
 
 
 def _lock_wave(session: Session, wave_id: int) -> None:
-    """Serialise releases of one wave, so two at once cannot each miss the other."""
-    session.exec(select(Wave.id).where(Wave.id == wave_id).with_for_update()).first()
+    """Serialise releases of one wave, so two at once cannot each miss the other (on
+    SQLite too, where a plain ``FOR UPDATE`` locks nothing)."""
+    lock_rows(session, Wave, Wave.id == wave_id)
 
 
 def released_groups(*, session: Session, wave: Wave) -> list[np.ndarray]:
