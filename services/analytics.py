@@ -49,7 +49,7 @@ from services.summaries import (
     resolve_wave,
 )
 from services.training import model_card
-from services.waves import audience_query, find_wave, invited_ids
+from services.waves import audience_query, find_wave, invited_ids, status_for_others
 
 DECIMALS = 2
 
@@ -93,7 +93,7 @@ def participation(
     for person_id, state, team_id, frozen_at in session.exec(
         select(
             SurveyResponse.person_id,
-            SurveyResponse.status,
+            status_for_others(),
             SurveyResponse.team_id,
             SurveyResponse.groups_frozen_at,
         ).where(SurveyResponse.wave_id == wave_row.id)
@@ -206,7 +206,7 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
     ids = list(session.exec(audience_query(session, wave_row)))
     status = dict(
         session.exec(
-            select(SurveyResponse.person_id, SurveyResponse.status).where(
+            select(SurveyResponse.person_id, status_for_others()).where(
                 SurveyResponse.wave_id == wave_row.id
             )
         ).all()

@@ -88,8 +88,8 @@ def reopen_flagged_response(*, session: Session, person: Person, wave_id: int) -
             "This survey wave is closed; answers can no longer be changed.", code="survey.closed"
         )
     previous = list(_ordered(response.flags))
+    # submitted_at stays: for everyone else it was answered (see ``status_for_others``).
     response.status = "in_progress"
-    response.submitted_at = None
     response.updated_at = utcnow()
     session.add(response)
     record_event(

@@ -28,7 +28,7 @@ from services.recommendations import (
     suggest_for_people,
     suggest_rewards,
 )
-from services.waves import open_waves_for
+from services.waves import open_waves_for, status_for_others
 
 
 @dataclass
@@ -83,7 +83,7 @@ def team_overview(*, session: Session, manager: Person, k: int = 3) -> TeamOverv
     statuses: dict[int, str] = {}
     if overview.wave is not None and ids:
         for person_id, status in session.exec(
-            select(SurveyResponse.person_id, SurveyResponse.status).where(
+            select(SurveyResponse.person_id, status_for_others()).where(
                 SurveyResponse.wave_id == overview.wave.id, SurveyResponse.person_id.in_(ids)
             )
         ):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
@@ -137,6 +137,18 @@ def wave_team_ids(session: Session, wave: Wave) -> set[int]:
     return set(session.exec(select(WaveTeam.team_id).where(WaveTeam.wave_id == wave.id)))
 
 
+def status_for_others():
+    """A response's status as anyone but its person sees it (a column expression).
+
+    Answered once is answered: only a flagged response can be reopened for review, so
+    showing it as started again to a manager, or in HR's counts and reminders, would tell
+    them its answers were flagged. Only its person sees it back in progress.
+    """
+    return case(
+        (SurveyResponse.submitted_at.is_not(None), "submitted"), else_=SurveyResponse.status
+    )
+
+
 def is_in_audience(session: Session, wave: Wave, person: Person) -> bool:
     """Whether ``person`` may answer ``wave``: an active rep of its teams, the people
     ``audience_query`` names. A manager or HR person who answered would sit, knowing their
@@ -234,9 +246,9 @@ def list_waves(*, session: Session, viewer: Actor) -> list[WaveSummary]:
         invited = len(invited_ids(session, wave))
         counts = dict(
             session.exec(
-                select(SurveyResponse.status, func.count())
+                select(status_for_others(), func.count())
                 .where(SurveyResponse.wave_id == wave.id)
-                .group_by(SurveyResponse.status)
+                .group_by(status_for_others())
             ).all()
         )
         instrument = session.get(Instrument, wave.instrument_id)
@@ -261,9 +273,9 @@ def wave_summary(*, session: Session, viewer: Actor, wave_id: int) -> WaveSummar
     invited = len(invited_ids(session, wave))
     counts = dict(
         session.exec(
-            select(SurveyResponse.status, func.count())
+            select(status_for_others(), func.count())
             .where(SurveyResponse.wave_id == wave.id)
-            .group_by(SurveyResponse.status)
+            .group_by(status_for_others())
         ).all()
     )
     instrument = session.get(Instrument, wave.instrument_id)

@@ -78,7 +78,7 @@ def test_the_rep_is_told_which_rule_fired_and_may_revise(session, rushed):
 def test_reopening_lets_the_rep_submit_again_to_the_same_wave(session, rushed):
     rep, wave = rushed["rep"], rushed["wave"]
     reopened = reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
-    assert reopened.status == "in_progress" and reopened.submitted_at is None
+    assert reopened.status == "in_progress" and reopened.submitted_at is not None
     view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
     assert view.editable and view.answered_count > 0  # the answers are there to review
     event = session.exec(select(AuditLog).where(AuditLog.action == "survey.reopen")).one()
@@ -174,3 +174,35 @@ def test_a_manager_cannot_tell_a_flagged_rep_from_one_who_turned_personalisation
     )
     own = suggest_rewards(session=session, viewer=flagged_rep, person=flagged_rep)
     assert own.why_not_personal == "flagged"
+
+
+def test_a_reopened_response_still_counts_as_answered_for_everyone_else(session, factory):
+    """Only a flagged response can be reopened: shown as "started" again to the manager or
+    in HR's counts and reminders, it would tell them the answers were flagged."""
+    from services.analytics import reminder_list
+    from services.team import team_overview
+    from services.waves import list_waves
+
+    definition(ensure_default_instrument(session=session).row)
+    team = factory.team("North")
+    manager = factory.person("manager", team=team)
+    rep = factory.person("rep", team=team, manager=manager)
+    factory.person("rep", team=team, manager=manager)
+    hr = factory.person("hr")
+    wave = open_wave(session=session, actor=SYSTEM, name="Wave 1")
+    assert answer_all(session, rep, wave, seconds=0.5).flags == ["speeding"]
+
+    def seen() -> tuple:
+        card = next(
+            m
+            for m in team_overview(session=session, manager=manager).members
+            if m.person.id == rep.id
+        )
+        counts = next(w for w in list_waves(session=session, viewer=hr) if w.wave.id == wave.id)
+        pending = {p["person_id"] for p in reminder_list(session=session, viewer=hr)["people"]}
+        return card.survey, counts.submitted, counts.in_progress, rep.id in pending
+
+    before = seen()
+    assert before == ("submitted", 1, 0, False)
+    reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
+    assert seen() == before

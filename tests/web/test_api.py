@@ -30,7 +30,7 @@ ROSTER_CSV = (
 )
 ANSWERS_CSV = (
     "person,aut1,aut2,aut3,aut4,mas1,mas2,att1,mas3,mas4,pur1,pur2,pur3,pur4,rank1,open1\n"
-    "M1,4,5,2,4,4,4,4,2,5,5,4,2,5,time>recognition>development,More time with my family\n"
+    "R2,4,5,2,4,4,4,4,2,5,5,4,2,5,time>recognition>development,More time with my family\n"
     "R1,3,,3,3,4,4,4,2,4,3,3,3,4,recognition>time,\n"
 )
 
@@ -311,7 +311,10 @@ def answered(client, session):
     data = tomllib.loads((DATA / "small_instrument.toml").read_text(encoding="utf-8"))
     import_instrument(session=session, actor=SYSTEM, data=data)
     secret = token_for(session, "people:write", "responses:write", "responses:read", "waves:read")
-    client.post("/api/v1/people/import", json={"rows": ROSTER}, headers=bearer(secret))
+    # Only reps answer a survey: the answers file names Ola and a second rep, Per.
+    people = [*ROSTER, {**ROSTER[1], "external_id": "R2", "name": "Per Berg",
+                        "email": "per@example.test"}]  # fmt: skip
+    client.post("/api/v1/people/import", json={"rows": people}, headers=bearer(secret))
     return secret
 
 
@@ -338,7 +341,7 @@ def test_responses_import_then_counts_never_answers(client, session, answered):
     counts = client.get(f"/api/v1/waves/{wave['id']}/responses", headers=bearer(answered))
     assert counts.status_code == 200
     text = counts.get_data(as_text=True) + json.dumps(waves) + json.dumps(details)
-    for private in ("More time with my family", "M1", "R1", "Ola", "recognition"):
+    for private in ("More time with my family", "R2", "R1", "Ola", "Per", "recognition"):
         assert private not in text
     assert counts.get_json()["by_status"]["submitted"] is None
 
