@@ -37,6 +37,18 @@ def web_organisation(session, layout):
     return wave, people
 
 
+def made_up(session, wave, n: int, seed: int = 300):
+    return simulate_organisation(
+        definition_of(session, wave),
+        load_catalogue(),
+        n,
+        random_state=seed,
+        careless_rate=0.0,
+        missing_rate=0.0,
+        text_rate=0.0,
+    ).answers
+
+
 def import_invented(session, wave, team_name: str, role: str, n: int, *, first: int = 0):
     """HR creates ``n`` people in a team and imports answers it made up for them."""
     team = session.exec(select(Team).where(Team.name == team_name)).first()
@@ -56,16 +68,7 @@ def import_invented(session, wave, team_name: str, role: str, n: int, *, first: 
             )
         )
     session.commit()
-    sim = simulate_organisation(
-        definition_of(session, wave),
-        load_catalogue(),
-        n,
-        random_state=200 + first,
-        careless_rate=0.0,
-        missing_rate=0.0,
-        text_rate=0.0,
-    )
-    import_answers(session, wave, ids, sim.answers)
+    import_answers(session, wave, ids, made_up(session, wave, n, seed=200 + first))
 
 
 def import_answers(session, wave, external_ids, answers, **kwargs):
@@ -178,18 +181,6 @@ def answers_of(session, wave, person) -> dict:
         )
     ).one()
     return answers_by_response(session, definition_of(session, wave), [response.id])[response.id]
-
-
-def made_up(session, wave, n: int, seed: int = 300):
-    return simulate_organisation(
-        definition_of(session, wave),
-        load_catalogue(),
-        n,
-        random_state=seed,
-        careless_rate=0.0,
-        missing_rate=0.0,
-        text_rate=0.0,
-    ).answers
 
 
 def test_answers_already_shown_cannot_be_replaced_by_an_import(session):
