@@ -513,3 +513,35 @@ def test_parallel_recognition_due_runs_tell_each_manager_once(engine, session, f
         told = fresh.exec(select(RecognitionNotice)).all()
     assert len(notices) == 1, results
     assert len(told) == 3
+
+
+def test_parallel_releases_of_one_wave_never_show_two_groups_that_isolate_someone(
+    engine, session, factory
+):
+    """Shown one after the other, the second of two groups that differ by one swap is
+    withheld (together they would isolate a person). Released at once, each must still see
+    the other: on SQLite as on PostgreSQL."""
+    from services.disclosure import Candidate, release, released_groups
+
+    ensure_default_instrument(session=session)
+    wave = open_wave(session=session, actor=SYSTEM, name="Race wave")
+    first, second = [1, 2, 3, 4, 5], [1, 2, 3, 4, 6]
+
+    def show(i):
+        with Session(engine, expire_on_commit=False) as own:
+            members = first if i % 2 == 0 else second
+            decision = release(
+                session=own,
+                wave=own.get(type(wave), wave.id),
+                kind="summary",
+                candidates=[Candidate(f"group{i % 2}", members)],
+                min_size=5,
+                actor=SYSTEM,
+            )
+            return decision.shown(f"group{i % 2}")
+
+    results = _in_parallel(8, show)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with Session(engine) as fresh:
+        stored = [sorted(g.tolist()) for g in released_groups(session=fresh, wave=wave)]
+    assert len(stored) == 1 and stored[0] in (first, second)
