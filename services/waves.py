@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func, literal_column, or_
 from sqlmodel import Session, select
 
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
@@ -144,8 +144,11 @@ def status_for_others():
     showing it as started again to a manager, or in HR's counts and reminders, would tell
     them its answers were flagged. Only its person sees it back in progress.
     """
+    # A literal, not a bound parameter: PostgreSQL accepts a GROUP BY of this expression
+    # only when it reads the same as in the select list, and two parameters do not.
     return case(
-        (SurveyResponse.submitted_at.is_not(None), "submitted"), else_=SurveyResponse.status
+        (SurveyResponse.submitted_at.is_not(None), literal_column("'submitted'")),
+        else_=SurveyResponse.status,
     )
 
 
