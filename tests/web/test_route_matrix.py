@@ -25,6 +25,7 @@ from tests.security.headers import header_problems
 from tests.services.test_survey import answers_for
 
 SIGNED_IN = {"rep", "manager", "manager_b", "rep_b", "hr", "admin"}
+REPS = {"rep", "rep_b"}
 
 # rule -> roles that may use it (for GET and POST alike, unless the rule says otherwise).
 ALLOWED: dict[str, set[str]] = {
@@ -78,12 +79,13 @@ ALLOWED: dict[str, set[str]] = {
     "/me/rate/<int:grant_id>": {"rep"},  # only the rep who received the reward
     "/me/settings": SIGNED_IN,
     "/me/survey/<int:wave_id>/revise": SIGNED_IN,  # only ever the viewer's own response
-    "/survey/": SIGNED_IN,
-    "/survey/<int:wave_id>/": SIGNED_IN,
-    "/survey/<int:wave_id>/done": SIGNED_IN,
-    "/survey/<int:wave_id>/page/<page_key>": SIGNED_IN,
-    "/survey/<int:wave_id>/review": SIGNED_IN,
-    "/survey/<int:wave_id>/submit": SIGNED_IN,
+    "/survey/": SIGNED_IN,  # the list: empty for someone who answers no wave
+    # Only reps answer a wave: a manager or HR person would sit in the figures they read.
+    "/survey/<int:wave_id>/": REPS,
+    "/survey/<int:wave_id>/done": REPS,
+    "/survey/<int:wave_id>/page/<page_key>": REPS,
+    "/survey/<int:wave_id>/review": REPS,
+    "/survey/<int:wave_id>/submit": REPS,
     "/team/": {"manager", "manager_b"},
     "/team/grant/<int:grant_id>/status": {"manager"},  # only the manager of the rep
     "/team/person/<external_id>": {"rep", "manager"},  # the rep themself, and their manager
