@@ -63,6 +63,17 @@ def reward(session, slug: str) -> RewardRow:
     return session.exec(select(RewardRow).where(RewardRow.slug == slug)).one()
 
 
+def bell_on_2_march(session, org):
+    """The manager records the deal bell for the rep on 2 March 2026."""
+    return give_reward(
+        session=session,
+        manager=org.manager,
+        person=org.rep,
+        reward_slug="deal-bell",
+        given_on=date(2026, 3, 2),
+    )
+
+
 # --- rating a received reward ------------------------------------------------------------
 
 
@@ -228,13 +239,7 @@ def test_a_changed_rating_updates_the_same_row_and_keeps_the_one_grant(session, 
 
 
 def test_given_at_attaches_the_rating_to_a_grant_the_manager_already_recorded(session, org):
-    grant = give_reward(
-        session=session,
-        manager=org.manager,
-        person=org.rep,
-        reward_slug="deal-bell",
-        given_on=date(2026, 3, 2),
-    )
+    grant = bell_on_2_march(session, org)
     summary = import_feedback(
         session=session,
         actor=SYSTEM,
@@ -264,13 +269,7 @@ def test_an_import_never_replaces_a_not_for_me_the_rep_said_themselves(session, 
 
 
 def test_an_import_never_overwrites_a_rating_the_rep_gave_themselves(session, org):
-    grant = give_reward(
-        session=session,
-        manager=org.manager,
-        person=org.rep,
-        reward_slug="deal-bell",
-        given_on=date(2026, 3, 2),
-    )
+    grant = bell_on_2_march(session, org)
     rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=1, comment="mine")
     with pytest.raises(InvalidInput) as refused:
         import_feedback(
