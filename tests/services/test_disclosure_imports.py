@@ -111,6 +111,17 @@ def assert_nobody_unknown_isolated(session, wave):
     assert float(h[unknown].max(initial=0.0)) <= 1 / MIN + 1e-9
 
 
+def pad_north(session, wave):
+    """One real rep answers in a new team, North; HR invents four closers there and
+    imports answers it made up for them."""
+    north = Team(name="North")
+    session.add(north)
+    session.commit()
+    add_respondent(session, wave, north, "closer", 1)
+    answered_through_the_survey(session)
+    import_invented(session, wave, "North", "closer", 4)
+
+
 def test_a_difference_padded_with_imported_answers_is_withheld(session):
     # South's five are shown. Then one real rep answers in North, and HR invents four
     # closers in North and imports their answers: North (5) and the total (10) minus
@@ -118,12 +129,7 @@ def test_a_difference_padded_with_imported_answers_is_withheld(session):
     wave, _ = web_organisation(session, {"South": ["hunter"] * 5})
     before = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
     assert not group(before, "South")["suppressed"]
-    north = Team(name="North")
-    session.add(north)
-    session.commit()
-    add_respondent(session, wave, north, "closer", 1)
-    answered_through_the_survey(session)
-    import_invented(session, wave, "North", "closer", 4)
+    pad_north(session, wave)
     after = summary(session=session, viewer=SYSTEM, by="team", wave=wave.name)
     assert group(after, "North")["n"] is None
     assert group(after, "North")["reason"] == "combined"

@@ -6,10 +6,9 @@ from sqlmodel import select
 
 from models.tables import Team
 from tests.conftest import login
-from tests.services.test_disclosure import add_respondent
 from tests.services.test_disclosure_imports import (
-    answered_through_the_survey,
     import_invented,
+    pad_north,
     web_organisation,
 )
 
@@ -24,12 +23,7 @@ def test_padding_a_difference_with_imported_answers_shows_nothing_of_the_real_re
     login(client, hr.email)
     page = client.get("/hr/insights/?by=team").get_data(as_text=True)
     assert "South" in page and COMBINED not in page
-    north = Team(name="North")
-    session.add(north)
-    session.commit()
-    add_respondent(session, wave, north, "closer", 1)
-    answered_through_the_survey(session)
-    import_invented(session, wave, "North", "closer", 4)
+    pad_north(session, wave)
     assert session.exec(select(Team).where(Team.name == "North")).one()
 
     response = client.get("/hr/insights/summary.json?by=team")
