@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 
 from flask import Flask, g, has_app_context
-from flask_babel import format_currency, format_decimal, format_number
+from flask_babel import format_currency, format_date, format_decimal, format_number, format_time
 from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -114,7 +115,45 @@ def decimal(value: float, digits: int = 2) -> str:
     return format_decimal(value, format=pattern)
 
 
+def _as_date_or_time(value: object) -> date | datetime | None:
+    if isinstance(value, str):
+        try:
+            return (
+                datetime.fromisoformat(value)
+                if "T" in value or " " in value
+                else date.fromisoformat(value)
+            )
+        except ValueError:
+            return None
+    return value if isinstance(value, date) else None
+
+
+def day(value: object) -> str:
+    """A date as the reader writes it: "Dec 6, 2026" in English, "6. des. 2026" in Norwegian.
+
+    Forms and files keep ISO dates (a browser's date field and a spreadsheet read them);
+    sentences on a page use the reader's own.
+    """
+    parsed = _as_date_or_time(value)
+    if parsed is None:
+        return "" if value is None else str(value)
+    return format_date(parsed, "medium")
+
+
+def moment(value: object) -> str:
+    """A date and time of day the reader's way ("Dec 6, 2026 9:05 PM", "6. des. 2026 21:05"),
+    in the app's time zone (UTC unless configured)."""
+    parsed = _as_date_or_time(value)
+    if not isinstance(parsed, datetime):
+        return day(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return f"{format_date(parsed, 'medium')} {format_time(parsed, 'short')}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(day, "day")
+    app.add_template_filter(moment, "moment")
     app.add_template_filter(money, "money")
     app.add_template_filter(decimal, "decimal")
     app.add_template_global(band_range, "band_range")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from babel.dates import format_date
 from sqlmodel import func, select
 
 from models.tables import (
@@ -501,7 +502,7 @@ def test_a_running_experiment_says_when_its_results_come(client, session, hr, re
     response = client.post("/hr/experiments/new", data=form_data(client))
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Running since " + today().isoformat() in html
+    assert "Running since " + format_date(today(), "medium", locale="en") in html
     assert "Results are shown from" in html and "likely a real effect" not in html
     assert "Observational" not in html
 

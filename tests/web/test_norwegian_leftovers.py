@@ -1,5 +1,6 @@
 """Every page, walked in Norwegian as every role over the demo organisation: no English
-sentence from the catalogue left untranslated and no raw key (``account_manager``) shown."""
+sentence from the catalogue left untranslated, no raw key (``account_manager``) and no ISO
+date (``2026-12-06``, where a Norwegian reader writes ``6. des. 2026``) shown."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ ENGLISH_WORDS = re.compile(
     re.IGNORECASE,
 )
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # Visible text of elements people read; form values and code samples are not prose.
 SKIPPED_TAGS = {"script", "style", "code", "pre", "textarea", "option"}
 
@@ -127,6 +129,8 @@ def test_norwegian_pages_have_no_english_leftovers_or_raw_keys(app, demo, englis
                 problems.append(f"{path}: English word in {text[:80]!r}")
             for key in KEY.findall(text):
                 problems.append(f"{path}: raw key {key!r} in {text[:80]!r}")
+            for iso in ISO_DATE.findall(text):
+                problems.append(f"{path}: ISO date {iso!r} in {text[:80]!r}")
     assert problems == [], "\n".join(problems)
 
 
