@@ -51,6 +51,10 @@ ALL_ROLES = "all"
 """The ``roles`` value for a reward that suits every sales role."""
 LANGUAGES = ("en", "nb")
 COST_BAND_LIMITS = (500.0, 2000.0, 6000.0)
+# Above any non-monetary reward's cost, and within what money formatting and budgets can
+# add up; a cooldown of ten years is as good as once.
+COST_MAX = 10_000_000.0
+COOLDOWN_MAX_DAYS = 3650
 """Highest cost in NOK of bands 1, 2 and 3; band 4 is anything above the last limit."""
 
 FIELDS = (
@@ -338,7 +342,9 @@ class _RecordParser:
             "cost_band": self.whole_number(record, "cost_band", low=1, high=4),
             "cost": self.cost(record),
             "horizon": self.choice(record, "horizon", HORIZONS),
-            "cooldown_days": self.whole_number(record, "cooldown_days", low=0, high=None),
+            "cooldown_days": self.whole_number(
+                record, "cooldown_days", low=0, high=COOLDOWN_MAX_DAYS
+            ),
             "active": self.active(record),
         }
         if not self.ok:
@@ -500,6 +506,12 @@ class _RecordParser:
             return 0.0
         if number < 0:
             self.problem("cost", f"must not be negative, got {_format_number(number)}")
+            return 0.0
+        if number > COST_MAX:
+            self.problem(
+                "cost",
+                f"must be at most {_format_number(COST_MAX)}, got {number:.6g}",
+            )
             return 0.0
         return number
 

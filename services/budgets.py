@@ -212,10 +212,12 @@ def spend_after(status: BudgetStatus, cost: float) -> SpendPreview:
 
 
 def cost_band_ranges(*, session: Session) -> dict[int, tuple[float, float]]:
-    """The cheapest and dearest catalogue cost in each cost band (bands with no reward are
-    left out): what a band means in the organisation's currency."""
-    stmt = select(Reward.cost_band, func.min(Reward.cost), func.max(Reward.cost)).group_by(
-        Reward.cost_band
+    """The cheapest and dearest cost of the catalogue's active rewards in each cost band
+    (bands with none are left out): what a band means in the organisation's currency now."""
+    stmt = (
+        select(Reward.cost_band, func.min(Reward.cost), func.max(Reward.cost))
+        .where(Reward.active)
+        .group_by(Reward.cost_band)
     )
     return {int(b): (float(lo), float(hi)) for b, lo, hi in session.exec(stmt).all()}
 

@@ -61,6 +61,24 @@ def column_length(model: type, column: str) -> int:
     return int(model.__table__.c[column].type.length)
 
 
+def line_break_problems(number: int, values: Mapping[str, str]) -> list[str]:
+    """``row N, column X: ...`` for each value that holds a line break or a tab.
+
+    For files whose every column is one line (a name, an email, a team): a line break in a
+    name would end an email's header, and it shows on no page as it was meant.
+    """
+    return [
+        row_problem(
+            number,
+            column,
+            "import.line_break",
+            "holds a line break or a tab; keep it on one line",
+        )
+        for column, value in values.items()
+        if isinstance(value, str) and any(c in value for c in "\r\n\t")
+    ]
+
+
 def length_problems(number: int, values: Mapping[str, str], limits: Mapping[str, int]) -> list[str]:
     """``row N, column X: ...`` for each value longer than its column's limit."""
     return [

@@ -425,6 +425,12 @@ def digest_lines(notification: Notification, locale: str) -> list[str]:
     return lines
 
 
+def _one_line(text: str | None) -> str:
+    """Text for a header: a line break in a stored name or a wave's name would end the
+    header (mail libraries refuse it, and every later email with it)."""
+    return " ".join((text or "").split())
+
+
 def email_message(
     notification: Notification, person: Person, *, sender: str, base_url: str, locale: str
 ) -> EmailMessage:
@@ -432,8 +438,8 @@ def email_message(
     locale = _locale(person.locale or locale)
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((person.name, person.email or ""))
-    message["Subject"] = subject(notification, locale)
+    message["To"] = formataddr((_one_line(person.name), person.email or ""))
+    message["Subject"] = _one_line(subject(notification, locale))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     lines = [render(notification, locale)]
     lines += digest_lines(notification, locale)
@@ -523,17 +529,19 @@ def _deliver(
             if config["user"]:
                 smtp.login(config["user"], config["password"])
             for notification, person in pending:
-                message = email_message(
-                    notification,
-                    person,
-                    sender=config["sender"],
-                    base_url=config["base_url"],
-                    locale=config["locale"],
-                )
                 try:
+                    message = email_message(
+                        notification,
+                        person,
+                        sender=config["sender"],
+                        base_url=config["base_url"],
+                        locale=config["locale"],
+                    )
                     smtp.send_message(message)
-                except smtplib.SMTPRecipientsRefused:
-                    refused += 1  # a bad address should not hold up everyone else
+                except (smtplib.SMTPRecipientsRefused, ValueError):
+                    # A bad address, or one no message can be addressed to, should not
+                    # hold up everyone else.
+                    refused += 1
                     continue
                 notification.emailed_at = utcnow()
                 session.add(notification)

@@ -28,6 +28,7 @@ from services.errors import InvalidInput, NotFound, Problem, row_problem
 from services.imports import (
     column_length,
     length_problems,
+    line_break_problems,
     missing_column,
     nothing_imported,
     unknown_column,
@@ -133,6 +134,7 @@ def _validate(
             continue  # a blank spreadsheet row
         values = {c: _clean(record.get(c)) for c in PEOPLE_COLUMNS}
         problems.extend(length_problems(number, values, limits))
+        problems.extend(line_break_problems(number, values))
         row = _Row(
             number=number,
             external_id=values["external_id"],

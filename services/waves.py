@@ -15,6 +15,11 @@ from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import get_instrument_row
 
+# A wave is a survey period, weeks long. These bounds cover any real one and keep every
+# date the app works out from a wave's dates (a day after it closes, a quarter) in range.
+WAVE_MAX_DAYS = 366
+WAVE_YEARS = (2000, 2099)
+
 
 def today() -> date:
     return utcnow().date()
@@ -54,6 +59,25 @@ def open_wave(
                 "closes_on",
                 "wave.closes_before_opening",
                 "the wave must close on or after the day it opens",
+            )
+        )
+    elif (closes_on - opens_on).days > WAVE_MAX_DAYS:
+        problems.append(
+            Problem(
+                "closes_on",
+                "wave.too_long",
+                f"a wave runs for at most {WAVE_MAX_DAYS} days",
+                {"days": WAVE_MAX_DAYS},
+            )
+        )
+    first, last = WAVE_YEARS
+    if not first <= opens_on.year <= last:
+        problems.append(
+            Problem(
+                "opens_on",
+                "wave.year_out_of_range",
+                f"choose a day in the years {first} to {last}",
+                {"first": first, "last": last},
             )
         )
     teams: list[Team] = []
@@ -199,7 +223,9 @@ def closed_since(wave: Wave) -> datetime | None:
     earlier of when HR closed it and the end of its last day (UTC, as ``is_answerable``)."""
     if wave.status != "closed":
         return None
-    end_of_last_day = datetime.combine(wave.closes_on + timedelta(days=1), time(0), tzinfo=UTC)
+    # A wave stored before dates were bounded may end on the last day there is.
+    last = min(wave.closes_on, date.max - timedelta(days=1))
+    end_of_last_day = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
     closed_at = wave.closed_at
     if closed_at is None:
         return end_of_last_day

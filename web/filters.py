@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 
@@ -74,6 +75,10 @@ def money(value: float | None, whole: bool = True) -> str:
     English, ``20 700 kr`` in Norwegian. Whole units unless ``whole`` is false."""
     if value is None:
         return "–"
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        # Beyond what a budget or a reward costs, and beyond what currency formatting
+        # handles: a stored value from before the catalogue's bounds still shows.
+        return f"{value:.6g} {organisation_currency()}"
     code = organisation_currency()
     if not whole:
         return _spaced(format_currency(value, code))

@@ -158,8 +158,14 @@ def test_active_defaults_to_true_when_left_out():
         (record(roles=[3]), "row 1, column roles: expected role names as text"),
         (record(roles=[]), "row 1, column roles: missing value"),
         (record(roles=["all", "sdr"]), "row 1, column roles: 'all' cannot be combined"),
-        (record(cooldown_days=-1), "row 1, column cooldown_days: expected a whole number of 0"),
-        (record(cooldown_days=1.5), "row 1, column cooldown_days: expected a whole number of 0"),
+        (
+            record(cooldown_days=-1),
+            "row 1, column cooldown_days: expected a whole number from 0 to 3650",
+        ),
+        (
+            record(cooldown_days=1.5),
+            "row 1, column cooldown_days: expected a whole number from 0 to 3650",
+        ),
         (record(cooldown_days="soon"), "row 1, column cooldown_days: expected a whole number"),
         (record(active="maybe"), "row 1, column active: expected true or false"),
         (record(active=2), "row 1, column active: expected true or false"),

@@ -66,6 +66,9 @@ def test_saving_without_a_change_writes_no_history(session, hr):
         ({"cost": "1,500"}, "cost", "thousands separator"),
         ({"cost_band": 7}, "cost_band", "from 1 to 4"),
         ({"cooldown_days": "soon"}, "cooldown_days", "whole number"),
+        # Past these, money formatting and date sums failed on every manager's team page.
+        ({"cost": "1e308"}, "cost", "must be at most 10000000"),
+        ({"cooldown_days": "99999999999999999999"}, "cooldown_days", "from 0 to 3650"),
         ({"id": "Quiet Day"}, "id", "not a valid id"),
     ],
 )

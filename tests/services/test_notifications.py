@@ -368,3 +368,22 @@ def test_email_settings_are_checked_and_a_dead_server_is_reported(session, facto
     with pytest.raises(ServiceError, match="127.0.0.1"):
         send_pending_email(session=session, settings=settings_for(free_port()))
     assert count(session, emailed_at=None) == 1
+
+
+def test_a_name_with_a_line_break_neither_stops_the_email_run_nor_reaches_a_header(
+    session, factory, smtp_sink
+):
+    """A roster name "Nils\\nBcc: spy@..." made every email run fail at that person, so
+    nobody after them was ever emailed again."""
+    sink, port = smtp_sink
+    odd = factory.person(name="Nils\nBcc: spy@evil.example")
+    after = factory.person(name="Ada Lovelace")
+    notify(session, odd, "recognition_due", {"count": 1})
+    notify(session, after, "recognition_due", {"count": 1})
+    session.commit()
+
+    assert send_pending_email(session=session, settings=settings_for(port)) == 2
+    assert [e.rcpt_tos for e in sink.envelopes] == [[odd.email], [after.email]]
+    first = message_from_bytes(sink.envelopes[0].original_content, policy=policy.default)
+    assert first["To"] == f'"Nils Bcc: spy@evil.example" <{odd.email}>'
+    assert first["Bcc"] is None

@@ -126,6 +126,12 @@ BAD_INPUTS = [
         "row 5, column manager_email: ola@example.test has access 'rep'",
     ),
     (
+        # A name that went on into "Bcc: ..." ended the header of every email to them.
+        "a line break in a name",
+        ROSTER + 'R9,"Nils\nBcc: spy@evil.example",o@example.test,Oslo Enterprise,,rep,closer\n',
+        "row 5, column name: holds a line break or a tab; keep it on one line",
+    ),
+    (
         "header only",
         "external_id,name,email,team,manager_email,access,sales_role\n",
         "row 2: the file has a header but no people",

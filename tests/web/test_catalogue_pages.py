@@ -204,3 +204,23 @@ def test_a_form_opened_before_someone_else_saved_does_not_overwrite_their_change
     row = session.exec(select(RewardRow)).one()
     session.refresh(row)
     assert row.cost == 999
+
+
+def test_a_cost_no_reward_has_is_refused_in_norwegian_and_the_team_pages_keep_working(
+    client, session, hr, factory
+):
+    """A cost of 1e308 was accepted; every manager's team page then failed formatting it."""
+    create_reward(session=session, actor=SYSTEM, record=record())
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    token = csrf_token(client, "/hr/rewards/quiet-day")
+    response = client.post(
+        "/hr/rewards/quiet-day",
+        data=form_data(token, cost="1e308", cooldown_days="99999999999999999999"),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "må være høyst 10000000" in html and "fra 0 til 3650" in html
+    assert session.exec(select(RewardRow)).one().cost == 0
+    assert client.get("/hr/budgets").status_code == 200

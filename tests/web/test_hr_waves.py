@@ -1,5 +1,7 @@
 """HR opens and closes waves from the workspace page."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlmodel import select
 
@@ -95,3 +97,55 @@ def test_reps_cannot_open_waves(client, session, factory):
     )
     assert response.status_code == 403
     assert session.exec(select(Wave)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("opens_on", "closes_on", "field", "message"),
+    [
+        ("2026-12-06", "9999-12-31", "closes_on", "A wave runs for at most 366 days."),
+        ("0001-01-01", "0001-01-20", "opens_on", "Choose a day in the years 2000 to 2099."),
+    ],
+)
+def test_dates_no_survey_period_has_are_refused_and_every_hr_page_still_opens(
+    client, session, hr, runner, opens_on, closes_on, field, message
+):
+    """A wave ending in the year 9999 was accepted, and once closed, the day after its end
+    was out of range: the HR pages and `motivo waves list` failed until the database was
+    edited by hand."""
+    response = client.post(
+        "/hr/waves",
+        data={
+            "name": "Forever",
+            "opens_on": opens_on,
+            "closes_on": closes_on,
+            "csrf_token": csrf_token(client, "/hr/"),
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and f'id="{field}-error"' in html
+    assert 'value="Forever"' in html  # what was typed stays in the form
+    assert session.exec(select(Wave)).first() is None
+
+
+def test_a_stored_wave_on_the_last_day_there_is_does_not_break_the_hr_pages(
+    client, session, hr, runner
+):
+    """Rows stored before the bounds: closing one still leaves every HR page working."""
+    from services.instruments import get_instrument_row
+
+    session.add(
+        Wave(
+            name="Stored long ago",
+            instrument_id=get_instrument_row(session=session).id,
+            opens_on=date(2026, 12, 6),
+            closes_on=date.max,
+            status="closed",
+            closed_at=datetime(2026, 12, 6, 12, tzinfo=UTC),
+        )
+    )
+    session.commit()
+    for path in ("/hr/", "/hr/insights/", "/hr/insights/analytics", "/hr/reliability"):
+        assert client.get(path).status_code == 200, path
+    listed = runner.invoke(args=["waves", "list"])
+    assert listed.exit_code == 0 and "Stored long ago" in listed.output

@@ -106,6 +106,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         re.compile(r"^must not be negative, got (?P<value>.*)$"),
         lambda m: _("must not be negative, got %(value)s", value=m["value"]),
     ),
+    (
+        re.compile(r"^must be at most (?P<high>\d+), got (?P<value>.*)$"),
+        lambda m: _("must be at most %(high)s, got %(value)s", high=m["high"], value=m["value"]),
+    ),
 ]
 
 
