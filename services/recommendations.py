@@ -419,7 +419,7 @@ def suggest_for_people(
     return out
 
 
-PRIVATE_REASONS = frozenset({"flagged", "no_consent"})
+PRIVATE_REASONS = frozenset({"flagged", "no_consent", "no_response"})
 WITHHELD = "withheld"
 
 
@@ -427,8 +427,9 @@ def reason_shown(reason: str, *, viewer: Actor, person: Person) -> str:
     """Why a list is not personal, as ``viewer`` may know it.
 
     A flagged response and turning personalisation off are the person's own business: their
-    manager sees one neutral reason for both (``withheld``), so a card that stops being
-    personal after a survey never tells whose answers were flagged. The person themself,
+    manager sees one neutral reason (``withheld``) for both, and for having no response yet
+    too. Were "not answered yet" told apart, a manager would read a rep's choice before they
+    answer, and then a flag from the card's change when they submit. The person themself,
     and the system (the operator's CLI), see the real reason.
     """
     if reason in PRIVATE_REASONS and viewer.id is not None and viewer.id != person.id:

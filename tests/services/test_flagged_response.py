@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from models.tables import AuditLog, Person
+from models.tables import AuditLog, Person, Team
 from seed.demo_org import demo_people
 from services import survey
 from services.access import SYSTEM
@@ -206,3 +206,46 @@ def test_a_reopened_response_still_counts_as_answered_for_everyone_else(session,
     assert before == ("submitted", 1, 0, False)
     reopen_flagged_response(session=session, person=rep, wave_id=wave.id)
     assert seen() == before
+
+
+def test_a_manager_learns_neither_consent_nor_a_flag_from_a_rep_who_has_not_answered(
+    session, client, factory
+):
+    """Before answering, a rep who turned personalisation off read "not used at the
+    moment" on their manager's page and one who kept it on "no profile yet"; so when a
+    rep with it on submitted and their card turned to "not used", the manager knew their
+    answers had been flagged. Every rep without a profile now reads the same to a manager,
+    whatever the reason, on the card, the person page and in its words."""
+    from services.team import person_detail
+    from tests.conftest import login
+
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session)
+    train_model(session=session, actor=SYSTEM)
+    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
+    flagged_rep = reps[min(flagged_people(session))]
+    manager = session.get(Person, flagged_rep.manager_id)
+    team = session.get(Team, flagged_rep.team_id)
+    keeps_it_on = factory.person(team=team, manager=manager, name="Not Yet On")
+    turned_off = factory.person(team=team, manager=manager, name="Not Yet Off")
+    turned_off.personalise = False
+    session.add(turned_off)
+    session.commit()
+
+    seen = {
+        rep.id: person_detail(session=session, viewer=manager, person=rep).suggestions
+        for rep in (flagged_rep, keeps_it_on, turned_off)
+    }
+    assert {(s.personal, s.why_not_personal) for s in seen.values()} == {(False, "withheld")}
+    login(client, manager.email)
+    cards = set()
+    for rep in (flagged_rep, keeps_it_on, turned_off):
+        html = client.get(f"/team/person/{rep.external_id}").get_data(as_text=True)
+        start = html.index('id="profile-heading"')
+        cards.add(html[start : html.index("</section>", start)])
+    assert len(cards) == 1, cards
+    assert "chosen not to" not in cards.pop()
+    # The rep themself still reads their own reason.
+    assert suggest_rewards(
+        session=session, viewer=turned_off, person=turned_off
+    ).why_not_personal == ("no_consent")

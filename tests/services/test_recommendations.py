@@ -194,9 +194,12 @@ def test_consent_off_gives_the_fallback_and_no_profile(session):
 def test_a_rep_without_a_response_gets_the_fallback(session, factory):
     org = build(session)
     newcomer = factory.person("rep", manager=org.manager, password=None)
-    result = suggest_rewards(session=session, viewer=org.manager, person=newcomer)
+    result = suggest_rewards(session=session, viewer=newcomer, person=newcomer)
     assert (result.personal, result.why_not_personal) == (False, "no_response")
     assert person_profile(session=session, viewer=newcomer, person=newcomer) is None
+    # Their manager reads the one reason every rep without a profile gives.
+    result = suggest_rewards(session=session, viewer=org.manager, person=newcomer)
+    assert (result.personal, result.why_not_personal) == (False, "withheld")
 
 
 def test_a_response_given_after_training_is_scored_for_personal_suggestions(session, factory):
