@@ -14,6 +14,33 @@ T = TypeVar("T")
 IN_CHUNK = 900
 
 
+# Every id column is a 32-bit INTEGER on PostgreSQL (SQLite refuses more than 64 bits): a
+# larger number names no row, and asking the database for it fails instead of finding none.
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: object) -> int | None:
+    """``value`` as a row id if it can be one (an int, or ASCII digits), else None.
+
+    "²" passes ``str.isdigit`` and "99999999999999999999" overflows the column: both name
+    no row, so a lookup by them finds nothing rather than failing."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def get_by_id(session, model, value: object):
+    """The ``model`` row whose id is ``value``, or None (also for ids no row can have)."""
+    number = as_id(value)
+    return session.get(model, number) if number is not None else None
+
+
 def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
     """``values`` in consecutive lists of at most ``size`` (none for an empty sequence)."""
     values = list(values)

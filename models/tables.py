@@ -13,6 +13,7 @@ from sqlalchemy import (
     event,
     false,
     select,
+    text,
     true,
 )
 from sqlmodel import Field, SQLModel
@@ -283,12 +284,28 @@ class Grant(SQLModel, table=True):
     status: str = Field(default="given", max_length=12)
     source: str = Field(default="web", max_length=12)  # web | import | demo
     created_at: datetime = Field(default_factory=utcnow)
+    # What the team paid and which team paid it, fixed when it was given: a later change of
+    # the catalogue's cost or of the person's team does not rewrite a quarter's spend.
+    cost: float
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
 
 
 class Rating(SQLModel, table=True):
     """A rep's 1-5 judgement of a reward; ``dismissed`` is "not for me" (no rating)."""
 
-    __table_args__ = (UniqueConstraint("person_id", "reward_id", "grant_id", name="uq_rating"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "reward_id", "grant_id", name="uq_rating"),
+        # NULLs never collide in a unique constraint, so a rating without a grant (a "not
+        # for me", an imported rating) needs its own: one per person and reward.
+        Index(
+            "uq_rating_no_grant",
+            "person_id",
+            "reward_id",
+            unique=True,
+            sqlite_where=text("grant_id IS NULL"),
+            postgresql_where=text("grant_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

@@ -49,7 +49,13 @@ from services.summaries import (
     resolve_wave,
 )
 from services.training import model_card
-from services.waves import audience_query, find_wave, invited_ids, status_for_others
+from services.waves import (
+    audience_query,
+    find_wave,
+    invited_ids,
+    is_answerable,
+    status_for_others,
+)
 
 DECIMALS = 2
 
@@ -197,7 +203,7 @@ def reminder_list(*, session: Session, viewer: Actor, wave: str | int | Wave | N
     """Who in an open wave's audience has not submitted yet (names, for reminders only)."""
     require(viewer, "run_hr")
     wave_row = wave if isinstance(wave, Wave) else _participation_wave(session, wave)
-    if wave_row.status != "open":
+    if not is_answerable(wave_row):
         raise InvalidInput(
             f"The wave {wave_row.name!r} is closed; reminders are for open waves.",
             code="reminders.wave_closed",
@@ -368,7 +374,7 @@ def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en")
 def reward_uptake(*, session: Session, min_size: int) -> dict:
     """Grants per reward category; a category given to too few people shows no figures."""
     rows = session.exec(
-        select(Reward.category, Grant.person_id, Reward.cost).join(
+        select(Reward.category, Grant.person_id, Grant.cost).join(
             Reward, Reward.id == Grant.reward_id
         )
     ).all()

@@ -1,10 +1,11 @@
 """Quarterly team budgets: HR sets them; spend is the catalogue cost of the rewards given.
 
-Spend of a team in a quarter is the sum of ``Reward.cost`` over the grants given
-(``Grant.given_on``) in that quarter and charged to the team, whatever the grant's status.
-A grant is charged to the team the recipient is in now; a recipient in no team is charged
-to the team of the manager who gave it (see ``charged_team_id``). A team without a budget
-for the quarter has no limit: ``amount`` and ``remaining`` are None and ``over`` is False.
+Spend of a team in a quarter is the sum of what its grants cost over the grants given
+(``Grant.given_on``) in that quarter, whatever the grant's status. A grant records its cost
+and the team it is charged to when it is given: the recipient's team, or the giver's when
+the recipient is in none (see ``charged_team_id``). Editing the catalogue's cost or moving
+the person later does not change a past quarter's spend. A team without a budget for the
+quarter has no limit: ``amount`` and ``remaining`` are None and ``over`` is False.
 
 Giving a reward checks the budget and records the grant in one transaction that holds a
 lock on the budget row (``reserve_spend``), so concurrent gives cannot all pass the check
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.queries import lock_rows
@@ -144,15 +144,11 @@ def _spend(
 ) -> dict[int, dict[int, tuple[int, float]]]:
     """Team id -> cost band -> (grants, value) for grants given in the quarter."""
     first, last = quarter_bounds(quarter)
-    giver = aliased(Person)
-    # The same rule as charged_team_id, in SQL.
-    team = func.coalesce(Person.team_id, giver.team_id)
+    team = Grant.team_id
     stmt = (
-        select(team, Reward.cost_band, func.count(Grant.id), func.sum(Reward.cost))
+        select(team, Reward.cost_band, func.count(Grant.id), func.sum(Grant.cost))
         .select_from(Grant)
         .join(Reward, Reward.id == Grant.reward_id)
-        .join(Person, Person.id == Grant.person_id)
-        .outerjoin(giver, giver.id == Grant.given_by_id)
         .where(Grant.given_on >= first, Grant.given_on <= last, team.is_not(None))
         .group_by(team, Reward.cost_band)
     )

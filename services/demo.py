@@ -244,6 +244,8 @@ def load_demo_feedback(*, session: Session, org, reps: list[Person], random_stat
             given_on=now - timedelta(days=days),
             status="redeemed" if days > 14 else "given",
             source="demo",
+            cost=reward.cost,
+            team_id=person.team_id,
         )
         session.add(grant)
         grants += 1

@@ -34,7 +34,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.queries import chunks
-from models.tables import Grant, Person, Reward, Team
+from models.tables import Grant, Person, Team
 from recommender.anonymity import protect_tables, total_visible
 from recommender.fairness import MAX_SHARE, concentration_flags, gini, group_gini
 from services.access import Actor, can, require
@@ -123,15 +123,14 @@ def _nan_to_none(value: float) -> float | None:
 def _received(
     session: Session, person_ids: Sequence[int], first: date, last: date | None = None
 ) -> tuple[dict[int, int], dict[int, float]]:
-    """Number and catalogue value of the rewards each person was given from ``first`` to
+    """Number and value (what each cost when given) of the rewards each person was given from ``first`` to
     ``last`` (open-ended when None); people given nothing are left out."""
     counts: dict[int, int] = {}
     values: dict[int, float] = {}
     for chunk in chunks(person_ids):
         stmt = (
-            select(Grant.person_id, func.count(Grant.id), func.sum(Reward.cost))
+            select(Grant.person_id, func.count(Grant.id), func.sum(Grant.cost))
             .select_from(Grant)
-            .join(Reward, Reward.id == Grant.reward_id)
             .where(Grant.person_id.in_(chunk), Grant.given_on >= first)
             .group_by(Grant.person_id)
         )

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from models.queries import lock_rows
 from models.tables import Grant, Person, Rating, utcnow
 from models.tables import Reward as RewardRow
 from services.access import Actor, require
@@ -21,6 +22,13 @@ from services.tabular import Table
 IMPORTED = "import"  # Rating.source and Grant.source of rows a file brought in
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
 REQUIRED_COLUMNS = ("person", "reward_id", "rating")
+
+
+def _own_feedback_lock(session: Session, person: Person) -> None:
+    """Hold the person's row until commit: two of their posts at once (a double click,
+    two tabs) then write one after the other, and the second finds the first's rating
+    instead of inserting a duplicate or failing on the unique index."""
+    lock_rows(session, Person, Person.id == person.id)
 
 
 def _find_rating(session: Session, person_id: int, reward_id: int, grant_id: int | None):
@@ -40,6 +48,7 @@ def rate_grant(
         raise NotFound("No such reward.", code="reward.not_found")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("Choose a rating from 1 to 5.", code="feedback.rating_range")
+    _own_feedback_lock(session, person)
     row = _find_rating(session, person.id, grant.reward_id, grant.id)
     if row is None:
         row = Rating(person_id=person.id, reward_id=grant.reward_id, grant_id=grant.id)
@@ -68,6 +77,7 @@ def _reward(session: Session, slug: str) -> RewardRow:
 def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rating:
     """Mark a suggestion "not for me": it is not suggested again and teaches the model."""
     reward = _reward(session, reward_slug)
+    _own_feedback_lock(session, person)
     row = _find_rating(session, person.id, reward.id, None)
     if row is None:
         row = Rating(person_id=person.id, reward_id=reward.id)
@@ -81,6 +91,7 @@ def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rat
 def undo_dismissal(*, session: Session, person: Person, reward_slug: str) -> None:
     """Take back a "not for me": the reward may be suggested again."""
     reward = _reward(session, reward_slug)
+    _own_feedback_lock(session, person)
     row = _find_rating(session, person.id, reward.id, None)
     if row is not None and row.dismissed:
         session.delete(row)
@@ -228,6 +239,8 @@ def import_feedback(
                         given_on=given,
                         source=IMPORTED,
                         status="redeemed",
+                        cost=reward.cost,
+                        team_id=person.team_id,
                     )
                     session.add(grant)
                     session.flush()

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from models.queries import lock_rows
 from models.tables import OCCASIONS, Grant, Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
@@ -121,6 +122,38 @@ def give_reward(
     if problems:
         raise InvalidInput("The reward was not given.", problems, code="grant.not_given")
     given_on = given_on or date.today()
+    note = (note or "").strip()
+    # Gives to one person wait for each other (the rows stay locked until commit), so the
+    # check below sees a give that raced this one.
+    lock_rows(session, Person, Person.id == person.id)
+    same_day = session.exec(
+        select(Grant).where(
+            Grant.person_id == person.id,
+            Grant.reward_id == reward.id,
+            Grant.given_on == given_on,
+        )
+    ).first()
+    if same_day is not None:
+        if (same_day.given_by_id, same_day.occasion, same_day.note) == (
+            manager.id,
+            occasion,
+            note,
+        ):
+            # The same give sent twice (a double click, a resent form): it was given once.
+            session.rollback()
+            return same_day
+        session.rollback()
+        raise InvalidInput(
+            "The reward was not given.",
+            [
+                Problem(
+                    "reward",
+                    "grant.given_today",
+                    "they received this reward today already",
+                )
+            ],
+            code="grant.not_given",
+        )
     try:
         status = reserve_spend(
             session=session,
@@ -137,8 +170,10 @@ def give_reward(
         person_id=person.id,
         given_by_id=manager.id,
         occasion=occasion,
-        note=(note or "").strip(),
+        note=note,
         given_on=given_on,
+        cost=reward.cost,
+        team_id=team_id,
     )
     session.add(grant)
     session.flush()

@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel
 
 import models.tables  # noqa: F401  (registers tables)
 from models.engine import make_engine
-from models.tables import Person, Team
+from models.tables import Grant, Person, Rating, Team
 from services import accounts
 from services.accounts import store_password
 
@@ -155,6 +155,26 @@ class Factory:
             store_password(self.session, person, password)
         self.session.commit()
         return person
+
+
+def rated_grant(session, person: Person, reward, stars: int, *, days_ago: int = 10) -> Rating:
+    """A reward given to ``person`` ``days_ago`` days ago and rated ``stars``: a rating as
+    the product stores it (one per grant; a second rating of a reward needs a second grant).
+    The caller commits."""
+    from datetime import date, timedelta
+
+    grant = Grant(
+        reward_id=reward.id,
+        person_id=person.id,
+        given_on=date.today() - timedelta(days=days_ago),
+        cost=reward.cost,
+        team_id=person.team_id,
+    )
+    session.add(grant)
+    session.flush()
+    rating = Rating(person_id=person.id, reward_id=reward.id, grant_id=grant.id, rating=stars)
+    session.add(rating)
+    return rating
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ MESSAGES = {
     "wave.year_out_of_range": N_("Choose a day in the years %(first)s to %(last)s."),
     "team.unknown": N_("There is no team called «%(team)s»."),
     "grant.occasion_unknown": N_("Choose one of the occasions."),
+    "grant.given_today": N_("They received this reward today already."),
     "reward.retired": N_("This reward has been retired from the catalogue."),
     "reward.not_for_role": N_("This reward is not available for this person's sales role."),
     "grant.note_too_long": N_("Keep the note under 1000 characters."),
@@ -150,6 +151,9 @@ MESSAGES = {
     "change.not_computed": N_("The change was not computed."),
     "wave.none_yet": N_("There are no waves yet. Open one first."),
     "reminders.wave_closed": N_("The wave '%(wave)s' is closed; reminders are for open waves."),
+    "notifications.wave_not_answerable": N_(
+        "The wave '%(wave)s' does not take answers today; nobody was told it is open."
+    ),
     "reward.not_saved": N_("The reward was not saved."),
     "webhook.refused": N_("The webhook address was not accepted."),
     "channel.not_found": N_("No such channel."),

@@ -99,8 +99,13 @@ def budget_org(session, factory):
     return {"north": north, "south": south, "boss": boss, "reps": reps, "away": away}
 
 
+def _rewards(session, n: int) -> list[Reward]:
+    """``n`` rewards of the same cost: one person gets a reward once a day."""
+    return [_reward(session, f"team-lunch-{i}") for i in range(n)]
+
+
 def test_forty_parallel_gives_never_overspend_without_a_warning(engine, session, budget_org):
-    reward = _reward(session)
+    rewards = _rewards(session, N_GIVES)
     boss, reps = budget_org["boss"], budget_org["reps"]
 
     def give(i):
@@ -109,7 +114,7 @@ def test_forty_parallel_gives_never_overspend_without_a_warning(engine, session,
                 session=own,
                 manager=own.get(type(boss), boss.id),
                 person=own.get(type(boss), reps[i % len(reps)].id),
-                reward_slug=reward.slug,
+                reward_slug=rewards[i].slug,
             )
 
     results = _in_parallel(N_GIVES, give)
@@ -122,7 +127,7 @@ def test_forty_parallel_gives_never_overspend_without_a_warning(engine, session,
 
 
 def test_forty_parallel_gives_through_the_page_never_overspend(app, engine, session, budget_org):
-    reward = _reward(session)
+    rewards = _rewards(session, N_GIVES)
     boss, reps = budget_org["boss"], budget_org["reps"]
     clients = []
     for i in range(N_GIVES):
@@ -133,7 +138,7 @@ def test_forty_parallel_gives_through_the_page_never_overspend(app, engine, sess
 
     def post(i):
         client, url, token = clients[i]
-        data = {"reward": reward.slug, "occasion": "other", "note": "", "csrf_token": token}
+        data = {"reward": rewards[i].slug, "occasion": "other", "note": "", "csrf_token": token}
         return client.post(url, data=data).status_code
 
     codes = _in_parallel(N_GIVES, post)
@@ -145,7 +150,7 @@ def test_forty_parallel_gives_through_the_page_never_overspend(app, engine, sess
 def test_a_report_in_another_team_is_charged_to_their_team_and_warns(
     app, engine, session, budget_org
 ):
-    reward = _reward(session)
+    rewards = _rewards(session, 3)
     south, away = budget_org["south"], budget_org["away"]
     session.add(Budget(team_id=south.id, quarter=current_quarter(date.today()), amount=250))
     session.commit()
@@ -153,7 +158,7 @@ def test_a_report_in_another_team_is_charged_to_their_team_and_warns(
     login(client, budget_org["boss"].email)
     url = f"/team/person/{away.external_id}/give"
     codes = []
-    for _ in range(3):
+    for reward in rewards:
         data = {"reward": reward.slug, "occasion": "other", "csrf_token": csrf_token(client, url)}
         codes.append(client.post(url, data=data).status_code)
     assert codes == [302, 302, 409]
@@ -545,3 +550,114 @@ def test_parallel_releases_of_one_wave_never_show_two_groups_that_isolate_someon
     with Session(engine) as fresh:
         stored = [sorted(g.tolist()) for g in released_groups(session=fresh, wave=wave)]
     assert len(stored) == 1 and stored[0] in (first, second)
+
+
+def test_a_double_click_on_give_gives_once_and_a_different_give_that_day_is_refused(
+    app, engine, session, budget_org
+):
+    """Two posts of the same give form made two grants, two notifications and charged the
+    budget twice; five at once made five."""
+    reward = _reward(session)
+    boss, rep = budget_org["boss"], budget_org["reps"][0]
+    clients = []
+    for _ in range(5):
+        client = app.test_client()
+        login(client, boss.email)
+        url = f"/team/person/{rep.external_id}/give"
+        clients.append((client, url, csrf_token(client, url)))
+
+    def post(i):
+        client, url, token = clients[i]
+        data = {"reward": reward.slug, "occasion": "goal_reached", "note": "", "csrf_token": token}
+        return client.post(url, data=data).status_code
+
+    assert _in_parallel(5, post) == [302] * 5
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(Grant).where(Grant.person_id == rep.id)).all()) == 1
+    assert _spent(engine, budget_org["north"].id) == COST
+    # Another give of the same reward the same day is a different act: refused, said why.
+    client, url, _ = clients[0]
+    data = {
+        "reward": reward.slug,
+        "occasion": "milestone",
+        "note": "Again",
+        "csrf_token": csrf_token(client, url),
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert "They received this reward today already." in response.get_data(as_text=True)
+    assert _spent(engine, budget_org["north"].id) == COST
+
+
+def test_parallel_not_for_me_and_ratings_store_one_row_each_and_undo_takes_it_back(
+    engine, session, budget_org
+):
+    """Six "not for me" posts at once stored five rows on PostgreSQL (NULL grant ids never
+    collide in the unique constraint), so "undo" removed one and the reward stayed
+    dismissed; parallel ratings of one grant failed with an integrity error."""
+    from models.tables import Person, Rating
+    from services.feedback import dismiss_reward, rate_grant, undo_dismissal
+
+    reward, other = _reward(session), _reward(session, "desk-plant")
+    boss, rep = budget_org["boss"], budget_org["reps"][0]
+    grant = give_reward(session=session, manager=boss, person=rep, reward_slug=other.slug)
+
+    def dismiss(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return dismiss_reward(
+                session=own, person=own.get(Person, rep.id), reward_slug="team-lunch"
+            )
+
+    def rate(i):
+        with Session(engine, expire_on_commit=False) as own:
+            return rate_grant(
+                session=own, person=own.get(Person, rep.id), grant_id=grant.id, rating=1 + i % 5
+            )
+
+    for work in (dismiss, rate):
+        results = _in_parallel(6, work)
+        assert not [r for r in results if isinstance(r, Exception)], results
+    with Session(engine) as fresh:
+        rows = fresh.exec(select(Rating).where(Rating.person_id == rep.id)).all()
+        assert sorted((r.reward_id, r.dismissed) for r in rows) == sorted(
+            [(reward.id, True), (other.id, False)]
+        )
+        undo_dismissal(session=fresh, person=fresh.get(Person, rep.id), reward_slug="team-lunch")
+        left = fresh.exec(select(Rating).where(Rating.reward_id == reward.id)).all()
+        assert left == []
+
+
+def test_the_same_wave_opened_four_times_at_once_is_one_wave_and_no_server_error(
+    app, engine, session, factory
+):
+    """Four posts of the open-wave form at once gave three 500 pages (a unique name)."""
+    from models.tables import Wave
+
+    ensure_default_instrument(session=session)
+    hr = factory.person("hr")
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        login(client, hr.email)
+        clients.append((client, csrf_token(client, "/hr/")))
+
+    def post(i):
+        client, token = clients[i]
+        today = date.today()
+        data = {
+            "name": "Spring",
+            "opens_on": today.isoformat(),
+            "closes_on": today.replace(day=28).isoformat() if today.day < 28 else today.isoformat(),
+            "csrf_token": token,
+        }
+        response = client.post("/hr/waves", data=data)
+        return response.status_code, response.get_data(as_text=True)
+
+    results = _in_parallel(4, post)
+    codes = sorted(code for code, _ in results)
+    assert 500 not in codes and codes.count(302) >= 1, codes
+    for code, html in results:
+        if code == 409:
+            assert "saved by another request at the same moment" in html
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(Wave)).all()) == 1

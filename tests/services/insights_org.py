@@ -158,6 +158,8 @@ def _grants_and_ratings(session, manager, random_state) -> None:
                 given_on=today - timedelta(days=int(rng.integers(1, 200))),
                 status="accepted",
                 source="demo",
+                cost=rows[index].cost,
+                team_id=person.team_id or manager.team_id,
             )
             session.add(grant)
             session.flush()

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from models.tables import AuditLog, Budget, Grant, Reward
 from services.budgets import (
     budget_status,
+    charged_team_id,
     current_quarter,
     list_budgets,
     parse_quarter,
@@ -44,6 +45,8 @@ def give(session, reward: Reward, person, on: date, by=None) -> Grant:
         given_by_id=by.id if by else None,
         given_on=on,
         source="demo",
+        cost=reward.cost,
+        team_id=charged_team_id(person, by),
     )
     session.add(grant)
     session.commit()
@@ -190,3 +193,18 @@ def test_hr_lists_every_team_with_or_without_a_budget(session, org):
     assert north.status.amount == 500 and north.status.spent == 0 and north.set_by
     assert south.status.amount is None and south.status.spent == 5000
     assert south.status.count_by_band[3] == 1 and not south.status.over
+
+
+def test_a_quarters_spend_keeps_what_was_paid_and_who_paid_it(session, org):
+    """Raising a reward's catalogue cost put a team over budget without a new grant, and
+    moving a person to another team moved their past spend with them."""
+    reward, rep = org["rewards"]["lunch"], org["reps"][0]
+    give(session, reward, rep, date.today())
+    north = rep.team_id
+    before = budget_status(session=session, team_id=north).spent
+    reward.cost = reward.cost * 10
+    rep.team_id = org["other"].team_id
+    session.add_all([reward, rep])
+    session.commit()
+    assert budget_status(session=session, team_id=north).spent == before
+    assert budget_status(session=session, team_id=org["other"].team_id).spent == 0

@@ -8,6 +8,7 @@ from services.access import SYSTEM
 from services.organisation import use_min_group_size
 from services.recommendations import suggest_rewards
 from services.training import train_model
+from tests.conftest import rated_grant
 from tests.services.test_training import small_org
 
 QUOTE = "Colleagues rated this 5.0 of 5 (6 people)"
@@ -22,9 +23,9 @@ def reasons(session, person) -> list[str]:
 def test_personal_reasons_quote_six_people_at_five_and_nobody_at_seven(session, factory):
     reps = small_org(session, factory)
     by_slug = {r.slug: r for r in session.exec(select(RewardRow))}
-    for fan in reps[1:7]:  # six people, twelve ratings of the bell
-        for _ in range(2):
-            session.add(Rating(person_id=fan.id, reward_id=by_slug["deal-bell"].id, rating=5))
+    for fan in reps[1:7]:  # six people, twelve ratings of the bell, given twice each
+        for days_ago in (10, 40):
+            rated_grant(session, fan, by_slug["deal-bell"], 5, days_ago=days_ago)
     for other in reps[7:]:
         session.add(Rating(person_id=other.id, reward_id=by_slug["business-books"].id, rating=2))
     session.commit()

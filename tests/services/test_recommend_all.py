@@ -130,7 +130,13 @@ def org(session):
         given = reward(session, changed[external_id])
         who = person(session, external_id)
         session.add(
-            Grant(reward_id=given.id, person_id=who.id, given_on=today - timedelta(days_ago))
+            Grant(
+                reward_id=given.id,
+                person_id=who.id,
+                given_on=today - timedelta(days_ago),
+                cost=given.cost,
+                team_id=who.team_id,
+            )
         )
         return given
 

@@ -32,7 +32,7 @@ from services.recommendations import (
     suggest_rewards,
 )
 from services.training import train_model
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, rated_grant
 
 TODAY = date.today()
 FALLBACK_REASONS = {
@@ -133,8 +133,8 @@ def test_the_fallback_counts_people_not_ratings(session, factory):
             Rating(person_id=person.id, reward_id=by_slug["employee-of-the-month"].id, rating=1)
         )
     for person in reps[1:4]:  # three people, two grants of the bell each, both rated 5
-        for _ in range(2):
-            session.add(Rating(person_id=person.id, reward_id=bell.id, rating=5))
+        for days_ago in (10, 40):
+            rated_grant(session, person, bell, 5, days_ago=days_ago)
     session.commit()
     result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
     assert slugs(result)[0] == "deal-bell"

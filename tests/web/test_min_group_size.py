@@ -12,7 +12,7 @@ from services.api_tokens import create_token
 from services.catalogue import ensure_seed_catalogue
 from services.instruments import ensure_default_instrument
 from services.waves import open_wave
-from tests.conftest import login
+from tests.conftest import login, rated_grant
 
 QUOTE = "Colleagues rated this 5.0 of 5 (6 people)"
 FALLBACK = "A popular choice while Motivo learns what suits you"
@@ -41,8 +41,8 @@ def six_fans(session, factory):
     fans = [factory.person("rep", team=team, password=None) for _ in range(6)]
     by_slug = {r.slug: r for r in session.exec(select(RewardRow))}
     for fan in fans:
-        session.add(Rating(person_id=fan.id, reward_id=by_slug["deal-bell"].id, rating=5))
-        session.add(Rating(person_id=fan.id, reward_id=by_slug["deal-bell"].id, rating=5))
+        for days_ago in (10, 40):
+            rated_grant(session, fan, by_slug["deal-bell"], 5, days_ago=days_ago)
         session.add(
             Rating(person_id=fan.id, reward_id=by_slug["employee-of-the-month"].id, rating=1)
         )
