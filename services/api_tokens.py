@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from models.queries import get_by_id
 from models.tables import ApiToken, Person, utcnow
 from services.access import Actor, TokenActor, require
 from services.audit import record_event
@@ -193,7 +194,7 @@ def revoke_token(
 ) -> ApiToken:
     """Revoke a token at once; revoking it again changes nothing."""
     require(actor, "manage_accounts")
-    token = session.get(ApiToken, token_id)
+    token = get_by_id(session, ApiToken, token_id)
     if token is None:
         raise NotFound(
             f"No token with id {token_id}.", code="token.not_found", params={"token": token_id}
@@ -215,7 +216,7 @@ def revoke_token(
 def token_for_revoking(*, session: Session, viewer: Actor, token_id: int) -> dict:
     """The token as :func:`describe_token` shows it, for the step that confirms a revocation."""
     require(viewer, "manage_accounts")
-    token = session.get(ApiToken, token_id)
+    token = get_by_id(session, ApiToken, token_id)
     if token is None:
         raise NotFound(
             f"No token with id {token_id}.", code="token.not_found", params={"token": token_id}

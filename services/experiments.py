@@ -45,7 +45,7 @@ import numpy as np
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
-from models.queries import chunks
+from models.queries import chunks, get_by_id
 from models.tables import (
     KPI,
     AuditLog,
@@ -488,9 +488,7 @@ def create_experiment(
 
 def find_experiment(session: Session, ref: str | int) -> Experiment:
     """An experiment by id or name, or ``NotFound``."""
-    experiment = None
-    if isinstance(ref, int) or str(ref).isdigit():
-        experiment = session.get(Experiment, int(ref))
+    experiment = get_by_id(session, Experiment, ref)
     if experiment is None:
         experiment = session.exec(select(Experiment).where(Experiment.name == str(ref))).first()
     if experiment is None:

@@ -245,7 +245,18 @@ def mark_read(*, session: Session, person: Person, ids: Sequence[int] | None = N
 
 
 def notify_survey_open(*, session: Session, wave: Wave, commit: bool = True) -> int:
-    """Tell every active rep the wave is meant for that it is open; once per rep and wave."""
+    """Tell every active rep the wave is meant for that it is open; once per rep and wave.
+
+    Only a wave that takes answers today: a closed or ended one would send people to a
+    survey that says it is closed."""
+    from services.waves import is_answerable  # it imports this module
+
+    if not is_answerable(wave):
+        raise InvalidInput(
+            f"The wave {wave.name!r} does not take answers today; nobody was told it is open.",
+            code="notifications.wave_not_answerable",
+            params={"wave": wave.name},
+        )
     link = f"/survey/{wave.id}/"
     invited = set(session.exec(audience_query(session, wave)).all())
     told = set(

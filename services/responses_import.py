@@ -503,7 +503,7 @@ def _problem_order(problem: str) -> tuple[int, str]:
     if not problem.startswith("row "):
         return -1, problem
     digits = problem[4:].split(",", 1)[0].split(":", 1)[0]
-    return (int(digits) if digits.isdigit() else 0), ""
+    return (int(digits) if digits.isascii() and digits.isdigit() else 0), ""
 
 
 def _write(

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from models.queries import get_by_id
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, Wave, utcnow
 from models.tables import Reward as RewardRow
 from services.access import SYSTEM, Actor, require
@@ -361,7 +362,7 @@ def run_job(
     *, session: Session, job_id: int, retention: int = DEFAULT_MODEL_RETENTION
 ) -> TrainingJob:
     """Run a queued training job (called by the worker or the CLI, never by a web request)."""
-    job = session.get(TrainingJob, job_id)
+    job = get_by_id(session, TrainingJob, job_id)
     if job is None:
         raise NotFound(
             f"No training job {job_id}.", code="training.job_not_found", params={"job": job_id}

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import case, func, literal_column, or_
 from sqlmodel import Session, select
 
+from models.queries import get_by_id
 from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
 from services.access import Actor, require
 from services.audit import record_event
@@ -130,9 +131,7 @@ def open_wave(
 
 def find_wave(session: Session, key: str | int) -> Wave:
     """A wave by id or by name."""
-    wave = None
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        wave = session.get(Wave, int(key))
+    wave = get_by_id(session, Wave, key)
     if wave is None:
         wave = session.exec(select(Wave).where(Wave.name == str(key))).first()
     if wave is None:

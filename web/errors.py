@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from models.queries import MAX_ID
 from services.errors import InvalidInput, NotAllowed, NotFound, Throttled, Unavailable
 from web.messages import error_text, problem_texts
 
@@ -18,6 +19,7 @@ TITLES = {
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("That action is not allowed here"),
+    409: _l("Saved at the same moment"),
     413: _l("That file is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
@@ -95,9 +97,9 @@ def error_response(
     )
 
 
-# Every id column is a 32-bit INTEGER on PostgreSQL (and SQLite refuses more than 64 bits):
-# a larger number in a URL names nothing, so it is a 404 and never reaches the database.
-MAX_DATABASE_INT = 2**31 - 1
+# A larger number in a URL names nothing (models.queries.MAX_ID): a 404 that never reaches
+# the database.
+MAX_DATABASE_INT = MAX_ID
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -220,6 +222,25 @@ def init_app(app: Flask) -> None:
 
     for error_class in DATABASE_DOWN:
         app.register_error_handler(error_class, handle_database_down)
+
+    @app.errorhandler(IntegrityError)
+    def handle_same_moment(exc: IntegrityError):
+        # Two requests made the same new thing at once (a double click, two tabs): the
+        # database kept one, as its unique constraints say, and this one wrote nothing.
+        from web.db import get_session
+
+        get_session().rollback()
+        app.logger.warning("Refused as a duplicate on %s: %s", request.path, exc.orig)
+        return error_response(
+            409,
+            str(
+                _l(
+                    "The same thing was saved by another request at the same moment, so this "
+                    "one saved nothing. Reload the page to see what is stored."
+                )
+            ),
+            code="conflict",
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

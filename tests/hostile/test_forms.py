@@ -135,3 +135,43 @@ def test_a_budget_too_large_to_store_is_refused(client, session, factory):
     )
     assert 400 <= response.status_code < 500
     assert count(session, Budget) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/hr/budgets?team=%C2%B2",  # "²": a digit to str.isdigit, no number to int
+        f"/hr/budgets?team={HUGE}",
+        "/admin/people?page=%C2%B2",
+        f"/admin/people?page={HUGE}",
+    ],
+)
+def test_odd_digits_and_huge_numbers_in_a_query_string_never_fail_a_page(
+    client, session, factory, path
+):
+    admin = factory.person("admin")
+    admin.access = "hr" if path.startswith("/hr/") else "admin"
+    session.add(admin)
+    session.commit()
+    login(client, admin.email)
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["waves", "close", HUGE],
+        ["waves", "close", "²"],
+        ["summary", "--by", "team", "--wave", HUGE],
+        ["tokens", "revoke", HUGE],
+        ["experiments", "results", HUGE],
+    ],
+)
+def test_an_id_no_row_can_have_is_a_one_line_error_on_the_command_line(runner, session, args):
+    """Each printed a traceback (OverflowError on SQLite, NumericValueOutOfRange on
+    PostgreSQL)."""
+    ensure_default_instrument(session=session)
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output + (result.stderr or "")
+    assert result.exception is None or isinstance(result.exception, SystemExit)

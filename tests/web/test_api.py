@@ -229,6 +229,25 @@ def test_people_import_csv_is_the_same_as_json(client, session):
     }
 
 
+def test_an_option_in_the_body_is_refused_not_ignored(client, session):
+    """{"keep_missing": true} beside the rows was ignored, and the import deactivated
+    everyone missing from them."""
+    secret = token_for(session, "people:write")
+    assert client.post("/api/v1/people/import", json={"rows": ROSTER}, headers=bearer(secret))
+    response = client.post(
+        "/api/v1/people/import",
+        json={"rows": ROSTER[:1], "keep_missing": True},
+        headers=bearer(secret),
+    )
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_body"
+    assert error["problems"] == [
+        "keep_missing: not read from the body; send ?keep_missing=... instead"
+    ]
+    assert all(p.active for p in session.exec(select(Person)))
+
+
 def test_a_bad_roster_is_422_with_every_problem_and_writes_nothing(client, session):
     secret = token_for(session, "people:write")
     rows = [*ROSTER, {"external_id": "R2", "name": "", "email": "bad", "access": "chief"}]

@@ -205,6 +205,30 @@ def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
     assert result.exit_code == 1 and "size" in result.output
 
 
+def test_an_export_nobody_can_receive_is_neither_made_nor_audited(app, org_db, tmp_path, session):
+    """A summary to a folder that does not exist, or an XLSX without --out, failed after
+    the export was audited: the log said HR had a file nobody received."""
+    from sqlmodel import func, select
+
+    from models.tables import AuditLog
+
+    def audits() -> int:
+        session.expire_all()
+        return session.exec(select(func.count()).select_from(AuditLog)).one()
+
+    runner = app.test_cli_runner()
+    before = audits()
+    for args in (
+        ["summary", "--by", "team", "--out", str(tmp_path / "missing" / "x.json")],
+        ["summary", "--by", "team", "--format", "xlsx"],
+        ["focus-groups", "--out", str(tmp_path / "missing" / "x.csv"), "--format", "csv"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, args
+        assert "Traceback" not in result.output
+    assert audits() == before
+
+
 def test_the_report_gives_value_per_rep_in_the_currency(hr_client):
     html = hr_client.get("/hr/insights/report?by=team").get_data(as_text=True)
     assert "Value per rep" in html

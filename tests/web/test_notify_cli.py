@@ -74,3 +74,19 @@ def test_remind_from_the_command_line_respects_the_limit(runner, session, wave_s
     again = runner.invoke(args=["notifications", "remind", wave])
     assert again.stdout.strip() == "0"
     assert "3 reminded too recently" in again.stderr
+
+
+def test_survey_open_refuses_a_closed_wave_and_tells_nobody(runner, session, wave_setup):  # noqa: F811
+    """`survey-open` on a closed wave told every rep it was open (exit 0), and each link led
+    to a survey saying it was closed."""
+    from services.access import SYSTEM
+    from services.waves import close_wave
+
+    wave = wave_setup["wave"]
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    before = len(session.exec(select(Notification)).all())
+    result = runner.invoke(args=["notifications", "survey-open", wave.name])
+    assert result.exit_code == 1
+    assert "does not take answers today; nobody was told it is open" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert len(session.exec(select(Notification)).all()) == before

@@ -185,6 +185,9 @@ def test_hr_sets_a_budget_typed_the_norwegian_way(client, session, org):
         ({"amount": "-5"}, "Give an amount of 0 or more."),
         ({"amount": "lots"}, "Not a valid decimal value."),
         ({"amount": "NaN"}, "Not a valid decimal value."),
+        # 36 000 in English, 36 in Norwegian (and the other way round): never guessed.
+        ({"amount": "36,000"}, "36,000 reads two ways"),
+        ({"amount": "36.000"}, "36.000 reads two ways"),
         ({"quarter": "2026-Q9"}, "Write the quarter as 2026-Q4."),
         ({"team": ""}, "Choose a team."),
     ],

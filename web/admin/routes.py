@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from models.queries import as_id
 from services import accounts
 from services.errors import InvalidInput, NotFound
 from services.labels import SALES_ROLES, sales_role_label
@@ -89,8 +90,7 @@ def _listed(external_ids: list[str], names: dict[str, str]) -> str:
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() else 1
+    return as_id(request.args.get("page", "1")) or 1
 
 
 @bp.route("/people", methods=["GET", "POST"])

@@ -133,6 +133,16 @@ def _from_json(source: str) -> Rows:
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
     rows = body.get("rows") if isinstance(body, dict) else None
+    extra = sorted(str(k) for k in body if k != "rows") if isinstance(body, dict) else []
+    if extra:
+        # Silently ignored, {"keep_missing": true} beside the rows deactivated everyone
+        # missing from them: an option is refused where it is not read.
+        raise ApiError(
+            400,
+            'The body holds keys other than "rows"; options go in the query string.',
+            code="invalid_body",
+            problems=[f"{key}: not read from the body; send ?{key}=... instead" for key in extra],
+        )
     if not isinstance(rows, list) or not rows:
         raise ApiError(
             400,

@@ -211,6 +211,8 @@ SCHEMAS: dict[str, dict] = {
     "Rows": {
         "type": "object",
         "required": ["rows"],
+        # Options such as keep_missing are query parameters; any other key is refused.
+        "additionalProperties": False,
         "properties": {
             "rows": {
                 "type": "array",

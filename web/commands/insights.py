@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -24,12 +26,24 @@ if TYPE_CHECKING:
 OUT_HELP = "File to write; JSON and CSV go to stdout when it is left out or '-'."
 
 
-def _write(export: Export, out: str | None) -> None:
+def _check_destination(fmt: str, out: str | None) -> None:
+    """Refuse a destination that cannot take the file before the export is made: making it
+    audits it, and an audit row for a file nobody received would be untrue."""
     from services.errors import InvalidInput
 
     if out in (None, "-"):
-        if export.filename.endswith(".xlsx"):
+        if fmt == "xlsx":
             raise InvalidInput("An XLSX workbook needs a file: add --out FILE.")
+        return
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput(f"Cannot write {out}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise InvalidInput(f"Cannot write {out}: the folder {folder} is not writable.")
+
+
+def _write(export: Export, out: str | None) -> None:
+    if out in (None, "-"):
         sys.stdout.buffer.write(export.content)
         sys.stdout.flush()
         return
@@ -59,6 +73,7 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
     """
     from services.exports import export_summary
 
+    _check_destination(fmt, out)
     with db_session() as session:
         export = export_summary(
             session=session,
@@ -98,6 +113,7 @@ def focus_groups_command(
     """
     from services.exports import export_focus_groups
 
+    _check_destination(fmt, out)
     with db_session() as session:
         export = export_focus_groups(
             session=session,

@@ -12,9 +12,21 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
 
 
+# One separator followed by exactly three digits: "36,000" is 36 000 in English and 36 in
+# Norwegian, "36.000" the other way round. Refused, never guessed (as every import does).
+_TWO_WAYS = re.compile(r"^[-+]?\d{1,3}[.,]\d{3}$")
+
+
+class ReadsTwoWays(ValueError):
+    pass
+
+
 def normalise_amount(text: str) -> str:
-    """Read ``1 500,50``, ``1,500.50`` and ``1500.5`` alike, as people type amounts."""
+    """Read ``1 500,50``, ``1,500.50`` and ``1500.5`` alike, as people type amounts;
+    ``ReadsTwoWays`` for ``36,000`` or ``36.000``."""
     text = _SPACES.sub("", text or "")
+    if _TWO_WAYS.match(text):
+        raise ReadsTwoWays(text)
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
         thousands = "." if decimal == "," else ","
@@ -34,7 +46,16 @@ class AmountField(DecimalField):
 
     def process_formdata(self, valuelist):
         if valuelist:
-            valuelist = [normalise_amount(valuelist[0])]
+            try:
+                valuelist = [normalise_amount(valuelist[0])]
+            except ReadsTwoWays as exc:
+                self.data = None
+                raise ValueError(
+                    _l(
+                        "%(value)s reads two ways: write 36000 or 36 000, or 36,5 for a decimal.",
+                        value=str(exc),
+                    )
+                ) from exc
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectChoice
 
+from models.queries import as_id
 from services.budgets import budget_status, list_budgets, resolve_quarter, set_budget
 from services.errors import InvalidInput
 from services.exports import FORMATS, export_budgets
@@ -178,8 +179,8 @@ def budgets():
     quarter = _quarter()
     form = _budget_form(quarter)
     status = 200
-    if request.method == "GET" and request.args.get("team", "").isdigit():
-        team_id = int(request.args["team"])
+    team_id = as_id(request.args.get("team", ""))
+    if request.method == "GET" and team_id is not None:
         form.team.data = str(team_id)
         current = budget_status(session=session, team_id=team_id, quarter=quarter)
         form.amount.data = current.amount

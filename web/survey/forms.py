@@ -37,6 +37,13 @@ def point_labels(instrument: Instrument, item: Item, locale: str) -> list[Select
     return [SelectChoice(v, f"{v} – {named[v]}" if v in named else str(v)) for v in values]
 
 
+def _place(raw: object, n: int) -> bool:
+    """Whether ``raw`` is a place from 1 to ``n`` written in ASCII digits ("²" is a digit to
+    ``str.isdigit`` but no number ``int`` reads)."""
+    text = str(raw)
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= n
+
+
 class SurveyPageForm(FlaskForm):
     """Base for generated page forms; knows how to turn its data into an answer dict."""
 
@@ -65,7 +72,7 @@ class SurveyPageForm(FlaskForm):
                 ranks = {}
                 for option in item.options:
                     raw = self[f"{item.code}{RANK_SEPARATOR}{option.code}"].data
-                    if str(raw).isdigit() and 1 <= int(raw) <= len(item.options):
+                    if _place(raw, len(item.options)):
                         ranks[option.code] = int(raw)
                 if len(ranks) == len(item.options) and len(set(ranks.values())) == len(ranks):
                     out[item.code] = sorted(ranks, key=ranks.get)
@@ -102,7 +109,7 @@ class SurveyPageForm(FlaskForm):
             if item.type != "ranking":
                 continue
             values = [self[f"{item.code}{RANK_SEPARATOR}{o.code}"].data for o in item.options]
-            given = [v for v in values if str(v).isdigit() and 1 <= int(v) <= len(values)]
+            given = [v for v in values if _place(v, len(values))]
             if given and len(set(given)) != len(given):
                 problems[item.code] = _l(
                     "Use each place only once, from 1 to %(n)s.", n=len(values)
