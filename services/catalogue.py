@@ -26,6 +26,7 @@ from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.errors import CATALOGUE_RULE, InvalidInput, NotFound, Problem, RowProblem
 from services.imports import nothing_imported
+from services.tabular import cell_problems
 
 _FIELDS = (
     "name",
@@ -92,10 +93,13 @@ def import_rewards(
     false``), so grants and ratings keep their history.
     """
     require(actor, "run_hr")
+    text = _text_problems(records, first_row=1)
     try:
         rewards = parse_catalogue(records)
     except CatalogueError as exc:
-        raise nothing_imported([_located(p) for p in exc.problems], source) from exc
+        raise nothing_imported([*text, *(_located(p) for p in exc.problems)], source) from exc
+    if text:
+        raise nothing_imported(text, source)
     summary = CatalogueImport()
     existing = {r.slug: r for r in session.exec(select(RewardRow))}
     for reward in rewards:
@@ -213,8 +217,32 @@ def reward_record(row: RewardRow) -> dict[str, object]:
     return reward_to_dict(to_reward(row))
 
 
+def _text_cells(record: Mapping) -> dict[str, object]:
+    """A record's text as the cells a CSV file would hold it (``name.en``, ...)."""
+    cells: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(value, Mapping):
+            cells.update({f"{key}.{lang}": text for lang, text in value.items()})
+        else:
+            cells[str(key)] = value
+    return cells
+
+
+def _text_problems(records: Sequence[Mapping], first_row: int) -> list[str]:
+    """Control characters and over-long text, as every CSV import refuses them: the same
+    rule for a file of any format and for the editor's form."""
+    cells = [_text_cells(r) if isinstance(r, Mapping) else {} for r in records]
+    header = sorted({c for row in cells for c in row})
+    return cell_problems(header, cells, first_row=first_row) if header else []
+
+
 def _parse_one(record: Mapping) -> Reward:
     """Validate one record with the import's rules; problems read ``"field: message"``."""
+    text = [
+        Problem(p.column, p.code, p.message, p.params)
+        for p in _text_problems([record], first_row=1)
+        if isinstance(p, RowProblem)
+    ]
     try:
         [reward] = parse_catalogue([record], first_row=1)
     except CatalogueError as exc:
@@ -223,7 +251,11 @@ def _parse_one(record: Mapping) -> Reward:
             Problem(p.column, CATALOGUE_RULE, p.message) if isinstance(p, CatalogueProblem) else p
             for p in exc.problems
         ]
-        raise InvalidInput("The reward was not saved.", problems, code="reward.not_saved") from exc
+        raise InvalidInput(
+            "The reward was not saved.", [*text, *problems], code="reward.not_saved"
+        ) from exc
+    if text:
+        raise InvalidInput("The reward was not saved.", text, code="reward.not_saved")
     return reward
 
 
@@ -281,6 +313,7 @@ def update_reward(
     """
     require(actor, "run_hr")
     row = _stored(session, slug)
+    # An empty version is a form that lost it: refused like a stale one, never a way past.
     if version is not None and version != reward_version(row):
         raise InvalidInput(
             "The reward was not saved.",

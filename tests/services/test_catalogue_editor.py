@@ -68,6 +68,9 @@ def test_saving_without_a_change_writes_no_history(session, hr):
         ({"cooldown_days": "soon"}, "cooldown_days", "whole number"),
         # Past these, money formatting and date sums failed on every manager's team page.
         ({"cost": "1e308"}, "cost", "must be at most 10000000"),
+        # The CSV import refused these and the form let them through.
+        ({"name": {"en": "Bell\x07", "nb": "Dag"}}, "name.en", "control character U+0007"),
+        ({"name": {"en": "x" * 5000, "nb": "Dag"}}, "name.en", "more than the 2000"),
         ({"cooldown_days": "99999999999999999999"}, "cooldown_days", "from 0 to 3650"),
         ({"id": "Quiet Day"}, "id", "not a valid id"),
     ],

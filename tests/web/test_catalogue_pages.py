@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -38,6 +40,14 @@ def form_data(token: str, **changes) -> dict:
     }
     data.update(changes)
     return data
+
+
+def edit_form(client, reward: str = "quiet-day", **changes) -> dict:
+    """The edit form of a stored reward as the page sends it: its token and version."""
+    page = client.get(f"/hr/rewards/{reward}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]+)"', page).group(1)
+    changes.setdefault("version", version)
+    return form_data(csrf_token(client, f"/hr/rewards/{reward}"), **changes)
 
 
 def test_hr_adds_a_reward_and_it_is_stored_as_an_import_would_store_it(client, session, hr):
@@ -83,10 +93,9 @@ def test_editing_shows_the_history_with_before_and_after(client, session, hr):
     create_reward(session=session, actor=SYSTEM, record=record())
     page = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
     assert 'value="A quiet day"' in page and 'value="30"' in page
-    token = csrf_token(client, "/hr/rewards/quiet-day")
     response = client.post(
         "/hr/rewards/quiet-day",
-        data=form_data(token, slug="ignored", name_en="A quiet Friday", cooldown_days="60"),
+        data=edit_form(client, slug="ignored", name_en="A quiet Friday", cooldown_days="60"),
     )
     assert response.status_code == 302
     row = session.exec(select(RewardRow)).one()
@@ -101,9 +110,8 @@ def test_editing_shows_the_history_with_before_and_after(client, session, hr):
 
 def test_an_edit_that_breaks_a_rule_changes_nothing(client, session, hr):
     create_reward(session=session, actor=SYSTEM, record=record())
-    token = csrf_token(client, "/hr/rewards/quiet-day")
     response = client.post(
-        "/hr/rewards/quiet-day", data=form_data(token, category="money", cost="-1")
+        "/hr/rewards/quiet-day", data=edit_form(client, category="money", cost="-1")
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -132,8 +140,7 @@ def test_the_editor_speaks_norwegian(client, session, hr):
     create_reward(session=session, actor=SYSTEM, record=record())
     listing = client.get("/hr/rewards/").get_data(as_text=True)
     assert "Belønningskatalog" in listing and "En rolig dag" in listing
-    token = csrf_token(client, "/hr/rewards/quiet-day")
-    html = client.post("/hr/rewards/quiet-day", data=form_data(token, name_en="")).get_data(
+    html = client.post("/hr/rewards/quiet-day", data=edit_form(client, name_en="")).get_data(
         as_text=True
     )
     assert "Ingenting ble lagret" in html and "Navn på engelsk" in html
@@ -181,17 +188,14 @@ def test_hr_downloads_the_catalogue_as_a_csv_the_import_reads_back(client, sessi
 def test_a_form_opened_before_someone_else_saved_does_not_overwrite_their_change(
     client, session, hr
 ):
-    import re
-
     from services.catalogue import update_reward
 
     create_reward(session=session, actor=SYSTEM, record=record())
     page = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="([^"]+)"', page).group(1)
-    token = csrf_token(client, "/hr/rewards/quiet-day")
     update_reward(session=session, actor=SYSTEM, slug="quiet-day", record=record(cost=300))
     refused = client.post(
-        "/hr/rewards/quiet-day", data=form_data(token, cost="999", version=version)
+        "/hr/rewards/quiet-day", data=edit_form(client, cost="999", version=version)
     )
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
@@ -199,7 +203,7 @@ def test_a_form_opened_before_someone_else_saved_does_not_overwrite_their_change
     assert 'value="999"' in html  # what was typed is still there
     assert session.exec(select(RewardRow)).one().cost == 300
     newer = re.search(r'name="version" type="hidden" value="([^"]+)"', html).group(1)
-    saved = client.post("/hr/rewards/quiet-day", data=form_data(token, cost="999", version=newer))
+    saved = client.post("/hr/rewards/quiet-day", data=edit_form(client, cost="999", version=newer))
     assert saved.status_code == 302
     row = session.exec(select(RewardRow)).one()
     session.refresh(row)
@@ -214,13 +218,21 @@ def test_a_cost_no_reward_has_is_refused_in_norwegian_and_the_team_pages_keep_wo
     hr.locale = "nb"
     session.add(hr)
     session.commit()
-    token = csrf_token(client, "/hr/rewards/quiet-day")
     response = client.post(
         "/hr/rewards/quiet-day",
-        data=form_data(token, cost="1e308", cooldown_days="99999999999999999999"),
+        data=edit_form(client, cost="1e308", cooldown_days="99999999999999999999"),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "må være høyst 10000000" in html and "fra 0 til 3650" in html
     assert session.exec(select(RewardRow)).one().cost == 0
     assert client.get("/hr/budgets").status_code == 200
+
+
+def test_an_edit_without_its_version_is_refused_like_a_stale_one(client, session, hr):
+    """An empty ``version`` field skipped the "someone else saved first" check."""
+    create_reward(session=session, actor=SYSTEM, record=record())
+    response = client.post("/hr/rewards/quiet-day", data=edit_form(client, cost="999", version=""))
+    assert response.status_code == 400
+    assert "Someone changed this reward since you opened it" in response.get_data(as_text=True)
+    assert session.exec(select(RewardRow)).one().cost == 0

@@ -133,7 +133,7 @@ def edit(slug: str):
                 actor=viewer(),
                 slug=slug,
                 record=form.record(),
-                version=form.version.data or None,
+                version=form.version.data or "",
             )
         except InvalidInput as exc:
             form.show_problems(exc.problems)
