@@ -350,3 +350,34 @@ def test_the_mean_only_reason_is_in_norwegian(app):
     with app.test_request_context(), force_locale("nb"):
         text = gettext("Mean only: quartiles are shown for groups of %(n)s or more people", n=10)
     assert text == "Bare gjennomsnitt: kvartiler vises for grupper på 10 personer eller flere"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "cross-site"}, {"Referer": "https://elsewhere.example/page"}],
+    ids=["fetch-metadata", "referrer"],
+)
+def test_a_link_from_another_site_cannot_choose_which_figures_a_wave_shows(app, hr_client, headers):
+    """Figures shown are recorded in the wave's ledger and decide what can be shown later:
+    a link elsewhere that opened /hr/insights/?by=profile for HR chose that for them."""
+    from sqlmodel import Session, func, select
+
+    from models.tables import AuditLog, ReleasedGroup
+
+    def recorded() -> tuple[int, int]:
+        with Session(app.extensions["motivo.engine"]) as fresh:
+            return tuple(
+                fresh.exec(select(func.count()).select_from(model)).one()
+                for model in (ReleasedGroup, AuditLog)
+            )
+
+    before = recorded()
+    for path in ("/hr/insights/?by=profile", "/hr/insights/summary.csv?by=profile"):
+        response = hr_client.get(path, headers=headers)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "Show these figures?" in html and f'href="{path}"' in html.replace("&amp;", "&")
+    assert recorded() == before
+    # Asked from Motivo's own page, the figures are shown.
+    shown = hr_client.get("/hr/insights/?by=profile", headers={"Sec-Fetch-Site": "same-origin"})
+    assert "Show these figures?" not in shown.get_data(as_text=True)

@@ -49,7 +49,7 @@ from web.auth_setup import viewer
 from web.charts import Bar, Span, bar_chart, span_chart
 from web.db import get_session
 from web.filters import category_label, role_label
-from web.guards import requires
+from web.guards import requires, shown_on_purpose
 from web.i18n import get_locale
 from web.insights.forms import (
     FocusGroupForm,
@@ -152,6 +152,7 @@ def summary_chart(data: dict, chart_id: str = "summary-chart"):
 
 @bp.get("/")
 @requires("run_hr")
+@shown_on_purpose
 def index():
     form = SummaryFilterForm(request.args)
     form.wave.choices = _wave_choices()
@@ -179,6 +180,7 @@ def index():
 
 @bp.get("/summary.<fmt>")
 @requires("run_hr")
+@shown_on_purpose
 def summary_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -227,6 +229,7 @@ def _focus_args(form: FocusGroupForm) -> dict:
 
 @bp.get("/focus-groups")
 @requires("run_hr")
+@shown_on_purpose
 def focus():
     form = _focus_form()
     data = None
@@ -243,6 +246,7 @@ def focus():
 
 @bp.get("/focus-groups.<fmt>")
 @requires("run_hr")
+@shown_on_purpose
 def focus_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -520,6 +524,7 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
 
 @bp.get("/analytics")
 @requires("run_hr")
+@shown_on_purpose
 def analytics():
     form = WaveFilterForm(request.args)
     form.wave.choices = _wave_choices()
@@ -580,6 +585,7 @@ def _report_html() -> tuple[str, dict]:
 
 @bp.get("/report")
 @requires("run_hr")
+@shown_on_purpose
 def report():
     html, filters = _report_html()
     export_report(session=get_session(), viewer=viewer(), html=html, fmt="html", filters=filters)
@@ -588,6 +594,7 @@ def report():
 
 @bp.get("/report.pdf")
 @requires("run_hr")
+@shown_on_purpose
 def report_pdf():
     html, filters = _report_html()
     export = export_report(
