@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.queries import chunks
+from models.queries import chunks, lock_rows
 from models.tables import Achievement, Grant, Person, utcnow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
@@ -78,6 +78,19 @@ def record_achievement(
         raise InvalidInput(
             "The achievement was not recorded.", problems, code="achievement.not_recorded"
         )
+    # The same achievement posted twice at once (a double click) is recorded once: posts
+    # for one person wait for each other, and the second finds the first.
+    lock_rows(session, Person, Person.id == person.id)
+    same = session.exec(
+        select(Achievement).where(
+            Achievement.person_id == person.id,
+            Achievement.title == title,
+            Achievement.achieved_on == achieved_on,
+        )
+    ).first()
+    if same is not None:
+        session.rollback()
+        return same
     achievement = Achievement(
         person_id=person.id, recorded_by_id=manager.id, title=title, achieved_on=achieved_on
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, literal_column, or_
+from sqlalchemy import case, func, literal_column, or_, update
 from sqlmodel import Session, select
 
 from models.queries import get_by_id
@@ -142,12 +142,17 @@ def find_wave(session: Session, key: str | int) -> Wave:
 def close_wave(*, session: Session, actor: Actor, wave_id: int) -> Wave:
     require(actor, "run_hr")
     wave = find_wave(session, wave_id)
-    if wave.status != "closed":
-        wave.status = "closed"
-        wave.closed_at = utcnow()
-        session.add(wave)
+    now = utcnow()
+    # One statement decides who closes it: two closes at once audit one "wave.close".
+    closed = session.execute(
+        update(Wave)
+        .where(Wave.id == wave.id, Wave.status != "closed")
+        .values(status="closed", closed_at=now)
+    )
+    if closed.rowcount == 1:
         record_event(session, actor=actor, action="wave.close", target=wave.name)
-        session.commit()
+    session.commit()
+    session.refresh(wave)
     return wave
 
 

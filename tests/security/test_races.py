@@ -661,3 +661,48 @@ def test_the_same_wave_opened_four_times_at_once_is_one_wave_and_no_server_error
             assert "saved by another request at the same moment" in html
     with Session(engine) as fresh:
         assert len(fresh.exec(select(Wave)).all()) == 1
+
+
+def test_a_double_click_records_one_achievement_and_two_closes_audit_one(
+    app, engine, session, budget_org
+):
+    """Four posts of one achievement stored four; five closes of a wave wrote three
+    "wave.close" audit rows."""
+    from models.tables import Achievement
+    from services.access import SYSTEM as system
+    from services.waves import close_wave
+
+    boss, rep = budget_org["boss"], budget_org["reps"][0]
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        login(client, boss.email)
+        clients.append((client, csrf_token(client, "/team/recognition")))
+
+    def post(i):
+        client, token = clients[i]
+        data = {
+            "person": rep.external_id,
+            "title": "Closed the Nordic deal",
+            "achieved_on": date.today().isoformat(),
+            "csrf_token": token,
+        }
+        return client.post("/team/recognition", data=data).status_code
+
+    codes = _in_parallel(4, post)
+    assert 500 not in codes, codes
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(Achievement)).all()) == 1
+
+    ensure_default_instrument(session=session)
+    wave = open_wave(session=session, actor=system, name="Closing")
+
+    def close(_i):
+        with Session(engine, expire_on_commit=False) as own:
+            return close_wave(session=own, actor=system, wave_id=wave.id)
+
+    results = _in_parallel(5, close)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with Session(engine) as fresh:
+        closes = fresh.exec(select(AuditLog).where(AuditLog.action == "wave.close")).all()
+        assert len(closes) == 1
