@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -29,6 +29,25 @@ def _own_feedback_lock(session: Session, person: Person) -> None:
     two tabs) then write one after the other, and the second finds the first's rating
     instead of inserting a duplicate or failing on the unique index."""
     lock_rows(session, Person, Person.id == person.id)
+
+
+# A grant dated in the future would sit in a quarter no budget covers yet.
+GIVEN_FROM = date(2000, 1, 1)
+
+
+def _given_on(text: str) -> date | None:
+    """The day of ``given_at``, read as a whole: an ISO 8601 date (``2026-03-01``,
+    ``20260301``) or timestamp (``2026-03-01T09:30:00``). Only its first ten characters
+    were read before, so "2026-03-01garbage" passed as a date."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
 
 
 def _find_rating(session: Session, person_id: int, reward_id: int, grant_id: int | None):
@@ -187,9 +206,8 @@ def import_feedback(
             value = None
         given: date | None = None
         if get("given_at"):
-            try:
-                given = date.fromisoformat(get("given_at")[:10])
-            except ValueError:
+            given = _given_on(get("given_at"))
+            if given is None:
                 problems.append(
                     row_problem(
                         number,
@@ -199,7 +217,20 @@ def import_feedback(
                         value=get("given_at"),
                     )
                 )
-        # Compare parsed dates: "2026-03-01" and "20260301" are the same day.
+            elif not GIVEN_FROM <= given <= date.today():
+                problems.append(
+                    row_problem(
+                        number,
+                        "given_at",
+                        "feedback.given_out_of_range",
+                        f"{given.isoformat()} is in the future or before "
+                        f"{GIVEN_FROM.isoformat()}: a reward is recorded as given on a past day",
+                        value=given.isoformat(),
+                        first=GIVEN_FROM.isoformat(),
+                    )
+                )
+                given = None
+        # Compare parsed dates: "2026-03-01" and "2026-03-01T09:30" are the same day.
         key = (get("person"), get("reward_id"), given.isoformat() if given else get("given_at"))
         if key in seen:
             problems.append(

@@ -230,6 +230,10 @@ MESSAGES = {
     "import.person_unknown_first": N_("unknown person '%(person)s' (import people first)"),
     "import.reward_unknown": N_("unknown reward '%(reward)s'"),
     "import.date_invalid": N_("'%(value)s' is not a date (YYYY-MM-DD)"),
+    "feedback.given_out_of_range": N_(
+        "%(value)s is in the future or before %(first)s: a reward is recorded as given on a "
+        "past day"
+    ),
     "import.longer_than": N_("longer than %(limit)s characters"),
     "people.none": N_("the file has a header but no people"),
     "people.email_invalid": N_("'%(email)s' is not an email address"),

@@ -384,6 +384,18 @@ BAD_FILES = {
         (HEADER, "{rep},deal-bell,4,2026-02-30,"),
         ["row 2, column given_at: '2026-02-30' is not a date (YYYY-MM-DD)"],
     ),
+    "a date with something after it": (
+        (HEADER, "{rep},deal-bell,4,2026-03-02garbage,"),
+        ["row 2, column given_at: '2026-03-02garbage' is not a date (YYYY-MM-DD)"],
+    ),
+    # A grant in a quarter no budget covers yet would be limited by nothing.
+    "a day in the future": (
+        (HEADER, "{rep},deal-bell,4,2099-01-01,"),
+        [
+            "row 2, column given_at: 2099-01-01 is in the future or before 2000-01-01: a "
+            "reward is recorded as given on a past day"
+        ],
+    ),
     "not a date at all": (
         (HEADER, "{rep},deal-bell,4,last week,"),
         ["row 2, column given_at: 'last week' is not a date (YYYY-MM-DD)"],

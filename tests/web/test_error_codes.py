@@ -13,7 +13,7 @@ from services.catalogue import create_reward
 from services.errors import CATALOGUE_RULE
 from services.instruments import ensure_default_instrument
 from tests.conftest import csrf_token, login
-from tests.web.test_catalogue_pages import form_data
+from tests.web.test_catalogue_pages import edit_form, form_data
 from web.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,8 +139,7 @@ def test_a_catalogue_rule_still_reaches_the_form_in_norwegian(client, session, n
             "cooldown_days": 30,
         },
     )
-    token = csrf_token(client, "/hr/rewards/quiet-day")
-    response = client.post("/hr/rewards/quiet-day", data=form_data(token, cost="-1"))
+    response = client.post("/hr/rewards/quiet-day", data=edit_form(client, cost="-1"))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "kan ikke være negativ, fikk -1" in html and "must not be negative" not in html
@@ -152,8 +151,7 @@ def test_the_reward_history_names_sales_roles_not_their_keys(client, session, fa
     token = csrf_token(client, "/hr/rewards/new")
     data = form_data(token, roles=["account_manager", "closer"])
     assert client.post("/hr/rewards/new", data=data).status_code == 302
-    token = csrf_token(client, "/hr/rewards/quiet-day")
-    client.post("/hr/rewards/quiet-day", data=form_data(token, roles=["all"]))
+    client.post("/hr/rewards/quiet-day", data=edit_form(client, roles=["all"]))
     html = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
     history = html[html.index('id="history-heading"') :]
     assert "Account manager, Closer" in history and "Every role" in history
