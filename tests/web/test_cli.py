@@ -148,3 +148,17 @@ def test_every_command_has_help():
         result = _run_motivo(*command, "--help", env_extra={})
         assert result.returncode == 0, command
         assert "Usage: motivo" in result.stdout
+
+
+def test_a_database_at_an_older_schema_says_to_upgrade(runner, factory, session):
+    """It said "Check DATABASE_URL and that the database server is running" (SQLite), or
+    printed a traceback (PostgreSQL), for a database one migration behind."""
+    from sqlalchemy import text
+
+    factory.person("rep")
+    session.execute(text("ALTER TABLE person DROP COLUMN sales_role"))
+    session.commit()
+    result = runner.invoke(args=["users", "list"])
+    assert result.exit_code == 1
+    assert "Run `motivo db upgrade`, then try again." in result.stderr
+    assert "Traceback" not in result.output + result.stderr

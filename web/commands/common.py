@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,13 +50,19 @@ def upload_limit() -> int:
     return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
+# What SQLite and PostgreSQL say when a table or column this version uses is missing.
+_OLD_SCHEMA = re.compile(
+    r"no such (column|table)|(column|relation) .* does not exist", re.IGNORECASE
+)
+
+
 def handle_errors(command: Callable) -> Callable:
     """Turn known failures into a message on stderr and exit code 1 (nothing half-written)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         # Imported when a command runs, so that listing the commands stays light.
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import OperationalError, ProgrammingError
 
         from models.engine import DatabaseUrlError
         from services.errors import InvalidInput, ServiceError
@@ -70,8 +77,16 @@ def handle_errors(command: Callable) -> Callable:
         except (ServiceError, DatabaseUrlError) as exc:
             echo_err(f"Error: {exc}")
             sys.exit(1)
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            if _OLD_SCHEMA.search(reason):
+                echo_err(
+                    f"Error: the database at {safe_url()} is not at this version's schema "
+                    f"({reason}). Run `motivo db upgrade`, then try again."
+                )
+                sys.exit(1)
+            if isinstance(exc, ProgrammingError):
+                raise
             echo_err(
                 f"Error: cannot use the database at {safe_url()} ({reason}). "
                 "Check DATABASE_URL and that the database server is running."
