@@ -15,6 +15,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.budgets import BudgetStatus, current_quarter, over_budget_after
 from services.errors import InvalidInput, NotFound, row_problem
+from services.grants import grant_given_on
 from services.imports import missing_column, nothing_imported, table_input, unknown_column
 from services.organisation import currency
 from services.tabular import Table
@@ -256,13 +257,7 @@ def import_feedback(
         for number, person, reward, value, given, comment in parsed:
             grant_id = None
             if given is not None:
-                grant = session.exec(
-                    select(Grant).where(
-                        Grant.person_id == person.id,
-                        Grant.reward_id == reward.id,
-                        Grant.given_on == given,
-                    )
-                ).first()
+                grant = grant_given_on(session, person.id, reward.id, given)
                 if grant is None:
                     grant = Grant(
                         reward_id=reward.id,

@@ -63,6 +63,16 @@ def give_options(*, session: Session, manager: Person, person: Person) -> GiveOp
     )
 
 
+def grant_given_on(session: Session, person_id: int, reward_id: int, day: date) -> Grant | None:
+    """The grant of this reward to this person on this day, if there is one (there is at most
+    one: a second give that day is the same give or refused)."""
+    return session.exec(
+        select(Grant).where(
+            Grant.person_id == person_id, Grant.reward_id == reward_id, Grant.given_on == day
+        )
+    ).first()
+
+
 def give_reward(
     *,
     session: Session,
@@ -126,13 +136,7 @@ def give_reward(
     # Gives to one person wait for each other (the rows stay locked until commit), so the
     # check below sees a give that raced this one.
     lock_rows(session, Person, Person.id == person.id)
-    same_day = session.exec(
-        select(Grant).where(
-            Grant.person_id == person.id,
-            Grant.reward_id == reward.id,
-            Grant.given_on == given_on,
-        )
-    ).first()
+    same_day = grant_given_on(session, person.id, reward.id, given_on)
     if same_day is not None:
         if (same_day.given_by_id, same_day.occasion, same_day.note) == (
             manager.id,

@@ -87,6 +87,16 @@ def _in_parallel(n: int, work) -> list:
         return list(pool.map(run, range(n)))
 
 
+def _signed_in(app, person, n: int, path: str) -> list[tuple[object, str]]:
+    """``n`` browsers signed in as ``person``, each with the form token of ``path``."""
+    clients = []
+    for _ in range(n):
+        client = app.test_client()
+        login(client, person.email)
+        clients.append((client, csrf_token(client, path)))
+    return clients
+
+
 @pytest.fixture
 def budget_org(session, factory):
     north, south = factory.team("North"), factory.team("South")
@@ -245,11 +255,7 @@ def test_two_motivo_train_processes_never_crash(database_url, engine, session, f
 
 def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
     hr = factory.person("hr")
-    clients = []
-    for _ in range(4):
-        client = app.test_client()
-        login(client, hr.email)
-        clients.append((client, csrf_token(client, "/hr/model")))
+    clients = _signed_in(app, hr, 4, "/hr/model")
 
     def click(i):
         client, token = clients[i]
@@ -481,11 +487,7 @@ def test_parallel_reminder_clicks_on_the_page_never_remind_anyone_twice(
     reps = [factory.person(name=f"Rep {i}") for i in range(4)]
     hr = factory.person("hr")
     wave = open_wave(session=session, actor=SYSTEM, name="Race wave")
-    clients = []
-    for _ in range(6):
-        client = app.test_client()
-        login(client, hr.email)
-        clients.append((client, csrf_token(client, "/hr/insights/reminders")))
+    clients = _signed_in(app, hr, 6, "/hr/insights/reminders")
 
     def post(i):
         client, token = clients[i]
@@ -559,15 +561,11 @@ def test_a_double_click_on_give_gives_once_and_a_different_give_that_day_is_refu
     budget twice; five at once made five."""
     reward = _reward(session)
     boss, rep = budget_org["boss"], budget_org["reps"][0]
-    clients = []
-    for _ in range(5):
-        client = app.test_client()
-        login(client, boss.email)
-        url = f"/team/person/{rep.external_id}/give"
-        clients.append((client, url, csrf_token(client, url)))
+    url = f"/team/person/{rep.external_id}/give"
+    clients = _signed_in(app, boss, 5, url)
 
     def post(i):
-        client, url, token = clients[i]
+        client, token = clients[i]
         data = {"reward": reward.slug, "occasion": "goal_reached", "note": "", "csrf_token": token}
         return client.post(url, data=data).status_code
 
@@ -576,7 +574,7 @@ def test_a_double_click_on_give_gives_once_and_a_different_give_that_day_is_refu
         assert len(fresh.exec(select(Grant).where(Grant.person_id == rep.id)).all()) == 1
     assert _spent(engine, budget_org["north"].id) == COST
     # Another give of the same reward the same day is a different act: refused, said why.
-    client, url, _ = clients[0]
+    client, _ = clients[0]
     data = {
         "reward": reward.slug,
         "occasion": "milestone",
@@ -635,11 +633,7 @@ def test_the_same_wave_opened_four_times_at_once_is_one_wave_and_no_server_error
 
     ensure_default_instrument(session=session)
     hr = factory.person("hr")
-    clients = []
-    for _ in range(4):
-        client = app.test_client()
-        login(client, hr.email)
-        clients.append((client, csrf_token(client, "/hr/")))
+    clients = _signed_in(app, hr, 4, "/hr/")
 
     def post(i):
         client, token = clients[i]
@@ -673,11 +667,7 @@ def test_a_double_click_records_one_achievement_and_two_closes_audit_one(
     from services.waves import close_wave
 
     boss, rep = budget_org["boss"], budget_org["reps"][0]
-    clients = []
-    for _ in range(4):
-        client = app.test_client()
-        login(client, boss.email)
-        clients.append((client, csrf_token(client, "/team/recognition")))
+    clients = _signed_in(app, boss, 4, "/team/recognition")
 
     def post(i):
         client, token = clients[i]

@@ -130,18 +130,24 @@ def test_a_flagged_rep_gets_the_labelled_popular_list_and_no_profile(session):
     assert suggest_rewards(session=session, viewer=SYSTEM, person=clean, k=5).personal
 
 
+def demo_with_a_flagged_rep(session):
+    """The trained demo organisation: its reps by id, one whose answers were flagged, and
+    that rep's manager."""
+    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
+    load_demo_survey(session=session)
+    train_model(session=session, actor=SYSTEM)
+    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
+    flagged_rep = reps[min(flagged_people(session))]
+    return reps, flagged_rep, session.get(Person, flagged_rep.manager_id)
+
+
 def test_a_manager_cannot_tell_a_flagged_rep_from_one_who_turned_personalisation_off(session):
     """The rep's page promises that managers never learn whose answers were flagged: their
     view of a flagged rep is the view of a rep who opted out, card and person page alike,
     while the rep is told the real reason."""
     from services.team import person_detail, team_overview
 
-    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
-    load_demo_survey(session=session)
-    train_model(session=session, actor=SYSTEM)
-    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
-    flagged_rep = reps[min(flagged_people(session))]
-    manager = session.get(Person, flagged_rep.manager_id)
+    reps, flagged_rep, manager = demo_with_a_flagged_rep(session)
     opted_out = next(
         p
         for pid, p in reps.items()
@@ -219,12 +225,7 @@ def test_a_manager_learns_neither_consent_nor_a_flag_from_a_rep_who_has_not_answ
     from services.team import person_detail
     from tests.conftest import login
 
-    load_demo_people(session=session, people=demo_people(), password=TEST_PASSWORD)
-    load_demo_survey(session=session)
-    train_model(session=session, actor=SYSTEM)
-    reps = {p.id: p for p in session.exec(select(Person).where(Person.access == "rep"))}
-    flagged_rep = reps[min(flagged_people(session))]
-    manager = session.get(Person, flagged_rep.manager_id)
+    reps, flagged_rep, manager = demo_with_a_flagged_rep(session)
     team = session.get(Team, flagged_rep.team_id)
     keeps_it_on = factory.person(team=team, manager=manager, name="Not Yet On")
     turned_off = factory.person(team=team, manager=manager, name="Not Yet Off")
