@@ -48,15 +48,21 @@ def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
         yield values[start : start + size]
 
 
-def lock_rows(session, model, *where) -> list:
+def lock_rows(session, model, *where, key_share: bool = False) -> list:
     """The rows of ``model`` that ``where`` selects, locked until the transaction ends.
 
     PostgreSQL locks them (``FOR UPDATE``). SQLite has no row locks: a no-op update of the
     same rows takes the database's write lock now, before anything is read, so no other
     writer can commit in between (``SELECT ... FOR UPDATE`` alone would lock nothing).
+
+    ``key_share`` takes PostgreSQL's weaker ``FOR NO KEY UPDATE``: it still makes two
+    lockers of the row wait for each other, but lets rows that merely refer to it (a grant
+    the person gives, a notification for them) be inserted meanwhile, so locking a person
+    neither blocks their other work nor deadlocks with a give they make.
     """
     if session.get_bind().dialect.name == "sqlite":
         key = model.__table__.primary_key.columns[0]
         session.execute(update(model).where(*where).values({key.name: key}))
         return list(session.execute(select(model).where(*where)).scalars())
-    return list(session.execute(select(model).where(*where).with_for_update()).scalars())
+    stmt = select(model).where(*where).with_for_update(key_share=key_share)
+    return list(session.execute(stmt).scalars())

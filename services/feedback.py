@@ -29,7 +29,7 @@ def _own_feedback_lock(session: Session, person: Person) -> None:
     """Hold the person's row until commit: two of their posts at once (a double click,
     two tabs) then write one after the other, and the second finds the first's rating
     instead of inserting a duplicate or failing on the unique index."""
-    lock_rows(session, Person, Person.id == person.id)
+    lock_rows(session, Person, Person.id == person.id, key_share=True)
 
 
 # A grant dated in the future would sit in a quarter no budget covers yet.

@@ -89,7 +89,9 @@ def give_reward(
 
     The reward is charged to the recipient's team (the manager's when the recipient is in
     none). If it would take that team over its budget, ``OverBudget`` is raised and nothing
-    is written, unless ``confirm_over_budget`` says the manager saw the warning.
+    is written, unless ``confirm_over_budget`` says the manager saw the warning. The same
+    give again on the same day returns the first grant; a different give of the reward to
+    the person that day is refused. Either refusal rolls the session back.
     """
     require(manager, "view_team")
     ensure_can_view_person(manager, person)
@@ -135,7 +137,7 @@ def give_reward(
     note = (note or "").strip()
     # Gives to one person wait for each other (the rows stay locked until commit), so the
     # check below sees a give that raced this one.
-    lock_rows(session, Person, Person.id == person.id)
+    lock_rows(session, Person, Person.id == person.id, key_share=True)
     same_day = grant_given_on(session, person.id, reward.id, given_on)
     if same_day is not None:
         if (same_day.given_by_id, same_day.occasion, same_day.note) == (
@@ -144,7 +146,10 @@ def give_reward(
             note,
         ):
             # The same give sent twice (a double click, a resent form): it was given once.
-            session.rollback()
+            # Nothing was written; committing ends the lock (a caller that commits itself
+            # keeps its transaction, as with a new grant).
+            if commit:
+                session.commit()
             return same_day
         session.rollback()
         raise InvalidInput(

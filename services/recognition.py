@@ -80,7 +80,7 @@ def record_achievement(
         )
     # The same achievement posted twice at once (a double click) is recorded once: posts
     # for one person wait for each other, and the second finds the first.
-    lock_rows(session, Person, Person.id == person.id)
+    lock_rows(session, Person, Person.id == person.id, key_share=True)
     same = session.exec(
         select(Achievement).where(
             Achievement.person_id == person.id,
@@ -89,7 +89,7 @@ def record_achievement(
         )
     ).first()
     if same is not None:
-        session.rollback()
+        session.commit()  # nothing was written; this ends the lock
         return same
     achievement = Achievement(
         person_id=person.id, recorded_by_id=manager.id, title=title, achieved_on=achieved_on

@@ -59,6 +59,15 @@ def database_problem(exc: BaseException) -> str:
     return original.__class__.__name__
 
 
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a duplicate (PostgreSQL's SQLSTATE 23505, SQLite's
+    "UNIQUE constraint failed"), not some other broken rule."""
+    original = exc.orig
+    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        original
+    )
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -227,9 +236,12 @@ def init_app(app: Flask) -> None:
     def handle_same_moment(exc: IntegrityError):
         # Two requests made the same new thing at once (a double click, two tabs): the
         # database kept one, as its unique constraints say, and this one wrote nothing.
+        # Any other integrity error (a missing row a key points at) is a fault: a 500.
         from web.db import get_session
 
         get_session().rollback()
+        if not _unique_violation(exc):
+            return handle_unexpected(exc)
         app.logger.warning("Refused as a duplicate on %s: %s", request.path, exc.orig)
         return error_response(
             409,

@@ -45,7 +45,9 @@ def shown_on_purpose(view: Callable) -> Callable:
     which decides what can be shown later): reached from another site, it first asks.
 
     A GET changes the ledger, so a link on another site could otherwise choose for HR which
-    grouping a wave shows first, and so which it can never show."""
+    grouping a wave shows first, and so which it can never show. Put it above ``requires``:
+    a visitor not signed in would otherwise be sent to sign in and then on to the page by
+    Motivo's own redirect, which the browser reports as coming from this site."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):

@@ -172,3 +172,49 @@ def test_upgrade_folds_typed_sales_roles_into_keys_with_labels(database_url):
         assert roles == ["account_manager", "closer"]
     finally:
         engine.dispose()
+
+
+def test_grants_that_ratings_and_achievements_point_at_keep_them_through_0015(database_url):
+    """0015 rebuilds the grant table; on SQLite, with foreign keys enforced, dropping the old
+    one was refused as soon as a rating or an achievement named a grant, so no organisation
+    with feedback could upgrade. The grants also get the cost and team they were charged."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    day = "'2026-11-02'"
+    stamp = "'2026-11-02 09:00:00+00'"
+    try:
+        migrate.upgrade(engine, "0014")
+        with engine.begin() as conn:
+            for sql in (
+                f"INSERT INTO team (id, name, created_at) VALUES (1, 'North', {stamp})",
+                "INSERT INTO person (id, external_id, name, access, sales_role, locale, active,"
+                " personalise, team_id, session_version, created_at, updated_at) VALUES"
+                f" (1, 'M1', 'Boss', 'manager', '', '', true, true, 1, 0, {stamp}, {stamp}),"
+                f" (2, 'R1', 'Rep', 'rep', '', '', true, true, NULL, 0, {stamp}, {stamp})",
+                "INSERT INTO reward (id, slug, name, description, category, visibility, scope,"
+                " roles, cost_band, cost, horizon, cooldown_days, active, created_at, updated_at)"
+                " VALUES (1, 'lunch', '{}', '{}', 'recognition', 'private', 'individual',"
+                f" '[\"all\"]', 1, 300, 'short', 0, true, {stamp}, {stamp})",
+                "INSERT INTO reward_grant (id, reward_id, person_id, given_by_id, occasion, note,"
+                f" given_on, status, source, created_at) VALUES (1, 1, 2, 1, 'other', '', {day},"
+                f" 'given', 'web', {stamp})",
+                "INSERT INTO rating (person_id, reward_id, grant_id, rating, dismissed, comment,"
+                f" source, created_at, updated_at) VALUES (2, 1, 1, 5, false, '', 'web', {stamp},"
+                f" {stamp}), (2, 1, NULL, NULL, true, '', 'web', {stamp}, {stamp}),"
+                f" (2, 1, NULL, NULL, true, '', 'web', {stamp}, {stamp})",
+                "INSERT INTO achievement (person_id, recorded_by_id, title, achieved_on, grant_id,"
+                f" created_at) VALUES (2, 1, 'Deal', {day}, 1, {stamp})",
+            ):
+                conn.execute(text(sql))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            grant = conn.execute(text("SELECT cost, team_id FROM reward_grant")).one()
+            ratings = conn.execute(text("SELECT grant_id FROM rating ORDER BY id")).all()
+            achievement = conn.execute(text("SELECT grant_id FROM achievement")).one()
+        # The rep is in no team: the giver's team paid, as it did before.
+        assert (grant.cost, grant.team_id) == (300, 1)
+        assert [r.grant_id for r in ratings] == [1, None]  # one "not for me" is kept
+        assert achievement.grant_id == 1
+    finally:
+        engine.dispose()

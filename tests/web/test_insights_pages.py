@@ -381,3 +381,11 @@ def test_a_link_from_another_site_cannot_choose_which_figures_a_wave_shows(app, 
     # Asked from Motivo's own page, the figures are shown.
     shown = hr_client.get("/hr/insights/?by=profile", headers={"Sec-Fetch-Site": "same-origin"})
     assert "Show these figures?" not in shown.get_data(as_text=True)
+
+
+def test_a_link_from_another_site_asks_before_the_sign_in_too(client):
+    """Signed out, the link went to the sign-in page and from there, by Motivo's own
+    redirect, straight to the figures."""
+    response = client.get("/hr/insights/?by=profile", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200
+    assert "Show these figures?" in response.get_data(as_text=True)

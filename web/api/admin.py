@@ -17,6 +17,7 @@ from web.api.forms import SCOPE_LABELS, RevokeForm, TokenForm
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
+from web.filters import moment
 from web.guards import requires
 from web.messages import attach_problems
 
@@ -75,11 +76,7 @@ def revoke(token_id: int):
     if info["status"] == "revoked":
         return redirect(url_for("api_tokens.index"))
     if not confirmed():
-        last_used = (
-            info["last_used_at"].strftime("%Y-%m-%d %H:%M")
-            if info["last_used_at"]
-            else gettext("never")
-        )
+        last_used = moment(info["last_used_at"]) if info["last_used_at"] else gettext("never")
         return ask_to_confirm(
             title=gettext("Revoke the token %(name)s?", name=info["name"]),
             consequences=[

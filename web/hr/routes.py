@@ -13,6 +13,7 @@ from services.tabular import Table
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
+from web.filters import moment
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
 from web.messages import attach_problems, error_text
@@ -309,7 +310,7 @@ def train():
                 _(
                     "A training is already running since %(time)s (job %(id)s); "
                     "this page shows when it is done.",
-                    time=since.strftime("%H:%M"),
+                    time=moment(since),
                     id=job.id,
                 ),
                 "info",

@@ -151,8 +151,8 @@ def summary_chart(data: dict, chart_id: str = "summary-chart"):
 
 
 @bp.get("/")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def index():
     form = SummaryFilterForm(request.args)
     form.wave.choices = _wave_choices()
@@ -179,8 +179,8 @@ def index():
 
 
 @bp.get("/summary.<fmt>")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def summary_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -228,8 +228,8 @@ def _focus_args(form: FocusGroupForm) -> dict:
 
 
 @bp.get("/focus-groups")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def focus():
     form = _focus_form()
     data = None
@@ -245,8 +245,8 @@ def focus():
 
 
 @bp.get("/focus-groups.<fmt>")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def focus_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -523,8 +523,8 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
 
 
 @bp.get("/analytics")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def analytics():
     form = WaveFilterForm(request.args)
     form.wave.choices = _wave_choices()
@@ -584,8 +584,8 @@ def _report_html() -> tuple[str, dict]:
 
 
 @bp.get("/report")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def report():
     html, filters = _report_html()
     export_report(session=get_session(), viewer=viewer(), html=html, fmt="html", filters=filters)
@@ -593,8 +593,8 @@ def report():
 
 
 @bp.get("/report.pdf")
-@requires("run_hr")
 @shown_on_purpose
+@requires("run_hr")
 def report_pdf():
     html, filters = _report_html()
     export = export_report(
