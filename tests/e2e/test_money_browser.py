@@ -1,6 +1,6 @@
 """Money in Chromium: a manager sees the reward's cost and what is left of the budget on the
 give form before giving (with and without JavaScript), and HR sees the currency on the
-budget page."""
+budget page; HR's figures opened by a link on another site wait until HR asks."""
 
 from __future__ import annotations
 
@@ -65,3 +65,29 @@ def test_manager_sees_the_demo_experiment_and_what_to_do(live_server, page_facto
     assert "Carry on as usual" in text or "Give these reps rewards from the category" in text
     section.scroll_into_view_if_needed()
     shot(page, "money-team-experiment")
+
+
+def test_figures_opened_from_another_site_wait_for_hr_to_ask(live_server, page_factory, tmp_path):
+    """A link on another site opened HR's summary by profile, which recorded that grouping in
+    the wave's ledger, and so chose which others the wave can never show."""
+    import os
+    import sys
+
+    from tests.servers import free_port, running
+
+    port = free_port()
+    target = f"{live_server.base}/hr/insights/?by=profile"
+    (tmp_path / "index.html").write_text(f'<a id="go" href="{target}">Figures</a>')
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["hr"])
+    args = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    with running(
+        args, env=dict(os.environ), cwd=tmp_path, health_url=f"http://127.0.0.1:{port}/index.html"
+    ):
+        page.goto(f"http://127.0.0.1:{port}/index.html")
+        go(page.locator("#go"))
+    assert page.locator("h1").inner_text() == "Show these figures?"
+    shot(page, "figures-from-another-site")
+    go(page.locator("a.button", has_text="Show the figures"))
+    assert "Show these figures?" not in page.content()
+    assert page.url == target
