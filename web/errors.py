@@ -106,16 +106,11 @@ def error_response(
     )
 
 
-# A larger number in a URL names nothing (models.queries.MAX_ID): a 404 that never reaches
-# the database.
-MAX_DATABASE_INT = MAX_ID
-
-
 class DatabaseIntConverter(IntegerConverter):
     """``<int:...>`` that matches only numbers an id column can hold."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits, min, MAX_DATABASE_INT if max is None else max, signed)
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
 
 
 def _has_nul(values) -> str | None:

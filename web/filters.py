@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 
 from flask import Flask, g, has_app_context
-from flask_babel import format_currency, format_date, format_decimal, format_number, format_time
+from flask_babel import format_currency, format_decimal, format_number, format_time
 from flask_babel import get_locale as babel_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -134,26 +134,33 @@ def _as_date_or_time(value: object) -> date | datetime | None:
 
 
 def day(value: object) -> str:
-    """A date as the reader writes it: "Dec 6, 2026" in English, "6. des. 2026" in Norwegian.
+    """A date as the reader writes it, as notifications and emails write it too
+    (``services.notifications.format_day``): "6 December 2026", "6. desember 2026".
 
     Forms and files keep ISO dates (a browser's date field and a spreadsheet read them);
     sentences on a page use the reader's own.
     """
+    from services.notifications import format_day
+
     parsed = _as_date_or_time(value)
     if parsed is None:
         return "" if value is None else str(value)
-    return format_date(parsed, "medium")
+    if isinstance(parsed, datetime):
+        parsed = _in_utc(parsed).date()
+    return format_day(parsed, str(babel_locale().language))
+
+
+def _in_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def moment(value: object) -> str:
-    """A date and time of day the reader's way ("Dec 6, 2026 9:05 PM", "6. des. 2026 21:05"),
-    in the app's time zone (UTC unless configured)."""
+    """A date and time of day the reader's way ("6 December 2026 9:05 PM", "6. desember 2026
+    21:05"), in UTC, as the pages that show times say."""
     parsed = _as_date_or_time(value)
     if not isinstance(parsed, datetime):
         return day(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return f"{format_date(parsed, 'medium')} {format_time(parsed, 'short')}"
+    return f"{day(parsed)} {format_time(_in_utc(parsed), 'short')}"
 
 
 def init_app(app: Flask) -> None:

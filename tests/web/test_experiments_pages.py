@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from babel.dates import format_date
 from sqlmodel import func, select
 
 from models.tables import (
@@ -22,6 +21,7 @@ from models.tables import (
 )
 from services.access import SYSTEM
 from services.experiments import ArmSpec, create_experiment
+from services.notifications import format_day
 from services.waves import today
 from tests.conftest import csrf_token, login
 
@@ -502,7 +502,7 @@ def test_a_running_experiment_says_when_its_results_come(client, session, hr, re
     response = client.post("/hr/experiments/new", data=form_data(client))
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Running since " + format_date(today(), "medium", locale="en") in html
+    assert "Running since " + format_day(today(), "en") in html
     assert "Results are shown from" in html and "likely a real effect" not in html
     assert "Observational" not in html
 
