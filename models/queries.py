@@ -66,3 +66,12 @@ def lock_rows(session, model, *where, key_share: bool = False) -> list:
         return list(session.execute(select(model).where(*where)).scalars())
     stmt = select(model).where(*where).with_for_update(key_share=key_share)
     return list(session.execute(stmt).scalars())
+
+
+def lock_person(session, person) -> None:
+    """Hold ``person``'s row until the transaction ends: what one person is given, rates,
+    dismisses or achieves is then written one request at a time, so a double click finds
+    the first request's row instead of writing a second (``lock_rows`` with ``key_share``)."""
+    from models.tables import Person
+
+    lock_rows(session, Person, Person.id == person.id, key_share=True)

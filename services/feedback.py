@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from models.queries import lock_rows
+from models.queries import lock_person
 from models.tables import Grant, Person, Rating, utcnow
 from models.tables import Reward as RewardRow
 from services.access import Actor, require
@@ -23,13 +23,6 @@ from services.tabular import Table
 IMPORTED = "import"  # Rating.source and Grant.source of rows a file brought in
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
 REQUIRED_COLUMNS = ("person", "reward_id", "rating")
-
-
-def _own_feedback_lock(session: Session, person: Person) -> None:
-    """Hold the person's row until commit: two of their posts at once (a double click,
-    two tabs) then write one after the other, and the second finds the first's rating
-    instead of inserting a duplicate or failing on the unique index."""
-    lock_rows(session, Person, Person.id == person.id, key_share=True)
 
 
 # A grant dated in the future would sit in a quarter no budget covers yet.
@@ -68,7 +61,7 @@ def rate_grant(
         raise NotFound("No such reward.", code="reward.not_found")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("Choose a rating from 1 to 5.", code="feedback.rating_range")
-    _own_feedback_lock(session, person)
+    lock_person(session, person)
     row = _find_rating(session, person.id, grant.reward_id, grant.id)
     if row is None:
         row = Rating(person_id=person.id, reward_id=grant.reward_id, grant_id=grant.id)
@@ -97,7 +90,7 @@ def _reward(session: Session, slug: str) -> RewardRow:
 def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rating:
     """Mark a suggestion "not for me": it is not suggested again and teaches the model."""
     reward = _reward(session, reward_slug)
-    _own_feedback_lock(session, person)
+    lock_person(session, person)
     row = _find_rating(session, person.id, reward.id, None)
     if row is None:
         row = Rating(person_id=person.id, reward_id=reward.id)
@@ -111,7 +104,7 @@ def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rat
 def undo_dismissal(*, session: Session, person: Person, reward_slug: str) -> None:
     """Take back a "not for me": the reward may be suggested again."""
     reward = _reward(session, reward_slug)
-    _own_feedback_lock(session, person)
+    lock_person(session, person)
     row = _find_rating(session, person.id, reward.id, None)
     if row is not None and row.dismissed:
         session.delete(row)

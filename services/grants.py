@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.queries import lock_rows
+from models.queries import lock_person
 from models.tables import OCCASIONS, Grant, Person
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
@@ -137,7 +137,7 @@ def give_reward(
     note = (note or "").strip()
     # Gives to one person wait for each other (the rows stay locked until commit), so the
     # check below sees a give that raced this one.
-    lock_rows(session, Person, Person.id == person.id, key_share=True)
+    lock_person(session, person)
     same_day = grant_given_on(session, person.id, reward.id, given_on)
     if same_day is not None:
         if (same_day.given_by_id, same_day.occasion, same_day.note) == (

@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.queries import chunks, lock_rows
+from models.queries import chunks, lock_person
 from models.tables import Achievement, Grant, Person, utcnow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
@@ -80,7 +80,7 @@ def record_achievement(
         )
     # The same achievement posted twice at once (a double click) is recorded once: posts
     # for one person wait for each other, and the second finds the first.
-    lock_rows(session, Person, Person.id == person.id, key_share=True)
+    lock_person(session, person)
     same = session.exec(
         select(Achievement).where(
             Achievement.person_id == person.id,
