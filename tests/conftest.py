@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -19,7 +20,7 @@ from sqlmodel import Session, SQLModel
 
 import models.tables  # noqa: F401  (registers tables)
 from models.engine import make_engine
-from models.tables import Grant, Person, Rating, Team
+from models.tables import Grant, Person, Rating, Team, utcnow
 from services import accounts
 from services.accounts import store_password
 
@@ -199,3 +200,19 @@ def login(client, email: str, password: str = TEST_PASSWORD):
     return client.post(
         "/auth/login", data={"email": email, "password": password, "csrf_token": token}
     )
+
+
+@pytest.fixture
+def today() -> date:
+    """The test's own today, read when the test starts rather than when the
+    module was imported: a run that crosses midnight must not compare one
+    day's constant with the next day's clock."""
+    return utcnow().date()
+
+
+@pytest.fixture
+def quarter(today) -> str:
+    """The budget quarter that contains the test's today, e.g. "2026-Q4"."""
+    from services.budgets import current_quarter
+
+    return current_quarter(today)

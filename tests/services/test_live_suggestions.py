@@ -30,7 +30,6 @@ from services.training import train_model
 from services.waves import open_wave
 from tests.services.test_recommendations import build, category_means, everything_for, slugs
 
-TODAY = date.today()
 TEAM_SENTENCE = "You prefer rewards you share with your team"
 _waves = count(1)
 
@@ -63,7 +62,9 @@ def answer_again(session, person: Person, *, team: str, exclusive_place: int) ->
         for item in instrument.items:
             if item.type == "attention":
                 answers[item.code] = item.expected
-    wave = open_wave(session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=TODAY)
+    wave = open_wave(
+        session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=date.today()
+    )
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}
         save_page(
@@ -112,7 +113,7 @@ def test_answering_again_changes_suggestions_and_reasons_without_training(sessio
     assert slugs(team[rep.id]) == slugs(after)
 
 
-def test_a_new_rating_changes_the_next_list_without_training(session):
+def test_a_new_rating_changes_the_next_list_without_training(today, session):
     org = build(session)
     before = everything_for(session, org, org.rep)
     means = category_means(before)
@@ -126,7 +127,7 @@ def test_a_new_rating_changes_the_next_list_without_training(session):
             manager=org.manager,
             person=org.rep,
             reward_slug=slug,
-            given_on=TODAY - timedelta(days=400),
+            given_on=today - timedelta(days=400),
             confirm_over_budget=True,
         )
         rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=stars)
@@ -171,7 +172,7 @@ def test_consent_takes_effect_at_once_both_ways(session):
     assert rep.id in profile_assignments(session=session)
 
 
-def test_the_profile_follows_the_latest_answers(session):
+def test_the_profile_follows_the_latest_answers(today, session):
     org = build(session, train=False)
     answer_again(session, org.rep, team="high", exclusive_place=1)
     train_model(session=session, actor=SYSTEM)
@@ -198,7 +199,7 @@ def test_the_profile_follows_the_latest_answers(session):
         session=session,
         actor=SYSTEM,
         name="Copy wave",
-        opens_on=TODAY,
+        opens_on=today,
         instrument_name=row.name,
         instrument_version=row.version,
     )

@@ -31,8 +31,6 @@ from services.notifications import (
 from services.recognition import record_achievement
 from tests.services.test_budgets import add_reward, give
 
-TODAY = utcnow().date()
-
 
 def count(session, **where) -> int:
     stmt = select(func.count()).select_from(Notification)
@@ -120,7 +118,7 @@ def open_wave(session, name: str, teams=()) -> Wave:
     wave = Wave(
         name=name,
         instrument_id=instrument.id,
-        opens_on=TODAY,
+        opens_on=utcnow().date(),
         closes_on=date(2026, 12, 24),
         audience="teams" if teams else "all",
     )
@@ -161,21 +159,21 @@ def test_survey_notices_reach_each_invited_active_rep_once(session, factory):
 
 
 def test_recognition_due_tells_each_person_once_per_period_and_only_when_someone_is_due(
-    session, factory
+    today, session, factory
 ):
     boss = factory.person("manager")
     ada = factory.person(manager=boss, name="Ada")
     bo = factory.person(manager=boss, name="Bo")
     lunch = add_reward(session, "lunch", 300, 1)
-    give(session, lunch, ada, TODAY - timedelta(days=3))
-    row = notify_recognition_due(session=session, manager=boss, days=45, today=TODAY)
+    give(session, lunch, ada, today - timedelta(days=3))
+    row = notify_recognition_due(session=session, manager=boss, days=45, today=today)
     assert row is not None and row.params["count"] == 1
     assert row.params["people"] == [{"name": "Bo", "reason": "never"}]
     assert row.link == "/team/recognition"
     assert render(row, "en") == "One person in your team is due for recognition."
     # Same day, next day: Bo was told about this month already; nobody else is due.
-    assert notify_recognition_due(session=session, manager=boss, days=45, today=TODAY) is None
-    tomorrow = TODAY + timedelta(days=1)
+    assert notify_recognition_due(session=session, manager=boss, days=45, today=today) is None
+    tomorrow = today + timedelta(days=1)
     assert notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow) is None
     # A shorter wait makes Ada due: only she is new.
     again = notify_recognition_due(session=session, manager=boss, days=2, today=tomorrow)
@@ -183,14 +181,14 @@ def test_recognition_due_tells_each_person_once_per_period_and_only_when_someone
     assert again.params["people"] == [{"name": "Ada", "reason": "waiting", "days": 4}]
     # A new achievement of Bo is a new period, though he was told about this month.
     record_achievement(
-        session=session, manager=boss, person=bo, title="Closed Nordlys", achieved_on=TODAY
+        session=session, manager=boss, person=bo, title="Closed Nordlys", achieved_on=today
     )
     third = notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow)
     assert third.params["people"][0]["reason"] == "achievement"
     assert third.params["people"][0]["title"] == "Closed Nordlys"
     assert notify_recognition_due(session=session, manager=boss, days=45, today=tomorrow) is None
     # Next month, whoever still waits is mentioned once more.
-    next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     give(session, lunch, bo, tomorrow)
     fourth = notify_recognition_due(session=session, manager=boss, days=2, today=next_month)
     assert {p["name"] for p in fourth.params["people"]} == {"Ada", "Bo"}
@@ -198,31 +196,33 @@ def test_recognition_due_tells_each_person_once_per_period_and_only_when_someone
     assert session.exec(select(func.count()).select_from(RecognitionNotice)).one() == 5
 
 
-def test_recognition_digest_email_names_the_people_in_the_managers_language(session, factory):
+def test_recognition_digest_email_names_the_people_in_the_managers_language(
+    today, session, factory
+):
     boss = factory.person("manager")
     boss.locale = "nb"
     ada = factory.person(manager=boss, name="Ada")
     factory.person(manager=boss, name="Bo")
     record_achievement(
-        session=session, manager=boss, person=ada, title="Ny kunde", achieved_on=TODAY
+        session=session, manager=boss, person=ada, title="Ny kunde", achieved_on=today
     )
-    row = notify_recognition_due(session=session, manager=boss, days=45, today=TODAY)
+    row = notify_recognition_due(session=session, manager=boss, days=45, today=today)
     body = email_message(
         row, boss, sender="motivo@example.test", base_url="https://m.example.test", locale="en"
     ).get_content()
     assert "2 personer i teamet ditt bør få anerkjennelse." in body
-    due_by = format_day(TODAY + timedelta(days=7), "nb")
+    due_by = format_day(today + timedelta(days=7), "nb")
     assert f"- Ada: Ny kunde; gi anerkjennelse innen {due_by}" in body
     assert "- Bo: har aldri fått en belønning" in body
     assert "https://m.example.test/team/recognition" in body
 
 
-def test_every_manager_with_someone_due_is_told(session, factory):
+def test_every_manager_with_someone_due_is_told(today, session, factory):
     first, second, idle = (factory.person("manager") for _ in range(3))
     factory.person(manager=first)
     factory.person(manager=second)
-    assert notify_all_recognition_due(session=session, days=45, today=TODAY) == 2
-    assert notify_all_recognition_due(session=session, days=45, today=TODAY) == 0
+    assert notify_all_recognition_due(session=session, days=45, today=today) == 2
+    assert notify_all_recognition_due(session=session, days=45, today=today) == 0
     assert count(session, person_id=idle.id) == 0
 
 

@@ -17,11 +17,9 @@ from services.recognition import (
 )
 from tests.services.test_budgets import add_reward, give
 
-TODAY = utcnow().date()
-
 
 def ago(days: int) -> date:
-    return TODAY - timedelta(days=days)
+    return utcnow().date() - timedelta(days=days)
 
 
 @pytest.fixture
@@ -55,14 +53,14 @@ def record(session, team, name: str, days_ago: int, title: str = "Closed a big d
     )
 
 
-def test_only_the_persons_manager_records_an_achievement(session, team, factory):
+def test_only_the_persons_manager_records_an_achievement(today, session, team, factory):
     with pytest.raises(NotFound):
         record_achievement(
             session=session,
             manager=team["other_boss"],
             person=team["reps"]["Ada"],
             title="x",
-            achieved_on=TODAY,
+            achieved_on=today,
         )
     with pytest.raises(NotAllowed):
         record_achievement(
@@ -70,7 +68,7 @@ def test_only_the_persons_manager_records_an_achievement(session, team, factory)
             manager=team["reps"]["Bo"],
             person=team["reps"]["Ada"],
             title="x",
-            achieved_on=TODAY,
+            achieved_on=today,
         )
     with pytest.raises(InvalidInput) as caught:
         record_achievement(
@@ -78,7 +76,7 @@ def test_only_the_persons_manager_records_an_achievement(session, team, factory)
             manager=team["boss"],
             person=team["reps"]["Ada"],
             title="   ",
-            achieved_on=TODAY + timedelta(days=1),
+            achieved_on=today + timedelta(days=1),
         )
     assert caught.value.problems == [
         "title: say what was achieved",
@@ -124,7 +122,7 @@ def test_an_achievement_recorded_after_a_timely_grant_is_recognised_at_once(sess
     assert achievement.grant_id == grant.id
 
 
-def test_recognition_due_lists_open_achievements_then_people_waiting_longest(session, team):
+def test_recognition_due_lists_open_achievements_then_people_waiting_longest(today, session, team):
     reps = team["reps"]
     give(session, team["lunch"], reps["Bo"], ago(50))
     give(session, team["lunch"], reps["Cy"], ago(10))
@@ -142,7 +140,7 @@ def test_recognition_due_lists_open_achievements_then_people_waiting_longest(ses
     session.add(Achievement(person_id=reps["Fi"].id, title="Imported", achieved_on=ago(3)))
     session.commit()
 
-    due = recognition_due(session=session, manager=team["boss"], days=45, today=TODAY)
+    due = recognition_due(session=session, manager=team["boss"], days=45, today=today)
     summary = [(i.person.name, i.reason, i.days_since) for i in due]
     assert summary == [
         ("Cy", "achievement", 6),  # due in 1 day: first
@@ -156,7 +154,7 @@ def test_recognition_due_lists_open_achievements_then_people_waiting_longest(ses
     assert due[2].achievement is None and due[2].days_left is None
 
     # The number of days comes from the caller (the app's MOTIVO_RECOGNITION_DUE_DAYS).
-    waiting = recognition_due(session=session, manager=team["boss"], days=5, today=TODAY)
+    waiting = recognition_due(session=session, manager=team["boss"], days=5, today=today)
     assert {i.person.name for i in waiting if i.reason == "no_recognition"} == {
         "Ada",
         "Bo",
@@ -165,7 +163,7 @@ def test_recognition_due_lists_open_achievements_then_people_waiting_longest(ses
         "Ed",
     }
     with pytest.raises(NotAllowed):
-        recognition_due(session=session, manager=reps["Ada"], today=TODAY)
+        recognition_due(session=session, manager=reps["Ada"], today=today)
 
 
 def test_inactive_people_and_other_teams_are_never_due(session, team):
@@ -178,12 +176,12 @@ def test_inactive_people_and_other_teams_are_never_due(session, team):
     assert names == {"Bo", "Cy", "Di", "Ed", "Fi"}
 
 
-def test_recent_achievements_say_whether_each_was_recognised_in_time(session, team):
+def test_recent_achievements_say_whether_each_was_recognised_in_time(today, session, team):
     missed = record(session, team, "Ada", 30)
     pending = record(session, team, "Bo", 2)
     done = record(session, team, "Cy", 5)
     grant = give(session, team["trip"], team["reps"]["Cy"], ago(3))
-    rows = recent_achievements(session=session, manager=team["boss"], today=TODAY)
+    rows = recent_achievements(session=session, manager=team["boss"], today=today)
     by_id = {r.achievement.id: r for r in rows}
     assert [r.achievement.id for r in rows] == [pending.id, done.id, missed.id]
     assert by_id[missed.id].status == "missed"

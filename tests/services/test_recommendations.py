@@ -34,7 +34,6 @@ from services.recommendations import (
 from services.training import train_model
 from tests.conftest import TEST_PASSWORD, rated_grant
 
-TODAY = date.today()
 FALLBACK_REASONS = {
     "en": "A popular choice while Motivo learns what suits you",
     "nb": "Et populært valg mens Motivo lærer hva som passer deg",
@@ -291,7 +290,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
         manager=org.manager,
         person=org.rep,
         reward_slug=kinds["rated"],
-        given_on=TODAY - timedelta(days=400),
+        given_on=date.today() - timedelta(days=400),
         confirm_over_budget=True,
     )
     rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=4)
@@ -301,7 +300,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
             manager=org.manager,
             person=org.rep,
             reward_slug=kinds[kind],
-            given_on=TODAY - timedelta(days=10),
+            given_on=date.today() - timedelta(days=10),
             confirm_over_budget=True,
         )
     [retired] = [
@@ -313,7 +312,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
     return kinds
 
 
-def test_excluded_rewards_never_appear_in_personal_suggestions(session):
+def test_excluded_rewards_never_appear_in_personal_suggestions(today, session):
     org = build(session)
     assert "signed-book" in slugs(everything_for(session, org, org.rep))
     kinds = exclusion_setup(session, org)
@@ -322,7 +321,7 @@ def test_excluded_rewards_never_appear_in_personal_suggestions(session):
         assert shown and not set(kinds.values()) & set(shown)
         train_model(session=session, actor=SYSTEM)
     # A cooldown ends; the other exclusions do not.
-    later = slugs(everything_for(session, org, org.rep, today=TODAY + timedelta(days=200)))
+    later = slugs(everything_for(session, org, org.rep, today=today + timedelta(days=200)))
     assert kinds["cooling"] in later
     assert not {v for k, v in kinds.items() if k != "cooling"} & set(later)
 
@@ -376,7 +375,7 @@ def first_rank(suggestions, category: str) -> int:
     return next(i for i, item in enumerate(suggestions.items) if item.reward.category == category)
 
 
-def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
+def test_ratings_given_in_the_app_move_the_reps_next_suggestions(today, session):
     org = build(session)
     before = everything_for(session, org, org.rep)
     means = category_means(before)
@@ -392,7 +391,7 @@ def test_ratings_given_in_the_app_move_the_reps_next_suggestions(session):
                 manager=org.manager,
                 person=org.rep,
                 reward_slug=slug,
-                given_on=TODAY - timedelta(days=30),
+                given_on=today - timedelta(days=30),
                 confirm_over_budget=True,
             )
             rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=stars)

@@ -8,19 +8,16 @@ import pytest
 from flask import render_template
 from sqlmodel import select
 
-from models.tables import AuditLog, Budget, Grant, utcnow
-from services.budgets import budget_status, current_quarter
+from models.tables import AuditLog, Budget, Grant
+from services.budgets import budget_status
 from services.fairness import fairness
 from tests.conftest import csrf_token, login
 from tests.services.test_budgets import add_reward, give
 from web.config import ConfigError
 
-TODAY = utcnow().date()
-QUARTER = current_quarter(TODAY)
-
 
 @pytest.fixture
-def org(session, factory):
+def org(today, quarter, session, factory):
     north = factory.team("North")
     boss = factory.person("manager", team=north, name="Boss North")
     reps = [
@@ -31,9 +28,9 @@ def org(session, factory):
     lunch = add_reward(session, "lunch", 300, 1)
     course = add_reward(session, "course", 1900, 2)
     trip = add_reward(session, "trip", 5000, 3)
-    session.add(Budget(team_id=north.id, quarter=QUARTER, amount=2000))
+    session.add(Budget(team_id=north.id, quarter=quarter, amount=2000))
     session.commit()
-    give(session, lunch, reps[0], TODAY)  # 300 spent, 1,700 left
+    give(session, lunch, reps[0], today)  # 300 spent, 1,700 left
     return {
         "north": north,
         "boss": boss,
@@ -49,19 +46,19 @@ def give_url(rep) -> str:
     return f"/team/person/{rep.external_id}/give"
 
 
-def test_budget_amounts_carry_the_currency_in_each_language(app, session, org):
+def test_budget_amounts_carry_the_currency_in_each_language(quarter, app, session, org):
     status = budget_status(session=session, team_id=org["north"].id)
     with app.test_request_context("/?lang=en"):
         html = render_template("recognition/_budget.html", budget=status)
-        assert f"NOK\u00a0300 of NOK\u00a02,000 spent in {QUARTER}" in html
+        assert f"NOK\u00a0300 of NOK\u00a02,000 spent in {quarter}" in html
         assert "NOK\u00a01,700 left this quarter." in html
     with app.test_request_context("/?lang=nb"):
         html = render_template("recognition/_budget.html", budget=status)
-        assert f"300\xa0kr av 2\xa0000\xa0kr brukt i {QUARTER}" in html
+        assert f"300\xa0kr av 2\xa0000\xa0kr brukt i {quarter}" in html
         assert "1\xa0700\xa0kr igjen dette kvartalet." in html
 
 
-def test_the_currency_is_a_setting(engine, database_url, session, org):
+def test_the_currency_is_a_setting(quarter, engine, database_url, session, org):
     from web import create_app
 
     app = create_app(
@@ -75,7 +72,7 @@ def test_the_currency_is_a_setting(engine, database_url, session, org):
     try:
         client = app.test_client()
         login(client, org["hr"].email)
-        html = client.get(f"/hr/budgets?quarter={QUARTER}&lang=en").get_data(as_text=True)
+        html = client.get(f"/hr/budgets?quarter={quarter}&lang=en").get_data(as_text=True)
         assert "€2,000" in html and "NOK" not in html
     finally:
         app.extensions["motivo.engine"].dispose()
@@ -83,9 +80,9 @@ def test_the_currency_is_a_setting(engine, database_url, session, org):
         create_app({"TESTING": True, "DATABASE_URL": database_url, "MOTIVO_CURRENCY": "ZZZ"})
 
 
-def test_cost_bands_show_amounts_not_dollar_signs(client, session, org):
+def test_cost_bands_show_amounts_not_dollar_signs(quarter, client, session, org):
     login(client, org["hr"].email)
-    html = client.get(f"/hr/budgets?quarter={QUARTER}").get_data(as_text=True)
+    html = client.get(f"/hr/budgets?quarter={quarter}").get_data(as_text=True)
     assert "$" not in html
     table = html.split('id="budgets-table"')[1].split("</thead>")[0]
     # Each band's range is the cheapest to the dearest reward in it.
@@ -159,18 +156,20 @@ def test_fairness_explains_the_rule_and_shows_a_quiet_team_separately(client, se
     assert "Nobody in the team has been given a reward yet." in html
 
 
-def test_value_in_fairness_tables_carries_the_currency(client, session, org, factory):
+def test_value_in_fairness_tables_carries_the_currency(
+    today, quarter, client, session, org, factory
+):
     for i in range(5):
-        give(session, org["lunch"], factory.person(team=org["north"], name=f"X{i}"), TODAY)
+        give(session, org["lunch"], factory.person(team=org["north"], name=f"X{i}"), today)
     login(client, org["hr"].email)
-    html = client.get(f"/hr/fairness?quarter={QUARTER}").get_data(as_text=True)
+    html = client.get(f"/hr/fairness?quarter={quarter}").get_data(as_text=True)
     teams = html.split('id="fairness-teams"')[1].split("</table>")[0]
     assert "NOK\u00a01,800" in teams
 
 
-def test_quiet_days_are_counted_from_the_last_reward(app, session, org):
+def test_quiet_days_are_counted_from_the_last_reward(today, app, session, org):
     grant = session.exec(select(Grant)).one()
-    last_quarter_day = TODAY - timedelta(days=TODAY.day + 100)
+    last_quarter_day = today - timedelta(days=today.day + 100)
     grant.given_on = last_quarter_day
     session.add(grant)
     session.commit()
@@ -180,11 +179,11 @@ def test_quiet_days_are_counted_from_the_last_reward(app, session, org):
     assert f"Nobody in the team has been given a reward for {report.quiet_days} days" in html
 
 
-def test_concentration_is_flagged_among_five_recipients(client, session, org, factory):
+def test_concentration_is_flagged_among_five_recipients(today, client, session, org, factory):
     fifth = factory.person(team=org["north"], manager=org["boss"], name="Rep4")
     for rep in org["reps"][1:] + [fifth]:
-        give(session, org["lunch"], rep, TODAY)
-    give(session, org["trip"], org["reps"][0], TODAY)
+        give(session, org["lunch"], rep, today)
+    give(session, org["trip"], org["reps"][0], today)
     login(client, org["boss"].email)
     html = client.get("/team/recognition").get_data(as_text=True)
     # Rep0: 300 + 5,000 of 6,500.
@@ -192,22 +191,22 @@ def test_concentration_is_flagged_among_five_recipients(client, session, org, fa
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
-def test_budget_exports_carry_the_currency(client, session, org, fmt):
+def test_budget_exports_carry_the_currency(quarter, client, session, org, fmt):
     login(client, org["hr"].email)
-    response = client.get(f"/hr/budgets.{fmt}?quarter={QUARTER}")
+    response = client.get(f"/hr/budgets.{fmt}?quarter={quarter}")
     assert response.status_code == 200
-    assert f"budgets-{QUARTER.lower()}.{fmt}" in response.headers["Content-Disposition"]
+    assert f"budgets-{quarter.lower()}.{fmt}" in response.headers["Content-Disposition"]
     if fmt == "csv":
         lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
         assert lines[0].startswith("team,quarter,currency,budget,spent,remaining,over,")
-        assert lines[1] == f'"North","{QUARTER}","NOK",2000,300,1700,"no",1,300,0,0,0'
+        assert lines[1] == f'"North","{quarter}","NOK",2000,300,1700,"no",1,300,0,0,0'
     elif fmt == "xlsx":
         from openpyxl import load_workbook
 
         sheet = load_workbook(io.BytesIO(response.data)).active
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][:6] == ("team", "quarter", "currency", "budget", "spent", "remaining")
-        assert rows[1][:6] == ("North", QUARTER, "NOK", 2000, 300, 1700)
+        assert rows[1][:6] == ("North", quarter, "NOK", 2000, 300, 1700)
     else:
         data = response.get_json()
         assert data["currency"] == "NOK" and data["teams"][0]["budget"] == 2000
@@ -215,14 +214,14 @@ def test_budget_exports_carry_the_currency(client, session, org, fmt):
     audit = session.exec(select(AuditLog).where(AuditLog.action == "export.budgets")).one()
     assert audit.actor_id == org["hr"].id
     client.get("/auth/login")
-    assert client.get(f"/hr/budgets.pdf?quarter={QUARTER}").status_code == 404
+    assert client.get(f"/hr/budgets.pdf?quarter={quarter}").status_code == 404
 
 
-def test_budget_page_links_its_exports(client, session, org):
+def test_budget_page_links_its_exports(quarter, client, session, org):
     login(client, org["hr"].email)
-    html = client.get(f"/hr/budgets?quarter={QUARTER}").get_data(as_text=True)
-    assert f"/hr/budgets.csv?quarter={QUARTER}" in html
-    assert f"/hr/budgets.xlsx?quarter={QUARTER}" in html
+    html = client.get(f"/hr/budgets?quarter={quarter}").get_data(as_text=True)
+    assert f"/hr/budgets.csv?quarter={quarter}" in html
+    assert f"/hr/budgets.xlsx?quarter={quarter}" in html
 
 
 @pytest.mark.parametrize(

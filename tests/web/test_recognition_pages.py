@@ -7,7 +7,7 @@ from flask import render_template, template_rendered
 from sqlmodel import select
 
 from models.tables import Achievement, AuditLog, Budget, Notification, Wave, utcnow
-from services.budgets import budget_status, current_quarter
+from services.budgets import budget_status
 from services.fairness import fairness
 from services.instruments import ensure_default_instrument
 from services.notifications import notify
@@ -15,9 +15,6 @@ from services.recognition import recognition_due
 from tests.conftest import csrf_token, login
 from tests.services.test_budgets import add_reward, give
 from tests.services.test_notifications import Sink, free_port
-
-TODAY = utcnow().date()
-QUARTER = current_quarter(TODAY)
 
 
 @pytest.fixture
@@ -60,13 +57,13 @@ def test_pages_are_for_their_role_only(app, org, path, allowed):
 # --- a manager's page ------------------------------------------------------------------
 
 
-def test_manager_page_shows_due_fairness_and_budget(client, session, org):
+def test_manager_page_shows_due_fairness_and_budget(today, quarter, client, session, org):
     reps = org["reps"]
     for rep in reps[:3]:
-        give(session, org["lunch"], rep, TODAY)
-    give(session, org["lunch"], reps[0], TODAY)
-    give(session, org["lunch"], reps[0], TODAY)
-    session.add(Budget(team_id=org["north"].id, quarter=QUARTER, amount=1000))
+        give(session, org["lunch"], rep, today)
+    give(session, org["lunch"], reps[0], today)
+    give(session, org["lunch"], reps[0], today)
+    session.add(Budget(team_id=org["north"].id, quarter=quarter, amount=1000))
     session.commit()
     login(client, org["boss"].email)
     html = client.get("/team/recognition").get_data(as_text=True)
@@ -80,12 +77,12 @@ def test_manager_page_shows_due_fairness_and_budget(client, session, org):
     assert "at least 5 people received something" in html
     assert "2 people have received nothing this quarter: Rep3, Rep4." in html
     # Budget: 1500 of 1000 spent.
-    assert "NOK\u00a01,500 of NOK\u00a01,000 spent in " + QUARTER in html
+    assert "NOK\u00a01,500 of NOK\u00a01,000 spent in " + quarter in html
     assert "Over budget by NOK\u00a0500." in html
     assert "Stranger" not in html
 
 
-def test_recording_an_achievement_makes_it_due_and_is_audited(client, session, org):
+def test_recording_an_achievement_makes_it_due_and_is_audited(today, client, session, org):
     login(client, org["boss"].email)
     rep = org["reps"][1]
     response = client.post(
@@ -94,7 +91,7 @@ def test_recording_an_achievement_makes_it_due_and_is_audited(client, session, o
             "csrf_token": csrf_token(client, "/team/recognition"),
             "person": rep.external_id,
             "title": "Closed the Nordlys renewal",
-            "achieved_on": (TODAY - timedelta(days=2)).isoformat(),
+            "achieved_on": (today - timedelta(days=2)).isoformat(),
         },
     )
     assert response.status_code == 302
@@ -113,19 +110,22 @@ def test_recording_an_achievement_makes_it_due_and_is_audited(client, session, o
     [
         ({"title": ""}, "Say what was achieved."),
         ({"achieved_on": "not a date"}, "Give the date."),
-        ({"achieved_on": (TODAY + timedelta(days=3)).isoformat()}, "cannot be in the future"),
+        (
+            {"achieved_on": (utcnow().date() + timedelta(days=3)).isoformat()},
+            "cannot be in the future",
+        ),
         ({"person": "STRANGER"}, "Not a valid choice."),
     ],
 )
 def test_a_bad_achievement_re_renders_with_the_error_and_stores_nothing(
-    client, session, org, changes, message
+    today, client, session, org, changes, message
 ):
     login(client, org["boss"].email)
     data = {
         "csrf_token": csrf_token(client, "/team/recognition"),
         "person": org["reps"][0].external_id,
         "title": "Something",
-        "achieved_on": TODAY.isoformat(),
+        "achieved_on": today.isoformat(),
     }
     if changes.get("person") == "STRANGER":
         changes = {"person": org["stranger"].external_id}
@@ -150,30 +150,30 @@ def test_posting_without_the_csrf_token_is_refused(client, session, org):
 # --- HR budgets and fairness ----------------------------------------------------------
 
 
-def test_hr_sets_a_budget_typed_the_norwegian_way(client, session, org):
+def test_hr_sets_a_budget_typed_the_norwegian_way(today, quarter, client, session, org):
     login(client, org["hr"].email)
-    give(session, org["lunch"], org["stranger"], TODAY)
+    give(session, org["lunch"], org["stranger"], today)
     response = client.post(
-        f"/hr/budgets?quarter={QUARTER}",
+        f"/hr/budgets?quarter={quarter}",
         data={
             "csrf_token": csrf_token(client, "/hr/budgets"),
             "team": str(org["north"].id),
-            "quarter": QUARTER.lower(),
+            "quarter": quarter.lower(),
             "amount": "12 500,50",
         },
     )
     assert response.status_code == 302
     budget = session.exec(select(Budget)).one()
-    assert (budget.team_id, budget.quarter, budget.amount) == (org["north"].id, QUARTER, 12500.5)
+    assert (budget.team_id, budget.quarter, budget.amount) == (org["north"].id, quarter, 12500.5)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"The budget of North for {QUARTER} is saved." in html
+    assert f"The budget of North for {quarter} is saved." in html
     table = html.split('id="budgets-table"')[1]
     north_row = table.split('<th scope="row">North</th>')[1].split("</tr>")[0]
     south_row = table.split('<th scope="row">South</th>')[1].split("</tr>")[0]
     assert "NOK\u00a012,500" in north_row
     assert "not set" in south_row and "300" in south_row
     # The edit link fills the form in.
-    html = client.get(f"/hr/budgets?quarter={QUARTER}&team={org['north'].id}").get_data(
+    html = client.get(f"/hr/budgets?quarter={quarter}&team={org['north'].id}").get_data(
         as_text=True
     )
     assert 'value="12500.50"' in html
@@ -192,12 +192,12 @@ def test_hr_sets_a_budget_typed_the_norwegian_way(client, session, org):
         ({"team": ""}, "Choose a team."),
     ],
 )
-def test_a_bad_budget_is_refused_with_the_reason(client, session, org, changes, message):
+def test_a_bad_budget_is_refused_with_the_reason(quarter, client, session, org, changes, message):
     login(client, org["hr"].email)
     data = {
         "csrf_token": csrf_token(client, "/hr/budgets"),
         "team": str(org["north"].id),
-        "quarter": QUARTER,
+        "quarter": quarter,
         "amount": "1000",
     }
     data.update(changes)
@@ -207,12 +207,12 @@ def test_a_bad_budget_is_refused_with_the_reason(client, session, org, changes, 
     assert session.exec(select(Budget)).all() == []
 
 
-def test_hr_fairness_shows_groups_and_never_names(client, session, factory, org):
+def test_hr_fairness_shows_groups_and_never_names(today, quarter, client, session, factory, org):
     south = org["south"]
     for i in range(6):
-        give(session, org["lunch"], factory.person(team=south, name=f"Secret{i}"), TODAY)
+        give(session, org["lunch"], factory.person(team=south, name=f"Secret{i}"), today)
     login(client, org["hr"].email)
-    html = client.get(f"/hr/fairness?quarter={QUARTER}").get_data(as_text=True)
+    html = client.get(f"/hr/fairness?quarter={quarter}").get_data(as_text=True)
     teams = html.split('id="fairness-teams"')[1].split("</table>")[0]
     south_row = teams.split('<th scope="row">South</th>')[1].split("</tr>")[0]
     cells = [c.split("<")[0] for c in south_row.split('<td class="num">')[1:]]
@@ -228,15 +228,15 @@ def test_hr_fairness_shows_groups_and_never_names(client, session, factory, org)
 # --- the partials other pages include -------------------------------------------------
 
 
-def test_partials_render_from_their_one_context_variable(app, session, org):
-    give(session, org["lunch"], org["reps"][0], TODAY)
+def test_partials_render_from_their_one_context_variable(today, quarter, app, session, org):
+    give(session, org["lunch"], org["reps"][0], today)
     status = budget_status(session=session, team_id=org["north"].id)
     due = recognition_due(session=session, manager=org["boss"])
     report = fairness(session=session, viewer=org["boss"])
     organisation = fairness(session=session, viewer=org["hr"])
     with app.test_request_context("/"):
         budget_html = render_template("recognition/_budget.html", budget=status)
-        assert "No budget is set for " + QUARTER in budget_html and "300" in budget_html
+        assert "No budget is set for " + quarter in budget_html and "300" in budget_html
         assert "You are not in a team" in render_template("recognition/_budget.html", budget=None)
         due_html = render_template("recognition/_due.html", due=due)
         assert all(f"Rep{i}" in due_html for i in range(1, 5)) and "Rep0" not in due_html
@@ -314,7 +314,7 @@ def test_notifications_read_in_the_readers_language(client, session, org):
 # --- commands -------------------------------------------------------------------------
 
 
-def test_notification_commands(app, runner, session, org):
+def test_notification_commands(today, app, runner, session, org):
     due = runner.invoke(args=["notifications", "due"])
     assert due.exit_code == 0, due.output
     assert due.stdout.strip() == "2"  # both managers have people never recognised
@@ -325,7 +325,7 @@ def test_notification_commands(app, runner, session, org):
         Wave(
             name="Autumn",
             instrument_id=instrument.id,
-            opens_on=TODAY,
+            opens_on=today,
             closes_on=date(2026, 12, 24),
         )
     )
