@@ -22,6 +22,7 @@ from services.access import Actor, TokenActor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotAllowed, NotFound, Problem, ServiceError
 from services.rate_limits import RateCount, count_request
+from services.text import text_problems
 
 # What each scope allows; the OpenAPI document and the admin page show these texts.
 SCOPES: dict[str, str] = {
@@ -151,7 +152,9 @@ def create_token(
     require(actor, "manage_accounts")
     name = (name or "").strip()
     scopes = [s.strip() for s in scopes if s and s.strip()]
-    problems = _check_new_token(name, scopes, expires_in_days)
+    problems = text_problems("name", name, one_line=True) + _check_new_token(
+        name, scopes, expires_in_days
+    )
     if problems:
         raise InvalidInput("The token was not created.", problems, code="token.not_created")
     now = now or utcnow()

@@ -76,6 +76,7 @@ from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import metric_choices, parse_period, period_kind, period_months
 from services.people import direct_reports
 from services.recommendations import profile_assignments
+from services.text import text_problems
 from services.waves import today as current_day
 
 SEED_MAX = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
@@ -336,6 +337,7 @@ def create_experiment(
     require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
+    problems.extend(text_problems("name", name, one_line=True))
     if not name:
         problems.append(Problem("name", "experiment.name_missing", "give the experiment a name"))
     elif len(name) > 120:
@@ -350,6 +352,7 @@ def create_experiment(
             )
         )
     description = (description or "").strip()
+    problems.extend(text_problems("description", description))
     if len(description) > 2000:
         problems.append(
             Problem("description", "text.too_long", "at most 2000 characters", {"limit": 2000})

@@ -25,7 +25,8 @@ from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
 from services.labels import HEADINGS, hidden_text, word
 from services.summaries import summary
-from services.tabular import csv_text
+from services.tabular import csv_text, safe_cell
+from services.text import without_refused
 
 FORMATS = ("json", "csv", "xlsx")
 REPORT_FORMATS = ("html", "pdf")
@@ -36,7 +37,6 @@ MIMETYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,19 @@ class Export:
     content: bytes
 
 
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would read as a formula; other values pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _cell(value: object) -> object:
     if isinstance(value, list | tuple):
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = "; ".join(f"{k}: {v}" for k, v in value.items())
     return safe_cell(value)
+
+
+def _xlsx_cell(value: object) -> object:
+    # The XLSX format cannot hold most control characters: text stored before typed text
+    # was checked for them (services.text) still exports, with each one shown as U+FFFD.
+    value = _cell(value)
+    return without_refused(value) if isinstance(value, str) else value
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
@@ -78,11 +78,11 @@ def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, obje
     book.remove(book.active)
     for title, (columns, rows) in sheets.items():
         sheet = book.create_sheet(title=title[:31])
-        sheet.append([safe_cell(c) for c in columns])
+        sheet.append([_xlsx_cell(c) for c in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_cell(row.get(c)) for c in columns])
+            sheet.append([_xlsx_cell(row.get(c)) for c in columns])
         sheet.freeze_panes = "A2"
         for index, column in enumerate(columns, start=1):
             width = max([len(str(column))] + [len(str(_cell(r.get(column)))) for r in rows])

@@ -19,6 +19,7 @@ from services.grants import grant_given_on
 from services.imports import missing_column, nothing_imported, table_input, unknown_column
 from services.organisation import currency
 from services.tabular import Table
+from services.text import text_problems
 
 IMPORTED = "import"  # Rating.source and Grant.source of rows a file brought in
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
@@ -61,6 +62,9 @@ def rate_grant(
         raise NotFound("No such reward.", code="reward.not_found")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("Choose a rating from 1 to 5.", code="feedback.rating_range")
+    typed = text_problems("comment", comment)
+    if typed:
+        raise InvalidInput("The rating was not saved.", typed, code="feedback.not_saved")
     lock_person(session, person)
     row = _find_rating(session, person.id, grant.reward_id, grant.id)
     if row is None:

@@ -24,6 +24,7 @@ from services.budgets import (
 from services.catalogue import catalogue_rows
 from services.errors import InvalidInput, NotFound, Problem
 from services.notifications import notify
+from services.text import text_problems
 
 
 def eligible(reward: RewardRow, person: Person) -> bool:
@@ -121,6 +122,7 @@ def give_reward(
         problems.append(
             Problem("note", "grant.note_too_long", "keep the note under 1000 characters")
         )
+    problems.extend(text_problems("note", note))
     team_id = charged_team_id(person, manager)
     if team_id is None:
         problems.append(

@@ -37,6 +37,7 @@ from services.access import ensure_can_view_person, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.people import direct_reports
+from services.text import text_problems
 
 RECOGNITION_WINDOW_DAYS = 7
 DEFAULT_DUE_DAYS = 45
@@ -58,7 +59,7 @@ def record_achievement(
     ensure_can_view_person(manager, person)
     if person.id == manager.id:
         raise NotFound("No such person.", code="person.not_found")
-    problems = []
+    problems = text_problems("title", title)
     title = " ".join((title or "").split())
     if not title:
         problems.append(Problem("title", "achievement.title_missing", "say what was achieved"))

@@ -19,6 +19,7 @@ from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition_of
 from services.responses import answers_by_response, dialect_insert, store_page
+from services.text import text_problems
 from services.waves import is_answerable, is_in_audience, open_waves_for
 
 ALREADY_SUBMITTED = "You have already submitted this survey; it can no longer be changed."
@@ -187,6 +188,8 @@ def validate_answers(
                         "choose one option you want most and a different one you want least",
                     )
                 )
+        elif item.type == "text" and text_problems(item.code, value):
+            problems.extend(text_problems(item.code, value))
         elif item.type == "text" and len(str(value)) > 2000:
             problems.append(
                 Problem(

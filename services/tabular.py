@@ -20,16 +20,13 @@ from pathlib import Path
 
 from seed.loaders import TableFileError, is_blank_row, parse_table
 from services.errors import RowProblem, row_problem
+from services.text import refused_character
 
 TableError = TableFileError
 
 DEFAULT_MAX_UPLOAD_MB = 16
 # The longest text any import stores is a free-text answer or a comment (2,000 characters).
 MAX_CELL_CHARS = 2000
-# C0 controls other than tab, line feed and carriage return (NUL among them), DEL, C1
-# controls, and the bidi embeddings, overrides and isolates that let a name display as
-# something else (U+202E turns "exe.txt" around). Marks such as U+200F stay allowed.
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -49,12 +46,6 @@ def table_digest(table: Table) -> str:
     """A fingerprint of a table's content (not its file name), to tell one upload from another."""
     payload = json.dumps([table.header, table.rows], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def refused_character(value: str) -> str | None:
-    """The first character of ``value`` no stored text may hold, as ``U+XXXX``, or None."""
-    match = _REFUSED.search(value)
-    return f"U+{ord(match.group()):04X}" if match else None
 
 
 def cell_problems(

@@ -15,6 +15,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import get_instrument_row
+from services.text import text_problems
 
 # A wave is a survey period, weeks long. These bounds cover any real one and keep every
 # date the app works out from a wave's dates (a day after it closes, a quarter) in range.
@@ -41,8 +42,11 @@ def open_wave(
     require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
+    typed = text_problems("name", name, one_line=True)
     if not name:
         problems.append(Problem("name", "wave.name_missing", "give the wave a name"))
+    elif typed:
+        problems.extend(typed)
     elif session.exec(select(Wave).where(Wave.name == name)).first() is not None:
         problems.append(
             Problem(

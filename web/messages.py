@@ -76,6 +76,11 @@ MESSAGES = {
     "experiment.name_missing": N_("Give the experiment a name."),
     "experiment.name_taken": N_("An experiment called «%(name)s» exists already."),
     "text.too_long": N_("At most %(limit)s characters."),
+    "text.control_character": N_(
+        "Contains the control character %(character)s, which cannot be stored; remove it."
+    ),
+    "text.line_break": N_("Keep it on one line (no line breaks or tabs)."),
+    "feedback.not_saved": N_("The rating was not saved."),
     "metric.unknown": N_("Unknown metric %(metric)s (use one of %(known)s)."),
     "experiment.seed_range": N_("Use a whole number from 0 to %(maximum)s."),
     # whole errors (added with the import problems)

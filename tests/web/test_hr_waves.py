@@ -81,6 +81,31 @@ def test_duplicate_name_is_refused(client, session, hr):
     assert "exists already" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "Contains the control character U+202E, which cannot be stored; remove it."),
+        ("nb", "Inneholder kontrolltegnet U+202E, som ikke kan lagres; fjern det."),
+    ],
+)
+def test_a_name_with_a_control_character_is_refused_at_the_field(
+    client, session, hr, lang, message
+):
+    token = csrf_token(client, "/hr/")
+    response = client.post(
+        f"/hr/waves?lang={lang}",
+        data={
+            "name": "Pulse \u202e4Q",
+            "opens_on": "2026-12-01",
+            "closes_on": "2026-12-20",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert session.exec(select(Wave)).first() is None
+
+
 def test_reps_cannot_open_waves(client, session, factory):
     ensure_default_instrument(session=session)
     rep = factory.person("rep")

@@ -29,7 +29,7 @@ from web.db import get_session
 from web.guards import requires
 from web.i18n import get_locale
 from web.me.forms import ActionForm, RateForm, SettingsForm
-from web.messages import error_text
+from web.messages import attach_problems, error_text
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -102,13 +102,18 @@ def rate(grant_id: int):
     form = RateForm(prefix=f"g{grant_id}")
     if not form.validate_on_submit():
         return _home({grant_id: form}, status=400)
-    rate_grant(
-        session=get_session(),
-        person=viewer(),
-        grant_id=grant_id,
-        rating=form.rating.data,
-        comment=form.comment.data or "",
-    )
+    try:
+        rate_grant(
+            session=get_session(),
+            person=viewer(),
+            grant_id=grant_id,
+            rating=form.rating.data,
+            comment=form.comment.data or "",
+        )
+    except InvalidInput as exc:
+        get_session().rollback()
+        form.form_errors.extend(attach_problems(form, exc))
+        return _home({grant_id: form}, status=400)
     flash(_("Thank you: your rating is saved and will improve your next suggestions."), "success")
     return redirect(url_for("me.home") + "#received")
 

@@ -1,0 +1,56 @@
+"""What text typed into Motivo may hold: one rule for forms, the API, the CLI and imports.
+
+Text people type is stored and shown again: on pages, in emails, in spreadsheets HR opens.
+A control character shows on no page as it was meant, ends an email header early, and makes
+a spreadsheet export fail (the XLSX format cannot hold most of them); a bidi override makes a
+name display as something else. So they are refused where the text comes in, with the field
+and the character named, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.errors import Problem
+
+# C0 controls other than tab, line feed and carriage return (NUL among them), DEL, C1
+# controls, and the bidi embeddings, overrides and isolates that let a name display as
+# something else (U+202E turns "exe.txt" around). Marks such as U+200F stay allowed.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Line and paragraph breaks, and tabs: a name, a title or a wave's name is one line.
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+
+
+def refused_character(value: str) -> str | None:
+    """The first character of ``value`` no stored text may hold, as ``U+XXXX``, or None."""
+    match = _REFUSED.search(value)
+    return f"U+{ord(match.group()):04X}" if match else None
+
+
+def without_refused(value: str) -> str:
+    """``value`` with each refused character shown as U+FFFD: for writing out text stored
+    before the rule existed, which must still export rather than fail."""
+    return _REFUSED.sub("\ufffd", value)
+
+
+def text_problems(field: str, value: object, *, one_line: bool = False) -> list[Problem]:
+    """The problems of one typed value: a refused character, and for ``one_line`` fields a
+    line break or tab. Empty when the value is fine or is not text."""
+    if not isinstance(value, str):
+        return []
+    problems = []
+    code = refused_character(value)
+    if code:
+        problems.append(
+            Problem(
+                field,
+                "text.control_character",
+                f"contains the control character {code}; remove it",
+                {"character": code},
+            )
+        )
+    if one_line and _LINE_BREAK.search(value):
+        problems.append(
+            Problem(field, "text.line_break", "holds a line break or a tab; keep it on one line")
+        )
+    return problems
