@@ -74,7 +74,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import metric_choices, parse_period, period_kind, period_months
-from services.people import direct_reports
+from services.people import direct_reports, find_team
 from services.recommendations import profile_assignments
 from services.text import text_problems
 from services.waves import today as current_day
@@ -383,7 +383,7 @@ def create_experiment(
     control = (control or "").strip().lower()
     teams: list[Team] = []
     for team_name in dict.fromkeys(t.strip() for t in team_names if t.strip()):
-        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        team = find_team(session, team_name)
         if team is None:
             problems.append(
                 Problem(
@@ -1246,7 +1246,7 @@ def programme_change(
         )
     teams = []
     for team_name in team_names:
-        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        team = find_team(session, team_name)
         if team is None:
             problems.append(
                 Problem(

@@ -360,11 +360,13 @@ def import_people(
     summary = ImportSummary()
     try:
         role_keys = remember_labels(session, [r.sales_role for r in rows])
-        teams = {t.name: t for t in session.exec(select(Team))}
-        for name in sorted({r.team for r in rows if r.team} - set(teams)):
-            team = Team(name=name)
-            session.add(team)
-            teams[name] = team
+        teams = _teams_by_key(session)
+        for name in dict.fromkeys(r.team for r in rows if r.team):
+            if team_key(name) not in teams:
+                # A new team is named as the file first writes it.
+                team = Team(name=" ".join(name.split()))
+                session.add(team)
+                teams[team_key(name)] = team
         session.flush()
 
         people = {p.external_id: p for p in session.exec(select(Person))}
@@ -377,7 +379,7 @@ def import_people(
             wanted = {
                 "name": row.name,
                 "email": row.email,
-                "team_id": teams[row.team].id if row.team else None,
+                "team_id": teams[team_key(row.team)].id if row.team else None,
                 "access": row.access,
                 "sales_role": role_keys[row.sales_role],
             }
@@ -495,6 +497,24 @@ def import_people(
         session.rollback()
         raise
     return summary
+
+
+def team_key(name: str) -> str:
+    """What makes two team names the same team: "Oslo Enterprise", "oslo enterprise" and
+    "Oslo  Enterprise" are one team, as an HR system's exports write it on different days."""
+    return " ".join(name.split()).casefold()
+
+
+def _teams_by_key(session: Session) -> dict[str, Team]:
+    teams: dict[str, Team] = {}
+    for team in session.exec(select(Team).order_by(Team.id)):
+        teams.setdefault(team_key(team.name), team)  # the oldest, should two exist already
+    return teams
+
+
+def find_team(session: Session, name: str) -> Team | None:
+    """The team called ``name``, however its case and spacing are written (:func:`team_key`)."""
+    return _teams_by_key(session).get(team_key(name or ""))
 
 
 def list_people(*, session: Session, viewer: Actor, include_inactive: bool = False) -> list[dict]:

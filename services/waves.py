@@ -15,6 +15,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import get_instrument_row
+from services.people import find_team
 from services.text import text_problems
 
 # A wave is a survey period, weeks long. These bounds cover any real one and keep every
@@ -87,7 +88,7 @@ def open_wave(
         )
     teams: list[Team] = []
     for team_name in team_names:
-        team = session.exec(select(Team).where(Team.name == team_name)).first()
+        team = find_team(session, team_name)
         if team is None:
             problems.append(
                 Problem(

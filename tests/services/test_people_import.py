@@ -236,3 +236,41 @@ def test_a_dry_run_reports_who_would_lose_access_and_writes_nothing(session):
         for p in session.exec(select(Person).order_by(Person.external_id))
     ]
     assert after == before and count(session, AuditLog) == audit
+
+
+def test_a_team_written_in_another_case_or_spacing_is_the_same_team(session):
+    """HR systems export "Oslo Enterprise", "oslo enterprise" and "Oslo  Enterprise" for one
+    team; three teams would split its budget, its fairness figures and its survey audience."""
+    run(session, ROSTER)
+    later = ROSTER.replace(
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise",
+        "R2,Aisha Khan,aisha@example.test,oslo  ENTERPRISE ",
+    )
+    later += "R3,Per Berg,per@example.test,OSLO ENTERPRISE,kari@example.test,rep,closer\n"
+    run(session, later)
+    assert [t.name for t in session.exec(select(Team))] == ["Oslo Enterprise"]
+    team_ids = {p.team_id for p in session.exec(select(Person))}
+    assert len(team_ids) == 1
+
+
+def test_a_new_team_in_two_spellings_in_one_file_is_one_team_named_as_first_written(session):
+    roster = ROSTER.replace(
+        "R1,Ola Hansen,ola@example.test,Oslo Enterprise",
+        "R1,Ola Hansen,ola@example.test,Bergen SMB",
+    )
+    roster = roster.replace(
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise",
+        "R2,Aisha Khan,aisha@example.test,bergen smb",
+    )
+    run(session, roster)
+    assert sorted(t.name for t in session.exec(select(Team))) == ["Bergen SMB", "Oslo Enterprise"]
+
+
+def test_a_wave_for_a_team_finds_it_however_hr_writes_its_name(session):
+    from services.instruments import ensure_default_instrument
+    from services.waves import open_wave
+
+    ensure_default_instrument(session=session)
+    run(session, ROSTER)
+    wave = open_wave(session=session, actor=SYSTEM, name="Pulse", team_names=[" oslo ENTERPRISE"])
+    assert wave.audience == "teams"
