@@ -260,7 +260,36 @@ def _validate(
                     access=manager_access,
                 )
             )
-    return rows, problems
+    return rows, problems + _manager_cycles(rows, existing)
+
+
+def _manager_cycles(rows: Sequence[_Row], existing: Mapping[str, Person]) -> list[str]:
+    """Rows whose line of managers comes back to them, through this file or through people
+    already in Motivo (whom the file leaves as they are)."""
+    email_of = {p.id: p.email for p in existing.values()}
+    manager_of = {
+        email: email_of.get(p.manager_id) for email, p in existing.items() if p.manager_id
+    }
+    manager_of.update({r.email: r.manager_email or None for r in rows if r.email})
+    problems = []
+    for row in rows:
+        line, here = [row.email], manager_of.get(row.email)
+        while here and here not in line:
+            line.append(here)
+            here = manager_of.get(here)
+        if here == row.email and len(line) > 1:
+            chain = " → ".join([*line, row.email])
+            problems.append(
+                row_problem(
+                    row.number,
+                    "manager_email",
+                    "people.manager_cycle",
+                    f"the line of managers from {row.email} comes back to them ({chain})",
+                    email=row.email,
+                    chain=chain,
+                )
+            )
+    return problems
 
 
 def _role_problems(rows: Sequence[_Row], people: Mapping[str, Person], actor: Actor) -> list[str]:

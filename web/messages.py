@@ -245,6 +245,9 @@ MESSAGES = {
     "people.access_unknown": N_("unknown access role '%(access)s' (use one of %(known)s)"),
     "people.email_taken": N_("%(email)s already belongs to %(owner)s"),
     "people.manages_self": N_("a person cannot manage themself"),
+    "people.manager_cycle": N_(
+        "the line of managers from %(email)s comes back to them (%(chain)s)"
+    ),
     "people.manager_unknown": N_("unknown manager %(manager)s (not in this file nor in Motivo)"),
     "people.manager_not_managing": N_(
         "%(manager)s has access '%(access)s'; give them access 'manager'"

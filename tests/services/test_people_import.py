@@ -274,3 +274,43 @@ def test_a_wave_for_a_team_finds_it_however_hr_writes_its_name(session):
     run(session, ROSTER)
     wave = open_wave(session=session, actor=SYSTEM, name="Pulse", team_names=[" oslo ENTERPRISE"])
     assert wave.audience == "teams"
+
+
+def test_a_line_of_managers_that_comes_back_to_its_start_is_refused(session):
+    """Two managers set as each other's manager would each see the other's suggestions and
+    give each other rewards from the team budget; nobody above them sees either."""
+    roster = (
+        "external_id,name,email,team,manager_email,access,sales_role\n"
+        "M1,Kari Nordmann,kari@example.test,Oslo,per@example.test,manager,sales_manager\n"
+        "M2,Per Berg,per@example.test,Oslo,kari@example.test,manager,sales_manager\n"
+        "R1,Ola Hansen,ola@example.test,Oslo,kari@example.test,rep,closer\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        run(session, roster)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column manager_email: the line of managers from kari@example.test comes back "
+        "to them (kari@example.test → per@example.test → kari@example.test)",
+        "row 3, column manager_email: the line of managers from per@example.test comes back "
+        "to them (per@example.test → kari@example.test → per@example.test)",
+    ]
+    assert count(session, Person) == 0
+
+
+def test_a_cycle_through_someone_already_in_motivo_is_refused_too(session):
+    run(
+        session,
+        ROSTER + "M2,Per Berg,per@example.test,Oslo Enterprise,kari@example.test,manager,closer\n",
+    )
+    # A file with Kari alone gives her Per as manager; Per, in Motivo, reports to Kari.
+    later = (
+        "external_id,name,email,team,manager_email,access,sales_role\n"
+        "M1,Kari Nordmann,kari@example.test,Oslo Enterprise,per@example.test,manager,closer\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        run(session, later, deactivate_missing=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column manager_email: the line of managers from kari@example.test comes back "
+        "to them (kari@example.test → per@example.test → kari@example.test)"
+    ]
+    kari = session.exec(select(Person).where(Person.external_id == "M1")).one()
+    assert kari.manager_id is None
