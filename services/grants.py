@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from models.queries import lock_person
 from models.tables import OCCASIONS, Grant, Person
@@ -22,7 +22,7 @@ from services.budgets import (
     spend_after,
 )
 from services.catalogue import catalogue_rows
-from services.errors import InvalidInput, NotFound, Problem
+from services.errors import InvalidInput, NotFound, Problem, ServiceError
 from services.notifications import notify
 from services.text import text_problems
 
@@ -64,6 +64,41 @@ def give_options(*, session: Session, manager: Person, person: Person) -> GiveOp
     )
 
 
+class GivenRecently(ServiceError):
+    """The person received this reward within its cooldown (or at all, for a one-off
+    reward); give it again with confirmation."""
+
+    def __init__(self, reward: RewardRow, last: date, today: date):
+        self.reward, self.last = reward, last
+        self.days_ago = (today - last).days
+        self.cooldown_days = reward.cooldown_days
+        if reward.cooldown_days:
+            rule = f"it is given at most once every {reward.cooldown_days} days"
+        else:
+            rule = "it is a one-off reward"
+        super().__init__(
+            f"They received this reward {self.days_ago} days ago ({last.isoformat()}); {rule}. "
+            "Confirm to give it again.",
+            code="grant.given_recently",
+            params={"days_ago": self.days_ago, "cooldown": reward.cooldown_days},
+        )
+
+
+def too_soon_since(session: Session, person_id: int, reward: RewardRow, day: date) -> date | None:
+    """The day the person last received ``reward``, when giving it again on ``day`` comes
+    within its cooldown (a cooldown of 0 is a one-off reward: any earlier give counts)."""
+    last = session.exec(
+        select(func.max(Grant.given_on)).where(
+            Grant.person_id == person_id, Grant.reward_id == reward.id, Grant.given_on <= day
+        )
+    ).one()
+    if last is None:
+        return None
+    if reward.cooldown_days == 0 or (day - last).days < reward.cooldown_days:
+        return last
+    return None
+
+
 def grant_given_on(session: Session, person_id: int, reward_id: int, day: date) -> Grant | None:
     """The grant of this reward to this person on this day, if there is one (there is at most
     one: a second give that day is the same give or refused)."""
@@ -85,12 +120,15 @@ def give_reward(
     given_on: date | None = None,
     commit: bool = True,
     confirm_over_budget: bool = False,
+    confirm_again: bool = False,
 ) -> Grant:
     """Record that ``manager`` gave ``person`` a reward; the rep is notified and can rate it.
 
     The reward is charged to the recipient's team (the manager's when the recipient is in
     none). If it would take that team over its budget, ``OverBudget`` is raised and nothing
-    is written, unless ``confirm_over_budget`` says the manager saw the warning. The same
+    is written, unless ``confirm_over_budget`` says the manager saw the warning; likewise
+    ``GivenRecently`` and ``confirm_again`` when the person received the reward within its
+    cooldown (the rule suggestions keep to). The same
     give again on the same day returns the first grant; a different give of the reward to
     the person that day is refused. Either refusal rolls the session back.
     """
@@ -165,6 +203,11 @@ def give_reward(
             ],
             code="grant.not_given",
         )
+    if not confirm_again:
+        last = too_soon_since(session, person.id, reward, given_on)
+        if last is not None:
+            session.rollback()  # releases the person lock
+            raise GivenRecently(reward, last, given_on)
     try:
         status = reserve_spend(
             session=session,

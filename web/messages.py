@@ -51,6 +51,9 @@ MESSAGES = {
     "wave.year_out_of_range": N_("Choose a day in the years %(first)s to %(last)s."),
     "team.unknown": N_("There is no team called «%(team)s»."),
     "grant.occasion_unknown": N_("Choose one of the occasions."),
+    "grant.given_recently": N_(
+        "They received this reward %(days_ago)s day(s) ago; confirm to give it again."
+    ),
     "grant.given_today": N_("They received this reward today already."),
     "reward.retired": N_("This reward has been retired from the catalogue."),
     "reward.not_for_role": N_("This reward is not available for this person's sales role."),

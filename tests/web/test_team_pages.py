@@ -121,3 +121,71 @@ def test_the_team_page_shows_the_budget_the_rewards_are_charged_to(client, sessi
     html = client.get("/team/").get_data(as_text=True)
     assert "4,000" in html and "111,000" not in html
     assert "Field sales" in html
+
+
+def _given_before(session, team, days_ago: int, cooldown: int) -> Grant:
+    from datetime import timedelta
+
+    from models.tables import utcnow
+
+    reward = team["reward"]
+    reward.cooldown_days = cooldown
+    session.add(reward)
+    grant = Grant(
+        reward_id=reward.id,
+        person_id=team["rep"].id,
+        given_by_id=team["manager"].id,
+        given_on=utcnow().date() - timedelta(days=days_ago),
+        cost=reward.cost,
+        team_id=team["manager"].team_id,
+    )
+    session.add(grant)
+    session.commit()
+    return grant
+
+
+def test_a_reward_given_again_within_its_cooldown_asks_first(client, session, team):
+    """The catalogue says how often a reward may go to one person; suggestions kept to it,
+    but the give form gave it again without a word."""
+    _given_before(session, team, days_ago=10, cooldown=90)
+    login(client, team["manager"].email)
+    data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
+    warned = give(client, team["rep"], data)
+    assert warned.status_code == 409
+    html = warned.get_data(as_text=True)
+    assert "received this reward 10 days ago" in html
+    assert "at most once every 90 days" in html
+    assert len(session.exec(select(Grant)).all()) == 1
+    # Confirming for another reward does not confirm this one.
+    other = give(client, team["rep"], {**data, "confirm_again": "another-reward"})
+    assert other.status_code == 409
+    confirmed = give(client, team["rep"], {**data, "confirm_again": team["reward"].slug})
+    assert confirmed.status_code == 302
+    assert len(session.exec(select(Grant)).all()) == 2
+
+
+def test_a_one_off_reward_given_again_asks_first_and_after_the_cooldown_nothing_is_asked(
+    client, session, team
+):
+    _given_before(session, team, days_ago=400, cooldown=0)
+    login(client, team["manager"].email)
+    data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
+    warned = give(client, team["rep"], data)
+    assert warned.status_code == 409
+    assert "a one-off reward" in warned.get_data(as_text=True)
+    team["reward"].cooldown_days = 30
+    session.add(team["reward"])
+    session.commit()
+    assert give(client, team["rep"], data).status_code == 302
+
+
+def test_the_cooldown_warning_in_norwegian(client, session, team):
+    _given_before(session, team, days_ago=1, cooldown=14)
+    login(client, team["manager"].email)
+    url = f"/team/person/{team['rep'].external_id}/give?lang=nb"
+    data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
+    warned = client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+    html = warned.get_data(as_text=True)
+    assert warned.status_code == 409
+    assert "fikk denne belønningen for 1 dag siden" in html
+    assert "Den gis høyst én gang hver 14. dag. Gi den igjen?" in html

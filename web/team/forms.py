@@ -27,4 +27,7 @@ class GiveRewardForm(FlaskForm):
         description=_l("Say what it is for: specific recognition means more than general praise."),
     )
     confirm_over_budget = HiddenField(default="")
+    # The slug of the reward the manager chose to give again within its cooldown: choosing
+    # another reward after the warning does not carry the confirmation over to it.
+    confirm_again = HiddenField(default="")
     submit = SubmitField(_l("Give the reward"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
 from models.tables import Person
@@ -14,7 +15,14 @@ from services.budgets import (
 from services.catalogue import find_reward
 from services.errors import InvalidInput
 from services.experiments import team_experiments
-from services.grants import GiveOptions, give_options, give_reward, set_grant_status
+from services.grants import (
+    GivenRecently,
+    GiveOptions,
+    give_options,
+    give_reward,
+    set_grant_status,
+)
+from services.notifications import format_day
 from services.people import visible_person
 from services.recognition import link_grant_to_achievements
 from services.team import person_detail, team_overview
@@ -104,6 +112,25 @@ def _reward_choices(options: GiveOptions, suggested: list[str], locale: str) -> 
     return [SelectChoice("", _("Choose a reward"))] + choices
 
 
+def _given_recently_text(person: Person, exc: GivenRecently) -> str:
+    received = ngettext(
+        "%(name)s received this reward %(num)s day ago, on %(day)s.",
+        "%(name)s received this reward %(num)s days ago, on %(day)s.",
+        exc.days_ago,
+        name=person.name,
+        day=format_day(exc.last, get_locale()),
+    )
+    if exc.cooldown_days:
+        rule = ngettext(
+            "It is given at most once a day.",
+            "It is given at most once every %(num)s days.",
+            exc.cooldown_days,
+        )
+    else:
+        rule = _("It is a one-off reward.")
+    return " ".join([received, rule, _("Give it again?")])
+
+
 def _after_text(after) -> str:
     if after.over:
         return _(
@@ -149,9 +176,15 @@ def give(external_id: str):
                 note=form.note.data or "",
                 commit=False,
                 confirm_over_budget=form.confirm_over_budget.data == "yes",
+                confirm_again=bool(form.reward.data)
+                and form.confirm_again.data == form.reward.data,
             )
             link_grant_to_achievements(session, grant, commit=False)
             session.commit()
+        except GivenRecently as exc:
+            warning = _given_recently_text(target, exc)
+            form.confirm_again.data = form.reward.data
+            status = 409
         except OverBudget as exc:
             warning = _(
                 "This reward costs %(cost)s and would take the team over this quarter's "
