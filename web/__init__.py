@@ -59,6 +59,7 @@ def _core_app(config: Mapping[str, object] | None) -> Flask:
 def _add_pages(app: Flask) -> None:
     from web import auth_setup, errors, filters, headers, i18n
 
+    errors.read_bodies_whole(app)
     auth_setup.init_app(app)
     errors.init_app(app)
     headers.init_app(app)

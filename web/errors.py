@@ -120,6 +120,24 @@ def _has_nul(values) -> str | None:
     return None
 
 
+def read_bodies_whole(app: Flask) -> None:
+    """Registered before every other request hook (CSRF reads the form): see below."""
+
+    @app.before_request
+    def read_chunked_bodies_whole():
+        """A body sent in chunks carries no Content-Length to refuse it by before it is read,
+        and Werkzeug stops reading at ``MAX_CONTENT_LENGTH`` without a word: an import read
+        what came before the cut as if it were the whole file. Such a body is read here, first
+        of all, and one that reaches the limit is refused like any other that is too large."""
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if limit is None or request.content_length is not None or not chunked:
+            return None
+        if len(request.get_data(cache=True)) >= limit:
+            raise RequestEntityTooLarge()
+        return None
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its routes, so every <int:...> is bounded.
     app.url_map.converters["int"] = DatabaseIntConverter
