@@ -132,6 +132,18 @@ def _validate(
         number = offset + 2  # the header is row 1, as in a spreadsheet
         if not record:
             continue  # a blank spreadsheet row
+        # A row that leaves a column out (a JSON object without the key) is not a row with
+        # that cell blank: a blank team or access changes the person, so it is refused.
+        problems.extend(
+            row_problem(
+                number,
+                column,
+                "people.column_left_out",
+                'left out of this row; give every column in every row ("" for a blank cell)',
+            )
+            for column in PEOPLE_COLUMNS
+            if column not in record
+        )
         values = {c: _clean(record.get(c)) for c in PEOPLE_COLUMNS}
         problems.extend(length_problems(number, values, limits))
         problems.extend(line_break_problems(number, values))

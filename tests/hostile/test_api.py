@@ -201,3 +201,29 @@ def test_mass_deactivation_has_an_api_parameter(client, session, auth, factory):
 def test_huge_ids_in_api_paths_are_404(client, auth):
     response = client.get("/api/v1/waves/99999999999999999999", headers=auth)
     assert response.status_code == 404
+
+
+def test_a_json_row_missing_columns_the_others_give_is_refused_and_blanks_nobody(
+    client, session, auth, factory
+):
+    """JSON rows were read as a table whose header is every key any row gives: a row that
+    left out team, access and sales_role demoted a manager to a rep in no team."""
+    team = factory.team("North")
+    kari = factory.person("manager", team=team, name="Kari", sales_role="sales_manager")
+    rows = [
+        person_row("E1", "Ola", "ola@example.test", team="North", access="rep"),
+        {"external_id": kari.external_id, "name": "Kari", "email": kari.email},
+    ]
+    response = client.post(
+        "/api/v1/people/import?keep_missing=true", json={"rows": rows}, headers=auth
+    )
+    assert response.status_code == 422
+    problems = response.get_json()["error"]["problems"]
+    left_out = 'left out of this row; give every column in every row ("" for a blank cell)'
+    assert problems == [
+        f"row 3, column {column}: {left_out}"
+        for column in ("team", "manager_email", "access", "sales_role")
+    ]
+    session.expire_all()
+    assert (kari.access, kari.team_id) == ("manager", team.id)
+    assert count(session, Person) == 1

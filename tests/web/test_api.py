@@ -19,9 +19,9 @@ from tests.conftest import csrf_token, login
 DATA = Path(__file__).resolve().parent.parent / "data"
 ROSTER = [
     {"external_id": "M1", "name": "Kari Nordmann", "email": "kari@example.test",
-     "team": "Oslo", "access": "manager", "sales_role": "sales_manager"},
+     "team": "Oslo", "manager_email": None, "access": "manager", "sales_role": "sales_manager"},
     {"external_id": "R1", "name": "Ola Hansen", "email": "ola@example.test",
-     "team": "Oslo", "manager_email": "kari@example.test", "sales_role": "closer"},
+     "team": "Oslo", "manager_email": "kari@example.test", "access": "", "sales_role": "closer"},
 ]  # fmt: skip
 ROSTER_CSV = (
     "external_id,name,email,team,manager_email,access,sales_role\n"

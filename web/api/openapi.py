@@ -619,7 +619,8 @@ PATHS: dict[str, dict] = {
             ],
             body=_import_body(
                 "external_id, name, email, team, manager_email, access (rep, manager, hr, "
-                "admin), sales_role. Every column must be present, so a missing one never "
+                "admin), sales_role. Every column must be present in every row (in JSON, "
+                'every key in every object, "" for a blank cell), so a left-out one never '
                 "blanks people's data; cells may be empty except external_id, name and email "
                 "(an empty access means rep)",
                 {
