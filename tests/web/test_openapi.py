@@ -201,8 +201,15 @@ def world(api, runner, session, factory):
     ensure_default_instrument(session=session)
     ensure_seed_catalogue(session=session)
     token = make_token(runner, all_doc_scopes(api))
+    columns = ("team", "manager_email", "access", "sales_role")
     people = [
-        {"external_id": f"E{i}", "name": f"Rep {i}", "email": f"e{i}@example.test", "team": "Oslo"}
+        {
+            "external_id": f"E{i}",
+            "name": f"Rep {i}",
+            "email": f"e{i}@example.test",
+            **dict.fromkeys(columns, ""),
+            "team": "Oslo",
+        }
         for i in range(6)
     ]
     # The documented examples name a person, so they are in the roster too.
