@@ -227,3 +227,13 @@ def test_a_json_row_missing_columns_the_others_give_is_refused_and_blanks_nobody
     session.expire_all()
     assert (kari.access, kari.team_id) == ("manager", team.id)
     assert count(session, Person) == 1
+
+
+def test_json_nested_two_hundred_thousand_deep_is_a_400_not_a_500(client, auth):
+    body = '{"rows":' + "[" * 200_000 + "]" * 200_000 + "}"
+    response = client.post(
+        "/api/v1/kpis/import", data=body, content_type="application/json", headers=auth
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_body"
+    assert "nested too deeply" in response.get_json()["error"]["message"]

@@ -129,7 +129,13 @@ def _cell(value: object) -> object:
 
 
 def _from_json(source: str) -> Rows:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Python's parser gives up on deep nesting with this, not a JSON error.
+        raise ApiError(
+            400, "The body is not valid JSON: it is nested too deeply.", code="invalid_body"
+        ) from None
     if body is None:
         raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
     rows = body.get("rows") if isinstance(body, dict) else None
