@@ -63,6 +63,10 @@ _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _EXTERNAL_ID_MAX = 64
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Larger than any KPI a sales team has (a trillion in any currency): a bigger value is a
+# mistake, and one of 1e308 made every summary of its metric infinite.
+VALUE_MAX = 1e12
 
 
 def parse_period(text: str) -> str | None:
@@ -169,10 +173,11 @@ def _parse_value(text: str) -> float | None:
         if "." in compact or compact.count(",") > 1 or _AMBIGUOUS.match(compact):
             return None
         compact = compact.replace(",", ".")
-    try:
-        number = float(compact)
-    except ValueError:
+    # Python's float() also reads "1_000", other scripts' digits and "infinity": what no
+    # spreadsheet writes is no number here.
+    if not _PLAIN_NUMBER.fullmatch(compact):
         return None
+    number = float(compact)
     return number if math.isfinite(number) else None
 
 
@@ -285,7 +290,16 @@ def _parse_rows(
             )
         else:
             known = KNOWN_METRICS.get(metric)
-            if known is not None and known.minimum is not None and value < known.minimum:
+            if abs(value) > VALUE_MAX:
+                problem(
+                    3,
+                    "value",
+                    "kpi.value_too_large",
+                    f"{cells['value']} is more than {VALUE_MAX:,.0f} either side of zero",
+                    value=cells["value"],
+                    limit=f"{VALUE_MAX:,.0f}",
+                )
+            elif known is not None and known.minimum is not None and value < known.minimum:
                 problem(
                     3,
                     "value",

@@ -273,6 +273,7 @@ MESSAGES = {
         "unknown metric '%(metric)s' (known: %(known)s; to add a new metric, allow new metrics)"
     ),
     "kpi.value_not_a_number": N_("'%(value)s' is not a number (write e.g. 1234.5 or 1234,5)"),
+    "kpi.value_too_large": N_("%(value)s is more than %(limit)s either side of zero"),
     "kpi.value_negative": N_("%(metric)s cannot be negative (%(value)s)"),
     "kpi.none": N_("the file has a header but no KPI values"),
     "answer.not_whole": N_("'%(value)s' is not a whole number"),

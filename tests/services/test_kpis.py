@@ -102,6 +102,34 @@ def test_a_number_that_reads_two_ways_is_refused_not_guessed(session, people, va
     assert counts(session) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1_000", "'1_000' is not a number"),
+        ("\u0661\u0662\u0663", "is not a number"),  # Arabic-Indic digits
+        ("infinity", "'infinity' is not a number"),
+        ("1e308", "is more than 1,000,000,000,000"),
+        ("-2e12", "is more than 1,000,000,000,000"),
+    ],
+)
+def test_a_value_only_python_reads_as_a_number_or_beyond_any_kpi_is_refused(
+    session, people, value, message
+):
+    """Python's float() reads underscores, other scripts' digits and 1e308; one 1e308 made
+    every summary of the metric infinite, which JSON cannot carry."""
+    with pytest.raises(InvalidInput) as refused:
+        run(session, f"person;period;metric;value\nR1;2026-Q2;deals_won;{value}\n")
+    assert "row 2, column value: " in str(refused.value.problems)
+    assert message in str(refused.value.problems)
+    assert counts(session) == (0, 0)
+
+
+@pytest.mark.parametrize(("value", "stored_as"), [("1e3", 1000.0), ("-12.5", -12.5), (".5", 0.5)])
+def test_plain_and_scientific_numbers_are_read(session, people, value, stored_as):
+    run(session, f"person;period;metric;value\nR1;2026-Q2;revenue;{value}\n")
+    assert stored(session)[("R1", "2026-Q2", "revenue")] == stored_as
+
+
 def test_reimporting_the_same_file_changes_nothing(session, people):
     run(session, GOOD)
     before = {k.id: (k.value, k.updated_at) for k in session.exec(select(KPI))}
