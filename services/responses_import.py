@@ -47,6 +47,7 @@ from services.imports import nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
+from services.text import text_problems
 from services.waves import find_wave
 
 PERSON_COLUMN = "person"
@@ -432,6 +433,9 @@ def import_responses(
         instrument_version=instrument_version,
         source=source,
     )
+    # The source names the wave the answers go into ("Imported from <source>") when none is
+    # given, so it is held to the rule for a name.
+    problems += text_problems("source", source, one_line=True)
     instrument = definition(instrument_row)
     label = f"{instrument_row.name} version {instrument_row.version}"
     columns, has_person, header_problems = _item_columns(header, instrument, label)

@@ -237,3 +237,24 @@ def test_json_nested_two_hundred_thousand_deep_is_a_400_not_a_500(client, auth):
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_body"
     assert "nested too deeply" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("source", "code"), [("\u202etxt.exe", "U+202E"), ("line1\nline2", None)])
+def test_a_source_that_would_name_a_wave_is_held_to_the_rule_for_names(
+    client, session, auth, source, code
+):
+    from models.tables import Wave
+    from services.instruments import ensure_default_instrument
+
+    ensure_default_instrument(session=session)
+    response = client.post(
+        "/api/v1/responses/import",
+        query_string={"source": source, "create_people": "true"},
+        json={"rows": [{"person": "SRC1", "aut1": 3}]},
+        headers=auth,
+    )
+    assert response.status_code == 422
+    problems = " ".join(response.get_json()["error"]["problems"])
+    assert "source: " in problems
+    assert (f"control character {code}" if code else "keep it on one line") in problems
+    assert count(session, Wave) == 0
