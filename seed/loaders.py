@@ -250,9 +250,11 @@ def _header(
                     f"row 1: column {index + 1} has values but no name in the header", row=1
                 )
             continue
-        if name in seen:
+        # Columns are matched without regard to case or surrounding spaces, so "Value" beside
+        # "value" is the same column twice, not a second one whose last cell would win.
+        if name.strip().lower() in seen:
             raise TableFileError(f"row 1: column '{name}' appears more than once", row=1)
-        seen.add(name)
+        seen.add(name.strip().lower())
         names.append(name)
         keep.append(index)
     return names, keep

@@ -258,3 +258,42 @@ def test_a_source_that_would_name_a_wave_is_held_to_the_rule_for_names(
     assert "source: " in problems
     assert (f"control character {code}" if code else "keep it on one line") in problems
     assert count(session, Wave) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        (
+            '{"rows": [{"person": "E1", "metric": "deals_won", "period": "2026-10", '
+            '"value": 2, "value": 7}]}',
+            "application/json",
+            "The body gives the key 'value' more than once in one object.",
+        ),
+        (
+            '{"rows": [{"person": "E1", "metric": "deals_won", "period": "2026-10", '
+            '"value": 2, "VALUE ": 7}]}',
+            "application/json",
+            "row 2, column value: given more than once ('value' and 'VALUE ')",
+        ),
+        (
+            "person,metric,period,value,Value\nE1,deals_won,2026-10,2,7\n",
+            "text/csv",
+            "row 1: column 'Value' appears more than once",
+        ),
+    ],
+    ids=["json-same-key", "json-case", "csv-case"],
+)
+def test_a_column_given_twice_is_refused_not_read_as_its_last_value(
+    client, session, auth, body, content_type, problem
+):
+    from models.tables import KPI
+
+    session.add(Person(external_id="E1", name="Ada", email="ada@example.test"))
+    session.commit()
+    response = client.post(
+        "/api/v1/kpis/import", data=body, content_type=content_type, headers=auth
+    )
+    assert response.status_code in (400, 422)
+    error = response.get_json()["error"]
+    assert problem in " ".join([error["message"], *error.get("problems", [])])
+    assert count(session, KPI) == 0

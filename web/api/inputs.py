@@ -8,6 +8,7 @@ sent, and row numbers in problems mean the same thing (the first row is row 2).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import request
@@ -128,16 +129,39 @@ def _cell(value: object) -> object:
     raise TypeError
 
 
+class _KeyTwice(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _one_of_each_key(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _KeyTwice(key)
+        out[key] = value
+    return out
+
+
 def _from_json(source: str) -> Rows:
     try:
-        body = request.get_json(silent=True)
+        # Read with every object's keys in hand: Python's parser keeps the last of a key
+        # given twice, and {"value": 2, "value": 7} would store 7 without a word.
+        body = json.loads(request.get_data(cache=True), object_pairs_hook=_one_of_each_key)
     except RecursionError:
         # Python's parser gives up on deep nesting with this, not a JSON error.
         raise ApiError(
             400, "The body is not valid JSON: it is nested too deeply.", code="invalid_body"
         ) from None
-    if body is None:
-        raise ApiError(400, "The body is not valid JSON.", code="invalid_body")
+    except _KeyTwice as twice:
+        raise ApiError(
+            400,
+            f"The body gives the key {twice.key!r} more than once in one object.",
+            code="invalid_body",
+        ) from None
+    except ValueError:  # not JSON, or not text in a Unicode encoding
+        raise ApiError(400, "The body is not valid JSON.", code="invalid_body") from None
     rows = body.get("rows") if isinstance(body, dict) else None
     extra = sorted(str(k) for k in body if k != "rows") if isinstance(body, dict) else []
     if extra:
@@ -163,8 +187,16 @@ def _from_json(source: str) -> Rows:
             problems.append(f"row {number}: not an object")
             continue
         record: dict[str, object] = {}
+        given_as: dict[str, str] = {}
         for key, value in row.items():
             column = str(key).strip().lower()
+            if column in given_as:
+                problems.append(
+                    f"row {number}, column {column}: given more than once "
+                    f"({given_as[column]!r} and {key!r})"
+                )
+                continue
+            given_as[column] = key
             header.setdefault(column)
             try:
                 record[column] = _cell(value)
