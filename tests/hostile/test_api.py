@@ -297,3 +297,25 @@ def test_a_column_given_twice_is_refused_not_read_as_its_last_value(
     error = response.get_json()["error"]
     assert problem in " ".join([error["message"], *error.get("problems", [])])
     assert count(session, KPI) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("Keep_Missing=true", "Keep_Missing: not a parameter of this operation (it takes "
+         "allow_mass_deactivation, keep_missing)"),
+        ("keep_missing=true&keep_missing=false", "keep_missing: given more than once"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_or_repeated_query_parameter_is_refused_not_ignored(
+    client, session, auth, factory, query, problem
+):
+    """A misspelt keep_missing was ignored, so a partial roster was read as the full one and
+    only the mass-deactivation guard stood between it and everyone else losing access."""
+    for i in range(4):
+        factory.person(name=f"Rep{i}")
+    rows = [person_row("E1", "Ola", "ola@example.test")]
+    response = client.post(f"/api/v1/people/import?{query}", json={"rows": rows}, headers=auth)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["problems"] == [problem]
+    assert count(session, Person) == 4

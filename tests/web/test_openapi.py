@@ -244,7 +244,9 @@ def _call_as(api: DocClient, op: str, world: dict, token: str | None):
     """A well-formed call to ``op`` with ``token`` (the documented example for imports)."""
     method = api.operations[op][0]
     params = _path_params(api, op, world)
-    query = {"metric": "revenue"} if op == "summariseKpis" else {"keep_missing": "true"}
+    # Each operation gets only the parameters its document lists; others are refused.
+    query = {"summariseKpis": {"metric": "revenue"}, "importPeople": {"keep_missing": "true"}}
+    query = query.get(op, {})
     if method == "post":
         body = api.example_body(op, "text/csv")
         return api.call(

@@ -107,6 +107,10 @@ def token_required(scope: str) -> Callable:
             except ScopeMissing as exc:
                 g.api_rate = exc.rate
                 raise
+            # After the token: a stranger learns nothing of the operation from its refusal.
+            from web.api.inputs import documented_query_only
+
+            documented_query_only()
             return view(*args, **kwargs)
 
         wrapped.required_scope = scope  # read by the OpenAPI test

@@ -9,6 +9,7 @@ sent, and row numbers in problems mean the same thing (the first row is row 2).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from flask import request
@@ -94,6 +95,32 @@ def flag(name: str, default: bool = False) -> bool:
         code="invalid_parameter",
         problems=[f"{name}: give true or false, not {raw!r}"],
     )
+
+
+def documented_query_only() -> None:
+    """Refuse a query parameter the operation's document does not list, or one given twice:
+    a misspelt ``keep_missing`` was ignored, and the roster was read as a full one."""
+    from web.api.openapi import query_parameters
+
+    path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", request.url_rule.rule)
+    allowed = query_parameters(path, request.method)
+    if allowed is None:
+        return
+    takes = ", ".join(sorted(allowed)) or "none"
+    problems = [
+        f"{name}: not a parameter of this operation (it takes {takes})"
+        for name in request.args
+        if name not in allowed
+    ]
+    problems += [
+        f"{name}: given more than once"
+        for name in request.args
+        if name in allowed and len(request.args.getlist(name)) > 1
+    ]
+    if problems:
+        raise ApiError(
+            400, "A query parameter could not be used.", code="invalid_parameter", problems=problems
+        )
 
 
 def text(name: str) -> str | None:

@@ -8,6 +8,7 @@ documented status codes and bodies are what real calls return. Change both toget
 from __future__ import annotations
 
 import copy
+import functools
 
 from models.roster import ROSTER_FIELDS
 from services.api_tokens import SCOPES
@@ -153,7 +154,8 @@ with `items`, `total`, `limit`, `offset` and `next_offset` (null on the last pag
 **Query parameters** are exactly as their schemas say: leave out one you do not mean to
 send. An empty value (`k=`, `offset=`, `keep_missing=`, `metric=`) is not the default but a
 mistake, refused with 400. Text parameters hold at most {MAX_TEXT} characters and never
-U+0000 (400).
+U+0000 (400). A parameter the operation does not list (a misspelt `Keep_Missing`), or one
+given twice, is refused with 400 rather than ignored.
 
 **Imports** are all or nothing. A body over the server's upload limit
 (`MOTIVO_MAX_UPLOAD_MB`, 16 MB unless set) gets 413 before it is read. A cell with a control
@@ -879,6 +881,27 @@ def _document() -> dict:
             "headers": HEADERS,
         },
     }
+
+
+@functools.cache
+def _query_names() -> dict[tuple[str, str], frozenset[str]]:
+    names = {}
+    for path, operations in PATHS.items():
+        for method, operation in operations.items():
+            found = set()
+            for parameter in operation.get("parameters", []):
+                if "$ref" in parameter:
+                    parameter = PARAMETERS[parameter["$ref"].rsplit("/", 1)[1]]
+                if parameter.get("in") == "query":
+                    found.add(parameter["name"])
+            names[(path, method.upper())] = frozenset(found)
+    return names
+
+
+def query_parameters(path: str, method: str) -> frozenset[str] | None:
+    """The query parameters the document gives the operation at ``path`` (``{name}`` for a
+    path parameter), or None for an operation it does not describe."""
+    return _query_names().get((path, method.upper()))
 
 
 def openapi_document() -> dict:
