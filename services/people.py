@@ -34,6 +34,7 @@ from services.imports import (
     unknown_column,
 )
 from services.sales_roles import remember_labels
+from services.text import invisible
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 # Every column is required: a roster without, say, `team` would blank everyone's team, and
@@ -159,6 +160,16 @@ def _validate(
         )
         if not row.external_id:
             problems.append(row_problem(number, "external_id", "import.cell_empty", "empty"))
+        elif any(invisible(c) for c in row.external_id):
+            problems.append(
+                row_problem(
+                    number,
+                    "external_id",
+                    "people.external_id_invisible",
+                    "holds a space or an invisible character; an id is one word of visible "
+                    "characters",
+                )
+            )
         elif row.external_id in seen_ids:
             first = seen_ids[row.external_id]
             problems.append(
@@ -542,8 +553,10 @@ def import_people(
 
 def team_key(name: str) -> str:
     """What makes two team names the same team: "Oslo Enterprise", "oslo enterprise" and
-    "Oslo  Enterprise" are one team, as an HR system's exports write it on different days."""
-    return " ".join(name.split()).casefold()
+    "Oslo  Enterprise" are one team, as an HR system's exports write it on different days;
+    so is "Oslo Enterprise" with a zero-width space after it, which no page shows."""
+    visible = "".join(c for c in name if c.isspace() or not invisible(c))
+    return " ".join(visible.split()).casefold()
 
 
 def _teams_by_key(session: Session) -> dict[str, Team]:

@@ -10,6 +10,7 @@ and the character named, and nothing is stored.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from services.errors import Problem
 
@@ -19,6 +20,12 @@ from services.errors import Problem
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Line and paragraph breaks, and tabs: a name, a title or a wave's name is one line.
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
+
+
+def invisible(character: str) -> bool:
+    """A character that shows as nothing, or as a gap: spaces, line breaks and format
+    characters such as the zero-width space (U+200B) and the byte order mark (U+FEFF)."""
+    return character.isspace() or unicodedata.category(character) in ("Cf", "Zs", "Zl", "Zp")
 
 
 def refused_character(value: str) -> str | None:

@@ -247,6 +247,9 @@ MESSAGES = {
     "people.email_invalid": N_("'%(email)s' is not an email address"),
     "people.access_unknown": N_("unknown access role '%(access)s' (use one of %(known)s)"),
     "people.email_taken": N_("%(email)s already belongs to %(owner)s"),
+    "people.external_id_invisible": N_(
+        "holds a space or an invisible character; an id is one word of visible characters"
+    ),
     "people.column_left_out": N_(
         'left out of this row; give every column in every row ("" for a blank cell)'
     ),

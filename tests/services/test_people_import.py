@@ -314,3 +314,27 @@ def test_a_cycle_through_someone_already_in_motivo_is_refused_too(session):
     ]
     kari = session.exec(select(Person).where(Person.external_id == "M1")).one()
     assert kari.manager_id is None
+
+
+def test_a_team_name_with_an_invisible_character_is_the_same_team(session):
+    run(session, ROSTER)
+    later = ROSTER.replace(
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise",
+        "R2,Aisha Khan,aisha@example.test,Oslo Enterprise\u200b",
+    )
+    run(session, later)
+    assert [t.name for t in session.exec(select(Team))] == ["Oslo Enterprise"]
+
+
+@pytest.mark.parametrize("external_id", ["M1\u200b", "M 1", "\ufeffM1", "M1\u2060"])
+def test_an_external_id_with_a_space_or_invisible_character_is_refused(session, external_id):
+    """ "M1" followed by a zero-width space looks like M1 on every page and in every export,
+    yet is a second person, who could be given another person's access."""
+    roster = ROSTER.replace("M1,Kari Nordmann", f"{external_id},Kari Nordmann")
+    with pytest.raises(InvalidInput) as caught:
+        run(session, roster)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column external_id: holds a space or an invisible character; an id is one "
+        "word of visible characters"
+    ]
+    assert count(session, Person) == 0
