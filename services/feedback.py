@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
@@ -28,6 +29,7 @@ REQUIRED_COLUMNS = ("person", "reward_id", "rating")
 
 # A grant dated in the future would sit in a quarter no budget covers yet.
 GIVEN_FROM = date(2000, 1, 1)
+_CALENDAR_DATE = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8})(?:$|[T ])")
 
 
 def _given_on(text: str) -> date | None:
@@ -35,14 +37,20 @@ def _given_on(text: str) -> date | None:
     ``20260301``) or timestamp (``2026-03-01T09:30:00``). Only its first ten characters
     were read before, so "2026-03-01garbage" passed as a date."""
     text = text.strip()
+    # Python also reads week dates ("2026-W09-1") and more: only a calendar date, whole or
+    # starting a timestamp, is one here.
+    if not _CALENDAR_DATE.match(text):
+        return None
     try:
         return date.fromisoformat(text)
     except ValueError:
         pass
     try:
-        return datetime.fromisoformat(text).date()
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    # A timestamp with an offset is given on its day in UTC, as every day Motivo keeps.
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
 def _find_rating(session: Session, person_id: int, reward_id: int, grant_id: int | None):

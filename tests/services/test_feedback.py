@@ -396,6 +396,10 @@ BAD_FILES = {
             "reward is recorded as given on a past day"
         ],
     ),
+    "an ISO week date": (
+        (HEADER, "{rep},deal-bell,4,2026-W09-1,"),
+        ["row 2, column given_at: '2026-W09-1' is not a date (YYYY-MM-DD)"],
+    ),
     "not a date at all": (
         (HEADER, "{rep},deal-bell,4,last week,"),
         ["row 2, column given_at: 'last week' is not a date (YYYY-MM-DD)"],
@@ -524,3 +528,13 @@ def test_imported_ratings_move_a_reps_suggestions_after_retraining(session):
     assert first_rank(after, liked) < first_rank(before, liked)
     assert after.items[0].reward.category != disliked
     assert {i.reward.slug for i in after.items}.isdisjoint(loved + hated)
+
+
+def test_a_timestamp_with_an_offset_is_given_on_its_day_in_utc(session, org):
+    """23:00 at UTC-10 on 2 March is 3 March in UTC, the day Motivo keeps every date in."""
+    import_feedback(
+        session=session,
+        actor=SYSTEM,
+        table=table(HEADER, f"{org.rep.external_id},deal-bell,4,2026-03-02T23:00:00-10:00,"),
+    )
+    assert [g.given_on for g in session.exec(select(Grant))] == [date(2026, 3, 3)]
