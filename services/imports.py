@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from services.errors import InvalidInput, Problem, RowProblem, row_problem
+from services.text import invisible
 
 if TYPE_CHECKING:  # the CSV reader loads the seed loaders; listing people needs none of it
     from services.tabular import Table
@@ -59,6 +60,19 @@ def unknown_column(column: str, known: Sequence[str]) -> RowProblem:
 def column_length(model: type, column: str) -> int:
     """The most characters the database column ``model.column`` holds (its VARCHAR length)."""
     return int(model.__table__.c[column].type.length)
+
+
+def external_id_problem(number: int, column: str, external_id: str) -> RowProblem | None:
+    """``row N, column X: ...`` when an id that names a person holds a space or an invisible
+    character: "M1" with a zero-width space looks like M1 everywhere, yet is someone else."""
+    if not any(invisible(c) for c in external_id):
+        return None
+    return row_problem(
+        number,
+        column,
+        "people.external_id_invisible",
+        "holds a space or an invisible character; an id is one word of visible characters",
+    )
 
 
 def line_break_problems(number: int, values: Mapping[str, str]) -> list[str]:

@@ -27,6 +27,7 @@ from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem, row_problem
 from services.imports import (
     column_length,
+    external_id_problem,
     length_problems,
     line_break_problems,
     missing_column,
@@ -160,16 +161,8 @@ def _validate(
         )
         if not row.external_id:
             problems.append(row_problem(number, "external_id", "import.cell_empty", "empty"))
-        elif any(invisible(c) for c in row.external_id):
-            problems.append(
-                row_problem(
-                    number,
-                    "external_id",
-                    "people.external_id_invisible",
-                    "holds a space or an invisible character; an id is one word of visible "
-                    "characters",
-                )
-            )
+        elif problem := external_id_problem(number, "external_id", row.external_id):
+            problems.append(problem)
         elif row.external_id in seen_ids:
             first = seen_ids[row.external_id]
             problems.append(

@@ -43,7 +43,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.disclosure import released_groups
 from services.errors import Problem, row_problem
-from services.imports import nothing_imported, table_input
+from services.imports import external_id_problem, nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
@@ -302,6 +302,8 @@ def _parse_rows(
                         limit=_EXTERNAL_ID_MAX,
                     )
                 )
+            elif problem := external_id_problem(number, PERSON_COLUMN, external_id):
+                problems.append(problem)
             elif external_id in seen:
                 problems.append(
                     row_problem(
