@@ -45,6 +45,63 @@ def test_manager_sees_cost_and_remaining_budget_before_giving(live_server, page_
     assert plain.locator("textarea[name=note]").count() == 1  # still the give form
 
 
+def _given_a_week_ago(database_url: str, manager_email: str) -> tuple[str, str]:
+    """Record, straight in the database, that one of the manager's reps had a reward with a
+    cooldown a week ago; returns the rep's external id and the reward's slug."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from models.engine import make_engine
+    from models.tables import Grant, Person, Reward, utcnow
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as db:
+            manager = db.exec(select(Person).where(Person.email == manager_email)).one()
+            rep = db.exec(
+                select(Person).where(Person.manager_id == manager.id).order_by(Person.id)
+            ).first()
+            reward = next(
+                r
+                for r in db.exec(
+                    select(Reward)
+                    .where(Reward.active, Reward.cost == 0, Reward.cooldown_days > 14)
+                    .order_by(Reward.slug)
+                )
+                if "all" in r.roles
+            )
+            db.add(
+                Grant(
+                    reward_id=reward.id,
+                    person_id=rep.id,
+                    given_by_id=manager.id,
+                    given_on=utcnow().date() - timedelta(days=7),
+                    cost=0,
+                    team_id=rep.team_id,
+                )
+            )
+            db.commit()
+            return rep.external_id, reward.slug
+    finally:
+        engine.dispose()
+
+
+def test_giving_a_reward_again_within_its_cooldown_asks_first(live_server, page_factory):
+    rep, slug = _given_a_week_ago(live_server.database_url, live_server.logins["manager"])
+    page = page_factory()
+    sign_in(page, live_server.base, live_server.logins["manager"])
+    page.goto(f"{live_server.base}/team/person/{rep}/give?reward={slug}")
+    go(page.locator("form button.button:not(.secondary)"))
+    warning = page.locator(".notice[role=alert]").inner_text()
+    assert "received this reward 7 days ago" in warning, warning
+    assert "Give it again?" in warning
+    shot(page, "give-within-cooldown")
+    go(page.locator("form button.button:not(.secondary)", has_text="Give it anyway"))
+    assert page.url.endswith(f"/team/person/{rep}")
+    assert "has been given" in page.locator(".flash").first.inner_text()
+
+
 def test_hr_sees_the_currency_on_the_budget_page(live_server, page_factory):
     page = page_factory()
     sign_in(page, live_server.base, live_server.logins["hr"])
