@@ -76,7 +76,16 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
-            body = {"error": {"status": 401, "message": "Sign in or send a valid token."}}
+            # Only operations for a signed-in browser (/api/v1/me) get here: token operations
+            # refuse with their own 401.
+            body = {
+                "error": {
+                    "status": 401,
+                    "code": "not_signed_in",
+                    "message": "Sign in to Motivo first: this operation is for a signed-in "
+                    "browser session, not a token.",
+                }
+            }
             return jsonify(body), 401
         if g.get("session_ended"):
             flash(lazy_gettext("Your session has ended. Sign in again to continue."), "info")

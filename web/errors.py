@@ -77,6 +77,21 @@ def exception_headers(exc: HTTPException) -> dict[str, str]:
     return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
 def error_response(
     status: int,
     message: str,
@@ -88,8 +103,9 @@ def error_response(
 ):
     if wants_json():
         body = {"error": {"status": status, "message": message}}
-        if code:
-            body["error"]["code"] = code
+        # Every JSON error carries a code a client can branch on, the HTTP ones included.
+        code = code or STATUS_CODES.get(status, f"http_{status}")
+        body["error"]["code"] = code
         if problems:
             body["error"]["problems"] = problems
         return jsonify(body), status, headers or {}

@@ -319,3 +319,16 @@ def test_a_misspelt_or_repeated_query_parameter_is_refused_not_ignored(
     assert response.status_code == 400
     assert response.get_json()["error"]["problems"] == [problem]
     assert count(session, Person) == 4
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/v1/no-such-thing", 404, "not_found"),
+        ("delete", "/api/v1/people", 405, "method_not_allowed"),
+    ],
+)
+def test_every_json_error_carries_a_code(client, auth, method, path, status, code):
+    response = getattr(client, method)(path, headers=auth)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code

@@ -181,16 +181,18 @@ SCHEMAS: dict[str, dict] = {
         "properties": {
             "error": {
                 "type": "object",
-                "required": ["status", "message"],
+                "required": ["status", "code", "message"],
                 "properties": {
                     "status": {"type": "integer"},
                     "code": {
                         "type": "string",
                         "description": (
-                            "Machine-readable reason on errors from token operations: "
-                            "missing_token, invalid_token, insufficient_scope, rate_limited, "
-                            "invalid_parameter, invalid_body, invalid_input, "
-                            "unsupported_media_type, not_found, too_large"
+                            "Machine-readable reason, on every error: not_signed_in, "
+                            "missing_token, "
+                            "invalid_token, insufficient_scope, rate_limited, "
+                            "invalid_parameter, invalid_body, invalid_input, conflict, "
+                            "unsupported_media_type, not_found, method_not_allowed, "
+                            "too_large, server_error, unavailable"
                         ),
                     },
                     "message": {"type": "string"},
