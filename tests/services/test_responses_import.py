@@ -382,19 +382,12 @@ def test_a_dry_run_counts_what_would_be_replaced_and_writes_nothing(session, peo
     assert run(session, changed).updated == 1
 
 
-def test_a_respondent_created_from_an_id_with_an_invisible_character_is_refused(session):
+def test_a_respondent_created_from_an_id_with_an_invisible_character_is_refused(
+    session, instrument
+):
     """The same rule as the roster: "R1" with a zero-width space would be a second R1."""
-    from services.instruments import ensure_default_instrument
-
-    ensure_default_instrument(session=session)
     with pytest.raises(InvalidInput) as caught:
-        import_responses(
-            session=session,
-            actor=SYSTEM,
-            header=["person", "aut1"],
-            records=[{"person": "R1\u200b", "aut1": "3"}],
-            create_people=True,
-        )
+        run(session, "person,aut1\nR1\u200b,3\n", create_people=True)
     assert [str(p) for p in caught.value.problems] == [
         "row 2, column person: holds a space or an invisible character; an id is one word of "
         "visible characters"

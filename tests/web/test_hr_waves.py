@@ -18,6 +18,13 @@ def hr(session, factory, client):
     return person
 
 
+def post_wave(client, name: str, *, token_from: str = "/hr/", lang: str = "", **fields):
+    """Post the "open a wave" form as a browser would, December dates unless given."""
+    data = {"name": name, "opens_on": "2026-12-01", "closes_on": "2026-12-20", **fields}
+    data["csrf_token"] = csrf_token(client, token_from)
+    return client.post("/hr/waves" + (f"?lang={lang}" if lang else ""), data=data)
+
+
 def test_open_then_close_a_wave(client, session, hr, factory):
     factory.team("Oslo")
     token = csrf_token(client, "/hr/")
@@ -67,16 +74,7 @@ def test_bad_dates_rerender_with_the_field_error(client, session, hr):
 
 def test_duplicate_name_is_refused(client, session, hr):
     for expected in (302, 400):
-        token = csrf_token(client, "/hr/")
-        response = client.post(
-            "/hr/waves",
-            data={
-                "name": "Twice",
-                "opens_on": "2026-12-01",
-                "closes_on": "2026-12-20",
-                "csrf_token": token,
-            },
-        )
+        response = post_wave(client, "Twice")
         assert response.status_code == expected
     assert "exists already" in response.get_data(as_text=True)
 
@@ -91,16 +89,7 @@ def test_duplicate_name_is_refused(client, session, hr):
 def test_a_name_with_a_control_character_is_refused_at_the_field(
     client, session, hr, lang, message
 ):
-    token = csrf_token(client, "/hr/")
-    response = client.post(
-        f"/hr/waves?lang={lang}",
-        data={
-            "name": "Pulse \u202e4Q",
-            "opens_on": "2026-12-01",
-            "closes_on": "2026-12-20",
-            "csrf_token": token,
-        },
-    )
+    response = post_wave(client, "Pulse \u202e4Q", lang=lang)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert session.exec(select(Wave)).first() is None
@@ -110,16 +99,7 @@ def test_reps_cannot_open_waves(client, session, factory):
     ensure_default_instrument(session=session)
     rep = factory.person("rep")
     login(client, rep.email)
-    token = csrf_token(client, "/me/")
-    response = client.post(
-        "/hr/waves",
-        data={
-            "name": "Sneaky",
-            "opens_on": "2026-12-01",
-            "closes_on": "2026-12-20",
-            "csrf_token": token,
-        },
-    )
+    response = post_wave(client, "Sneaky", token_from="/me/")
     assert response.status_code == 403
     assert session.exec(select(Wave)).first() is None
 
