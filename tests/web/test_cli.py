@@ -134,6 +134,21 @@ def test_wrong_database_scheme_is_a_clear_message():
     assert "Traceback" not in result.stderr
 
 
+def test_a_mistyped_sqlite_path_is_named_and_no_empty_file_is_left_behind(tmp_path):
+    """Any command made an empty database file at a mistyped path, then said to upgrade it."""
+    path = tmp_path / "motivo-typo.db"
+    env = {"DATABASE_URL": f"sqlite:///{path}", "MOTIVO_INSTANCE_PATH": str(tmp_path / "i")}
+    result = _run_motivo("users", "list", env_extra=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: there is no database at {path} (DATABASE_URL). Run `motivo init` to create "
+        "one, or check the path.\n"
+    )
+    assert not path.exists()
+    assert _run_motivo("db", "upgrade", env_extra=env).returncode == 0
+    assert _run_motivo("users", "list", env_extra=env).returncode == 0
+
+
 def test_every_command_has_help():
     top = _run_motivo("--help", env_extra={})
     assert top.returncode == 0

@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -56,6 +57,19 @@ _OLD_SCHEMA = re.compile(
 )
 
 
+# The commands that make a database where there is none; every other one refuses a SQLite
+# path with no file, rather than leave an empty file behind for a mistyped path.
+_CREATE_THE_DATABASE = {"init", "upgrade"}
+
+
+def _missing_sqlite_file() -> str | None:
+    url = current_app.extensions["motivo.engine"].url
+    path = url.database or ""
+    if url.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    return None if Path(path).exists() else path
+
+
 def handle_errors(command: Callable) -> Callable:
     """Turn known failures into a message on stderr and exit code 1 (nothing half-written)."""
 
@@ -67,6 +81,13 @@ def handle_errors(command: Callable) -> Callable:
         from models.engine import DatabaseUrlError
         from services.errors import InvalidInput, ServiceError
 
+        missing = _missing_sqlite_file()
+        if missing and click.get_current_context().command.name not in _CREATE_THE_DATABASE:
+            echo_err(
+                f"Error: there is no database at {missing} (DATABASE_URL). Run `motivo init` "
+                "to create one, or check the path."
+            )
+            sys.exit(1)
         try:
             return command(*args, **kwargs)
         except InvalidInput as exc:
