@@ -63,15 +63,21 @@ def column_length(model: type, column: str) -> int:
 
 
 def external_id_problem(number: int, column: str, external_id: str) -> RowProblem | None:
-    """``row N, column X: ...`` when an id that names a person holds a space or an invisible
-    character: "M1" with a zero-width space looks like M1 everywhere, yet is someone else."""
-    if not any(invisible(c) for c in external_id):
+    """``row N, column X: ...`` when a new person's id holds a character that shows as nothing
+    or as a space other than the ordinary one: "M1" with a zero-width space looks like M1
+    everywhere, yet would be someone else. Ids already in Motivo are left as they are, so a
+    roster sync never stops on an id stored before the rule."""
+    found = next((c for c in external_id if invisible(c)), None)
+    if found is None:
         return None
+    code = f"U+{ord(found):04X}"
     return row_problem(
         number,
         column,
         "people.external_id_invisible",
-        "holds a space or an invisible character; an id is one word of visible characters",
+        f"holds {code}, a character that shows as nothing or as a space; write a new id in "
+        "visible characters and ordinary spaces",
+        character=code,
     )
 
 

@@ -161,8 +161,6 @@ def _validate(
         )
         if not row.external_id:
             problems.append(row_problem(number, "external_id", "import.cell_empty", "empty"))
-        elif problem := external_id_problem(number, "external_id", row.external_id):
-            problems.append(problem)
         elif row.external_id in seen_ids:
             first = seen_ids[row.external_id]
             problems.append(
@@ -391,6 +389,12 @@ def import_people(
     if rows:
         known = {p.external_id: p for p in session.exec(select(Person))}
         problems = [*problems, *_role_problems(rows, known, actor)]
+        problems += [
+            problem
+            for row in rows
+            if row.external_id not in known
+            and (problem := external_id_problem(row.number, "external_id", row.external_id))
+        ]
     if problems:
         raise nothing_imported(problems, source)
     admin = is_admin(actor)

@@ -302,8 +302,6 @@ def _parse_rows(
                         limit=_EXTERNAL_ID_MAX,
                     )
                 )
-            elif problem := external_id_problem(number, PERSON_COLUMN, external_id):
-                problems.append(problem)
             elif external_id in seen:
                 problems.append(
                     row_problem(
@@ -462,6 +460,13 @@ def import_responses(
         )
         for r in rows
         if r.external_id in not_reps
+    ]
+    # Respondents an import creates are held to the roster's rule for new ids.
+    problems += [
+        problem
+        for r in unknown
+        if create_people
+        and (problem := external_id_problem(r.number, PERSON_COLUMN, r.external_id))
     ]
     if not create_people:
         problems += [

@@ -22,10 +22,22 @@ _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 
 
+# Letters and marks that show as nothing though Unicode does not call them spaces or format
+# characters: the combining grapheme joiner, the Hangul fillers and the blank braille pattern.
+_BLANK_LOOKALIKES = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+
+
 def invisible(character: str) -> bool:
-    """A character that shows as nothing, or as a gap: spaces, line breaks and format
-    characters such as the zero-width space (U+200B) and the byte order mark (U+FEFF)."""
-    return character.isspace() or unicodedata.category(character) in ("Cf", "Zs", "Zl", "Zp")
+    """A character that shows as nothing, or as a gap other than the ordinary space: other
+    spaces (U+00A0), line breaks, format characters such as the zero-width space (U+200B) and
+    the byte order mark (U+FEFF), and letters that draw nothing (U+3164)."""
+    if character == " ":
+        return False
+    return (
+        character.isspace()
+        or unicodedata.category(character) in ("Cf", "Zs", "Zl", "Zp")
+        or character in _BLANK_LOOKALIKES
+    )
 
 
 def refused_character(value: str) -> str | None:

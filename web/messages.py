@@ -248,7 +248,8 @@ MESSAGES = {
     "people.access_unknown": N_("unknown access role '%(access)s' (use one of %(known)s)"),
     "people.email_taken": N_("%(email)s already belongs to %(owner)s"),
     "people.external_id_invisible": N_(
-        "holds a space or an invisible character; an id is one word of visible characters"
+        "holds %(character)s, a character that shows as nothing or as a space; write a new id "
+        "in visible characters and ordinary spaces"
     ),
     "people.column_left_out": N_(
         'left out of this row; give every column in every row ("" for a blank cell)'

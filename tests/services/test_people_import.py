@@ -326,15 +326,35 @@ def test_a_team_name_with_an_invisible_character_is_the_same_team(session):
     assert [t.name for t in session.exec(select(Team))] == ["Oslo Enterprise"]
 
 
-@pytest.mark.parametrize("external_id", ["M1\u200b", "M 1", "\ufeffM1", "M1\u2060"])
-def test_an_external_id_with_a_space_or_invisible_character_is_refused(session, external_id):
+@pytest.mark.parametrize(
+    ("external_id", "code"),
+    [
+        ("M1\u200b", "U+200B"),
+        ("M\u00a01", "U+00A0"),
+        ("\ufeffM1", "U+FEFF"),
+        ("M\u31641", "U+3164"),
+    ],
+)
+def test_a_new_external_id_with_an_invisible_character_is_refused(session, external_id, code):
     """ "M1" followed by a zero-width space looks like M1 on every page and in every export,
     yet is a second person, who could be given another person's access."""
     roster = ROSTER.replace("M1,Kari Nordmann", f"{external_id},Kari Nordmann")
     with pytest.raises(InvalidInput) as caught:
         run(session, roster)
     assert [str(p) for p in caught.value.problems] == [
-        "row 2, column external_id: holds a space or an invisible character; an id is one "
-        "word of visible characters"
+        f"row 2, column external_id: holds {code}, a character that shows as nothing or as a "
+        "space; write a new id in visible characters and ordinary spaces"
     ]
     assert count(session, Person) == 0
+
+
+def test_ids_with_ordinary_spaces_and_ids_already_stored_keep_importing(session):
+    """HR systems have ids such as "EMP 1"; and an id stored before the rule must not stop
+    every later roster sync."""
+    session.add(Person(external_id="OLD\u200b1", name="Old", email="old@example.test"))
+    session.commit()
+    roster = ROSTER.replace("M1,Kari Nordmann", "EMP 1,Kari Nordmann")
+    roster += "OLD\u200b1,Old,old@example.test,Oslo Enterprise,,rep,closer\n"
+    summary = run(session, roster)
+    assert sorted(summary.created) == ["EMP 1", "R1", "R2"]
+    assert summary.updated == ["OLD\u200b1"]

@@ -389,6 +389,6 @@ def test_a_respondent_created_from_an_id_with_an_invisible_character_is_refused(
     with pytest.raises(InvalidInput) as caught:
         run(session, "person,aut1\nR1\u200b,3\n", create_people=True)
     assert [str(p) for p in caught.value.problems] == [
-        "row 2, column person: holds a space or an invisible character; an id is one word of "
-        "visible characters"
+        "row 2, column person: holds U+200B, a character that shows as nothing or as a space; "
+        "write a new id in visible characters and ordinary spaces"
     ]
