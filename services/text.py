@@ -18,6 +18,10 @@ from services.errors import Problem
 # controls, and the bidi embeddings, overrides and isolates that let a name display as
 # something else (U+202E turns "exe.txt" around). Marks such as U+200F stay allowed.
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# In free text (a comment, a note, an answer) people paste from phones and word processors,
+# which wrap right-to-left words in embeddings and isolates (U+202A-U+202C, U+2066-U+2069);
+# those only keep the words in order. The overrides, which reorder what follows, are refused.
+_REFUSED_IN_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e]")
 # Line and paragraph breaks, and tabs: a name, a title or a wave's name is one line.
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 
@@ -53,12 +57,14 @@ def without_refused(value: str) -> str:
 
 
 def text_problems(field: str, value: object, *, one_line: bool = False) -> list[Problem]:
-    """The problems of one typed value: a refused character, and for ``one_line`` fields a
-    line break or tab. Empty when the value is fine or is not text."""
+    """The problems of one typed value: a refused character, and for ``one_line`` fields (a
+    name) a line break or tab too. Free text keeps bidi embeddings and isolates, names do
+    not. Empty when the value is fine or is not text."""
     if not isinstance(value, str):
         return []
     problems = []
-    code = refused_character(value)
+    match = (_REFUSED if one_line else _REFUSED_IN_PROSE).search(value)
+    code = f"U+{ord(match.group()):04X}" if match else None
     if code:
         problems.append(
             Problem(

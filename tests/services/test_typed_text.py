@@ -175,3 +175,15 @@ def test_text_stored_before_the_rule_still_exports_to_a_spreadsheet(session):
     content = to_xlsx({"Waves": (["name", "n"], [{"name": f"Pulse{BELL}{OVERRIDE}1", "n": 3}])})
     sheet = load_workbook(io.BytesIO(content)).active
     assert [c.value for c in sheet[2]] == ["Pulse\ufffd\ufffd1", 3]
+
+
+def test_free_text_keeps_the_bidi_marks_phones_put_around_right_to_left_words(session, people):
+    """Android and word processors wrap Persian or Arabic words in embeddings and isolates; a
+    rep cannot see them to delete them. Only a name refuses them."""
+    text = "Takk \u202aسلام\u202c og \u2067مرحبا\u2069!"
+    assert text_problems("comment", text) == []
+    a_comment(session, people, text)
+    assert session.exec(select(Rating.comment)).one() == text
+    assert [p.code for p in text_problems("name", "\u2067Oslo\u2069", one_line=True)] == [
+        "text.control_character"
+    ]
