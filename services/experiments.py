@@ -236,6 +236,8 @@ def _check_arms(arms: Sequence[ArmSpec], control: str) -> tuple[list[ArmSpec], l
                     {"key": key},
                 )
             )
+        elif typed := text_problems("arms", label, one_line=True):
+            problems.extend(typed)
         elif len(label) > 120:
             problems.append(
                 Problem(

@@ -9,6 +9,7 @@ is attacked here: it refuses with the field and the character named, and stores 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -37,7 +38,7 @@ from services.survey import save_page, survey_for
 from services.text import text_problems
 from services.waves import open_wave
 from tests.services.test_budgets import add_reward, give
-from tests.services.test_experiments import create
+from tests.services.test_experiments import ARMS, create
 
 BELL = "\x07"  # a control character the XLSX format cannot hold
 OVERRIDE = "\u202e"  # turns what follows around on screen
@@ -81,6 +82,11 @@ def an_experiment_description(session, people, text):
     create(session, description=f"Does time off{text} move revenue?")
 
 
+def an_experiment_arm(session, people, text):
+    arms = [ARMS[0], replace(ARMS[1], label=f"Recog{text}nition"), *ARMS[2:]]
+    create(session, arms=arms)
+
+
 def a_note(session, people, text):
     give_reward(
         session=session,
@@ -120,6 +126,7 @@ ENTRY_POINTS = [
     (a_token, ApiToken, "name"),
     (an_experiment_name, Experiment, "name"),
     (an_experiment_description, Experiment, "description"),
+    (an_experiment_arm, Experiment, "arms"),
     (a_note, Grant, "note"),
     (a_comment, Rating, "comment"),
     (a_free_text_answer, Answer, None),
@@ -150,7 +157,7 @@ def test_typed_text_with_a_control_character_is_refused_and_nothing_is_stored(
 
 @pytest.mark.parametrize(
     ("enter", "model", "field"),
-    [ENTRY_POINTS[0], ENTRY_POINTS[2], ENTRY_POINTS[3]],
+    [ENTRY_POINTS[0], ENTRY_POINTS[2], ENTRY_POINTS[3], ENTRY_POINTS[5]],
     ids=lambda v: getattr(v, "__name__", v),
 )
 def test_a_name_is_one_line(session, people, enter, model, field):
