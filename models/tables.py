@@ -29,6 +29,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_today() -> date:
+    """Today in UTC, the one calendar every day Motivo keeps is counted in (grants, waves,
+    budgets, cooldowns), whatever the server's local time zone."""
+    return utcnow().date()
+
+
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)

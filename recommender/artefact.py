@@ -326,7 +326,8 @@ class MotivoModel:
         excluded = self.index_.columns(exclude_ids, skip_unknown=True)
         grants = list(grants)
         if grants:
-            cooling = self.index_.cooldown_columns(grants, today or date.today())
+            # Days are counted in UTC, as the service that stores the grants counts them.
+            cooling = self.index_.cooldown_columns(grants, today or datetime.now(UTC).date())
             excluded = np.union1d(excluded, cooling)
         return mask, excluded
 

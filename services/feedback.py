@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from models.queries import lock_person
-from models.tables import Grant, Person, Rating, utcnow
+from models.tables import Grant, Person, Rating, utc_today, utcnow
 from models.tables import Reward as RewardRow
 from services.access import Actor, require
 from services.audit import record_event
@@ -223,7 +223,7 @@ def import_feedback(
                         value=get("given_at"),
                     )
                 )
-            elif not GIVEN_FROM <= given <= date.today():
+            elif not GIVEN_FROM <= given <= utc_today():
                 problems.append(
                     row_problem(
                         number,

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from models.queries import lock_person
-from models.tables import OCCASIONS, Grant, Person
+from models.tables import OCCASIONS, Grant, Person, utc_today
 from models.tables import Reward as RewardRow
 from services.access import ensure_can_view_person, require
 from services.audit import record_event
@@ -173,7 +173,7 @@ def give_reward(
         )
     if problems:
         raise InvalidInput("The reward was not given.", problems, code="grant.not_given")
-    given_on = given_on or date.today()
+    given_on = given_on or utc_today()
     note = (note or "").strip()
     # Gives to one person wait for each other (the rows stay locked until commit), so the
     # check below sees a give that raced this one.

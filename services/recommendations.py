@@ -27,7 +27,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.queries import chunks
-from models.tables import Grant, ModelArtefact, Person, Rating
+from models.tables import Grant, ModelArtefact, Person, Rating, utc_today
 from models.tables import Reward as RewardRow
 from recommender.ratings import Ratings
 from services.access import Actor, can_view_person, require
@@ -214,7 +214,7 @@ def _exclusions(
     """
     context = context or load_context(session, [person.id])
     rewards = context.rewards
-    today = today or date.today()
+    today = today or utc_today()
     excluded = set(context.left_out_for(person.sales_role or None, max_cost_band))
     grants: list[tuple[str, date]] = []
     for grant in context.grants.get(person.id, []):
@@ -369,7 +369,7 @@ def suggest_for_people(
         return {}
     served = current_model(session)
     context = context or load_context(session, [p.id for p in people])
-    today = today or date.today()
+    today = today or utc_today()
     # A flagged response gives the labelled non-personal list, never a silent mix.
     flagged = flagged_people(session, [p.id for p in people])
     why: dict[int, str] = {}
@@ -706,7 +706,7 @@ def recommend_for_all(
     if limit is not None and not people:
         return []
     context = _bulk_context(session, [p.id for p in people] if limit is not None else None)
-    today = date.today()
+    today = utc_today()
     # The same rules as one by one (role, retired, rated, dismissed, received, cooldown).
     left_out = {p.id: _exclusions(session, p, context, today=today) for p in people}
     lang = locale if locale in ("en", "nb") else "en"

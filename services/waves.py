@@ -10,7 +10,7 @@ from sqlalchemy import case, func, literal_column, or_, update
 from sqlmodel import Session, select
 
 from models.queries import get_by_id
-from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utcnow
+from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utc_today, utcnow
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
@@ -25,7 +25,7 @@ WAVE_YEARS = (2000, 2099)
 
 
 def today() -> date:
-    return utcnow().date()
+    return utc_today()
 
 
 def open_wave(

@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel
 
 import models.tables  # noqa: F401  (registers tables)
 from models.engine import make_engine
-from models.tables import Grant, Person, Rating, Team, utcnow
+from models.tables import Grant, Person, Rating, Team, utc_today, utcnow
 from services import accounts
 from services.accounts import store_password
 
@@ -162,12 +162,12 @@ def rated_grant(session, person: Person, reward, stars: int, *, days_ago: int = 
     """A reward given to ``person`` ``days_ago`` days ago and rated ``stars``: a rating as
     the product stores it (one per grant; a second rating of a reward needs a second grant).
     The caller commits."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     grant = Grant(
         reward_id=reward.id,
         person_id=person.id,
-        given_on=date.today() - timedelta(days=days_ago),
+        given_on=utc_today() - timedelta(days=days_ago),
         cost=reward.cost,
         team_id=person.team_id,
     )

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from models.tables import (
     Reward,
     SurveyResponse,
     TrainingJob,
+    utc_today,
     utcnow,
 )
 from services.access import SYSTEM
@@ -104,7 +104,7 @@ def budget_org(session, factory):
     reps = [factory.person(team=north, manager=boss, name=f"North {i}") for i in range(4)]
     # A report who sits in another team than their manager.
     away = factory.person(team=south, manager=boss, name="South rep")
-    session.add(Budget(team_id=north.id, quarter=current_quarter(date.today()), amount=LIMIT))
+    session.add(Budget(team_id=north.id, quarter=current_quarter(utc_today()), amount=LIMIT))
     session.commit()
     return {"north": north, "south": south, "boss": boss, "reps": reps, "away": away}
 
@@ -162,7 +162,7 @@ def test_a_report_in_another_team_is_charged_to_their_team_and_warns(
 ):
     rewards = _rewards(session, 3)
     south, away = budget_org["south"], budget_org["away"]
-    session.add(Budget(team_id=south.id, quarter=current_quarter(date.today()), amount=250))
+    session.add(Budget(team_id=south.id, quarter=current_quarter(utc_today()), amount=250))
     session.commit()
     client = app.test_client()
     login(client, budget_org["boss"].email)
@@ -637,7 +637,7 @@ def test_the_same_wave_opened_four_times_at_once_is_one_wave_and_no_server_error
 
     def post(i):
         client, token = clients[i]
-        today = date.today()
+        today = utc_today()
         data = {
             "name": "Spring",
             "opens_on": today.isoformat(),
@@ -674,7 +674,7 @@ def test_a_double_click_records_one_achievement_and_two_closes_audit_one(
         data = {
             "person": rep.external_id,
             "title": "Closed the Nordic deal",
-            "achieved_on": date.today().isoformat(),
+            "achieved_on": utc_today().isoformat(),
             "csrf_token": token,
         }
         return client.post("/team/recognition", data=data).status_code

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -29,6 +29,7 @@ from models.tables import (
     SurveyResponse,
     Team,
     Wave,
+    utc_today,
 )
 from models.tables import Instrument as InstrumentRow
 from recommender.quality import quality_flags
@@ -147,7 +148,7 @@ def _grants_and_ratings(session, manager, random_state) -> None:
     rows = list(session.exec(select(Reward).order_by(Reward.slug)))
     rng = np.random.default_rng(random_state)
     reps = list(session.exec(select(Person).where(Person.access == "rep").order_by(Person.id)))
-    today = date.today()
+    today = utc_today()
     for person in reps:
         for index in rng.choice(len(rows), size=int(rng.integers(0, 4)), replace=False):
             grant = Grant(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from models.tables import AuditLog, Budget, Grant, Reward
+from models.tables import AuditLog, Budget, Grant, Reward, utc_today
 from services.budgets import (
     budget_status,
     charged_team_id,
@@ -199,7 +199,7 @@ def test_a_quarters_spend_keeps_what_was_paid_and_who_paid_it(session, org):
     """Raising a reward's catalogue cost put a team over budget without a new grant, and
     moving a person to another team moved their past spend with them."""
     reward, rep = org["rewards"]["lunch"], org["reps"][0]
-    give(session, reward, rep, date.today())
+    give(session, reward, rep, utc_today())
     north = rep.team_id
     before = budget_status(session=session, team_id=north).spent
     reward.cost = reward.cost * 10

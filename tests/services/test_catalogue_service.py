@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from models.tables import AuditLog, Grant, Person, Rating
+from models.tables import AuditLog, Grant, Person, Rating, utc_today
 from models.tables import Reward as RewardRow
 from recommender.catalogue import reward_to_dict, reward_to_row
 from seed.demo_org import demo_people
@@ -205,7 +205,7 @@ def test_retiring_a_reward_keeps_its_history_and_it_is_never_suggested(session):
         manager=manager,
         person=colleague,
         reward_slug=top,
-        given_on=date.today() - timedelta(days=400),
+        given_on=utc_today() - timedelta(days=400),
     )
     session.add(
         Rating(person_id=colleague.id, reward_id=grant.reward_id, grant_id=grant.id, rating=5)

@@ -4,13 +4,13 @@ page view, without retraining."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import count
 
 from sqlmodel import select
 
 from models.tables import Instrument as InstrumentRow
-from models.tables import Person, SurveyResponse
+from models.tables import Person, SurveyResponse, utc_today
 from recommender.catalogue import CATEGORIES
 from services.access import SYSTEM
 from services.feedback import rate_grant
@@ -63,7 +63,7 @@ def answer_again(session, person: Person, *, team: str, exclusive_place: int) ->
             if item.type == "attention":
                 answers[item.code] = item.expected
     wave = open_wave(
-        session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=date.today()
+        session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=utc_today()
     )
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}

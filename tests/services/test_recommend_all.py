@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from sqlmodel import select
 
-from models.tables import Grant, Person, Rating
+from models.tables import Grant, Person, Rating, utc_today
 from models.tables import Reward as RewardRow
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
@@ -72,7 +72,7 @@ def org(session):
     session.commit()
 
     sim = simulate_ratings(sim_org, rewards, mean_per_person=4.0, random_state=6)
-    today = date.today()
+    today = utc_today()
     records, dismissals = [], []
     for p, j, value, days in zip(sim.person, sim.reward, sim.rating, sim.days_ago, strict=True):
         if p >= N_REPS:
@@ -221,7 +221,7 @@ def test_exclusions_hold_for_everyone(session, org):
     rated: dict[int, set[str]] = {}
     for rating in session.exec(select(Rating)):
         rated.setdefault(rating.person_id, set()).add(rewards[rating.reward_id].slug)
-    today = date.today()
+    today = utc_today()
     for rep in session.exec(select(Person).where(Person.active.is_(True))):
         mine = grouped.get(rep.external_id, [])
         suggested = {row["reward_id"] for row in mine}

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from sqlmodel import func, select
 
-from models.tables import Answer, Person, Rating, SurveyResponse
+from models.tables import Answer, Person, Rating, SurveyResponse, utc_today
 from models.tables import Reward as RewardRow
 from recommender.catalogue import reward_to_dict
 from seed.demo_org import demo_people
@@ -290,7 +290,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
         manager=org.manager,
         person=org.rep,
         reward_slug=kinds["rated"],
-        given_on=date.today() - timedelta(days=400),
+        given_on=utc_today() - timedelta(days=400),
         confirm_over_budget=True,
     )
     rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=4)
@@ -300,7 +300,7 @@ def exclusion_setup(session, org) -> dict[str, str]:
             manager=org.manager,
             person=org.rep,
             reward_slug=kinds[kind],
-            given_on=date.today() - timedelta(days=10),
+            given_on=utc_today() - timedelta(days=10),
             confirm_over_budget=True,
         )
     [retired] = [

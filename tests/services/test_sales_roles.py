@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from models.tables import Person, Reward, SalesRole, SurveyResponse
+from models.tables import Person, Reward, SalesRole, SurveyResponse, utc_today
 from recommender.catalogue import role_key
 from services.access import SYSTEM
 from services.catalogue import import_rewards
@@ -92,7 +92,6 @@ def test_a_person_saved_by_any_path_gets_the_key(session, factory):
 
 
 def test_a_submitted_response_freezes_the_key(session, factory):
-    from datetime import date
 
     from models.tables import Instrument, Wave
 
@@ -100,9 +99,7 @@ def test_a_submitted_response_freezes_the_key(session, factory):
     instrument = Instrument(name="m", version=1, definition={}, fingerprint="x")
     session.add(instrument)
     session.flush()
-    wave = Wave(
-        name="w", instrument_id=instrument.id, opens_on=date.today(), closes_on=date.today()
-    )
+    wave = Wave(name="w", instrument_id=instrument.id, opens_on=utc_today(), closes_on=utc_today())
     session.add(wave)
     session.flush()
     response = SurveyResponse(

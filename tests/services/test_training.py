@@ -6,13 +6,21 @@ import math
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
 
-from models.tables import AuditLog, ModelArtefact, Person, Rating, SurveyResponse, TrainingJob
+from models.tables import (
+    AuditLog,
+    ModelArtefact,
+    Person,
+    Rating,
+    SurveyResponse,
+    TrainingJob,
+    utc_today,
+)
 from models.tables import Reward as RewardRow
 from recommender import artefact
 from recommender.quality import quality_flags
@@ -58,8 +66,8 @@ def small_org(session, factory, *, n: int = 14, catalogue: bool = True) -> list[
         session=session,
         actor=SYSTEM,
         name="Pulse",
-        opens_on=date.today() - timedelta(days=10),
-        closes_on=date.today() + timedelta(days=10),
+        opens_on=utc_today() - timedelta(days=10),
+        closes_on=utc_today() + timedelta(days=10),
     )
     team = factory.team("Small")
     manager = factory.person("manager", team=team, password=None)

@@ -8,14 +8,14 @@ answered after training and reps who never answered, in the same proportions.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from models.tables import Person, Team
+from models.tables import Person, Team, utc_today
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
 from services.access import SYSTEM
@@ -98,7 +98,7 @@ def teams(session):
 
     sim = simulate_ratings(org, rewards, mean_per_person=4.0, random_state=4)
     rows = dict(trained)
-    today = date.today()
+    today = utc_today()
     records = [
         {
             "person": rows[p],
