@@ -279,30 +279,60 @@ def _validate(
 
 def _manager_cycles(rows: Sequence[_Row], existing: Mapping[str, Person]) -> list[str]:
     """Rows whose line of managers comes back to them, through this file or through people
-    already in Motivo (whom the file leaves as they are)."""
-    email_of = {p.id: p.email for p in existing.values()}
-    manager_of = {
-        email: email_of.get(p.manager_id) for email, p in existing.items() if p.manager_id
-    }
-    manager_of.update({r.email: r.manager_email or None for r in rows if r.email})
-    problems = []
-    for row in rows:
-        line, here = [row.email], manager_of.get(row.email)
-        while here and here not in line:
+    already in Motivo (whom the file leaves as they are).
+
+    The line is followed by person (external id), not by email, so a manager whose email the
+    file changes is still the same link; and it is walked once for everyone, each person
+    visited once, so a long line costs no more than a short one per person.
+    """
+    in_file = {r.external_id: r for r in rows}
+    by_email = {r.email: r.external_id for r in rows if r.email}
+    for email, person in existing.items():
+        by_email.setdefault(email, person.external_id)
+    id_of = {p.id: p.external_id for p in existing.values()}
+    manager_of = {p.external_id: id_of.get(p.manager_id) for p in existing.values()}
+    manager_of.update({r.external_id: by_email.get(r.manager_email) for r in in_file.values()})
+    email_of = {p.external_id: p.email for p in existing.values()}
+    email_of.update({r.external_id: r.email for r in in_file.values()})
+
+    state: dict[str, int] = {}  # 1 on the line being walked, 2 done
+    loops: dict[str, tuple[list[str], int]] = {}  # person -> their loop, their place in it
+    for start in in_file:
+        line, here = [], start
+        while here is not None and here not in state:
+            state[here] = 1
             line.append(here)
             here = manager_of.get(here)
-        if here == row.email and len(line) > 1:
-            chain = " → ".join([*line, row.email])
-            problems.append(
-                row_problem(
-                    row.number,
-                    "manager_email",
-                    "people.manager_cycle",
-                    f"the line of managers from {row.email} comes back to them ({chain})",
-                    email=row.email,
-                    chain=chain,
-                )
+        if here is not None and state[here] == 1:
+            loop = line[line.index(here) :]
+            for at, person in enumerate(loop):
+                loops[person] = (loop, at)
+        for person in line:
+            state[person] = 2
+
+    problems = []
+    for row in rows:
+        if row.external_id not in loops:
+            continue
+        loop, at = loops[row.external_id]
+        size = len(loop)
+        emails = [
+            email_of.get(p) or p for p in (loop[(at + k) % size] for k in range(min(size, 6)))
+        ]
+        shown = emails if size <= 6 else [*emails[:5], "…"]
+        chain = " → ".join([*shown, emails[0]])
+        if size > 6:
+            chain += f", {size} people"
+        problems.append(
+            row_problem(
+                row.number,
+                "manager_email",
+                "people.manager_cycle",
+                f"the line of managers from {row.email} comes back to them ({chain})",
+                email=row.email,
+                chain=chain,
             )
+        )
     return problems
 
 

@@ -358,3 +358,42 @@ def test_ids_with_ordinary_spaces_and_ids_already_stored_keep_importing(session)
     summary = run(session, roster)
     assert sorted(summary.created) == ["EMP 1", "R1", "R2"]
     assert summary.updated == ["OLD\u200b1"]
+
+
+def test_a_cycle_made_while_a_manager_changes_email_is_refused(session):
+    """The line was followed by email, and people in Motivo kept their old one: X moving to
+    x2@ and reporting to P, who reports to X, went through."""
+    roster = (
+        "external_id,name,email,team,manager_email,access,sales_role\n"
+        "X,Xena,x@example.test,Oslo,,manager,sales_manager\n"
+        "P,Per,p@example.test,Oslo,x@example.test,manager,sales_manager\n"
+    )
+    run(session, roster)
+    later = (
+        "external_id,name,email,team,manager_email,access,sales_role\n"
+        "X,Xena,x2@example.test,Oslo,p@example.test,manager,sales_manager\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        run(session, later, deactivate_missing=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column manager_email: the line of managers from x2@example.test comes back "
+        "to them (x2@example.test → p@example.test → x2@example.test)"
+    ]
+
+
+def test_a_long_loop_of_managers_names_each_row_with_the_start_of_its_line(session):
+    header = "external_id,name,email,team,manager_email,access,sales_role\n"
+    n = 300
+    lines = [
+        f"E{i},M{i},m{i}@example.test,Oslo,m{(i + 1) % n}@example.test,manager,sales_manager\n"
+        for i in range(n)
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        run(session, header + "".join(lines))
+    problems = [str(p) for p in caught.value.problems]
+    assert problems[0] == (
+        "row 2, column manager_email: the line of managers from m0@example.test comes back to "
+        "them (m0@example.test → m1@example.test → m2@example.test → m3@example.test → "
+        "m4@example.test → … → m0@example.test, 300 people)"
+    )
+    assert count(session, Person) == 0
