@@ -74,7 +74,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.kpis import metric_choices, parse_period, period_kind, period_months
-from services.people import direct_reports, find_team
+from services.people import direct_reports, find_teams
 from services.recommendations import profile_assignments
 from services.text import text_problems
 from services.waves import today as current_day
@@ -383,17 +383,8 @@ def create_experiment(
     cleaned, arm_problems = _check_arms(arms, control)
     problems += arm_problems
     control = (control or "").strip().lower()
-    teams: list[Team] = []
-    for team_name in dict.fromkeys(t.strip() for t in team_names if t.strip()):
-        team = find_team(session, team_name)
-        if team is None:
-            problems.append(
-                Problem(
-                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
-                )
-            )
-        else:
-            teams.append(team)
+    teams, team_problems = find_teams(session, team_names)
+    problems += team_problems
     if seed is not None and not 0 <= seed <= SEED_MAX:
         problems.append(
             Problem(
@@ -1246,17 +1237,8 @@ def programme_change(
                 {"metric": metric, "known": names},
             )
         )
-    teams = []
-    for team_name in team_names:
-        team = find_team(session, team_name)
-        if team is None:
-            problems.append(
-                Problem(
-                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
-                )
-            )
-        else:
-            teams.append(team)
+    teams, team_problems = find_teams(session, team_names)
+    problems += team_problems
     if problems:
         raise InvalidInput("The change was not computed.", problems, code="change.not_computed")
     audience = _audience(session, teams)

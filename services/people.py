@@ -598,6 +598,24 @@ def find_team(session: Session, name: str) -> Team | None:
     return _teams_by_key(session).get(team_key(name or ""))
 
 
+def find_teams(session: Session, names: Sequence[str]) -> tuple[list[Team], list[Problem]]:
+    """The teams named (each once, however often or in whatever spelling it is named), and a
+    ``teams`` problem for each name that is no team."""
+    teams: dict[int, Team] = {}
+    problems = []
+    for name in names:
+        if not (name or "").strip():
+            continue
+        team = find_team(session, name)
+        if team is None:
+            problems.append(
+                Problem("teams", "team.unknown", f"no team called {name!r}", {"team": name})
+            )
+        else:
+            teams.setdefault(team.id, team)
+    return list(teams.values()), problems
+
+
 def list_people(*, session: Session, viewer: Actor, include_inactive: bool = False) -> list[dict]:
     """The roster as plain dicts (the ``users list`` and API shape): see ``services.roster``."""
     return roster.list_people(

@@ -10,12 +10,12 @@ from sqlalchemy import case, func, literal_column, or_, update
 from sqlmodel import Session, select
 
 from models.queries import get_by_id
-from models.tables import Person, SurveyResponse, Team, Wave, WaveTeam, utc_today, utcnow
+from models.tables import Person, SurveyResponse, Wave, WaveTeam, utc_today, utcnow
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import get_instrument_row
-from services.people import find_team
+from services.people import find_teams
 from services.text import text_problems
 
 # A wave is a survey period, weeks long. These bounds cover any real one and keep every
@@ -86,17 +86,8 @@ def open_wave(
                 {"first": first, "last": last},
             )
         )
-    teams: list[Team] = []
-    for team_name in team_names:
-        team = find_team(session, team_name)
-        if team is None:
-            problems.append(
-                Problem(
-                    "teams", "team.unknown", f"no team called {team_name!r}", {"team": team_name}
-                )
-            )
-        else:
-            teams.append(team)
+    teams, team_problems = find_teams(session, team_names)
+    problems += team_problems
     if problems:
         raise InvalidInput("The wave was not opened.", problems, code="wave.not_opened")
     instrument = get_instrument_row(

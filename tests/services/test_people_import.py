@@ -397,3 +397,22 @@ def test_a_long_loop_of_managers_names_each_row_with_the_start_of_its_line(sessi
         "m4@example.test → … → m0@example.test, 300 people)"
     )
     assert count(session, Person) == 0
+
+
+def test_a_team_named_twice_in_two_spellings_is_one_team_of_the_wave(session):
+    """Both spellings found the same team, which was then added to the wave twice: a 500."""
+    from services.instruments import ensure_default_instrument
+    from services.waves import open_wave
+
+    ensure_default_instrument(session=session)
+    run(session, ROSTER)
+    wave = open_wave(
+        session=session,
+        actor=SYSTEM,
+        name="Pulse",
+        team_names=["Oslo Enterprise", "oslo enterprise", "  "],
+    )
+    from models.tables import WaveTeam
+
+    links = session.exec(select(WaveTeam).where(WaveTeam.wave_id == wave.id)).all()
+    assert [session.get(Team, link.team_id).name for link in links] == ["Oslo Enterprise"]
