@@ -54,7 +54,10 @@ def test_over_budget_asks_first_and_writes_nothing_until_confirmed(client, sessi
     assert warned.status_code == 409
     assert "over this quarter" in warned.get_data(as_text=True)
     assert session.exec(select(Grant)).first() is None
-    confirmed = give(client, team["rep"], {**data, "confirm_over_budget": "yes"})
+    # A confirmation for another reward does not hold for this one.
+    other = give(client, team["rep"], {**data, "confirm_over_budget": "some-other-reward"})
+    assert other.status_code == 409
+    confirmed = give(client, team["rep"], {**data, "confirm_over_budget": team["reward"].slug})
     assert confirmed.status_code == 302
     assert session.exec(select(Grant)).one()
 

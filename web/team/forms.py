@@ -26,8 +26,8 @@ class GiveRewardForm(FlaskForm):
         render_kw={"rows": 3},
         description=_l("Say what it is for: specific recognition means more than general praise."),
     )
+    # The slug of the reward the manager confirmed giving over budget, or again within its
+    # cooldown: choosing another reward after a warning does not carry it over to that one.
     confirm_over_budget = HiddenField(default="")
-    # The slug of the reward the manager chose to give again within its cooldown: choosing
-    # another reward after the warning does not carry the confirmation over to it.
     confirm_again = HiddenField(default="")
     submit = SubmitField(_l("Give the reward"))

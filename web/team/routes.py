@@ -175,7 +175,10 @@ def give(external_id: str):
                 occasion=form.occasion.data,
                 note=form.note.data or "",
                 commit=False,
-                confirm_over_budget=form.confirm_over_budget.data == "yes",
+                # Each confirmation holds for the reward it was given for: choosing a dearer
+                # one after the warning asks again.
+                confirm_over_budget=bool(form.reward.data)
+                and form.confirm_over_budget.data == form.reward.data,
                 confirm_again=bool(form.reward.data)
                 and form.confirm_again.data == form.reward.data,
             )
@@ -192,7 +195,7 @@ def give(external_id: str):
                 cost=money(exc.cost),
                 amount=money(exc.over_by),
             )
-            form.confirm_over_budget.data = "yes"
+            form.confirm_over_budget.data = form.reward.data
             budget = exc.status
             status = 409
         except InvalidInput as exc:
