@@ -64,9 +64,10 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _EXTERNAL_ID_MAX = 64
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-# Larger than any KPI a sales team has (a trillion in any currency): a bigger value is a
-# mistake, and one of 1e308 made every summary of its metric infinite.
-VALUE_MAX = 1e12
+# Larger than any KPI a sales team has, in any currency (a year's revenue in Iranian rials
+# stays below it), and small enough that sums of millions of values stay exact to the unit:
+# a bigger value is a mistake, and one of 1e308 made every summary of its metric infinite.
+VALUE_MAX = 1e15
 
 
 def parse_period(text: str) -> str | None:
@@ -295,9 +296,9 @@ def _parse_rows(
                     3,
                     "value",
                     "kpi.value_too_large",
-                    f"{cells['value']} is more than {VALUE_MAX:,.0f} either side of zero",
+                    f"{cells['value']} is more than 10^15 either side of zero",
                     value=cells["value"],
-                    limit=f"{VALUE_MAX:,.0f}",
+                    limit="10^15",
                 )
             elif known is not None and known.minimum is not None and value < known.minimum:
                 problem(
