@@ -192,3 +192,11 @@ def test_the_cooldown_warning_in_norwegian(client, session, team):
     assert warned.status_code == 409
     assert "fikk denne belønningen for 1 dag siden" in html
     assert "Den gis høyst én gang hver 14. dag. Gi den igjen?" in html
+
+
+def test_a_reward_is_given_without_asking_once_its_cooldown_has_passed(client, session, team):
+    """Exactly the cooldown later is allowed again, as suggestions count it."""
+    _given_before(session, team, days_ago=30, cooldown=30)
+    login(client, team["manager"].email)
+    data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
+    assert give(client, team["rep"], data).status_code == 302
