@@ -94,7 +94,9 @@ def build_database(url: str) -> dict[str, float | int]:
                 "name": f"Manager {t}",
                 "email": f"manager{t}@bench.test",
                 "team": f"Team {t:03d}",
+                "manager_email": "",
                 "access": "manager",
+                "sales_role": "",
             }
             for t in range(N_TEAMS)
         ]
