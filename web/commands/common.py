@@ -62,6 +62,19 @@ _OLD_SCHEMA = re.compile(
 _CREATE_THE_DATABASE = {"init", "upgrade"}
 
 
+class NoDatabase(Exception):
+    """A command tried to open a SQLite database whose file does not exist."""
+
+
+def _refuse_connecting(path: str) -> None:
+    from sqlalchemy import event
+
+    def refuse(*_args, **_kwargs):
+        raise NoDatabase(path)
+
+    event.listen(current_app.extensions["motivo.engine"], "do_connect", refuse)
+
+
 def _missing_sqlite_file() -> str | None:
     url = current_app.extensions["motivo.engine"].url
     path = url.database or ""
@@ -83,13 +96,17 @@ def handle_errors(command: Callable) -> Callable:
 
         missing = _missing_sqlite_file()
         if missing and click.get_current_context().command.name not in _CREATE_THE_DATABASE:
+            # Refused when the command first connects, so one that needs no database
+            # (``evaluate``) still runs.
+            _refuse_connecting(missing)
+        try:
+            return command(*args, **kwargs)
+        except NoDatabase as exc:
             echo_err(
-                f"Error: there is no database at {missing} (DATABASE_URL). Run `motivo init` "
+                f"Error: there is no database at {exc} (DATABASE_URL). Run `motivo init` "
                 "to create one, or check the path."
             )
             sys.exit(1)
-        try:
-            return command(*args, **kwargs)
         except InvalidInput as exc:
             echo_err(f"Error: {exc.args[0]}")
             for problem in exc.problems:
