@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 import models.tables  # noqa: F401  (registers tables)
@@ -23,6 +22,7 @@ from models.engine import make_engine
 from models.tables import Grant, Person, Rating, Team, utc_today, utcnow
 from services import accounts
 from services.accounts import store_password
+from tests.databases import PostgresSchemas, SqliteTemplate
 
 # Cheap hashing parameters keep the suite fast; the hashing code path is the real one.
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -47,6 +47,21 @@ def _pg_schema_url(base: str, schema: str) -> str:
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
 
 
+_SCHEMA_OF: dict[str, str] = {}  # each PostgreSQL test database's URL -> its schema
+
+
+@pytest.fixture(scope="session")
+def _postgres_schemas():
+    schemas = PostgresSchemas(PG_URL)
+    yield schemas
+    schemas.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     """The URL of a fresh, empty database (no tables yet)."""
@@ -55,29 +70,36 @@ def database_url(request, tmp_path):
         return
     if not PG_URL:
         pytest.skip("PostgreSQL tests need MOTIVO_TEST_DATABASE_URL (see README)")
-    admin = make_engine(PG_URL)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schemas = request.getfixturevalue("_postgres_schemas")
     try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schema = schemas.fresh()
     except Exception as exc:  # noqa: BLE001
-        admin.dispose()
         message = f"PostgreSQL at {PG_URL} is unreachable: {exc.__class__.__name__}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    url = _pg_schema_url(PG_URL, schema)
+    _SCHEMA_OF[url] = schema
     try:
-        yield _pg_schema_url(PG_URL, schema)
+        yield url
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        del _SCHEMA_OF[url]
+        schemas.release(schema)
 
 
 @pytest.fixture
-def engine(database_url):
+def engine(request, database_url):
+    """An engine on ``database_url`` with Motivo's tables, empty (see ``tests.databases``)."""
     engine = make_engine(database_url)
-    SQLModel.metadata.create_all(engine)
+    if engine.dialect.name == "sqlite":
+        path = Path(engine.url.database)
+        if path.exists():
+            SQLModel.metadata.create_all(engine)
+        else:
+            request.getfixturevalue("_sqlite_template").copy_to(path)
+    else:
+        schemas = request.getfixturevalue("_postgres_schemas")
+        schemas.give_tables(_SCHEMA_OF[database_url], engine)
     yield engine
     engine.dispose()
 
