@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
 from models.tables import AuditLog, Grant, Person, utcnow
@@ -111,10 +112,16 @@ def import_rewards(
             _record_change(session, actor, "reward.import", reward.id, {}, values, source)
         elif _values(to_reward(row)) != values:
             before = _values(to_reward(row))
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
-            session.add(row)
+            if not _write_unless_changed(session, row, values):
+                # All or nothing: what this import wrote so far went with the rollback.
+                changed = Problem(
+                    "",
+                    "reward.changed_during_import",
+                    f"Someone changed the reward '{reward.id}' while this file was being "
+                    "imported: import the file again.",
+                    {"reward": reward.id},
+                )
+                raise nothing_imported([changed], source)
             summary.updated.append(reward.id)
             _record_change(session, actor, "reward.import", reward.id, before, values, source)
         else:
@@ -315,28 +322,53 @@ def update_reward(
     row = _stored(session, slug)
     # An empty version is a form that lost it: refused like a stale one, never a way past.
     if version is not None and version != reward_version(row):
-        raise InvalidInput(
-            "The reward was not saved.",
-            [
-                Problem(
-                    "",
-                    "reward.changed_meanwhile",
-                    "Someone changed this reward since you opened it. Your changes are still "
-                    "in the form: compare them with its history below, then save again.",
-                )
-            ],
-            code="reward.not_saved",
-        )
+        raise _changed_meanwhile()
     reward = _parse_one({**record, "id": slug, "active": row.active})
     before, after = _values(to_reward(row)), _values(reward)
     if before != after:
-        for key, value in after.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-        session.add(row)
+        if not _write_unless_changed(session, row, after):
+            raise _changed_meanwhile()
         _record_change(session, actor, "reward.update", slug, before, after)
         session.commit()
     return row
+
+
+def _changed_meanwhile() -> InvalidInput:
+    return InvalidInput(
+        "The reward was not saved.",
+        [
+            Problem(
+                "",
+                "reward.changed_meanwhile",
+                "Someone changed this reward since you opened it. Your changes are still "
+                "in the form: compare them with its history below, then save again.",
+            )
+        ],
+        code="reward.not_saved",
+    )
+
+
+def _write_unless_changed(session: Session, row: RewardRow, values: Mapping) -> bool:
+    """Store ``values`` (and a new ``updated_at``) only if the reward is still as ``row`` was
+    read; False, with nothing written, when someone saved it in between.
+
+    One conditional UPDATE: comparing versions first and writing afterwards let two HR people
+    who saved the same reward at the same moment both pass the comparison, and the second
+    overwrote the first without a word.
+    """
+    changed = {**values, "updated_at": utcnow()}
+    table = RewardRow.__table__
+    result = session.execute(
+        table.update()
+        .where(table.c.id == row.id, table.c.updated_at == row.updated_at)
+        .values(**changed)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    for key, value in changed.items():
+        set_committed_value(row, key, value)
+    return True
 
 
 def set_reward_active(*, session: Session, actor: Actor, slug: str, active: bool) -> RewardRow:
@@ -344,9 +376,8 @@ def set_reward_active(*, session: Session, actor: Actor, slug: str, active: bool
     require(actor, "run_hr")
     row = _stored(session, slug)
     if row.active != active:
-        row.active = active
-        row.updated_at = utcnow()
-        session.add(row)
+        if not _write_unless_changed(session, row, {"active": active}):
+            raise _changed_meanwhile()
         action = "reward.reactivate" if active else "reward.retire"
         _record_change(session, actor, action, slug, {"active": not active}, {"active": active})
         session.commit()

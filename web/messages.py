@@ -181,6 +181,10 @@ MESSAGES = {
         "Someone changed this reward since you opened it. Your changes are still in the "
         "form: compare them with its history below, then save again."
     ),
+    "reward.changed_during_import": N_(
+        "Someone changed the reward '%(reward)s' while this file was being imported: import "
+        "the file again."
+    ),
     "webhook.not_a_url": N_("Not a URL."),
     "token.name_missing": N_("Give the token a name (what uses it, e.g. 'HRIS sync')."),
     "token.scope_missing": N_("Choose at least one of %(known)s."),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlmodel import select
+from contextlib import contextmanager
 
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from models.engine import make_engine
 from models.tables import AuditLog, Grant
 from models.tables import Reward as RewardRow
 from services.access import SYSTEM
@@ -192,5 +196,73 @@ def test_an_edit_based_on_an_old_version_is_refused_and_changes_nothing(session,
     current = reward_version(stored(session, "quiet-day"))
     update_reward(
         session=session, actor=hr, slug="quiet-day", record=record(cost=200), version=current
+    )
+    assert stored(session, "quiet-day").cost == 200
+
+
+@contextmanager
+def saved_by_someone_else_first(session, database_url, hr, slug, change):
+    """While the block runs, another HR person's save of ``slug`` lands at the worst moment:
+    after this session read the reward and just before it writes (as two people pressing
+    Save at the same moment)."""
+    engine = session.get_bind()
+    other = make_engine(database_url)
+    done = []
+
+    def other_save_first(_conn, _cursor, statement, *_args):
+        if done or not statement.lstrip().upper().startswith("UPDATE REWARD "):
+            return
+        done.append(True)
+        with Session(other, expire_on_commit=False) as theirs:
+            update_reward(session=theirs, actor=hr, slug=slug, record=change)
+
+    event.listen(engine, "before_cursor_execute", other_save_first)
+    try:
+        yield done
+    finally:
+        event.remove(engine, "before_cursor_execute", other_save_first)
+        other.dispose()
+
+
+@pytest.mark.parametrize("how", ["form", "retire", "import"])
+def test_of_two_saves_at_the_same_moment_the_second_is_refused_not_silently_lost(
+    session, database_url, hr, how
+):
+    row = create_reward(session=session, actor=hr, record=record())
+    opened = reward_version(row)
+    theirs = record(cost=150)
+    with (
+        saved_by_someone_else_first(session, database_url, hr, "quiet-day", theirs) as done,
+        pytest.raises(InvalidInput) as refused,
+    ):
+        if how == "form":
+            update_reward(
+                session=session,
+                actor=hr,
+                slug="quiet-day",
+                record=record(cost=200),
+                version=opened,
+            )
+        elif how == "retire":
+            set_reward_active(session=session, actor=hr, slug="quiet-day", active=False)
+        else:
+            import_rewards(session=session, actor=hr, records=[record(cost=200)], source="x.csv")
+    assert done, "the other save never ran"
+    problem = refused.value.problems[0]
+    assert problem.code in ("reward.changed_meanwhile", "reward.changed_during_import")
+    session.expire_all()
+    mine = stored(session, "quiet-day")
+    # Theirs stands, whole; mine wrote nothing, not even a history line.
+    assert mine.cost == 150 and mine.active
+    history = reward_history(session=session, viewer=hr, slug="quiet-day")
+    assert [e.action for e in history] == ["reward.update", "reward.create"]
+    assert history[0].after == {"cost": 150.0}
+    # Having seen the refusal, saving again over what is stored now works.
+    update_reward(
+        session=session,
+        actor=hr,
+        slug="quiet-day",
+        record=record(cost=200),
+        version=reward_version(mine),
     )
     assert stored(session, "quiet-day").cost == 200
