@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from services.errors import InvalidInput, Problem, RowProblem, row_problem
@@ -79,6 +80,46 @@ def external_id_problem(number: int, column: str, external_id: str) -> RowProble
         "visible characters and ordinary spaces",
         character=code,
     )
+
+
+def id_key(external_id: str) -> str:
+    """What makes two ids look alike to a reader: letter case and character width (the
+    full-width "Ｅ1002" reads as E1002), by Unicode's compatibility normalisation."""
+    return unicodedata.normalize("NFKC", external_id).casefold()
+
+
+def new_external_id_problems(
+    new: Iterable[tuple[int, str]], column: str, stored: Iterable[str]
+) -> list[RowProblem]:
+    """``row N, column X: ...`` for each id a file would give a new person that a reader
+    could take for another: one holding an invisible character (``external_id_problem``),
+    or one that differs from a stored id, or from another new id in the file, only in case
+    or character width ("e1002" beside E1002 would be listed as a second Kristoffer Lie).
+
+    ``new`` holds (row number, id) of the rows whose id is not stored yet.
+    """
+    taken: dict[str, str] = {}
+    for external_id in stored:
+        taken.setdefault(id_key(external_id), external_id)
+    problems = []
+    for number, external_id in new:
+        if problem := external_id_problem(number, column, external_id):
+            problems.append(problem)
+            continue
+        other = taken.setdefault(id_key(external_id), external_id)
+        if other != external_id:
+            problems.append(
+                row_problem(
+                    number,
+                    column,
+                    "people.external_id_lookalike",
+                    f"{external_id!r} differs from the id {other!r} only in case or character "
+                    f"width; use {other!r} for that person, or an id that differs in more",
+                    value=external_id,
+                    other=other,
+                )
+            )
+    return problems
 
 
 def line_break_problems(number: int, values: Mapping[str, str]) -> list[str]:

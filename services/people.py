@@ -27,10 +27,10 @@ from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem, row_problem
 from services.imports import (
     column_length,
-    external_id_problem,
     length_problems,
     line_break_problems,
     missing_column,
+    new_external_id_problems,
     nothing_imported,
     unknown_column,
 )
@@ -419,12 +419,11 @@ def import_people(
     if rows:
         known = {p.external_id: p for p in session.exec(select(Person))}
         problems = [*problems, *_role_problems(rows, known, actor)]
-        problems += [
-            problem
-            for row in rows
-            if row.external_id not in known
-            and (problem := external_id_problem(row.number, "external_id", row.external_id))
-        ]
+        problems += new_external_id_problems(
+            ((row.number, row.external_id) for row in rows if row.external_id not in known),
+            "external_id",
+            known,
+        )
     if problems:
         raise nothing_imported(problems, source)
     admin = is_admin(actor)

@@ -43,7 +43,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.disclosure import released_groups
 from services.errors import Problem, row_problem
-from services.imports import external_id_problem, nothing_imported, table_input
+from services.imports import new_external_id_problems, nothing_imported, table_input
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
@@ -462,12 +462,12 @@ def import_responses(
         if r.external_id in not_reps
     ]
     # Respondents an import creates are held to the roster's rule for new ids.
-    problems += [
-        problem
-        for r in unknown
-        if create_people
-        and (problem := external_id_problem(r.number, PERSON_COLUMN, r.external_id))
-    ]
+    if create_people and unknown:
+        problems += new_external_id_problems(
+            ((r.number, r.external_id) for r in unknown),
+            PERSON_COLUMN,
+            session.exec(select(Person.external_id)),
+        )
     if not create_people:
         problems += [
             row_problem(

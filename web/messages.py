@@ -255,6 +255,10 @@ MESSAGES = {
         "holds %(character)s, a character that shows as nothing or as a space; write a new id "
         "in visible characters and ordinary spaces"
     ),
+    "people.external_id_lookalike": N_(
+        "'%(value)s' differs from the id '%(other)s' only in case or character width; use "
+        "'%(other)s' for that person, or an id that differs in more"
+    ),
     "people.column_left_out": N_(
         'left out of this row; give every column in every row ("" for a blank cell)'
     ),

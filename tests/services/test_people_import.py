@@ -349,6 +349,30 @@ def test_a_new_external_id_with_an_invisible_character_is_refused(session, exter
     assert count(session, Person) == 0
 
 
+@pytest.mark.parametrize("lookalike", ["m1", "\uff2d1", "\uff4d\uff11"])
+def test_a_new_id_that_differs_from_a_stored_one_only_in_case_or_width_is_refused(
+    session, lookalike
+):
+    """ "m1" or the full-width "Ｍ1" beside M1 would list a second Kari Nordmann, a new
+    person every page shows as if she were the stored one."""
+    run(session, ROSTER)
+    later = ROSTER + f"{lookalike},Kari Nordmann,kari2@example.test,Oslo Enterprise,,rep,closer\n"
+    assert refusal(session, later) == [
+        f"row 5, column external_id: {lookalike!r} differs from the id 'M1' only in case or "
+        "character width; use 'M1' for that person, or an id that differs in more"
+    ]
+    assert count(session, Person) == 3
+
+
+def test_two_new_ids_in_one_file_that_differ_only_in_case_are_refused(session):
+    roster = ROSTER + "r1,Ola Hansen,ola2@example.test,Oslo Enterprise,,rep,closer\n"
+    assert refusal(session, roster) == [
+        "row 5, column external_id: 'r1' differs from the id 'R1' only in case or character "
+        "width; use 'R1' for that person, or an id that differs in more"
+    ]
+    assert count(session, Person) == 0
+
+
 def test_ids_with_ordinary_spaces_and_ids_already_stored_keep_importing(session):
     """HR systems have ids such as "EMP 1"; and an id stored before the rule must not stop
     every later roster sync."""

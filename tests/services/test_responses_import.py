@@ -260,6 +260,21 @@ def test_create_people_adds_respondents_without_a_login(session, instrument):
     assert again.people_created == 0 and again.unchanged == 2
 
 
+def test_a_respondent_created_by_an_import_may_not_look_like_a_stored_person(session, instrument):
+    """Created respondents are new people: "r1" beside R1 is refused as in the roster."""
+    run(session, GOOD, create_people=True)
+    lookalike = GOOD.replace("R1,", "r1,", 1).replace("R2,", "R9,", 1)
+    with pytest.raises(InvalidInput) as caught:
+        run(session, lookalike, create_people=True)
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.code) == (
+        2,
+        "person",
+        "people.external_id_lookalike",
+    )
+    assert session.exec(select(func.count()).select_from(Person)).one() == 2
+
+
 def test_unknown_people_are_refused_without_create_people(session, instrument):
     with pytest.raises(InvalidInput) as caught:
         run(session, GOOD)
