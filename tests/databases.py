@@ -1,8 +1,9 @@
 """Fresh test databases, made cheaply: Motivo's tables are built once per run and lent out.
 
-Building the 32 tables with their indexes costs PostgreSQL about half a second of catalogue
-work and dropping them again a third of one; on SQLite ``create_all`` takes about a tenth.
-Paid by every database test on both databases, that was a large share of the suite. So:
+Building the 32 tables with their indexes cost PostgreSQL about half a second of catalogue
+work and dropping them again a third of one (on a busy two-core machine); SQLite's
+``create_all`` took a tenth to a fifth. Paid by every database test on both databases, that
+was a large share of the suite's time. So:
 
 * on SQLite the tables are built once into a template file, which each test's database
   starts as a copy of;
