@@ -173,8 +173,10 @@ def test_email_and_both_channels_get_it_and_channels_get_counts_only(session, wa
 
 def test_failed_email_and_channel_keep_the_in_app_reminder_and_are_reported(session, wave_setup):
     hr, wave = wave_setup["hr"], wave_setup["wave"]
-    dead_port = port_in_range()  # nothing listens there
     with webhook_receiver() as (hooks, base):
+        # Chosen once the receiver listens, or it could be the receiver's own port: the
+        # SMTP client then waited for a greeting that never came, for 20 s.
+        dead_port = port_in_range()  # nothing listens there
         hooks.status = 500
         set_webhook(session=session, actor=hr, channel="slack", url=f"{base}/hook")
         settings = {
