@@ -104,8 +104,9 @@ def db_upgrade(revision: str) -> None:
 
 
 # Chosen with bench/bench_load.py: on two cores, 2 workers of 4 threads (gunicorn's gthread
-# worker) saved about twice as many survey pages per second on PostgreSQL as 4 single-threaded
-# workers, since a thread waiting for the database leaves the core to another.
+# worker) saved more survey pages per second on PostgreSQL than 4 single-threaded workers in
+# most runs (a thread waiting for the database leaves the core to another, and kept-alive
+# connections are not reopened), though with a wider spread of waits (README, Speed).
 SERVE_WORKERS = 2
 SERVE_THREADS = 4
 
