@@ -179,24 +179,22 @@ def test_an_unknown_reward_is_not_found(session, hr):
         set_reward_active(session=session, actor=hr, slug="nope", active=False)
 
 
+def save_cost(session, hr, cost: float, version: str | None = None):
+    """HR saves the quiet day's form with a new cost, sent with the version it was opened at."""
+    return update_reward(
+        session=session, actor=hr, slug="quiet-day", record=record(cost=cost), version=version
+    )
+
+
 def test_an_edit_based_on_an_old_version_is_refused_and_changes_nothing(session, hr):
     row = create_reward(session=session, actor=hr, record=record())
     opened = reward_version(row)
-    update_reward(session=session, actor=hr, slug="quiet-day", record=record(cost=100))
+    save_cost(session, hr, 100)
     with pytest.raises(InvalidInput) as refused:
-        update_reward(
-            session=session,
-            actor=hr,
-            slug="quiet-day",
-            record=record(cost=200),
-            version=opened,
-        )
+        save_cost(session, hr, 200, opened)
     assert "since you opened it" in str(refused.value)
     assert stored(session, "quiet-day").cost == 100
-    current = reward_version(stored(session, "quiet-day"))
-    update_reward(
-        session=session, actor=hr, slug="quiet-day", record=record(cost=200), version=current
-    )
+    save_cost(session, hr, 200, reward_version(stored(session, "quiet-day")))
     assert stored(session, "quiet-day").cost == 200
 
 
@@ -236,13 +234,7 @@ def test_of_two_saves_at_the_same_moment_the_second_is_refused_not_silently_lost
         pytest.raises(InvalidInput) as refused,
     ):
         if how == "form":
-            update_reward(
-                session=session,
-                actor=hr,
-                slug="quiet-day",
-                record=record(cost=200),
-                version=opened,
-            )
+            save_cost(session, hr, 200, opened)
         elif how == "retire":
             set_reward_active(session=session, actor=hr, slug="quiet-day", active=False)
         else:
@@ -258,11 +250,5 @@ def test_of_two_saves_at_the_same_moment_the_second_is_refused_not_silently_lost
     assert [e.action for e in history] == ["reward.update", "reward.create"]
     assert history[0].after == {"cost": 150.0}
     # Having seen the refusal, saving again over what is stored now works.
-    update_reward(
-        session=session,
-        actor=hr,
-        slug="quiet-day",
-        record=record(cost=200),
-        version=reward_version(mine),
-    )
+    save_cost(session, hr, 200, reward_version(mine))
     assert stored(session, "quiet-day").cost == 200
