@@ -63,7 +63,8 @@ FROM (
   SELECT 'trigger ' || t.tgname::text || ' ' || t.tgenabled::text
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = :schema
+  -- Foreign keys' own triggers are named by object id, so differ between equal schemas.
+  WHERE n.nspname = :schema AND NOT t.tgisinternal
   UNION ALL
   SELECT 'function ' || p.proname::text
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
