@@ -40,50 +40,49 @@ def _schema_exists(schemas: PostgresSchemas, schema: str) -> bool:
         return found.scalar_one() == 1
 
 
-@pytest.mark.postgres
-def test_a_lent_schema_has_every_table_empty_and_ids_from_one():
+@pytest.fixture
+def schemas():
+    """A pool of its own, apart from the one the suite's other tests use."""
     if not PG_URL:
         pytest.skip("PostgreSQL tests need MOTIVO_TEST_DATABASE_URL (see README)")
     schemas = PostgresSchemas(PG_URL)
-    try:
-        first, engine = _with_tables(schemas)
-        assert _add_team(engine, "Oslo") == 1 and _add_team(engine, "Bergen") == 2
-        engine.dispose()
-        schemas.release(first)
-        assert not _schema_exists(schemas, first)  # renamed, to be lent again
-
-        second, engine = _with_tables(schemas)
-        assert schemas._spare == []  # the first one was lent, not built anew
-        assert set(inspect(engine).get_table_names()) == set(SQLModel.metadata.tables)
-        assert _teams(engine) == []
-        assert _add_team(engine, "Trondheim") == 1
-        engine.dispose()
-        schemas.release(second)
-    finally:
-        schemas.close()
+    yield schemas
+    schemas.close()
 
 
 @pytest.mark.postgres
-def test_a_schema_whose_structure_a_test_changed_is_dropped_not_lent():
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need MOTIVO_TEST_DATABASE_URL (see README)")
-    schemas = PostgresSchemas(PG_URL)
-    try:
-        first, engine = _with_tables(schemas)
-        with engine.begin() as conn:
-            conn.execute(text("CREATE INDEX team_name_twice ON team (name)"))
-        engine.dispose()
-        schemas.release(first)
-        assert not _schema_exists(schemas, first)
-        assert schemas._spare == []
+def test_a_lent_schema_has_every_table_empty_and_ids_from_one(schemas):
+    first, engine = _with_tables(schemas)
+    assert _add_team(engine, "Oslo") == 1 and _add_team(engine, "Bergen") == 2
+    engine.dispose()
+    schemas.release(first)
+    assert not _schema_exists(schemas, first)  # renamed, to be lent again
 
-        # An untouched one is kept for the next test.
-        second, engine = _with_tables(schemas)
-        engine.dispose()
-        schemas.release(second)
-        assert len(schemas._spare) == 1
-    finally:
-        schemas.close()
+    second, engine = _with_tables(schemas)
+    assert schemas._spare == []  # the first one was lent, not built anew
+    assert set(inspect(engine).get_table_names()) == set(SQLModel.metadata.tables)
+    assert _teams(engine) == []
+    assert _add_team(engine, "Trondheim") == 1
+    engine.dispose()
+    schemas.release(second)
+
+
+@pytest.mark.postgres
+def test_a_schema_whose_structure_a_test_changed_is_dropped_not_lent(schemas):
+    first, engine = _with_tables(schemas)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX team_name_twice ON team (name)"))
+    engine.dispose()
+    schemas.release(first)
+    assert not _schema_exists(schemas, first)
+    assert schemas._spare == []
+
+    # An untouched one is kept for the next test.
+    second, engine = _with_tables(schemas)
+    engine.dispose()
+    schemas.release(second)
+    assert len(schemas._spare) == 1
+    schemas.close()
     # Closing drops the spare: nothing is left behind in the database.
     admin = make_engine(PG_URL)
     with admin.connect() as conn:
