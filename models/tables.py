@@ -325,6 +325,26 @@ class Rating(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class RatingRelease(SQLModel, table=True):
+    """Rating figures of one reward category as they were shown (``services.satisfaction``).
+
+    ``raters`` maps each person counted (their id, as text) to a digest of their ratings in
+    the category, so the next reading can tell how many people have changed anything since.
+    """
+
+    __tablename__ = "rating_release"
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=20, index=True)
+    released_at: datetime = Field(default_factory=utcnow)
+    people: int
+    ratings: int
+    rating_sum: float
+    dismissed: int
+    items: int
+    raters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class ModelArtefact(SQLModel, table=True):
     """A trained model: arrays (npz, no pickle) and JSON metadata with the model card."""
 

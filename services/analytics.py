@@ -1,5 +1,6 @@
 """Programme analytics for HR: participation, reminders, score distributions, drift between
-waves, reward uptake, satisfaction with rewards, fairness and the current model card.
+waves, reward uptake, satisfaction with rewards (released in steps, ``services.satisfaction``),
+fairness and the current model card.
 
 Every figure about a group of people obeys the minimum group size, with complementary
 suppression (``recommender.anonymity``). Figures from answers (score distributions, the
@@ -20,7 +21,6 @@ from sqlmodel import Session, select
 from models.tables import (
     Grant,
     Person,
-    Rating,
     Reward,
     SurveyResponse,
     Team,
@@ -36,6 +36,7 @@ from recommender.focus import difference_ci, mean_ci, quartiles
 from services.access import Actor, require
 from services.errors import InvalidInput
 from services.fairness import exposure
+from services.satisfaction import reward_satisfaction
 from services.scores import same_measure
 from services.summaries import (
     NONE_KEY,
@@ -381,28 +382,6 @@ def reward_uptake(*, session: Session, min_size: int) -> dict:
     return _by_category(
         rows, min_size, lambda items: {"grants": len(items), "value": _round(sum(x for x in items))}
     )
-
-
-def reward_satisfaction(*, session: Session, min_size: int) -> dict:
-    """Mean rating and dismissals per reward category, from enough different people."""
-    rows = session.exec(
-        select(Reward.category, Rating.person_id, Rating.rating, Rating.dismissed).join(
-            Reward, Reward.id == Rating.reward_id
-        )
-    ).all()
-    triples = [(c, p, (r, d)) for c, p, r, d in rows]
-
-    def figures(items):
-        ratings = [r for r, d in items if not d and r is not None]
-        dismissed = sum(1 for _, d in items if d)
-        return {
-            "ratings": len(ratings),
-            "mean_rating": _round(float(np.mean(ratings))) if ratings else None,
-            "dismissed": dismissed,
-            "dismissal_rate": _round(dismissed / len(items)) if items else None,
-        }
-
-    return _by_category(triples, min_size, figures)
 
 
 def _by_category(rows, min_size: int, figures) -> dict:

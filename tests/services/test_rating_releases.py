@@ -1,0 +1,149 @@
+"""Rating summaries per reward category cannot be differenced down to one person.
+
+HR reads the programme analytics page, one rep rates a reward they were given (or changes
+or takes back a rating, or says "not for me"), and HR reads the page again: whatever the
+two readings differ by must stand for at least the minimum group size of people.
+"""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from models.tables import Grant, Person, Team
+from models.tables import Reward as RewardRow
+from services.access import SYSTEM
+from services.analytics import programme_analytics, reward_satisfaction
+from services.catalogue import ensure_seed_catalogue
+from services.feedback import dismiss_reward, rate_grant, undo_dismissal
+
+MIN = 5
+
+
+@pytest.fixture
+def reps(session):
+    ensure_seed_catalogue(session=session)
+    team = Team(name="North")
+    session.add(team)
+    session.flush()
+    people = [
+        Person(
+            external_id=f"R{n:02d}",
+            name=f"Rater {n}",
+            email=f"rater{n}@example.test",
+            team_id=team.id,
+            access="rep",
+        )
+        for n in range(16)
+    ]
+    session.add_all(people)
+    session.commit()
+    return people
+
+
+def _rewards(session, category: str) -> list[RewardRow]:
+    rows = session.exec(
+        select(RewardRow).where(RewardRow.category == category).order_by(RewardRow.slug)
+    ).all()
+    assert len(rows) >= 2, category
+    return list(rows)
+
+
+def _rate(session, person: Person, reward: RewardRow, rating: int) -> None:
+    """The rep rates ``reward`` through the service a rep's page uses, given it first if
+    they were not (rating it again replaces their rating)."""
+    grant = session.exec(
+        select(Grant).where(Grant.person_id == person.id, Grant.reward_id == reward.id)
+    ).first()
+    if grant is None:
+        grant = Grant(
+            reward_id=reward.id,
+            person_id=person.id,
+            given_on=date(2026, 11, 2),
+            cost=reward.cost,
+        )
+        session.add(grant)
+        session.commit()
+    rate_grant(session=session, person=person, grant_id=grant.id, rating=rating)
+
+
+def _category(figures: dict, category: str) -> dict:
+    return next(c for c in figures["categories"] if c["category"] == category)
+
+
+def _read(session, category: str) -> dict:
+    return _category(reward_satisfaction(session=session, min_size=MIN), category)
+
+
+def test_one_new_rating_does_not_move_the_figures(session, reps):
+    experience, other = _rewards(session, "experience")[:2]
+    for person, rating in zip(reps[:6], (5, 4, 4, 3, 5, 4), strict=True):
+        _rate(session, person, experience, rating)
+    before = _read(session, "experience")
+    assert not before["suppressed"]
+    assert (before["people"], before["ratings"], before["mean_rating"]) == (6, 6, 4.17)
+
+    _rate(session, reps[6], other, 1)
+    assert _read(session, "experience") == before
+
+    # Nor does one rep changing their rating, another taking a "not for me" back, or a
+    # third saying "not for me": each reading still stands for the same people.
+    _rate(session, reps[0], experience, 1)
+    dismiss_reward(session=session, person=reps[7], reward_slug=other.slug)
+    assert _read(session, "experience") == before
+    undo_dismissal(session=session, person=reps[7], reward_slug=other.slug)
+    assert _read(session, "experience") == before
+
+
+def test_the_figures_move_once_enough_people_have_changed(session, reps):
+    experience, other = _rewards(session, "experience")[:2]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    before = _read(session, "experience")
+    for person in reps[6:9]:
+        _rate(session, person, other, 2)
+    _rate(session, reps[0], experience, 1)
+    assert _read(session, "experience") == before  # four people: not yet
+    _rate(session, reps[1], experience, 1)
+    after = _read(session, "experience")
+    # Five people changed: the page now shows every rating as it stands.
+    assert (after["people"], after["ratings"]) == (9, 9)
+    assert after["mean_rating"] == pytest.approx((4 * 4 + 1 + 1 + 3 * 2) / 9, abs=0.01)
+
+
+def test_a_category_shows_as_soon_as_enough_people_rated_it(session, reps):
+    wellness = _rewards(session, "wellness")[0]
+    for person in reps[:4]:
+        _rate(session, person, wellness, 3)
+    assert _read(session, "wellness")["suppressed"]
+    _rate(session, reps[4], wellness, 5)
+    shown = _read(session, "wellness")
+    assert not shown["suppressed"]
+    assert (shown["people"], shown["mean_rating"]) == (5, 3.4)
+
+
+def test_the_total_never_counts_a_hidden_category(session, reps):
+    experience = _rewards(session, "experience")[0]
+    wellness = _rewards(session, "wellness")[0]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    for person in reps[6:8]:
+        _rate(session, person, wellness, 2)
+    before = reward_satisfaction(session=session, min_size=MIN)
+    assert _category(before, "wellness")["suppressed"]
+    assert (before["total"]["people"], before["total"]["ratings"]) == (6, 6)
+    # A hidden category is hidden from the total too: a third wellness rating cannot be
+    # read off the total's change.
+    _rate(session, reps[8], wellness, 1)
+    assert reward_satisfaction(session=session, min_size=MIN) == before
+
+
+def test_the_page_and_its_exports_read_the_same_release(session, reps):
+    experience = _rewards(session, "experience")[0]
+    for person in reps[:6]:
+        _rate(session, person, experience, 5)
+    page = programme_analytics(session=session, viewer=SYSTEM)["satisfaction"]
+    _rate(session, reps[6], experience, 1)
+    again = programme_analytics(session=session, viewer=SYSTEM)["satisfaction"]
+    assert again == page
+    assert _category(again, "experience")["mean_rating"] == 5.0
