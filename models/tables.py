@@ -321,8 +321,26 @@ class Rating(SQLModel, table=True):
     dismissed: bool = False
     comment: str = Field(default="", max_length=2000)
     source: str = Field(default="web", max_length=12)
+    # The reward's category when the rating was last given or changed (stamped below): the
+    # rating figures per category count it there, so re-filing a reward in the catalogue
+    # does not move the ratings it already has (``services.satisfaction``).
+    category: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Rating, "before_insert")
+@event.listens_for(Rating, "before_update")
+def _stamp_category(_mapper, connection, target: Rating) -> None:
+    # Every path that writes a rating (a rep's page, "not for me", an import, the demo, a
+    # test factory) stamps the category its reward has at that moment.
+    reward = Reward.__table__
+    target.category = (
+        connection.execute(
+            select(reward.c.category).where(reward.c.id == target.reward_id)
+        ).scalar_one_or_none()
+        or ""
+    )
 
 
 class RatingRelease(SQLModel, table=True):

@@ -8,8 +8,17 @@ released. Without that, HR reading the page just before and just after one perso
 reward learns that rating from the difference, although every reading on its own counts
 enough people. Now any two readings differ by the ratings of at least that many people.
 
+Only what people do themselves counts as a change: ratings HR imported from a file are
+known to whoever imported them, so changing them moves nobody closer to a release (as with
+imported survey answers in the disclosure ledger). A rating counts in the category its
+reward had when it was rated (``Rating.category``): re-filing a reward in the catalogue,
+which HR may do at will, neither moves the ratings it already has nor counts as a change.
+
 The total is built from the categories shown, never from a hidden one, so a rating in a
 hidden category cannot be read off the total's change either.
+
+Like every minimum group size, this assumes the people counted do not tell HR their own
+ratings: four raters who report what they changed leave a fifth one's change exposed.
 """
 
 from __future__ import annotations
@@ -20,8 +29,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models.tables import Rating, RatingRelease, Reward
+from models.tables import Rating, RatingRelease
 from recommender.catalogue import CATEGORIES
+from services.feedback import IMPORTED
 
 DECIMALS = 2
 
@@ -40,36 +50,41 @@ class _Tally:
 def _current(session: Session) -> dict[str, _Tally]:
     rows = session.exec(
         select(
-            Reward.category,
+            Rating.category,
             Rating.person_id,
             Rating.reward_id,
             Rating.grant_id,
             Rating.rating,
             Rating.dismissed,
-        ).join(Reward, Reward.id == Rating.reward_id)
+            Rating.source,
+        )
     ).all()
     tallies = {c: _Tally() for c in CATEGORIES}
     held: dict[tuple[str, int], list[tuple]] = defaultdict(list)
-    for category, person, reward, grant, rating, dismissed in rows:
+    for category, person, reward, grant, rating, dismissed, source in rows:
         tally = tallies.get(category)
         if tally is None:
             continue
-        held[category, person].append((reward, grant or 0, rating or 0, bool(dismissed)))
+        # Every rater is listed; only their own ratings make up what counts as a change.
+        own = held[category, person]
+        if source != IMPORTED:
+            own.append((reward, grant or 0, rating or 0, bool(dismissed)))
         tally.items += 1
         if dismissed:
             tally.dismissed += 1
         elif rating is not None:
             tally.ratings += 1
             tally.rating_sum += rating
-    for (category, person), ratings in held.items():
-        digest = hashlib.blake2b(repr(sorted(ratings)).encode(), digest_size=8).hexdigest()
-        tallies[category].raters[str(person)] = digest
+    for (category, person), own in held.items():
+        digest = hashlib.blake2b(repr(sorted(own)).encode(), digest_size=8).hexdigest()
+        tallies[category].raters[str(person)] = digest if own else ""
     return tallies
 
 
 def _changed(before: dict[str, str], now: dict[str, str]) -> int:
-    """People whose ratings in the category differ: added, removed or changed."""
-    return sum(1 for p in before.keys() | now.keys() if before.get(p) != now.get(p))
+    """People whose own ratings in the category differ: added, removed or changed. Someone
+    listed with imported ratings only ("") is as unchanged as someone not listed."""
+    return sum(1 for p in before.keys() | now.keys() if (before.get(p) or "") != (now.get(p) or ""))
 
 
 def _latest(session: Session) -> dict[str, RatingRelease]:

@@ -12,10 +12,11 @@ from sqlmodel import select
 
 from models.tables import Grant, Person, Team
 from models.tables import Reward as RewardRow
+from recommender.catalogue import reward_to_dict
 from services.access import SYSTEM
 from services.analytics import programme_analytics, reward_satisfaction
-from services.catalogue import ensure_seed_catalogue
-from services.feedback import dismiss_reward, rate_grant, undo_dismissal
+from services.catalogue import ensure_seed_catalogue, to_reward, update_reward
+from services.feedback import dismiss_reward, import_feedback, rate_grant, undo_dismissal
 
 MIN = 5
 
@@ -147,3 +148,57 @@ def test_the_page_and_its_exports_read_the_same_release(session, reps):
     again = programme_analytics(session=session, viewer=SYSTEM)["satisfaction"]
     assert again == page
     assert _category(again, "experience")["mean_rating"] == 5.0
+
+
+def _refile(session, reward: RewardRow, category: str) -> None:
+    """HR moves a reward to another category in the catalogue editor."""
+    record = dict(reward_to_dict(to_reward(reward)), category=category)
+    update_reward(session=session, actor=SYSTEM, slug=reward.slug, record=record)
+
+
+def test_refiling_rewards_back_and_forth_forces_no_release(session, reps):
+    """HR alone: a reward rated by five people moved into a category and back again would
+    count as five changes each way and release figures that differ only by one victim's
+    rating. A rating stays in the category it was given in, and a move is no change."""
+    carrier, victims_reward = _rewards(session, "recognition")[:2]
+    wellness = _rewards(session, "wellness")[0]
+    for person in reps[:6]:
+        _rate(session, person, carrier, 4)
+    for person in reps[6:12]:
+        _rate(session, person, wellness, 3)
+    before = reward_satisfaction(session=session, min_size=MIN)
+    _rate(session, reps[12], victims_reward, 1)
+    _refile(session, victims_reward, "wellness")
+    _refile(session, carrier, "wellness")
+    assert reward_satisfaction(session=session, min_size=MIN) == before
+    _refile(session, carrier, "recognition")
+    assert reward_satisfaction(session=session, min_size=MIN) == before
+
+
+def test_a_rating_counts_in_the_category_it_was_given_in(session, reps):
+    experience = _rewards(session, "experience")[0]
+    for person in reps[:5]:
+        _rate(session, person, experience, 5)
+    _refile(session, experience, "wellness")
+    figures = reward_satisfaction(session=session, min_size=MIN)
+    assert _category(figures, "experience")["ratings"] == 5
+    assert _category(figures, "wellness")["ratings"] == 0
+
+
+def test_imported_ratings_are_no_change_that_counts(session, reps):
+    """Whoever imported a file knows its ratings: four imported changes and one rep's own
+    rating would otherwise release a difference that gives the rep's rating away."""
+    experience, other = _rewards(session, "experience")[:2]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    before = _read(session, "experience")
+    records = [{"person": p.external_id, "reward_id": other.slug, "rating": 2} for p in reps[6:10]]
+    import_feedback(
+        session=session,
+        header=["person", "reward_id", "rating"],
+        records=records,
+        actor=SYSTEM,
+        source="ratings.csv",
+    )
+    _rate(session, reps[10], other, 1)
+    assert _read(session, "experience") == before
