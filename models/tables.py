@@ -12,6 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    inspect,
     select,
     text,
     true,
@@ -333,7 +334,14 @@ class Rating(SQLModel, table=True):
 @event.listens_for(Rating, "before_update")
 def _stamp_category(_mapper, connection, target: Rating) -> None:
     # Every path that writes a rating (a rep's page, "not for me", an import, the demo, a
-    # test factory) stamps the category its reward has at that moment.
+    # test factory) stamps the category its reward has at that moment; a save that leaves
+    # the rating as it was (a new comment) keeps the old stamp, or re-saving ratings after
+    # a reward was re-filed would move them between categories without a change.
+    state = inspect(target)
+    if state.persistent and not any(
+        state.attrs[name].history.has_changes() for name in ("rating", "dismissed")
+    ):
+        return
     reward = Reward.__table__
     target.category = (
         connection.execute(

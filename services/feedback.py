@@ -79,6 +79,9 @@ def rate_grant(
         row = Rating(person_id=person.id, reward_id=grant.reward_id, grant_id=grant.id)
     row.rating, row.dismissed = rating, False
     row.comment = (comment or "").strip()[:2000]
+    # Rated by the person themself, also where a file had brought a rating in before: a
+    # later import must not overwrite it, and it counts as their change (satisfaction).
+    row.source = "web"
     row.updated_at = utcnow()
     session.add(row)
     record_event(
@@ -107,6 +110,7 @@ def dismiss_reward(*, session: Session, person: Person, reward_slug: str) -> Rat
     if row is None:
         row = Rating(person_id=person.id, reward_id=reward.id)
     row.dismissed, row.rating, row.updated_at = True, None, utcnow()
+    row.source = "web"
     session.add(row)
     record_event(session, actor=person, action="feedback.dismiss", target=reward.slug)
     session.commit()
@@ -281,13 +285,10 @@ def import_feedback(
                         new_grants.setdefault(key, []).append(number)
                 grant_id = grant.id
             row = _find_rating(session, person.id, reward.id, grant_id)
-            if (
-                row is not None
-                and row.source != IMPORTED
-                and (row.rating != value or row.comment != comment or row.dismissed)
-            ):
+            if row is not None and row.source != IMPORTED:
                 # What the person said in Motivo is their own voice: a file from another
-                # tool never overwrites it.
+                # tool never overwrites it. Refused whatever the file says: accepting a
+                # row that happens to match would tell the importer the person's rating.
                 problems.append(_own_feedback(number, person, reward))
                 continue
             if row is None:

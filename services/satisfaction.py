@@ -81,6 +81,12 @@ def _current(session: Session) -> dict[str, _Tally]:
     return tallies
 
 
+def _own_raters(raters: dict[str, str]) -> int:
+    """People with ratings of their own: only they count towards the minimum group size,
+    as only their ratings are unknown to whoever imported the others."""
+    return sum(1 for digest in raters.values() if digest)
+
+
 def _changed(before: dict[str, str], now: dict[str, str]) -> int:
     """People whose own ratings in the category differ: added, removed or changed. Someone
     listed with imported ratings only ("") is as unchanged as someone not listed."""
@@ -123,8 +129,8 @@ def reward_satisfaction(*, session: Session, min_size: int) -> dict:
         if last is not None and _changed(last.raters, tally.raters) < min_size:
             # Fewer than min_size people changed anything since: the last release stands
             # (unless a larger minimum group size now hides it).
-            release = last if last.people >= min_size else None
-        elif len(tally.raters) >= min_size:
+            release = last if _own_raters(last.raters) >= min_size else None
+        elif _own_raters(tally.raters) >= min_size:
             release = RatingRelease(
                 category=category,
                 people=len(tally.raters),

@@ -164,6 +164,9 @@ def _axis(
     plot = layout.right - layout.left
 
     def x(value: float) -> float:
+        # Drawn at the precision it is labelled with: a bar's length must not tell a
+        # figure's hidden decimals (with few ratings, exact sums) that its label rounds.
+        value = round(value, decimals)
         return layout.left + (min(max(value, lo), hi) - lo) / span * plot
 
     parts = []

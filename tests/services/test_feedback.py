@@ -280,13 +280,43 @@ def test_an_import_never_overwrites_a_rating_the_rep_gave_themselves(session, or
     assert [p.code for p in refused.value.problems] == ["feedback.own_feedback"]
     [row] = session.exec(select(Rating)).all()
     assert (row.rating, row.comment) == (1, "mine")
-    # The same rating again is no conflict: nothing would change.
-    summary = import_feedback(
+
+
+def test_an_import_cannot_be_used_to_guess_a_reps_own_rating(session, org):
+    """Were a file matching the rep's own rating accepted as "unchanged", five files with
+    the ratings 1 to 5 would tell whoever imports them what the rep said."""
+    grant = bell_on_2_march(session, org)
+    rate_grant(session=session, person=org.rep, grant_id=grant.id, rating=4)
+    outcomes = []
+    for guess in range(1, 6):
+        with pytest.raises(InvalidInput) as refused:
+            import_feedback(
+                session=session,
+                actor=SYSTEM,
+                table=table(HEADER, f"{org.rep.external_id},deal-bell,{guess},2026-03-02,"),
+            )
+        outcomes.append([(p.code, str(p)) for p in refused.value.problems])
+    assert all(outcome == outcomes[0] for outcome in outcomes)
+
+
+def test_a_rep_who_rates_an_imported_rating_makes_it_their_own(session, org):
+    bell_on_2_march(session, org)
+    import_feedback(
         session=session,
         actor=SYSTEM,
-        table=table(HEADER, f"{org.rep.external_id},deal-bell,1,2026-03-02,mine"),
+        table=table(HEADER, f"{org.rep.external_id},deal-bell,3,2026-03-02,"),
     )
-    assert summary.unchanged == 1
+    [row] = session.exec(select(Rating)).all()
+    rate_grant(session=session, person=org.rep, grant_id=row.grant_id, rating=1)
+    with pytest.raises(InvalidInput) as refused:
+        import_feedback(
+            session=session,
+            actor=SYSTEM,
+            table=table(HEADER, f"{org.rep.external_id},deal-bell,3,2026-03-02,"),
+        )
+    assert [p.code for p in refused.value.problems] == ["feedback.own_feedback"]
+    session.refresh(row)
+    assert (row.rating, row.source) == (1, "web")
 
 
 def test_rewards_an_import_records_as_given_are_held_to_the_team_budget(session, org):

@@ -202,3 +202,46 @@ def test_imported_ratings_are_no_change_that_counts(session, reps):
     )
     _rate(session, reps[10], other, 1)
     assert _read(session, "experience") == before
+
+
+def _import(session, rows: list[tuple[Person, RewardRow, int]]) -> None:
+    import_feedback(
+        session=session,
+        header=["person", "reward_id", "rating"],
+        records=[{"person": p.external_id, "reward_id": r.slug, "rating": v} for p, r, v in rows],
+        actor=SYSTEM,
+        source="ratings.csv",
+    )
+
+
+def test_imported_raters_never_make_up_the_minimum(session, reps):
+    """Four people's imported ratings and one rep's own would show a category whose only
+    unknown is that rep's rating."""
+    wellness, other = _rewards(session, "wellness")[:2]
+    _import(session, [(p, wellness, 5) for p in reps[:4]])
+    _rate(session, reps[4], other, 1)
+    assert _read(session, "wellness")["suppressed"]
+    for person in reps[5:9]:
+        _rate(session, person, other, 3)
+    shown = _read(session, "wellness")
+    assert (shown["suppressed"], shown["people"]) == (False, 9)
+
+
+def test_re_saving_a_rating_after_a_reward_was_re_filed_is_no_change(session, reps):
+    """HR re-files rewards; raters who only add a comment to their unchanged ratings must not
+    carry them into the new category and release a difference that is one victim's rating."""
+    experience = _rewards(session, "experience")[0]
+    wellness, victims_reward = _rewards(session, "wellness")[:2]
+    for person in reps[:6]:
+        _rate(session, person, experience, 5)
+    for person in reps[6:12]:
+        _rate(session, person, wellness, 3)
+    before = reward_satisfaction(session=session, min_size=MIN)
+    _refile(session, experience, "wellness")
+    for person in reps[:6]:
+        grant = session.exec(
+            select(Grant).where(Grant.person_id == person.id, Grant.reward_id == experience.id)
+        ).one()
+        rate_grant(session=session, person=person, grant_id=grant.id, rating=5, comment="still")
+    _rate(session, reps[12], victims_reward, 1)
+    assert reward_satisfaction(session=session, min_size=MIN) == before

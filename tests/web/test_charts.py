@@ -52,3 +52,27 @@ def test_tables_write_figures_with_the_readers_decimal_mark(app):
         assert render_template_string(template) == "0.87 3.142 -0.5"
     with app.test_request_context(), force_locale("nb"):
         assert render_template_string(template) == "0,87 3,142 -0,5"
+
+
+def test_a_bar_is_drawn_at_the_precision_of_its_label(app):
+    """Two means that both read 4.1 draw bars of one length: the length must not give away
+    the hidden decimals (with few ratings, 4.12 against 4.14 tells the exact sum)."""
+    from web.charts import Bar, bar_chart
+
+    def widths(value: float) -> list[str]:
+        with app.test_request_context(), force_locale("en"):
+            svg = str(
+                bar_chart(
+                    "test",
+                    "Mean rating",
+                    "One bar per category.",
+                    [Bar("Recognition", value)],
+                    hidden_text="Hidden",
+                    maximum=5.0,
+                    decimals=1,
+                )
+            )
+        return re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)"', svg)
+
+    assert widths(4.12) == widths(4.14) == widths(4.1)
+    assert widths(4.12) != widths(4.2)
