@@ -146,13 +146,15 @@ TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
         "en": "Rewards like this are rated well across the organisation",
         "nb": "Belønninger som denne får gode vurderinger i hele organisasjonen",
     },
+    # No mean rating: read before and after one colleague rates the reward (or around a
+    # training), a mean to one decimal beside the number of people gives that rating away.
     ("rep", "rated_well"): {
-        "en": "Colleagues rated this {mean} of 5 ({people})",
-        "nb": "Kolleger ga denne {mean} av 5 ({people})",
+        "en": "Colleagues rated this above average ({people})",
+        "nb": "Kolleger vurderte denne over snittet ({people})",
     },
     ("rep", "similar_profile"): {
-        "en": "Reps with a similar profile rated this {mean} of 5 ({people})",
-        "nb": "Selgere med en lignende profil ga denne {mean} av 5 ({people})",
+        "en": "Reps with a similar profile rated this above average ({people})",
+        "nb": "Selgere med en lignende profil vurderte denne over snittet ({people})",
     },
     # Feedback, not "you rated ... well": a "not for me" on a large reward alone moves the
     # person's taste towards smaller ones, and the sentence must be true then too.
@@ -270,11 +272,6 @@ class Explanation:
         }
 
 
-def _number(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "nb" else text
-
-
 def _people(n: int, lang: str) -> str:
     if n == 1:
         return "1 person"
@@ -321,7 +318,7 @@ def _template(reason: Reason, lang: str) -> tuple[str, dict[str, object]]:
     if code == "type_liked":
         return code, {}
     if code in ("rated_well", "similar_profile"):
-        return code, {"mean": _number(float(p["mean"]), lang), "people": _people(int(p["n"]), lang)}
+        return code, {"people": _people(int(p["n"]), lang)}
     if code == "own_ratings":
         if "category" in p:
             what = _category(str(p["category"]), lang)

@@ -536,16 +536,18 @@ class _Popularity:
     stats: dict[int, tuple[int, int]]  # reward id -> (number of ratings, sum of ratings)
     people: dict[int, int]  # reward id -> number of distinct people who rated it
     min_size: int
+    mean: float  # of every rating
 
     def reasons(self, reward: RewardRow) -> dict[str, list[str]]:
         n, total = self.stats.get(reward.id, (0, 0))
         # A summary speaks for people, not ratings: one person's five ratings are one voice.
+        # It quotes no mean: worked out afresh at every view, a mean read before and after
+        # one colleague rates the reward would give that rating away.
         people = self.people.get(reward.id, 0)
-        if n and people >= self.min_size:
-            avg = total / n
+        if n and people >= self.min_size and total / n >= self.mean:
             return {
-                "en": [f"Colleagues rated this {avg:.1f} of 5 ({people} people)"],
-                "nb": [f"Kolleger ga denne {avg:.1f} av 5 ({people} personer)"],
+                "en": [f"Colleagues rated this above average ({people} people)"],
+                "nb": [f"Kolleger vurderte denne over snittet ({people} personer)"],
             }
         return {
             "en": ["A popular choice while Motivo learns what suits you"],
@@ -581,7 +583,7 @@ def _popularity(session: Session, context: FeedbackContext | None = None) -> _Po
         return (total + POPULARITY_PRIOR * mean) / (n + POPULARITY_PRIOR)
 
     ranked = sorted(rewards, key=lambda r: (-shrunk(r), r.cost_band, r.slug))
-    return _Popularity(ranked, stats, people, min_group_size(session))
+    return _Popularity(ranked, stats, people, min_group_size(session), mean)
 
 
 def _popular_list(

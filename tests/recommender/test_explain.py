@@ -200,12 +200,12 @@ def test_a_single_not_for_me_never_reads_as_ratings_the_person_never_gave():
         (Reason("type_liked", {}), "across the organisation", "hele organisasjonen"),
         (
             Reason("rated_well", {"mean": 4.56, "n": 12}),
-            "Colleagues rated this 4.6 of 5 (12 people)",
-            "4,6 av 5 (12",
+            "Colleagues rated this above average (12 people)",
+            "over snittet (12",
         ),
         (
             Reason("similar_profile", {"profile": 1, "mean": 4.6, "n": 12}),
-            "Reps with a similar profile rated this 4.6 of 5 (12 people)",
+            "Reps with a similar profile rated this above average (12 people)",
             "lignende profil",
         ),
         (

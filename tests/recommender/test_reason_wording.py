@@ -148,8 +148,8 @@ def test_manager_reasons_speak_of_one_person():
         "They prefer rewards shared with the team"
     )
     one = Reason("rated_well", {"mean": 5.0, "n": 1})
-    assert render(one, "en") == "Colleagues rated this 5.0 of 5 (1 person)"
-    assert render(one, "nb") == "Kolleger ga denne 5,0 av 5 (1 person)"
+    assert render(one, "en") == "Colleagues rated this above average (1 person)"
+    assert render(one, "nb") == "Kolleger vurderte denne over snittet (1 person)"
 
 
 # --------------------------------------------------------------------------- claims

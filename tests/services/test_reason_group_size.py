@@ -11,7 +11,7 @@ from services.training import train_model
 from tests.conftest import rated_grant
 from tests.services.test_training import small_org
 
-QUOTE = "Colleagues rated this 5.0 of 5 (6 people)"
+QUOTE = "Colleagues rated this above average (6 people)"
 
 
 def reasons(session, person) -> list[str]:

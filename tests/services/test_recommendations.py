@@ -142,10 +142,38 @@ def test_the_fallback_counts_people_not_ratings(session, factory):
         session.add(Rating(person_id=person.id, reward_id=bell.id, rating=5))
     session.commit()
     result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
-    assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 people)"]
+    assert result.items[0].reasons["en"] == ["Colleagues rated this above average (5 people)"]
     use_min_group_size(session, 7)  # the organisation's setting, not a constant, decides
     result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
     assert result.items[0].reasons["en"] == [FALLBACK_REASONS["en"]]
+
+
+def test_a_colleagues_rating_cannot_be_read_off_the_fallback_reason(session, factory):
+    """A rep reads a reward's reason, a colleague rates the reward, the rep reads it again:
+    the two readings must not tell whether that colleague gave 1 or 5 (with a mean to one
+    decimal beside the number of people, they did)."""
+    ensure_seed_catalogue(session=session)
+    reps = [factory.person("rep", password=None) for _ in range(9)]
+    by_slug = {r.slug: r for r in session.exec(select(RewardRow))}
+    for person in reps[1:7]:
+        session.add(Rating(person_id=person.id, reward_id=by_slug["deal-bell"].id, rating=5))
+    for person in reps[1:7]:
+        session.add(
+            Rating(person_id=person.id, reward_id=by_slug["employee-of-the-month"].id, rating=1)
+        )
+    session.commit()
+    seen = []
+    for stars in (1, 5):
+        late = Rating(person_id=reps[7].id, reward_id=by_slug["deal-bell"].id, rating=stars)
+        session.add(late)
+        session.commit()
+        result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
+        bell = next(item for item in result.items if item.reward.slug == "deal-bell")
+        seen.append(dict(bell.reasons))
+        session.delete(late)
+        session.commit()
+    assert seen[0] == seen[1]
+    assert seen[0]["en"] == ["Colleagues rated this above average (7 people)"]
 
 
 def test_the_fallback_says_what_colleagues_thought_only_with_five_ratings_or_more(session, factory):
@@ -163,8 +191,8 @@ def test_the_fallback_says_what_colleagues_thought_only_with_five_ratings_or_mor
     session.commit()
     result = suggest_rewards(session=session, viewer=SYSTEM, person=reps[0], k=3)
     assert slugs(result)[0] == "deal-bell"
-    assert result.items[0].reasons["en"] == ["Colleagues rated this 5.0 of 5 (5 people)"]
-    assert result.items[0].reasons["nb"] == ["Kolleger ga denne 5.0 av 5 (5 personer)"]
+    assert result.items[0].reasons["en"] == ["Colleagues rated this above average (5 people)"]
+    assert result.items[0].reasons["nb"] == ["Kolleger vurderte denne over snittet (5 personer)"]
     assert "outreach-bootcamp" not in slugs(result)  # for SDRs only; this rep is a closer
     sdr = factory.person("rep", sales_role="sdr", password=None)
     for_sdr = suggest_rewards(session=session, viewer=SYSTEM, person=sdr, k=3)

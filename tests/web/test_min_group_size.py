@@ -14,7 +14,7 @@ from services.instruments import ensure_default_instrument
 from services.waves import open_wave
 from tests.conftest import login, rated_grant
 
-QUOTE = "Colleagues rated this 5.0 of 5 (6 people)"
+QUOTE = "Colleagues rated this above average (6 people)"
 FALLBACK = "A popular choice while Motivo learns what suits you"
 
 
