@@ -326,6 +326,9 @@ class Rating(SQLModel, table=True):
     # rating figures per category count it there, so re-filing a reward in the catalogue
     # does not move the ratings it already has (``services.satisfaction``).
     category: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    # Counts changes of the value (rating or "not for me"), not of the comment: what the
+    # rating releases compare, so that they hold no rating values themselves.
+    value_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -334,14 +337,27 @@ class Rating(SQLModel, table=True):
 @event.listens_for(Rating, "before_update")
 def _stamp_category(_mapper, connection, target: Rating) -> None:
     # Every path that writes a rating (a rep's page, "not for me", an import, the demo, a
-    # test factory) stamps the category its reward has at that moment; a save that leaves
-    # the rating as it was (a new comment) keeps the old stamp, or re-saving ratings after
-    # a reward was re-filed would move them between categories without a change.
+    # test factory) stamps the category its reward has at that moment and counts a new
+    # value. A save that leaves the value as stored (a new comment) changes neither, or
+    # re-saving ratings after a reward was re-filed would move them between categories,
+    # and count as changes, without a change. The stored row is read rather than the
+    # attribute history, which an expired object does not have.
+    table = Rating.__table__
     state = inspect(target)
-    if state.persistent and not any(
-        state.attrs[name].history.has_changes() for name in ("rating", "dismissed")
-    ):
-        return
+    if state.persistent:
+        stored = connection.execute(
+            select(table.c.rating, table.c.dismissed, table.c.value_version).where(
+                table.c.id == target.id
+            )
+        ).first()
+        if stored is not None:
+            value = (
+                state.dict.get("rating", stored.rating),
+                bool(state.dict.get("dismissed", stored.dismissed)),
+            )
+            if value == (stored.rating, bool(stored.dismissed)):
+                return
+            target.value_version = stored.value_version + 1
     reward = Reward.__table__
     target.category = (
         connection.execute(
@@ -354,14 +370,21 @@ def _stamp_category(_mapper, connection, target: Rating) -> None:
 class RatingRelease(SQLModel, table=True):
     """Rating figures of one reward category as they were shown (``services.satisfaction``).
 
-    ``raters`` maps each person counted (their id, as text) to a digest of their ratings in
-    the category, so the next reading can tell how many people have changed anything since.
+    ``raters`` maps each person counted (their id, as text) to a digest of which of their
+    own ratings in the category stood at which version (ids and ``value_version``, no
+    values), so a later reading can tell how many people have changed anything since.
+    ``previous_id`` is the release this one followed (0 for the first): unique per
+    category, so of two readings releasing at the same moment only one can.
     """
 
     __tablename__ = "rating_release"
+    __table_args__ = (
+        UniqueConstraint("category", "previous_id", name="uq_rating_release_previous"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     category: str = Field(max_length=20, index=True)
+    previous_id: int = 0
     released_at: datetime = Field(default_factory=utcnow)
     people: int
     ratings: int

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from markupsafe import Markup, escape
 
@@ -81,15 +82,22 @@ class Span:
     high: float | None
 
 
+def _labelled(value: float, decimals: int) -> Decimal:
+    """``value`` as its label shows it: rounded half to even on its decimal digits, as Babel
+    rounds (binary rounding would make 4.35 4.3 where the label says 4.4)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+
+
 def _number(value: float, decimals: int) -> str:
     """``value`` written the reader's way: ``2.5`` in English, ``2,5`` in Norwegian."""
     from flask_babel import format_decimal
 
     pattern = "0." + "0" * decimals if decimals else "0"
+    shown = _labelled(value, decimals)
     try:
-        return format_decimal(value, format=pattern)
+        return format_decimal(shown, format=pattern)
     except RuntimeError:  # outside a request or app (a chart drawn for a test or a script)
-        return f"{value:.{decimals}f}"
+        return f"{shown:.{decimals}f}"
 
 
 def _short(text: str, limit: int) -> str:
@@ -164,10 +172,12 @@ def _axis(
     plot = layout.right - layout.left
 
     def x(value: float) -> float:
-        # Drawn at the precision it is labelled with: a bar's length must not tell a
-        # figure's hidden decimals (with few ratings, exact sums) that its label rounds.
-        value = round(value, decimals)
         return layout.left + (min(max(value, lo), hi) - lo) / span * plot
+
+    def mark(value: float) -> float:
+        # A figure is drawn at the precision it is labelled with: a bar's length must not
+        # tell the decimals its label rounds away (with few ratings, the exact sum).
+        return x(float(_labelled(value, decimals)))
 
     parts = []
     for step in range(5):
@@ -178,7 +188,7 @@ def _axis(
             f'<text x="{px:.1f}" y="{bottom + 16}" font-size="{layout.small}" fill="{MUTED}" '
             f'text-anchor="middle">{_number(value, decimals)}</text>'
         )
-    return parts, x
+    return parts, mark
 
 
 def _label(y: float, text: str, layout: Layout = WIDE) -> str:

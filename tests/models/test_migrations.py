@@ -212,6 +212,9 @@ def test_grants_that_ratings_and_achievements_point_at_keep_them_through_0015(da
             grant = conn.execute(text("SELECT cost, team_id FROM reward_grant")).one()
             ratings = conn.execute(text("SELECT grant_id FROM rating ORDER BY id")).all()
             achievement = conn.execute(text("SELECT grant_id FROM achievement")).one()
+            stamped = conn.execute(text("SELECT category, value_version FROM rating")).all()
+        # 0017: ratings given before it count in their reward's category of the day.
+        assert {tuple(row) for row in stamped} == {("recognition", 0)}
         # The rep is in no team: the giver's team paid, as it did before.
         assert (grant.cost, grant.team_id) == (300, 1)
         assert [r.grant_id for r in ratings] == [1, None]  # one "not for me" is kept

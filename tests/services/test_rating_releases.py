@@ -10,13 +10,15 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from models.tables import Grant, Person, Team
+from models.tables import Grant, Person, Rating, RatingRelease, Team
 from models.tables import Reward as RewardRow
 from recommender.catalogue import reward_to_dict
+from services import satisfaction
 from services.access import SYSTEM
-from services.analytics import programme_analytics, reward_satisfaction
+from services.analytics import programme_analytics
 from services.catalogue import ensure_seed_catalogue, to_reward, update_reward
 from services.feedback import dismiss_reward, import_feedback, rate_grant, undo_dismissal
+from services.satisfaction import reward_satisfaction
 
 MIN = 5
 
@@ -139,7 +141,7 @@ def test_the_total_never_counts_a_hidden_category(session, reps):
     assert reward_satisfaction(session=session, min_size=MIN) == before
 
 
-def test_the_page_and_its_exports_read_the_same_release(session, reps):
+def test_the_analytics_page_reads_the_same_release_twice(session, reps):
     experience = _rewards(session, "experience")[0]
     for person in reps[:6]:
         _rate(session, person, experience, 5)
@@ -245,3 +247,78 @@ def test_re_saving_a_rating_after_a_reward_was_re_filed_is_no_change(session, re
         rate_grant(session=session, person=person, grant_id=grant.id, rating=5, comment="still")
     _rate(session, reps[12], victims_reward, 1)
     assert reward_satisfaction(session=session, min_size=MIN) == before
+
+
+def test_no_release_comes_back_to_an_earlier_one_but_for_one_person(session, reps):
+    """Release A; four people say "not for me" and the victim rates: release B; the four
+    take it back and the victim rates again. Against B five people changed, against A only
+    the victim: a release then would differ from A by one rating."""
+    experience, other = _rewards(session, "experience")[:2]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    _rate(session, reps[6], experience, 3)  # the victim
+    first = _read(session, "experience")
+    for person in reps[7:11]:
+        dismiss_reward(session=session, person=person, reward_slug=other.slug)
+    _rate(session, reps[6], experience, 5)
+    second = _read(session, "experience")
+    assert second != first
+    for person in reps[7:11]:
+        undo_dismissal(session=session, person=person, reward_slug=other.slug)
+    _rate(session, reps[6], experience, 1)
+    assert _read(session, "experience") == second
+
+
+def test_a_larger_minimum_hides_a_release_made_under_a_smaller_one(session, reps):
+    experience = _rewards(session, "experience")[0]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    assert not _read(session, "experience")["suppressed"]
+    bigger = reward_satisfaction(session=session, min_size=7)
+    assert _category(bigger, "experience")["suppressed"]
+
+
+def test_a_comment_alone_is_no_change_even_on_an_expired_row(session, reps):
+    experience = _rewards(session, "experience")[0]
+    _rate(session, reps[0], experience, 4)
+    row = session.exec(select(Rating).where(Rating.person_id == reps[0].id)).one()
+    version = row.value_version
+    session.expire(row)
+    row.rating = 4
+    row.comment = "still good"
+    session.commit()
+    session.refresh(row)
+    assert (row.value_version, row.comment) == (version, "still good")
+    row.rating = 2
+    session.commit()
+    session.refresh(row)
+    assert row.value_version == version + 1
+
+
+def test_of_two_readings_releasing_at_once_one_shows_the_others_release(session, reps, monkeypatch):
+    """Two HR readings decide at the same moment: both would release. The second to commit
+    collides with the first's release (same previous release), reads again and shows it."""
+    from sqlmodel import Session
+
+    experience = _rewards(session, "experience")[0]
+    for person in reps[:6]:
+        _rate(session, person, experience, 4)
+    first = _read(session, "experience")
+    for person in reps[6:11]:
+        _rate(session, person, experience, 2)
+    real = satisfaction._decide
+    other: list[dict] = []
+    started = []
+
+    def decide_while_another_reading_commits(s, category, tally, last, k):
+        release = real(s, category, tally, last, k)
+        if category == "experience" and not started:
+            started.append(True)
+            with Session(session.get_bind(), expire_on_commit=False) as elsewhere:
+                other.append(_read(elsewhere, "experience"))
+        return release
+
+    monkeypatch.setattr(satisfaction, "_decide", decide_while_another_reading_commits)
+    shown = _read(session, "experience")
+    assert shown == other[0] != first
+    assert len(session.exec(select(RatingRelease)).all()) == 2

@@ -148,7 +148,7 @@ def test_the_fallback_counts_people_not_ratings(session, factory):
     assert result.items[0].reasons["en"] == [FALLBACK_REASONS["en"]]
 
 
-def test_a_colleagues_rating_cannot_be_read_off_the_fallback_reason(session, factory):
+def test_the_fallback_reason_quotes_no_mean_a_colleagues_rating_would_move(session, factory):
     """A rep reads a reward's reason, a colleague rates the reward, the rep reads it again:
     the two readings must not tell whether that colleague gave 1 or 5 (with a mean to one
     decimal beside the number of people, they did)."""

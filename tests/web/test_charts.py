@@ -72,7 +72,11 @@ def test_a_bar_is_drawn_at_the_precision_of_its_label(app):
                     decimals=1,
                 )
             )
-        return re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)"', svg)
+        labels = re.findall(r'dominant-baseline="middle">(\d\.\d)</text>', svg)
+        return re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)"', svg) + labels[:1]
 
     assert widths(4.12) == widths(4.14) == widths(4.1)
     assert widths(4.12) != widths(4.2)
+    # Halves go where their label says (4.35 reads 4.4, 4.45 reads 4.4 too), not where
+    # the binary fraction would round (4.3 for 4.35).
+    assert widths(4.35) == widths(4.45) == widths(4.4)

@@ -20,6 +20,7 @@ def upgrade() -> None:
         "rating_release",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("previous_id", sa.Integer(), nullable=False),
         sa.Column("released_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("people", sa.Integer(), nullable=False),
         sa.Column("ratings", sa.Integer(), nullable=False),
@@ -28,6 +29,7 @@ def upgrade() -> None:
         sa.Column("items", sa.Integer(), nullable=False),
         sa.Column("raters", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("category", "previous_id", name="uq_rating_release_previous"),
     )
     with op.batch_alter_table("rating_release", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rating_release_category"), ["category"], unique=False)

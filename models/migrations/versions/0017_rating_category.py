@@ -1,4 +1,4 @@
-"""a rating keeps the category its reward had when it was rated
+"""a rating keeps the category its reward had when it was rated, and counts value changes
 
 Revision ID: 0017
 Revises: 0016
@@ -25,6 +25,10 @@ def upgrade() -> None:
             server_default="",
         ),
     )
+    op.add_column(
+        "rating",
+        sa.Column("value_version", sa.Integer(), nullable=False, server_default="0"),
+    )
     # Ratings given before this revision count in their reward's category of today.
     op.execute(
         "UPDATE rating SET category = "
@@ -34,4 +38,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("rating") as batch:
+        batch.drop_column("value_version")
         batch.drop_column("category")
