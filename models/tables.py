@@ -346,7 +346,7 @@ def _stamp_category(_mapper, connection, target: Rating) -> None:
     state = inspect(target)
     if state.persistent:
         stored = connection.execute(
-            select(table.c.rating, table.c.dismissed, table.c.value_version).where(
+            select(table.c.rating, table.c.dismissed, table.c.source, table.c.value_version).where(
                 table.c.id == target.id
             )
         ).first()
@@ -354,8 +354,12 @@ def _stamp_category(_mapper, connection, target: Rating) -> None:
             value = (
                 state.dict.get("rating", stored.rating),
                 bool(state.dict.get("dismissed", stored.dismissed)),
+                state.dict.get("source", stored.source),
             )
-            if value == (stored.rating, bool(stored.dismissed)):
+            # An imported rating the person rates becomes theirs, stamped anew whatever
+            # they give: were it re-stamped only for a new value, the category it ends up
+            # in would tell whether they gave the value the import carried.
+            if value == (stored.rating, bool(stored.dismissed), stored.source):
                 return
             target.value_version = stored.value_version + 1
     reward = Reward.__table__

@@ -62,6 +62,7 @@ def _current(session: Session) -> dict[str, _Tally]:
             Rating.category,
             Rating.person_id,
             Rating.id,
+            Rating.created_at,
             Rating.value_version,
             Rating.rating,
             Rating.dismissed,
@@ -70,14 +71,16 @@ def _current(session: Session) -> dict[str, _Tally]:
     ).all()
     tallies = {c: _Tally() for c in CATEGORIES}
     held: dict[tuple[str, int], list[tuple]] = defaultdict(list)
-    for category, person, rating_id, version, rating, dismissed, source in rows:
+    for category, person, rating_id, created, version, rating, dismissed, source in rows:
         tally = tallies.get(category)
         if tally is None:
             continue
         # Every rater is listed; only their own ratings make up what counts as a change.
         own = held[category, person]
         if source != IMPORTED:
-            own.append((rating_id, version))
+            # The row's creation time too: SQLite may give a new row the id of one deleted
+            # (a "not for me" taken back), which would otherwise look unchanged.
+            own.append((rating_id, created.isoformat(), version))
         tally.items += 1
         if dismissed:
             tally.dismissed += 1

@@ -322,3 +322,44 @@ def test_of_two_readings_releasing_at_once_one_shows_the_others_release(session,
     shown = _read(session, "experience")
     assert shown == other[0] != first
     assert len(session.exec(select(RatingRelease)).all()) == 2
+
+
+def test_where_an_imported_rating_ends_up_does_not_depend_on_the_reps_own_value(session, reps):
+    """HR imports a 4 for a rep, re-files the reward into a category nobody rated, and
+    watches whether the category turns from "none" to "hidden" once the rep rates: were a
+    rating equal to the import left in its old category, that would tell whether it was 4."""
+    recognition = _rewards(session, "recognition")[0]
+    landed = []
+    for own, person in ((4, reps[0]), (2, reps[1])):
+        import_feedback(
+            session=session,
+            header=["person", "reward_id", "rating", "given_at"],
+            records=[
+                {
+                    "person": person.external_id,
+                    "reward_id": recognition.slug,
+                    "rating": 4,
+                    "given_at": "2026-11-02",
+                }
+            ],
+            actor=SYSTEM,
+            source="old-tool.csv",
+        )
+        row = session.exec(select(Rating).where(Rating.person_id == person.id)).one()
+        _refile(session, recognition, "wellness")
+        rate_grant(session=session, person=person, grant_id=row.grant_id, rating=own)
+        session.refresh(row)
+        landed.append(row.category)
+        _refile(session, recognition, "recognition")
+    assert landed == ["wellness", "wellness"]
+
+
+def test_a_new_rating_row_is_a_change_even_where_it_reuses_a_deleted_rows_id(session, reps):
+    """SQLite may give a new row the id of one deleted (a "not for me" taken back)."""
+    first, second = _rewards(session, "experience")[:2]
+    dismiss_reward(session=session, person=reps[0], reward_slug=first.slug)
+    before = satisfaction._current(session)["experience"].raters
+    undo_dismissal(session=session, person=reps[0], reward_slug=first.slug)
+    dismiss_reward(session=session, person=reps[0], reward_slug=second.slug)
+    after = satisfaction._current(session)["experience"].raters
+    assert satisfaction._changed(before, after) == 1
