@@ -234,3 +234,29 @@ def test_every_code_is_covered_by_the_renderer():
     assert example.texts("en")[-1] == "Added to vary your suggestions"
     assert example.texts("nb")[-1] == "Tatt med for å gi deg variasjon"
     assert example.to_dict()["reasons"][0]["code"] == "type_liked"
+
+
+def test_a_refit_of_the_same_ranker_explains_with_its_new_weights():
+    # Stories are worked out once per fit and reused; the same estimator fitted again (same
+    # feature name tuple) without the survey prior must not cite what the first fit did.
+    ratings = Ratings(np.arange(30), np.arange(30) % len(REWARDS), np.linspace(1.0, 5.0, 30))
+    # A light penalty, so the weights learned from the ratings alone are large enough to cite.
+    ranker = fit(ratings, weight_alpha=1.0)
+    x = person(pref_experience=2.0, rank__pref_experience=1.0, pref_public=1.0)
+    before = ranker.recommend(x, k=5).explanations
+    assert any(code == "preference" for e in before for code, _ in codes(e))
+    X = np.concatenate(
+        [np.ones((30, 1)), np.random.default_rng(0).normal(size=(30, len(NAMES) - 1))], axis=1
+    )
+    ranker.set_params(prior_scale=0.0).fit(
+        X,
+        ratings,
+        item_attributes=INDEX.attributes(),
+        feature_names=ranker.feature_names_,
+        attribute_names=ranker.attribute_names_,
+    )
+    after = ranker.recommend(x, k=5).explanations
+    fresh = fit(ratings, prior_scale=0.0, weight_alpha=1.0).recommend(x, k=5).explanations
+    assert [codes(e) for e in after] == [codes(e) for e in fresh]
+    # Without a prior no answer is a stated preference for a reward.
+    assert not any(code == "preference" for e in after for code, _ in codes(e))
