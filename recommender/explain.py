@@ -13,6 +13,7 @@ cited.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -393,34 +394,67 @@ def explain_item(
     -------
     Explanation
     """
-    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
+    return explain_items(
+        ranker,
+        x,
+        u,
+        profile,
+        [item],
+        person_bias=person_bias,
+        promoted=[promoted],
+        min_group_size=min_group_size,
+    )[0]
+
+
+def explain_items(
+    ranker: HybridRanker,
+    x: np.ndarray,
+    u: np.ndarray,
+    profile: int,
+    items: Sequence[int],
+    *,
+    person_bias: float = 0.0,
+    promoted: Sequence[bool] | None = None,
+    min_group_size: int | None = None,
+) -> list[Explanation]:
+    """``explain_item`` for several rewards of one person at once (a page's suggestions).
+
+    ``promoted`` says for each reward whether diversification promoted it (default: none).
+    The arithmetic is done once for the person and once for all the rewards together, so
+    the reasons and scores are those ``explain_item`` gives reward by reward.
+    """
+    items = [int(item) for item in items]
+    flags = [False] * len(items) if promoted is None else [bool(p) for p in promoted]
     x = np.asarray(x, dtype=float)
-    a = ranker.item_attributes_[item]
+    all_parts = _merged_parts(ranker, x, u, profile, items, min_group_size=min_group_size)
+    # The person's part of every score (``_score``'s ``x @ W + u``), once.
+    taste = x @ ranker.weights_ + u
     threshold = ranker.reason_threshold
-    # Only parts above the threshold can be cited: sorting just those (stably, so ties keep
-    # the order ``contributions`` meets them) gives the same reasons as sorting them all.
-    large = [(key, value) for key, value in parts.items() if not value <= threshold]
-    chosen = []
-    for (code, items), value in sorted(large, key=lambda part: -part[1]):
-        if len(chosen) >= ranker.max_reasons:
-            break
-        params = dict(items)
-        if params.get("shareable", True) is False:
-            continue
-        params = {k: v for k, v in params.items() if k != "shareable"}
-        if not _believable_one(ranker, code, params, x, a):
-            continue
-        chosen.append(Reason(code, params, round(value, 4)))
-    score = _score(ranker, x, u, profile, item) + float(person_bias)
-    return Explanation(int(item), score, tuple(chosen), promoted)
-
-
-def _score(ranker: HybridRanker, x, u, profile: int, item: int) -> float:
-    a = ranker.item_attributes_[item]
-    s = ranker.mu_ + ranker.item_bias_[item] + (x @ ranker.weights_ + u) @ a
-    if profile >= 0 and ranker.profile_effects_.shape[0]:
-        s += ranker.profile_effects_[profile, item]
-    return float(s)
+    explanations = []
+    for item, parts, was_promoted in zip(items, all_parts, flags, strict=True):
+        a = ranker.item_attributes_[item]
+        # Only parts above the threshold can be cited: sorting just those (stably, so ties
+        # keep the order ``contributions`` meets them) gives the same reasons as sorting
+        # them all.
+        large = [(key, value) for key, value in parts.items() if not value <= threshold]
+        chosen = []
+        for (code, pairs), value in sorted(large, key=lambda part: -part[1]):
+            if len(chosen) >= ranker.max_reasons:
+                break
+            params = dict(pairs)
+            if params.get("shareable", True) is False:
+                continue
+            params = {k: v for k, v in params.items() if k != "shareable"}
+            if not _believable_one(ranker, code, params, x, a):
+                continue
+            chosen.append(Reason(code, params, round(value, 4)))
+        score = ranker.mu_ + ranker.item_bias_[item] + taste @ a
+        if profile >= 0 and ranker.profile_effects_.shape[0]:
+            score += ranker.profile_effects_[profile, item]
+        explanations.append(
+            Explanation(item, float(score) + float(person_bias), tuple(chosen), was_promoted)
+        )
+    return explanations
 
 
 def contributions(
@@ -439,7 +473,7 @@ def contributions(
     few people, or a mean below the overall mean). People are counted, not ratings: ``n``
     is the number of distinct people behind the summary.
     """
-    parts = _merged_parts(ranker, x, u, profile, item, min_group_size=min_group_size)
+    parts = _merged_parts(ranker, x, u, profile, [item], min_group_size=min_group_size)[0]
     return [Reason(code, dict(params), value) for (code, params), value in parts.items()]
 
 
@@ -448,49 +482,61 @@ def _merged_parts(
     x: np.ndarray,
     u: np.ndarray,
     profile: int,
-    item: int,
+    items: Sequence[int],
     *,
     min_group_size: int | None = None,
-) -> dict[tuple, float]:
-    """``contributions`` as ``{(code, sorted parameter items): value}``, in order met."""
-    a = ranker.item_attributes_[item]
+) -> list[dict[tuple, float]]:
+    """``contributions`` of each of ``items`` as ``{(code, sorted parameter items): value}``,
+    in order met."""
+    A = ranker.item_attributes_[list(items)]
     W = ranker.weights_
     layout = _layout(ranker)
     stories = _stories(ranker)
-    merged: dict[tuple, float] = {}
+    merged: list[dict[tuple, float]] = [{} for _ in items]
 
-    # Feature-by-attribute terms. Pairs the prior links get their own story when the
-    # learned weight still points the prior's way; the rest of a feature's pull is summed
-    # into one neutral "survey" reason (or "type_liked" for the constant feature).
-    terms = x[:, None] * W * a[None, :]
-    rest = terms.sum(axis=1)
-    linked = np.nonzero(stories.prior_linked & (terms != 0))
+    # Feature-by-attribute terms, (reward, feature, attribute). Pairs the prior links get
+    # their own story when the learned weight still points the prior's way; the rest of a
+    # feature's pull is summed into one neutral "survey" reason (or "type_liked" for the
+    # constant feature).
+    terms = (x[:, None] * W)[None, :, :] * A[:, None, :]
+    rest = terms.sum(axis=2).tolist()
+    linked = np.nonzero(stories.prior_linked[None, :, :] & (terms != 0))
     # Python floats from here on (the same values): indexing numpy scalars one at a time
     # cost more than the stories themselves.
-    xs, values = x.tolist(), a.tolist()
-    pairs = zip(*(index.tolist() for index in linked), terms[linked].tolist(), strict=True)
-    for f_idx, a_idx, term in pairs:
-        story = _story(ranker, layout, stories, f_idx, a_idx, xs[f_idx], values[a_idx])
+    xs, values = x.tolist(), A.tolist()
+    found = zip(*(index.tolist() for index in linked), terms[linked].tolist(), strict=True)
+    for k, f_idx, a_idx, term in found:
+        story = _story(ranker, layout, stories, f_idx, a_idx, xs[f_idx], values[k][a_idx])
         if story is not None:
-            merged[story] = merged.get(story, 0.0) + term
-            rest[f_idx] -= term
-    # What each feature's remaining pull is filed under, with keys made once per fit.
-    rest_keys, remaining = layout.rest_keys, rest.tolist()
-    for f_idx in np.flatnonzero(x).tolist():
-        key = rest_keys[f_idx]
-        merged[key] = merged.get(key, 0.0) + remaining[f_idx]
+            merged[k][story] = merged[k].get(story, 0.0) + term
+            rest[k][f_idx] -= term
 
-    for a_idx in np.flatnonzero(a).tolist():
-        value = float(u[a_idx]) * values[a_idx]
-        if value != 0.0:
-            key = stories.own_keys[a_idx][values[a_idx] > 0]
-            merged[key] = merged.get(key, 0.0) + value
+    asked = [f_idx for f_idx, value in enumerate(xs) if value != 0]
+    tastes = np.asarray(u, dtype=float).tolist()
+    min_n = _min_people(ranker, min_group_size)
+    for k, item in enumerate(items):
+        parts, remaining, a = merged[k], rest[k], values[k]
+        # What each feature's remaining pull is filed under, with keys made once per fit.
+        for f_idx in asked:
+            key = layout.rest_keys[f_idx]
+            parts[key] = parts.get(key, 0.0) + remaining[f_idx]
+        for a_idx, value in enumerate(a):
+            if value != 0 and tastes[a_idx] * value != 0.0:
+                key = stories.own_keys[a_idx][value > 0]
+                parts[key] = parts.get(key, 0.0) + tastes[a_idx] * value
+        _add_rating_summaries(ranker, parts, profile, item, min_n)
+    return merged
+
+
+def _add_rating_summaries(
+    ranker: HybridRanker, parts: dict[tuple, float], profile: int, item: int, min_n: int
+) -> None:
+    """The reward's own rating term and its profile's, each filed with who rated it."""
 
     def add(code: str, params: dict[str, object], value: float) -> None:
         key = (code, tuple(sorted(params.items())))
-        merged[key] = merged.get(key, 0.0) + float(value)
+        parts[key] = parts.get(key, 0.0) + float(value)
 
-    min_n = _min_people(ranker, min_group_size)
     bias = ranker.item_bias_[item]
     if bias != 0.0:
         n = int(ranker.item_n_people_[item])
@@ -507,8 +553,6 @@ def _merged_parts(
             params = {"profile": int(profile), "mean": round(mean, 2), "n": n}
             params["shareable"] = bool(n >= min_n and mean >= ranker.mu_)
             add("similar_profile", params, effect)
-
-    return merged
 
 
 def _story(

@@ -34,6 +34,7 @@ from recommender.explain import (
     Explanation,
     explain_batch,
     explain_item,
+    explain_items,
 )
 from recommender.features import (
     LINK_GROUPS,
@@ -902,19 +903,16 @@ class HybridRanker(BaseEstimator):
         scores = S[0, items]
         reasons: list[Explanation] = []
         if explain:
-            reasons = [
-                explain_item(
-                    self,
-                    X[0],
-                    U[0],
-                    int(lab[0]),
-                    int(j),
-                    person_bias=bias[0],
-                    promoted=bool(pr),
-                    min_group_size=min_group_size,
-                )
-                for j, pr in zip(items, promoted[0][keep], strict=True)
-            ]
+            reasons = explain_items(
+                self,
+                X[0],
+                U[0],
+                int(lab[0]),
+                items,
+                person_bias=bias[0],
+                promoted=promoted[0][keep],
+                min_group_size=min_group_size,
+            )
         return Suggestions(items, scores, reasons)
 
     def explain_batch(

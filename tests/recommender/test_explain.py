@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from recommender.catalogue import CATEGORIES, Reward
-from recommender.explain import REASON_CODES, Explanation, Reason, contributions, render
+from recommender.explain import (
+    REASON_CODES,
+    Explanation,
+    Reason,
+    contributions,
+    explain_item,
+    explain_items,
+    render,
+)
 from recommender.ranker import HybridRanker
 from recommender.ratings import Ratings
 from recommender.reward_index import RewardIndex
@@ -260,3 +268,29 @@ def test_a_refit_of_the_same_ranker_explains_with_its_new_weights():
     assert [codes(e) for e in after] == [codes(e) for e in fresh]
     # Without a prior no answer is a stated preference for a reward.
     assert not any(code == "preference" for e in after for code, _ in codes(e))
+
+
+def test_a_page_of_rewards_is_explained_as_each_reward_alone():
+    # Serving explains a page's rewards together; nothing may leak from one to another.
+    rng = np.random.default_rng(4)
+    n = 30
+    ratings = Ratings(
+        rng.integers(0, n, 200), rng.integers(0, len(REWARDS), 200), rng.integers(1, 6, 200)
+    )
+    ranker = fit(ratings, n=n, weight_alpha=1.0)
+    u = rng.normal(0.0, 0.4, len(INDEX.attribute_names))
+    for x in (
+        person(pref_experience=2.0, rank__pref_experience=1.0, pref_public=1.0),
+        person(pref_wellness=-1.5, pref_team=1.2, mastery=0.8, rank__pref_time=0.4),
+    ):
+        items = rng.permutation(len(REWARDS))[:7].tolist()
+        promoted = [bool(i % 2) for i in range(7)]
+        together = explain_items(
+            ranker, x, u, -1, items, person_bias=0.3, promoted=promoted, min_group_size=2
+        )
+        alone = [
+            explain_item(ranker, x, u, -1, j, person_bias=0.3, promoted=p, min_group_size=2)
+            for j, p in zip(items, promoted, strict=True)
+        ]
+        assert together == alone
+        assert any(e.reasons for e in together)
