@@ -113,9 +113,15 @@ def _person_posterior(
 
 
 def _person_sums(
-    A: np.ndarray, p: np.ndarray, i: np.ndarray, residual: np.ndarray, n_p: int
+    A: np.ndarray,
+    p: np.ndarray,
+    i: np.ndarray,
+    residual: np.ndarray,
+    n_p: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per rated person: D'D, D'r and r'r, where D is [1, attributes] of what they rated.
+    """Per rated person: D'WD, D'Wr and r'Wr, where D is [1, attributes] of what they rated
+    and W the weight of each piece of feedback (1 each when omitted).
 
     Sums over runs of each person's ratings (sorted by person): cheap for one person at
     request time and for everyone at training time alike. Returns ``(rated mask, gram
@@ -130,9 +136,11 @@ def _person_sums(
     k = Ai.shape[1]
     starts = np.concatenate([[0], np.cumsum(n_ratings)[:-1]])[rated]
     res = residual[order]
-    gram = np.add.reduceat((Ai[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k), starts)
-    rhs = np.add.reduceat(Ai * res[:, None], starts)
-    ss = np.add.reduceat(res**2, starts)
+    w = np.ones(p.size) if weights is None else np.asarray(weights, dtype=float)[order]
+    Aw = Ai * w[:, None]
+    gram = np.add.reduceat((Aw[:, :, None] * Ai[:, None, :]).reshape(p.size, k * k), starts)
+    rhs = np.add.reduceat(Aw * res[:, None], starts)
+    ss = np.add.reduceat(w * res**2, starts)
     return rated, gram.reshape(-1, k, k), rhs, ss
 
 
@@ -160,6 +168,7 @@ def _person_effects(
     shrinkage: float,
     n_iter: int = 30,
     variances: tuple[np.ndarray, float] | None = None,
+    weights: np.ndarray | None = None,
 ) -> PersonEffects:
     """Each person's rating generosity and attribute tastes from their rating residuals.
 
@@ -174,7 +183,7 @@ def _person_effects(
     out = PersonEffects(np.zeros(n_p), np.zeros((n_p, m)), np.full(k, np.nan), np.nan, np.nan)
     if residual.size == 0:
         return out
-    rated, gram, rhs, ss = _person_sums(A, p, i, residual, n_p)
+    rated, gram, rhs, ss = _person_sums(A, p, i, residual, n_p, weights)
     if prior == "empirical_bayes":
         solved, out.tau2, out.sigma2 = _person_posterior(
             gram, rhs, ss, n_iter=n_iter, variances=variances
@@ -254,6 +263,11 @@ class HybridRanker(BaseEstimator):
         EM rounds for the empirical-Bayes variances.
     dismissal_rating : float, default=0.0
         Rating a dismissal ("not for me") counts as: below the scale, a strong negative.
+    dismissal_weight : float, default=0.1
+        How much a dismissal counts, against 1 for a rating, when a person's own tastes are
+        learned: a rep says "not for me" to one reward for reasons of that reward (it is
+        public, or for the team), so one dismissal must not outweigh their answers and
+        ratings about its whole category.
     n_iter : int, default=3
         Backfitting rounds between interaction weights and item biases.
     mmr_lambda : float, default=0.75
@@ -319,6 +333,7 @@ class HybridRanker(BaseEstimator):
         person_prior: str = "empirical_bayes",
         person_em_iter: int = 30,
         dismissal_rating: float = 0.0,
+        dismissal_weight: float = 0.1,
         n_iter: int = 3,
         mmr_lambda: float = 0.75,
         reason_threshold: float = 0.05,
@@ -335,6 +350,7 @@ class HybridRanker(BaseEstimator):
         self.person_prior = person_prior
         self.person_em_iter = person_em_iter
         self.dismissal_rating = dismissal_rating
+        self.dismissal_weight = dismissal_weight
         self.n_iter = n_iter
         self.mmr_lambda = mmr_lambda
         self.reason_threshold = reason_threshold
@@ -406,7 +422,7 @@ class HybridRanker(BaseEstimator):
         self._fit_weights_and_bias(X, A, p, i, r - self.mu_)
         residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
         residual = self._fit_profile_effects(labels, n_profiles, p, i, residual)
-        self._fit_person_effects(A, n_p, p, i, residual)
+        self._fit_person_effects(A, n_p, p, i, residual, self._weights(ratings.dismissed))
         self._store_summaries(ratings, labels, n_profiles, n_p, n_i)
         return self
 
@@ -478,7 +494,11 @@ class HybridRanker(BaseEstimator):
         out[ok] -= self.profile_effects_[lab[ok], i[ok]]
         return out
 
-    def _fit_person_effects(self, A, n_p, p, i, residual) -> None:
+    def _weights(self, dismissed: np.ndarray) -> np.ndarray:
+        """Each piece of feedback's weight in a person's own tastes (see ``dismissal_weight``)."""
+        return np.where(dismissed, float(self.dismissal_weight), 1.0)
+
+    def _fit_person_effects(self, A, n_p, p, i, residual, weights) -> None:
         m = A.shape[1]
         self.person_n_ratings_ = np.bincount(p, minlength=n_p)
         self.person_shrinkage_ = float("nan")
@@ -498,6 +518,7 @@ class HybridRanker(BaseEstimator):
             alpha=self.person_alpha,
             shrinkage=self.person_shrinkage_,
             n_iter=self.person_em_iter,
+            weights=weights,
         )
         self.person_bias_, self.person_effects_ = found.bias, found.effects
         # What serving needs to fold in anyone's taste under the same prior.
@@ -585,10 +606,11 @@ class HybridRanker(BaseEstimator):
             raise ValueError("ratings refer to persons or items outside the matrices")
         A = self.item_attributes_
         r = np.where(ratings.dismissed, self.dismissal_rating, ratings.rating)
+        w = self._weights(ratings.dismissed)
         # Sums in one order, whatever order the feedback was read in: a person's taste is
         # then the same to the last bit alone or in a batch, and so are tied reasons.
         order = np.lexsort((r, i, p))
-        p, i, r = p[order], i[order], r[order]
+        p, i, r, w = p[order], i[order], r[order], w[order]
         residual = r - self.mu_ - self.item_bias_[i] - ((X[p] @ self.weights_) * A[i]).sum(axis=1)
         if self.profile_effects_.shape[0]:
             mine = lab[p]
@@ -612,6 +634,7 @@ class HybridRanker(BaseEstimator):
                 alpha=self.person_alpha,
                 shrinkage=np.nan,
                 variances=(tau2, sigma2),
+                weights=w,
             )
             return found.effects, found.bias
         # A model stored before empirical Bayes, or trained without ratings to estimate the
@@ -621,7 +644,15 @@ class HybridRanker(BaseEstimator):
             value = self.person_shrinkage
             shrinkage = 10.0 if value == "auto" else float(value)
         found = _person_effects(
-            A, p, i, residual, n, prior="ridge", alpha=self.person_alpha, shrinkage=shrinkage
+            A,
+            p,
+            i,
+            residual,
+            n,
+            prior="ridge",
+            alpha=self.person_alpha,
+            shrinkage=shrinkage,
+            weights=w,
         )
         return found.effects, found.bias
 

@@ -167,7 +167,9 @@ def test_a_single_not_for_me_never_reads_as_ratings_the_person_never_gave():
         np.concatenate([base.item, [dismissed]]),
         np.concatenate([base.rating, [np.nan]]),
     )
-    ranker = fit(feedback)
+    # Counted as fully as a rating, so the one dismissal moves a taste far enough to be
+    # cited (the wording is what is tested here, not how much a dismissal counts).
+    ranker = fit(feedback, dismissal_weight=1.0)
     texts = [
         text
         for item in range(len(REWARDS))
