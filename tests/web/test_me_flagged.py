@@ -30,6 +30,11 @@ def test_my_page_names_the_rules_in_words_and_offers_a_review(client, flagged_re
     assert "faster than the questions can be read" in html
     assert "attention question" in html
     assert "never whose" in html
+    # What the page promises about who learns of the flag is what the app does: managers
+    # nothing, HR a count once the wave has closed (tests/web/test_flag_count_privacy.py).
+    assert "Your manager is not told that your answers were flagged" in html
+    assert "once the wave has closed" in html
+    assert "Your manager and HR see" not in html
     assert "appears after the next training" not in html
     assert "Not personalised: your latest answers were flagged" in html
     assert f'action="/me/survey/{flagged_rep["wave"].id}/revise"' in html
