@@ -30,11 +30,13 @@ from services.text import without_refused
 
 FORMATS = ("json", "csv", "xlsx")
 REPORT_FORMATS = ("html", "pdf")
+# Media types without parameters: the web layer adds "; charset=utf-8" to text types (the
+# files are UTF-8), and a second one written here made the header carry it twice.
 MIMETYPES = {
     "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
+    "html": "text/html",
     "pdf": "application/pdf",
 }
 

@@ -131,6 +131,8 @@ def test_downloads_are_files_and_are_audited(hr_client, org_db):
         before = len(session.exec(select(AuditLog).where(AuditLog.action.like("export.%"))).all())
     csv_response = hr_client.get("/hr/insights/summary.csv?by=team")
     assert csv_response.mimetype == "text/csv"
+    # One charset parameter: a client reading the header strictly refused two.
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in csv_response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(hr_client.get("/hr/insights/summary.xlsx?by=sales_role").data))
     assert "Summary" in book.sheetnames
