@@ -146,10 +146,16 @@ def _definition(session: Session, instrument_id: int) -> Instrument:
 class WaveScores:
     wave: Wave
     scores: dict[str, float | None]
+    # Constructs this wave measured the way the newest wave does; only these show a change.
+    comparable: frozenset[str] = frozenset()
 
 
 def score_history(*, session: Session, person: Person) -> tuple[list[str], list[WaveScores]]:
-    """The rep's scale scores in every wave they submitted, oldest first."""
+    """The rep's scale scores in every wave they submitted, oldest first.
+
+    Each wave shows its own scores: they are the rep's own answers, whatever the format.
+    Which of them compare with the newest wave is kept beside them (``score_changes``).
+    """
     responses = list(
         session.exec(
             select(SurveyResponse)
@@ -161,20 +167,38 @@ def score_history(*, session: Session, person: Person) -> tuple[list[str], list[
         return [], []
     scored = score_stored(session, responses)
     constructs = list(scored.scores.constructs)
-    # A score measured another way than the newest one (agree/disagree items then, best-
-    # worst choices now) is left out: the two differ in spread, so a "change" would be
-    # the format's, not the person's.
     newest = _definition(session, responses[-1].instrument_id)
     history = []
     for i, response in enumerate(responses):
         wave = session.get(Wave, response.wave_id)
+        values = {key: _value(scored.scores.values[i, j]) for j, key in enumerate(constructs)}
         comparable = same_measure(_definition(session, response.instrument_id), newest)
-        values = {
-            key: _value(scored.scores.values[i, j]) if key in comparable else None
-            for j, key in enumerate(constructs)
-        }
-        history.append(WaveScores(wave, values))
+        history.append(WaveScores(wave, values, frozenset(comparable)))
     return constructs, history
+
+
+def score_changes(history: list[WaveScores]) -> dict[str, float | None]:
+    """Each scale's change from the earliest wave that measured it as the newest does.
+
+    None where no earlier wave did: a score measured another way (agree/disagree items then,
+    best-worst choices now) differs in spread, so a "change" would be the format's, not
+    the person's.
+    """
+    if len(history) < 2:
+        return {}
+    last = history[-1].scores
+    changes: dict[str, float | None] = {}
+    for key, now in last.items():
+        before = next(
+            (
+                w.scores[key]
+                for w in history[:-1]
+                if key in w.comparable and w.scores.get(key) is not None
+            ),
+            None,
+        )
+        changes[key] = None if now is None or before is None else now - before
+    return changes
 
 
 def construct_labels(*, session: Session) -> dict[str, dict[str, str]]:

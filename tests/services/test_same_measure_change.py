@@ -11,7 +11,7 @@ from recommender.focus import difference_ci
 from services.access import SYSTEM
 from services.analytics import drift
 from services.instruments import definition
-from services.me import score_history
+from services.me import score_changes, score_history
 from services.scores import same_measure
 from services.summaries import load_population, summary_with_change
 from tests.services.insights_org import answer_again, small_organisation
@@ -56,3 +56,6 @@ def test_a_reps_history_keeps_every_wave(session, two_waves):
     constructs, history = score_history(session=session, person=people[0])
     assert len(history) == 2
     assert all(history[0].scores[c] is not None for c in constructs)
+    changes = score_changes(history)
+    for c in constructs:
+        assert changes[c] == pytest.approx(history[1].scores[c] - history[0].scores[c])

@@ -67,11 +67,11 @@ def test_a_best_worst_score_is_never_shown_beside_a_team_median_of_likert_scores
     assert shown > 0
 
 
-def test_history_leaves_out_scores_measured_another_way_than_the_newest(session):
+def test_history_shows_each_waves_scores_and_compares_only_like_with_like(session):
     from models.tables import Person, SurveyResponse, Wave
     from seed.demo_org import demo_people
     from services.demo import CURRENT_WAVE, load_demo_people, load_demo_survey
-    from services.me import score_history
+    from services.me import score_changes, score_history
 
     load_demo_people(session=session, people=demo_people(), password="demo")
     load_demo_survey(session=session)
@@ -86,5 +86,9 @@ def test_history_leaves_out_scores_measured_another_way_than_the_newest(session)
     )
     first, latest = history[0].scores, history[-1].scores
     assert len(history) == 2 and latest["pref_time"] is not None
-    assert first["pref_time"] is None  # agree/disagree then, best-worst now
-    assert first["autonomy"] is None  # other items now: not the same measure
+    # The rep's own earlier scores are shown, whatever the format they were asked in ...
+    assert first["pref_time"] is not None and first["autonomy"] is not None
+    # ... but not compared: agree/disagree then, best-worst now; other items for autonomy.
+    assert "pref_time" not in history[0].comparable and "autonomy" not in history[0].comparable
+    changes = score_changes(history)
+    assert changes["pref_time"] is None and changes["autonomy"] is None
