@@ -34,6 +34,7 @@ from recommender.anonymity import (
 from recommender.catalogue import CATEGORIES
 from recommender.focus import difference_ci, mean_ci, quartiles
 from services.access import Actor, require
+from services.disclosure import REASON_SMALL
 from services.errors import InvalidInput
 from services.fairness import exposure
 from services.satisfaction import reward_satisfaction
@@ -192,6 +193,7 @@ def wave_overview(*, session: Session, min_group_size: int | None = None) -> lis
                 "status": wave.status,
                 "opens_on": wave.opens_on.isoformat(),
                 "suppressed": not shown,
+                "reason": None if shown else REASON_SMALL,
                 "invited": invited if shown else None,
                 "submitted": submitted if shown else None,
                 "rate": _round(submitted / invited) if shown and invited else None,
@@ -322,19 +324,20 @@ def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en")
             min_size=min_size,
             viewer=viewer,
         )
-        waves.append((population, decision.shown(TOTAL_KEY)))
+        waves.append((population, decision.shown(TOTAL_KEY), decision.reason(TOTAL_KEY)))
     constructs: list[str] = []
-    for population, _ in waves:
+    for population, _shown, _reason in waves:
         constructs += [c for c in population.constructs if c not in constructs]
     labels = construct_labels(waves[-1][0].instrument, locale) if waves else {}
     series = []
-    for population, shown in waves:
+    for population, shown, reason in waves:
         mean = mean_ci(population.scores)[0] if shown else None
         series.append(
             {
                 "wave": population.wave.name,
                 "n": population.n if shown else None,
                 "suppressed": not shown,
+                "reason": reason,
                 "means": {
                     c: _round(mean[population.constructs.index(c)])
                     if shown and c in population.constructs
@@ -344,7 +347,7 @@ def drift(*, session: Session, viewer: Actor, min_size: int, locale: str = "en")
             }
         )
     change = None
-    visible = [population for population, shown in waves if shown]
+    visible = [population for population, shown, _reason in waves if shown]
     if len(visible) >= 2:
         before, after = visible[-2], visible[-1]
         # Only constructs both waves' instrument versions measure the same way: a score

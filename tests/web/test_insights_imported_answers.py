@@ -49,3 +49,18 @@ def test_analytics_page_says_why_a_group_with_imported_answers_has_no_quartiles(
     login(client, hr.email)
     page = client.get("/hr/insights/analytics").get_data(as_text=True)
     assert "quartiles need 10 or more people whose answers were not imported" in page
+
+
+def test_themes_hidden_with_the_total_give_the_total_s_reason(client, session, factory):
+    """When the whole wave's figures are withheld, the themes say so, not "fewer than 10
+    people wrote an answer" (more had written; the count only went up)."""
+    hr = factory.person("hr", name="Hanne HR")
+    wave, _ = web_organisation(session, {"South": ["hunter"] * 5})
+    login(client, hr.email)
+    client.get("/hr/insights/?by=team")
+    pad_north(session, wave)
+    for path in ("/hr/insights/?by=team", "/hr/insights/report?by=team"):
+        page = client.get(path).get_data(as_text=True)
+        themes = page[page.index("Themes in the free-text answers") :]
+        assert COMBINED in themes, path
+        assert "they are shown only when at least 10 people" not in themes, path
