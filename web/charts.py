@@ -80,6 +80,7 @@ class Span:
     middle: float | None
     low: float | None
     high: float | None
+    hidden: str | None = None  # why there is no point, where not the chart's ``hidden_text``
 
 
 def _labelled(value: float, decimals: int) -> Decimal:
@@ -284,7 +285,7 @@ def span_chart(
             y = layout.mark_y(row)
             parts.append(_label(layout.label_y(row), span.label, layout))
             if span.middle is None:
-                parts.append(_hidden(y, hidden_text, layout))
+                parts.append(_hidden(y, span.hidden or hidden_text, layout))
                 continue
             if span.low is not None and span.high is not None:
                 parts.append(

@@ -64,3 +64,16 @@ def test_themes_hidden_with_the_total_give_the_total_s_reason(client, session, f
         themes = page[page.index("Themes in the free-text answers") :]
         assert COMBINED in themes, path
         assert "they are shown only when at least 10 people" not in themes, path
+
+
+def test_quartile_charts_say_why_a_row_is_empty_in_its_own_words(client, session, factory):
+    """A team whose mean the table shows has no quartiles below ten people: its chart row
+    says that, not "group too small"."""
+    hr = factory.person("hr", name="Hanne HR")
+    web_organisation(session, {"North": ["closer"] * 6, "South": ["hunter"] * 10})
+    login(client, hr.email)
+    page = client.get("/hr/insights/analytics").get_data(as_text=True)
+    chart = page[page.index('id="chart-dist-team"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert "no quartiles: fewer than 10 people" in chart
+    assert "group too small" not in chart

@@ -122,6 +122,18 @@ def _hidden() -> str:
     return _("hidden (group too small)")
 
 
+def _no_quartiles(group: dict, floor: int) -> str | None:
+    """Why a group's row of a quartile chart is empty, in the words of its reason: a group
+    whose mean the table shows must not read as "too small"."""
+    if group["reason"] == "combined":
+        return _("hidden: with figures already shown it would reveal individuals")
+    if group["quartiles_reason"] == "few_for_quartiles":
+        return _("no quartiles: fewer than %(n)s people", n=floor)
+    if group["quartiles_reason"] == "imported_for_quartiles":
+        return _("no quartiles: too many answers imported")
+    return None
+
+
 # ---------------------------------------------------------------------- summaries
 
 
@@ -437,6 +449,7 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
                         figures.get("median"),
                         figures.get("q1"),
                         figures.get("q3"),
+                        _no_quartiles(g, dist[by]["quartile_min_size"]),
                     )
                 )
             charts[f"dist_{by}"] = span_chart(
