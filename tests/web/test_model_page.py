@@ -39,3 +39,25 @@ def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
     page = client.get("/hr/model").get_data(as_text=True)
     assert "requested by Hanne Berg" in page
     assert "Waiting for the worker to pick it up." in page
+
+
+def test_the_pending_counts_are_singular_for_one(client, session, factory):
+    from services.retraining import RetrainPolicy, run_due_training
+    from tests.services.test_retraining import rate
+    from tests.services.test_training import small_org
+
+    reps = small_org(session, factory, n=12)
+    run_due_training(
+        session=session, actor=factory.person("hr", password=None), policy=RetrainPolicy()
+    )
+    rate(session, reps, 1)
+    hr = factory.person("hr", name="Hanne Berg")
+    login(client, hr.email)
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "0 new survey responses, 1 new rating" in page
+    assert "1 new ratings" not in page
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "0 nye besvarelser, 1 ny vurdering" in page
