@@ -23,7 +23,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
-from services.labels import HEADINGS, hidden_text, word
+from services.labels import EVERYONE, HEADINGS, YES_NO, hidden_text, word
 from services.summaries import summary
 from services.tabular import csv_text, safe_cell
 from services.text import without_refused
@@ -146,11 +146,12 @@ def summary_rows(data: Mapping, locale: str = "en") -> tuple[list[str], list[dic
     fixed = {c: _heading(c, locale) for c in ("label", "n", "suppressed", "reason")}
     columns = ["key", *fixed.values(), *names.values()]
     rows = []
-    total_label = {"en": "total", "nb": "totalt"}.get(locale, "total")
+    total_label = EVERYONE.get(locale) or EVERYONE["en"]
     for group in [*data["groups"], {"key": "total", "label": total_label, **data["total"]}]:
         row = {"key": group.get("key")}
-        for column in ("label", "n", "suppressed"):
+        for column in ("label", "n"):
             row[fixed[column]] = group.get(column)
+        row[fixed["suppressed"]] = word(YES_NO, "yes" if group.get("suppressed") else "no", locale)
         row[fixed["reason"]] = hidden_text(group.get("reason"), data["min_group_size"], locale)
         for key, name in names.items():
             row[name] = (group.get("scores") or {}).get(key)

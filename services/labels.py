@@ -28,6 +28,11 @@ HEADINGS: dict[str, dict[str, str]] = {
     "reason": {"en": "why hidden", "nb": "hvorfor skjult"},
     "construct_label": {"en": "construct name", "nb": "navn på målet"},
 }
+EVERYONE = {"en": "Everyone", "nb": "Alle"}
+"""The whole wave's row, named as the pages name it."""
+YES_NO = {"yes": {"en": "yes", "nb": "ja"}, "no": {"en": "no", "nb": "nei"}}
+"""A yes/no cell in words: a spreadsheet reader sees no Python literals."""
+
 HIDDEN_TEXT = {
     "small": {
         "en": "hidden: fewer than {k} people",

@@ -98,6 +98,9 @@ def test_summary_csv_has_no_figures_for_hidden_groups(org_db, org_session):
     planted = next(r for r in rows if r["key"] == insights_org.PLANTED_TEAM)
     assert planted["respondents"] == "" and planted["Autonomy"] == ""
     assert all(int(r["respondents"]) >= 5 for r in rows if r["respondents"])
+    # Words a spreadsheet reader knows, and the whole wave named as the pages name it.
+    assert planted["hidden"] == "yes" and {r["hidden"] for r in rows} == {"yes", "no"}
+    assert [r["group"] for r in rows if r["key"] == "total"] == ["Everyone"]
 
 
 def test_xlsx_opens_with_one_sheet_per_section(org_db, org_session):
@@ -230,6 +233,8 @@ def test_norwegian_summary_csv_uses_labels_and_keeps_the_key_column(session):
     assert labels["sdr"] == "Salgsutvikling (SDR)"
     hidden = [r["hvorfor skjult"] for r in rows if r["hvorfor skjult"]]
     assert hidden and all(reason.startswith("skjult") for reason in hidden)
+    assert {r["skjult"] for r in rows} == {"ja", "nei"}
+    assert labels["total"] == "Alle"
 
 
 def test_english_summary_workbook_names_constructs(org_db, org_session):
