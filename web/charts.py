@@ -307,12 +307,13 @@ def comparison_chart(
     lo: float,
     hi: float,
     own_label: str,
-    other_label: str,
+    other_label: str | None,
     hidden_text: str,
     decimals: int = 1,
 ) -> Markup:
     """Two markers per row on a shared axis: a filled dot (own value) and a hollow diamond
-    (the comparison, e.g. the team's median). A missing comparison is simply not drawn."""
+    (the comparison, e.g. the team's median). A missing comparison is simply not drawn;
+    with ``other_label`` None the legend names the dot only."""
 
     def draw(layout: Layout) -> tuple[int, list[str]]:
         height = TOP + layout.row * max(len(rows), 1) + BOTTOM + 18
@@ -339,12 +340,15 @@ def comparison_chart(
             f'<circle cx="{start + 6}" cy="{legend_y - 4}" r="5" fill="{ACCENT}"/>'
             f'<text x="{start + 16}" y="{legend_y}" font-size="{layout.small}" fill="{INK}">'
             f"{escape(own_label)}</text>"
-            f'<path d="M{start + 166} {legend_y - 9} L{start + 171} {legend_y - 4} '
-            f'L{start + 166} {legend_y + 1} L{start + 161} {legend_y - 4} Z" '
-            f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
-            f'<text x="{start + 176}" y="{legend_y}" font-size="{layout.small}" fill="{INK}">'
-            f"{escape(other_label)}</text>"
         )
+        if other_label is not None:
+            parts.append(
+                f'<path d="M{start + 166} {legend_y - 9} L{start + 171} {legend_y - 4} '
+                f'L{start + 166} {legend_y + 1} L{start + 161} {legend_y - 4} Z" '
+                f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
+                f'<text x="{start + 176}" y="{legend_y}" font-size="{layout.small}" '
+                f'fill="{INK}">{escape(other_label)}</text>'
+            )
         return height, parts
 
     return _both(chart_id, title, description, draw)
