@@ -163,8 +163,26 @@ def moment(value: object) -> str:
     return f"{day(parsed)} {format_time(_in_utc(parsed), 'short')}"
 
 
+def period(value: object) -> str:
+    """A KPI period the reader's way: "November 2026" / "november 2026" for ``2026-11``,
+    "4th quarter 2026" / "4. kvartal 2026" for ``2026-Q4``. Forms and files keep the
+    stored form, which is what an import reads; anything else is shown as it is."""
+    from babel.dates import format_date
+
+    from services.kpis import parse_period, period_kind, period_months
+
+    stored = parse_period(str(value or ""))
+    if stored is None:
+        return "" if value is None else str(value)
+    first, _last = period_months(stored)
+    start = date(first // 12, first % 12 + 1, 1)
+    pattern = "QQQQ y" if period_kind(stored) == "quarter" else "LLLL y"
+    return format_date(start, pattern, locale=str(babel_locale() or "en"))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
+    app.add_template_filter(period, "period")
     app.add_template_filter(moment, "moment")
     app.add_template_filter(money, "money")
     app.add_template_filter(decimal, "decimal")

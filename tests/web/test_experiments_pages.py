@@ -292,6 +292,10 @@ def test_results_page_for_a_simulated_kpi_set(client, session, hr, reps):
     assert '<th scope="col" class="num">People with both values</th>' in html
     listing = client.get("/hr/experiments/").get_data(as_text=True)
     assert "Q4 rewards" in listing
+    # Periods the reader's way on pages (forms and files keep 2026-Q2).
+    for page in (html, listing):
+        assert "2nd quarter 2026" in page and "3rd quarter 2026" in page
+        assert "2026-Q2" not in page and "2026-Q3" not in page
 
 
 def test_small_arms_are_hidden_and_warned(client, session, hr, reps, app):
@@ -337,7 +341,7 @@ def test_kpi_import_page_imports_and_shows_coverage(client, session, hr, reps):
     assert response.status_code == 302
     html = client.get("/hr/experiments/kpis").get_data(as_text=True)
     assert "Imported kpis.csv: 2 new, 0 changed and 0 unchanged KPI values." in html
-    assert '<th scope="row">2026-Q2</th>' in html
+    assert '<th scope="row">2nd quarter 2026</th>' in html  # 2026-Q2, the reader's way
     assert '<td class="num">2</td>' in html
     assert counts(session)[3] == 2
 
@@ -597,3 +601,14 @@ def test_cli_finishes_an_experiment_and_says_so(runner, session, reps):
     assert [(e["name"], e["status"]) for e in listed] == [("Autumn test", "finished")]
     missing = invoke(runner, "experiments", "finish", "Nope")
     assert missing.exit_code != 0 and "No experiment called 'Nope'" in missing.output
+
+
+def test_a_month_reads_as_a_month_in_either_language(app):
+    from web.filters import period
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert period("2026-11") == "November 2026"
+        assert period("not a period") == "not a period"
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        assert period("2026-11") == "november 2026"
+        assert period("2026-Q4") == "4. kvartal 2026"
