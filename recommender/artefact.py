@@ -723,6 +723,10 @@ def from_artefact(blob: bytes, metadata: Mapping[str, Any]) -> MotivoModel:
     ranker.person_sigma2_ = _float(meta_ranker["scalars"].get("person_sigma2_"))
     if "person_prior" not in meta_ranker["params"]:
         ranker.person_prior = "ridge"  # stored before empirical Bayes: trained with ridge
+    if "dismissal_weight" not in meta_ranker["params"]:
+        # Stored before dismissals were weighed: its prior variances were estimated with
+        # each at full weight, so serving folds feedback in the same way until a retrain.
+        ranker.dismissal_weight = 1.0
     ranker.feature_names_ = tuple(meta_ranker["feature_names"])
     ranker.attribute_names_ = tuple(meta_ranker["attribute_names"])
     scalars = meta_ranker["scalars"]

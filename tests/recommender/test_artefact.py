@@ -332,3 +332,22 @@ def test_a_stored_model_asks_for_answers_instead_of_training_rows(fitted):
 def _json(artefact: tuple[bytes, dict]) -> tuple[bytes, dict]:
     blob, metadata = artefact
     return blob, json.loads(json.dumps(metadata))
+
+
+def test_a_model_stored_before_dismissals_were_weighed_serves_as_it_was_trained(org_data):
+    # Such a model estimated its prior of people's tastes with every "not for me" at full
+    # weight; folding feedback in at today's default against those variances would serve
+    # something training never gave.
+    org, scores, ratings, flagged = org_data
+    assert ratings.dismissed.any()
+    model = MotivoModel(ranker_params={"dismissal_weight": 1.0}, random_state=0).fit(
+        scores, ratings, REWARDS, flagged=flagged
+    )
+    blob, metadata = _json(to_artefact(model))
+    del metadata["ranker"]["params"]["dismissal_weight"]
+    metadata["model"]["ranker_params"].pop("dismissal_weight", None)
+    restored = from_artefact(blob, metadata)
+    assert restored.ranker_.dismissal_weight == 1.0
+    assert served(restored, org, scores, ratings, SAMPLE) == served(
+        model, org, scores, ratings, SAMPLE
+    )
