@@ -13,7 +13,7 @@ from models.queries import get_by_id
 from models.tables import Person, SurveyResponse, Wave, WaveTeam, utc_today, utcnow
 from services.access import Actor, require
 from services.audit import record_event
-from services.errors import InvalidInput, NotFound, Problem
+from services.errors import InvalidInput, NotFound, Problem, ServiceError
 from services.instruments import get_instrument_row
 from services.people import find_teams
 from services.text import text_problems
@@ -28,6 +28,25 @@ def today() -> date:
     return utc_today()
 
 
+class OverlapsOpenWave(ServiceError):
+    """The new wave would ask people who are asked already; open it again with confirmation.
+
+    ``waves`` names the open waves whose dates and people it shares; ``people`` counts the
+    reps who would have two surveys at once. Nothing was written.
+    """
+
+    def __init__(self, waves: Sequence[str], people: int):
+        self.waves = list(waves)
+        self.people = int(people)
+        names = ", ".join(self.waves)
+        super().__init__(
+            f"{self.people} of the people this wave asks are asked already in {names}, which "
+            "is open on the same days; confirm to open it anyway (they get two surveys).",
+            code="wave.overlaps_open_wave",
+            params={"waves": names, "people": self.people},
+        )
+
+
 def open_wave(
     *,
     session: Session,
@@ -38,8 +57,13 @@ def open_wave(
     instrument_name: str | None = None,
     instrument_version: int | None = None,
     team_names: Sequence[str] = (),
+    confirm_overlap: bool = False,
 ) -> Wave:
-    """Open a wave for everyone, or for the named teams only."""
+    """Open a wave for everyone, or for the named teams only.
+
+    Raises ``OverlapsOpenWave`` when an open wave on some of the same days asks some of the
+    same reps, unless ``confirm_overlap`` says HR saw that and wants both.
+    """
     require(actor, "run_hr")
     problems: list[str] = []
     name = (name or "").strip()
@@ -90,6 +114,8 @@ def open_wave(
     problems += team_problems
     if problems:
         raise InvalidInput("The wave was not opened.", problems, code="wave.not_opened")
+    if not confirm_overlap:
+        _refuse_overlap(session, opens_on, closes_on, {team.id for team in teams})
     instrument = get_instrument_row(
         session=session, name=instrument_name, version=instrument_version
     )
@@ -123,6 +149,29 @@ def open_wave(
     )
     session.commit()
     return wave
+
+
+def _refuse_overlap(session: Session, opens_on: date, closes_on: date, team_ids: set[int]):
+    """Raise ``OverlapsOpenWave`` if an open wave on some of these days asks some of the reps
+    a wave for ``team_ids`` (everyone when empty) would ask."""
+    asked = select(Person.id).where(Person.active.is_(True), Person.access == "rep")
+    if team_ids:
+        asked = asked.where(Person.team_id.in_(team_ids))
+    mine = set(session.exec(asked))
+    shared: set[int] = set()
+    names = []
+    others = session.exec(
+        select(Wave)
+        .where(Wave.status == "open", Wave.opens_on <= closes_on, Wave.closes_on >= opens_on)
+        .order_by(Wave.opens_on, Wave.id)
+    )
+    for other in others:
+        both = mine & set(session.exec(audience_query(session, other)))
+        if both:
+            shared |= both
+            names.append(other.name)
+    if shared:
+        raise OverlapsOpenWave(names, len(shared))
 
 
 def find_wave(session: Session, key: str | int) -> Wave:

@@ -27,6 +27,11 @@ MESSAGES = {
     "team.not_found": N_("No such team."),
     "wave.not_found": N_("No wave %(wave)s."),
     "wave.not_opened": N_("The wave was not opened."),
+    "wave.overlaps_open_wave": N_(
+        "%(people)s of the people this wave asks are asked already in %(waves)s, which is "
+        "open on the same days. Tick the box below to open it anyway (they get two "
+        "surveys at once)."
+    ),
     "grant.not_given": N_("The reward was not given."),
     "budget.not_set": N_("The budget was not set."),
     "achievement.not_recorded": N_("The achievement was not recorded."),

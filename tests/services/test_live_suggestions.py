@@ -62,8 +62,13 @@ def answer_again(session, person: Person, *, team: str, exclusive_place: int) ->
         for item in instrument.items:
             if item.type == "attention":
                 answers[item.code] = item.expected
+    # Beside whatever wave is open (the demo's): the rep answers again now.
     wave = open_wave(
-        session=session, actor=SYSTEM, name=f"Pulse {next(_waves)}", opens_on=utc_today()
+        session=session,
+        actor=SYSTEM,
+        name=f"Pulse {next(_waves)}",
+        opens_on=utc_today(),
+        confirm_overlap=True,
     )
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}
@@ -202,6 +207,7 @@ def test_the_profile_follows_the_latest_answers(today, session):
         opens_on=today,
         instrument_name=row.name,
         instrument_version=row.version,
+        confirm_overlap=True,
     )
     for key, items in instrument.pages():
         page = {item.code: answers[item.code] for item in items if item.code in answers}

@@ -116,7 +116,7 @@ def test_cap_and_minimum_interval_per_person_and_wave(session, wave_setup):
 def test_the_cap_is_per_wave(session, wave_setup):
     hr = wave_setup["hr"]
     send_reminders(session=session, actor=hr, wave=wave_setup["wave"].name, settings=SETTINGS)
-    other = open_wave(session=session, actor=SYSTEM, name="Pulse 2")
+    other = open_wave(session=session, actor=SYSTEM, name="Pulse 2", confirm_overlap=True)
     assert (
         send_reminders(session=session, actor=hr, wave=other.name, settings=SETTINGS).reminded == 4
     )

@@ -174,7 +174,10 @@ def test_closed_wave_cannot_be_changed(session, setup):
 
 def test_team_wave_is_invisible_to_other_teams(session, setup, factory):
     other = factory.person("rep", team=factory.team("Bergen"))
-    wave = open_wave(session=session, actor=SYSTEM, name="Oslo only", team_names=["Oslo"])
+    # Beside the open wave of the set-up, as HR confirms when told.
+    wave = open_wave(
+        session=session, actor=SYSTEM, name="Oslo only", team_names=["Oslo"], confirm_overlap=True
+    )
     assert survey.survey_for(session=session, person=setup["rep"], wave_id=wave.id)
     with pytest.raises(NotFound):
         survey.survey_for(session=session, person=other, wave_id=wave.id)
@@ -210,7 +213,11 @@ def test_a_deactivated_rep_no_longer_answers(session, setup):
 
 def test_wave_not_yet_open_is_not_offered(session, setup):
     later = open_wave(
-        session=session, actor=SYSTEM, name="Later", opens_on=today() + timedelta(days=3)
+        session=session,
+        actor=SYSTEM,
+        name="Later",
+        opens_on=today() + timedelta(days=3),
+        confirm_overlap=True,  # the set-up's wave is still open then
     )
     names = [s.wave.name for s in survey.survey_status(session=session, person=setup["rep"])]
     assert later.name not in names

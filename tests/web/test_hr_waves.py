@@ -154,3 +154,24 @@ def test_a_stored_wave_on_the_last_day_there_is_does_not_break_the_hr_pages(
         assert client.get(path).status_code == 200, path
     listed = runner.invoke(args=["waves", "list"])
     assert listed.exit_code == 0 and "Stored long ago" in listed.output
+
+
+def test_a_wave_that_asks_people_twice_is_opened_only_when_hr_ticks_the_box(
+    client, session, hr, factory
+):
+    oslo = factory.team("Oslo")
+    for _ in range(2):
+        factory.person("rep", team=oslo)
+    assert post_wave(client, "Winter check-in").status_code == 302
+    response = post_wave(client, "Oslo pulse", teams=["Oslo"])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "2 of the people this wave asks are asked already in Winter check-in" in html
+    assert 'name="confirm_overlap"' in html and 'value="Oslo pulse"' in html
+    assert session.exec(select(Wave).where(Wave.name == "Oslo pulse")).first() is None
+    response = post_wave(client, "Oslo pulse", teams=["Oslo"], confirm_overlap="y")
+    assert response.status_code == 302
+    assert session.exec(select(Wave).where(Wave.name == "Oslo pulse")).one().status == "open"
+    # Norwegian too.
+    response = post_wave(client, "Oslo igjen", teams=["Oslo"], lang="nb")
+    assert "er allerede spurt i Winter check-in, Oslo pulse" in response.get_data(as_text=True)

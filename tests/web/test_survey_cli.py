@@ -370,3 +370,17 @@ def test_every_command_has_help(runner, args, summary):
     result = invoke(runner, *args, "--help")
     assert result.exit_code == 0
     assert summary in " ".join(result.stdout.split())
+
+
+def test_waves_open_refuses_asking_people_twice_unless_allowed(runner, small, factory):
+    factory.person("rep", team=factory.team("Oslo"))
+    assert invoke(runner, "waves", "open", "Winter", "--instrument", NAME).exit_code == 0
+    refused = invoke(runner, "waves", "open", "Oslo pulse", "--team", "Oslo", "--instrument", NAME)
+    assert refused.exit_code == 1
+    assert "1 of the people this wave asks are asked already in Winter" in refused.stderr
+    assert refused.stdout == ""
+    allowed = invoke(
+        runner, "waves", "open", "Oslo pulse", "--team", "Oslo", "--instrument", NAME,
+        "--allow-overlap",
+    )  # fmt: skip
+    assert allowed.exit_code == 0, allowed.stderr

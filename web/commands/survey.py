@@ -441,6 +441,12 @@ def waves() -> None:
 @click.option(
     "--team", "teams", multiple=True, help="Only this team (repeat for several; default: all)."
 )
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Open it even if an open wave on some of the same days asks some of the same reps "
+    "(they get two surveys at once); without it that is refused.",
+)
 @with_appcontext
 @handle_errors
 def waves_open(
@@ -449,6 +455,7 @@ def waves_open(
     closes: datetime | None,
     instrument_name: str | None,
     teams: tuple[str, ...],
+    allow_overlap: bool,
 ) -> None:
     """Open a wave called NAME for everyone, or only for the teams given with --team."""
     from services.waves import open_wave
@@ -462,6 +469,7 @@ def waves_open(
             closes_on=closes.date() if closes else None,
             instrument_name=instrument_name,
             team_names=teams,
+            confirm_overlap=allow_overlap,
         )
     audience = ", ".join(teams) if teams else "everyone"
     echo_err(

@@ -15,6 +15,8 @@ class OpenWaveForm(FlaskForm):
         validate_choice=False,
         description=_l("Leave empty to ask everyone."),
     )
+    # Set when HR was told the wave shares people and days with an open one and sends again.
+    confirm_overlap = BooleanField(_l("Open it anyway: these people get two surveys at once"))
     submit = SubmitField(_l("Open the wave"))
 
 

@@ -48,6 +48,7 @@ def home():
 @requires("run_hr")
 def open_wave():
     form = _open_form()
+    overlap = False
     if form.validate_on_submit():
         try:
             wave = wave_service.open_wave(
@@ -57,7 +58,11 @@ def open_wave():
                 opens_on=form.opens_on.data,
                 closes_on=form.closes_on.data,
                 team_names=form.teams.data or [],
+                confirm_overlap=bool(form.confirm_overlap.data),
             )
+        except wave_service.OverlapsOpenWave as exc:
+            form.form_errors.append(error_text(exc))
+            overlap = True
         except InvalidInput as exc:
             form.form_errors.extend(attach_problems(form, exc))
         else:
@@ -74,6 +79,7 @@ def open_wave():
             form=form,
             close_form=CloseWaveForm(),
             open_form_failed=True,
+            overlap=overlap,
             today=wave_service.today(),
         ),
         400,
