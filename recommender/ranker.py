@@ -195,7 +195,8 @@ def _person_effects(
         # shows a taste for that kind.
         penalty = np.diag(np.r_[0.25 * alpha, np.full(m, alpha)])
         solved = np.linalg.solve(gram + penalty, rhs[:, :, None])[:, :, 0]
-        n = np.bincount(p, minlength=n_p)[rated].astype(float)
+        # Feedback counted as it is weighed (a dismissal as ``dismissal_weight``).
+        n = np.bincount(p, weights=weights, minlength=n_p)[rated].astype(float)
         solved *= (n / (n + shrinkage))[:, None]
         out.ratio = shrinkage
     # Tastes that tie exactly (attributes the person's rewards always share) stay tied

@@ -267,7 +267,7 @@ def focus_sheets(data: Mapping, locale: str = "en") -> dict:
         row = {
             "id": g["id"],
             "size": g["size"],
-            "suppressed": s["suppressed"],
+            "suppressed": word(YES_NO, "yes" if s["suppressed"] else "no", locale),
             "reason": hidden_text(s.get("reason"), data["min_group_size"], locale),
             "profile_mix": s["profile_mix"],
             "top_rewards": s["top_rewards"],

@@ -177,6 +177,21 @@ def score_history(*, session: Session, person: Person) -> tuple[list[str], list[
     return constructs, history
 
 
+def measured_otherwise(history: list[WaveScores]) -> set[str]:
+    """Scales with a score now and in an earlier wave, none of which asked them as the
+    newest wave does: the ones whose change is left out because the format changed."""
+    if len(history) < 2:
+        return set()
+    earlier = history[:-1]
+    return {
+        key
+        for key, now in history[-1].scores.items()
+        if now is not None
+        and any(w.scores.get(key) is not None for w in earlier)
+        and not any(key in w.comparable and w.scores.get(key) is not None for w in earlier)
+    }
+
+
 def score_changes(history: list[WaveScores]) -> dict[str, float | None]:
     """Each scale's change from the earliest wave that measured it as the newest does.
 

@@ -11,7 +11,7 @@ from recommender.focus import difference_ci
 from services.access import SYSTEM
 from services.analytics import drift
 from services.instruments import definition
-from services.me import score_changes, score_history
+from services.me import measured_otherwise, score_changes, score_history
 from services.scores import same_measure
 from services.summaries import load_population, summary_with_change
 from tests.services.insights_org import answer_again, small_organisation
@@ -59,3 +59,5 @@ def test_a_reps_history_keeps_every_wave(session, two_waves):
     changes = score_changes(history)
     for c in constructs:
         assert changes[c] == pytest.approx(history[1].scores[c] - history[0].scores[c])
+    # So the page has no note about scales asked another way.
+    assert measured_otherwise(history) == set()

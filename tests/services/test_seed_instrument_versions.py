@@ -71,7 +71,7 @@ def test_history_shows_each_waves_scores_and_compares_only_like_with_like(sessio
     from models.tables import Person, SurveyResponse, Wave
     from seed.demo_org import demo_people
     from services.demo import CURRENT_WAVE, load_demo_people, load_demo_survey
-    from services.me import score_changes, score_history
+    from services.me import measured_otherwise, score_changes, score_history
 
     load_demo_people(session=session, people=demo_people(), password="demo")
     load_demo_survey(session=session)
@@ -92,3 +92,4 @@ def test_history_shows_each_waves_scores_and_compares_only_like_with_like(sessio
     assert "pref_time" not in history[0].comparable and "autonomy" not in history[0].comparable
     changes = score_changes(history)
     assert changes["pref_time"] is None and changes["autonomy"] is None
+    assert {"pref_time", "autonomy"} <= measured_otherwise(history)

@@ -57,6 +57,4 @@ def test_no_overlap_in_days_or_people_needs_no_confirmation(session, company_wav
 
 def test_a_later_wave_that_starts_before_the_open_one_ends_counts(session, company_wave):
     with pytest.raises(OverlapsOpenWave):
-        open_wave(
-            session=session, actor=SYSTEM, name="Soon", opens_on=today() + timedelta(days=5)
-        )
+        open_wave(session=session, actor=SYSTEM, name="Soon", opens_on=today() + timedelta(days=5))

@@ -16,7 +16,13 @@ from services.feedback import (
     received_rewards,
     undo_dismissal,
 )
-from services.me import construct_labels, my_scores, score_changes, score_history
+from services.me import (
+    construct_labels,
+    measured_otherwise,
+    my_scores,
+    score_changes,
+    score_history,
+)
 from services.organisation import min_group_size
 from services.own_data import my_answers, my_data, my_responses
 from services.people import team_name, update_preferences
@@ -175,6 +181,7 @@ def history():
         constructs=constructs,
         waves=waves,
         changes=score_changes(waves),
+        measured_otherwise=measured_otherwise(waves),
         labels=construct_labels(session=session),
         profile=person_profile(session=session, viewer=person, person=person),
         text=text,
