@@ -13,9 +13,8 @@ def test_the_model_page_shows_a_card_whose_silhouette_is_undefined(client, sessi
     assert "silhouette –, entropy 0.00" in page.get_data(as_text=True)
 
 
-def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
-    app, client, session, factory
-):
+def trained_then_rated(client, session, factory, ratings: int):
+    """A small organisation trained once, then ``ratings`` new ratings; HR signed in."""
     from services.retraining import RetrainPolicy, run_due_training
     from tests.services.test_retraining import rate
     from tests.services.test_training import small_org
@@ -24,9 +23,16 @@ def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
     run_due_training(
         session=session, actor=factory.person("hr", password=None), policy=RetrainPolicy()
     )
-    rate(session, reps, 3)
+    rate(session, reps, ratings)
     hr = factory.person("hr", name="Hanne Berg")
     login(client, hr.email)
+    return hr
+
+
+def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
+    app, client, session, factory
+):
+    trained_then_rated(client, session, factory, 3)
     page = client.get("/hr/model").get_data(as_text=True)
     assert "stale: no model yet, 12 new responses" in page
     assert "0 new survey responses, 3 new ratings" in page
@@ -42,17 +48,7 @@ def test_the_model_page_says_when_and_why_it_trained_and_what_is_pending(
 
 
 def test_the_pending_counts_are_singular_for_one(client, session, factory):
-    from services.retraining import RetrainPolicy, run_due_training
-    from tests.services.test_retraining import rate
-    from tests.services.test_training import small_org
-
-    reps = small_org(session, factory, n=12)
-    run_due_training(
-        session=session, actor=factory.person("hr", password=None), policy=RetrainPolicy()
-    )
-    rate(session, reps, 1)
-    hr = factory.person("hr", name="Hanne Berg")
-    login(client, hr.email)
+    hr = trained_then_rated(client, session, factory, 1)
     page = client.get("/hr/model").get_data(as_text=True)
     assert "0 new survey responses, 1 new rating" in page
     assert "1 new ratings" not in page
