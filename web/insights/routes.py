@@ -126,7 +126,8 @@ def _no_quartiles(group: dict, floor: int) -> str | None:
     """Why a group's row of a quartile chart is empty, in the words of its reason: a group
     whose mean the table shows must not read as "too small"."""
     if group["reason"] == "combined":
-        return _("hidden: with figures already shown it would reveal individuals")
+        # Short: on a phone the text sits in the chart's own width.
+        return _("hidden: would reveal individuals")
     if group["quartiles_reason"] == "few_for_quartiles":
         return _("no quartiles: fewer than %(n)s people", n=floor)
     if group["quartiles_reason"] == "imported_for_quartiles":
