@@ -51,30 +51,23 @@ def _home(rate_forms: dict[int, RateForm] | None = None, status: int = 200):
     statuses = survey_status(session=session, person=person)
     scores = my_scores(session=session, person=person)
     chart = None
-    if scores and any(r.team_median is not None for r in scores):
+    if scores:
+        # Without any median to show (too few teammates, or a closed wave asked the scales
+        # another way) the chart must not describe diamonds it does not draw.
+        medians = any(r.team_median is not None for r in scores)
         chart = comparison_chart(
             "my-scores",
-            _("Your scale scores (1-5) beside your team's median"),
-            _("One row per scale: your score as a dot, your team's median as a diamond."),
+            _("Your scale scores (1-5) beside your team's median")
+            if medians
+            else _("Your scale scores (1-5)"),
+            _("One row per scale: your score as a dot, your team's median as a diamond.")
+            if medians
+            else _("One row per scale: your score as a dot."),
             [(text(r.label, locale), r.own, r.team_median) for r in scores],
             lo=1,
             hi=5,
             own_label=_("You"),
-            other_label=_("Team median"),
-            hidden_text=_("not answered"),
-        )
-    elif scores:
-        # No median to show (too few teammates, or a closed wave asked the scales another
-        # way): the chart must not describe diamonds it does not draw.
-        chart = comparison_chart(
-            "my-scores",
-            _("Your scale scores (1-5)"),
-            _("One row per scale: your score as a dot."),
-            [(text(r.label, locale), r.own, None) for r in scores],
-            lo=1,
-            hi=5,
-            own_label=_("You"),
-            other_label=None,
+            other_label=_("Team median") if medians else None,
             hidden_text=_("not answered"),
         )
     received = received_rewards(session=session, person=person)
