@@ -21,6 +21,7 @@ import numpy as np
 
 from recommender.catalogue import CATEGORIES
 from recommender.profiles import construct_label
+from recommender.variety import ASPECTS
 
 if TYPE_CHECKING:
     from recommender.ranker import HybridRanker
@@ -163,10 +164,6 @@ TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
         "en": "Your feedback so far points to {what}",
         "nb": "Tilbakemeldingene dine så langt peker mot {what}",
     },
-    ("rep", "variety"): {
-        "en": "Added to vary your suggestions",
-        "nb": "Tatt med for å gi deg variasjon",
-    },
     ("manager", "preference"): {
         "en": "They rated {category} highly in the survey",
         "nb": "Hen ga {category} høy score i undersøkelsen",
@@ -211,8 +208,72 @@ TEMPLATES: dict[tuple[str, str], dict[str, str]] = {
         "en": "Their feedback so far points to {what}",
         "nb": "Tilbakemeldingene hens så langt peker mot {what}",
     },
-    ("manager", "variety"): {"en": "Added for variety", "nb": "Tatt med for variasjon"},
 }
+# A reward picked for variety says what it adds to the list above it (``variety_aspects``):
+# a new kind of reward, or for a category already there, the side none of those has.
+VARIETY_TEXTS: dict[tuple[str, str], dict[str, str]] = {
+    ("rep", "kind"): {
+        "en": "Added to vary your suggestions",
+        "nb": "Tatt med for å gi deg variasjon",
+    },
+    ("rep", "public"): {
+        "en": "A public one, added to vary your suggestions",
+        "nb": "En som andre ser, tatt med for å gi deg variasjon",
+    },
+    ("rep", "private"): {
+        "en": "A private one, added to vary your suggestions",
+        "nb": "En uten publikum, tatt med for å gi deg variasjon",
+    },
+    ("rep", "team"): {
+        "en": "One for your whole team, added to vary your suggestions",
+        "nb": "En for hele teamet, tatt med for å gi deg variasjon",
+    },
+    ("rep", "individual"): {
+        "en": "One for you alone, added to vary your suggestions",
+        "nb": "En bare til deg, tatt med for å gi deg variasjon",
+    },
+    ("rep", "long"): {
+        "en": "One that lasts, added to vary your suggestions",
+        "nb": "En som varer, tatt med for å gi deg variasjon",
+    },
+    ("rep", "short"): {
+        "en": "One to enjoy right away, added to vary your suggestions",
+        "nb": "En å glede seg over med en gang, tatt med for å gi deg variasjon",
+    },
+    ("manager", "kind"): {"en": "Added for variety", "nb": "Tatt med for variasjon"},
+    ("manager", "public"): {
+        "en": "A public one, added for variety",
+        "nb": "En som andre ser, tatt med for variasjon",
+    },
+    ("manager", "private"): {
+        "en": "A private one, added for variety",
+        "nb": "En uten publikum, tatt med for variasjon",
+    },
+    ("manager", "team"): {
+        "en": "One for the whole team, added for variety",
+        "nb": "En for hele teamet, tatt med for variasjon",
+    },
+    ("manager", "individual"): {
+        "en": "One for them alone, added for variety",
+        "nb": "En bare til hen, tatt med for variasjon",
+    },
+    ("manager", "long"): {
+        "en": "One that lasts, added for variety",
+        "nb": "En som varer, tatt med for variasjon",
+    },
+    ("manager", "short"): {
+        "en": "One to enjoy right away, added for variety",
+        "nb": "En å glede seg over med en gang, tatt med for variasjon",
+    },
+}
+
+
+def variety_text(aspect: str, audience: str = "rep", lang: str = "en") -> str:
+    """The sentence for a reward picked for variety; ``aspect`` from ``variety.ASPECTS``
+    (empty for an explanation that does not say, read as a new kind of reward)."""
+    return VARIETY_TEXTS[(audience, aspect or "kind")][_lang(lang)]
+
+
 # Reasons about the reward rather than the rep read the same to both.
 for _key in ("type_liked", "rated_well", "similar_profile"):
     TEMPLATES[("manager", _key)] = TEMPLATES[("rep", _key)]
@@ -241,26 +302,29 @@ class Explanation:
     """Reasons for one suggestion, largest first.
 
     ``promoted_for_variety`` is true when diversification picked this reward over a
-    reward with a higher predicted rating.
+    reward with a higher predicted rating, and ``variety`` then says what it adds to the
+    suggestions above it (``variety.ASPECTS``: "kind" for a category none of them has, or
+    the side, such as "public", that none of those of its category has).
     """
 
     item: int
     score: float
     reasons: tuple[Reason, ...]
     promoted_for_variety: bool = False
+    variety: str = ""
 
     def texts(self, lang: str = "en") -> list[str]:
         """The reasons as sentences."""
         out = [render(reason, lang) for reason in self.reasons]
         if self.promoted_for_variety:
-            out.append(TEMPLATES[("rep", "variety")][_lang(lang)])
+            out.append(variety_text(self.variety, "rep", lang))
         return out
 
     def texts_for_manager(self, lang: str = "en") -> list[str]:
         """The reasons as the rep's manager may read them (see ``render_for_manager``)."""
         out = [t for t in (render_for_manager(r, lang) for r in self.reasons) if t]
         if self.promoted_for_variety:
-            out.append(TEMPLATES[("manager", "variety")][_lang(lang)])
+            out.append(variety_text(self.variety, "manager", lang))
         return out
 
     def to_dict(self) -> dict[str, object]:
@@ -270,6 +334,7 @@ class Explanation:
             "score": self.score,
             "reasons": [r.to_dict() for r in self.reasons],
             "promoted_for_variety": self.promoted_for_variety,
+            "variety": (self.variety or "kind") if self.promoted_for_variety else None,
         }
 
 
@@ -365,7 +430,7 @@ def explain_item(
     item: int,
     *,
     person_bias: float = 0.0,
-    promoted: bool = False,
+    promoted: bool | int = False,
     min_group_size: int | None = None,
 ) -> Explanation:
     """Explain one reward's score for one person of a fitted ``HybridRanker``.
@@ -385,8 +450,9 @@ def explain_item(
     person_bias : float, default=0.0
         The person's rating generosity (part of the score, never a reason: it is the
         same for every reward).
-    promoted : bool, default=False
-        Whether diversification promoted the reward.
+    promoted : bool or int, default=False
+        Whether diversification promoted the reward: an index in ``variety.ASPECTS`` of
+        what it adds (True counts as "kind", a new kind of reward).
     min_group_size : int, optional
         Cite no rating summary of fewer distinct people (default: the ranker's).
 
@@ -414,17 +480,18 @@ def explain_items(
     items: Sequence[int],
     *,
     person_bias: float = 0.0,
-    promoted: Sequence[bool] | None = None,
+    promoted: Sequence[bool | int] | None = None,
     min_group_size: int | None = None,
 ) -> list[Explanation]:
     """``explain_item`` for several rewards of one person at once (a page's suggestions).
 
-    ``promoted`` says for each reward whether diversification promoted it (default: none).
+    ``promoted`` says for each reward whether diversification promoted it and what it adds,
+    as ``explain_item`` takes it (default: none).
     The arithmetic is done once for the person and once for all the rewards together, so
     the reasons and scores are those ``explain_item`` gives reward by reward.
     """
     items = [int(item) for item in items]
-    flags = [False] * len(items) if promoted is None else [bool(p) for p in promoted]
+    flags = [0] * len(items) if promoted is None else [int(p) for p in promoted]
     x = np.asarray(x, dtype=float)
     all_parts = _merged_parts(ranker, x, u, profile, items, min_group_size=min_group_size)
     # The person's part of every score (``_score``'s ``x @ W + u``), once.
@@ -452,7 +519,13 @@ def explain_items(
         if profile >= 0 and ranker.profile_effects_.shape[0]:
             score += ranker.profile_effects_[profile, item]
         explanations.append(
-            Explanation(item, float(score) + float(person_bias), tuple(chosen), was_promoted)
+            Explanation(
+                item,
+                float(score) + float(person_bias),
+                tuple(chosen),
+                bool(was_promoted),
+                ASPECTS[was_promoted],
+            )
         )
     return explanations
 
@@ -925,6 +998,9 @@ class BatchExplanations:
         Predicted ratings, as ``Explanation.score``; NaN where the column is -1.
     promoted : ndarray of bool, shape (n, k)
         Whether diversification promoted the reward.
+    variety : ndarray of int8, shape (n, k)
+        What each promoted reward adds, as an index in ``variety.ASPECTS`` (0 where not
+        promoted).
     reason_slots : ndarray of int, shape (n, k, max_reasons)
         The chosen reasons, largest first, as numbers of the ranker's possible reasons;
         -1 pads.
@@ -942,7 +1018,7 @@ class BatchExplanations:
         profiles: np.ndarray,
         items: np.ndarray,
         scores: np.ndarray,
-        promoted: np.ndarray,
+        variety: np.ndarray,
         reason_slots: np.ndarray,
         contributions: np.ndarray,
     ) -> None:
@@ -952,7 +1028,8 @@ class BatchExplanations:
         self._profiles = profiles
         self.items = items
         self.scores = scores
-        self.promoted = promoted
+        self.variety = variety
+        self.promoted = variety > 0
         self.reason_slots = reason_slots
         self.contributions = contributions
         self._texts: dict[tuple, str] = {}
@@ -1009,7 +1086,11 @@ class BatchExplanations:
             params = self._params(number, self._variant(number, row, item))
             reasons.append(Reason(self._plan.slots[number].code, params, round(size, 4)))
         return Explanation(
-            item, float(self.scores[row, col]), tuple(reasons), bool(self.promoted[row, col])
+            item,
+            float(self.scores[row, col]),
+            tuple(reasons),
+            bool(self.promoted[row, col]),
+            ASPECTS[int(self.variety[row, col])],
         )
 
     def explanations(self, row: int) -> list[Explanation]:
@@ -1020,8 +1101,8 @@ class BatchExplanations:
         """The reasons of ``items[row, col]`` as sentences, as ``Explanation.texts`` gives."""
         if self._lists is None:
             # Called once per suggestion, often 100,000 times: plain lists index faster.
-            self._lists = (self.items.tolist(), self.reason_slots.tolist(), self.promoted.tolist())
-        items, reason_slots, promoted = self._lists
+            self._lists = (self.items.tolist(), self.reason_slots.tolist(), self.variety.tolist())
+        items, reason_slots, variety = self._lists
         item = items[row][col]
         if item < 0:
             raise IndexError(f"no reward at row {row}, column {col}")
@@ -1037,8 +1118,8 @@ class BatchExplanations:
                 text = render(Reason(slots[number].code, self._params(number, key[1])), lang)
                 self._texts[key] = text
             out.append(text)
-        if promoted[row][col]:
-            out.append(TEMPLATES[("rep", "variety")][_lang(lang)])
+        if variety[row][col]:
+            out.append(variety_text(ASPECTS[variety[row][col]], "rep", lang))
         return out
 
 
@@ -1073,8 +1154,9 @@ def explain_batch(
         Reward columns to explain; -1 marks no reward.
     person_bias : ndarray of shape (n,), optional
         Rating generosity of each person (part of the score, never a reason).
-    promoted : ndarray of bool, shape (n, k), optional
-        Whether diversification promoted each reward.
+    promoted : ndarray of bool or int, shape (n, k), optional
+        Whether diversification promoted each reward: indices in ``variety.ASPECTS`` of
+        what it adds (``variety_aspects``), or bools (True reads as a new kind of reward).
     min_group_size : int, optional
         Cite no rating summary of fewer distinct people (default: the ranker's).
 
@@ -1089,7 +1171,11 @@ def explain_batch(
     n, k = items.shape
     profiles = np.broadcast_to(np.asarray(profiles, dtype=np.int64), (n,))
     bias = np.zeros(n) if person_bias is None else np.broadcast_to(person_bias, (n,))
-    flags = np.zeros((n, k), dtype=bool) if promoted is None else np.asarray(promoted, dtype=bool)
+    flags = (
+        np.zeros((n, k), dtype=np.int8)
+        if promoted is None
+        else np.asarray(promoted).astype(np.int8)
+    )
     if X.shape[0] != n or U.shape[0] != n or flags.shape != (n, k):
         raise ValueError("X, U, profiles, items and promoted must have one row per person")
     plan = _plan(ranker)
@@ -1111,7 +1197,7 @@ def explain_batch(
         profiles,
         items,
         np.where(valid, scores, np.nan),
-        flags & valid,
+        np.where(valid, flags, 0).astype(np.int8),
         slots,
         sizes,
     )

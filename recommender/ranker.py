@@ -43,6 +43,7 @@ from recommender.features import (
     similarity_matrix,
 )
 from recommender.ratings import Ratings
+from recommender.variety import variety_aspects
 
 NEUTRAL_RATING = 3.0
 """Predicted rating before any feedback exists: the middle of the 1-5 scale."""
@@ -871,7 +872,7 @@ class HybridRanker(BaseEstimator):
             lab,
             idx,
             person_bias=bias,
-            promoted=promoted & valid,
+            promoted=self._variety(idx, promoted & valid),
             min_group_size=min_group_size,
         )
         return BatchSuggestions(idx, scores, explanations)
@@ -942,10 +943,14 @@ class HybridRanker(BaseEstimator):
                 int(lab[0]),
                 items,
                 person_bias=bias[0],
-                promoted=promoted[0][keep],
+                promoted=self._variety(idx, promoted)[0][keep],
                 min_group_size=min_group_size,
             )
         return Suggestions(items, scores, reasons)
+
+    def _variety(self, idx: np.ndarray, promoted: np.ndarray) -> np.ndarray:
+        """What each promoted pick adds to those above it (``variety_aspects``)."""
+        return variety_aspects(idx, promoted, self.item_attributes_, self.attribute_names_)
 
     def explain_batch(
         self,
@@ -970,8 +975,8 @@ class HybridRanker(BaseEstimator):
             Feature rows and profiles of people scored from their current answers.
         ratings : Ratings, optional
             Their current feedback, folded in (``fold_in``).
-        promoted : ndarray of bool, shape (n, k), optional
-            Which rewards diversification promoted.
+        promoted : ndarray of bool or int, shape (n, k), optional
+            Which rewards diversification promoted, as ``explain_batch`` takes it.
         min_group_size : int, optional
             Cite no rating summary of fewer distinct people (default: the parameter).
 

@@ -128,6 +128,9 @@ def test_recommend_all_explains_what_recommend_explains(model, org_data):
 
 
 def test_the_variety_sentence_follows_the_promoted_flag(model):
+    from recommender.explain import variety_text
+    from recommender.variety import ASPECTS
+
     ranker = model.ranker_
     items, _, explanations = ranker.recommend_batch(np.arange(40), 5, explain=True)
     promoted = explanations.promoted
@@ -135,13 +138,14 @@ def test_the_variety_sentence_follows_the_promoted_flag(model):
     assert promoted.any() and not promoted[:, 0].any()
     for person in range(40):
         for col in range(5):
-            texts = explanations.texts(person, col)
-            assert (texts[-1:] == ["Added to vary your suggestions"]) == promoted[person, col]
-            assert (
-                explanations.explanation(person, col).promoted_for_variety == promoted[person, col]
-            )
-            nb = explanations.texts(person, col, "nb")
-            assert (nb[-1:] == ["Tatt med for å gi deg variasjon"]) == promoted[person, col]
+            explanation = explanations.explanation(person, col)
+            assert explanation.promoted_for_variety == promoted[person, col]
+            aspect = ASPECTS[explanations.variety[person, col]]
+            assert explanation.variety == aspect
+            for lang in ("en", "nb"):
+                texts = explanations.texts(person, col, lang)
+                said = aspect and texts[-1:] == [variety_text(aspect, "rep", lang)]
+                assert bool(said) == promoted[person, col]
 
 
 def test_only_real_positive_contributions_are_cited(model):

@@ -19,6 +19,7 @@ from recommender.artefact import MotivoModel
 from recommender.catalogue import CATEGORIES
 from recommender.explain import (
     TEMPLATES,
+    VARIETY_TEXTS,
     Explanation,
     Reason,
     render,
@@ -26,6 +27,7 @@ from recommender.explain import (
 )
 from recommender.ratings import Ratings
 from recommender.scoring import ScaleScores, score_responses
+from recommender.variety import ASPECTS
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
 
@@ -102,7 +104,9 @@ def template_pattern(template: str) -> re.Pattern:
 
 PATTERNS = {
     (audience, lang): [
-        template_pattern(t[lang]) for (aud, _), t in TEMPLATES.items() if aud == audience
+        template_pattern(t[lang])
+        for (aud, _), t in (*TEMPLATES.items(), *VARIETY_TEXTS.items())
+        if aud == audience
     ]
     for audience in ("rep", "manager")
     for lang in ("en", "nb")
@@ -119,7 +123,7 @@ def assert_well_formed(sentence: str, audience: str, lang: str) -> None:
 
 
 def test_every_template_exists_in_both_languages():
-    for key, texts in TEMPLATES.items():
+    for key, texts in (*TEMPLATES.items(), *VARIETY_TEXTS.items()):
         assert set(texts) == {"en", "nb"}, key
         for lang in ("en", "nb"):
             slots_en = set(re.findall(r"\{(\w+)\}", texts["en"]))
@@ -133,9 +137,10 @@ def test_every_reason_reads_as_a_filled_template_for_the_rep_and_the_manager(lan
         text = render_for_manager(reason, lang)
         if text is not None:
             assert_well_formed(text, "manager", lang)
-    flagged = Explanation(0, 4.0, (Reason("type_liked"),), promoted_for_variety=True)
-    assert_well_formed(flagged.texts(lang)[-1], "rep", lang)
-    assert_well_formed(flagged.texts_for_manager(lang)[-1], "manager", lang)
+    for aspect in ASPECTS[1:]:
+        flagged = Explanation(0, 4.0, (Reason("type_liked"),), True, aspect)
+        assert_well_formed(flagged.texts(lang)[-1], "rep", lang)
+        assert_well_formed(flagged.texts_for_manager(lang)[-1], "manager", lang)
 
 
 def test_manager_reasons_speak_of_one_person():

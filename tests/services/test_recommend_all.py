@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from models.tables import Grant, Person, Rating, utc_today
 from models.tables import Reward as RewardRow
+from recommender.explain import variety_text
+from recommender.variety import ASPECTS
 from seed.loaders import load_catalogue, load_default_instrument
 from seed.simulate import simulate_organisation, simulate_ratings
 from services.access import SYSTEM
@@ -22,7 +24,9 @@ from services.responses_import import import_responses
 from services.training import train_model
 
 N_REPS = 48
-VARIETY = {"Added to vary your suggestions", "Tatt med for å gi deg variasjon"}
+VARIETY = {
+    variety_text(aspect, "rep", lang) for aspect in ASPECTS[1:] for lang in ("en", "nb")
+}
 
 
 def answer_records(org, first: int, ids: list[str]) -> list[dict]:
