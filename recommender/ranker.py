@@ -43,7 +43,7 @@ from recommender.features import (
     similarity_matrix,
 )
 from recommender.ratings import Ratings
-from recommender.variety import variety_aspects
+from recommender.variety import RewardSides, variety_aspects
 
 NEUTRAL_RATING = 3.0
 """Predicted rating before any feedback exists: the middle of the 1-5 scale."""
@@ -950,7 +950,12 @@ class HybridRanker(BaseEstimator):
 
     def _variety(self, idx: np.ndarray, promoted: np.ndarray) -> np.ndarray:
         """What each promoted pick adds to those above it (``variety_aspects``)."""
-        return variety_aspects(idx, promoted, self.item_attributes_, self.attribute_names_)
+        # Read from the catalogue once per fitted or loaded model, not once per page.
+        sides = self.__dict__.get("_variety_sides")
+        if sides is None or sides.attributes is not self.item_attributes_:
+            sides = RewardSides.of(self.item_attributes_, self.attribute_names_)
+            self.__dict__["_variety_sides"] = sides
+        return variety_aspects(idx, promoted, sides)
 
     def explain_batch(
         self,

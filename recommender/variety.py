@@ -11,6 +11,7 @@ above of that category lacks. A pick that adds neither is not called a variety p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,15 +22,38 @@ ASPECTS = ("", "kind", "public", "private", "team", "individual", "long", "short
 -1 side (``RewardIndex.attributes``: public, team and long are +1)."""
 
 NONE, KIND = 0, 1
-_SIDES = {"visibility": (2, 3), "scope": (4, 5), "horizon": (6, 7)}
+# Visibility, scope, horizon: the order sides are looked for, and their (+1, -1) codes.
+_SIDES = dict(zip(SIGNED_ATTRIBUTES, ((2, 3), (4, 5), (6, 7)), strict=True))
 
 
-def variety_aspects(
-    items: np.ndarray,
-    promoted: np.ndarray,
-    attributes: np.ndarray,
-    attribute_names: Sequence[str],
-) -> np.ndarray:
+@dataclass(frozen=True)
+class RewardSides:
+    """Each reward's category and sides, read once from a catalogue's attribute matrix.
+
+    Plain lists: a page has five picks and one or two promoted, so looking them up one by
+    one costs less than the array operations would.
+    """
+
+    attributes: np.ndarray  # the matrix they were read from
+    category: list[int]  # per reward: column of its category one-hot
+    sides: list[tuple[int, ...]]  # per reward: its ``ASPECTS`` code on each signed attribute
+
+    @classmethod
+    def of(cls, attributes: np.ndarray, attribute_names: Sequence[str]) -> RewardSides:
+        names = list(attribute_names)
+        columns = [j for j, name in enumerate(names) if name.startswith("category:")]
+        category = (
+            attributes[:, columns].argmax(axis=1)
+            if columns
+            else np.zeros(attributes.shape[0], dtype=np.int64)
+        )
+        present = [name for name in _SIDES if name in names]
+        sides = [np.where(attributes[:, names.index(name)] > 0, *_SIDES[name]) for name in present]
+        rows = np.stack(sides, axis=1) if sides else np.zeros((attributes.shape[0], 0), int)
+        return cls(attributes, category.tolist(), [tuple(row) for row in rows.tolist()])
+
+
+def variety_aspects(items: np.ndarray, promoted: np.ndarray, rewards: RewardSides) -> np.ndarray:
     """For each promoted pick, the index in ``ASPECTS`` of what it adds to the picks above it.
 
     Parameters
@@ -38,9 +62,8 @@ def variety_aspects(
         Picks in order, -1 for none.
     promoted : ndarray of bool, shape (n, k)
         Whether diversification put the pick above a more relevant reward.
-    attributes : ndarray of shape (n_items, n_attributes)
-        The rewards' attributes (category one-hot, signed visibility, scope and horizon).
-    attribute_names : sequence of str
+    rewards : RewardSides
+        The catalogue's categories and sides (``RewardSides.of`` its attribute matrix).
 
     Returns
     -------
@@ -51,34 +74,23 @@ def variety_aspects(
     """
     items = np.asarray(items)
     out = np.zeros(items.shape, dtype=np.int8)
-    if items.size == 0:
+    # The first pick has nothing above it to vary.
+    rows, cols = np.nonzero(np.asarray(promoted, dtype=bool) & (items >= 0))
+    rows, cols = rows[cols > 0], cols[cols > 0]
+    if not len(rows):
         return out
-    names = list(attribute_names)
-    category_columns = [j for j, name in enumerate(names) if name.startswith("category:")]
-    valid = items >= 0
-    safe = np.where(valid, items, 0)
-    category = (
-        attributes[:, category_columns].argmax(axis=1)[safe]
-        if category_columns
-        else np.zeros(items.shape, dtype=np.int64)
-    )
-    signed = {
-        name: np.sign(attributes[:, names.index(name)])[safe]
-        for name in SIGNED_ATTRIBUTES
-        if name in names and name in _SIDES
-    }
-    for col in range(1, items.shape[1]):
-        here = promoted[:, col] & valid[:, col]
-        if not here.any():
-            continue
-        same = valid[:, :col] & (category[:, :col] == category[:, col : col + 1])
-        code = np.where(same.any(axis=1), NONE, KIND).astype(np.int8)
-        for name, (plus, minus) in _SIDES.items():
-            if name not in signed:
-                continue
-            side = signed[name]
-            lacks = ~(same & (side[:, :col] == side[:, col : col + 1])).any(axis=1)
-            fill = (code == NONE) & lacks
-            code[fill] = np.where(side[fill, col] > 0, plus, minus)
-        out[:, col] = np.where(here, code, NONE)
+    picks = items.tolist()
+    category, sides = rewards.category, rewards.sides
+    codes = []
+    for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        row = picks[r]
+        mine = row[j]
+        same = [sides[i] for i in row[:j] if i >= 0 and category[i] == category[mine]]
+        code = NONE if same else KIND
+        for s, side in enumerate(sides[mine] if same else ()):
+            if all(other[s] != side for other in same):
+                code = side
+                break
+        codes.append(code)
+    out[rows, cols] = codes
     return out

@@ -89,3 +89,26 @@ def test_the_manager_reads_the_same_side():
     # An explanation built before sides existed still reads as before.
     old = Explanation(0, 4.0, (Reason("type_liked"),), promoted_for_variety=True)
     assert old.texts()[-1] == "Added to vary your suggestions"
+
+
+def test_a_pick_that_adds_nothing_visible_is_not_called_varied():
+    from recommender.variety import ASPECTS, RewardSides, variety_aspects
+
+    names = ("category:time", "category:wellness", "visibility", "scope", "horizon")
+    attributes = np.array(
+        [
+            [1, 0, -1, -1, -1],  # 0: private time off for one, right away
+            [1, 0, -1, -1, 1],  # 1: the same, lasting
+            [0, 1, 1, 1, 1],  # 2: public team wellness, lasting
+            [1, 0, -1, -1, -1],  # 3: a twin of 0
+            [1, 0, 1, -1, -1],  # 4: public time off
+        ],
+        dtype=float,
+    )
+    sides = RewardSides.of(attributes, names)
+    items = np.array([[0, 2, 3, 1, 4], [0, 1, -1, -1, -1]])
+    promoted = np.array([[True, True, True, True, True], [False, True, True, False, False]])
+    got = [[ASPECTS[c] for c in row] for row in variety_aspects(items, promoted, sides)]
+    # The first pick is never a variety pick; a twin adds nothing; a lasting one under a
+    # right-away one says so; public beats the horizon because visibility is looked at first.
+    assert got == [["", "kind", "", "long", "public"], ["", "long", "", "", ""]]

@@ -24,9 +24,7 @@ from services.responses_import import import_responses
 from services.training import train_model
 
 N_REPS = 48
-VARIETY = {
-    variety_text(aspect, "rep", lang) for aspect in ASPECTS[1:] for lang in ("en", "nb")
-}
+VARIETY = {variety_text(aspect, "rep", lang) for aspect in ASPECTS[1:] for lang in ("en", "nb")}
 
 
 def answer_records(org, first: int, ids: list[str]) -> list[dict]:
