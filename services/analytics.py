@@ -443,28 +443,32 @@ def programme_analytics(
     ).first()
     if has_answers is not None:
         population = load_population(session, resolve_wave(session, wave))
-        groups = [
-            (f"{by}:{key}", rows)
+        # Released in the order an organisation reads them: the wave's total with its
+        # teams first (what the change between waves, managers and the fairness panel
+        # read), then sales roles on top of them. Roles first, being larger, left a fresh
+        # demo with every team and the open wave's own total withheld.
+        total = [(TOTAL_KEY, np.ones(population.n, dtype=bool))]
+        decisions = {
+            by: disclose(
+                session,
+                population,
+                "distributions",
+                (total if by == "team" else [])
+                + [(f"{by}:{key}", rows) for key, rows in group_rows(population, by)],
+                min_size=min_size,
+                viewer=viewer,
+                filters={"by": [by]},
+            )
             for by in ("team", "sales_role")
-            for key, rows in group_rows(population, by)
-        ]
-        decision = disclose(
-            session,
-            population,
-            "distributions",
-            groups,
-            min_size=min_size,
-            viewer=viewer,
-            filters={"by": ["team", "sales_role"]},
-        )
+        }
         labels = construct_labels(population.instrument, locale)
         out["distributions"] = {
             "wave": population.wave.name,
             "constructs": [{"key": c, "label": labels.get(c, c)} for c in population.constructs],
-            "team": distributions(population, decision, "team", locale, min_size=min_size),
-            "sales_role": distributions(
-                population, decision, "sales_role", locale, min_size=min_size
-            ),
+            **{
+                by: distributions(population, decision, by, locale, min_size=min_size)
+                for by, decision in decisions.items()
+            },
         }
     out["drift"] = drift(session=session, min_size=min_size, locale=locale, viewer=viewer)
     out["uptake"] = reward_uptake(session=session, min_size=min_size)
