@@ -430,6 +430,9 @@ class TrainingJob(SQLModel, table=True):
     model_version: int | None = None
     claim: str | None = Field(default=None, max_length=16)
     reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # Why it ran and how it ended as codes and figures (``services.job_reasons``), so each
+    # reader gets them in their language; ``reason`` and ``message`` keep the English.
+    details: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Budget(SQLModel, table=True):

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from models.tables import Rating, SurveyResponse, TrainingJob, utcnow
 from services.access import Actor, require
+from services.job_reasons import FRESH, STALE, Why
 from services.training import (
     DEFAULT_MODEL_RETENTION,
     TrainingRunning,
@@ -74,19 +75,24 @@ class RetrainPolicy:
 
 @dataclass(frozen=True)
 class Staleness:
-    """What is pending since the model's training data, and whether that calls for training.
+    """What is pending since the model's data, and whether that calls for training.
 
-    ``reason`` reads "stale: 12 new responses" when ``stale``, else why not.
+    ``why`` says why (``services.job_reasons``); ``reason`` is it in English: "stale: 12
+    new responses" when ``stale``, else why not.
     """
 
     stale: bool
-    reason: str
+    why: Why
     new_responses: int
     new_ratings: int
     trained_at: datetime | None
     data_as_of: datetime | None
     model_version: int | None
     age_days: float | None
+
+    @property
+    def reason(self) -> str:
+        return str(self.why)
 
 
 def _aware(value: datetime) -> datetime:
@@ -107,10 +113,6 @@ def _pending(session: Session, since: datetime | None) -> tuple[int, int]:
     return int(session.exec(responses).one()), int(session.exec(ratings).one())
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} new {word}{'' if n == 1 else 's'}"
-
-
 def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None = None) -> Staleness:
     """Count what is new since the served model's data and apply ``policy``."""
     now = now or utcnow()
@@ -122,34 +124,24 @@ def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None =
         data_as_of = datetime.fromisoformat(stamp) if stamp else trained_at
     new_responses, new_ratings = _pending(session, data_as_of)
     age = (now - trained_at).total_seconds() / 86400 if trained_at else None
-    news = ", ".join(
-        part
-        for part, n in (
-            (_plural(new_responses, "response"), new_responses),
-            (_plural(new_ratings, "rating"), new_ratings),
-        )
-        if n
-    )
+    counts = {"responses": new_responses, "ratings": new_ratings}
     if row is None:
         stale = new_responses > 0
-        reason = (
-            f"stale: no model yet, {_plural(new_responses, 'response')}"
+        why = (
+            Why(STALE, {"trigger": "first", **counts})
             if stale
-            else "fresh: no model yet and no submitted responses to train on"
+            else Why(FRESH, {**counts, "version": None})
         )
     elif new_responses >= policy.min_new_responses or new_ratings >= policy.min_new_ratings:
-        stale, reason = True, f"stale: {news}"
-    elif age is not None and age >= policy.max_age_days and news:
-        stale, reason = True, f"stale: model {int(age)} days old, {news}"
+        stale, why = True, Why(STALE, {"trigger": "counts", **counts})
+    elif age is not None and age >= policy.max_age_days and (new_responses or new_ratings):
+        stale, why = True, Why(STALE, {"trigger": "age", "days": int(age), **counts})
     else:
         stale = False
-        reason = (
-            f"fresh: {news or 'nothing new'} since model version {row.version} "
-            f"(policy: {policy.describe()})"
-        )
+        why = Why(FRESH, {**counts, "version": row.version, "policy": policy.describe()})
     return Staleness(
         stale=stale,
-        reason=reason,
+        why=why,
         new_responses=new_responses,
         new_ratings=new_ratings,
         trained_at=trained_at,
@@ -218,7 +210,7 @@ def run_due_training(
                 failed,
             )
     try:
-        result = train_model(session=session, actor=actor, retention=retention, reason=state.reason)
+        result = train_model(session=session, actor=actor, retention=retention, reason=state.why)
     except TrainingRunning as running:
         return RetrainOutcome(
             "busy",

@@ -32,6 +32,13 @@ from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
 from services.errors import InvalidInput, NotFound, ServiceError
+from services.job_reasons import (
+    COMMAND_LINE,
+    OUTCOME_ABANDONED,
+    REQUESTED,
+    Why,
+    outcome_failed,
+)
 from services.organisation import group_floor, min_group_size
 from services.reliability import flagged_count
 from services.scores import latest_response_keys, score_stored
@@ -69,6 +76,23 @@ def _figure(value: float | None) -> str:
 class TrainingResult:
     version: int
     card: dict
+
+    def outcome(self) -> dict:
+        """``describe`` as figures, for the job to keep (``services.job_reasons``)."""
+        card = self.card
+        profiles = card.get("profiles") or {}
+        return {
+            "code": "trained",
+            "version": self.version,
+            "responses": card["n_responses"],
+            "ratings": card["n_ratings"],
+            "dismissals": card["n_dismissals"],
+            "rewards": card["n_rewards"],
+            "profiles": profiles.get("n_profiles") if profiles else None,
+            "silhouette": profiles.get("silhouette") if profiles else None,
+            "entropy": profiles.get("entropy") if profiles else None,
+            "weak_structure": bool(card.get("weak_structure")),
+        }
 
     def describe(self) -> str:
         card = self.card
@@ -250,16 +274,25 @@ def active_job(*, session: Session) -> TrainingJob | None:
     return session.exec(select(TrainingJob).where(TrainingJob.claim == TRAINING_CLAIM)).first()
 
 
-def _finish(session: Session, job_id: int, status: str, message: str, version=None) -> TrainingJob:
+def _finish(
+    session: Session,
+    job_id: int,
+    status: str,
+    message: str,
+    version=None,
+    *,
+    outcome: dict,
+) -> TrainingJob:
     job = session.get(TrainingJob, job_id)
     job.status, job.finished_at, job.claim = status, utcnow(), None
     job.message, job.model_version = message[:2000], version
+    job.details = {**(job.details or {}), "outcome": outcome}
     session.add(job)
     session.commit()
     return job
 
 
-def _claim(session: Session, *, actor: Actor, status: str, reason: str = "") -> TrainingJob:
+def _claim(session: Session, *, actor: Actor, status: str, reason: Why) -> TrainingJob:
     """Insert a job that holds the training claim, or raise ``TrainingRunning``.
 
     The unique index on ``claim`` decides between concurrent requests, on both databases:
@@ -273,7 +306,8 @@ def _claim(session: Session, *, actor: Actor, status: str, reason: str = "") -> 
             started_at=now if status == "running" else None,
             status=status,
             claim=TRAINING_CLAIM,
-            reason=reason[:200],
+            reason=str(reason)[:200],
+            details={"reason": reason.to_dict()},
         )
         session.add(job)
         if status == "queued":
@@ -288,7 +322,7 @@ def _claim(session: Session, *, actor: Actor, status: str, reason: str = "") -> 
             continue  # it ended between our INSERT and this look: claim again
         if utcnow() - (holder.started_at or holder.requested_at) > STALE_JOB:
             # A worker that died leaves its claim behind; do not let it block training for ever.
-            _finish(session, holder.id, "failed", _STALE_MESSAGE)
+            _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=OUTCOME_ABANDONED)
             continue
         raise TrainingRunning(holder)
     raise TrainingRunning(active_job(session=session) or job)
@@ -304,7 +338,7 @@ def release_abandoned(*, session: Session) -> TrainingJob | None:
         started = started.replace(tzinfo=utcnow().tzinfo)
     if utcnow() - started <= STALE_JOB:
         return None
-    return _finish(session, holder.id, "failed", _STALE_MESSAGE)
+    return _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=OUTCOME_ABANDONED)
 
 
 def _failure_message(exc: BaseException) -> str:
@@ -321,7 +355,7 @@ def train_model(
     actor: Actor,
     random_state: int = DEFAULT_RANDOM_STATE,
     retention: int = DEFAULT_MODEL_RETENTION,
-    reason: str = "run from the command line",
+    reason: Why = Why(COMMAND_LINE),
 ) -> TrainingResult:
     """Train now and store the next model version; ``TrainingRunning`` if one is running."""
     require(actor, "run_hr")
@@ -332,9 +366,9 @@ def train_model(
         )
     except BaseException as exc:
         session.rollback()
-        _finish(session, job.id, "failed", _failure_message(exc))
+        _finish(session, job.id, "failed", _failure_message(exc), outcome=outcome_failed(exc))
         raise
-    _finish(session, job.id, "done", result.describe(), result.version)
+    _finish(session, job.id, "done", result.describe(), result.version, outcome=result.outcome())
     return result
 
 
@@ -347,7 +381,7 @@ def request_training(*, session: Session, actor: Actor) -> tuple[TrainingJob, bo
     require(actor, "run_hr")
     who = getattr(actor, "name", None) or getattr(actor, "label", "the system")
     try:
-        job = _claim(session, actor=actor, status="queued", reason=f"requested by {who}")
+        job = _claim(session, actor=actor, status="queued", reason=Why(REQUESTED, {"who": who}))
     except TrainingRunning as running:
         return running.job, True
     return job, False
@@ -387,8 +421,12 @@ def run_job(
         result = _fit_and_store(session=session, actor=requester or SYSTEM, retention=retention)
     except Exception as exc:  # noqa: BLE001 - the job records any failure for HR to see
         session.rollback()
-        return _finish(session, job_id, "failed", _failure_message(exc))
-    return _finish(session, job_id, "done", result.describe(), result.version)
+        return _finish(
+            session, job_id, "failed", _failure_message(exc), outcome=outcome_failed(exc)
+        )
+    return _finish(
+        session, job_id, "done", result.describe(), result.version, outcome=result.outcome()
+    )
 
 
 def recent_jobs(*, session: Session, limit: int = 5) -> list[TrainingJob]:

@@ -353,6 +353,11 @@ def _word(code: str, params: dict, text: str = "") -> str | None:
         return None
 
 
+def message_text(code: str, params: dict) -> str | None:
+    """The coded message in the reader's language; None for a code without an entry."""
+    return _word(code, params)
+
+
 def error_text(exc: ServiceError) -> str:
     """The error's headline in the reader's language."""
     return _word(getattr(exc, "code", ""), getattr(exc, "params", {})) or str(exc.args[0])

@@ -57,3 +57,29 @@ def test_the_pending_counts_are_singular_for_one(client, session, factory):
     session.commit()
     page = client.get("/hr/model").get_data(as_text=True)
     assert "0 nye besvarelser, 1 ny vurdering" in page
+
+
+def test_why_and_how_a_training_went_read_in_the_hr_persons_language(client, session, factory):
+    """The job list kept English sentences ("requested by ...", "model version 1; ...")
+    that a Norwegian HR page showed as they were."""
+    from services.training import run_job
+    from tests.conftest import csrf_token
+
+    hr = trained_then_rated(client, session, factory, 3)
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    client.post("/hr/model/train", data={"csrf_token": csrf_token(client, "/hr/model")})
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "bestilt av Hanne Berg" in page and "requested by" not in page
+    assert "utdatert: ingen modell ennå, 12 nye besvarelser" in page
+    assert "stale:" not in page
+    from sqlmodel import select
+
+    from models.tables import TrainingJob
+
+    queued = session.exec(select(TrainingJob).where(TrainingJob.status == "queued")).one()
+    run_job(session=session, job_id=queued.id)
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "modellversjon 2; 12 besvarelser; 3 vurderinger" in page
+    assert "model version" not in page and "responses;" not in page
