@@ -412,6 +412,7 @@ def suggest_for_people(
             popularity,
             k=k,
             reason=reason_shown(why[person.id], viewer=viewer, person=person),
+            for_manager=viewer.id is not None and viewer.id != person.id,
             context=context,
             today=today,
             max_cost_band=max_cost_band,
@@ -538,7 +539,7 @@ class _Popularity:
     min_size: int
     mean: float  # of every rating
 
-    def reasons(self, reward: RewardRow) -> dict[str, list[str]]:
+    def reasons(self, reward: RewardRow, *, for_manager: bool = False) -> dict[str, list[str]]:
         n, total = self.stats.get(reward.id, (0, 0))
         # A summary speaks for people, not ratings: one person's five ratings are one voice.
         # It quotes no mean: worked out afresh at every view, a mean read before and after
@@ -548,6 +549,12 @@ class _Popularity:
             return {
                 "en": [f"Colleagues rated this above average ({people} people)"],
                 "nb": [f"Kolleger vurderte denne over snittet ({people} personer)"],
+            }
+        if for_manager:
+            # About the rep, as the manager reads it (third person, as ``render_for_manager``).
+            return {
+                "en": ["A popular choice while Motivo learns what suits them"],
+                "nb": ["Et populært valg mens Motivo lærer hva som passer hen"],
             }
         return {
             "en": ["A popular choice while Motivo learns what suits you"],
@@ -596,6 +603,7 @@ def _popular_list(
     context: FeedbackContext | None,
     today: date | None,
     max_cost_band: int | None,
+    for_manager: bool = False,
 ) -> SuggestionList:
     rewards = popularity.ranked
     if max_cost_band is not None:
@@ -609,7 +617,11 @@ def _popular_list(
         rewards = [r for r in rewards if r.slug not in excluded]
         rejected = _kinds(_dismissed_rewards(person.id, context))
     items = [
-        SuggestionView(reward=reward, score=None, reasons=popularity.reasons(reward))
+        SuggestionView(
+            reward=reward,
+            score=None,
+            reasons=popularity.reasons(reward, for_manager=for_manager),
+        )
         for reward in _varied(rewards, k, rejected)
     ]
     return SuggestionList(personal=False, items=items, why_not_personal=reason)
