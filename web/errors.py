@@ -25,6 +25,13 @@ TITLES = {
     500: _l("Something went wrong on our side"),
     503: _l("Motivo is not available right now"),
 }
+MESSAGES = {
+    400: _l("The request could not be used. Go back and try again."),
+    404: _l(
+        "There is no page at this address. Check the address, or start again from the front page."
+    ),
+    405: _l("This address cannot be used that way. Go back and use the page's own buttons."),
+}
 # The database cannot be reached (stopped, refused, unreadable file, pool exhausted, locked).
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 30
@@ -202,9 +209,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
+        # Werkzeug's own descriptions are English; a description given on purpose is kept.
+        own = exc.description and exc.description != type(exc).description
         return error_response(
             exc.code or 500,
-            exc.description or TITLES.get(exc.code, ""),
+            exc.description if own else str(MESSAGES.get(exc.code, TITLES.get(exc.code, ""))),
             headers=exception_headers(exc),
         )
 

@@ -27,10 +27,17 @@ def get_locale() -> str:
         asked = request.args.get("lang")
         if asked in SUPPORTED_LOCALES:
             return asked
-        best = request.accept_languages.best_match(SUPPORTED_LOCALES)
-        if best:
-            return best
+        # The browser's languages, most wanted first, by their primary tag: "nb-NO" is
+        # bokmål, and "no" (Norwegian) and "nn" (nynorsk) readers read bokmål more easily
+        # than English.
+        for value, _quality in request.accept_languages:
+            found = _LANGUAGE_OF.get(value.split("-")[0].lower())
+            if found:
+                return found
     return SUPPORTED_LOCALES[0]
+
+
+_LANGUAGE_OF = {"en": "en", "nb": "nb", "no": "nb", "nn": "nb"}
 
 
 @functools.cache

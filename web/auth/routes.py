@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -99,7 +100,11 @@ def login():
         except Throttled:
             minutes = max(1, current_app.config["MOTIVO_LOGIN_WINDOW_SECONDS"] // 60)
             form.form_errors.append(
-                _("Too many failed sign-in attempts. Wait %(n)s minutes and try again.", n=minutes)
+                ngettext(
+                    "Too many failed sign-in attempts. Wait %(num)s minute and try again.",
+                    "Too many failed sign-in attempts. Wait %(num)s minutes and try again.",
+                    minutes,
+                )
             )
             status = 429
         except accounts.BadCredentials:
