@@ -16,7 +16,6 @@ until the giver confirms.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,24 +28,16 @@ from services.access import require
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem, ServiceError
 from services.organisation import currency
+from services.quarters import parse_quarter
 
 COST_BANDS = (1, 2, 3, 4)
 MAX_AMOUNT = 1e12
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-\s*[Qq]([1-4])\s*$")
 
 
 def current_quarter(today: date | None = None) -> str:
     """The quarter a day falls in, as ``2026-Q4`` (today, in UTC, by default)."""
     day = today or utcnow().date()
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def parse_quarter(text: str | None) -> str | None:
-    """``text`` in its stored form (``2026-q4`` becomes ``2026-Q4``), or None if it is not one."""
-    match = _QUARTER.match(text or "")
-    if not match or not 1900 <= int(match.group(1)) <= 2999:
-        return None
-    return f"{match.group(1)}-Q{match.group(2)}"
 
 
 def resolve_quarter(quarter: str | None) -> str:

@@ -32,6 +32,7 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.errors import RowProblem, row_problem
 from services.imports import missing_column, nothing_imported, table_input, unknown_column
+from services.quarters import parse_quarter
 from services.tabular import Table
 
 
@@ -61,7 +62,6 @@ IMPORT_SOURCE = "import"
 WRITE_CHUNK = 10_000
 _METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _EXTERNAL_ID_MAX = 64
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Larger than any KPI a sales team has, in any currency (a year's revenue in Iranian rials
@@ -77,10 +77,7 @@ def parse_period(text: str) -> str | None:
     if month:
         year, number = int(month.group(1)), int(month.group(2))
         return f"{year:04d}-{number:02d}" if 1900 <= year <= 2999 and 1 <= number <= 12 else None
-    quarter = _QUARTER.match(text)
-    if quarter and 1900 <= int(quarter.group(1)) <= 2999:
-        return f"{quarter.group(1)}-Q{quarter.group(2)}"
-    return None
+    return parse_quarter(text)
 
 
 def period_kind(period: str) -> str:

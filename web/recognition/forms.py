@@ -4,10 +4,23 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
-QUARTER = Regexp(r"^\s*\d{4}\s*-\s*[Qq][1-4]\s*$", message=_l("Write the quarter as 2026-Q4."))
+from services.quarters import parse_quarter
+
+
+def _is_quarter(form, field) -> None:
+    if field.data and parse_quarter(field.data) is None:
+        raise ValidationError(_l("Write the quarter as 2026-Q4."))
+
+
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
 
@@ -77,7 +90,7 @@ class AchievementForm(FlaskForm):
 
 class BudgetForm(FlaskForm):
     team = SelectField(_l("Team"), choices=[], validators=[DataRequired(_l("Choose a team."))])
-    quarter = StringField(_l("Quarter"), validators=[DataRequired(), QUARTER])
+    quarter = StringField(_l("Quarter"), validators=[DataRequired(), _is_quarter])
     amount = AmountField(
         _l("Budget"),
         places=2,

@@ -1,0 +1,47 @@
+"""One way to read a quarter everywhere: the budget page, fairness, KPI imports.
+
+The Norwegian hint says ÅÅÅÅ-Kn ("kvartal"), and "2026-K4" was refused as "not a quarter".
+"""
+
+import pytest
+
+from services.budgets import resolve_quarter
+from services.kpis import parse_period
+from services.quarters import parse_quarter
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2026-Q4", "2026-Q4"),
+        ("2026-K4", "2026-Q4"),
+        (" 2026 - k1 ", "2026-Q1"),
+        ("2026-q3", "2026-Q3"),
+    ],
+)
+def test_a_quarter_reads_with_q_or_k(typed, stored):
+    assert parse_quarter(typed) == stored
+    assert resolve_quarter(typed) == stored
+    assert parse_period(typed) == stored
+
+
+@pytest.mark.parametrize("bad", ["2026-Q5", "2026-K0", "2026Q1", "26-Q1", "2026-03", "", None])
+def test_anything_else_is_not_a_quarter(bad):
+    assert parse_quarter(bad) is None
+
+
+def test_the_budget_form_takes_the_norwegian_spelling(client, session, factory):
+    from tests.conftest import csrf_token, login
+
+    team = factory.team()
+    hr = factory.person("hr", team=team)
+    login(client, hr.email)
+    token = csrf_token(client, "/hr/budgets")
+    page = client.post(
+        "/hr/budgets",
+        data={"csrf_token": token, "team": str(team.id), "quarter": "2026-K4", "amount": "1000"},
+        follow_redirects=True,
+    )
+    html = page.get_data(as_text=True)
+    assert "is not a quarter" not in html and "Write the quarter" not in html
+    assert page.status_code == 200
