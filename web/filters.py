@@ -25,6 +25,19 @@ CATEGORIES = {
 }
 
 
+ACCESS = {
+    "rep": _l("Rep"),
+    "manager": _l("Manager"),
+    "hr": _l("HR"),
+    "admin": _l("Administrator"),
+}
+
+
+def access_label(access: str | None) -> str:
+    """What a person may do in Motivo (``Person.access``), in the reader's language."""
+    return str(ACCESS.get(access or "", access or ""))
+
+
 def category_label(category: str | None) -> str:
     """A reward category's name in the reader's language."""
     return str(CATEGORIES.get(category or "", category or ""))
@@ -186,6 +199,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(moment, "moment")
     app.add_template_filter(money, "money")
     app.add_template_filter(decimal, "decimal")
+    app.add_template_filter(access_label, "access_label")
     app.add_template_global(band_range, "band_range")
     app.add_template_global(organisation_currency, "organisation_currency")
     app.add_template_filter(number, "number")

@@ -19,11 +19,13 @@ from tests.web.test_translations import _load_po, _pairs
 # English words that are not also Norwegian words ("for", "to", "is" and "in" are).
 ENGLISH_WORDS = re.compile(
     r"\b(the|and|your|you|with|this|that|are|not|from|hidden|has|have|will|been|which|"
-    r"there|their|when|what|who|was|were|please|should|could)\b",
+    r"there|their|when|what|who|was|were|please|should|could|rep|manager)\b",
     re.IGNORECASE,
 )
 KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# A figure below one with a decimal point (0.61): Norwegian writes 0,61.
+DECIMAL_POINT = re.compile(r"(?<![\d.,])0\.\d+\b")
 # Visible text of elements people read; form values and code samples are not prose.
 SKIPPED_TAGS = {"script", "style", "code", "pre", "textarea", "option"}
 
@@ -131,6 +133,8 @@ def test_norwegian_pages_have_no_english_leftovers_or_raw_keys(app, demo, englis
                 problems.append(f"{path}: raw key {key!r} in {text[:80]!r}")
             for iso in ISO_DATE.findall(text):
                 problems.append(f"{path}: ISO date {iso!r} in {text[:80]!r}")
+            for figure in DECIMAL_POINT.findall(text):
+                problems.append(f"{path}: decimal point {figure!r} in {text[:80]!r}")
     assert problems == [], "\n".join(problems)
 
 
