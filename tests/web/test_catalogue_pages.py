@@ -104,8 +104,25 @@ def test_editing_shows_the_history_with_before_and_after(client, session, hr):
     page = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
     history = page[page.index('id="history-heading"') :]
     assert "Hanne HR" in history and "Edited" in history and "Added" in history
-    assert "en: A quiet day" in history and "en: A quiet Friday" in history
+    assert "English: A quiet day" in history and "English: A quiet Friday" in history
     assert "60" in history
+    # The reward was added at the command line; its choices read as the form offers them.
+    assert "the command line" in history and ">command line<" not in history
+    assert "Private" in history
+    assert ": private<" not in history and ": individual<" not in history
+
+
+def test_the_history_reads_in_norwegian(client, session, hr):
+    create_reward(session=session, actor=SYSTEM, record=record())
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    page = client.get("/hr/rewards/quiet-day").get_data(as_text=True)
+    history = page[page.index('id="history-heading"') :]
+    assert "kommandolinjen" in history and "command line" not in history
+    assert "Engelsk: A quiet day" in history and "en: " not in history
+    for raw in (": private<", ": public<", ": individual<", ": team<", ": long<", ": short<"):
+        assert raw not in history
 
 
 def test_an_edit_that_breaks_a_rule_changes_nothing(client, session, hr):

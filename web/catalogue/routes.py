@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from recommender.catalogue import ALL_ROLES, CATEGORIES
+from services.actors import SYSTEM
 from services.catalogue import (
     catalogue_rows,
     create_reward,
@@ -22,10 +23,16 @@ from services.catalogue import (
 )
 from services.errors import InvalidInput
 from web.auth_setup import viewer
-from web.catalogue.forms import RewardActionForm, RewardForm
+from web.catalogue.forms import (
+    HORIZON_LABELS,
+    SCOPE_LABELS,
+    VISIBILITY_LABELS,
+    RewardActionForm,
+    RewardForm,
+)
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
-from web.filters import category_label, role_label
+from web.filters import category_label, decimal, number, role_label
 from web.guards import requires
 from web.i18n import get_locale
 
@@ -141,7 +148,13 @@ def edit(slug: str):
             form.version.data = reward_version(reward)
             status = 400
         else:
-            flash(_("Your changes to %(name)s are saved.", name=reward.name["en"]), "success")
+            flash(
+                _(
+                    "Your changes to %(name)s are saved.",
+                    name=_text(reward.name, str(get_locale())),
+                ),
+                "success",
+            )
             return redirect(url_for("catalogue.edit", slug=slug))
     else:
         status = 400
@@ -155,6 +168,7 @@ def edit(slug: str):
             action_form=RewardActionForm(),
             labels=_field_labels(form),
             action_labels=_action_labels(),
+            change_by=_who,
             display_name=_text(reward.name, str(get_locale())),
         ),
         status,
@@ -179,15 +193,38 @@ def history_value(value: object, field: str = "") -> str:
         return ", ".join(_("Every role") if r == ALL_ROLES else role_label(str(r)) for r in roles)
     if field == "category" and isinstance(value, str):
         return category_label(value)
+    if field in _CHOICE_LABELS and isinstance(value, str):
+        return str(_CHOICE_LABELS[field].get(value, value))
     if isinstance(value, bool):
         return _("in use") if value else _("retired")
-    if isinstance(value, dict):
-        return "; ".join(f"{lang}: {text}" for lang, text in value.items())
+    if isinstance(value, dict):  # a text in each language, named in the reader's
+        return "; ".join(f"{_language(lang)}: {text}" for lang, text in value.items())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value) if float(value).is_integer() else decimal(value, 2)
     return str(value)
+
+
+_CHOICE_LABELS = {
+    "visibility": VISIBILITY_LABELS,
+    "scope": SCOPE_LABELS,
+    "horizon": HORIZON_LABELS,
+}
+
+
+def _language(code: str) -> str:
+    return {"en": _("English"), "nb": _("Norwegian")}.get(code, code)
+
+
+def _who(change) -> str:
+    """Who made a change: a person by name; the command line and tokens in the reader's
+    language."""
+    if change.actor_id is not None:
+        return change.who
+    if change.who == SYSTEM.label:
+        return _("the command line")
+    return change.who
 
 
 def _field_labels(form: RewardForm) -> dict[str, str]:
