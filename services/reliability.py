@@ -127,7 +127,7 @@ def reliability(
         raise NotFound(
             f"No submitted responses to {where} yet.",
             code="reliability.no_responses",
-            params={"where": where},
+            params=scope.params(),
         )
     # Item analysis over a few survey answers beside imported ones, which HR holds, can be
     # solved for the few: the report is on the answers HR does not hold, at least the
@@ -142,7 +142,7 @@ def reliability(
             f"size), not counting answers HR imported beside them; there are "
             f"{len(responses)}.",
             code="reliability.too_few",
-            params={"where": where, "minimum": minimum, "count": len(responses)},
+            params={**scope.params(), "minimum": minimum, "count": len(responses)},
         )
     flagged = [bool(r.flags) for r in responses]
     n_flagged = sum(flagged)
@@ -156,13 +156,13 @@ def reliability(
                 f"Figures without flagged responses to {where} are not shown while the wave "
                 "is open: they appear when the wave closes.",
                 code="reliability.flagged_pending",
-                params={"where": where},
+                params=scope.params(),
             )
         raise InvalidInput(
             f"Figures without flagged responses are not shown: fewer than "
             f"{shown['fewer_than']} responses to {where} have quality flags.",
             code="reliability.flagged_few",
-            params={"where": where, "minimum": shown["fewer_than"]},
+            params={**scope.params(), "minimum": shown["fewer_than"]},
         )
     excluded = 0 if include_flagged else n_flagged
     if excluded == len(responses):

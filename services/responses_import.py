@@ -251,6 +251,8 @@ def _item_columns(
                     "answers.column_unknown",
                     f"unknown item code (not in {label})",
                     instrument=label,
+                    where_title=dict(instrument.title),
+                    where_version=instrument.version,
                 )
             )
     if not columns and not problems:
@@ -261,6 +263,8 @@ def _item_columns(
                 "answers.no_item_columns",
                 f"no item columns (expected item codes of {label})",
                 instrument=label,
+                where_title=dict(instrument.title),
+                where_version=instrument.version,
             )
         )
     if not has_person:

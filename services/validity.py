@@ -132,7 +132,7 @@ def validity(
             f"No submitted responses to {where} yet (responses with quality flags are left "
             "out unless included).",
             code="validity.no_responses",
-            params={"where": where},
+            params=scope.params(),
         )
     answers = answers_by_response(session, instrument, [r.id for r in everyone])
     rows = [answers[r.id] for r in chosen]
@@ -145,7 +145,7 @@ def validity(
         raise InvalidInput(
             f"Validity was not computed for {where}: {exc}",
             code=ERROR_CODES[exc.code],
-            params={"where": where, **exc.params},
+            params={**scope.params(), **exc.params},
         ) from exc
     result = {
         "instrument": instrument.name,

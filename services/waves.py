@@ -376,6 +376,15 @@ class ReportScope:
     instrument: object  # recommender.instrument.Instrument
     where: str
 
+    def params(self) -> dict:
+        """``where`` for a message, with its parts, so a reader's language can word it."""
+        return {
+            "where": self.where,
+            "where_title": dict(self.instrument.title),
+            "where_version": self.row.version,
+            "where_wave": self.wave.name if self.wave is not None else "",
+        }
+
 
 def report_scope(
     session: Session,

@@ -347,10 +347,30 @@ def _word(code: str, params: dict, text: str = "") -> str | None:
     message = MESSAGES.get(code)
     if message is None:
         return None
+    if "where_title" in params:
+        params = {**params, **_where(params)}
     try:
         return gettext(message, **params)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _where(params: dict) -> dict[str, str]:
+    """The survey version a message is about (``ReportScope.params``), in the reader's
+    words: ``instrument`` names the version, ``where`` adds the wave when there is one."""
+    from web.i18n import get_locale
+
+    titles = params["where_title"] or {}
+    title = titles.get(str(get_locale())) or titles.get("en") or ""
+    survey = gettext(
+        "«%(title)s», version %(version)s", title=title, version=params["where_version"]
+    )
+    where = survey
+    if params.get("where_wave"):
+        where = gettext(
+            "%(survey)s in the wave «%(wave)s»", survey=survey, wave=params["where_wave"]
+        )
+    return {"instrument": survey, "where": where}
 
 
 def message_text(code: str, params: dict) -> str | None:

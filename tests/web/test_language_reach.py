@@ -1,6 +1,8 @@
 """Norwegian readers get Norwegian wherever they arrive: the sign-in page a browser set to
 "no" or "nn" opens, and the pages for an address that does not exist or a wrong method."""
 
+import re
+
 import pytest
 
 from tests.conftest import login
@@ -43,3 +45,25 @@ def test_a_one_minute_lock_says_minute(app, client, factory):
         login(client, rep.email, "wrong password!")
     html = login(client, rep.email).get_data(as_text=True)
     assert "Wait 1 minute and try again" in html
+
+
+def test_a_report_on_a_wave_without_answers_names_it_in_norwegian(client, session, factory):
+    from services.access import SYSTEM
+    from services.instruments import ensure_default_instrument
+    from services.waves import open_wave
+
+    ensure_default_instrument(session=session)
+    open_wave(session=session, actor=SYSTEM, name="Vårpuls")
+    hr = factory.person("hr")
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    login(client, hr.email)
+    for path in ("/hr/reliability?wave=Vårpuls", "/hr/validity?wave=Vårpuls"):
+        html = client.get(path, follow_redirects=True).get_data(as_text=True)
+        said = re.search(
+            r"Ingen innsendte (?:svar på|besvarelser til) «Hva motiverer deg på jobb», versjon \d i runden «Vårpuls»",
+            html,
+        )
+        assert said, path
+        assert " in wave " not in html and " version " not in html
