@@ -147,3 +147,22 @@ def test_whole_v2_survey_is_stored_and_submitted(client, rep_in_v2_wave, session
     }
     bw1 = rep_in_v2_wave["instrument"].item("bw1")
     assert stored["bw1"] == f"{bw1.options[0].code}>{bw1.options[-1].code}"
+
+
+def test_the_error_summary_tells_tasks_of_one_wording_apart(client, rep_in_v2_wave):
+    """Seven best-worst tasks share one wording; a summary listing it four times over did not
+    say which ones. Each entry carries the number the page shows beside the question."""
+    key, items = reward_page(rep_in_v2_wave["instrument"])
+    data = answer_page(items)
+    tasks = [(n, item) for n, item in enumerate(items, start=1) if item.type == "best_worst"]
+    assert len(tasks) >= 2
+    for _n, task in tasks[:2]:
+        del data[f"{task.code}__worst"]
+    html = post_page(client, rep_in_v2_wave["wave"].id, key, data).get_data(as_text=True)
+    summary = html[
+        html.index('id="error-summary"') : html.index("</ul>", html.index('id="error-summary"'))
+    ]
+    entries = re.findall(r'<li><a href="#q-([^"]+)">(\d+)\. ', summary)
+    assert entries == [(task.code, str(n)) for n, task in tasks[:2]]
+    for n, task in tasks[:2]:
+        assert f"<legend>{n}. " in html[html.index(f'id="q-{task.code}"') :][:600]
