@@ -267,7 +267,7 @@ def test_four_clicks_on_train_now_queue_one_job(app, engine, session, factory):
     assert [job.status for job in jobs] == ["queued"]
     pages = [client.get("/hr/model").get_data(as_text=True) for client, _token in clients]
     assert sum(f"Training job {jobs[0].id} is queued" in page for page in pages) == 1
-    assert sum("already running since" in page for page in pages) == 3
+    assert sum("is already waiting for the worker" in page for page in pages) == 3
     assert not any("SQL" in page or "Error" in page for page in pages)
 
 

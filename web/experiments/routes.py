@@ -25,6 +25,7 @@ from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
 from web.experiments.forms import ARM_ROWS, ExperimentForm, FinishForm, KpiImportForm
+from web.filters import period
 from web.guards import requires
 from web.messages import attach_problems
 from web.uploads import confirm_upload, run_confirmed_upload
@@ -221,7 +222,7 @@ def finish(experiment_id: int):
                 _("Everyone stays in the arm they were assigned to, and nothing is deleted."),
                 _(
                     "Its results are shown once the after period %(after)s is over.",
-                    after=info.experiment.period_after,
+                    after=period(info.experiment.period_after),
                 ),
             ],
             button=_("Finish the experiment"),

@@ -313,7 +313,17 @@ def train():
 
     if CloseWaveForm().validate_on_submit():
         job, joined = request_training(session=get_session(), actor=viewer())
-        if joined:
+        if joined and job.status == "queued":
+            flash(
+                _(
+                    "Training job %(id)s, asked for at %(time)s, is already waiting for the "
+                    "worker; this page shows when it is done.",
+                    time=moment(job.requested_at),
+                    id=job.id,
+                ),
+                "info",
+            )
+        elif joined:
             since = job.started_at or job.requested_at
             flash(
                 _(
