@@ -19,11 +19,20 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from models.tables import Wave
+from recommender.explain import CATEGORY_PHRASES
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
-from services.labels import EVERYONE, HEADINGS, YES_NO, hidden_text, word
+from services.labels import (
+    EVERYONE,
+    HEADINGS,
+    YES_NO,
+    hidden_text,
+    localised_sheets,
+    localised_table,
+    word,
+)
 from services.summaries import summary
 from services.tabular import csv_text, safe_cell
 from services.text import without_refused
@@ -185,10 +194,8 @@ def summary_sheets(data: Mapping, locale: str = "en") -> dict:
         for t in group.get("themes") or []
     ]
     about = [
-        {"setting": "wave", "value": data["wave"]},
-        {"setting": "by", "value": data["by"]},
-        {"setting": "min_group_size", "value": data["min_group_size"]},
-        {"setting": "min_text_respondents", "value": data["min_text_respondents"]},
+        {"setting": word(HEADINGS, setting, locale), "value": data[setting]}
+        for setting in ("wave", "by", "min_group_size", "min_text_respondents")
     ]
     return {
         "Summary": (columns, rows),
@@ -226,7 +233,7 @@ def export_summary(
     elif fmt == "csv":
         content = to_csv(*summary_rows(data, locale))
     else:
-        content = to_xlsx(summary_sheets(data, locale))
+        content = to_xlsx(localised_sheets(summary_sheets(data, locale), locale))
     record_export(
         session,
         actor=viewer,
@@ -257,9 +264,12 @@ def focus_json(data: Mapping) -> dict:
 
 
 def focus_sheets(data: Mapping, locale: str = "en") -> dict:
+    """The sheets of a focus-group export, under their English names and column keys
+    (``localised_sheets`` words them for the reader); constructs by their names."""
     constructs = [c["key"] for c in data["constructs"]]
+    names = _construct_names(data)
     group_columns = ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
-    group_columns += constructs
+    group_columns += [names[c] for c in constructs]
     group_rows = []
     question_rows = []
     for g in data["groups"]:
@@ -270,9 +280,9 @@ def focus_sheets(data: Mapping, locale: str = "en") -> dict:
             "suppressed": word(YES_NO, "yes" if s["suppressed"] else "no", locale),
             "reason": hidden_text(s.get("reason"), data["min_group_size"], locale),
             "profile_mix": s["profile_mix"],
-            "top_rewards": s["top_rewards"],
+            "top_rewards": [word(CATEGORY_PHRASES, c, locale) for c in s["top_rewards"]],
         }
-        row.update({c: (s.get("scores") or {}).get(c) for c in constructs})
+        row.update({names[c]: (s.get("scores") or {}).get(c) for c in constructs})
         group_rows.append(row)
         for lang, questions in s["questions"].items():
             for number, text in enumerate(questions, start=1):
@@ -324,9 +334,9 @@ def export_focus_groups(
             columns = [*columns[:2], "members", *columns[2:]]
             members = {g["id"]: g["members"] for g in data["groups"]}
             rows = [{**r, "members": members[r["id"]]} for r in rows]
-        content = to_csv(columns, rows)
+        content = to_csv(*localised_table(columns, rows, locale))
     else:
-        content = to_xlsx(focus_sheets(data, locale))
+        content = to_xlsx(localised_sheets(focus_sheets(data, locale), locale))
     record_export(
         session,
         actor=viewer,
@@ -414,9 +424,15 @@ def _amount(value: float | None) -> float | int | None:
 
 
 def export_budgets(
-    *, session: Session, viewer: Actor, quarter: str | None = None, fmt: str = "csv"
+    *,
+    session: Session,
+    viewer: Actor,
+    quarter: str | None = None,
+    fmt: str = "csv",
+    locale: str = "en",
 ) -> Export:
-    """Every team's budget and spend for a quarter, in the organisation's currency."""
+    """Every team's budget and spend for a quarter, in the organisation's currency; CSV and
+    XLSX headings in ``locale``, JSON keys as they are."""
     from services.budgets import COST_BANDS, cost_band_ranges, list_budgets, resolve_quarter
     from services.organisation import currency
 
@@ -454,10 +470,10 @@ def export_budgets(
             }
         )
     else:
-        table = [{**r, "over": "yes" if r["over"] else "no"} for r in rows]
+        table = [{**r, "over": word(YES_NO, "yes" if r["over"] else "no", locale)} for r in rows]
         if fmt == "csv":
-            content = to_csv(BUDGET_COLUMNS, table)
+            content = to_csv(*localised_table(BUDGET_COLUMNS, table, locale))
         else:
-            content = to_xlsx({"Budgets": (BUDGET_COLUMNS, table)})
+            content = to_xlsx(localised_sheets({"Budgets": (list(BUDGET_COLUMNS), table)}, locale))
     record_export(session, actor=viewer, kind="budgets", fmt=fmt, filters={"quarter": quarter})
     return Export(f"budgets-{quarter.lower()}.{fmt}", MIMETYPES[fmt], content)

@@ -27,6 +27,52 @@ HEADINGS: dict[str, dict[str, str]] = {
     "suppressed": {"en": "hidden", "nb": "skjult"},
     "reason": {"en": "why hidden", "nb": "hvorfor skjult"},
     "construct_label": {"en": "construct name", "nb": "navn på målet"},
+    # Columns of the other sheets and exports, under their own (English) names.
+    "group": {"en": "group", "nb": "gruppe"},
+    "mean": {"en": "mean", "nb": "snitt"},
+    "ci_low": {"en": "ci_low", "nb": "nedre grense (95 %)"},
+    "ci_high": {"en": "ci_high", "nb": "øvre grense (95 %)"},
+    "keywords": {"en": "keywords", "nb": "stikkord"},
+    "n_answers": {"en": "n_answers", "nb": "antall svar"},
+    "setting": {"en": "setting", "nb": "innstilling"},
+    "value": {"en": "value", "nb": "verdi"},
+    "size": {"en": "size", "nb": "størrelse"},
+    "profile_mix": {"en": "profile_mix", "nb": "profiler"},
+    "top_rewards": {"en": "top_rewards", "nb": "mest ønskede belønninger"},
+    "members": {"en": "members", "nb": "deltakere"},
+    "language": {"en": "language", "nb": "språk"},
+    "number": {"en": "number", "nb": "nummer"},
+    "question": {"en": "question", "nb": "spørsmål"},
+    "name": {"en": "name", "nb": "navn"},
+    "email": {"en": "email", "nb": "e-post"},
+    "team": {"en": "team", "nb": "team"},
+    "quarter": {"en": "quarter", "nb": "kvartal"},
+    "currency": {"en": "currency", "nb": "valuta"},
+    "budget": {"en": "budget", "nb": "budsjett"},
+    "spent": {"en": "spent", "nb": "brukt"},
+    "remaining": {"en": "remaining", "nb": "igjen"},
+    "over": {"en": "over", "nb": "overskredet"},
+    "rewards": {"en": "rewards", "nb": "belønninger"},
+    # The settings an "About" sheet lists.
+    "wave": {"en": "wave", "nb": "runde"},
+    "by": {"en": "by", "nb": "gruppert etter"},
+    "min_group_size": {"en": "min_group_size", "nb": "minste gruppestørrelse"},
+    "min_text_respondents": {"en": "min_text_respondents", "nb": "minste antall fritekstsvar"},
+}
+for _band in range(1, 5):
+    HEADINGS[f"band_{_band}_spent"] = {
+        "en": f"band_{_band}_spent",
+        "nb": f"brukt i kostnadsnivå {_band}",
+    }
+SHEETS: dict[str, dict[str, str]] = {
+    "Summary": {"en": "Summary", "nb": "Sammendrag"},
+    "Intervals": {"en": "Intervals", "nb": "Intervaller"},
+    "Themes": {"en": "Themes", "nb": "Temaer"},
+    "About": {"en": "About", "nb": "Om"},
+    "Groups": {"en": "Groups", "nb": "Grupper"},
+    "Members": {"en": "Members", "nb": "Deltakere"},
+    "Questions": {"en": "Questions", "nb": "Spørsmål"},
+    "Budgets": {"en": "Budgets", "nb": "Budsjetter"},
 }
 EVERYONE = {"en": "Everyone", "nb": "Alle"}
 """The whole wave's row, named as the pages name it."""
@@ -55,6 +101,26 @@ def word(table: Mapping[str, Mapping[str, str]], key: str, locale: str) -> str:
     """``table[key]`` in ``locale``, else in English, else the key."""
     texts = table.get(key) or {}
     return texts.get(locale) or texts.get("en") or key
+
+
+Table = tuple[list[str], list[dict]]
+
+
+def localised_table(columns, rows, locale: str) -> Table:
+    """Headings in ``locale`` (``HEADINGS``); a column it does not know keeps its name, so
+    the key and id columns that spreadsheets join on stay as they are."""
+    names = [word(HEADINGS, c, locale) if c in HEADINGS else c for c in columns]
+    return names, [
+        {name: row.get(column) for name, column in zip(names, columns, strict=True)} for row in rows
+    ]
+
+
+def localised_sheets(sheets: Mapping[str, Table], locale: str) -> dict[str, Table]:
+    """``localised_table`` for every sheet, each under its name in ``locale``."""
+    return {
+        word(SHEETS, name, locale): localised_table(columns, rows, locale)
+        for name, (columns, rows) in sheets.items()
+    }
 
 
 def humanise(key: str) -> str:

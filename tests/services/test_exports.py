@@ -252,3 +252,78 @@ def test_english_summary_workbook_names_constructs(org_db, org_session):
     assert intervals[:3] == ["key", "construct", "construct name"]
     names = {row[1]: row[2] for row in book["Intervals"].iter_rows(min_row=2, values_only=True)}
     assert names["autonomy"] == "Autonomy"
+
+
+# Every word a Norwegian reader sees in a file: sheet names and headings. Kept as they
+# are: the key and id columns spreadsheets join on ("team" is Norwegian too).
+ENGLISH_HEADINGS = {
+    "group",
+    "respondents",
+    "hidden",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "keywords",
+    "n_answers",
+    "setting",
+    "value",
+    "size",
+    "reason",
+    "profile_mix",
+    "top_rewards",
+    "language",
+    "number",
+    "question",
+    "name",
+    "email",
+    "members",
+    "quarter",
+    "currency",
+    "budget",
+    "spent",
+    "remaining",
+    "over",
+    "rewards",
+}
+
+
+def _headings(book) -> set[str]:
+    return {str(c.value) for sheet in book for c in sheet[1] if c.value is not None}
+
+
+def test_norwegian_workbooks_are_norwegian_but_for_their_keys(org_db, org_session, session):
+    wave = org_db.org.first_wave.name
+    summary = load_workbook(
+        io.BytesIO(
+            export_summary(
+                session=org_session, viewer=SYSTEM, wave=wave, fmt="xlsx", locale="nb"
+            ).content
+        )
+    )
+    assert summary.sheetnames == ["Sammendrag", "Intervaller", "Temaer", "Om"]
+    assert not _headings(summary) & ENGLISH_HEADINGS, _headings(summary)
+    settings = [row[0] for row in summary["Om"].iter_rows(min_row=2, values_only=True)]
+    assert "min_group_size" not in settings and "minste gruppestørrelse" in settings
+
+    focus = load_workbook(
+        io.BytesIO(
+            export_focus_groups(
+                session=org_session, viewer=SYSTEM, wave=wave, fmt="xlsx", locale="nb"
+            ).content
+        )
+    )
+    assert focus.sheetnames == ["Grupper", "Deltakere", "Spørsmål"]
+    assert not _headings(focus) & ENGLISH_HEADINGS, _headings(focus)
+    assert "id" in _headings(focus) and "Autonomi" in _headings(focus)
+    tops = [row for row in focus["Grupper"].iter_rows(min_row=2, values_only=True)]
+    header = [c.value for c in focus["Grupper"][1]]
+    column = header.index("mest ønskede belønninger")
+    assert all("wellness" not in (r[column] or "") for r in tops)
+
+    from services.exports import export_budgets
+
+    budgets = load_workbook(
+        io.BytesIO(export_budgets(session=session, viewer=SYSTEM, fmt="xlsx", locale="nb").content)
+    )
+    assert budgets.sheetnames == ["Budsjetter"]
+    assert not _headings(budgets) & ENGLISH_HEADINGS, _headings(budgets)

@@ -163,7 +163,13 @@ def _budget_form(quarter: str, **kwargs) -> BudgetForm:
 def budgets_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
-    export = export_budgets(session=get_session(), viewer=viewer(), quarter=_quarter(), fmt=fmt)
+    export = export_budgets(
+        session=get_session(),
+        viewer=viewer(),
+        quarter=_quarter(),
+        fmt=fmt,
+        locale=str(get_locale()),
+    )
     return send_file(
         io.BytesIO(export.content),
         mimetype=export.mimetype,
