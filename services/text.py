@@ -17,11 +17,15 @@ from services.errors import Problem
 # C0 controls other than tab, line feed and carriage return (NUL among them), DEL, C1
 # controls, and the bidi embeddings, overrides and isolates that let a name display as
 # something else (U+202E turns "exe.txt" around). Marks such as U+200F stay allowed.
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (U+D800-U+DFFF, half of a UTF-16 pair, which JSON can carry as "\\ud800")
+# have no UTF-8 form: stored or written out, they fail.
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # In free text (a comment, a note, an answer) people paste from phones and word processors,
 # which wrap right-to-left words in embeddings and isolates (U+202A-U+202C, U+2066-U+2069);
 # those only keep the words in order. The overrides, which reorder what follows, are refused.
-_REFUSED_IN_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e]")
+_REFUSED_IN_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e\ud800-\udfff]")
 # Line and paragraph breaks, and tabs: a name, a title or a wave's name is one line.
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 

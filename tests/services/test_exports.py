@@ -315,7 +315,7 @@ def test_norwegian_workbooks_are_norwegian_but_for_their_keys(org_db, org_sessio
     assert focus.sheetnames == ["Grupper", "Deltakere", "Spørsmål"]
     assert not _headings(focus) & ENGLISH_HEADINGS, _headings(focus)
     assert "id" in _headings(focus) and "Autonomi" in _headings(focus)
-    tops = [row for row in focus["Grupper"].iter_rows(min_row=2, values_only=True)]
+    tops = list(focus["Grupper"].iter_rows(min_row=2, values_only=True))
     header = [c.value for c in focus["Grupper"][1]]
     column = header.index("mest ønskede belønninger")
     assert all("wellness" not in (r[column] or "") for r in tops)

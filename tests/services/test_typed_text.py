@@ -194,3 +194,13 @@ def test_free_text_keeps_the_bidi_marks_phones_put_around_right_to_left_words(se
     assert [p.code for p in text_problems("name", "\u2067Oslo\u2069", one_line=True)] == [
         "text.control_character"
     ]
+
+
+def test_a_lone_surrogate_is_refused_in_names_and_in_prose():
+    """Half of a UTF-16 pair cannot be stored or written out (UTF-8 has no form for it): a
+    JSON "\\ud800" in an API import or comment made a 500 when the row was encoded."""
+    from services.text import refused_character, text_problems
+
+    assert refused_character("A\ud800B") == "U+D800"
+    assert text_problems("comment", "fine \udfff text")
+    assert text_problems("name", "Kari\udbffN", one_line=True)
