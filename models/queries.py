@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import false, func, select, update
 
 T = TypeVar("T")
 
@@ -46,6 +46,22 @@ def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def take_turn(session, name: str, model) -> None:
+    """Wait until no other transaction holds the turn called ``name``, then hold it until
+    this one ends: for writes that read what is stored and then insert (two imports of the
+    same rows at once would otherwise both read "not there" and both insert).
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write that changes no row of
+    ``model`` takes the database's write lock now, before anything is read (as
+    ``lock_rows`` does), so the next writer waits for this one to commit.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        key = model.__table__.primary_key.columns[0]
+        session.execute(update(model).where(false()).values({key.name: key}))
+        return
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
 
 
 def lock_rows(session, model, *where, key_share: bool = False) -> list:

@@ -17,7 +17,13 @@ from services.audit import record_event
 from services.budgets import BudgetStatus, current_quarter, over_budget_after
 from services.errors import InvalidInput, NotFound, row_problem
 from services.grants import grant_given_on
-from services.imports import missing_column, nothing_imported, table_input, unknown_column
+from services.imports import (
+    cell_text,
+    missing_column,
+    nothing_imported,
+    table_input,
+    unknown_column,
+)
 from services.organisation import currency
 from services.tabular import Table
 from services.text import text_problems
@@ -176,7 +182,7 @@ def import_feedback(
         number = offset + 2
         if not record:
             continue
-        cells = {c: str(record.get(c) or "").strip() for c in FEEDBACK_COLUMNS}
+        cells = {c: cell_text(record.get(c)) for c in FEEDBACK_COLUMNS}
         get = cells.__getitem__
         person = people.get(get("person"))
         if person is None:

@@ -41,6 +41,12 @@ def table_input(
     return columns, rows, source
 
 
+def cell_text(value: object) -> str:
+    """One cell of an imported record as text: None is empty; a number from a JSON body,
+    0 included, is its digits (``value or ""`` read a KPI of 0 as an empty cell)."""
+    return "" if value is None else str(value).strip()
+
+
 def missing_column(column: str) -> RowProblem:
     """``row 1, column X: missing column``."""
     return row_problem(1, column, "import.column_missing", "missing column")

@@ -26,12 +26,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
-from models.queries import chunks
+from models.queries import chunks, take_turn
 from models.tables import KPI, Person, utcnow
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import RowProblem, row_problem
-from services.imports import missing_column, nothing_imported, table_input, unknown_column
+from services.imports import (
+    cell_text,
+    missing_column,
+    nothing_imported,
+    table_input,
+    unknown_column,
+)
 from services.quarters import parse_quarter
 from services.tabular import Table
 
@@ -201,7 +207,7 @@ def _parse_rows(
         number = offset + 2  # the header is row 1, as in a spreadsheet
         if not record:
             continue
-        cells = {c: str(record.get(c) or "").strip() for c in KPI_COLUMNS}
+        cells = {c: cell_text(record.get(c)) for c in KPI_COLUMNS}
         found: list[tuple[int, RowProblem]] = []
 
         def problem(
@@ -358,7 +364,7 @@ def import_kpis(
         raise nothing_imported(problems, source)
 
     allowed = set(KNOWN_METRICS) | set(stored_metrics(session))
-    external_ids = {str(r.get("person") or "").strip() for r in records if r}
+    external_ids = {cell_text(r.get("person")) for r in records if r}
     people = _person_ids(session, sorted(external_ids - {""}))
     rows, found, new_metrics = _parse_rows(records, people, allowed, allow_new_metrics)
     if not rows and not found:
@@ -413,6 +419,9 @@ def _write(
     source: str,
     dry_run: bool = False,
 ) -> None:
+    # Imports take turns: another one importing the same people's periods at this moment
+    # would read the same stored rows and insert the same new ones.
+    take_turn(session, "motivo.kpis.import", KPI)
     stored = _stored(session, sorted(set(people.values())), summary.periods)
     to_insert: list[tuple[int, str, str, float]] = []
     to_update: list[tuple[int, float]] = []

@@ -696,3 +696,38 @@ def test_a_double_click_records_one_achievement_and_two_closes_audit_one(
     with Session(engine) as fresh:
         closes = fresh.exec(select(AuditLog).where(AuditLog.action == "wave.close")).all()
         assert len(closes) == 1
+
+
+def test_parallel_kpi_imports_of_the_same_values_all_land_and_keep_one_row_each(
+    engine, session, factory
+):
+    """Two HR people importing the same people's month at once: one got a server error
+    (the database's unique rule, raised from the bulk copy, which no page handles). Imports
+    now take their turn; the last one's values stand, one row per person and month."""
+    from models.tables import KPI
+    from services.kpis import import_kpis
+
+    people = [factory.person(name=f"Seller {i}") for i in range(10)]
+    header = ["person", "period", "metric", "value"]
+
+    def run(i):
+        records = [
+            {
+                "person": p.external_id,
+                "period": "2025-01",
+                "metric": "revenue",
+                "value": 100 * i + n,
+            }
+            for n, p in enumerate(people)
+        ]
+        with Session(engine) as mine:
+            return import_kpis(session=mine, header=header, records=records, actor=SYSTEM)
+
+    for _attempt in range(3):
+        outcomes = _in_parallel(4, run)
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    with Session(engine) as fresh:
+        rows = fresh.exec(select(KPI).where(KPI.period == "2025-01")).all()
+    assert len(rows) == len(people)
+    # All from one import: every value shares its hundreds.
+    assert len({int(r.value) // 100 for r in rows}) == 1

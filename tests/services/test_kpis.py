@@ -317,3 +317,19 @@ def test_a_dry_run_counts_replaced_values_and_writes_nothing(session, people):
     assert (preview.created, preview.updated, preview.unchanged) == (1, 1, 4)
     session.expire_all()
     assert stored(session) == before and counts(session) == audits
+
+
+def test_a_value_of_zero_from_a_json_body_is_a_value_not_an_empty_cell(session, factory):
+    """``{"value": 0}`` (a month without revenue, sent through the API) was refused as
+    "row 2, column value: empty"."""
+    seller = factory.person()
+    summary = import_kpis(
+        session=session,
+        header=["person", "period", "metric", "value"],
+        records=[
+            {"person": seller.external_id, "period": "2025-01", "metric": "revenue", "value": 0}
+        ],
+        actor=SYSTEM,
+    )
+    assert summary.created == 1
+    assert session.exec(select(KPI.value)).one() == 0
