@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -1198,6 +1199,7 @@ class ProgrammeChange:
     teams: list[str]
     hidden: bool
     summary: PairedSummary | None
+    left_out: int = 0  # people with both values in teams under the minimum
 
     def as_dict(self) -> dict:
         return {
@@ -1207,6 +1209,7 @@ class ProgrammeChange:
             "teams": self.teams,
             "causal": False,
             "hidden": self.hidden,
+            "left_out": self.left_out,
             **(_paired_numbers(self.summary) if self.summary else {}),
         }
 
@@ -1241,7 +1244,8 @@ def programme_change(
     problems += team_problems
     if problems:
         raise InvalidInput("The change was not computed.", problems, code="change.not_computed")
-    audience = _audience(session, teams)
+    # Everyone's values, whatever the filter: who counts depends on whole teams.
+    audience = _audience(session, ())
     values: dict[str, dict[int, float]] = {before: {}, after: {}}
     for chunk in chunks(audience):
         stmt = select(KPI.person_id, KPI.period, KPI.value).where(
@@ -1251,10 +1255,28 @@ def programme_change(
         )
         for person_id, period, value in session.exec(stmt):
             values[period][person_id] = value
+    team_of = _teams_of(session, audience)
     x = np.array([values[before].get(p, np.nan) for p in audience], dtype=float)
     y = np.array([values[after].get(p, np.nan) for p in audience], dtype=float)
-    summary = paired_change(x, y, confidence=confidence)
+    # A team with fewer than the minimum of people with both values never counts, in any
+    # filter (nor do reps in no team, if fewer): two filters then differ by whole teams of
+    # at least the minimum, and "North and Tiny" less "North" is nobody's own figure.
+    both = np.isfinite(x) & np.isfinite(y)
+    counts = Counter(team_of[p] for p, ok in zip(audience, both, strict=True) if ok)
+    counted = np.array([counts[team_of[p]] >= min_group_size for p in audience], dtype=bool)
+    wanted = {t.id for t in teams}
+    chosen = np.array([not wanted or team_of[p] in wanted for p in audience], dtype=bool)
+    keep = counted & chosen
+    summary = paired_change(x[keep], y[keep], confidence=confidence)
     hidden = summary.n < min_group_size
+    record_event(
+        session,
+        actor=viewer,
+        action="kpis.change",
+        target=metric,
+        details={"before": before, "after": after, "teams": [t.name for t in teams]},
+    )
+    session.commit()
     return ProgrammeChange(
         metric=metric,
         period_before=before,
@@ -1262,4 +1284,14 @@ def programme_change(
         teams=[t.name for t in teams],
         hidden=hidden,
         summary=None if hidden else summary,
+        left_out=int((both & chosen & ~counted).sum()),
     )
+
+
+def _teams_of(session: Session, people: Sequence[int]) -> dict[int, int | None]:
+    out: dict[int, int | None] = {}
+    for chunk in chunks(people):
+        out.update(
+            session.exec(select(Person.id, Person.team_id).where(Person.id.in_(chunk))).all()
+        )
+    return out

@@ -579,3 +579,49 @@ def test_finishing_an_experiment_ends_it_for_managers_and_keeps_its_results(sess
     assert [a.target for a in audits] == [running.name]
     listed = {e.name: e.status for e in list_experiments(session=session, viewer=SYSTEM)}
     assert listed[running.name] == "finished"
+
+
+def test_two_overlapping_team_filters_never_give_away_a_small_teams_values(session, org):
+    """North and a one-person team together, then North alone: their difference was the
+    one person's exact revenue in both periods. People in a team with fewer than the minimum
+    of people with both values never count, in any filter, so no two filters differ by
+    fewer than the minimum; each run is audited."""
+    experiment = create(session)
+    plant_kpis(session, experiment, {})
+    tiny = Team(name="Tiny")
+    session.add(tiny)
+    session.flush()
+    lone = Person(external_id="T1", name="Tor", email="t1@example.test", team_id=tiny.id)
+    session.add(lone)
+    session.flush()
+    session.add_all(
+        [
+            KPI(person_id=lone.id, period="2026-Q2", metric="revenue", value=200_300),
+            KPI(person_id=lone.id, period="2026-Q3", metric="revenue", value=255_000),
+        ]
+    )
+    session.commit()
+
+    def change(*teams):
+        return programme_change(
+            session=session,
+            viewer=org["hr"],
+            metric="revenue",
+            period_before="2026-Q2",
+            period_after="2026-Q3",
+            team_names=teams,
+            min_group_size=5,
+        )
+
+    both, north, alone, everyone = (
+        change("North", "Tiny"),
+        change("North"),
+        change("Tiny"),
+        change(),
+    )
+    assert alone.hidden
+    assert both.summary.n == north.summary.n
+    assert both.summary.mean_before == north.summary.mean_before
+    assert everyone.summary.n == 90 and everyone.as_dict()["left_out"] == 1
+    runs = session.exec(select(AuditLog).where(AuditLog.action == "kpis.change")).all()
+    assert len(runs) == 4 and all(r.actor_id == org["hr"].id for r in runs)

@@ -125,7 +125,8 @@ def kpis_change(
     """Before/after change of a KPI for all active reps: a description, not a causal effect.
 
     Without a control group a change may come from the season, the market or anything
-    else; run an experiment to learn what rewards cause.
+    else; run an experiment to learn what rewards cause. Reps in a team with fewer than the
+    minimum group size of people with both values are left out of every run. Audited.
     """
     from services.experiments import format_figure, precision, programme_change
 
@@ -152,6 +153,12 @@ def kpis_change(
         f"mean change {format_figure(s.change.estimate, places)} (95% CI "
         f"{format_figure(s.change.low, places)} to {format_figure(s.change.high, places)})."
     )
+    if change.left_out:
+        click.echo(
+            f"Left out: {change.left_out} reps in teams with fewer than the minimum group "
+            "size of people with both values (in every filter, so no two runs can be "
+            "subtracted to show them)."
+        )
     click.echo("Before/after only, no control group: not evidence of what caused the change.")
 
 
