@@ -8,7 +8,9 @@ them against ``models.tables`` so the two cannot drift apart.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, column, select, table
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Connection, DateTime, column, insert, select, table
 
 person = table(
     "person",
@@ -23,6 +25,15 @@ person = table(
     column("active"),
 )
 team = table("team", column("id"), column("name"))
+auditlog = table(
+    "auditlog",
+    # What the ORM's UTC column binds (an aware UTC time), without importing SQLModel.
+    column("at", DateTime(timezone=True)),
+    column("actor_id"),
+    column("action"),
+    column("target"),
+    column("details", JSON()),
+)
 
 ROSTER_FIELDS = (
     "external_id",
@@ -64,3 +75,18 @@ def roster_rows(connection: Connection, *, include_inactive: bool = False) -> li
         {**row, "active": bool(row["active"])}
         for row in (dict(r._mapping) for r in connection.execute(query))
     ]
+
+
+def record_export(connection: Connection, *, actor: str, action: str, details: dict) -> None:
+    """The audit row ``services.audit.record_event`` writes for an actor who is not a person
+    (the command line), written on this connection and committed."""
+    connection.execute(
+        insert(auditlog).values(
+            at=datetime.now(UTC),
+            actor_id=None,
+            action=action,
+            target="",
+            details={**details, "actor": actor},
+        )
+    )
+    connection.commit()

@@ -871,10 +871,20 @@ def _rows(person: Person, suggestions: SuggestionList, locale: str = "en") -> li
 def recommendation_rows(
     *, session: Session, viewer: Actor, person: Person, k: int = 5, locale: str = "en"
 ) -> list[dict]:
-    """One person's suggestions in the CLI/API row shape, with reasons."""
-    return _rows(
+    """One person's suggestions in the CLI/API row shape, with reasons; audited, as every
+    export is (``recommend_for_all`` for everyone)."""
+    rows = _rows(
         person, suggest_rewards(session=session, viewer=viewer, person=person, k=k), locale
     )
+    record_event(
+        session,
+        actor=viewer,
+        action="export.recommendations",
+        target=person.external_id,
+        details={"reps": 1, "k": k},
+    )
+    session.commit()
+    return rows
 
 
 # --- profiles ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from models import roster
-from models.tables import Person, Team
+from models.tables import AuditLog, Person, Team
 from services.actors import SYSTEM
 from services.errors import NotAllowed
 from services.people import list_people as list_people_in_session
@@ -11,7 +11,11 @@ from services.roster import list_people
 
 
 def test_every_column_the_roster_reads_exists_in_the_tables():
-    for light, orm in ((roster.person, Person.__table__), (roster.team, Team.__table__)):
+    for light, orm in (
+        (roster.person, Person.__table__),
+        (roster.team, Team.__table__),
+        (roster.auditlog, AuditLog.__table__),
+    ):
         assert light.name == orm.name
         assert set(light.c.keys()) <= set(orm.c.keys()), set(light.c.keys()) - set(orm.c.keys())
 

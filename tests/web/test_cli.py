@@ -177,3 +177,19 @@ def test_a_database_at_an_older_schema_says_to_upgrade(runner, factory, session)
     assert result.exit_code == 1
     assert "Run `motivo db upgrade`, then try again." in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_listing_the_roster_is_an_audited_export(runner, session, tmp_path):
+    """``motivo users list`` prints every email; it wrote no audit row."""
+    from sqlmodel import select
+
+    from models.tables import AuditLog
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    runner.invoke(args=["people", "import", str(roster)])
+    assert runner.invoke(args=["users", "list", "--format", "json"]).exit_code == 0
+    session.expire_all()
+    row = session.exec(select(AuditLog).where(AuditLog.action == "export.people")).one()
+    assert row.actor_id is None and row.details["actor"] == "command line"
+    assert row.details["format"] == "json" and row.at is not None

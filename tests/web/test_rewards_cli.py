@@ -276,6 +276,14 @@ def test_recommend_one_person_as_json_and_csv(runner, session):
         ok(runner, "recommend", "--person", rep.external_id, "--format", "json").stdout
     )
     assert len(rows) == 5
+    # One person's suggestions, with reasons drawn from their answers, leave Motivo: audited.
+    from models.tables import AuditLog
+
+    session.expire_all()
+    audited = session.exec(
+        select(AuditLog).where(AuditLog.action == "export.recommendations")
+    ).all()
+    assert [a.target for a in audited] == [rep.external_id]
     for rank, row in enumerate(rows, start=1):
         assert list(row) == ROW_FIELDS
         assert (row["person"], row["rank"]) == (rep.external_id, rank)
