@@ -41,6 +41,10 @@ def table_input(
     return columns, rows, source
 
 
+PERSON_COLUMN = "person"
+"""The column of an answers file that names each person (by external id)."""
+
+
 def cell_text(value: object) -> str:
     """One cell of an imported record as text: None is empty; a number from a JSON body,
     0 included, is its digits (``value or ""`` read a KPI of 0 as an empty cell)."""

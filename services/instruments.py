@@ -18,7 +18,7 @@ from recommender.instrument import (
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.errors import NotFound
-from services.imports import nothing_imported
+from services.imports import PERSON_COLUMN, nothing_imported
 
 DEFAULT_INSTRUMENT = "motivation"
 
@@ -133,6 +133,17 @@ def import_instrument(
         parsed = parse_instrument(data)
     except InstrumentError as exc:
         raise nothing_imported(exc.problems, source, default="the instrument") from exc
+    # An item code is a column of an answers file, whose headers are read case-insensitively
+    # beside its person column: an item called that could never be imported. Checked here,
+    # for new versions only; a stored version is read as it was stored.
+    reserved = [
+        f"items[{index}] (code '{item.code}'), field 'code': '{item.code}' names the person "
+        "column of an answers file; choose another code"
+        for index, item in enumerate(parsed.items)
+        if item.code.lower() == PERSON_COLUMN
+    ]
+    if reserved:
+        raise nothing_imported(reserved, source, default="the instrument")
     latest = latest_row(session, parsed.name)
     if latest is not None and latest.fingerprint == parsed.fingerprint():
         return ImportedInstrument(latest, definition(latest), created=False)

@@ -43,14 +43,18 @@ from services.access import Actor, require
 from services.audit import record_event
 from services.disclosure import released_groups
 from services.errors import Problem, row_problem
-from services.imports import new_external_id_problems, nothing_imported, table_input
+from services.imports import (
+    PERSON_COLUMN,
+    new_external_id_problems,
+    nothing_imported,
+    table_input,
+)
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
 from services.text import text_problems
 from services.waves import find_wave
 
-PERSON_COLUMN = "person"
 IMPORT_SOURCE = RESPONSE_IMPORTED
 SURVEY_SOURCE = RESPONSE_FROM_SURVEY  # answered by the person through the survey pages
 IMPORTED_WAVE_PREFIX = "Imported from "

@@ -407,3 +407,18 @@ def test_a_respondent_created_from_an_id_with_an_invisible_character_is_refused(
         "row 2, column person: holds U+200B, a character that shows as nothing or as a space; "
         "write a new id in visible characters and ordinary spaces"
     ]
+
+
+def test_an_instrument_with_an_item_called_person_is_refused(session):
+    """Its answers could never be imported: the item's column is the file's person column."""
+    from models.tables import Instrument as InstrumentRow
+
+    data = small_definition()
+    data["name"] = "reserved"
+    data["items"][1]["code"] = "Person"
+    with pytest.raises(InvalidInput) as refused:
+        import_instrument(session=session, actor=SYSTEM, data=data)
+    assert any("names the person column" in p for p in refused.value.problems)
+    assert (
+        session.exec(select(InstrumentRow).where(InstrumentRow.name == "reserved")).first() is None
+    )
