@@ -35,7 +35,7 @@ from services.imports import (
     unknown_column,
 )
 from services.sales_roles import remember_labels
-from services.text import invisible
+from services.text import invisible, scripts
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 # Every column is required: a roster without, say, `team` would blank everyone's team, and
@@ -187,6 +187,19 @@ def _validate(
                     "people.email_invalid",
                     f"{row.email!r} is not an email address",
                     email=row.email,
+                )
+            )
+        elif len(mixed := scripts(row.email)) > 1:
+            # "hаnne.bakke@…" with a Cyrillic "а" reads as Hanne's address and is another.
+            problems.append(
+                row_problem(
+                    number,
+                    "email",
+                    "people.email_mixed_scripts",
+                    f"{row.email!r} mixes letters of {' and '.join(s.title() for s in mixed)} "
+                    "script, so it reads as an address it is not; write it in one script",
+                    email=row.email,
+                    scripts=" / ".join(s.title() for s in mixed),
                 )
             )
         elif row.email in seen_emails:

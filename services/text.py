@@ -83,3 +83,16 @@ def text_problems(field: str, value: object, *, one_line: bool = False) -> list[
             Problem(field, "text.line_break", "holds a line break or a tab; keep it on one line")
         )
     return problems
+
+
+def scripts(value: str) -> list[str]:
+    """The writing systems of ``value``'s letters, by Unicode name (LATIN, CYRILLIC, GREEK,
+    ...), in the order they first appear; digits and punctuation belong to none."""
+    found: list[str] = []
+    for character in value:
+        if not character.isalpha():
+            continue
+        script = unicodedata.name(character, "UNKNOWN").split(" ")[0]
+        if script not in found:
+            found.append(script)
+    return found

@@ -254,6 +254,10 @@ MESSAGES = {
     "import.longer_than": N_("longer than %(limit)s characters"),
     "people.none": N_("the file has a header but no people"),
     "people.email_invalid": N_("'%(email)s' is not an email address"),
+    "people.email_mixed_scripts": N_(
+        "'%(email)s' mixes letters of several scripts (%(scripts)s), so it reads as an address "
+        "it is not; write it in one script"
+    ),
     "people.access_unknown": N_("unknown access role '%(access)s' (use one of %(known)s)"),
     "people.email_taken": N_("%(email)s already belongs to %(owner)s"),
     "people.external_id_invisible": N_(

@@ -439,3 +439,17 @@ def test_a_team_named_twice_in_two_spellings_is_one_team_of_the_wave(session):
 
     links = session.exec(select(WaveTeam).where(WaveTeam.wave_id == wave.id)).all()
     assert [session.get(Team, link.team_id).name for link in links] == ["Oslo Enterprise"]
+
+
+def test_an_email_that_mixes_scripts_is_refused_as_a_lookalike(session):
+    """ "kаri@example.test" with a Cyrillic "а" was stored as a new person beside Kari."""
+    run(session, ROSTER)
+    lookalike = ROSTER + "R3,Kari Fake,k\u0430ri@example.test,Oslo Enterprise,,rep,closer\n"
+    problems = refusal(session, lookalike)
+    assert any(
+        p.startswith("row 5, column email:") and "Latin and Cyrillic" in p for p in problems
+    ), problems
+    assert count(session, Person) == 3
+    # A whole address in another script is an address.
+    run(session, ROSTER + "R4,Пётр Иванов,пётр@пример.рф,Oslo Enterprise,,rep,closer\n")
+    assert count(session, Person) == 4
