@@ -45,3 +45,20 @@ def test_the_budget_form_takes_the_norwegian_spelling(client, session, factory):
     html = page.get_data(as_text=True)
     assert "is not a quarter" not in html and "Write the quarter" not in html
     assert page.status_code == 200
+
+
+def test_a_field_shows_the_first_thing_to_fix_not_a_run_on_of_two(client, session, factory):
+    from tests.conftest import csrf_token, login
+
+    team = factory.team()
+    hr = factory.person("hr", team=team)
+    login(client, hr.email)
+    token = csrf_token(client, "/hr/budgets")
+    page = client.post(
+        "/hr/budgets",
+        data={"csrf_token": token, "team": str(team.id), "quarter": "2026-Q4", "amount": "abc"},
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    error = html[html.index('id="amount-error"') :].split("</p>")[0]
+    assert "Give an amount of 0 or more" not in error and len(error) < 120, error
