@@ -28,6 +28,7 @@ PAGES = {
         "/hr/insights/analytics",
         "/hr/insights/focus-groups",
         "/hr/insights/reminders",
+        "/hr/insights/report",
         "/hr/experiments/",
         "/hr/experiments/new",
         "/hr/experiments/kpis",
