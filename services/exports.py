@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from models.tables import Wave
-from recommender.explain import CATEGORY_PHRASES
 from services.access import Actor, require
 from services.audit import record_event
 from services.errors import InvalidInput, Problem, Unavailable
@@ -266,6 +265,10 @@ def focus_json(data: Mapping) -> dict:
 def focus_sheets(data: Mapping, locale: str = "en") -> dict:
     """The sheets of a focus-group export, under their English names and column keys
     (``localised_sheets`` words them for the reader); constructs by their names."""
+    # Imported here: the recommender's wording module loads scikit-learn, which creating the
+    # app must not.
+    from recommender.explain import CATEGORY_PHRASES
+
     constructs = [c["key"] for c in data["constructs"]]
     names = _construct_names(data)
     group_columns = ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
