@@ -173,7 +173,10 @@ def moment(value: object) -> str:
     parsed = _as_date_or_time(value)
     if not isinstance(parsed, datetime):
         return day(value)
-    return f"{day(parsed)} {format_time(_in_utc(parsed), 'short')}"
+    time = format_time(_in_utc(parsed), "short")
+    # Norwegian writes "kl." before a time of day: "7. desember 2026 kl. 14:46".
+    at = "kl. " if str(babel_locale().language) == "nb" else ""
+    return f"{day(parsed)} {at}{time}"
 
 
 def period(value: object) -> str:
