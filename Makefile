@@ -77,6 +77,6 @@ clean:
 
 ## translations: extract new strings, merge them into the Norwegian catalogue, compile it
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k NP_:1,2 --no-location --omit-header -o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -l nb --ignore-obsolete
 	$(BIN)/pybabel compile -d web/translations

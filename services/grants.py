@@ -77,7 +77,8 @@ class GivenRecently(ServiceError):
         else:
             rule = "it is a one-off reward"
         super().__init__(
-            f"They received this reward {self.days_ago} days ago ({last.isoformat()}); {rule}. "
+            f"They received this reward {self.days_ago} day{'' if self.days_ago == 1 else 's'} "
+            f"ago ({last.isoformat()}); {rule}. "
             "Confirm to give it again.",
             code="grant.given_recently",
             params={"days_ago": self.days_ago, "cooldown": reward.cooldown_days},

@@ -178,11 +178,15 @@ def nothing_imported(
     if not source and default != "the file":
         code = ""  # another default (the instrument) keeps its English words
     return InvalidInput(
-        f"Nothing was imported: {len(problems)} problem(s) in {source or default}.",
+        f"Nothing was imported: {_problems(len(problems))} in {source or default}.",
         capped(sorted(problems, key=_row_number)),
         code=code,
         params={"count": len(problems), "source": source},
     )
+
+
+def _problems(n: int, more: str = "") -> str:
+    return f"{n} {more}problem" if n == 1 else f"{n} {more}problems"
 
 
 def capped(problems: Sequence[str]) -> list[str]:
@@ -191,7 +195,10 @@ def capped(problems: Sequence[str]) -> list[str]:
         return list(problems)
     rest = len(problems) - MAX_PROBLEMS
     more = Problem(
-        "", "import.more_problems", f"… and {rest} more problem(s) not listed", {"count": rest}
+        "",
+        "import.more_problems",
+        f"… and {_problems(rest, 'more ')} not listed",
+        {"count": rest},
     )
     return [*problems[:MAX_PROBLEMS], more]
 

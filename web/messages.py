@@ -10,13 +10,19 @@ entry here and its Norwegian translation (tests/web/test_error_codes.py checks b
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from services.errors import CATALOGUE_RULE, Problem, RowProblem, ServiceError
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext "no-op" marker babel extracts
     return message
+
+
+def NP_(singular: str, plural: str, count: str) -> tuple[str, str, str]:  # noqa: N802
+    """A message with a singular and a plural form, chosen by the parameter ``count``
+    (babel extracts it with the keyword ``NP_:1,2``)."""
+    return singular, plural, count
 
 
 MESSAGES = {
@@ -56,8 +62,10 @@ MESSAGES = {
     "wave.year_out_of_range": N_("Choose a day in the years %(first)s to %(last)s."),
     "team.unknown": N_("There is no team called «%(team)s»."),
     "grant.occasion_unknown": N_("Choose one of the occasions."),
-    "grant.given_recently": N_(
-        "They received this reward %(days_ago)s day(s) ago; confirm to give it again."
+    "grant.given_recently": NP_(
+        "They received this reward %(days_ago)s day ago; confirm to give it again.",
+        "They received this reward %(days_ago)s days ago; confirm to give it again.",
+        "days_ago",
     ),
     "grant.given_today": N_("They received this reward today already."),
     "reward.retired": N_("This reward has been retired from the catalogue."),
@@ -94,8 +102,16 @@ MESSAGES = {
     # whole errors (added with the import problems)
     "person.not_found_id": N_("No person '%(person)s'."),
     "locale.unknown": N_("Unknown language '%(locale)s'."),
-    "import.nothing_imported": N_("Nothing was imported: %(count)s problem(s) in %(source)s."),
-    "import.nothing_imported_here": N_("Nothing was imported: %(count)s problem(s) in the file."),
+    "import.nothing_imported": NP_(
+        "Nothing was imported: %(count)s problem in %(source)s.",
+        "Nothing was imported: %(count)s problems in %(source)s.",
+        "count",
+    ),
+    "import.nothing_imported_here": NP_(
+        "Nothing was imported: %(count)s problem in the file.",
+        "Nothing was imported: %(count)s problems in the file.",
+        "count",
+    ),
     "people.mass_deactivation": N_(
         "Nothing was imported: this file would deactivate %(leaving)s of %(active)s active people."
     ),
@@ -242,7 +258,11 @@ MESSAGES = {
     "import.control_character_remove": N_(
         "contains the control character %(character)s; remove it and import again"
     ),
-    "import.more_problems": N_("… and %(count)s more problem(s) not listed"),
+    "import.more_problems": NP_(
+        "… and %(count)s more problem not listed",
+        "… and %(count)s more problems not listed",
+        "count",
+    ),
     "import.person_unknown": N_("unknown person '%(person)s'"),
     "import.person_unknown_first": N_("unknown person '%(person)s' (import people first)"),
     "import.reward_unknown": N_("unknown reward '%(reward)s'"),
@@ -354,6 +374,9 @@ def _word(code: str, params: dict, text: str = "") -> str | None:
     if "where_title" in params:
         params = {**params, **_where(params)}
     try:
+        if isinstance(message, tuple):
+            singular, plural, count = message
+            return ngettext(singular, plural, int(params[count]), **params)
         return gettext(message, **params)
     except (KeyError, TypeError, ValueError):
         return None

@@ -114,9 +114,9 @@ def test_ten_thousand_problems_are_capped(client, auth):
     response = post_rows(client, auth, "/api/v1/people/import", rows)
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["message"].startswith("Nothing was imported: 20000 problem(s)")
+    assert error["message"].startswith("Nothing was imported: 20000 problems")
     assert len(error["problems"]) == MAX_PROBLEMS + 1
-    assert error["problems"][-1] == "… and 19900 more problem(s) not listed"
+    assert error["problems"][-1] == "… and 19900 more problems not listed"
     assert len(response.get_data()) < 50_000
 
 
@@ -125,7 +125,7 @@ def test_ten_thousand_unreadable_rows_are_capped_too(client, auth):
     assert response.status_code == 400
     problems = response.get_json()["error"]["problems"]
     assert len(problems) == MAX_PROBLEMS + 1
-    assert problems[-1] == "… and 9900 more problem(s) not listed"
+    assert problems[-1] == "… and 9900 more problems not listed"
 
 
 def test_a_50_mb_body_is_refused_with_413_before_it_is_read(client, auth):

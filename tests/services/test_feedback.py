@@ -470,7 +470,7 @@ def test_every_problem_is_reported_and_nothing_is_written(session, org, kind):
             source="feedback.csv",
         )
     assert caught.value.problems == expected
-    assert caught.value.args[0] == "Nothing was imported: 1 problem(s) in feedback.csv."
+    assert caught.value.args[0] == "Nothing was imported: 1 problem in feedback.csv."
     assert written(session) == before
     assert session.exec(select(Rating.rating)).all() == [1]
 

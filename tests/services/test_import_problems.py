@@ -49,7 +49,7 @@ def test_a_bad_roster_row_gives_coded_problems_with_row_and_column(session):
     assert by_column["name"].code == "import.cell_empty" and by_column["name"].row == 2
     assert by_column["access"].params["access"] == "chief"
     # The command line and the API still read the same English text.
-    assert str(exc).startswith("Nothing was imported: 3 problem(s) in roster.csv.\n")
+    assert str(exc).startswith("Nothing was imported: 3 problems in roster.csv.\n")
     assert "  row 2, column name: empty" in str(exc)
 
 
@@ -80,4 +80,4 @@ def test_a_long_refusal_counts_the_rest_with_a_code():
     last = exc.problems[-1]
     assert len(exc.problems) == MAX_PROBLEMS + 1
     assert isinstance(last, Problem) and last.code == "import.more_problems"
-    assert last == "… and 6 more problem(s) not listed" and last.params == {"count": 6}
+    assert last == "… and 6 more problems not listed" and last.params == {"count": 6}

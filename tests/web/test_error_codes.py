@@ -82,7 +82,7 @@ def test_norwegian_hr_sees_a_bad_roster_row_in_norwegian_with_row_and_column(cli
     response = upload(client, "/admin/people", header + "R1,,not-an-email,,,chief,\n", "roster.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Ingenting ble importert: 3 problem(er) i roster.csv." in html
+    assert "Ingenting ble importert: 3 problemer i roster.csv." in html
     assert "rad 2, kolonne name: tom" in html
     assert "rad 2, kolonne email: «not-an-email» er ikke en e-postadresse" in html
     assert "rad 2, kolonne access: ukjent tilgangsrolle «chief»" in html

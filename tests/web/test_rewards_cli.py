@@ -168,7 +168,7 @@ def test_a_bad_catalogue_file_lists_its_problems_and_writes_nothing(seeded, tmp_
     assert result.exit_code == 1
     assert result.stdout == ""
     problems = result.stderr.splitlines()
-    assert problems[0].startswith("Error: Nothing was imported: 2 problem(s)")
+    assert problems[0].startswith("Error: Nothing was imported: 2 problems")
     assert problems[1].startswith("  row 2, column category: unknown category 'fame'")
     assert problems[2] == "  row 5, column active: expected true or false, got 'maybe'"
     assert (count(session, AuditLog) - 1, ok(seeded, "rewards", "export").stdout) == before
@@ -217,7 +217,7 @@ def test_feedback_import_is_all_or_nothing_and_idempotent(seeded, session, facto
     result = invoke(seeded, "feedback", "import", str(bad))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"Error: Nothing was imported: 2 problem(s) in {bad}.",
+        f"Error: Nothing was imported: 2 problems in {bad}.",
         "  row 3, column person: unknown person 'NOBODY'",
         "  row 3, column rating: '7' is not a whole number from 1 to 5",
     ]

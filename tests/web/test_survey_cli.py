@@ -86,7 +86,7 @@ def test_instrument_import_lists_every_problem_and_exits_1(runner, session, tmp_
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("Error: Nothing was imported: 2 problem(s)")
+    assert lines[0].startswith("Error: Nothing was imported: 2 problems")
     assert "unknown construct 'autonmy'" in lines[1]
     assert "field 'expected'" in lines[2]
     assert count(session, Instrument) == 0
@@ -167,7 +167,7 @@ def test_responses_import_errors_exit_1_and_write_nothing(runner, session, small
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0] == f"Error: Nothing was imported: 2 problem(s) in {path}."
+    assert lines[0] == f"Error: Nothing was imported: 2 problems in {path}."
     assert lines[1].strip().startswith("row 2, column aut2: 8 is out of range")
     assert lines[2].strip().startswith("row 2, column person: unknown person 'R1'")
     assert (count(session, SurveyResponse), count(session, Answer), count(session, Person)) == (

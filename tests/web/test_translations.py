@@ -22,7 +22,7 @@ CATALOGUE_DIR = ROOT / "web" / "translations" / "nb" / "LC_MESSAGES"
 PO_PATH = CATALOGUE_DIR / "messages.po"
 MO_PATH = CATALOGUE_DIR / "messages.mo"
 # The same keywords as the Makefile's `translations` target (lazy strings in forms).
-KEYWORDS = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None)
+KEYWORDS = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None, NP_=(1, 2))
 
 NAMED = re.compile(r"%\((\w+)\)[-#0 +]?(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrs]")
 
