@@ -300,7 +300,7 @@ QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
         },
         "low": {
             "en": "Where should the company stay out of your health and free time?",
-            "nb": "Hvor bør firmaet holde seg unna helsen og fritiden din?",
+            "nb": "Hvor går grensen for hva firmaet bør blande seg inn i når det gjelder helsen og fritiden din?",
         },
     },
     "pref_exclusive": {
@@ -330,7 +330,7 @@ QUESTIONS: dict[str, dict[str, dict[str, str]]] = {
         },
         "low": {
             "en": "What would make flexible time useful to you rather than awkward?",
-            "nb": "Hva ville gjort fleksibel tid nyttig for deg, ikke kleint?",
+            "nb": "Hva skal til for at fleksibel tid blir nyttig for deg og ikke bare vanskelig?",
         },
     },
     "pref_public": {

@@ -23,7 +23,7 @@ NO_GROUP = {
 }
 HEADINGS: dict[str, dict[str, str]] = {
     "label": {"en": "group", "nb": "gruppe"},
-    "n": {"en": "respondents", "nb": "svar"},
+    "n": {"en": "respondents", "nb": "personer"},
     "suppressed": {"en": "hidden", "nb": "skjult"},
     "reason": {"en": "why hidden", "nb": "hvorfor skjult"},
     "construct_label": {"en": "construct name", "nb": "navn på målet"},
