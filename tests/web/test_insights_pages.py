@@ -181,6 +181,11 @@ def test_cli_summary_and_focus_groups(app, org_db, tmp_path):
     assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith(
         "key,group,respondents"
     )
+    # Scheduled exports for a Norwegian organisation come out in Norwegian.
+    result = runner.invoke(args=["summary", "--by", "profile", "--format", "csv", "--locale", "nb"])
+    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith(
+        "key,gruppe,personer"
+    )
 
     book = tmp_path / "groups.xlsx"
     result = runner.invoke(

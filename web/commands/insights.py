@@ -62,9 +62,16 @@ def _write(export: Export, out: str | None) -> None:
 @click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "nb"]),
+    default="en",
+    show_default=True,
+    help="Language of the labels, headings and sheet names (keys and ids stay as they are).",
+)
 @with_appcontext
 @handle_errors
-def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> None:
+def summary_command(by: str, wave: str | None, fmt: str, out: str | None, locale: str) -> None:
     """Write the anonymous summary of a wave by team, sales role or profile.
 
     Groups under the minimum group size, and groups whose figures, with those already
@@ -82,6 +89,7 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
             wave=wave,
             fmt=fmt,
             min_group_size=min_group_size(session),
+            locale=locale,
             channel="cli",
         )
     _write(export, out)
@@ -100,10 +108,17 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None) -> Non
 @click.option("--anonymous", is_flag=True, help="Leave out who is in each group.")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "nb"]),
+    default="en",
+    show_default=True,
+    help="Language of the labels, headings and sheet names (keys and ids stay as they are).",
+)
 @with_appcontext
 @handle_errors
 def focus_groups_command(
-    wave: str | None, by: str, size: int, anonymous: bool, fmt: str, out: str | None
+    wave: str | None, by: str, size: int, anonymous: bool, fmt: str, out: str | None, locale: str
 ) -> None:
     """Form focus groups of 5 to 8 people, each with an anonymous summary.
 
@@ -124,6 +139,7 @@ def focus_groups_command(
             anonymous=anonymous,
             fmt=fmt,
             min_group_size=min_group_size(session),
+            locale=locale,
             channel="cli",
         )
     _write(export, out)
