@@ -30,17 +30,21 @@ def test_anything_else_is_not_a_quarter(bad):
     assert parse_quarter(bad) is None
 
 
-def test_the_budget_form_takes_the_norwegian_spelling(client, session, factory):
+def set_budget_through_the_page(client, factory, *, quarter: str, amount: str, **kwargs):
+    """HR signed in, posting the budget form for a new team."""
     from tests.conftest import csrf_token, login
 
     team = factory.team()
     hr = factory.person("hr", team=team)
     login(client, hr.email)
     token = csrf_token(client, "/hr/budgets")
-    page = client.post(
-        "/hr/budgets",
-        data={"csrf_token": token, "team": str(team.id), "quarter": "2026-K4", "amount": "1000"},
-        follow_redirects=True,
+    data = {"csrf_token": token, "team": str(team.id), "quarter": quarter, "amount": amount}
+    return client.post("/hr/budgets", data=data, **kwargs)
+
+
+def test_the_budget_form_takes_the_norwegian_spelling(client, session, factory):
+    page = set_budget_through_the_page(
+        client, factory, quarter="2026-K4", amount="1000", follow_redirects=True
     )
     html = page.get_data(as_text=True)
     assert "is not a quarter" not in html and "Write the quarter" not in html
@@ -48,16 +52,7 @@ def test_the_budget_form_takes_the_norwegian_spelling(client, session, factory):
 
 
 def test_a_field_shows_the_first_thing_to_fix_not_a_run_on_of_two(client, session, factory):
-    from tests.conftest import csrf_token, login
-
-    team = factory.team()
-    hr = factory.person("hr", team=team)
-    login(client, hr.email)
-    token = csrf_token(client, "/hr/budgets")
-    page = client.post(
-        "/hr/budgets",
-        data={"csrf_token": token, "team": str(team.id), "quarter": "2026-Q4", "amount": "abc"},
-    )
+    page = set_budget_through_the_page(client, factory, quarter="2026-Q4", amount="abc")
     html = page.get_data(as_text=True)
     assert page.status_code == 400
     error = html[html.index('id="amount-error"') :].split("</p>")[0]

@@ -165,6 +165,17 @@ def format_option(*choices: str, default: str) -> Callable:
     )
 
 
+def locale_option(help: str) -> Callable:  # noqa: A002 - click's own name for it
+    """``--locale en|nb``: the language of what a command writes for people to read."""
+    return click.option(
+        "--locale",
+        type=click.Choice(["en", "nb"]),
+        default="en",
+        show_default=True,
+        help=help,
+    )
+
+
 class LazyChoice(click.Choice):
     """A ``click.Choice`` whose values are read from ``module.attribute`` when first needed.
 

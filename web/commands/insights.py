@@ -17,6 +17,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    locale_option,
     min_group_size,
 )
 
@@ -52,6 +53,9 @@ def _write(export: Export, out: str | None) -> None:
     echo_err(f"Wrote {out}")
 
 
+LOCALE_HELP = "Language of the labels, headings and sheet names (keys and ids stay as they are)."
+
+
 @click.command("summary")
 @click.option(
     "--by",
@@ -62,13 +66,7 @@ def _write(export: Export, out: str | None) -> None:
 @click.option("--wave", help="Wave name or id (default: the newest wave with answers).")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
-@click.option(
-    "--locale",
-    type=click.Choice(["en", "nb"]),
-    default="en",
-    show_default=True,
-    help="Language of the labels, headings and sheet names (keys and ids stay as they are).",
-)
+@locale_option(LOCALE_HELP)
 @with_appcontext
 @handle_errors
 def summary_command(by: str, wave: str | None, fmt: str, out: str | None, locale: str) -> None:
@@ -108,13 +106,7 @@ def summary_command(by: str, wave: str | None, fmt: str, out: str | None, locale
 @click.option("--anonymous", is_flag=True, help="Leave out who is in each group.")
 @format_option("json", "csv", "xlsx", default="json")
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help=OUT_HELP)
-@click.option(
-    "--locale",
-    type=click.Choice(["en", "nb"]),
-    default="en",
-    show_default=True,
-    help="Language of the labels, headings and sheet names (keys and ids stay as they are).",
-)
+@locale_option(LOCALE_HELP)
 @with_appcontext
 @handle_errors
 def focus_groups_command(

@@ -16,6 +16,7 @@ from web.commands.common import (
     echo_err,
     format_option,
     handle_errors,
+    locale_option,
     upload_limit,
     write_csv,
     write_json,
@@ -230,7 +231,7 @@ def worker(interval: int | None, once: bool) -> None:
 @click.option("--person", "external_id", help="External id of one person.")
 @click.option("--all", "everyone", is_flag=True, help="Every active rep.")
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option("--locale", type=click.Choice(["en", "nb"]), default="en", show_default=True)
+@locale_option("Language of the reasons.")
 @format_option("csv", "json", default="csv")
 @with_appcontext
 @handle_errors
