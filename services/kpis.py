@@ -435,7 +435,10 @@ def _write(
         else:
             summary.unchanged += 1
     if not to_insert and not to_update:
-        return  # the same file again: nothing to write, not even an audit row
+        # The same file again: nothing to write, not even an audit row. The turn is given
+        # back now, not when the caller's session happens to end.
+        session.rollback()
+        return
 
     now = utcnow()
     _bulk_insert(session, to_insert, now)

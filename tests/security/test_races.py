@@ -731,3 +731,21 @@ def test_parallel_kpi_imports_of_the_same_values_all_land_and_keep_one_row_each(
     assert len(rows) == len(people)
     # All from one import: every value shares its hundreds.
     assert len({int(r.value) // 100 for r in rows}) == 1
+
+
+def test_an_import_that_changes_nothing_gives_its_turn_back(engine, session, factory):
+    """Importing the same file twice held the import turn (SQLite's write lock) until the
+    session ended: every other writer then waited, or failed with "database is locked"."""
+    from models.tables import KPI
+    from services.kpis import import_kpis
+
+    seller = factory.person()
+    header = ["person", "period", "metric", "value"]
+    records = [{"person": seller.external_id, "period": "2025-02", "metric": "revenue", "value": 5}]
+    with Session(engine) as mine:
+        import_kpis(session=mine, header=header, records=records, actor=SYSTEM)
+        import_kpis(session=mine, header=header, records=records, actor=SYSTEM)
+        # Still inside the first session: another writer gets through at once.
+        with Session(engine) as other:
+            other.add(KPI(person_id=seller.id, period="2025-03", metric="revenue", value=1))
+            other.commit()
