@@ -1199,7 +1199,8 @@ class ProgrammeChange:
     teams: list[str]
     hidden: bool
     summary: PairedSummary | None
-    left_out: int = 0  # people with both values in teams under the minimum
+    left_out: int = 0  # reps in teams with fewer active reps than the minimum
+    missing: int = 0  # reps who count but lack a value in a period: nothing is shown
 
     def as_dict(self) -> dict:
         return {
@@ -1210,6 +1211,7 @@ class ProgrammeChange:
             "causal": False,
             "hidden": self.hidden,
             "left_out": self.left_out,
+            "missing": self.missing,
             **(_paired_numbers(self.summary) if self.summary else {}),
         }
 
@@ -1258,17 +1260,19 @@ def programme_change(
     team_of = _teams_of(session, audience)
     x = np.array([values[before].get(p, np.nan) for p in audience], dtype=float)
     y = np.array([values[after].get(p, np.nan) for p in audience], dtype=float)
-    # A team with fewer than the minimum of people with both values never counts, in any
-    # filter (nor do reps in no team, if fewer): two filters then differ by whole teams of
-    # at least the minimum, and "North and Tiny" less "North" is nobody's own figure.
-    both = np.isfinite(x) & np.isfinite(y)
-    counts = Counter(team_of[p] for p, ok in zip(audience, both, strict=True) if ok)
-    counted = np.array([counts[team_of[p]] >= min_group_size for p in audience], dtype=bool)
+    # Who counts depends on the roster alone, never on whose values are there: a team (or
+    # the reps in no team) with fewer than the minimum of active reps counts in no run, and
+    # a run is shown only when every rep who counts has a value in both periods. Otherwise
+    # two runs differ by one person: "North and a team of one" less "North", or Q2-Q3 (one
+    # rep without a Q3 value) less Q2-Q4, gave that rep's own figures.
+    size = Counter(team_of[p] for p in audience)
+    counted = np.array([size[team_of[p]] >= min_group_size for p in audience], dtype=bool)
     wanted = {t.id for t in teams}
     chosen = np.array([not wanted or team_of[p] in wanted for p in audience], dtype=bool)
     keep = counted & chosen
+    missing = int((keep & ~(np.isfinite(x) & np.isfinite(y))).sum())
     summary = paired_change(x[keep], y[keep], confidence=confidence)
-    hidden = summary.n < min_group_size
+    hidden = bool(missing) or summary.n < min_group_size
     record_event(
         session,
         actor=viewer,
@@ -1284,7 +1288,8 @@ def programme_change(
         teams=[t.name for t in teams],
         hidden=hidden,
         summary=None if hidden else summary,
-        left_out=int((both & chosen & ~counted).sum()),
+        left_out=int((chosen & ~counted).sum()),
+        missing=missing,
     )
 
 

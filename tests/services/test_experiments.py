@@ -583,9 +583,9 @@ def test_finishing_an_experiment_ends_it_for_managers_and_keeps_its_results(sess
 
 def test_two_overlapping_team_filters_never_give_away_a_small_teams_values(session, org):
     """North and a one-person team together, then North alone: their difference was the
-    one person's exact revenue in both periods. People in a team with fewer than the minimum
-    of people with both values never count, in any filter, so no two filters differ by
-    fewer than the minimum; each run is audited."""
+    one person's exact revenue in both periods. People in a team with fewer active reps than
+    the minimum never count, in any filter, so no two filters differ by fewer than the
+    minimum; each run is audited."""
     experiment = create(session)
     plant_kpis(session, experiment, {})
     tiny = Team(name="Tiny")
@@ -625,3 +625,35 @@ def test_two_overlapping_team_filters_never_give_away_a_small_teams_values(sessi
     assert everyone.summary.n == 90 and everyone.as_dict()["left_out"] == 1
     runs = session.exec(select(AuditLog).where(AuditLog.action == "kpis.change")).all()
     assert len(runs) == 4 and all(r.actor_id == org["hr"].id for r in runs)
+
+
+def test_a_rep_without_a_value_in_one_period_hides_the_run(session, org):
+    """Q2-Q3 over 59 reps (one has no Q3 value) less Q2-Q4 over all 60 gave that rep's Q2
+    revenue. Who counts comes from the roster, so a run with a gap shows nothing."""
+    experiment = create(session)
+    plant_kpis(session, experiment, {})
+    gap = org["reps"][0]
+    session.add_all(
+        [
+            KPI(person_id=r.id, period="2026-Q4", metric="revenue", value=1000.0 * (i + 1))
+            for i, r in enumerate(org["reps"])
+        ]
+    )
+    q3 = session.exec(select(KPI).where(KPI.person_id == gap.id, KPI.period == "2026-Q3")).one()
+    session.delete(q3)
+    session.commit()
+
+    def change(after):
+        return programme_change(
+            session=session,
+            viewer=SYSTEM,
+            metric="revenue",
+            period_before="2026-Q2",
+            period_after=after,
+            team_names=["North"],
+            min_group_size=5,
+        )
+
+    with_gap, complete = change("2026-Q3"), change("2026-Q4")
+    assert with_gap.hidden and with_gap.summary is None and with_gap.missing == 1
+    assert not complete.hidden and complete.summary.n == 60

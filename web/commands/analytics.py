@@ -125,8 +125,9 @@ def kpis_change(
     """Before/after change of a KPI for all active reps: a description, not a causal effect.
 
     Without a control group a change may come from the season, the market or anything
-    else; run an experiment to learn what rewards cause. Reps in a team with fewer than the
-    minimum group size of people with both values are left out of every run. Audited.
+    else; run an experiment to learn what rewards cause. Reps in a team with fewer active
+    reps than the minimum group size are left out of every run, and a run is shown only when
+    every rep who counts has a value in both periods. Audited.
     """
     from services.experiments import format_figure, precision, programme_change
 
@@ -144,6 +145,14 @@ def kpis_change(
         write_json(change.as_dict())
         return
     s = change.summary
+    if change.missing:
+        rep_s = "rep has" if change.missing == 1 else "reps have"
+        click.echo(
+            f"Not shown: {change.missing} {rep_s} no {change.metric} value in one of the "
+            "periods. The change is shown when every rep who counts has both (otherwise two "
+            "runs could be subtracted to read one rep's values)."
+        )
+        return
     if s is None or s.change is None:
         click.echo(f"Too few people with {change.metric} in both periods to show.")
         return
@@ -154,10 +163,10 @@ def kpis_change(
         f"{format_figure(s.change.low, places)} to {format_figure(s.change.high, places)})."
     )
     if change.left_out:
+        reps = "rep" if change.left_out == 1 else "reps"
         click.echo(
-            f"Left out: {change.left_out} reps in teams with fewer than the minimum group "
-            "size of people with both values (in every filter, so no two runs can be "
-            "subtracted to show them)."
+            f"Left out: {change.left_out} {reps} in teams with fewer active reps than the "
+            "minimum group size (in every run, so no two runs can be subtracted to show them)."
         )
     click.echo("Before/after only, no control group: not evidence of what caused the change.")
 
