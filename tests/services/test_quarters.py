@@ -57,3 +57,19 @@ def test_a_field_shows_the_first_thing_to_fix_not_a_run_on_of_two(client, sessio
     assert page.status_code == 400
     error = html[html.index('id="amount-error"') :].split("</p>")[0]
     assert "Give an amount of 0 or more" not in error and len(error) < 120, error
+
+
+def test_the_quarter_chooser_lets_the_browser_send_the_norwegian_spelling(client, factory):
+    """Its HTML pattern allowed only Q, so Chromium refused "2026-K4" before the server
+    could read it."""
+    import re
+
+    from tests.conftest import login
+
+    hr = factory.person("hr")
+    login(client, hr.email)
+    html = client.get("/hr/budgets").get_data(as_text=True)
+    pattern = re.search(r'id="quarter-choice"[^>]*pattern="([^"]+)"', html).group(1)
+    for typed in ("2026-Q4", "2026-K4", "2026-k1"):
+        assert re.fullmatch(pattern.replace("&#34;", '"'), typed), typed
+    assert not re.fullmatch(pattern, "2026-Q5")

@@ -452,9 +452,15 @@ def test_cli_experiments_create_list_results(runner, session, reps):
 
     change = invoke(
         runner, "kpis", "change", "--metric", "revenue", "--before", "2026-Q2",
-        "--after", "2026-Q4", "--format", "json",
+        "--after", "2026-Q4", "--team", "North", "--format", "json",
     )  # fmt: skip
     assert json.loads(change.stdout)["n"] == 45
+    # Everyone: the reps outside North have no revenue, so nothing is shown, and it says why.
+    everyone = invoke(
+        runner, "kpis", "change", "--metric", "revenue", "--before", "2026-Q2",
+        "--after", "2026-Q4",
+    )  # fmt: skip
+    assert "Not shown:" in everyone.stdout and "no revenue value" in everyone.stdout
 
 
 def test_cli_experiments_create_problems_exit_1(runner, session, reps):

@@ -16,14 +16,27 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from recommender.catalogue import CATEGORIES
 from services.experiments import SEED_MAX
+from services.kpis import parse_period
 from web.filters import CATEGORIES as CATEGORY_LABELS
 
 ARM_ROWS = 4
-PERIOD = Regexp(r"^\s*\d{4}-(\d{2}|[Qq][1-4])\s*$", message=_l("Use YYYY-MM or YYYY-Qn."))
+
+
+def PERIOD(form, field) -> None:  # noqa: N802 - used as the validator it replaced
+    """A KPI period as the service reads it (``services.kpis.parse_period``: a month, or a
+    quarter with Q or the Norwegian K)."""
+    if field.data and parse_period(field.data) is None:
+        raise ValidationError(_l("Use YYYY-MM or YYYY-Qn."))
 
 
 class ArmForm(Form):
