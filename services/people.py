@@ -35,7 +35,7 @@ from services.imports import (
     unknown_column,
 )
 from services.sales_roles import remember_labels
-from services.text import invisible, scripts
+from services.text import invisible, mixed_scripts
 
 PEOPLE_COLUMNS = ("external_id", "name", "email", "team", "manager_email", "access", "sales_role")
 # Every column is required: a roster without, say, `team` would blank everyone's team, and
@@ -189,7 +189,7 @@ def _validate(
                     email=row.email,
                 )
             )
-        elif len(mixed := scripts(row.email)) > 1:
+        elif mixed := mixed_scripts(row.email):
             # "hаnne.bakke@…" with a Cyrillic "а" reads as Hanne's address and is another.
             problems.append(
                 row_problem(

@@ -85,14 +85,33 @@ def text_problems(field: str, value: object, *, one_line: bool = False) -> list[
     return problems
 
 
+# Scripts one language writes together: Japanese mixes kanji with both kana, Korean hangul
+# with hanja. Within such a family, letters of several scripts are not a lookalike.
+_WRITTEN_TOGETHER = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+
+
 def scripts(value: str) -> list[str]:
     """The writing systems of ``value``'s letters, by Unicode name (LATIN, CYRILLIC, GREEK,
-    ...), in the order they first appear; digits and punctuation belong to none."""
+    CJK, ...), in the order they first appear; digits and punctuation belong to none, and
+    the scripts one language writes together count as one."""
     found: list[str] = []
     for character in value:
         if not character.isalpha():
             continue
         script = unicodedata.name(character, "UNKNOWN").split(" ")[0]
+        script = _WRITTEN_TOGETHER.get(script, script)
         if script not in found:
             found.append(script)
     return found
+
+
+def mixed_scripts(email: str) -> list[str]:
+    """The scripts of the first part of an email address (its local part, then each label of
+    its domain) that mixes letters of several, or an empty list: "hаnne" with a Cyrillic "а"
+    mixes; "иван@firma.no" does not (each part is written in one script)."""
+    local, _, domain = email.rpartition("@")
+    for part in [local, *domain.split(".")]:
+        found = scripts(part)
+        if len(found) > 1:
+            return found
+    return []

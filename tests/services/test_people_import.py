@@ -450,6 +450,13 @@ def test_an_email_that_mixes_scripts_is_refused_as_a_lookalike(session):
         p.startswith("row 5, column email:") and "Latin and Cyrillic" in p for p in problems
     ), problems
     assert count(session, Person) == 3
-    # A whole address in another script is an address.
-    run(session, ROSTER + "R4,Пётр Иванов,пётр@пример.рф,Oslo Enterprise,,rep,closer\n")
-    assert count(session, Person) == 4
+    # Each part written in one script is an address: a Cyrillic name at a Latin domain, a
+    # Japanese name in kanji and kana.
+    run(
+        session,
+        ROSTER
+        + "R4,Пётр Иванов,пётр@пример.рф,Oslo Enterprise,,rep,closer\n"
+        + "R5,Ivan,иван@firma.no,Oslo Enterprise,,rep,closer\n"
+        + "R6,Yamada,やまだ太郎@example.jp,Oslo Enterprise,,rep,closer\n",
+    )
+    assert count(session, Person) == 6
