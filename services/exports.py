@@ -24,6 +24,7 @@ from services.audit import record_event
 from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
 from services.labels import (
+    DIMENSIONS,
     EVERYONE,
     HEADINGS,
     YES_NO,
@@ -196,6 +197,8 @@ def summary_sheets(data: Mapping, locale: str = "en") -> dict:
         {"setting": word(HEADINGS, setting, locale), "value": data[setting]}
         for setting in ("wave", "by", "min_group_size", "min_text_respondents")
     ]
+    if locale != "en":  # English keeps the key other systems read
+        about[1]["value"] = word(DIMENSIONS, data["by"], locale)
     return {
         "Summary": (columns, rows),
         "Intervals": (ci_columns, ci_rows),
@@ -264,13 +267,15 @@ def focus_json(data: Mapping) -> dict:
 
 def focus_sheets(data: Mapping, locale: str = "en") -> dict:
     """The sheets of a focus-group export, under their English names and column keys
-    (``localised_sheets`` words them for the reader); constructs by their names."""
+    (``localised_sheets`` words them for a reader of another language). In English the
+    columns and cells are the keys they always were (construct and category keys); in
+    another language constructs and categories are named."""
     # Imported here: the recommender's wording module loads scikit-learn, which creating the
     # app must not.
     from recommender.explain import CATEGORY_PHRASES
 
     constructs = [c["key"] for c in data["constructs"]]
-    names = _construct_names(data)
+    names = {c: c for c in constructs} if locale == "en" else _construct_names(data)
     group_columns = ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
     group_columns += [names[c] for c in constructs]
     group_rows = []
@@ -283,7 +288,9 @@ def focus_sheets(data: Mapping, locale: str = "en") -> dict:
             "suppressed": word(YES_NO, "yes" if s["suppressed"] else "no", locale),
             "reason": hidden_text(s.get("reason"), data["min_group_size"], locale),
             "profile_mix": s["profile_mix"],
-            "top_rewards": [word(CATEGORY_PHRASES, c, locale) for c in s["top_rewards"]],
+            "top_rewards": [
+                c if locale == "en" else word(CATEGORY_PHRASES, c, locale) for c in s["top_rewards"]
+            ],
         }
         row.update({names[c]: (s.get("scores") or {}).get(c) for c in constructs})
         group_rows.append(row)

@@ -64,6 +64,11 @@ for _band in range(1, 5):
         "en": f"band_{_band}_spent",
         "nb": f"brukt i kostnadsnivå {_band}",
     }
+DIMENSIONS: dict[str, dict[str, str]] = {
+    "team": {"en": "team", "nb": "team"},
+    "sales_role": {"en": "sales role", "nb": "salgsrolle"},
+    "profile": {"en": "profile", "nb": "profil"},
+}
 SHEETS: dict[str, dict[str, str]] = {
     "Summary": {"en": "Summary", "nb": "Sammendrag"},
     "Intervals": {"en": "Intervals", "nb": "Intervaller"},
@@ -108,7 +113,10 @@ Table = tuple[list[str], list[dict]]
 
 def localised_table(columns, rows, locale: str) -> Table:
     """Headings in ``locale`` (``HEADINGS``); a column it does not know keeps its name, so
-    the key and id columns that spreadsheets join on stay as they are."""
+    the key and id columns that spreadsheets join on stay as they are. English keeps every
+    column as it is: files read by other systems were written with those names."""
+    if locale == "en":
+        return list(columns), list(rows)
     names = [word(HEADINGS, c, locale) if c in HEADINGS else c for c in columns]
     return names, [
         {name: row.get(column) for name, column in zip(names, columns, strict=True)} for row in rows

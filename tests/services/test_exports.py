@@ -302,8 +302,9 @@ def test_norwegian_workbooks_are_norwegian_but_for_their_keys(org_db, org_sessio
     )
     assert summary.sheetnames == ["Sammendrag", "Intervaller", "Temaer", "Om"]
     assert not _headings(summary) & ENGLISH_HEADINGS, _headings(summary)
-    settings = [row[0] for row in summary["Om"].iter_rows(min_row=2, values_only=True)]
-    assert "min_group_size" not in settings and "minste gruppestørrelse" in settings
+    about = dict(summary["Om"].iter_rows(min_row=2, values_only=True))
+    assert "min_group_size" not in about and "minste gruppestørrelse" in about
+    assert about["gruppert etter"] in ("team", "salgsrolle", "profil")
 
     focus = load_workbook(
         io.BytesIO(
@@ -327,3 +328,18 @@ def test_norwegian_workbooks_are_norwegian_but_for_their_keys(org_db, org_sessio
     )
     assert budgets.sheetnames == ["Budsjetter"]
     assert not _headings(budgets) & ENGLISH_HEADINGS, _headings(budgets)
+
+
+def test_english_focus_group_files_keep_their_columns_and_keys(org_db, org_session):
+    """Files read by other systems: the English columns and cells stay the keys they were."""
+    wave = org_db.org.first_wave.name
+    book = load_workbook(
+        io.BytesIO(
+            export_focus_groups(
+                session=org_session, viewer=SYSTEM, wave=wave, fmt="xlsx", anonymous=True
+            ).content
+        )
+    )
+    header = [c.value for c in book["Groups"][1]]
+    assert header[:6] == ["id", "size", "suppressed", "reason", "profile_mix", "top_rewards"]
+    assert "autonomy" in header and "Autonomy" not in header
