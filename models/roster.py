@@ -77,16 +77,11 @@ def roster_rows(connection: Connection, *, include_inactive: bool = False) -> li
     ]
 
 
-def record_export(connection: Connection, *, actor: str, action: str, details: dict) -> None:
-    """The audit row ``services.audit.record_event`` writes for an actor who is not a person
-    (the command line), written on this connection and committed."""
+def audit_row(connection: Connection, *, action: str, details: dict) -> None:
+    """Add the audit row ``services.audit.record_event`` would add for an actor who is not
+    a person (``details`` names it), on this connection; the caller commits."""
     connection.execute(
         insert(auditlog).values(
-            at=datetime.now(UTC),
-            actor_id=None,
-            action=action,
-            target="",
-            details={**details, "actor": actor},
+            at=datetime.now(UTC), actor_id=None, action=action, target="", details=details
         )
     )
-    connection.commit()

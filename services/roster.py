@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from models.roster import roster_rows
+from models.roster import audit_row, roster_rows
 from services.actors import SystemActor
 
 if TYPE_CHECKING:
@@ -29,3 +29,13 @@ def list_people(
 
         require(viewer, "view_people")
     return roster_rows(connection, include_inactive=include_inactive)
+
+
+def record_listing(
+    connection: Connection, *, viewer: SystemActor, fmt: str, inactive: bool
+) -> None:
+    """Audit a listing of the roster (every email leaves Motivo), as every export is, on the
+    listing's own connection: the command starts without the ORM."""
+    details = {"format": fmt, "inactive": inactive, "actor": viewer.label}
+    audit_row(connection, action="export.people", details=details)
+    connection.commit()

@@ -49,18 +49,11 @@ def set_password_command(email: str) -> None:
 @handle_errors
 def list_command(fmt: str, inactive: bool) -> None:
     """List people with their access role, team and manager."""
-    from models.roster import record_export
-    from services.roster import list_people
+    from services.roster import list_people, record_listing
 
     with db_connection() as connection:
         rows = list_people(connection=connection, viewer=SYSTEM, include_inactive=inactive)
-        # The roster with every email leaves Motivo: audited like every export.
-        record_export(
-            connection,
-            actor=SYSTEM.label,
-            action="export.people",
-            details={"format": fmt, "inactive": inactive},
-        )
+        record_listing(connection, viewer=SYSTEM, fmt=fmt, inactive=inactive)
     if fmt == "json":
         write_json([{k: r[k] for k in USER_FIELDS} for r in rows])
         return
