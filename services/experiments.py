@@ -404,7 +404,8 @@ def create_experiment(
                 "experiment.audience_too_small"
                 if teams
                 else "experiment.audience_too_small_everywhere",
-                f"{len(audience)} active rep(s) {where}, fewer than the {len(cleaned)} arms",
+                f"{len(audience)} active rep{'' if len(audience) == 1 else 's'} {where}, "
+                f"fewer than the {len(cleaned)} arms",
                 {"count": len(audience), "arms": len(cleaned)},
             )
         )

@@ -394,11 +394,9 @@ def suggest_for_people(
             if person.id not in ranked.row:
                 why[person.id] = "no_response"
                 continue
-            # The system actor (CLI) has no id and reads a rep's own, second-person reasons.
-            for_manager = viewer.id is not None and viewer.id != person.id
             out[person.id] = SuggestionList(
                 personal=True,
-                items=_views(ranked, person.id, context, for_manager=for_manager),
+                items=_views(ranked, person.id, context, for_manager=_about(viewer, person)),
                 model_version=served.version,
             )
     popularity: _Popularity | None = None
@@ -412,7 +410,7 @@ def suggest_for_people(
             popularity,
             k=k,
             reason=reason_shown(why[person.id], viewer=viewer, person=person),
-            for_manager=viewer.id is not None and viewer.id != person.id,
+            for_manager=_about(viewer, person),
             context=context,
             today=today,
             max_cost_band=max_cost_band,
@@ -424,6 +422,12 @@ PRIVATE_REASONS = frozenset({"flagged", "no_consent", "no_response"})
 WITHHELD = "withheld"
 
 
+def _about(viewer: Actor, person: Person) -> bool:
+    """Whether ``viewer`` reads about ``person`` rather than being them: their manager (or
+    HR). The system actor (the command line) has no id and reads a rep's own words."""
+    return viewer.id is not None and viewer.id != person.id
+
+
 def reason_shown(reason: str, *, viewer: Actor, person: Person) -> str:
     """Why a list is not personal, as ``viewer`` may know it.
 
@@ -433,7 +437,7 @@ def reason_shown(reason: str, *, viewer: Actor, person: Person) -> str:
     answer, and then a flag from the card's change when they submit. The person themself,
     and the system (the operator's CLI), see the real reason.
     """
-    if reason in PRIVATE_REASONS and viewer.id is not None and viewer.id != person.id:
+    if reason in PRIVATE_REASONS and _about(viewer, person):
         return WITHHELD
     return reason
 

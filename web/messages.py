@@ -225,11 +225,15 @@ MESSAGES = {
         "The label of '%(key)s' is longer than %(limit)s characters."
     ),
     "experiment.control_not_an_arm": N_("'%(control)s' is not one of the arms."),
-    "experiment.audience_too_small": N_(
-        "%(count)s active rep(s) in the chosen teams, fewer than the %(arms)s arms."
+    "experiment.audience_too_small": NP_(
+        "%(count)s active rep in the chosen teams, fewer than the %(arms)s arms.",
+        "%(count)s active reps in the chosen teams, fewer than the %(arms)s arms.",
+        "count",
     ),
-    "experiment.audience_too_small_everywhere": N_(
-        "%(count)s active rep(s) in Motivo, fewer than the %(arms)s arms."
+    "experiment.audience_too_small_everywhere": NP_(
+        "%(count)s active rep in Motivo, fewer than the %(arms)s arms.",
+        "%(count)s active reps in Motivo, fewer than the %(arms)s arms.",
+        "count",
     ),
     "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
     "answer.rank_each_once": N_("Give each option its own place."),

@@ -272,7 +272,7 @@ def test_an_audience_smaller_than_the_arms_is_refused(session, factory):
     factory.person("rep", team=team)
     with pytest.raises(InvalidInput) as caught:
         create(session, team_names=["Tiny"])
-    assert "2 active rep(s) in the chosen teams, fewer than the 3 arms" in str(caught.value)
+    assert "2 active reps in the chosen teams, fewer than the 3 arms" in str(caught.value)
 
 
 def test_only_hr_may_create_and_read(session, org):
