@@ -39,6 +39,7 @@ from services.disclosure import (
     Decision,
     pinned_model_version,
     release,
+    released_groups,
 )
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition
@@ -384,6 +385,10 @@ def group_rows(population: Population, by: str) -> list[tuple[str, np.ndarray]]:
     return [(key, labels == index) for index, key in enumerate(cells)]
 
 
+BASELINE = "baseline"
+"""The kind of a wave's first release: its total and its teams (``disclose``)."""
+
+
 def disclose(
     session: Session,
     population: Population,
@@ -395,7 +400,31 @@ def disclose(
     channel: str = "service",
     filters: dict | None = None,
 ) -> Decision:
-    """Ask the wave's ledger which of these groups may show figures, and record it."""
+    """Ask the wave's ledger which of these groups may show figures, and record it.
+
+    A summary by another grouping than teams, asked for first on a wave, is preceded by a
+    release of the wave's total and its teams: what is shown first decides what can be
+    shown later, and an organisation reads its teams first (a report by sales role opened
+    first on a fresh wave withheld every team for good). Focus groups are not: their own
+    groups are what HR asked to see.
+    """
+    by_team = any(key.startswith("team:") for key, _rows in groups)
+    if (
+        kind == "summary"
+        and not by_team
+        and not released_groups(session=session, wave=population.wave)
+    ):
+        disclose(
+            session,
+            population,
+            BASELINE,
+            [(TOTAL_KEY, np.ones(population.n, dtype=bool))]
+            + [(f"team:{key}", rows) for key, rows in group_rows(population, "team")],
+            min_size=min_size,
+            viewer=viewer,
+            channel=channel,
+            filters={"by": ["team"]},
+        )
     candidates = []
     for key, rows in groups:
         rows = np.asarray(rows)

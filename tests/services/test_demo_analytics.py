@@ -34,3 +34,19 @@ def test_a_fresh_demo_shows_the_open_waves_total_and_teams(session):
     # Roles are still tried; those left out say why.
     for role in data["distributions"]["sales_role"]["groups"]:
         assert role["n"] is not None or role["reason"] in ("small", "combined")
+
+
+def test_a_summary_by_sales_role_first_leaves_the_teams_readable(session):
+    """The report opened by sales role on a fresh wave released roles first, and every
+    team was then withheld for good. A wave's first summary by another grouping is
+    preceded by its total and teams."""
+    from services.summaries import summary
+
+    ensure_seed_catalogue(session=session)
+    load_demo_people(session=session, people=demo_people(), password="demo")
+    load_demo_survey(session=session)
+    summary(session=session, viewer=SYSTEM, by="sales_role")
+    data = programme_analytics(session=session, viewer=SYSTEM)
+    teams = data["distributions"]["team"]["groups"]
+    withheld = [(t["label"], t["reason"]) for t in teams if t["reason"] == "combined"]
+    assert not withheld, withheld
