@@ -203,7 +203,8 @@ def authenticate(
     if not _claim(session, keys, policy, now):
         minutes = max(1, policy.window_seconds // 60)
         raise Throttled(
-            f"Too many failed sign-in attempts. Wait {minutes} minutes and try again.",
+            f"Too many failed sign-in attempts. Wait {minutes} "
+            f"{'minute' if minutes == 1 else 'minutes'} and try again.",
             code="signin.throttled",
             params={"n": minutes},
         )

@@ -26,7 +26,7 @@ from services.imports import (
 )
 from services.organisation import currency
 from services.tabular import Table
-from services.text import text_problems
+from services.text import counted, text_problems
 
 IMPORTED = "import"  # Rating.source and Grant.source of rows a file brought in
 FEEDBACK_COLUMNS = ("person", "reward_id", "rating", "given_at", "comment")
@@ -144,7 +144,7 @@ class FeedbackImport:
     def describe(self) -> str:
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-            f" rating(s); {self.grants_created} reward(s) recorded as given"
+            f" rating(s); {counted(self.grants_created, 'reward')} recorded as given"
         )
 
 

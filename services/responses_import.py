@@ -52,7 +52,7 @@ from services.imports import (
 from services.instruments import definition, get_instrument_row
 from services.responses import RANKING_SEPARATOR, answers_by_response, to_answer_row
 from services.tabular import Table
-from services.text import text_problems
+from services.text import counted, text_problems
 from services.waves import find_wave
 
 IMPORT_SOURCE = RESPONSE_IMPORTED
@@ -97,9 +97,9 @@ class ImportSummary:
             f"response(s)"
         )
         if self.people_created:
-            text += f", {self.people_created} new respondent(s)"
+            text += f", {counted(self.people_created, 'new respondent')}"
         if self.survey_replaced:
-            text += f", {self.survey_replaced} survey response(s) replaced"
+            text += f", {counted(self.survey_replaced, 'survey response')} replaced"
         return f"{text} in wave {self.wave!r} ({self.instrument})"
 
 

@@ -115,3 +115,8 @@ def mixed_scripts(email: str) -> list[str]:
         if len(found) > 1:
             return found
     return []
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` and its noun in the right number: "1 response", "6 responses"."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

@@ -118,7 +118,11 @@ MESSAGES = {
     "export.not_made": N_("Nothing was exported."),
     "kpi.summary_not_made": N_("The KPI summary could not be made."),
     "password.too_short": N_("Choose a password of at least %(n)s characters."),
-    "signin.throttled": N_("Too many failed sign-in attempts. Wait %(n)s minutes and try again."),
+    "signin.throttled": NP_(
+        "Too many failed sign-in attempts. Wait %(n)s minute and try again.",
+        "Too many failed sign-in attempts. Wait %(n)s minutes and try again.",
+        "n",
+    ),
     "person.no_active_email": N_("No active person with email '%(email)s'."),
     "password_link.spent": N_(
         "This link is not valid any more. Ask an administrator for a new one."

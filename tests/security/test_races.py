@@ -417,7 +417,7 @@ def test_the_command_line_import_replaces_survey_answers_only_with_the_flag(
     assert len(_answers(engine, survey_answered["response"].id)) == survey_answered["n"]
     replaced = runner.invoke(args=[*args, "--replace-survey-answers"])
     assert replaced.exit_code == 0, replaced.stderr
-    assert "1 survey response(s) replaced" in replaced.stderr
+    assert "1 survey response replaced" in replaced.stderr
     assert len(_answers(engine, survey_answered["response"].id)) == 3
 
 

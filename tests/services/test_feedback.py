@@ -171,7 +171,7 @@ def test_import_creates_ratings_and_records_given_rewards_once(session, org):
         2,
     )
     assert summary.describe() == (
-        "3 created, 0 updated, 0 unchanged rating(s); 2 reward(s) recorded as given"
+        "3 created, 0 updated, 0 unchanged rating(s); 2 rewards recorded as given"
     )
     ratings = {
         (r.person_id, reward_slug(session, r.reward_id)): r for r in session.exec(select(Rating))

@@ -56,7 +56,7 @@ def test_reliability_cli_states_its_missing_data_treatment(runner, session, inst
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["missing_data_policy"] == "listwise"
     assert "missing answers: listwise" in result.stderr
-    assert "1 response(s) with a missing answer" in result.stderr
+    assert "1 response with a missing answer" in result.stderr
 
     csv_out = runner.invoke(args=["reliability", "--wave", WAVE, "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))

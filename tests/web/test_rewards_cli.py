@@ -203,11 +203,9 @@ def test_feedback_import_is_all_or_nothing_and_idempotent(seeded, session, facto
     )
     first = ok(seeded, "feedback", "import", str(good))
     assert first.stdout == ""
-    assert (
-        "2 created, 0 updated, 0 unchanged rating(s); 1 reward(s) recorded as given" in first.stderr
-    )
+    assert "2 created, 0 updated, 0 unchanged rating(s); 1 reward recorded as given" in first.stderr
     again = ok(seeded, "feedback", "import", str(good))
-    assert "0 created, 0 updated, 2 unchanged rating(s); 0 reward(s)" in again.stderr
+    assert "0 created, 0 updated, 2 unchanged rating(s); 0 rewards" in again.stderr
     assert (count(session, Rating), count(session, Grant)) == (2, 1)
 
     bad = write(

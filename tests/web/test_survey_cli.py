@@ -153,7 +153,7 @@ def test_responses_import_then_reimport(runner, session, small, answers_csv):
         runner, "responses", "import", str(answers_csv), "--instrument", NAME, "--create-people"
     )
     assert (result.exit_code, result.stdout) == (0, "")
-    assert "6 created, 0 updated, 0 unchanged response(s), 6 new respondent(s)" in result.stderr
+    assert "6 created, 0 updated, 0 unchanged response(s), 6 new respondents" in result.stderr
     assert "'Imported from answers.csv'" in result.stderr
     again = invoke(runner, "responses", "import", str(answers_csv), "--instrument", NAME)
     assert "0 created, 0 updated, 6 unchanged" in again.stderr
@@ -209,7 +209,7 @@ def test_reliability_json_on_stdout_alone(runner, imported):
     assert report["missing_data_policy"] == "listwise"
     assert [s["construct"] for s in report["scales"]] == ["autonomy", "mastery", "purpose"]
     assert report["scales"][0]["unflagged"] is None
-    assert "6 response(s) (fewer than 5 flagged, 0 left out), figures and warnings on all" in (
+    assert "6 responses (fewer than 5 flagged, 0 left out), figures and warnings on all" in (
         result.stderr
     )
 

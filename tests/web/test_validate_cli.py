@@ -44,7 +44,7 @@ def test_json_is_exactly_shaped(runner, sixty, session):
     assert all(isinstance(w, str) for w in report["warnings"])
     assert report["invariance"]["tested"] is False
     assert report["retest"]["form"] == "ICC(A,1)"
-    assert "60 complete response(s)" in result.stderr
+    assert "60 complete responses" in result.stderr
     audit = session.exec(select(AuditLog).where(AuditLog.action == "export.validity")).all()
     assert len(audit) == 1
 

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -25,6 +24,7 @@ from services.errors import Throttled
 from web.auth.forms import LoginForm, LogoutForm, OpenLinkForm, SetPasswordForm
 from web.auth_setup import Account, start_session, viewer
 from web.db import get_session
+from web.messages import error_text
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -97,15 +97,8 @@ def login():
                 policy=policy,
                 device=_known_device(),
             )
-        except Throttled:
-            minutes = max(1, current_app.config["MOTIVO_LOGIN_WINDOW_SECONDS"] // 60)
-            form.form_errors.append(
-                ngettext(
-                    "Too many failed sign-in attempts. Wait %(num)s minute and try again.",
-                    "Too many failed sign-in attempts. Wait %(num)s minutes and try again.",
-                    minutes,
-                )
-            )
+        except Throttled as exc:
+            form.form_errors.append(error_text(exc))
             status = 429
         except accounts.BadCredentials:
             form.form_errors.append(_("Email or password is not right."))

@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from services.actors import SYSTEM
+from services.text import counted
 from web.commands.common import (
     db_session,
     echo_err,
@@ -299,11 +300,13 @@ def reliability_command(
     treatment = policy
     if incomplete and policy == "listwise":
         treatment += (
-            f" ({incomplete} response(s) with a missing answer left out of the scales they"
+            f" ({counted(incomplete, 'response')} with a missing answer left out of the scales they"
             " did not answer in full)"
         )
     elif incomplete:
-        treatment += f" ({incomplete} response(s) with a missing answer filled with item medians)"
+        treatment += (
+            f" ({counted(incomplete, 'response')} with a missing answer filled with item medians)"
+        )
     if report["flagged_pending"]:
         flagged = "flagged count shown when the wave closes"
     elif report["flagged_fewer_than"] is not None:
@@ -311,8 +314,8 @@ def reliability_command(
     else:
         flagged = f"{report['n_flagged']} flagged"
     echo_err(
-        f"{report['instrument']} version {report['version']}: {report['n_responses']} "
-        f"response(s) ({flagged}, {report['n_flagged_excluded']} left "
+        f"{report['instrument']} version {report['version']}: "
+        f"{counted(report['n_responses'], 'response')} ({flagged}, {report['n_flagged_excluded']} left "
         f"out), figures and warnings on {report['basis']}, missing answers: {treatment}."
     )
 
@@ -423,8 +426,9 @@ def validate_command(
         write_csv(_validity_rows(report), VALIDITY_COLUMNS)
     flagged = "included" if include_flagged else "left out"
     echo_err(
-        f"{report['instrument']} version {report['version']}: {report['n']} complete "
-        f"response(s) in the factor analysis, responses with quality flags {flagged}."
+        f"{report['instrument']} version {report['version']}: "
+        f"{counted(report['n'], 'complete response')} in the factor analysis, responses with "
+        f"quality flags {flagged}."
     )
 
 
