@@ -50,12 +50,12 @@ REASON_CODES = (
 # Category names as they read in a sentence addressed to the rep.
 CATEGORY_PHRASES: dict[str, dict[str, str]] = {
     "recognition": {"en": "recognition", "nb": "anerkjennelse"},
-    "development": {"en": "growth and mentoring", "nb": "utvikling og mentorering"},
+    "development": {"en": "development", "nb": "utvikling"},
     "experience": {"en": "experiences", "nb": "opplevelser"},
     "wellness": {"en": "health and wellness", "nb": "helse og velvære"},
     "exclusive": {"en": "exclusive access", "nb": "eksklusiv tilgang"},
     "personal": {"en": "personal gifts", "nb": "personlige gaver"},
-    "time": {"en": "time off and flexibility", "nb": "fri og fleksibilitet"},
+    "time": {"en": "time and flexibility", "nb": "tid og fleksibilitet"},
 }
 
 # The sides of a two-valued attribute (+1 side first) and how rewards on each side are

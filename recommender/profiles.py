@@ -46,8 +46,8 @@ CONSTRUCT_PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         "nb": ("Anerkjennelse", "å bli anerkjent for resultatene sine"),
     },
     "pref_development": {
-        "en": ("Development", "growth and mentoring"),
-        "nb": ("Utvikling", "utvikling og mentorering"),
+        "en": ("Development", "development"),
+        "nb": ("Utvikling", "utvikling"),
     },
     "pref_experience": {
         "en": ("Experiences", "memorable experiences"),
@@ -66,8 +66,8 @@ CONSTRUCT_PHRASES: dict[str, dict[str, tuple[str, str]]] = {
         "nb": ("Personlige gaver", "gaver som er valgt ut til dem personlig"),
     },
     "pref_time": {
-        "en": ("Flexibility", "time off and flexibility"),
-        "nb": ("Fleksibilitet", "fri og fleksibilitet"),
+        "en": ("Flexibility", "time and flexibility"),
+        "nb": ("Fleksibilitet", "tid og fleksibilitet"),
     },
     "pref_public": {
         "en": ("Public recognition", "public rather than private recognition"),

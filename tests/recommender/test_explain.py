@@ -186,12 +186,12 @@ def test_a_single_not_for_me_never_reads_as_ratings_the_person_never_gave():
     [
         (
             Reason("preference", {"category": "development"}),
-            "You rated growth and mentoring highly",
+            "You rated development highly",
             "Du ga utvikling",
         ),
         (
             Reason("ranking", {"category": "development", "position": 1, "n_options": 7}),
-            "You ranked growth and mentoring highest of all reward types",
+            "You ranked development highest of all reward types",
             "høyest",
         ),
         (

@@ -145,8 +145,8 @@ def test_a_stored_label_that_contradicts_its_profile_is_rewritten_on_loading():
     bad = json.loads(json.dumps(meta))
     bad["profile_labels"][distinctive]["name"] = dict(BALANCED)
     bad["profile_labels"][distinctive]["description"] = {
-        "en": "People in this profile care less than most about time off and flexibility.",
-        "nb": "Personer i denne profilen er mindre opptatt enn de fleste av fri og fleksibilitet.",
+        "en": "People in this profile care less than most about time and flexibility.",
+        "nb": "Personer i denne profilen er mindre opptatt enn de fleste av tid og fleksibilitet.",
     }
     restored = from_artefact(blob, bad)
     assert restored.profile_labels_[distinctive].name != BALANCED
