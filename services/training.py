@@ -51,7 +51,10 @@ DEFAULT_MODEL_RETENTION = 5
 """Model versions kept (``MOTIVO_MODEL_RETENTION``): the newest, which is served, and the
 ones before it, for comparison; older ones are deleted after each training."""
 STALE_JOB = timedelta(minutes=30)
-_STALE_MESSAGE = "No result after 30 minutes; the worker was probably stopped."
+_STALE_MINUTES = int(STALE_JOB.total_seconds() // 60)
+_STALE_MESSAGE = f"No result after {_STALE_MINUTES} minutes; the worker was probably stopped."
+# The outcome carries the minutes, so the page's words follow ``STALE_JOB`` too.
+_ABANDONED = {**OUTCOME_ABANDONED, "minutes": _STALE_MINUTES}
 log = logging.getLogger(__name__)
 
 
@@ -322,7 +325,7 @@ def _claim(session: Session, *, actor: Actor, status: str, reason: Why) -> Train
             continue  # it ended between our INSERT and this look: claim again
         if utcnow() - (holder.started_at or holder.requested_at) > STALE_JOB:
             # A worker that died leaves its claim behind; do not let it block training for ever.
-            _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=OUTCOME_ABANDONED)
+            _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=_ABANDONED)
             continue
         raise TrainingRunning(holder)
     raise TrainingRunning(active_job(session=session) or job)
@@ -338,7 +341,7 @@ def release_abandoned(*, session: Session) -> TrainingJob | None:
         started = started.replace(tzinfo=utcnow().tzinfo)
     if utcnow() - started <= STALE_JOB:
         return None
-    return _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=OUTCOME_ABANDONED)
+    return _finish(session, holder.id, "failed", _STALE_MESSAGE, outcome=_ABANDONED)
 
 
 def _failure_message(exc: BaseException) -> str:

@@ -83,3 +83,28 @@ def test_why_and_how_a_training_went_read_in_the_hr_persons_language(client, ses
     page = client.get("/hr/model").get_data(as_text=True)
     assert "modellversjon 2; 12 besvarelser; 3 vurderinger" in page
     assert "model version" not in page and "responses;" not in page
+
+
+def test_an_abandoned_job_reads_in_norwegian_with_its_minutes(client, session, factory):
+    from datetime import timedelta
+
+    from models.tables import TRAINING_CLAIM, TrainingJob, utcnow
+    from services.training import STALE_JOB, release_abandoned
+
+    hr = factory.person("hr")
+    hr.locale = "nb"
+    started = utcnow() - STALE_JOB - timedelta(minutes=1)
+    session.add_all(
+        [
+            hr,
+            TrainingJob(
+                status="running", claim=TRAINING_CLAIM, started_at=started, requested_at=started
+            ),
+        ]
+    )
+    session.commit()
+    assert release_abandoned(session=session) is not None
+    login(client, hr.email)
+    page = client.get("/hr/model").get_data(as_text=True)
+    minutes = int(STALE_JOB.total_seconds() // 60)
+    assert f"Ingen resultat etter {minutes} minutter" in page and "No result" not in page

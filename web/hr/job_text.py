@@ -105,7 +105,11 @@ def job_result(job: TrainingJob) -> str:
                 error=o["error"],
             )
         if o.get("code") == "abandoned":
-            return _("No result after 30 minutes; the worker was probably stopped.")
+            return ngettext(
+                "No result after %(num)s minute; the worker was probably stopped.",
+                "No result after %(num)s minutes; the worker was probably stopped.",
+                int(o.get("minutes", 30)),
+            )
     except (KeyError, ValueError):
         pass
     return job.message
