@@ -7,6 +7,7 @@ band), role and cost masks, and cooldown columns.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,25 @@ ATTRIBUTE_NAMES: tuple[str, ...] = (
     *SIGNED_ATTRIBUTES,
     "cost_band",
 )
+
+
+def model_facts(reward: Reward) -> str:
+    """A short digest of what a model learns and constrains with about one reward.
+
+    Its attributes (category, visibility, scope, horizon, cost band), who may have it and its
+    cooldown: a trained model scores and explains a reward by these as they were when it was
+    trained, so a change to any of them, unlike one to its name or price, calls for training.
+    """
+    facts = (
+        reward.category,
+        reward.visibility,
+        reward.scope,
+        reward.horizon,
+        int(reward.cost_band),
+        sorted(reward.roles),
+        int(reward.cooldown_days),
+    )
+    return hashlib.blake2b(repr(facts).encode(), digest_size=8).hexdigest()
 
 
 # --------------------------------------------------------------------------- catalogue

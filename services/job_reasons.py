@@ -15,7 +15,8 @@ from services.errors import ServiceError
 
 REQUESTED = "requested"  # params: who
 COMMAND_LINE = "command_line"
-STALE = "stale"  # params: trigger (first | counts | age), responses, ratings, days
+STALE = "stale"  # params: trigger (first | counts | age | catalogue), responses, ratings,
+# days (age), rewards (catalogue)
 FRESH = "fresh"  # params: responses, ratings, version (None before the first model), policy
 
 
@@ -46,6 +47,10 @@ class Why:
             if p["trigger"] == "first":
                 return f"stale: no model yet, {_news(int(p['responses']), 'response')}"
             what = news(int(p["responses"]), int(p["ratings"]))
+            if p["trigger"] == "catalogue":
+                n = int(p["rewards"])
+                changed = f"{n} reward{'' if n == 1 else 's'} new or changed in the catalogue"
+                return f"stale: {', '.join(filter(None, (changed, what)))}"
             if p["trigger"] == "age":
                 return f"stale: model {int(p['days'])} days old, {what}"
             return f"stale: {what}"

@@ -3,8 +3,12 @@
 The model is *stale* when, since the data it was trained on, at least
 ``min_new_responses`` survey responses were submitted, or at least ``min_new_ratings``
 ratings were given or changed (dismissals included), or it is older than
-``max_age_days`` and anything at all is new. A model that was never trained is stale as
-soon as one response is submitted. After a training that failed, the policy waits
+``max_age_days`` and anything at all is new. It is stale at once when the catalogue holds
+a reward the model has not seen as it is now: a new one, or one whose category,
+visibility, scope, horizon, cost band, roles or cooldown changed (a model scores and
+explains rewards by these as they were when it trained; names and prices it never reads,
+and who may have a reward now is read from the catalogue when serving). A model that was
+never trained is stale as soon as one response is submitted. After a training that failed, the policy waits
 ``retry_after`` before trying again, so a worker does not fail every minute.
 
 ``run_due_training`` is what `motivo worker` runs every interval and what
@@ -23,7 +27,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.tables import Rating, SurveyResponse, TrainingJob, utcnow
+from recommender.reward_index import model_facts
 from services.access import Actor, require
+from services.catalogue import catalogue_rows, to_reward
 from services.job_reasons import FRESH, STALE, Why
 from services.training import (
     DEFAULT_MODEL_RETENTION,
@@ -89,6 +95,7 @@ class Staleness:
     data_as_of: datetime | None
     model_version: int | None
     age_days: float | None
+    changed_rewards: int = 0
 
     @property
     def reason(self) -> str:
@@ -113,6 +120,21 @@ def _pending(session: Session, since: datetime | None) -> tuple[int, int]:
     return int(session.exec(responses).one()), int(session.exec(ratings).one())
 
 
+def _changed_rewards(session: Session, known: Mapping[str, str] | None) -> int:
+    """Rewards in use that the model has not seen as they are now (``model_facts``).
+
+    Retired rewards are not counted: nobody is suggested them whatever the model knows. A
+    model stored before it kept what it knew of the catalogue counts nothing.
+    """
+    if known is None:
+        return 0
+    return sum(
+        1
+        for row in catalogue_rows(session=session, active_only=True)
+        if known.get(row.slug) != model_facts(to_reward(row))
+    )
+
+
 def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None = None) -> Staleness:
     """Count what is new since the served model's data and apply ``policy``."""
     now = now or utcnow()
@@ -123,6 +145,7 @@ def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None =
         stamp = (row.meta or {}).get("data_as_of")
         data_as_of = datetime.fromisoformat(stamp) if stamp else trained_at
     new_responses, new_ratings = _pending(session, data_as_of)
+    changed = _changed_rewards(session, (row.meta or {}).get("catalogue")) if row else 0
     age = (now - trained_at).total_seconds() / 86400 if trained_at else None
     counts = {"responses": new_responses, "ratings": new_ratings}
     if row is None:
@@ -132,6 +155,8 @@ def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None =
             if stale
             else Why(FRESH, {**counts, "version": None})
         )
+    elif changed:
+        stale, why = True, Why(STALE, {"trigger": "catalogue", "rewards": changed, **counts})
     elif new_responses >= policy.min_new_responses or new_ratings >= policy.min_new_ratings:
         stale, why = True, Why(STALE, {"trigger": "counts", **counts})
     elif age is not None and age >= policy.max_age_days and (new_responses or new_ratings):
@@ -148,6 +173,7 @@ def staleness(*, session: Session, policy: RetrainPolicy, now: datetime | None =
         data_as_of=data_as_of,
         model_version=row.version if row is not None else None,
         age_days=age,
+        changed_rewards=changed,
     )
 
 

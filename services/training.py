@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from models.queries import get_by_id
 from models.tables import TRAINING_CLAIM, ModelArtefact, Person, Rating, TrainingJob, Wave, utcnow
 from models.tables import Reward as RewardRow
+from recommender.reward_index import model_facts
 from services.access import SYSTEM, Actor, require
 from services.audit import record_event
 from services.catalogue import catalogue_rows, to_reward
@@ -195,6 +196,9 @@ def _fit_and_store(
         "person_ids": scored.person_ids,
         "model_version": version,
         "data_as_of": data_as_of.isoformat(),
+        # What the model knows of each reward: the retraining policy compares it with the
+        # catalogue as it is now (``services.retraining``).
+        "catalogue": {reward.id: model_facts(reward) for reward in rewards},
     }
     session.add(
         ModelArtefact(

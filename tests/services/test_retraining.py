@@ -19,7 +19,9 @@ from sqlmodel import Session, select
 from models.tables import ModelArtefact, Rating, SurveyResponse, TrainingJob, utcnow
 from models.tables import Reward as RewardRow
 from services.access import SYSTEM
+from services.catalogue import create_reward, reward_record, set_reward_active, update_reward
 from services.errors import NotAllowed
+from services.recommendations import current_model
 from services.retraining import (
     RetrainPolicy,
     run_due_training,
@@ -104,6 +106,40 @@ def test_an_old_model_is_stale_only_when_something_is_new(session, factory):
     rate(session, reps, 1)
     state = staleness(session=session, policy=POLICY, now=eight_days)
     assert state.stale and state.reason == "stale: model 8 days old, 1 new rating"
+
+
+def test_a_catalogue_change_the_model_has_not_seen_makes_it_stale(session, factory):
+    # A reward HR adds is suggested to nobody until a training has seen it, and a reward
+    # made public or team-wide is scored and explained as it was: neither waits for ten
+    # new responses or a week.
+    small_org(session, factory, n=12)
+    train_model(session=session, actor=SYSTEM)
+    hr = factory.person("hr", password=None)
+    record = reward_record(session.exec(select(RewardRow).order_by(RewardRow.id)).first())
+    update_reward(
+        session=session,
+        actor=hr,
+        slug=record["id"],
+        record={**record, "name": {**record["name"], "en": "A new name"}},
+    )
+    state = staleness(session=session, policy=POLICY)
+    assert not state.stale, "a new name changes nothing the model learns from"
+    create_reward(session=session, actor=hr, record={**record, "id": "harbour-lunch"})
+    flipped = "private" if record["visibility"] == "public" else "public"
+    update_reward(
+        session=session, actor=hr, slug=record["id"], record={**record, "visibility": flipped}
+    )
+    state = staleness(session=session, policy=POLICY)
+    assert state.stale and state.reason == "stale: 2 rewards new or changed in the catalogue"
+    assert state.changed_rewards == 2
+    done = run_due_training(session=session, actor=SYSTEM, policy=POLICY)
+    assert done.action == "trained", done.message
+    assert "harbour-lunch" in current_model(session).model.index_.ids
+    assert not staleness(session=session, policy=POLICY).stale
+    # Retiring a reward needs no training: serving reads who may have what from the
+    # catalogue as it is now.
+    set_reward_active(session=session, actor=hr, slug="harbour-lunch", active=False)
+    assert not staleness(session=session, policy=POLICY).stale
 
 
 def test_the_policy_reads_settings_with_defaults():

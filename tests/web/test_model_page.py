@@ -1,4 +1,7 @@
+from sqlmodel import select
+
 from models.tables import ModelArtefact
+from models.tables import Reward as RewardRow
 from tests.conftest import login
 from tests.services.test_training import CARD_WITHOUT_SILHOUETTE
 
@@ -108,3 +111,23 @@ def test_an_abandoned_job_reads_in_norwegian_with_its_minutes(client, session, f
     page = client.get("/hr/model").get_data(as_text=True)
     minutes = int(STALE_JOB.total_seconds() // 60)
     assert f"Ingen resultat etter {minutes} minutter" in page and "No result" not in page
+
+
+def test_a_new_reward_shows_as_pending_and_due_in_the_readers_language(client, session, factory):
+    from services.catalogue import create_reward, reward_record
+    from services.retraining import RetrainPolicy, run_due_training
+
+    hr = trained_then_rated(client, session, factory, 0)
+    record = reward_record(session.exec(select(RewardRow).order_by(RewardRow.id)).first())
+    create_reward(session=session, actor=hr, record={**record, "id": "harbour-lunch"})
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "0 new survey responses, 0 new ratings, 1 reward new or changed in the catalogue" in page
+    assert "due: the worker retrains at its next look" in page
+    done = run_due_training(session=session, actor=hr, policy=RetrainPolicy())
+    assert done.action == "trained", done.message
+    hr.locale = "nb"
+    session.add(hr)
+    session.commit()
+    page = client.get("/hr/model").get_data(as_text=True)
+    assert "utdatert: 1 belønning ny eller endret i katalogen" in page
+    assert "katalogen</dd>" not in page, "nothing is pending after the training"

@@ -188,7 +188,9 @@ def worker(interval: int | None, once: bool) -> None:
     """Run queued training jobs and retrain when the model is stale, until stopped.
 
     Every interval it runs the job HR queued from the model page, or trains if the
-    retraining policy (MOTIVO_RETRAIN_*) finds the model stale. Stop it with SIGTERM or
+    retraining policy finds the model stale: enough new responses or ratings
+    (MOTIVO_RETRAIN_*), or a reward the model has not seen as it is now (a new one, or a
+    changed category, visibility, scope, horizon, cost band, roles or cooldown). Stop it with SIGTERM or
     Ctrl-C; a training in progress finishes first. Run one, under a process manager.
     """
     import signal

@@ -23,6 +23,15 @@ def _ratings(n: int) -> str:
     return ngettext("%(num)s new rating", "%(num)s new ratings", n)
 
 
+def changed_rewards(n: int) -> str:
+    """Rewards the model has not seen as they are now (``Staleness.changed_rewards``)."""
+    return ngettext(
+        "%(num)s reward new or changed in the catalogue",
+        "%(num)s rewards new or changed in the catalogue",
+        n,
+    )
+
+
 def _news(params: dict) -> str:
     parts = [
         words(int(params[key]))
@@ -43,6 +52,10 @@ def _why(code: str, params: dict) -> str | None:
                 "stale: no model yet, %(responses)s",
                 responses=_responses(int(params["responses"])),
             )
+        if params["trigger"] == "catalogue":
+            changed = changed_rewards(int(params["rewards"]))
+            news = _news(params)
+            return _("stale: %(news)s", news=f"{changed}, {news}" if news else changed)
         if params["trigger"] == "age":
             return ngettext(
                 "stale: model %(num)s day old, %(news)s",

@@ -16,7 +16,7 @@ from web.db import get_session
 from web.filters import moment
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
-from web.hr.job_text import job_reason, job_result
+from web.hr.job_text import changed_rewards, job_reason, job_result
 from web.messages import attach_problems, error_text
 from web.uploads import Pending, confirm_upload, run_confirmed_upload
 
@@ -300,6 +300,7 @@ def model():
         card=model_card(session=session),
         status=status,
         jobs=status.jobs,
+        changed_rewards=changed_rewards,
         job_reason=job_reason,
         job_result=job_result,
         form=CloseWaveForm(),
