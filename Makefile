@@ -53,7 +53,8 @@ demo: $(RUNTIME_STAMP)
 	@mkdir -p $(MOTIVO_INSTANCE_PATH)
 	@test -s $(MOTIVO_INSTANCE_PATH)/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(MOTIVO_INSTANCE_PATH)/secret_key
 	$(BIN)/motivo init --demo
-	SECRET_KEY="$$(cat $(MOTIVO_INSTANCE_PATH)/secret_key)" $(BIN)/motivo serve --host $(HOST) --port $(PORT)
+	SECRET_KEY="$$(cat $(MOTIVO_INSTANCE_PATH)/secret_key)" MOTIVO_WORKER_INTERVAL=$${MOTIVO_WORKER_INTERVAL:-10} \
+		$(BIN)/motivo serve --host $(HOST) --port $(PORT) --training-worker
 
 ## test: lint, then the whole suite (set MOTIVO_TEST_DATABASE_URL to add PostgreSQL)
 test: $(STAMP)

@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -104,3 +106,50 @@ def test_two_servers_on_one_machine_leave_the_home_folder_alone(tmp_path):
         for port in (first, second):
             assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").status == 200
         assert list(home.iterdir()) == []
+
+
+def test_serve_with_the_training_worker_trains_what_hr_queues_and_stops_with_gunicorn(tmp_path):
+    """`make demo` is one command: HR's "Train the model now" must not wait for a worker
+    nobody started, and stopping the server (as a process manager does, by signalling
+    gunicorn alone) must not leave the worker running."""
+    from sqlmodel import Session, create_engine, select
+
+    from models.tables import Person, TrainingJob
+    from services.training import queue_training
+
+    url = f"sqlite:///{tmp_path / 'motivo.db'}"
+    env = _env(tmp_path, SECRET_KEY="z" * 64, DATABASE_URL=url, MOTIVO_WORKER_INTERVAL="1")
+    subprocess.run(
+        [str(BIN / "motivo"), "init", "--demo", "--demo-password", "demo"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    args = [str(BIN / "motivo"), "serve", "--port", str(port), "--workers", "1"]
+    engine = create_engine(url)
+    with running(
+        [*args, "--training-worker"], env=env, health_url=f"http://127.0.0.1:{port}/healthz"
+    ) as proc:
+        worker = [pid for pid in _children(proc.pid) if "web.cli worker" in _command_line(pid)]
+        assert len(worker) == 1, [_command_line(pid) for pid in _children(proc.pid)]
+        with Session(engine) as session:
+            hr = session.exec(select(Person).where(Person.access == "hr")).first()
+            job_id = queue_training(session=session, actor=hr).id
+        deadline = time.monotonic() + 240  # only stops a broken run hanging
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                status = session.get(TrainingJob, job_id).status
+            if status in ("done", "failed"):
+                break
+            time.sleep(0.5)
+        with Session(engine) as session:
+            finished = session.get(TrainingJob, job_id)
+        assert finished.status == "done", finished.message
+        os.kill(proc.pid, signal.SIGTERM)  # gunicorn alone, not its process group
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{worker[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{worker[0]}").exists(), "the worker outlived the server"
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 
 import click
@@ -128,9 +129,20 @@ SERVE_THREADS = 4
     type=int,
     help="Threads per worker (more than 1 uses gunicorn's gthread worker).",
 )
+@click.option(
+    "--training-worker",
+    "training_worker",
+    is_flag=True,
+    help="Also run the training worker (`motivo worker`) beside the web server, stopped "
+    "with it: one command for a machine without a process manager (`make demo` uses it).",
+)
 @with_appcontext
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve Motivo with gunicorn (``web:create_app()``); needs SECRET_KEY set."""
+def serve(host: str, port: int, workers: int, threads: int, training_worker: bool) -> None:
+    """Serve Motivo with gunicorn (``web:create_app()``); needs SECRET_KEY set.
+
+    Training runs outside the web server: run `motivo worker` beside it under a process
+    manager, or pass --training-worker.
+    """
     try:
         check_secret_key(current_app.config)
     except ConfigError as exc:
@@ -143,7 +155,30 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         sys.exit(1)
     echo_err(f"Serving Motivo on http://{host}:{port} with {workers} worker(s). Ctrl+C stops it.")
     args = gunicorn_command(host=host, port=port, workers=workers, threads=threads)
+    if training_worker:
+        start_training_worker()
     os.execv(sys.executable, args)
+
+
+def start_training_worker() -> subprocess.Popen:
+    """``motivo worker`` as a child of this process, which then becomes gunicorn.
+
+    On Linux the worker is told to stop when its parent does (``PR_SET_PDEATHSIG``), so a
+    process manager stopping gunicorn, or gunicorn dying, stops it too; Ctrl+C at a
+    terminal reaches both anyway.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"],
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+    )
+
+
+def _stop_with_parent() -> None:
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def gunicorn_command(
