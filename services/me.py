@@ -3,7 +3,7 @@
 The team median beside a rep's own scores comes from the team's last *closed* wave only:
 the responses submitted in it by people who were in the team when they submitted (the
 membership frozen on each response), flagged ones left out, at least the minimum group
-size of them, and shown only if the disclosure ledger allows it with everything else
+size of them (and of people who answered each scale shown), and shown only if the disclosure ledger allows it with everything else
 shown for that wave. An open wave never feeds it, so watching the figure while teammates
 submit one by one reveals nobody's answers.
 """
@@ -102,9 +102,15 @@ def team_medians(*, session: Session, person: Person) -> tuple[Wave | None, np.n
     )
     if not decision.shown(key):
         return wave, None
+    values = scored.scores.values[usable]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a scale nobody answered: NaN
-        return wave, np.nanmedian(scored.scores.values[usable], axis=0)
+        medians = np.nanmedian(values, axis=0)
+    # Each scale needs the minimum of people who answered it, not just of respondents: a
+    # scale most left blank (an import with gaps, optional items) would be the median of
+    # one or two people's scores.
+    medians[np.count_nonzero(~np.isnan(values), axis=0) < k] = np.nan
+    return wave, medians
 
 
 def my_scores(*, session: Session, person: Person) -> list[ScoreRow]:

@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from models.tables import Release, Team
+from models.tables import Release, SurveyResponse, Team
 from services.access import SYSTEM
 from services.me import my_scores
 from services.organisation import use_min_group_size
@@ -55,3 +55,27 @@ def test_the_minimum_group_size_setting_applies(session):
     assert all(m is None for m in medians(session, people[0]))
     use_min_group_size(session, 6)
     assert any(m is not None for m in medians(session, people[0]))
+
+
+def test_a_scale_fewer_than_the_minimum_answered_shows_no_median(session):
+    """Six teammates submitted, but only one answered the autonomy items (an import with
+    blanks, or optional items): the "team median" of that scale was their own score."""
+    from models.tables import Answer
+    from tests.services.insights_org import definition_of
+
+    wave, people = organisation(session, {"North": ["closer"] * 6})
+    close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    instrument = definition_of(session, wave)
+    construct = next(item.construct for item in instrument.items if item.construct)
+    codes = [item.code for item in instrument.items if item.construct == construct]
+    responses = session.exec(select(SurveyResponse).order_by(SurveyResponse.id)).all()
+    for response in responses[1:]:
+        for answer in session.exec(
+            select(Answer).where(Answer.response_id == response.id, Answer.item_code.in_(codes))
+        ):
+            session.delete(answer)
+    session.commit()
+    viewer = next(p for p in people if p.id != responses[0].person_id)
+    rows = {row.construct: row.team_median for row in my_scores(session=session, person=viewer)}
+    assert rows[construct] is None
+    assert any(m is not None for c, m in rows.items() if c != construct)
