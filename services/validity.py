@@ -27,12 +27,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from models.tables import Instrument as InstrumentRow
 from models.tables import Person, SurveyResponse
 from services.access import Actor, require
 from services.errors import InvalidInput, NotFound, Problem
 from services.organisation import min_group_size
-from services.reliability import answers_still_open
+from services.reliability import answers_still_open, flagged_count
 from services.responses import answers_by_response, submitted_responses, unknown_to_hr
 from services.waves import report_scope
 
@@ -49,6 +48,7 @@ EXPORT_KEYS = (
     "instrument",
     "version",
     "n",
+    "basis",
     "fit",
     "loadings",
     "omega",
@@ -117,13 +117,26 @@ def validity(
 
     # Answers HR imported are known to it; see ``unknown_to_hr``.
     everyone = unknown_to_hr(submitted_responses(session, instrument_id=row.id))
-    # While the wave is open, leaving flagged responses out would let HR tell from n, as
-    # each rep submits, whose answers were flagged (the same rule as the reliability
-    # report's flagged count): until it closes, every response counts.
-    still_open = answers_still_open(
-        session, wave_row, [r for r in everyone if wave_row is None or r.wave_id == wave_row.id]
-    )
-    include_flagged = include_flagged or still_open
+    # Leaving flagged responses out shows how many there were (in n, or as the difference
+    # from the report that includes them), so that happens only when HR may see the count
+    # (the reliability report's rule, ``flagged_count``): not while the wave is open, when
+    # the count moving as each rep submits would say whose answers were flagged, and not
+    # while it is below the minimum group size, here or in the other waves whose responses
+    # the retest uses. Until then every response counts.
+    in_scope = [r for r in everyone if wave_row is None or r.wave_id == wave_row.id]
+    still_open = answers_still_open(session, wave_row, in_scope)
+    shown = [
+        flagged_count(
+            session,
+            n_flagged=sum(bool(r.flags) for r in group),
+            still_open=still_open,
+            min_size=minimum,
+        )
+        for group in (in_scope, everyone)
+    ]
+    withheld = any(count["flagged"] is None for count in shown)
+    fewer_than = next((c["fewer_than"] for c in shown if c["fewer_than"] is not None), None)
+    include_flagged = include_flagged or withheld
     if not include_flagged:
         everyone = [r for r in everyone if not r.flags]
     chosen = [r for r in everyone if wave_row is None or r.wave_id == wave_row.id]
@@ -199,8 +212,9 @@ def validity(
 
     result["wave"] = wave_row.name if wave_row is not None else None
     result["basis"] = "all responses" if include_flagged else "unflagged responses"
-    result["n_flagged_excluded"] = 0 if include_flagged else _flagged_count(session, row, wave_row)
+    result["n_flagged_excluded"] = 0 if include_flagged else sum(bool(r.flags) for r in in_scope)
     result["flagged_pending"] = still_open
+    result["flagged_fewer_than"] = None if still_open else fewer_than
     result["min_group_size"] = minimum
     result["labels"] = {c.key: dict(c.label) for c in instrument.constructs}
     return result
@@ -264,13 +278,6 @@ def _worded(section: dict, describe) -> dict:
     section["warnings"] = [describe(code, params) for code, params in notes]
     section["notes"] = [{"code": code, "params": dict(params)} for code, params in notes]
     return section
-
-
-def _flagged_count(session: Session, row: InstrumentRow, wave_row) -> int:
-    responses = submitted_responses(
-        session, instrument_id=row.id, wave_id=wave_row.id if wave_row is not None else None
-    )
-    return sum(bool(r.flags) for r in responses)
 
 
 def _retest_pairs(

@@ -151,3 +151,16 @@ def test_a_remembered_fit_is_never_served_after_the_answers_change(session, inst
     changed = validity(session=session, viewer=SYSTEM, instrument_name=NAME)
     assert changed["n"] == first["n"]
     assert changed["fit"]["chi2"] != first["fit"]["chi2"]
+
+
+def test_a_flagged_count_below_the_minimum_cannot_be_read_off_two_reports(session, instrument):
+    """With two flagged responses, the default report said "n = 150" and the one with
+    flagged responses included "n = 152": the count the reliability report withholds."""
+    load(session, simulate(instrument, N_GOOD, 2))
+    default = validity(session=session, viewer=SYSTEM, instrument_name=NAME)
+    everyone = validity(session=session, viewer=SYSTEM, instrument_name=NAME, include_flagged=True)
+    assert default["n"] == everyone["n"] == N_GOOD + 2
+    assert default["fit"] == everyone["fit"]
+    assert default["n_flagged_excluded"] == 0
+    assert default["basis"] == "all responses"
+    assert default["flagged_fewer_than"] == 5

@@ -152,7 +152,8 @@ def test_reliability_command_is_audited_as_an_export(runner, session, demo, wave
 def test_validity_counts_every_response_while_the_wave_is_open(session, demo, wave):
     """Leaving flagged responses out of an open wave's validity would let n grow only when
     an unflagged rep submits: while the wave is open every response counts and no flagged
-    number is given; once it closes, flagged responses are left out and counted."""
+    number is given; once it closes, flagged responses are left out and counted, if there
+    are none or at least the minimum group size of them."""
     from services.validity import validity
 
     flag(session, wave, 2)
@@ -169,8 +170,19 @@ def test_validity_counts_every_response_while_the_wave_is_open(session, demo, wa
     close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
     closed = validity(session=session, viewer=SYSTEM, wave=wave.name)
     assert closed["flagged_pending"] is False
-    assert closed["n_flagged_excluded"] == 2
+    # Two are fewer than the minimum group size: leaving them out would show their number
+    # (n, or its difference from the report with them included), which HR may not see.
+    assert closed["n_flagged_excluded"] == 0
+    assert closed["basis"] == "all responses"
+    assert closed["flagged_fewer_than"] == 5
+    from services.organisation import use_min_group_size
+
+    use_min_group_size(session, 3)
+    flag(session, wave, 3)
+    closed = validity(session=session, viewer=SYSTEM, wave=wave.name)
+    assert closed["n_flagged_excluded"] == 3
     assert closed["basis"] == "unflagged responses"
+    assert closed["flagged_fewer_than"] is None
 
 
 def test_the_validity_page_says_why_flagged_responses_count_while_open(client, session, demo, wave):

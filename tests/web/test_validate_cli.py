@@ -12,7 +12,7 @@ from recommender.instrument import load_instrument
 from tests.services.test_reliability_service import simulate, to_csv
 from tests.web.test_survey_cli import NAME, SMALL, invoke
 
-KEYS = ["instrument", "version", "n", "fit", "loadings", "omega", "warnings"]
+KEYS = ["instrument", "version", "n", "basis", "fit", "loadings", "omega", "warnings"]
 
 
 def imported(runner, tmp_path, n: int):

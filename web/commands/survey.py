@@ -424,7 +424,14 @@ def validate_command(
         write_json(report)
     else:
         write_csv(_validity_rows(report), VALIDITY_COLUMNS)
-    flagged = "included" if include_flagged else "left out"
+    if report["basis"] == "all responses":
+        flagged = "included"
+        if not include_flagged:
+            # The wave is open, or fewer than the minimum were flagged: leaving them out
+            # would show how many there were.
+            flagged += " (leaving them out would show how many there are, which HR may not see)"
+    else:
+        flagged = "left out"
     echo_err(
         f"{report['instrument']} version {report['version']}: "
         f"{counted(report['n'], 'complete response')} in the factor analysis, responses with "
