@@ -232,6 +232,10 @@ def _validate(
 
     by_email = {r.email: r for r in rows if r.email}
     existing = {p.email: p for p in session.exec(select(Person)) if p.email}
+    # Managers are found by address as it will be after the import: a person in the file
+    # answers to the address the file gives them, not to the one stored.
+    in_file_ids = {r.external_id: r for r in rows}
+    kept = {email: p for email, p in existing.items() if p.external_id not in in_file_ids}
     for row in rows:
         owner = existing.get(row.email)
         if (
@@ -262,7 +266,23 @@ def _validate(
             )
             continue
         in_file = by_email.get(row.manager_email)
-        in_db = existing.get(row.manager_email)
+        in_db = kept.get(row.manager_email)
+        moved = existing.get(row.manager_email)
+        if in_file is None and in_db is None and moved is not None:
+            changed_by = in_file_ids[moved.external_id]
+            problems.append(
+                row_problem(
+                    row.number,
+                    "manager_email",
+                    "people.manager_email_changed",
+                    f"{row.manager_email} is changed to {changed_by.email} by row "
+                    f"{changed_by.number} of this file; give the new address",
+                    manager=row.manager_email,
+                    email=changed_by.email,
+                    in_row=changed_by.number,
+                )
+            )
+            continue
         if in_file is None and in_db is None:
             problems.append(
                 row_problem(

@@ -304,6 +304,9 @@ MESSAGES = {
         "the line of managers from %(email)s comes back to them (%(chain)s)"
     ),
     "people.manager_unknown": N_("unknown manager %(manager)s (not in this file nor in Motivo)"),
+    "people.manager_email_changed": N_(
+        "%(manager)s is changed to %(email)s by row %(in_row)s of this file; give the new address"
+    ),
     "people.manager_not_managing": N_(
         "%(manager)s has access '%(access)s'; give them access 'manager'"
     ),

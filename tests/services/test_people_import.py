@@ -460,3 +460,24 @@ def test_an_email_that_mixes_scripts_is_refused_as_a_lookalike(session):
         + "R6,Yamada,やまだ太郎@example.jp,Oslo Enterprise,,rep,closer\n",
     )
     assert count(session, Person) == 6
+
+
+def test_a_manager_named_by_the_address_the_same_file_changes_is_refused_at_its_row(session):
+    """The file gives Kari a new address and names her by the old one as Ola's manager:
+    the import stopped with a KeyError (a 500 on the API) instead of saying where."""
+    run(session, ROSTER)
+    moved = (
+        "external_id,name,email,team,manager_email,access,sales_role\n"
+        "M1,Kari Nordmann,kari.new@example.test,Oslo Enterprise,,manager,sales_manager\n"
+        "R1,Ola Hansen,ola@example.test,Oslo Enterprise,kari@example.test,,closer\n"
+    )
+    problems = refusal(session, moved, deactivate_missing=False)
+    assert problems == [
+        "row 3, column manager_email: kari@example.test is changed to kari.new@example.test "
+        "by row 2 of this file; give the new address"
+    ]
+    kari = session.exec(select(Person).where(Person.external_id == "M1")).one()
+    assert kari.email == "kari@example.test"
+    # With the new address the same file goes through.
+    summary = run(session, moved.replace(",kari@", ",kari.new@"), deactivate_missing=False)
+    assert summary.updated == ["M1"]
