@@ -104,7 +104,10 @@ def require(viewer: Actor | None, capability: str) -> None:
 
 
 def can_view_person(viewer: Actor | None, person: Person) -> bool:
-    """A person's own page: themself, or their direct manager.
+    """A person's own page: themself, or their direct manager while they are active.
+
+    A rep who has left keeps their manager link (their history stays as it was), but their
+    former manager no longer reaches them: no card, and no reward charged to the team.
 
     The system actor sees everyone; a token sees a person's suggestions only with the
     ``recommendations:read`` scope.
@@ -117,7 +120,7 @@ def can_view_person(viewer: Actor | None, person: Person) -> bool:
         return False
     if viewer.id == person.id:
         return True
-    return viewer.access == "manager" and person.manager_id == viewer.id
+    return viewer.access == "manager" and person.active and person.manager_id == viewer.id
 
 
 def ensure_can_view_person(viewer: Actor | None, person: Person | None) -> Person:

@@ -200,3 +200,21 @@ def test_a_reward_is_given_without_asking_once_its_cooldown_has_passed(client, s
     login(client, team["manager"].email)
     data = {"reward": team["reward"].slug, "occasion": "milestone", "note": ""}
     assert give(client, team["rep"], data).status_code == 302
+
+
+def test_a_rep_who_left_is_out_of_reach_of_their_former_manager(client, session, team):
+    """Deactivated, the rep left the team page, but their card and the give page still
+    opened, and a reward posted to them was charged to the team's budget."""
+    login(client, team["manager"].email)
+    url = f"/team/person/{team['rep'].external_id}/give"
+    token = csrf_token(client, url)
+    team["rep"].active = False
+    session.add(team["rep"])
+    session.commit()
+    assert client.get(f"/team/person/{team['rep'].external_id}").status_code == 404
+    assert client.get(url).status_code == 404
+    posted = client.post(
+        url, data={"reward": team["reward"].slug, "occasion": "other", "csrf_token": token}
+    )
+    assert posted.status_code == 404
+    assert session.exec(select(Grant)).all() == []
