@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session, select
 
 from models.tables import AuditLog, Person
@@ -34,6 +36,18 @@ def record_event(
     )
     session.add(row)
     return row
+
+
+def record_export(session: Session, *, actor: Actor, kind: str, fmt: str, filters: Mapping) -> None:
+    """Write an export (``export.<kind>``) to the audit log and commit."""
+    record_event(
+        session,
+        actor=actor,
+        action=f"export.{kind}",
+        target=str(filters.get("wave") or ""),
+        details={"format": fmt, "filters": dict(filters)},
+    )
+    session.commit()
 
 
 def recent_events(*, session: Session, viewer: Actor, limit: int = 100) -> list[AuditLog]:

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from models.tables import Wave
 from services.access import Actor, require
-from services.audit import record_event
+from services.audit import record_export
 from services.errors import InvalidInput, Problem, Unavailable
 from services.focus_groups import focus_groups
 from services.labels import (
@@ -105,18 +105,6 @@ def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[Mapping[str, obje
 
 def to_json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-
-
-def record_export(session: Session, *, actor: Actor, kind: str, fmt: str, filters: Mapping) -> None:
-    """Write the export to the audit log and commit."""
-    record_event(
-        session,
-        actor=actor,
-        action=f"export.{kind}",
-        target=str(filters.get("wave") or ""),
-        details={"format": fmt, "filters": dict(filters)},
-    )
-    session.commit()
 
 
 def _check_format(fmt: str, allowed: Sequence[str]) -> None:

@@ -215,7 +215,7 @@ def reliability(
 
 def export_reliability(*, session: Session, actor: Actor, fmt: str, **filters) -> dict:
     """``reliability(...)`` recorded in the audit log as an export (item-level statistics)."""
-    from services.exports import record_export
+    from services.audit import record_export
 
     report = reliability(session=session, viewer=actor, **filters)
     record_export(session, actor=actor, kind="reliability", fmt=fmt, filters=filters)

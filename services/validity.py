@@ -222,7 +222,7 @@ def validity(
 
 def export_validity(*, session: Session, actor: Actor, fmt: str, **filters) -> dict:
     """``validity(...)`` trimmed to ``EXPORT_KEYS``, recorded in the audit log as an export."""
-    from services.exports import record_export
+    from services.audit import record_export
 
     report = validity(session=session, viewer=actor, **filters)
     record_export(session, actor=actor, kind="validity", fmt=fmt, filters=filters)

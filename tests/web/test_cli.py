@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 
 from models.tables import Person
@@ -193,3 +194,27 @@ def test_listing_the_roster_is_an_audited_export(runner, session, tmp_path):
     row = session.exec(select(AuditLog).where(AuditLog.action == "export.people")).one()
     assert row.actor_id is None and row.details["actor"] == "command line"
     assert row.details["format"] == "json" and row.at is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "action"),
+    [
+        (["kpis", "list", "--format", "csv"], "export.kpi_coverage"),
+        (["waves", "list", "--format", "json"], "export.waves"),
+        (["experiments", "list", "--format", "json"], "export.experiments"),
+        (["tokens", "list", "--format", "json"], "export.tokens"),
+        (["instrument", "export"], "export.instrument"),
+    ],
+)
+def test_every_listing_that_leaves_motivo_is_audited(runner, session, args, action):
+    """Participation counts per wave, KPI coverage per period, experiments and their
+    audiences, tokens and the questionnaire left Motivo with no audit row."""
+    from models.tables import AuditLog
+    from services.instruments import ensure_default_instrument
+
+    ensure_default_instrument(session=session)
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.stderr
+    session.expire_all()
+    row = session.exec(select(AuditLog).where(AuditLog.action == action)).one()
+    assert row.details["format"] == (args[-1] if "--format" in args else "json")

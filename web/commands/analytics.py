@@ -86,10 +86,14 @@ def kpis_import(file: str, allow_new_metrics: bool) -> None:
 @handle_errors
 def kpis_list(metric: str | None, fmt: str) -> None:
     """Count the people with a value per period and metric (counts only, never values)."""
+    from services.audit import record_export
     from services.kpis import kpi_coverage
 
     with db_session() as session:
         coverage = kpi_coverage(session=session, viewer=SYSTEM, metric=metric)
+        record_export(
+            session, actor=SYSTEM, kind="kpi_coverage", fmt=fmt, filters={"metric": metric}
+        )
     rows = [{"period": r.period, "metric": r.metric, "people": r.people} for r in coverage.rows()]
     if fmt == "json":
         write_json(rows)
@@ -256,10 +260,12 @@ def experiments_create(
 @handle_errors
 def experiments_list(fmt: str) -> None:
     """List experiments with their metric, periods, arms and number of people."""
+    from services.audit import record_export
     from services.experiments import list_experiments
 
     with db_session() as session:
         rows = [e.as_dict() for e in list_experiments(session=session, viewer=SYSTEM)]
+        record_export(session, actor=SYSTEM, kind="experiments", fmt=fmt, filters={})
     if fmt == "json":
         write_json(rows)
     else:

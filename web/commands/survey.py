@@ -123,10 +123,13 @@ def instrument_import(file: str) -> None:
 @handle_errors
 def instrument_export(name: str | None, version: int | None, fmt: str) -> None:
     """Print an instrument (default: motivation) as JSON that `instrument import` reads back."""
+    from services.audit import record_export
     from services.instruments import export_instrument
 
     with db_session() as session:
         data = export_instrument(session=session, name=name, version=version)
+        filters = {"instrument": data["name"], "version": data.get("version")}
+        record_export(session, actor=SYSTEM, kind="instrument", fmt=fmt, filters=filters)
     write_json(data)
 
 
@@ -508,10 +511,12 @@ def waves_close(wave: str) -> None:
 @handle_errors
 def waves_list(fmt: str) -> None:
     """List every wave with its instrument and participation counts."""
+    from services.audit import record_export
     from services.waves import list_waves
 
     with db_session() as session:
         summaries = list_waves(session=session, viewer=SYSTEM)
+        record_export(session, actor=SYSTEM, kind="waves", fmt=fmt, filters={})
     rows = [
         {
             "id": s.wave.id,

@@ -61,9 +61,11 @@ def create_command(name: str, scopes: tuple[str, ...], days: int | None) -> None
 def list_command(fmt: str) -> None:
     """List tokens with their scopes and status (never the tokens themselves)."""
     from services.api_tokens import describe_token, list_tokens
+    from services.audit import record_export
 
     with db_session() as session:
         rows = [describe_token(t) for t in list_tokens(session=session, viewer=SYSTEM)]
+        record_export(session, actor=SYSTEM, kind="tokens", fmt=fmt, filters={})
     if fmt == "json":
         write_json([{k: r[k] for k in LIST_FIELDS} for r in rows])
         return
