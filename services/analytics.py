@@ -57,6 +57,7 @@ from services.waves import (
     invited_ids,
     is_answerable,
     status_for_others,
+    today,
 )
 
 DECIMALS = 2
@@ -164,11 +165,15 @@ def _participation_row(key: str, figures: dict, hidden: bool, min_size: int = 0)
 
 
 def _participation_wave(session: Session, wave: str | int | None) -> Wave:
-    """The named wave, else the newest open wave, else the newest wave."""
+    """The named wave, else the newest wave that has begun (open ones first), else the
+    newest wave: a wave scheduled for later has nobody's answers to count yet."""
     if wave not in (None, ""):
         return find_wave(session, wave)
+    begun = Wave.opens_on <= today()
     newest = session.exec(
-        select(Wave).order_by((Wave.status == "open").desc(), Wave.opens_on.desc(), Wave.id.desc())
+        select(Wave).order_by(
+            begun.desc(), (Wave.status == "open").desc(), Wave.opens_on.desc(), Wave.id.desc()
+        )
     ).first()
     if newest is None:
         raise InvalidInput("There are no waves yet. Open one first.", code="wave.none_yet")

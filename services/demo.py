@@ -126,6 +126,7 @@ def load_demo_survey(*, session: Session, random_state: int = 11) -> dict[str, i
         closes_on=now - timedelta(days=54),
         instrument_name=first_row.name,
         instrument_version=first_row.version,
+        allow_past=True,
     )
     first.status, first.closed_at = "closed", first.created_at
     session.add(first)

@@ -58,11 +58,15 @@ def open_wave(
     instrument_version: int | None = None,
     team_names: Sequence[str] = (),
     confirm_overlap: bool = False,
+    allow_past: bool = False,
 ) -> Wave:
     """Open a wave for everyone, or for the named teams only.
 
     Raises ``OverlapsOpenWave`` when an open wave on some of the same days asks some of the
-    same reps, unless ``confirm_overlap`` says HR saw that and wants both.
+    same reps, unless ``confirm_overlap`` says HR saw that and wants both. A wave whose last
+    day has passed is refused (nobody could answer it, and once closed it counts nobody
+    added to the roster since as invited) unless ``allow_past`` says it records a survey
+    already held, whose answers are imported.
     """
     require(actor, "run_hr")
     problems: list[str] = []
@@ -89,6 +93,14 @@ def open_wave(
                 "closes_on",
                 "wave.closes_before_opening",
                 "the wave must close on or after the day it opens",
+            )
+        )
+    elif closes_on < today() and not allow_past:
+        problems.append(
+            Problem(
+                "closes_on",
+                "wave.already_over",
+                "that day has passed: a wave must close today or later",
             )
         )
     elif (closes_on - opens_on).days > WAVE_MAX_DAYS:
@@ -206,6 +218,21 @@ def is_answerable(wave: Wave, on: date | None = None) -> bool:
     return wave.status == "open" and wave.opens_on <= on <= wave.closes_on
 
 
+WAVE_STATES = ("open", "scheduled", "ended", "closed")
+
+
+def wave_state(wave: Wave, on: date | None = None) -> str:
+    """What a wave is on a day, as every page and listing names it: "closed" (by HR),
+    "open" (answerable), "scheduled" (its first day is still to come) or "ended" (its last
+    day has passed, not yet closed)."""
+    on = on or today()
+    if wave.status == "closed":
+        return "closed"
+    if is_answerable(wave, on):
+        return "open"
+    return "scheduled" if wave.opens_on > on else "ended"
+
+
 def wave_team_ids(session: Session, wave: Wave) -> set[int]:
     return set(session.exec(select(WaveTeam.team_id).where(WaveTeam.wave_id == wave.id)))
 
@@ -253,6 +280,10 @@ class WaveSummary:
     @property
     def answerable(self) -> bool:
         return is_answerable(self.wave)
+
+    @property
+    def state(self) -> str:
+        return wave_state(self.wave)
 
 
 def audience_query(session: Session, wave: Wave):

@@ -58,6 +58,7 @@ MESSAGES = {
     "wave.name_missing": N_("Give the wave a name."),
     "wave.name_taken": N_("A wave called «%(name)s» exists already."),
     "wave.closes_before_opening": N_("The wave must close on or after the day it opens."),
+    "wave.already_over": N_("That day has passed: a wave must close today or later."),
     "wave.too_long": N_("A wave runs for at most %(days)s days."),
     "wave.year_out_of_range": N_("Choose a day in the years %(first)s to %(last)s."),
     "team.unknown": N_("There is no team called «%(team)s»."),

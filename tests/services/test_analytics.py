@@ -161,3 +161,24 @@ def test_quartiles_follow_the_organisations_minimum_group_size(session):
     assert data["distributions"]["team"]["quartile_min_size"] == 12
     assert teams["North"]["quartiles_reason"] == "few_for_quartiles"
     assert teams["South"]["quartiles_reason"] is None
+
+
+def test_a_scheduled_wave_is_not_the_default_for_participation(session):
+    """With a wave scheduled for next month, the page's default ("newest wave with
+    answers") showed its participation (nobody, everywhere) beside the running wave's
+    scores."""
+    from datetime import timedelta
+
+    from services.waves import open_wave, today
+
+    wave, _people = small_organisation(session, {"North": ["closer"] * 6})
+    open_wave(
+        session=session,
+        actor=SYSTEM,
+        name="Summer pulse",
+        opens_on=today() + timedelta(days=30),
+        closes_on=today() + timedelta(days=50),
+        confirm_overlap=True,
+    )
+    data = programme_analytics(session=session, viewer=SYSTEM)
+    assert data["participation"]["wave"] == data["distributions"]["wave"] == wave.name

@@ -304,6 +304,24 @@ def test_waves_open_list_close(runner, session, small, factory):
         "--team",
         "Oslo Enterprise",
     )
+    # Its days have passed: refused unless it records a survey already held.
+    assert opened.exit_code == 1
+    assert "closes_on: that day has passed" in opened.stderr
+    opened = invoke(
+        runner,
+        "waves",
+        "open",
+        "Autumn 2025",
+        "--opens",
+        "2025-09-01",
+        "--closes",
+        "2025-09-21",
+        "--instrument",
+        NAME,
+        "--team",
+        "Oslo Enterprise",
+        "--already-held",
+    )
     assert opened.exit_code == 0, opened.stderr
     assert "Opened wave 'Autumn 2025'" in opened.stderr
     assert "for Oslo Enterprise, 2025-09-01 to 2025-09-21" in opened.stderr
@@ -314,7 +332,7 @@ def test_waves_open_list_close(runner, session, small, factory):
     assert {k: wave[k] for k in ("name", "instrument", "status", "audience")} == {
         "name": "Autumn 2025",
         "instrument": f"{NAME} v1",
-        "status": "open",
+        "status": "ended",
         "audience": "teams",
     }
     assert (wave["opens_on"], wave["closes_on"]) == ("2025-09-01", "2025-09-21")

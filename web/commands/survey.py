@@ -461,6 +461,13 @@ def waves() -> None:
     help="Open it even if an open wave on some of the same days asks some of the same reps "
     "(they get two surveys at once); without it that is refused.",
 )
+@click.option(
+    "--already-held",
+    "already_held",
+    is_flag=True,
+    help="Allow days that have passed: the wave records a survey already held (e.g. on "
+    "paper), whose answers you then import; without it a wave must close today or later.",
+)
 @with_appcontext
 @handle_errors
 def waves_open(
@@ -470,6 +477,7 @@ def waves_open(
     instrument_name: str | None,
     teams: tuple[str, ...],
     allow_overlap: bool,
+    already_held: bool,
 ) -> None:
     """Open a wave called NAME for everyone, or only for the teams given with --team."""
     from services.waves import open_wave
@@ -484,6 +492,7 @@ def waves_open(
             instrument_name=instrument_name,
             team_names=teams,
             confirm_overlap=allow_overlap,
+            allow_past=already_held,
         )
     audience = ", ".join(teams) if teams else "everyone"
     echo_err(
@@ -522,7 +531,7 @@ def waves_list(fmt: str) -> None:
             "id": s.wave.id,
             "name": s.wave.name,
             "instrument": s.instrument,
-            "status": s.wave.status,
+            "status": s.state,
             "audience": s.wave.audience,
             "opens_on": s.wave.opens_on.isoformat(),
             "closes_on": s.wave.closes_on.isoformat(),

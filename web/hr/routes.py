@@ -13,7 +13,7 @@ from services.tabular import Table
 from web.auth_setup import viewer
 from web.confirm import ask_to_confirm, confirmed
 from web.db import get_session
-from web.filters import moment
+from web.filters import day, moment
 from web.guards import requires
 from web.hr.forms import CloseWaveForm, OpenWaveForm, ResponsesImportForm
 from web.hr.job_text import changed_rewards, job_reason, job_result
@@ -67,7 +67,17 @@ def open_wave():
         except InvalidInput as exc:
             form.form_errors.extend(attach_problems(form, exc))
         else:
-            flash(_("The wave %(name)s is open.", name=wave.name), "success")
+            if wave_service.wave_state(wave) == "scheduled":
+                flash(
+                    _(
+                        "The wave %(name)s is scheduled: it opens on %(day)s.",
+                        name=wave.name,
+                        day=day(wave.opens_on),
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The wave %(name)s is open.", name=wave.name), "success")
             return redirect(url_for("hr.home"))
     session = get_session()
     rows = headcount_by_team(session=session)
