@@ -45,6 +45,10 @@ def test_notice_says_who_sees_what(client, rep_in_wave):
     html = client.get(f"/survey/{rep_in_wave['wave'].id}/").get_data(as_text=True)
     assert "never your individual answers" in html
     assert "at least 5 people" in html
+    # Named focus groups show HR who is in a group and its mix of profiles: the notice said
+    # HR never sees a single person.
+    assert "never a single person" not in html
+    assert "who is in each group and the mix of motivation profiles in it" in html
 
 
 def test_missing_answer_rerenders_with_errors_and_keeps_the_others(client, rep_in_wave):
