@@ -285,6 +285,23 @@ def notify_survey_open(*, session: Session, wave: Wave, commit: bool = True) -> 
     return len(new)
 
 
+def settle_survey_notice(session: Session, *, person_id: int, wave_id: int) -> None:
+    """Mark the person's "a survey is open for you" for this wave read, once they have
+    submitted it: it asks nothing more of them, and an unread one is still emailed. The
+    caller commits."""
+    table = Notification.__table__
+    session.execute(
+        table.update()
+        .where(
+            table.c.person_id == person_id,
+            table.c.kind == "survey_open",
+            table.c.link == f"/survey/{wave_id}/",
+            table.c.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
+
+
 def _due_period(item: DueItem, day: date) -> str:
     """The period a manager is told about a due person once: the achievement's window, or
     the calendar month while the person keeps waiting."""

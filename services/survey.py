@@ -18,6 +18,7 @@ from recommender.quality import quality_flags
 from services.audit import record_event
 from services.errors import InvalidInput, NotFound, Problem
 from services.instruments import definition_of
+from services.notifications import settle_survey_notice
 from services.responses import answers_by_response, dialect_insert, store_page
 from services.text import text_problems
 from services.waves import is_answerable, is_in_audience, open_waves_for
@@ -309,6 +310,7 @@ def submit_response(*, session: Session, person: Person, wave_id: int) -> Survey
     response.submitted_at = response.updated_at = utcnow()
     session.add(response)
     record_event(session, actor=person, action="survey.submit", target=view.wave.name)
+    settle_survey_notice(session, person_id=person.id, wave_id=view.wave.id)
     session.commit()
     return response
 

@@ -2,7 +2,7 @@
 real SMTP exchange with a local server."""
 
 import socket
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -119,7 +119,7 @@ def open_wave(session, name: str, teams=()) -> Wave:
         name=name,
         instrument_id=instrument.id,
         opens_on=utcnow().date(),
-        closes_on=date(2026, 12, 24),
+        closes_on=utcnow().date() + timedelta(days=17),
         audience="teams" if teams else "all",
     )
     session.add(wave)
@@ -387,3 +387,20 @@ def test_a_name_with_a_line_break_neither_stops_the_email_run_nor_reaches_a_head
     first = message_from_bytes(sink.envelopes[0].original_content, policy=policy.default)
     assert first["To"] == f'"Nils Bcc: spy@evil.example" <{odd.email}>'
     assert first["Bcc"] is None
+
+
+def test_submitting_the_survey_settles_its_open_notice(session, factory):
+    """ "A survey is open for you" stayed unread (and due to be emailed) after the rep had
+    answered and submitted it."""
+    from services.access import SYSTEM
+    from services.waves import open_wave as open_a_wave
+    from tests.services.test_flagged_response import answer_all
+
+    ensure_default_instrument(session=session)
+    ada = factory.person(team=factory.team("North"), name="Ada")
+    bo = factory.person(team=factory.team("South"), name="Bo")
+    wave = open_a_wave(session=session, actor=SYSTEM, name="Winter")
+    notify_survey_open(session=session, wave=wave)
+    answer_all(session, ada, wave, seconds=5)
+    assert unread_count(session=session, person=ada) == 0
+    assert unread_count(session=session, person=bo) == 1
