@@ -73,3 +73,22 @@ def test_the_quarter_chooser_lets_the_browser_send_the_norwegian_spelling(client
     for typed in ("2026-Q4", "2026-K4", "2026-k1"):
         assert re.fullmatch(pattern.replace("&#34;", '"'), typed), typed
     assert not re.fullmatch(pattern, "2026-Q5")
+
+
+@pytest.mark.parametrize(
+    ("access", "path"),
+    [("manager", "/team/recognition"), ("hr", "/hr/fairness"), ("hr", "/hr/budgets")],
+)
+def test_a_quarter_typed_wrong_is_a_field_error_on_the_page(client, factory, access, path):
+    """ "2026-Q5" in the quarter box (the browser's pattern check skipped, or the address
+    edited) gave a bare error page instead of the page with the box saying what is wrong."""
+    from tests.conftest import login
+
+    person = factory.person(access, team=factory.team())
+    login(client, person.email)
+    page = client.get(f"{path}?quarter=2026-Q5")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert 'id="quarter-choice-error"' in html and "e.g. 2026-Q4" in html
+    assert 'value="2026-Q5"' in html  # what was typed stays in the box
+    assert 'aria-invalid="true"' in html

@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -40,7 +41,7 @@ from web.db import get_session
 from web.filters import organisation_currency
 from web.guards import requires
 from web.i18n import get_locale
-from web.messages import attach_problems
+from web.messages import attach_problems, error_text, problem_texts
 from web.recognition.forms import AchievementForm, BudgetForm, MarkReadForm
 
 bp = Blueprint("recognition", __name__)
@@ -66,8 +67,27 @@ def _register(state) -> None:
     state.app.context_processor(notification_count)
 
 
-def _quarter() -> str:
-    return resolve_quarter(request.args.get("quarter") or None)
+def _quarter(*, strict: bool = False) -> str:
+    """The quarter the page is asked for, the current one when none is given.
+
+    One typed wrong ("2026-Q5") shows the page for the current quarter with the box saying
+    what is wrong (``_quarter.html``; see ``_status``); ``strict`` refuses it instead, for
+    a download, which has no box to show it in.
+    """
+    typed = request.args.get("quarter") or None
+    try:
+        return resolve_quarter(typed)
+    except InvalidInput as exc:
+        if strict:
+            raise
+        g.quarter_typed = typed
+        g.quarter_error = "; ".join(problem_texts(exc)) or error_text(exc)
+        return resolve_quarter(None)
+
+
+def _status(status: int = 200) -> int:
+    """400 when the page answers a quarter typed wrong, else ``status``."""
+    return 400 if g.get("quarter_error") else status
 
 
 def _field_errors(form, exc: InvalidInput) -> None:
@@ -137,7 +157,7 @@ def team():
                 else None
             ),
         ),
-        status,
+        _status(status),
     )
 
 
@@ -166,7 +186,7 @@ def budgets_download(fmt: str):
     export = export_budgets(
         session=get_session(),
         viewer=viewer(),
-        quarter=_quarter(),
+        quarter=_quarter(strict=True),
         fmt=fmt,
         locale=str(get_locale()),
     )
@@ -219,7 +239,7 @@ def budgets():
     rows = list_budgets(session=session, viewer=viewer(), quarter=quarter)
     return (
         render_template("recognition/budgets.html", form=form, rows=rows, quarter=quarter),
-        status,
+        _status(status),
     )
 
 
@@ -233,7 +253,10 @@ def hr_fairness():
         quarter=quarter,
         min_group_size=min_group_size(get_session()),
     )
-    return render_template("recognition/fairness.html", fairness=report, quarter=quarter)
+    return (
+        render_template("recognition/fairness.html", fairness=report, quarter=quarter),
+        _status(),
+    )
 
 
 # --- notifications --------------------------------------------------------------------
