@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from flask import Flask, g, has_app_context
@@ -196,6 +197,13 @@ def period(value: object) -> str:
     return format_date(start, pattern, locale=str(babel_locale() or "en"))
 
 
+def or_list(values: Iterable[object]) -> str:
+    """Alternatives joined the reader's way: "Experiences or Recognition", "A, B eller C"."""
+    from babel.lists import format_list
+
+    return format_list([str(v) for v in values], style="or", locale=str(babel_locale() or "en"))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.add_template_filter(period, "period")
@@ -206,6 +214,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(band_range, "band_range")
     app.add_template_global(organisation_currency, "organisation_currency")
     app.add_template_filter(number, "number")
+    app.add_template_filter(or_list, "or_list")
     app.add_template_filter(bdi, "bdi")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(category_label, "category_label")

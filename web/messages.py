@@ -56,12 +56,12 @@ MESSAGES = {
     "survey.not_found": N_("No such survey."),
     # problems, shown under their field
     "wave.name_missing": N_("Give the wave a name."),
-    "wave.name_taken": N_("A wave called «%(name)s» exists already."),
+    "wave.name_taken": N_("A wave called “%(name)s” exists already."),
     "wave.closes_before_opening": N_("The wave must close on or after the day it opens."),
     "wave.already_over": N_("That day has passed: a wave must close today or later."),
     "wave.too_long": N_("A wave runs for at most %(days)s days."),
     "wave.year_out_of_range": N_("Choose a day in the years %(first)s to %(last)s."),
-    "team.unknown": N_("There is no team called «%(team)s»."),
+    "team.unknown": N_("There is no team called “%(team)s”."),
     "grant.occasion_unknown": N_("Choose one of the occasions."),
     "grant.given_recently": NP_(
         "They received this reward %(days_ago)s day ago; confirm to give it again.",
@@ -91,7 +91,7 @@ MESSAGES = {
     ),
     "period.overlaps": N_("%(after)s must start after %(before)s ends."),
     "experiment.name_missing": N_("Give the experiment a name."),
-    "experiment.name_taken": N_("An experiment called «%(name)s» exists already."),
+    "experiment.name_taken": N_("An experiment called “%(name)s” exists already."),
     "text.too_long": N_("At most %(limit)s characters."),
     "text.control_character": N_(
         "Contains the control character %(character)s, which cannot be stored; remove it."
@@ -402,12 +402,12 @@ def _where(params: dict) -> dict[str, str]:
     titles = params["where_title"] or {}
     title = titles.get(str(get_locale())) or titles.get("en") or ""
     survey = gettext(
-        "«%(title)s», version %(version)s", title=title, version=params["where_version"]
+        "“%(title)s”, version %(version)s", title=title, version=params["where_version"]
     )
     where = survey
     if params.get("where_wave"):
         where = gettext(
-            "%(survey)s in the wave «%(wave)s»", survey=survey, wave=params["where_wave"]
+            "%(survey)s in the wave “%(wave)s”", survey=survey, wave=params["where_wave"]
         )
     return {"instrument": survey, "where": where}
 

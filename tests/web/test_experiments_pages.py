@@ -618,3 +618,15 @@ def test_a_month_reads_as_a_month_in_either_language(app):
     with app.test_request_context(headers={"Accept-Language": "nb"}):
         assert period("2026-11") == "november 2026"
         assert period("2026-Q4") == "4. kvartal 2026"
+
+
+def test_the_categories_a_manager_should_leave_alone_read_as_alternatives(app):
+    """The team page told managers "Do not give them extra rewards from Experiences,
+    Recognition": a list of alternatives takes "or" ("eller")."""
+    from flask import render_template_string
+
+    sentence = "{{ ['experience', 'recognition']|map('category_label')|or_list }}"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render_template_string(sentence) == "Experiences or Recognition"
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        assert " eller " in render_template_string(sentence)

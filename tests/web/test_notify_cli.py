@@ -41,6 +41,7 @@ def test_recognition_due_from_cron_tells_each_manager_once_and_emails_a_digest(
         old_name = runner.invoke(args=["notifications", "due"])
     assert first.exit_code == 0, first.output
     assert first.stdout.strip() == "1"
+    assert "1 manager was told" in first.stderr and "1 digest email was sent" in first.stderr
     assert second.stdout.strip() == "0" and old_name.stdout.strip() == "0"
     notices = session.exec(select(Notification).where(Notification.person_id == boss.id)).all()
     assert len(notices) == 1 and notices[0].params["count"] == 2

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from services.actors import SYSTEM
+from services.text import counted
 from web.commands.common import db_session, echo_err, handle_errors
 
 
@@ -32,9 +33,10 @@ def _recognition_due(days: int | None) -> None:
         notices = recognition_due_notices(session=session, days=days)
         delivery = email_now(session=session, settings=current_app.config, notifications=notices)
     click.echo(len(notices))
-    echo_err(f"{len(notices)} managers were told who in their team is newly due for recognition.")
+    told = counted(len(notices), "manager was", "managers were")
+    echo_err(f"{told} told who in their team is newly due for recognition.")
     if delivery.enabled and notices:
-        echo_err(f"{delivery.sent} digest emails were sent.")
+        echo_err(f"{counted(delivery.sent, 'digest email was', 'digest emails were')} sent.")
     if delivery.error:
         raise click.ClickException(
             "The notices are saved in Motivo, but the digest emails failed: " + delivery.error
