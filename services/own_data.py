@@ -82,7 +82,11 @@ def readable_answer(instrument: Instrument, item: Item, value: object, locale: s
         # A bipolar item names only its two ends; the agreement labels do not apply.
         ends = item.poles.get(locale) or item.poles.get("en") or next(iter(item.poles.values()))
         named = {item.min: ends[0], item.max: ends[1]}
-        return f"{int(value)} – {named[int(value)]}" if int(value) in named else str(int(value))
+        if int(value) in named:
+            return f"{int(value)} – {named[int(value)]}"
+        # A point between the ends is read against both (in figures and the item's own
+        # words, as the service does not translate).
+        return f"{int(value)} ({item.min} = {ends[0]}, {item.max} = {ends[1]})"
     labels = instrument.scale_labels.get(locale) or instrument.scale_labels.get("en") or []
     index = int(value) - instrument.scale_min
     if 0 <= index < len(labels):

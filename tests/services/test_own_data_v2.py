@@ -13,5 +13,7 @@ def test_a_rep_reads_back_best_worst_and_bipolar_answers_as_they_saw_them():
     )
     pub5 = v2.item("pub5")
     assert readable_answer(v2, pub5, 5, "nb") == "5 – Foran teamet"
-    assert readable_answer(v2, pub5, 3, "en") == "3"
+    # A point between the ends was a bare "3": the rep could not tell which end was which.
+    low, high = pub5.poles["en"]
+    assert readable_answer(v2, pub5, 2, "en") == f"2 (1 = {low}, 5 = {high})"
     assert readable_answer(v2, v2.item("aut6"), 4, "en") == "4 – Agree"
