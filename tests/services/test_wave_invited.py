@@ -73,7 +73,10 @@ def test_answered_never_exceeds_invited_in_cli_and_hr_pages(
     login(client, hr.email)
     page = client.get("/hr/").get_data(as_text=True)
     cells = page.split(f'id="wave-{wave.id}"', 1)[1].split("</tr>", 1)[0]
-    assert '<td class="num">12</td>\n        <td class="num">12</td>' in cells
+    assert (
+        '<td role="cell" class="num" data-label="Submitted">12</td>\n'
+        '        <td role="cell" class="num" data-label="Invited">12</td>'
+    ) in cells
 
     analytics = client.get(f"/hr/insights/analytics?wave={wave.name}")
     assert analytics.status_code == 200
@@ -133,7 +136,10 @@ def test_a_rep_added_after_a_wave_closed_changes_no_list_or_page(
     page = client.get("/hr/").get_data(as_text=True)
     cells = page.split(f'id="wave-{wave.id}"', 1)[1].split("</tr>", 1)[0]
     # Submitted, then invited.
-    assert '<td class="num">6</td>\n        <td class="num">7</td>' in cells
+    assert (
+        '<td role="cell" class="num" data-label="Submitted">6</td>\n'
+        '        <td role="cell" class="num" data-label="Invited">7</td>'
+    ) in cells
 
 
 def test_respondents_created_after_a_backdated_close_stay_invited(session, factory):
