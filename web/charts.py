@@ -62,8 +62,11 @@ class Layout:
         return TOP + self.row * row + (self.row / 2 if not self.stacked else 32)
 
 
-WIDE = Layout(WIDTH, LABEL_WIDTH, ROW, False, "", 28, 90, 11)
-NARROW = Layout(360, 0, 46, True, "-narrow", 40, 38, 13)
+# The stylesheet shows the wide layout only in a box at least WIDTH px wide, so its text is
+# drawn at least at its own size: 12 px. The narrow one shrinks to about 310 px on a phone,
+# so its 14 units stay 12 px there.
+WIDE = Layout(WIDTH, LABEL_WIDTH, ROW, False, "", 28, 90, 12)
+NARROW = Layout(360, 0, 46, True, "-narrow", 40, 38, 14)
 
 
 @dataclass(frozen=True)
@@ -208,9 +211,9 @@ def _label(y: float, text: str, layout: Layout = WIDE) -> str:
     # A long scale name ("Recognition in front of others") on two smaller lines in its row,
     # rather than cut off.
     return "".join(
-        f'<text x="{LABEL_WIDTH - 8}" y="{y + offset:.1f}" font-size="11" fill="{INK}" '
+        f'<text x="{LABEL_WIDTH - 8}" y="{y + offset:.1f}" font-size="12" fill="{INK}" '
         f'text-anchor="end" dominant-baseline="middle">{escape(line)}</text>'
-        for line, offset in zip(lines, (-6, 6), strict=True)
+        for line, offset in zip(lines, (-7, 7), strict=True)
     )
 
 
@@ -313,7 +316,10 @@ def comparison_chart(
 ) -> Markup:
     """Two markers per row on a shared axis: a filled dot (own value) and a hollow diamond
     (the comparison, e.g. the team's median). A missing comparison is simply not drawn;
-    with ``other_label`` None the legend names the dot only."""
+    with ``other_label`` None the legend names the dot only.
+
+    The diamond is drawn first and larger than the dot, and the dot has a white ring: where
+    both values are equal the diamond's outline still shows around the dot."""
 
     def draw(layout: Layout) -> tuple[int, list[str]]:
         height = TOP + layout.row * max(len(rows), 1) + BOTTOM + 18
@@ -328,12 +334,15 @@ def comparison_chart(
             if other is not None:
                 cx = x(other)
                 parts.append(
-                    f'<path d="M{cx:.1f} {y - 6:.1f} L{cx + 6:.1f} {y:.1f} L{cx:.1f} '
-                    f'{y + 6:.1f} L{cx - 6:.1f} {y:.1f} Z" fill="#ffffff" stroke="{MUTED}" '
+                    f'<path d="M{cx:.1f} {y - 11:.1f} L{cx + 11:.1f} {y:.1f} L{cx:.1f} '
+                    f'{y + 11:.1f} L{cx - 11:.1f} {y:.1f} Z" fill="#ffffff" stroke="{MUTED}" '
                     f'stroke-width="2"/>'
                 )
             if own is not None:
-                parts.append(f'<circle cx="{x(own):.1f}" cy="{y:.1f}" r="6" fill="{ACCENT}"/>')
+                parts.append(
+                    f'<circle cx="{x(own):.1f}" cy="{y:.1f}" r="5.5" fill="{ACCENT}" '
+                    f'stroke="#ffffff" stroke-width="2"/>'
+                )
         legend_y = height - 10
         start = layout.left
         parts.append(
@@ -343,8 +352,8 @@ def comparison_chart(
         )
         if other_label is not None:
             parts.append(
-                f'<path d="M{start + 166} {legend_y - 9} L{start + 171} {legend_y - 4} '
-                f'L{start + 166} {legend_y + 1} L{start + 161} {legend_y - 4} Z" '
+                f'<path d="M{start + 166} {legend_y - 11} L{start + 173} {legend_y - 4} '
+                f'L{start + 166} {legend_y + 3} L{start + 159} {legend_y - 4} Z" '
                 f'fill="#ffffff" stroke="{MUTED}" stroke-width="2"/>'
                 f'<text x="{start + 176}" y="{legend_y}" font-size="{layout.small}" '
                 f'fill="{INK}">{escape(other_label)}</text>'
