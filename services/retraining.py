@@ -75,7 +75,8 @@ class RetrainPolicy:
         return (
             f"retrain after {self.min_new_responses} new responses or "
             f"{self.min_new_ratings} new ratings, or when the model is "
-            f"{self.max_age_days} days old and anything is new"
+            f"{self.max_age_days} days old and anything is new; at once for a new or "
+            "changed reward"
         )
 
 
