@@ -51,11 +51,7 @@ class SurveyView:
         raise NotFound("No such survey page.", code="survey.page_not_found")
 
     def missing_on(self, page_key: str) -> list[Item]:
-        return [
-            i
-            for i in self.items_on(page_key)
-            if i.required and self.answers.get(i.code) in (None, "", [])
-        ]
+        return unanswered(self.items_on(page_key), self.answers)
 
     def first_incomplete_page(self) -> str | None:
         for key in self.page_keys:
@@ -212,12 +208,19 @@ def save_page(
     answers: Mapping[str, object],
     seconds: float | None = None,
     view: SurveyView | None = None,
+    moving_on: bool = False,
 ) -> SurveyResponse:
     """Store one page's answers on the person's response, creating it on the first save.
 
     Idempotent: the same page posted twice at once (a double click) succeeds twice and
     stores its answers once. ``view`` is this person's survey as :func:`survey_for` gave
     it earlier in the same request, so it is not read again.
+
+    A value the page does not offer refuses the whole page, unsaved. Leaving the page or
+    going back keeps a partial page; ``moving_on`` (the rep asked for the next page) needs
+    every required question answered, but what was answered is saved all the same before
+    :class:`InvalidInput` (``survey.page_incomplete``, one problem per unanswered question)
+    says what is left: bad input gets a clear error and loses nothing.
     """
     if view is None or view.person_id != person.id or view.wave.id != wave_id:
         view = survey_for(session=session, person=person, wave_id=wave_id, with_answers=False)
@@ -252,10 +255,23 @@ def save_page(
         raise InvalidInput(ALREADY_SUBMITTED, code="survey.already_submitted")
     session.commit()
     if response is None:
-        return session.get(SurveyResponse, response_id)
-    set_committed_value(response, "updated_at", now)
-    set_committed_value(response, "page_seconds", timings)
+        response = session.get(SurveyResponse, response_id)
+    else:
+        set_committed_value(response, "updated_at", now)
+        set_committed_value(response, "page_seconds", timings)
+    missing = unanswered(items, answers) if moving_on else []
+    if missing:
+        raise InvalidInput(
+            "Your answers so far are saved; some questions on this page still need an answer.",
+            [Problem(item.code, "answer.required", "choose an answer") for item in missing],
+            code="survey.page_incomplete",
+        )
     return response
+
+
+def unanswered(items: tuple[Item, ...], answers: Mapping[str, object]) -> list[Item]:
+    """The required questions among ``items`` that ``answers`` leaves without an answer."""
+    return [item for item in items if item.required and answers.get(item.code) in (None, "", [])]
 
 
 def _create_response(session: Session, view: SurveyView, person: Person) -> int:

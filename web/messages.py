@@ -52,6 +52,9 @@ MESSAGES = {
     "survey.not_saved": N_("Some answers could not be saved."),
     "survey.empty": N_("Answer the survey before submitting it."),
     "survey.incomplete": N_("Some questions are not answered yet."),
+    "survey.page_incomplete": N_(
+        "Your answers so far are saved; some questions on this page still need an answer."
+    ),
     "survey.page_not_found": N_("No such survey page."),
     "survey.not_found": N_("No such survey."),
     # problems, shown under their field
@@ -241,6 +244,7 @@ MESSAGES = {
         "count",
     ),
     "answer.choose_value": N_("Choose a value from %(min)s to %(max)s."),
+    "answer.required": N_("Choose an answer."),
     "answer.rank_each_once": N_("Give each option its own place."),
     "answer.best_not_worst": N_(
         "Choose one option you want most and a different one you want least."

@@ -244,3 +244,27 @@ def test_rep_completes_v2_on_a_phone_and_sees_a_profile(live_server, page_factor
     page.goto(f"{live_server.base}/me/")
     shot(page, "survey-v2-375-profile")
     assert page.locator("p.profile-name").is_visible(), page.locator("main").inner_text()
+
+
+def test_answers_given_before_a_refused_next_survive_leaving_the_page(live_server, page_factory):
+    """Half a page answered, "Next" refused for the rest: leaving by a link loses nothing."""
+    email = reps_without_response(live_server.database_url, 1)[0]
+    page = page_factory()
+    sign_in(page, live_server.base, email)
+    go(page.get_by_role("link", name=TEXTS["en"]["take"]))
+    go(page.get_by_role("link", name=TEXTS["en"]["start"]))
+    questions = page.locator("fieldset.likert")
+    half = questions.count() // 2
+    for index in range(half):
+        questions.nth(index).locator("label.point").nth(1).click()
+    url = page.url
+    go(page.get_by_role("button", name=TEXTS["en"]["next"], exact=True))
+    assert page.locator("#error-summary").is_visible()
+    assert "Your answers so far are saved" in page.locator("#error-summary").inner_text()
+    assert page.url == url
+    shot(page, "survey-next-refused-keeps-answers")
+    page.goto(f"{live_server.base}/me/")  # away without "Save and continue later"
+    go(page.get_by_role("link", name=TEXTS["en"]["continue"]))
+    go(page.get_by_role("link", name=TEXTS["en"]["continue"]))
+    assert page.url == url
+    assert page.locator("fieldset.likert input:checked").count() == half

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -72,21 +74,23 @@ def page(wave_id: int, page_key: str):
         return _render_page(view, page_key, form, position)
 
     nav = request.form.get("nav", "next")
+    moving_on = nav == "next"
     # A post the form would accept as it stands is read without building the form; the
     # form, built only when something needs saying, words what is wrong. CSRF was checked
     # before the view ran (``csrf_valid``), as the form would have.
     answers = None
     if g.get("csrf_valid"):
-        answers = read_posted_page(items, request.form, complete=nav == "next")
+        answers = read_posted_page(items, request.form, complete=moving_on)
     form = None
     if answers is None:
         form = _checked_form(view, items, nav, order_key)
-        if form.ranking_errors or any(field.errors for field in form):
+        if form.refused:
             if form.csrf_token.errors:
                 form.form_errors.append(
                     _("The form had expired. Your answers are below; send again.")
                 )
             return _render_page(view, page_key, form, position, status=400)
+        # Only questions left unanswered: the service saves the rest and says what is left.
         answers = form.answers()
     try:
         survey_service.save_page(
@@ -97,9 +101,13 @@ def page(wave_id: int, page_key: str):
             answers=answers,
             seconds=seconds_since(request.form.get("shown_at")),
             view=view,
+            moving_on=moving_on,
         )
     except InvalidInput as exc:
         form = form or _checked_form(view, items, nav, order_key)
+        if exc.code == "survey.page_incomplete":
+            # Saved, time included: the page shown again is a new visit, timed afresh.
+            form.shown_at.data = f"{time.time():.3f}"
         form.form_errors.append(error_text(exc))
         return _render_page(view, page_key, form, position, status=400)
     if nav == "leave":
@@ -113,7 +121,8 @@ def page(wave_id: int, page_key: str):
 
 
 def _checked_form(view, items, nav, order_key):
-    """The posted page bound to its form and checked: field and ranking errors set.
+    """The posted page bound to its form and checked: field and ranking errors set, and
+    ``refused`` when something other than an unanswered question is wrong.
 
     The language is looked up here, not for every post: a save read without the form
     needs none.
@@ -128,6 +137,9 @@ def _checked_form(view, items, nav, order_key):
     )
     form.validate()  # CSRF, known choices, text length
     form.ranking_errors = form.ranking_problems()
+    # A value the page does not offer (or an expired form) refuses the post unsaved; a
+    # question merely left unanswered does not.
+    form.refused = bool(form.ranking_errors) or any(field.errors for field in form)
     if nav == "next":
         # Moving on needs a complete page; going back or leaving keeps a partial one.
         for item in form.missing():
