@@ -133,7 +133,6 @@ Sources, summarised in our own words:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -521,27 +520,62 @@ def _fastest_pace(
 ) -> np.ndarray:
     """Fewest seconds per answered item on any timed page; NaN without timings."""
     result = np.full(len(answers), np.nan)
+    timed = _timed_pages(instrument)
+    for row, (response, seconds) in enumerate(zip(answers, page_seconds, strict=True)):
+        paces = _page_paces(timed, response, seconds)
+        if paces:
+            result[row] = min(paces.values())
+    return result
+
+
+def fast_pages(
+    instrument: Instrument,
+    answers: Mapping[str, object],
+    page_seconds: Mapping[str, float] | None,
+    seconds_per_item: float = HARD_SECONDS_PER_ITEM,
+) -> tuple[str, ...]:
+    """The pages of one response answered in under ``seconds_per_item`` per answered item,
+    in the survey's order: the pages behind its ``"speeding"`` flag (or, with
+    ``SOFT_SECONDS_PER_ITEM``, its ``"rushed"`` one), so the rep can be told which.
+
+    A page timed before long pages were split stands for its whole group (its key is the
+    group's first page).
+    """
+    paces = _page_paces(_timed_pages(instrument), answers, page_seconds)
+    return tuple(page for page, pace in paces.items() if pace < seconds_per_item)
+
+
+def _timed_pages(instrument: Instrument) -> list[tuple]:
+    """Per page: its key, its items, the items of its whole group and the group's later
+    pages when the page is the first of a group split over pages (``()`` otherwise)."""
     pages = instrument.pages()
     groups: dict[str, list] = {}
     for page, items in pages:
         groups.setdefault(instrument.page_group(page), []).extend(items)
     split = {g: [p for p, _ in pages if instrument.page_group(p) == g] for g in groups}
-    for row, (response, seconds) in enumerate(zip(answers, page_seconds, strict=True)):
-        if not seconds:
+    timed = []
+    for page, items in pages:
+        group = instrument.page_group(page)
+        continued = split[group][1:] if page == group else []
+        timed.append((page, items, tuple(groups[group]) if continued else (), tuple(continued)))
+    return timed
+
+
+def _page_paces(
+    timed: list, response: Mapping[str, object], seconds: Mapping[str, float] | None
+) -> dict[str, float]:
+    """Seconds per answered item on each timed page with an answer, in the survey's order."""
+    paces: dict[str, float] = {}
+    if not seconds:
+        return paces
+    for page, items, whole_group, continued in timed:
+        if continued and not any(p in seconds for p in continued):
+            # Timed before long pages were split: the time covers the whole group.
+            items = whole_group
+        spent = seconds.get(page)
+        if spent is None:
             continue
-        fastest = math.inf
-        for page, items in pages:
-            group = instrument.page_group(page)
-            continued = split[group][1:] if page == group else []
-            if continued and not any(p in seconds for p in continued):
-                # Timed before long pages were split: the time covers the whole group.
-                items = groups[group]
-            spent = seconds.get(page)
-            if spent is None:
-                continue
-            answered = sum(_is_answered(item, response.get(item.code)) for item in items)
-            if answered:
-                fastest = min(fastest, float(spent) / answered)
-        if fastest < math.inf:
-            result[row] = fastest
-    return result
+        answered = sum(_is_answered(item, response.get(item.code)) for item in items)
+        if answered:
+            paces[page] = float(spent) / answered
+    return paces

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from recommender.instrument import Item, load_instrument
-from recommender.quality import FLAGS, HARD, SOFT, quality_flags, quality_indicators
+from recommender.quality import (
+    FLAGS,
+    HARD,
+    SOFT,
+    SOFT_SECONDS_PER_ITEM,
+    fast_pages,
+    quality_flags,
+    quality_indicators,
+)
 from seed.careless import with_disagree_checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +178,22 @@ def test_a_quick_but_plausible_pace_alone_is_not_flagged(instrument):
 def test_speeding_checks_every_page(instrument):
     timings = [{"motivation": 200.0, "reward_preference": 0.5}]
     assert quality_flags(instrument, [clean()], timings) == [frozenset({"speeding"})]
+
+
+def test_the_pages_answered_too_fast_are_named_in_the_survey_order(instrument):
+    timings = {"motivation": 12.0, "reward_preference": 0.5, "open": 30.0}
+    assert fast_pages(instrument, clean(), timings) == ("motivation", "reward_preference")
+    calm = {"motivation": 14.0, "reward_preference": 10.0}
+    assert fast_pages(instrument, clean(), calm) == ()
+    assert fast_pages(instrument, clean(), calm, SOFT_SECONDS_PER_ITEM) == ("motivation",)
+    assert fast_pages(instrument, clean(), None) == ()
+
+
+def test_fast_pages_name_the_group_timed_before_long_pages_were_split(default):
+    answers = {i.code: 1 + (n % 5) for n, i in enumerate(default.likert_items())}
+    group = [i for key, items in default.pages() for i in items if key.startswith("reward_pref")]
+    rushed = {"reward_preference": 0.5 * len(group)}
+    assert fast_pages(default, answers, rushed) == ("reward_preference",)
 
 
 def test_speeding_needs_timings(instrument):

@@ -105,7 +105,8 @@ def test_whole_survey_then_one_submission(client, rep_in_wave, session):
     second = client.post(f"/survey/{wave_id}/submit", data={"csrf_token": token})
     assert first.status_code == second.status_code == 302
     done = client.get(f"/survey/{wave_id}/done").get_data(as_text=True)
-    assert "your answers are submitted" in done
+    # One value per page is a straight line: submitted, and told it was flagged.
+    assert "Your answers are submitted, but flagged" in done
     assert session.exec(select(func.count()).select_from(SurveyResponse)).one() == 1
     # a submitted survey cannot be edited any more
     key = pages[0][0]

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from services import survey as survey_service
 from services.errors import InvalidInput
 from services.organisation import min_group_size
+from services.quality import flag_notice
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
@@ -201,4 +202,8 @@ def done(wave_id: int):
     view = _view(wave_id)
     if not view.submitted:
         return redirect(url_for("survey.start", wave_id=wave_id))
-    return render_template("survey/done.html", view=view)
+    # A flagged submission, a resubmission above all, is not told all is well.
+    notice = None
+    if view.response.flags:
+        notice = flag_notice(session=get_session(), person=viewer(), wave_id=wave_id)
+    return render_template("survey/done.html", view=view, flag_notice=notice)
