@@ -87,3 +87,24 @@ def test_a_clean_submission_still_says_thank_you(client, session, factory):
     done = client.get(f"/survey/{wave.id}/done").get_data(as_text=True)
     assert "Thank you, your answers are submitted" in done
     assert "flagged" not in done
+    # Suggestions follow the answers at once (no training): the page said "when the model is
+    # next trained".
+    assert "now follow these answers" in done and "next trained" not in done
+    rep.personalise = False
+    session.add(rep)
+    session.commit()
+    done = client.get(f"/survey/{wave.id}/done").get_data(as_text=True)
+    assert "stay non-personal while personalisation is off" in done
+
+
+def test_a_rep_who_has_not_answered_is_told_what_makes_suggestions_theirs(client, session, factory):
+    from services.training import train_model
+    from tests.services.test_training import small_org
+
+    small_org(session, factory, n=12)
+    train_model(session=session, actor=SYSTEM)
+    rep = factory.person("rep")
+    login(client, rep.email)
+    home = client.get("/me/").get_data(as_text=True)
+    assert "appear as soon as you submit the survey" in home
+    assert "once the model has learned" not in home
