@@ -37,7 +37,8 @@ def varied(items, shift=0):
     return out
 
 
-def answer_all(session, rep, wave, seconds):
+def answer_all(session, rep, wave, seconds, *, pace=None):
+    """Answer every page and submit; ``seconds`` per question, or ``pace(page_key)``."""
     view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
     for key, items in view.pages:
         survey.save_page(
@@ -46,7 +47,7 @@ def answer_all(session, rep, wave, seconds):
             wave_id=wave.id,
             page_key=key,
             answers=varied(items),
-            seconds=seconds * len(items),
+            seconds=(pace(key) if pace else seconds) * len(items),
         )
     return survey.submit_response(session=session, person=rep, wave_id=wave.id)
 

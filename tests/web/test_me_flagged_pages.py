@@ -10,7 +10,7 @@ from services.access import SYSTEM
 from services.instruments import ensure_default_instrument
 from services.waves import open_wave
 from tests.conftest import csrf_token, login
-from tests.services.test_flagged_response import varied
+from tests.services.test_flagged_response import answer_all
 
 
 @pytest.fixture
@@ -21,17 +21,7 @@ def rushed_one_page(session, factory, client):
     wave = open_wave(session=session, actor=SYSTEM, name="Winter check-in")
     view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
     fast = view.page_keys[1]
-    for key, items in view.pages:
-        per_item = 0.5 if key == fast else 6.0
-        survey.save_page(
-            session=session,
-            person=rep,
-            wave_id=wave.id,
-            page_key=key,
-            answers=varied(items),
-            seconds=per_item * len(items),
-        )
-    response = survey.submit_response(session=session, person=rep, wave_id=wave.id)
+    response = answer_all(session, rep, wave, 6.0, pace=lambda key: 0.5 if key == fast else 6.0)
     assert response.flags == ["speeding"]
     return {"rep": rep, "wave": wave, "fast": fast, "client": client}
 
@@ -72,17 +62,7 @@ def test_a_clean_submission_still_says_thank_you(client, session, factory):
     ensure_default_instrument(session=session)
     rep = factory.person("rep")
     wave = open_wave(session=session, actor=SYSTEM, name="Spring check-in")
-    view = survey.survey_for(session=session, person=rep, wave_id=wave.id)
-    for key, items in view.pages:
-        survey.save_page(
-            session=session,
-            person=rep,
-            wave_id=wave.id,
-            page_key=key,
-            answers=varied(items),
-            seconds=6.0 * len(items),
-        )
-    assert survey.submit_response(session=session, person=rep, wave_id=wave.id).flags == []
+    assert answer_all(session, rep, wave, 6.0).flags == []
     login(client, rep.email)
     done = client.get(f"/survey/{wave.id}/done").get_data(as_text=True)
     assert "Thank you, your answers are submitted" in done

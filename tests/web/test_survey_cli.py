@@ -290,38 +290,15 @@ def test_reliability_rejects_an_unknown_missing_policy(runner, imported):
 
 def test_waves_open_list_close(runner, session, small, factory):
     factory.team("Oslo Enterprise")
-    opened = invoke(
-        runner,
-        "waves",
-        "open",
-        "Autumn 2025",
-        "--opens",
-        "2025-09-01",
-        "--closes",
-        "2025-09-21",
-        "--instrument",
-        NAME,
-        "--team",
-        "Oslo Enterprise",
-    )
+    autumn = [
+        "waves", "open", "Autumn 2025", "--opens", "2025-09-01", "--closes", "2025-09-21",
+        "--instrument", NAME, "--team", "Oslo Enterprise",
+    ]  # fmt: skip
+    opened = invoke(runner, *autumn)
     # Its days have passed: refused unless it records a survey already held.
     assert opened.exit_code == 1
     assert "closes_on: that day has passed" in opened.stderr
-    opened = invoke(
-        runner,
-        "waves",
-        "open",
-        "Autumn 2025",
-        "--opens",
-        "2025-09-01",
-        "--closes",
-        "2025-09-21",
-        "--instrument",
-        NAME,
-        "--team",
-        "Oslo Enterprise",
-        "--already-held",
-    )
+    opened = invoke(runner, *autumn, "--already-held")
     assert opened.exit_code == 0, opened.stderr
     assert "Opened wave 'Autumn 2025'" in opened.stderr
     assert "for Oslo Enterprise, 2025-09-01 to 2025-09-21" in opened.stderr
