@@ -219,13 +219,15 @@ MESSAGES = {
     "token.scope_missing": N_("Choose at least one of %(known)s."),
     "token.scope_unknown": N_("Unknown scope '%(scope)s' (use %(known)s)."),
     "token.expiry_range": N_("Give a number of days from 1 to %(maximum)s."),
+    # Worded for the roster page, which is where these are read (the command line and the
+    # API give the service's English, which names their own switches).
     "people.partial_roster_hint": N_(
-        "If it is a partial roster, import it as one: tick 'This is a partial file' on the "
-        "page, --keep-missing on the command line, or keep_missing=true in the API."
+        "If it is a partial roster, tick “This is a partial file: keep people who are not "
+        "in it active” and upload it again."
     ),
     "people.mass_deactivation_hint": N_(
-        "If they really all left, allow it: --allow-mass-deactivation on the command line, "
-        "or allow_mass_deactivation=true in the API."
+        "If they really all left, an admin can allow it once from the command line: motivo "
+        "people import FILE --allow-mass-deactivation."
     ),
     "experiment.arm_key_twice": N_("The key '%(key)s' is used twice."),
     "experiment.arm_label_missing": N_("Give the arm '%(key)s' a label."),

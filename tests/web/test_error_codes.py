@@ -161,3 +161,20 @@ def test_the_reward_history_names_sales_roles_not_their_keys(client, session, fa
     history = html[html.index('id="history-heading"') :]
     assert "Account manager, Closer" in history and "Every role" in history
     assert "account_manager" not in history
+
+
+def test_a_roster_that_would_empty_the_organisation_tells_the_page_what_to_tick(
+    client, factory, nb_hr
+):
+    """The roster page listed switches of the command line and the API, which an HR person
+    on the page cannot use, instead of the box on the page."""
+    for _ in range(10):
+        factory.person()
+    header = "external_id,name,email,team,manager_email,access,sales_role\n"
+    row = f"{nb_hr.external_id},{nb_hr.name},{nb_hr.email},,,hr,\n"
+    response = upload(client, "/admin/people", header + row, "roster.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "denne filen ville deaktivert 10 av 11 aktive personer" in html
+    assert "kryss av for «Dette er en delvis fil: behold personer som ikke står i den" in html
+    assert "keep_missing=true" not in html and "--keep-missing" not in html
