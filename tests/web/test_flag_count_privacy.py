@@ -191,3 +191,19 @@ def test_the_validity_page_says_why_flagged_responses_count_while_open(client, s
     html = client.get(f"/hr/validity?wave={wave.id}").get_data(as_text=True)
     assert "The wave is still open, so every response counts" in html
     assert "responses with quality flags are left out" not in html
+
+
+def test_waves_on_survey_versions_that_share_no_scale_show_no_empty_change_chart(
+    client, session, demo
+):
+    """The demo's waves use survey versions 1 and 2, which ask every scale differently: the
+    report and the analytics page drew an empty axis with a dash for every change."""
+    from models.tables import Wave as WaveRow
+
+    for wave in session.exec(select(WaveRow).where(WaveRow.status == "open")):
+        close_wave(session=session, actor=SYSTEM, wave_id=wave.id)
+    login(client, demo.email, "demo")
+    for path in ("/hr/insights/analytics", "/hr/insights/report"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'id="chart-drift"' not in html, path
+        assert "ask no scale the same way" in html, path

@@ -467,7 +467,9 @@ def analytics_charts(data: dict, construct: str | None = None) -> dict:
                 hidden_text=hidden,
             )
     change = (data.get("drift") or {}).get("change")
-    if change:
+    # Two waves on survey versions that ask no scale the same way have no change to draw:
+    # the pages say so instead of showing an empty axis.
+    if change and change["constructs"]:
         labels = {c["key"]: c["label"] for c in data["drift"]["constructs"]}
         spans = [
             Span(labels.get(k, k), v["change"], v["ci"][0], v["ci"][1])
