@@ -807,11 +807,13 @@ def _believable(
             ok = X[:, j] < min(mid[j], 0.0)
         return np.broadcast_to(ok[:, None], (n, k))
 
+    claims = _claim_weights(ranker)
+
     def related(feature: str) -> np.ndarray:
         j = column.get(feature)
         if j is None:
             return np.zeros((n, k), dtype=bool)
-        return A @ ranker.prior_weights_[j] > 0
+        return A @ claims[j] > 0
 
     if code == "preference":
         return side(f"pref_{params['category']}", 1.0)
@@ -860,7 +862,29 @@ def _believable_one(
     if not side(construct, 1.0):
         return False
     # The product as ``_believable`` forms it, so the sign test sees the same number.
-    return bool((a[None, None, :] @ ranker.prior_weights_[layout.column[construct]])[0, 0] > 0)
+    return bool((a[None, None, :] @ _claim_weights(ranker)[layout.column[construct]])[0, 0] > 0)
+
+
+# A construct's prior may also lean on how long a reward lasts (mastery on lasting rewards),
+# but a reason says what the reward is about: "getting better at what you do" fits a
+# course, not a weekend away that happens to last. Those links still score; they are
+# never the ground for a reason.
+_UNCLAIMED_ATTRIBUTES = ("horizon",)
+
+
+def _claim_weights(ranker: HybridRanker) -> np.ndarray:
+    """The prior's weights without the links no reason may rest on, built once per fit."""
+    weights = ranker.prior_weights_
+    found = ranker.__dict__.get("_claim_weights")
+    if found is None or found[0] is not weights:
+        claims = np.array(weights, dtype=float, copy=True)
+        names = list(ranker.attribute_names_)
+        for attribute in _UNCLAIMED_ATTRIBUTES:
+            if attribute in names:
+                claims[:, names.index(attribute)] = 0.0
+        found = (weights, claims)
+        ranker.__dict__["_claim_weights"] = found
+    return found[1]
 
 
 @dataclass(frozen=True)

@@ -266,3 +266,26 @@ def test_served_reasons_are_the_plainly_chosen_ones(model, org_data):
             assert suggestion.explanation.reasons == plain_reasons(
                 ranker, X[0], U[0], int(lab[0]), item
             )
+
+
+def test_getting_better_is_never_the_reason_for_a_weekend_away(model):
+    """Mastery's prior pulls lasting rewards up a little, so "Getting better at what you do
+    matters to you" was given for a weekend trip voucher (an experience that lasts). A
+    motivation reason names what the reward is about: for mastery, development."""
+    from recommender.explain import _believable, _believable_one
+
+    ranker = model.ranker_
+    x = np.zeros(len(ranker.feature_names_))
+    x[ranker.feature_names_.index("mastery")] = 2.0  # far above the midpoint
+    slugs = [r.id for r in REWARDS]
+    trip = ranker.item_attributes_[slugs.index("weekend-trip-voucher")]
+    course = next(
+        ranker.item_attributes_[j]
+        for j, r in enumerate(REWARDS)
+        if r.category == "development" and r.horizon == "long"
+    )
+    for code in ("motivation", "survey"):
+        params = {"construct": "mastery"}
+        assert not _believable_one(ranker, code, params, x, trip), code
+        assert not _believable(ranker, code, params, x[None, :], trip[None, None, :])[0, 0]
+        assert _believable_one(ranker, code, params, x, course), code
