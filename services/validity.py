@@ -129,10 +129,14 @@ def validity(
         flagged_count(
             session,
             n_flagged=sum(bool(r.flags) for r in group),
-            still_open=still_open,
+            still_open=group_open,
             min_size=minimum,
         )
-        for group in (in_scope, everyone)
+        for group, group_open in (
+            (in_scope, still_open),
+            # The retest pairs responses from the other waves too, open ones included.
+            (everyone, still_open or answers_still_open(session, None, everyone)),
+        )
     ]
     withheld = any(count["flagged"] is None for count in shown)
     fewer_than = next((c["fewer_than"] for c in shown if c["fewer_than"] is not None), None)
@@ -215,6 +219,8 @@ def validity(
     result["n_flagged_excluded"] = 0 if include_flagged else sum(bool(r.flags) for r in in_scope)
     result["flagged_pending"] = still_open
     result["flagged_fewer_than"] = None if still_open else fewer_than
+    # This wave is closed but another one the retest uses is not: every response counts.
+    result["flagged_other_open"] = not still_open and shown[1]["pending"]
     result["min_group_size"] = minimum
     result["labels"] = {c.key: dict(c.label) for c in instrument.constructs}
     return result

@@ -164,3 +164,24 @@ def test_a_flagged_count_below_the_minimum_cannot_be_read_off_two_reports(sessio
     assert default["n_flagged_excluded"] == 0
     assert default["basis"] == "all responses"
     assert default["flagged_fewer_than"] == 5
+
+
+def test_flags_in_another_wave_still_open_are_not_left_out_of_the_retest(session, instrument):
+    """A closed wave's report left flagged responses of an open wave out of its retest
+    pairs, so the retest's n moved only when a rep in the open wave submitted unflagged."""
+    from models.tables import Wave
+
+    answers = simulate(instrument, 40, 0, seed=1)
+    load(session, answers, name="first.csv")
+    load(session, answers, name="second.csv")
+    first, second = sorted(w.id for w in session.exec(select(Wave)))
+    session.get(Wave, first).status = "closed"
+    session.get(Wave, second).status = "open"
+    later = session.exec(select(SurveyResponse).where(SurveyResponse.wave_id == second)).all()
+    for response in later[:6]:  # at least the minimum group size, but the wave is open
+        response.flags = ["attention_check"]
+        session.add(response)
+    session.commit()
+    report = validity(session=session, viewer=SYSTEM, wave=first)
+    assert report["basis"] == "all responses" and report["flagged_other_open"]
+    assert report["retest"]["n"] == 40
