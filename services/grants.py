@@ -265,8 +265,14 @@ def set_grant_status(*, session: Session, manager: Person, grant_id: int, status
     require(manager, "view_team")
     grant = session.get(Grant, grant_id)
     person = session.get(Person, grant.person_id) if grant is not None else None
-    if grant is None or person is None or person.manager_id != manager.id:
+    # The rule of whose page a manager reaches (``can_view_person``: their active reports),
+    # not a second copy of it.
+    if grant is None or person is None or person.id == manager.id:
         raise NotFound("No such reward.", code="reward.not_found")
+    try:
+        ensure_can_view_person(manager, person)
+    except NotFound:
+        raise NotFound("No such reward.", code="reward.not_found") from None
     if status not in GRANT_STATUSES:
         known = ", ".join(GRANT_STATUSES)
         raise InvalidInput(

@@ -422,6 +422,16 @@ PRIVATE_REASONS = frozenset({"flagged", "no_consent", "no_response"})
 WITHHELD = "withheld"
 
 
+def why_not_personal_after_submitting(session: Session, person: Person) -> str:
+    """What keeps a rep who has just submitted clean answers from personal suggestions, in
+    ``SuggestionList.why_not_personal``'s words ("" when nothing does), without ranking:
+    turned off, or no model trained yet."""
+    if not person.personalise:
+        return "no_consent"
+    newest = session.exec(select(func.max(ModelArtefact.version))).one()
+    return "no_model" if newest is None else ""
+
+
 def _about(viewer: Actor, person: Person) -> bool:
     """Whether ``viewer`` reads about ``person`` rather than being them: their manager (or
     HR). The system actor (the command line) has no id and reads a rep's own words."""

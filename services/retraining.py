@@ -6,8 +6,9 @@ ratings were given or changed (dismissals included), or it is older than
 ``max_age_days`` and anything at all is new. It is stale at once when the catalogue holds
 a reward the model has not seen as it is now: a new one, or one whose category,
 visibility, scope, horizon, cost band, roles or cooldown changed (a model scores and
-explains rewards by these as they were when it trained; names and prices it never reads,
-and who may have a reward now is read from the catalogue when serving). A model that was
+explains rewards by these as they were when it trained, and offers a reward only to the
+roles it was open to then; names and prices it never reads, and what the catalogue rules
+out now, retired rewards included, serving leaves out without training). A model that was
 never trained is stale as soon as one response is submitted. After a training that failed, the policy waits
 ``retry_after`` before trying again, so a worker does not fail every minute.
 

@@ -318,3 +318,42 @@ def test_a_training_left_running_by_a_dead_worker_does_not_block_the_worker(sess
     assert outcome.action == "trained", outcome.message
     session.refresh(dead)
     assert dead.status == "failed" and dead.claim is None
+
+
+def test_the_worker_keeps_looking_while_the_database_is_unreachable(tmp_path):
+    """A database restarting ended the worker with a traceback: under `motivo serve
+    --training-worker` nothing starts it again, and HR's queued jobs waited for ever."""
+    from tests.servers import free_port
+
+    closed = free_port()  # nothing listens there
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed}/motivo?connect_timeout=2"
+    worker = subprocess.Popen(
+        [MOTIVO, "worker", "--interval", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(url, MOTIVO_INSTANCE_PATH=str(tmp_path)),
+    )
+    lines: list[str] = []
+    twice = threading.Event()
+
+    def read() -> None:
+        for line in worker.stderr:
+            lines.append(line)
+            if sum("could not be reached" in seen for seen in lines) >= 2:
+                twice.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        twice.wait(timeout=120)  # only stops a broken run hanging
+        still_running = worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        reader.join(timeout=10)
+        worker.stderr.close()
+    text = "".join(lines)
+    assert still_running, text
+    assert sum("could not be reached" in line for line in lines) >= 2, text
+    assert "Traceback" not in text and "Worker stopped." in text

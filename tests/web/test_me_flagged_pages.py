@@ -67,6 +67,14 @@ def test_a_clean_submission_still_says_thank_you(client, session, factory):
     done = client.get(f"/survey/{wave.id}/done").get_data(as_text=True)
     assert "Thank you, your answers are submitted" in done
     assert "flagged" not in done
+    # No model is trained here: the page may not promise personal suggestions yet.
+    assert "appear once the first model is trained" in done and "now follow" not in done
+    from services.catalogue import ensure_seed_catalogue
+    from services.training import train_model
+
+    ensure_seed_catalogue(session=session)
+    train_model(session=session, actor=SYSTEM)
+    done = client.get(f"/survey/{wave.id}/done").get_data(as_text=True)
     # Suggestions follow the answers at once (no training): the page said "when the model is
     # next trained".
     assert "now follow these answers" in done and "next trained" not in done

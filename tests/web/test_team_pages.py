@@ -218,3 +218,21 @@ def test_a_rep_who_left_is_out_of_reach_of_their_former_manager(client, session,
     )
     assert posted.status_code == 404
     assert session.exec(select(Grant)).all() == []
+
+
+def test_a_rep_who_left_keeps_their_rewards_as_they_were(client, session, team):
+    """The card of a rep who left is gone, but their rewards' status could still be changed."""
+    login(client, team["manager"].email)
+    give(client, team["rep"], {"reward": team["reward"].slug, "occasion": "other"})
+    grant = session.exec(select(Grant)).one()
+    url = f"/team/person/{team['rep'].external_id}"
+    token = csrf_token(client, url)
+    team["rep"].active = False
+    session.add(team["rep"])
+    session.commit()
+    posted = client.post(
+        f"/team/grant/{grant.id}/status", data={"status": "redeemed", "csrf_token": token}
+    )
+    assert posted.status_code == 404
+    session.refresh(grant)
+    assert grant.status == "given"

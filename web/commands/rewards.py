@@ -197,6 +197,7 @@ def worker(interval: int | None, once: bool) -> None:
     import threading
 
     from services.retraining import run_due_training
+    from web.errors import DATABASE_DOWN
 
     seconds = interval or int(current_app.config["MOTIVO_WORKER_INTERVAL"])
     retention = int(current_app.config["MOTIVO_MODEL_RETENTION"])
@@ -210,10 +211,23 @@ def worker(interval: int | None, once: bool) -> None:
     last = None
     try:
         while not stop.is_set():
-            with db_session() as session:
-                outcome = run_due_training(
-                    session=session, actor=SYSTEM, policy=_policy(), retention=retention
+            try:
+                with db_session() as session:
+                    outcome = run_due_training(
+                        session=session, actor=SYSTEM, policy=_policy(), retention=retention
+                    )
+            except DATABASE_DOWN as exc:
+                if once:
+                    raise
+                # A database restarting must not end the worker: nothing would start it
+                # again under `motivo serve --training-worker`.
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+                echo_err(
+                    f"The database could not be reached ({first_line}); looking again in "
+                    f"{seconds} s."
                 )
+                stop.wait(seconds)
+                continue
             # A quiet model is reported once, not every interval.
             if outcome.action != "fresh" or outcome.message != last:
                 echo_err(outcome.message)

@@ -134,7 +134,9 @@ SERVE_THREADS = 4
     "training_worker",
     is_flag=True,
     help="Also run the training worker (`motivo worker`) beside the web server, stopped "
-    "with it: one command for a machine without a process manager (`make demo` uses it).",
+    "with it (on Linux even when only gunicorn is signalled): one command for a machine "
+    "without a process manager (`make demo` uses it). Nothing restarts it; under a process "
+    "manager run `motivo worker` as a service of its own.",
 )
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int, training_worker: bool) -> None:
@@ -167,18 +169,21 @@ def start_training_worker() -> subprocess.Popen:
     process manager stopping gunicorn, or gunicorn dying, stops it too; Ctrl+C at a
     terminal reaches both anyway.
     """
+    parent = os.getpid()
+
+    def stop_with_parent() -> None:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above took effect
+            os._exit(0)
+
     return subprocess.Popen(
         [sys.executable, "-m", "web.cli", "worker"],
-        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        preexec_fn=stop_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
     )
-
-
-def _stop_with_parent() -> None:
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def gunicorn_command(

@@ -12,6 +12,7 @@ from services import survey as survey_service
 from services.errors import InvalidInput
 from services.organisation import min_group_size
 from services.quality import flag_notice
+from services.recommendations import why_not_personal_after_submitting
 from web.auth_setup import viewer
 from web.db import get_session
 from web.guards import requires
@@ -206,4 +207,5 @@ def done(wave_id: int):
     notice = None
     if view.response.flags:
         notice = flag_notice(session=get_session(), person=viewer(), wave_id=wave_id)
-    return render_template("survey/done.html", view=view, flag_notice=notice)
+    why_not = why_not_personal_after_submitting(get_session(), viewer())
+    return render_template("survey/done.html", view=view, flag_notice=notice, why_not=why_not)
