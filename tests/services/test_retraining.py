@@ -265,38 +265,47 @@ def test_two_if_stale_runs_at_once_train_once(database_url, engine, session, fac
     ]
 
 
-def test_the_worker_runs_a_queued_job_and_stops_on_sigterm(database_url, engine, session, factory):
-    small_org(session, factory, n=12)
-    hr = factory.person("hr", name="Hanne Berg", password=None)
-    job = queue_training(session=session, actor=hr)
+def run_worker(env: dict[str, str], until, timeout: float) -> tuple[bool, int, str]:
+    """Run `motivo worker --interval 1` until ``until(lines)`` holds (or ``timeout``, which
+    only stops a broken run hanging), then SIGTERM it. Returns whether it was still running
+    when stopped, its exit code and what it wrote to stderr."""
     worker = subprocess.Popen(
         [MOTIVO, "worker", "--interval", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(database_url),
+        env=env,
     )
     lines: list[str] = []
-    done = threading.Event()
+    seen = threading.Event()
 
     def read() -> None:
         for line in worker.stderr:
             lines.append(line)
-            if "Job " in line:
-                done.set()
+            if until(lines):
+                seen.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        # Only stops a broken run hanging; the assertion below is on what happened.
-        done.wait(timeout=240)
+        seen.wait(timeout=timeout)
+        still_running = worker.poll() is None
     finally:
         worker.terminate()
         worker.wait(timeout=120)
         reader.join(timeout=10)
         worker.stderr.close()
-    text = "".join(lines)
-    assert worker.returncode == 0, text
+    return still_running, worker.returncode, "".join(lines)
+
+
+def test_the_worker_runs_a_queued_job_and_stops_on_sigterm(database_url, engine, session, factory):
+    small_org(session, factory, n=12)
+    hr = factory.person("hr", name="Hanne Berg", password=None)
+    job = queue_training(session=session, actor=hr)
+    _running, code, text = run_worker(
+        _env(database_url), lambda lines: "Job " in lines[-1], timeout=240
+    )
+    assert code == 0, text
     assert f"Job {job.id} (requested by Hanne Berg)" in text and "Worker stopped." in text
     with Session(engine) as fresh:
         finished = fresh.get(TrainingJob, job.id)
@@ -327,33 +336,11 @@ def test_the_worker_keeps_looking_while_the_database_is_unreachable(tmp_path):
 
     closed = free_port()  # nothing listens there
     url = f"postgresql+psycopg://postgres@127.0.0.1:{closed}/motivo?connect_timeout=2"
-    worker = subprocess.Popen(
-        [MOTIVO, "worker", "--interval", "1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(url, MOTIVO_INSTANCE_PATH=str(tmp_path)),
+    still_running, _code, text = run_worker(
+        _env(url, MOTIVO_INSTANCE_PATH=str(tmp_path)),
+        lambda lines: sum("could not be reached" in line for line in lines) >= 2,
+        timeout=120,
     )
-    lines: list[str] = []
-    twice = threading.Event()
-
-    def read() -> None:
-        for line in worker.stderr:
-            lines.append(line)
-            if sum("could not be reached" in seen for seen in lines) >= 2:
-                twice.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        twice.wait(timeout=120)  # only stops a broken run hanging
-        still_running = worker.poll() is None
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
-        reader.join(timeout=10)
-        worker.stderr.close()
-    text = "".join(lines)
     assert still_running, text
-    assert sum("could not be reached" in line for line in lines) >= 2, text
+    assert text.count("could not be reached") >= 2, text
     assert "Traceback" not in text and "Worker stopped." in text
